@@ -1,0 +1,107 @@
+"""Assembling the service: database, directory, router, scheduler, outbox sender, channel, web.
+
+`Core` is everything but the transport, so the simulator, tests, the benchmark and the real service
+build the same thing. `Service` adds a channel, the sender loop, APScheduler and the web server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.channels.base import Channel
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.identity import Directory
+from bot.router import Dispatcher
+from bot.sender import OutboxSender
+from handlers.registry import all_routers
+from models.db import make_engine, make_sessionmaker, migrate, sqlite_url
+from models.people import all_bindings
+from scheduler.jobs import all_jobs
+from scheduler.ticker import Ticker
+
+log = logging.getLogger("gridbot")
+
+
+def default_db_url(config: Config) -> str:
+    """Without --db or storage.url: a SQLite file in the data directory beside the config file."""
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    return sqlite_url(config.data_dir / "gridbot.db")
+
+
+def instance_name(account: str) -> str:
+    """Stable across restarts of one deployment (so it resumes its own outbox claims at once);
+    distinct per host. Set GRIDBOT_INSTANCE when running several processes on one host."""
+    return os.environ.get("GRIDBOT_INSTANCE") or f"{socket.gethostname()}:{account}"
+
+
+@dataclass
+class Core:
+    config: Config
+    clock: Clock
+    db_url: str
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    directory: Directory
+    dispatcher: Dispatcher
+    ticker: Ticker
+    sender: OutboxSender | None = None
+
+    def wake_sender(self) -> None:
+        if self.sender is not None:
+            self.sender.wake()
+
+    async def reload_directory(self) -> None:
+        async with self.sessions() as session:
+            self.directory.reload(await all_bindings(session))
+
+    def attach_channel(self, channel: Channel, instance: str | None = None) -> OutboxSender:
+        self.sender = OutboxSender(self.sessions, channel, self.clock, self.config.sender,
+                                   self.config.bot_id, instance or instance_name(self.config.bot_id))
+        return self.sender
+
+    async def close(self) -> None:
+        await self.dispatcher.close()
+        await self.engine.dispose()
+
+
+async def open_core(config: Config, db_url: str | None = None, clock: Clock | None = None, *,
+                    run_migrations: bool = True, warm_up: bool = True) -> Core:
+    url = db_url or config.storage_url or default_db_url(config)
+    if run_migrations:
+        await migrate(url)
+    if warm_up:
+        await asyncio.to_thread(_warm_up_text)
+    clock = clock or SystemClock()
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    directory = Directory(config)
+    core_ref: list[Core] = []
+    dispatcher = Dispatcher(config, sessions, clock, directory, all_routers(),
+                            on_committed=lambda: core_ref[0].wake_sender())
+    ticker = Ticker(sessions, clock, config, directory, all_jobs(), on_queued=lambda: core_ref[0].wake_sender())
+    core = Core(config, clock, url, engine, sessions, directory, dispatcher, ticker)
+    core_ref.append(core)
+    await core.reload_directory()
+    return core
+
+
+def _warm_up_text() -> None:
+    """Load jieba's dictionary before the first message, not during it (≈ 0.8 s)."""
+    try:
+        from bot.text.jieba_setup import warm_up
+    except ImportError:  # text understanding not installed in this build
+        return
+    warm_up()
+
+
+def data_path(config: Config, *parts: str) -> Path:
+    path = config.data_dir.joinpath(*parts)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,184 @@
+"""The `gridbot` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from bot.config import Config, ConfigError, default_config_path, load_config
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return load_config(args.config or default_config_path())
+
+
+def _add_common(p: argparse.ArgumentParser, *, db: bool = True) -> None:
+    p.add_argument("--config", metavar="FILE", help="配置文件 / config file (默认: ./config.toml 或示例社区)")
+    if db:
+        p.add_argument("--db", metavar="URL", help="数据库 / database URL (sqlite:///path.db 或 postgresql://…)")
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    config = load_config(args.file or args.config or default_config_path())
+    print(f"配置正确 / config OK: {config.community}, {len(config.grids)} 个网格, "
+          f"{len(config.workers)} 名网格员, {len(config.departments)} 个科室, {len(config.rooms)} 个功能室")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from bot.app import default_db_url
+    from models.db import migrate
+
+    config = _config(args)
+    url = args.db or config.storage_url or default_db_url(config)
+    asyncio.run(migrate(url))
+    print(f"数据库已是最新 / database migrated: {url}")
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from bot.simulate import ScriptError, run_script
+
+    config = _config(args)
+    if args.db:
+        url = args.db
+    else:
+        fd, path = tempfile.mkstemp(prefix="gridbot-sim-", suffix=".db")
+        os.close(fd)
+        url = f"sqlite+aiosqlite:///{path}"
+    try:
+        text = sys.stdin.read() if args.script == "-" else Path(args.script).read_text(encoding="utf-8")
+    except OSError as exc:
+        print(f"无法读取脚本 / cannot read script: {exc}", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(run_script(config, text.splitlines(), sys.stdout, db_url=url))
+    except ScriptError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    if not args.db:
+        print(f"数据库 / database: {url}", file=sys.stderr)
+    return 0
+
+
+def cmd_classify(_args: argparse.Namespace) -> int:
+    from bot.text.classify_cli import run
+
+    return run(sys.stdin, sys.stdout)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from bot.export import ExportError, export_to
+
+    config = _config(args)
+    try:
+        asyncio.run(export_to(config, args.kind, args.format, db_url=args.db, out=args.out))
+    except ExportError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.service import run_service
+
+    return asyncio.run(run_service(_config(args), db_url=args.db, port=args.port, demo=False))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.service import run_service
+
+    return asyncio.run(run_service(_config(args), db_url=args.db, port=args.port, demo=True))
+
+
+def cmd_invite(args: argparse.Namespace) -> int:
+    from bot.service import create_invite_cli
+
+    return asyncio.run(create_invite_cli(_config(args), args.db, args.role, args.ref, args.name))
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from bot.bench import main as bench_main
+
+    return bench_main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gridbot", description="网格小助手 gridbot: 社区网格群的聊天机器人")
+    parser.add_argument("-v", "--verbose", action="store_true", help="详细日志 / verbose logging")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("run", help="运行服务 / run the service (channel from config, scheduler, web)")
+    _add_common(p)
+    p.add_argument("--port", type=int, help="网页端口 / web port (0 = any free port)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("demo", help="演示: 模拟微信网关 + 网页沙盒 / demo with simulated WeChat and web sandbox")
+    _add_common(p)
+    p.add_argument("--port", type=int, help="网页端口 / web port (0 = any free port)")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("simulate", help="回放聊天脚本 / replay a chat script with simulated time")
+    p.add_argument("script", help="脚本文件, - 为标准输入 / script file, - for stdin")
+    _add_common(p)
+    p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("classify", help="理解消息 (每行一条) / classify messages, one per line, stdin → JSON lines")
+    p.set_defaults(func=cmd_classify)
+
+    p = sub.add_parser("export", help="导出台账 / export needs, bookings, signups, surveys")
+    p.add_argument("kind", choices=["needs", "bookings", "signups", "surveys"])
+    p.add_argument("--format", default="json", choices=["json", "csv", "xlsx", "open311"])
+    p.add_argument("--out", metavar="FILE", help="输出文件 (默认标准输出; xlsx 必须指定)")
+    _add_common(p)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("migrate", help="升级数据库结构 / migrate the database")
+    _add_common(p)
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("check-config", help="检查配置文件 / validate a config file")
+    p.add_argument("file", nargs="?", help="配置文件 / config file")
+    _add_common(p, db=False)
+    p.set_defaults(func=cmd_check_config)
+
+    p = sub.add_parser("invite", help="生成绑定邀请码 / one-time code binding a WeChat contact to a staff role")
+    p.add_argument("role", choices=["worker", "admin", "department"])
+    p.add_argument("name", help="姓名或科室名 / person or department name")
+    p.add_argument("--ref", help="网格号(网格员)或科室名(科室) / grid number or department name")
+    _add_common(p)
+    p.set_defaults(func=cmd_invite)
+
+    p = sub.add_parser("bench", help="性能测试 / benchmark (prints one JSON object)")
+    p.add_argument("--messages", type=int, default=20000)
+    p.add_argument("--groups", type=int, default=2000)
+    p.add_argument("--rate", type=float, default=0, help="offered load msg/s (0 = as fast as possible)")
+    p.add_argument("--mode", choices=["router", "wechaty"], default="router")
+    _add_common(p)
+    p.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if not args.verbose:
+        for noisy in ("alembic", "jieba", "apscheduler"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        print(f"配置错误 / config error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

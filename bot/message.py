@@ -1,0 +1,55 @@
+"""Transport-neutral messages: what every channel produces and consumes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class MessageKind(StrEnum):
+    TEXT = "text"
+    IMAGE = "image"
+    STICKER = "sticker"
+    OTHER = "other"
+
+
+class ChatKind(StrEnum):
+    GROUP = "group"
+    PRIVATE = "private"
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingMessage:
+    """One message as the router sees it, whatever channel it came from."""
+
+    id: str                      # the channel's message id (dedup key together with `account`)
+    account: str                 # the bot account that received it (config bot.contact_id)
+    channel: str                 # "wechaty", "script", "sandbox", "bench"…
+    sender_id: str               # WeChat contact id of the author
+    sender_name: str             # display name as the channel reports it
+    text: str
+    at: datetime                 # timezone-aware
+    group_id: str | None = None  # channel room id; None for a private chat
+    group_topic: str | None = None
+    mentions_bot: bool = False
+    kind: MessageKind = MessageKind.TEXT
+
+    @property
+    def is_private(self) -> bool:
+        return self.group_id is None and self.group_topic is None
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    """One row of the outbox, handed to a channel to deliver.
+
+    `chat_id` is the group topic for a group (topics are unique per config) or the
+    contact id for a private chat. `key` is the outbox delivery key: unique per row.
+    """
+
+    key: str
+    chat_kind: ChatKind
+    chat_id: str
+    text: str
+    mentions: tuple[str, ...] = field(default_factory=tuple)

@@ -1,0 +1,221 @@
+"""The router: every incoming message passes here, once.
+
+1. Cheap checks without the database: the bot's own messages, non-text, unknown groups, empty or huge
+   text, who the sender is (in-memory directory), and which route matches (stage order, then the order
+   the capability registered them). Chatter matches nothing and never touches the database.
+2. A matched message is processed in a transaction together with its dedup record and its outbox rows.
+   Messages arriving together share one transaction (group commit), each in its own savepoint, so one
+   bad message rolls back alone. A message counts as handled only once that transaction commits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time as _time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot import metrics
+from bot.clock import Clock
+from bot.config import Config
+from bot.identity import Directory
+from bot.message import IncomingMessage, MessageKind
+from bot.text.normalize import clean, strip_mention
+from handlers.base import Context, Route, Router, Stage, View
+from models.messages import claim_message
+
+log = logging.getLogger("gridbot.router")
+
+MAX_TEXT = 1000          # longer than this, addressed: ask for something shorter; not addressed: ignore
+PASS = object()          # a handler returns PASS when, after a closer look, the message is not its own
+
+NON_TEXT_REPLY = "小助手暂时只能看懂文字消息,请用文字描述您的需求,例如: @小助手 3栋电梯坏了。"
+TOO_LONG_REPLY = "内容有点长(超过{limit}字),小助手怕看漏了。请简要描述问题,或分几条发送。"
+UNKNOWN_GROUP_REPLY = "您好,本群还没有登记到{community}的网格,小助手暂时不能在这里服务。请联系社区工作人员。"
+ERROR_REPLY = "抱歉,小助手刚才出了点问题,没能处理这条消息。已记录,工作人员会跟进;您也可以稍后再试。"
+
+
+@dataclass
+class Planned:
+    """A message that matched a route and waits for its transaction."""
+
+    view: View
+    routes: list[tuple[Route, Any]]
+    done: asyncio.Future[str] | None = None
+
+
+@dataclass
+class Outcome:
+    route: str | None          # the route that handled it, or None if ignored
+    replies: list[str] = field(default_factory=list)
+
+
+class Dispatcher:
+    def __init__(self, config: Config, sessions: async_sessionmaker[AsyncSession], clock: Clock,
+                 directory: Directory, routers: Sequence[Router],
+                 on_committed: Callable[[], None] = lambda: None, max_batch: int = 64) -> None:
+        self.config = config
+        self.sessions = sessions
+        self.clock = clock
+        self.directory = directory
+        self.on_committed = on_committed
+        self.max_batch = max_batch
+        routes = [r for router in routers for r in router.routes]
+        self.routes = sorted(routes, key=lambda r: r.stage)   # stable: registration order within a stage
+        self._queue: asyncio.Queue[Planned] | None = None
+        self._worker: asyncio.Task[None] | None = None
+
+    # ------------------------------------------------------------------ planning (no database)
+
+    def plan(self, msg: IncomingMessage) -> Planned | None:
+        """Decide, without the database, whether and how this message concerns the bot."""
+        if msg.sender_id == msg.account:
+            return None                                   # our own message echoed back
+        private = msg.is_private
+        text, mentioned = strip_mention(clean(msg.text or ""), self.config.bot_name)
+        addressed = private or msg.mentions_bot or mentioned
+        sender = self.directory.resolve(msg.sender_id, msg.sender_name)
+        grid = self.config.grid_by_topic(msg.group_topic)
+        view = View(msg, text, addressed, sender, grid, self.config)
+
+        if not private and not self.config.is_known_group(msg.group_topic):
+            return self._canned(view, "router.unknown_group",
+                                UNKNOWN_GROUP_REPLY.format(community=self.config.community)) if addressed else None
+        if msg.kind != MessageKind.TEXT:
+            return self._canned(view, "router.non_text", NON_TEXT_REPLY) if private else None
+        if len(text) > MAX_TEXT:
+            return self._canned(view, "router.too_long", TOO_LONG_REPLY.format(limit=MAX_TEXT)) if addressed else None
+
+        matched: list[tuple[Route, Any]] = []
+        for route in self.routes:
+            if route.stage in (Stage.INTENT, Stage.FALLBACK) and not addressed:
+                continue
+            if route.stage == Stage.PASSIVE and addressed:
+                continue
+            args = route.match(view)
+            if args is not None:
+                matched.append((route, args))
+        return Planned(view, matched) if matched else None
+
+    def _canned(self, view: View, name: str, text: str) -> Planned:
+        async def say(ctx: Context, _args: Any) -> None:
+            await ctx.reply(text)
+        return Planned(view, [(Route(name, Stage.FALLBACK, lambda v: True, say), True)])
+
+    # ------------------------------------------------------------------ processing
+
+    async def handle(self, msg: IncomingMessage) -> Outcome:
+        """Process one message now, in its own transaction (simulator, tests, sandbox)."""
+        started = _time.perf_counter()
+        planned = self.plan(msg)
+        if planned is None:
+            metrics.MESSAGES.inc(outcome="ignored")
+            return Outcome(None)
+        outcomes = await self._process([planned])
+        metrics.LATENCY.observe(_time.perf_counter() - started)
+        return outcomes[0]
+
+    async def submit(self, msg: IncomingMessage) -> str | None:
+        """Queue a message for group commit; resolves to the handling route once committed."""
+        planned = self.plan(msg)
+        if planned is None:
+            metrics.MESSAGES.inc(outcome="ignored")
+            return None
+        if self._queue is None:
+            self._queue = asyncio.Queue()
+            self._worker = asyncio.create_task(self._drain(), name="router-group-commit")
+        planned.done = asyncio.get_running_loop().create_future()
+        await self._queue.put(planned)
+        return await planned.done
+
+    async def _drain(self) -> None:
+        assert self._queue is not None
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < self.max_batch and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            try:
+                outcomes = await self._process(batch)
+            except Exception as exc:   # the whole transaction failed (database down): let callers retry
+                log.exception("batch of %d failed", len(batch))
+                for p in batch:
+                    if p.done and not p.done.done():
+                        p.done.set_exception(exc)
+                continue
+            for p, o in zip(batch, outcomes):
+                if p.done and not p.done.done():
+                    p.done.set_result(o.route or "")
+
+    async def close(self) -> None:
+        if self._worker:
+            self._worker.cancel()
+            try:
+                await self._worker
+            except asyncio.CancelledError:
+                pass
+            self._worker = None
+
+    async def _process(self, batch: list[Planned]) -> list[Outcome]:
+        now = self.clock.now()
+        outcomes: list[Outcome] = []
+        after_commit: list[Callable[[], None]] = []
+        failed: list[Planned] = []
+        async with self.sessions() as session:
+            async with session.begin():
+                for planned in batch:
+                    try:
+                        async with session.begin_nested():
+                            outcome = await self._run_one(session, planned, now, after_commit)
+                    except _NothingToDo:
+                        metrics.MESSAGES.inc(outcome="ignored")
+                        outcome = Outcome(None)
+                    except Exception:
+                        log.exception("handler failed for message %s", planned.view.msg.id)
+                        metrics.MESSAGES.inc(outcome="error")
+                        failed.append(planned)
+                        outcome = Outcome("router.error", [ERROR_REPLY])
+                    outcomes.append(outcome)
+                for planned in failed:
+                    # Record it as seen, with an apology, so a poisonous message is not retried forever.
+                    async with session.begin_nested():
+                        await self._apologise(session, planned, now)
+        for fn in after_commit:
+            fn()
+        self.on_committed()
+        return outcomes
+
+    async def _run_one(self, session: AsyncSession, planned: Planned, now: Any,
+                       after_commit: list[Callable[[], None]]) -> Outcome:
+        view = planned.view
+        msg = view.msg
+        if not await claim_message(session, msg.account, msg.id, planned.routes[0][0].name, now):
+            metrics.MESSAGES.inc(outcome="duplicate")
+            return Outcome("router.duplicate")
+        ctx = Context(view, session, self.clock, self.directory, now, after_commit=after_commit)
+        for route, args in planned.routes:
+            if route.roles is not None and view.sender.role not in route.roles:
+                await ctx.reply(route.refusal)
+                metrics.MESSAGES.inc(outcome="refused")
+                return Outcome(route.name, ctx.sent)
+            result = await route.handle(ctx, args)
+            if result is PASS:
+                continue
+            metrics.MESSAGES.inc(outcome="handled")
+            metrics.ROUTES.inc(route=route.name)
+            return Outcome(route.name, ctx.sent)
+        # Every candidate passed on closer look: nothing written but the dedup row; undo even that.
+        raise _NothingToDo
+
+    async def _apologise(self, session: AsyncSession, planned: Planned, now: Any) -> None:
+        msg = planned.view.msg
+        if await claim_message(session, msg.account, msg.id, "router.error", now) and planned.view.addressed:
+            ctx = Context(planned.view, session, self.clock, self.directory, now)
+            await ctx.reply(ERROR_REPLY)
+
+
+class _NothingToDo(Exception):
+    pass

@@ -1,0 +1,140 @@
+"""Delivers outbox rows through the channel: replies first, an anti-ban rate limit with jitter on every
+send, retries with backoff. A row is marked sent right after the channel reports success, in its own
+transaction, so a restart resends at most what was in flight — never what was confirmed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time as _time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot import metrics
+from bot.channels.base import Channel, ChannelError, PermanentChannelError
+from bot.clock import Clock
+from bot.config import SenderConfig
+from models.db import transaction
+from models.outbox import OutboxMessage, Priority, claim_due, mark_failed, mark_sent, release_claims
+
+log = logging.getLogger("gridbot.sender")
+
+
+class RateLimiter:
+    """At least `min_interval` (+ jitter) between sends; replies to residents may use a small burst
+    allowance so that a question asked during a long push is still answered within seconds."""
+
+    def __init__(self, cfg: SenderConfig, *, rng: random.Random | None = None,
+                 monotonic: Callable[[], float] = _time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        self.cfg = cfg
+        self.rng = rng or random.Random()
+        self.monotonic = monotonic
+        self.sleep = sleep
+        self.tokens = float(cfg.reply_burst)
+        self.last = -1e9
+
+    def delay_for(self, priority: int) -> float:
+        now = self.monotonic()
+        elapsed = now - self.last
+        if self.cfg.min_interval_s > 0:
+            self.tokens = min(self.cfg.reply_burst, self.tokens + elapsed / self.cfg.min_interval_s)
+        if priority == Priority.REPLY and self.tokens >= 1:
+            return max(0.0, 0.2 - elapsed)   # a short gap even in a burst: never machine-gun a group
+        gap = self.cfg.min_interval_s + self.rng.uniform(0, self.cfg.jitter_s)
+        return max(0.0, gap - elapsed)
+
+    async def wait(self, priority: int) -> None:
+        delay = self.delay_for(priority)
+        if delay > 0:
+            await self.sleep(delay)
+        if priority == Priority.REPLY and self.tokens >= 1:
+            self.tokens -= 1
+        self.last = self.monotonic()
+
+
+class OutboxSender:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], channel: Channel, clock: Clock,
+                 cfg: SenderConfig, account: str, instance: str, *, limiter: RateLimiter | None = None) -> None:
+        self.sessions = sessions
+        self.channel = channel
+        self.clock = clock
+        self.cfg = cfg
+        self.account = account
+        self.instance = instance
+        self.limiter = limiter or RateLimiter(cfg)
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        """The service loop: deliver what is due, sleep until woken or a second has passed."""
+        while not self._stopping:
+            try:
+                sent = await self.deliver_due(batch=5, rate_limited=True)
+            except Exception:
+                log.exception("outbox delivery round failed; retrying shortly")
+                sent = 0
+            if sent == 0:
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+                except TimeoutError:
+                    pass
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        async with transaction(self.sessions) as session:
+            await release_claims(session, self.instance)
+
+    async def deliver_due(self, *, batch: int = 50, rate_limited: bool = False) -> int:
+        """Send due rows (a small batch, so a new reply overtakes a long push). Returns how many went."""
+        if not self.channel.is_ready():
+            return 0
+        async with transaction(self.sessions) as session:
+            rows = await claim_due(session, account=self.account, worker=self.instance,
+                                   now=self.clock.now(), limit=batch)
+        sent = 0
+        for row in rows:
+            if rate_limited:
+                await self.limiter.wait(row.priority)
+            if await self._send_one(row):
+                sent += 1
+        return sent
+
+    async def drain(self) -> int:
+        """Send everything due now, without the rate limit (simulated time: the simulator and tests)."""
+        total = 0
+        while (n := await self.deliver_due(batch=100)) > 0:
+            total += n
+        return total
+
+    async def _send_one(self, row: OutboxMessage) -> bool:
+        try:
+            await self.channel.send(row.to_outgoing())
+        except PermanentChannelError as exc:
+            log.warning("giving up on outbox row %s (%s): %s", row.id, row.key, exc)
+            metrics.SENDS.inc(result="failed")
+            async with transaction(self.sessions) as session:
+                await mark_failed(session, row.id, self.clock.now(), str(exc), retry_at=None)
+            return False
+        except (ChannelError, TimeoutError, OSError) as exc:
+            attempts = row.attempts + 1
+            give_up = attempts >= self.cfg.max_attempts
+            delay = min(600.0, self.cfg.backoff_s * (2 ** row.attempts))
+            log.info("send of outbox row %s failed (attempt %d): %s", row.id, attempts, exc)
+            metrics.SENDS.inc(result="failed" if give_up else "retry")
+            async with transaction(self.sessions) as session:
+                await mark_failed(session, row.id, self.clock.now(), str(exc),
+                                  retry_at=None if give_up else self.clock.now() + timedelta(seconds=delay))
+            return False
+        metrics.SENDS.inc(result="sent")
+        async with transaction(self.sessions) as session:
+            await mark_sent(session, row.id, self.clock.now())
+        return True

@@ -1,0 +1,28 @@
+"""Cleaning what people type before anything reads it."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Zero-width and bidi controls: invisible, but they break word matching ("接\u200b单").
+_INVISIBLE = dict.fromkeys(
+    [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, *range(0x202A, 0x202F), *range(0x2066, 0x206A)], None)
+_SPACES = re.compile(r"[ \t\u3000]+")
+
+
+def clean(text: str) -> str:
+    """NFKC (full-width digits, letters, spaces and colons become plain), no control characters,
+    runs of spaces folded. Line breaks stay: a pasted 接龙 list is one message of many lines."""
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    text = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) != "Cc")
+    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def strip_mention(text: str, bot_name: str) -> tuple[str, bool]:
+    """Remove '@小助手' wherever it stands; report whether it was there."""
+    mention = "@" + bot_name
+    if mention not in text:
+        return text, False
+    return _SPACES.sub(" ", text.replace(mention, " ")).strip(), True

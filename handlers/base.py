@@ -1,0 +1,177 @@
+"""What every capability's handlers are built from: a Router per module (aiogram style), ordered
+stages (nonebot style priorities), and the Context a handler works with.
+
+A handler parses and words replies; the domain change itself is a model operation in models/*, which
+the web views call too. Replies are never sent directly: ctx.reply() adds an outbox row in the same
+transaction as the change."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import IntEnum
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.config import Config, GridConfig
+from bot.identity import Directory, Person, Role
+from bot.message import ChatKind, IncomingMessage
+from models import conversation
+from models.conversation import PRIVATE_SCOPE
+from models.outbox import Priority, enqueue
+
+
+class Stage(IntEnum):
+    """Dispatch order: the first stage with a matching handler wins."""
+
+    STAFF_COMMAND = 10      # 接单 / 办结 / 发布活动 … (workers, admins, departments)
+    RESIDENT_COMMAND = 20   # 预约 / 报名 / 取消 / 我的预约 / 树洞 / 签到 …
+    FOLLOW_UP = 30          # a reply to something the bot just asked ("1", "是")
+    INTENT = 40             # plain language, only when the bot is addressed or in private chat
+    PASSIVE = 50            # group talk not meant for the bot (未诉先办 suggestions); says nothing
+    FALLBACK = 90           # addressed but understood nothing: a short help
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """The cheap, database-free view of a message that matchers look at."""
+
+    msg: IncomingMessage
+    text: str               # cleaned, @bot removed
+    addressed: bool         # @bot in a group, or any private message
+    sender: Person
+    grid: GridConfig | None  # the group's grid (None: private chat or a non-grid group)
+    config: Config
+
+    @property
+    def is_private(self) -> bool:
+        return self.msg.is_private
+
+    @property
+    def scope(self) -> str:
+        return PRIVATE_SCOPE if self.msg.is_private else (self.msg.group_topic or self.msg.group_id or "")
+
+
+Matcher = Callable[[View], Any]                       # returns parsed arguments, or None for "not mine"
+HandlerFn = Callable[["Context", Any], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    name: str
+    stage: Stage
+    match: Matcher
+    handle: HandlerFn
+    roles: frozenset[Role] | None = None   # None: anyone. Others get a polite refusal.
+    refusal: str = "抱歉,这个指令只有网格员和社区工作人员可以使用。"
+
+
+class Router:
+    """One per capability module; the dispatcher collects them in a fixed order."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.routes: list[Route] = []
+
+    def route(self, stage: Stage, match: Matcher, *, roles: frozenset[Role] | None = None,
+              refusal: str | None = None) -> Callable[[HandlerFn], HandlerFn]:
+        def register(fn: HandlerFn) -> HandlerFn:
+            kwargs = {"refusal": refusal} if refusal else {}
+            self.routes.append(Route(f"{self.name}.{fn.__name__}", stage, match, fn, roles, **kwargs))
+            return fn
+        return register
+
+    def command(self, *words: str, stage: Stage = Stage.RESIDENT_COMMAND, roles: frozenset[Role] | None = None,
+                refusal: str | None = None, bare: bool = True) -> Callable[[HandlerFn], HandlerFn]:
+        """A command word at the start of the message; the handler gets the rest as a string.
+
+        `bare`: the word alone (no argument) also matches."""
+        return self.route(stage, command_matcher(*words, bare=bare), roles=roles, refusal=refusal)
+
+
+def command_matcher(*words: str, bare: bool = True) -> Matcher:
+    # Longest first so that 取消报名 is not read as 取消 + 报名.
+    ordered = sorted(words, key=len, reverse=True)
+    pattern = re.compile(r"^(?:%s)(?:[\s:]+|$|(?=[A-Za-z0-9]))(.*)$" % "|".join(map(re.escape, ordered)), re.S)
+
+    def match(view: View) -> str | None:
+        m = pattern.match(view.text)
+        if m is None:
+            return None
+        rest = m.group(1).strip()
+        return rest if (rest or bare) else None
+    return match
+
+
+@dataclass
+class Context:
+    view: View
+    session: AsyncSession
+    clock: Clock
+    directory: Directory
+    now: datetime
+    after_commit: list[Callable[[], None]] = field(default_factory=list)  # run once the transaction commits
+    _seq: int = field(default=0)
+    sent: list[str] = field(default_factory=list)
+
+    @property
+    def msg(self) -> IncomingMessage:
+        return self.view.msg
+
+    @property
+    def text(self) -> str:
+        return self.view.text
+
+    @property
+    def sender(self) -> Person:
+        return self.view.sender
+
+    @property
+    def config(self) -> Config:
+        return self.view.config
+
+    @property
+    def grid(self) -> GridConfig | None:
+        return self.view.grid
+
+    def local_now(self) -> datetime:
+        return self.now.astimezone(self.config.timezone)
+
+    async def _queue(self, chat_kind: ChatKind, chat_id: str, text: str, mentions: tuple[str, ...],
+                     priority: Priority) -> None:
+        self._seq += 1
+        await enqueue(self.session, key=f"msg:{self.msg.account}:{self.msg.id}:{self._seq}",
+                      account=self.msg.account, chat_kind=chat_kind, chat_id=chat_id, text=text,
+                      now=self.now, mentions=mentions, priority=priority)
+        self.sent.append(text)
+
+    async def reply(self, text: str, *, mention: bool = True) -> None:
+        """Answer in the chat the message came from; in a group, @ the sender."""
+        if self.msg.is_private:
+            await self._queue(ChatKind.PRIVATE, self.msg.sender_id, text, (), Priority.REPLY)
+        else:
+            chat = self.msg.group_topic or self.msg.group_id or ""
+            await self._queue(ChatKind.GROUP, chat, text, (self.msg.sender_id,) if mention else (), Priority.REPLY)
+
+    async def send_private(self, contact_id: str, text: str, priority: Priority = Priority.REPLY) -> None:
+        await self._queue(ChatKind.PRIVATE, contact_id, text, (), priority)
+
+    async def send_group(self, topic: str, text: str, mentions: tuple[str, ...] = (),
+                         priority: Priority = Priority.REPLY) -> None:
+        await self._queue(ChatKind.GROUP, topic, text, mentions, priority)
+
+    # -- conversation state for follow-ups, per (chat, person) --
+    async def get_state(self, person_id: str | None = None) -> conversation.Conversation | None:
+        return await conversation.get_state(self.session, self.view.scope, person_id or self.sender.id, self.now)
+
+    async def set_state(self, kind: str, data: dict[str, Any], *, ttl: timedelta = timedelta(minutes=30),
+                        person_id: str | None = None, scope: str | None = None) -> None:
+        await conversation.set_state(self.session, scope or self.view.scope, person_id or self.sender.id,
+                                     kind, data, self.now, ttl)
+
+    async def clear_state(self, person_id: str | None = None) -> None:
+        await conversation.clear_state(self.session, self.view.scope, person_id or self.sender.id)

@@ -1,0 +1,38 @@
+"""The last resort when the bot is addressed but nothing else understood the message: a short help."""
+
+from __future__ import annotations
+
+from handlers.base import Context, Router, Stage, View
+
+router = Router("help")
+
+RESIDENT_HELP = (
+    "您好,我是{bot},可以帮您:\n"
+    "· 反映问题: @{bot} 3栋电梯坏了\n"
+    "· 预约功能室: 预约 钢琴房 明天下午3点到5点\n"
+    "· 活动报名: 报名 花灯 2人\n"
+    "· 查看: 我的预约 / 我的报名\n"
+    "· 私聊我发「树洞 + 内容」可匿名反映"
+)
+STAFF_HELP = (
+    "网格员指令: 待办 / 接单 代码 / 回复 代码 内容 / 转派 代码 科室 / 退单 代码 原因 / "
+    "办结 代码 说明 / 查 代码 / 统计 本周 / 发布活动 标题 时间 地点 名额N"
+)
+
+
+def _help_text(view: View) -> str:
+    text = RESIDENT_HELP.format(bot=view.config.bot_name)
+    return text + "\n" + STAFF_HELP if view.sender.is_staff else text
+
+
+@router.command("帮助", "help", "菜单", "?", "?")
+async def show_help(ctx: Context, _args: str) -> None:
+    await ctx.reply(_help_text(ctx.view))
+
+
+@router.route(Stage.FALLBACK, lambda view: True)
+async def fallback(ctx: Context, _args: object) -> None:
+    if not ctx.text:
+        await ctx.reply(_help_text(ctx.view))
+    else:
+        await ctx.reply("抱歉,小助手没太看懂。\n" + _help_text(ctx.view))

@@ -1,0 +1,118 @@
+"""The outbox: every message the bot sends is first a row here, written in the same transaction as the
+change that caused it. The sender delivers rows; a row is marked sent only after the channel reports
+success, so nothing the resident was told is lost, and a delivered row is never sent again."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import IntEnum, StrEnum
+from typing import Any
+
+from sqlalchemy import Index, String, Text, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.message import ChatKind, OutgoingMessage
+from models.base import Base
+from models.sql import insert_ignore
+
+
+class Priority(IntEnum):
+    REPLY = 0    # a resident is waiting for this
+    ALERT = 1    # urgent needs, escalations
+    NOTICE = 5   # scheduled pushes, rosters, digests
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"   # gave up (permanent error or too many attempts); kept for the operator
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "priority", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    account: Mapped[str] = mapped_column(String(64))
+    chat_kind: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+    mentions: Mapped[list[Any]]
+    priority: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    def to_outgoing(self) -> OutgoingMessage:
+        return OutgoingMessage(self.key, ChatKind(self.chat_kind), self.chat_id, self.text, tuple(self.mentions))
+
+
+async def enqueue(session: AsyncSession, *, key: str, account: str, chat_kind: ChatKind, chat_id: str, text: str,
+                  now: datetime, mentions: tuple[str, ...] = (), priority: Priority = Priority.REPLY,
+                  not_before: datetime | None = None) -> bool:
+    """Queue one message. Returns False if a row with this key exists already (a push claimed twice)."""
+    return await insert_ignore(session, OutboxMessage.__table__, {
+        "key": key, "account": account, "chat_kind": str(chat_kind), "chat_id": chat_id, "text": text,
+        "mentions": list(mentions), "priority": int(priority), "status": OutboxStatus.PENDING,
+        "created_at": now, "next_attempt_at": not_before or now, "attempts": 0,
+    }) == 1
+
+
+async def claim_due(session: AsyncSession, *, account: str, worker: str, now: datetime, limit: int,
+                    lease: timedelta = timedelta(seconds=120)) -> list[OutboxMessage]:
+    """Take up to `limit` due rows for this sender, replies first. A lease (not a lock) marks them
+    ours, so a second instance skips them and a crashed instance's rows come back after the lease."""
+    # Our own earlier claims count as free: after a restart (same instance name) we resume at once.
+    free = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now,
+               OutboxMessage.claimed_by == worker)
+    ids = (await session.scalars(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.account == account, OutboxMessage.status == OutboxStatus.PENDING,
+               OutboxMessage.next_attempt_at <= now, free)
+        .order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    )).all()
+    if not ids:
+        return []
+    # The WHERE repeats the "free" test so that of two racing instances only one wins each row.
+    await session.execute(
+        update(OutboxMessage).where(OutboxMessage.id.in_(ids), free)
+        .values(claimed_by=worker, claimed_until=now + lease)
+        .execution_options(synchronize_session=False)
+    )
+    rows = (await session.scalars(
+        select(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.claimed_by == worker)
+        .order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at, OutboxMessage.id)
+    )).all()
+    return list(rows)
+
+
+async def mark_sent(session: AsyncSession, row_id: int, now: datetime) -> None:
+    await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(
+        status=OutboxStatus.SENT, sent_at=now, claimed_by=None, claimed_until=None, last_error=None,
+        attempts=OutboxMessage.attempts + 1))
+
+
+async def mark_failed(session: AsyncSession, row_id: int, now: datetime, error: str, *, retry_at: datetime | None) -> None:
+    """A failed attempt: retry at `retry_at`, or give up for good when it is None."""
+    values: dict[str, Any] = {"attempts": OutboxMessage.attempts + 1, "last_error": error[:500],
+                              "claimed_by": None, "claimed_until": None}
+    if retry_at is None:
+        values["status"] = OutboxStatus.FAILED
+    else:
+        values["next_attempt_at"] = retry_at
+    await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
+
+
+async def release_claims(session: AsyncSession, worker: str) -> None:
+    """On shutdown: hand back rows this sender claimed but did not send."""
+    await session.execute(update(OutboxMessage).where(
+        OutboxMessage.claimed_by == worker, OutboxMessage.status == OutboxStatus.PENDING
+    ).values(claimed_by=None, claimed_until=None))

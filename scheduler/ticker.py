@@ -1,0 +1,101 @@
+"""Scheduled work. Schedules and deadlines live in our tables; APScheduler only fires a periodic tick,
+and each tick asks every job what is due at `clock.now()`. The simulator calls tick() itself while it
+moves simulated time, so the same code runs in tests, in `gridbot simulate` and in the service.
+
+A job's messages go through the outbox with a key the job derives from what it is doing (e.g.
+"need-clock:D20261121-0007:escalate:1"): a second tick, a restart or a second instance cannot send it
+twice, because the key is claimed in the same transaction as the change."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.identity import Directory
+from bot.message import ChatKind
+from models.db import transaction
+from models.outbox import Priority, enqueue
+
+log = logging.getLogger("gridbot.scheduler")
+
+
+@dataclass
+class TickContext:
+    session: AsyncSession
+    now: datetime
+    config: Config
+    directory: Directory
+    account: str
+    queued: int = 0
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    async def send(self, chat_kind: ChatKind, chat_id: str, text: str, *, key: str,
+                   mentions: tuple[str, ...] = (), priority: Priority = Priority.NOTICE,
+                   not_before: datetime | None = None) -> bool:
+        """Queue a message under a unique key; False if that key was already claimed."""
+        ok = await enqueue(self.session, key=key, account=self.account, chat_kind=chat_kind, chat_id=chat_id,
+                           text=text, now=self.now, mentions=mentions, priority=priority, not_before=not_before)
+        self.queued += ok
+        return ok
+
+    async def send_group(self, topic: str, text: str, *, key: str, mentions: tuple[str, ...] = (),
+                         priority: Priority = Priority.NOTICE) -> bool:
+        return await self.send(ChatKind.GROUP, topic, text, key=key, mentions=mentions, priority=priority)
+
+    async def send_private(self, contact_id: str, text: str, *, key: str,
+                           priority: Priority = Priority.NOTICE) -> bool:
+        return await self.send(ChatKind.PRIVATE, contact_id, text, key=key, priority=priority)
+
+
+Job = Callable[[TickContext], Awaitable[None]]
+
+
+class Ticker:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock, config: Config,
+                 directory: Directory, jobs: list[tuple[str, Job]],
+                 on_queued: Callable[[], None] = lambda: None) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.config = config
+        self.directory = directory
+        self.jobs = jobs
+        self.on_queued = on_queued
+        self._scheduler: AsyncIOScheduler | None = None
+
+    async def tick(self) -> int:
+        """Run every job once for the current time; each job in its own transaction."""
+        now = self.clock.now()
+        queued = 0
+        for name, job in self.jobs:
+            try:
+                async with transaction(self.sessions) as session:
+                    tc = TickContext(session, now, self.config, self.directory, self.config.bot_id)
+                    await job(tc)
+                queued += tc.queued
+                for fn in tc.after_commit:
+                    fn()
+            except Exception:
+                log.exception("scheduled job %s failed at %s; it will run again next tick", name, now)
+        if queued:
+            self.on_queued()
+        return queued
+
+    def start(self, every_seconds: float = 15.0) -> None:
+        # coalesce + max_instances=1: after a pause, one catch-up tick, never a pile of them (FACTS.md).
+        self._scheduler = AsyncIOScheduler(timezone=self.config.timezone)
+        self._scheduler.add_job(self.tick, IntervalTrigger(seconds=every_seconds), id="tick",
+                                coalesce=True, max_instances=1, misfire_grace_time=None)
+        self._scheduler.start()
+
+    def stop(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
