@@ -25,13 +25,12 @@ from bot.config import Config
 from bot.identity import Directory
 from bot.message import IncomingMessage, MessageKind
 from bot.text.normalize import clean, strip_mention
-from handlers.base import Context, Route, Router, Stage, View
+from handlers.base import PASS, Context, Route, Router, Stage, View
 from models.messages import claim_message
 
 log = logging.getLogger("gridbot.router")
 
 MAX_TEXT = 1000          # longer than this, addressed: ask for something shorter; not addressed: ignore
-PASS = object()          # a handler returns PASS when, after a closer look, the message is not its own
 
 NON_TEXT_REPLY = "小助手暂时只能看懂文字消息,请用文字描述您的需求,例如: @小助手 3栋电梯坏了。"
 TOO_LONG_REPLY = "内容有点长(超过{limit}字),小助手怕看漏了。请简要描述问题,或分几条发送。"

@@ -25,6 +25,9 @@ from models.conversation import PRIVATE_SCOPE
 from models.outbox import Priority, enqueue
 
 
+PASS = object()   # a handler returns PASS when, on a closer look (e.g. no pending question), it is not its message
+
+
 class Stage(IntEnum):
     """Dispatch order: the first stage with a matching handler wins."""
 
