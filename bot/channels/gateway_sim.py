@@ -1,0 +1,548 @@
+"""A local wechaty puppet-service gateway that simulates a WeChat community.
+
+The unmodified `wechaty-puppet-service` client connects to it over plaintext gRPC on
+127.0.0.1 exactly as it connects to a real gateway, so the production `WechatyChannel`
+can be exercised end to end in tests and in the demo sandbox: residents "type" with
+`inject()`, what the bot sends shows up in `sent`, and faults can be injected
+(`drop_stream`, `set_unresponsive`, `fail_sends`).
+
+Wire details that matter (measured against the client):
+- the token travels as the HTTP/2 `:authority` of every call (the client overwrites
+  the channel's authority with it); other tokens get UNAUTHENTICATED;
+- message types use the TypeScript wechaty-puppet numbering (text = 7, image = 6,
+  emoticon = 5), which the client maps to its own enum;
+- event payloads are JSON strings with camelCase keys (`contactId`, `messageId`);
+- like real gateways, a message the bot sends is echoed back as a message event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import grpclib.const
+import grpclib.server
+from grpclib.const import Cardinality, Status
+from grpclib.exceptions import GRPCError
+from grpclib.protocol import H2Protocol
+from wechaty_grpc.wechaty import puppet as pb
+
+from bot.clock import Clock, SystemClock
+from bot.message import ChatKind, MessageKind
+
+log = logging.getLogger("gridbot.gateway_sim")
+
+# TypeScript wechaty-puppet MessageType numbering, as gateways put it on the wire.
+TS_MESSAGE_TYPE: dict[MessageKind, int] = {
+    MessageKind.TEXT: 7,
+    MessageKind.IMAGE: 6,
+    MessageKind.STICKER: 5,  # Emoticon
+    MessageKind.OTHER: 1,  # Attachment
+}
+
+# What WeChat puts between "@name" and the rest of the line.
+MENTION_SEPARATOR = "\u2005"
+
+_PENDING_EVENTS_MAX = 1000
+
+Member = tuple[str, str]  # (contact_id, display name)
+
+
+@dataclass(frozen=True, slots=True)
+class SimCommunity:
+    """Who is in the simulated WeChat account's world.
+
+    `groups` are (room_id, topic, members); members and `contacts` are
+    (contact_id, name). Everyone who talks privately to the bot must be in `contacts`
+    or in some group.
+    """
+
+    bot_id: str
+    bot_name: str
+    groups: list[tuple[str, str, list[Member]]] = field(default_factory=list)
+    contacts: list[Member] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class SentRecord:
+    """One text message the bot sent through the gateway."""
+
+    chat_kind: ChatKind
+    chat_id: str  # group topic, or contact id for a private chat
+    text: str
+    mention_ids: tuple[str, ...]
+    at: datetime
+    message_id: str
+    conversation_id: str  # room id or contact id as the bot addressed it
+
+
+@dataclass(slots=True)
+class _Room:
+    room_id: str
+    topic: str
+    member_ids: list[str]
+
+
+@dataclass(eq=False, slots=True)
+class _EventStream:
+    queue: asyncio.Queue[pb.EventResponse | None] = field(default_factory=asyncio.Queue)
+
+
+_Rpc = Callable[[grpclib.server.Stream[Any, Any]], Awaitable[None]]
+
+
+class _PuppetServicer:
+    """The grpclib service: maps wechaty.Puppet RPC paths to the simulator's methods."""
+
+    def __init__(self, sim: GatewaySimulator) -> None:
+        self._sim = sim
+
+    def __mapping__(self) -> dict[str, grpclib.const.Handler]:
+        sim = self._sim
+        unary: list[tuple[str, _Rpc, type[Any], type[Any]]] = [
+            ("Start", sim._rpc_start, pb.StartRequest, pb.StartResponse),
+            ("Stop", sim._rpc_stop, pb.StopRequest, pb.StopResponse),
+            ("Logout", sim._rpc_logout, pb.LogoutRequest, pb.LogoutResponse),
+            ("Ding", sim._rpc_ding, pb.DingRequest, pb.DingResponse),
+            ("Version", sim._rpc_version, pb.VersionRequest, pb.VersionResponse),
+            ("DirtyPayload", sim._rpc_dirty_payload, pb.DirtyPayloadRequest, pb.DirtyPayloadResponse),
+            ("ContactList", sim._rpc_contact_list, pb.ContactListRequest, pb.ContactListResponse),
+            ("ContactPayload", sim._rpc_contact_payload, pb.ContactPayloadRequest, pb.ContactPayloadResponse),
+            ("RoomList", sim._rpc_room_list, pb.RoomListRequest, pb.RoomListResponse),
+            ("RoomPayload", sim._rpc_room_payload, pb.RoomPayloadRequest, pb.RoomPayloadResponse),
+            ("RoomMemberList", sim._rpc_room_member_list, pb.RoomMemberListRequest, pb.RoomMemberListResponse),
+            ("RoomMemberPayload", sim._rpc_room_member_payload, pb.RoomMemberPayloadRequest,
+             pb.RoomMemberPayloadResponse),
+            ("MessagePayload", sim._rpc_message_payload, pb.MessagePayloadRequest, pb.MessagePayloadResponse),
+            ("MessageSendText", sim._rpc_message_send_text, pb.MessageSendTextRequest,
+             pb.MessageSendTextResponse),
+        ]
+        mapping = {
+            f"/wechaty.Puppet/{name}": grpclib.const.Handler(func, Cardinality.UNARY_UNARY, req, rep)
+            for name, func, req, rep in unary
+        }
+        mapping["/wechaty.Puppet/Event"] = grpclib.const.Handler(
+            sim._rpc_event, Cardinality.UNARY_STREAM, pb.EventRequest, pb.EventResponse
+        )
+        return mapping
+
+
+class _RejectingMapping(dict[str, grpclib.const.Handler]):
+    """Answers every known path with UNAUTHENTICATED (same cardinality and types)."""
+
+    def __init__(self, real: Mapping[str, grpclib.const.Handler]) -> None:
+        super().__init__()
+        self._real = real
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        handler = self._real.get(key)
+        if handler is None:
+            return default
+        return grpclib.const.Handler(_reject, handler.cardinality, handler.request_type, handler.reply_type)
+
+
+async def _reject(stream: grpclib.server.Stream[Any, Any]) -> None:
+    raise GRPCError(Status.UNAUTHENTICATED, "invalid gateway token")
+
+
+class _TokenHandler(grpclib.server.Handler):
+    """grpclib hides pseudo-headers from handlers; the token is the `:authority`, so check it here."""
+
+    def __init__(self, *args: Any, token: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._token = token
+        self._rejecting = _RejectingMapping(self.mapping)
+
+    def accept(self, stream: Any, headers: Any, release_stream: Callable[[], Any]) -> None:
+        authority = next((value for name, value in headers if name == ":authority"), None)
+        if authority == self._token:
+            super().accept(stream, headers, release_stream)
+            return
+        log.warning("rejecting a call with a wrong gateway token")
+        self.__gc_step__()
+        self._tasks[stream] = self.loop.create_task(grpclib.server.request_handler(
+            self._rejecting, stream, headers, self.codec, self.status_details_codec,
+            self.dispatch, release_stream,
+        ))
+
+
+class _TokenServer(grpclib.server.Server):
+    def __init__(self, handlers: list[Any], *, token: str) -> None:
+        super().__init__(handlers)
+        self._token = token
+
+    def _protocol_factory(self) -> H2Protocol:
+        self.__gc_step__()
+        handler = _TokenHandler(
+            self._mapping, self._codec, self._status_details_codec, self.__dispatch__, token=self._token,
+        )
+        self._handlers.add(handler)
+        return H2Protocol(handler, self._config, self._h2_config)
+
+
+class GatewaySimulator:
+    """A puppet-service gateway for one simulated WeChat account (see module doc)."""
+
+    def __init__(
+        self,
+        community: SimCommunity,
+        *,
+        token: str | None = None,
+        clock: Clock | None = None,
+        echo_sent: bool = True,
+    ) -> None:
+        self.community = community
+        self.token = token or f"gridbot-sim-{uuid.uuid4().hex[:12]}"
+        self._clock: Clock = clock or SystemClock()
+        self._echo_sent = echo_sent
+        self._names: dict[str, str] = {community.bot_id: community.bot_name}
+        self._rooms: dict[str, _Room] = {}
+        self._topics: dict[str, str] = {}
+        for room_id, topic, members in community.groups:
+            self._rooms[room_id] = _Room(room_id, topic, [community.bot_id])
+            self._topics[topic] = room_id
+            for contact_id, name in members:
+                self.add_contact(contact_id, name, topic=topic)
+        for contact_id, name in community.contacts:
+            self.add_contact(contact_id, name)
+
+        self.sent: list[SentRecord] = []
+        self._messages: dict[str, pb.MessagePayloadResponse] = {}
+        # A per-simulator prefix keeps ids unique across simulators in one process.
+        self._id_prefix = f"sim{uuid.uuid4().hex[:6]}"
+        self._ids = itertools.count(1)
+        self._streams: set[_EventStream] = set()
+        self._pending: list[pb.EventResponse] = []
+        self._logged_in = False
+        self._responsive = asyncio.Event()
+        self._responsive.set()
+        self._failing_sends = 0
+        self._sent_changed = asyncio.Condition()
+        self._subscribers: set[asyncio.Queue[SentRecord]] = set()
+        self._server: _TokenServer | None = None
+        self._port: int | None = None
+        self.calls: dict[str, int] = {}
+
+    # ---- lifecycle -----------------------------------------------------------------
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
+        """Listen on host:port (0 = any free port); return the bound port."""
+        if self._server is not None:
+            raise RuntimeError("gateway simulator already started")
+        server = _TokenServer([_PuppetServicer(self)], token=self.token)
+        await server.start(host, port)
+        assert server._server is not None
+        self._port = int(server._server.sockets[0].getsockname()[1])
+        self._server = server
+        log.info("gateway simulator listening on %s:%d", host, self._port)
+        return self._port
+
+    async def stop(self) -> None:
+        """Close every stream and call, then the listening socket."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        self._responsive.set()  # let hung calls finish so close() is quick
+        for stream in list(self._streams):
+            stream.queue.put_nowait(None)
+        server.close()
+        await server.wait_closed()
+        log.info("gateway simulator stopped")
+
+    @property
+    def endpoint(self) -> str:
+        if self._port is None:
+            raise RuntimeError("gateway simulator not started")
+        return f"127.0.0.1:{self._port}"
+
+    @property
+    def connected_streams(self) -> int:
+        return len(self._streams)
+
+    # ---- the community -------------------------------------------------------------
+
+    def add_contact(self, contact_id: str, name: str, *, topic: str | None = None) -> None:
+        """Register a person (and, with `topic`, make them a member of that group)."""
+        self._names[contact_id] = name
+        if topic is not None:
+            room = self._room_by_topic(topic)
+            if contact_id not in room.member_ids:
+                room.member_ids.append(contact_id)
+
+    def _room_by_topic(self, topic: str) -> _Room:
+        room_id = self._topics.get(topic)
+        if room_id is None:
+            raise ValueError(f"no simulated group with topic {topic!r}")
+        return self._rooms[room_id]
+
+    # ---- residents talk ------------------------------------------------------------
+
+    async def inject(
+        self,
+        sender_id: str,
+        text: str,
+        *,
+        topic: str | None = None,
+        mention_bot: bool = False,
+        kind: MessageKind = MessageKind.TEXT,
+        message_id: str | None = None,
+    ) -> str:
+        """A resident sends a message to a group (by topic) or privately to the bot.
+
+        Re-using a `message_id` re-delivers that message event (as flaky gateways do).
+        Returns the message id.
+        """
+        if message_id is not None and message_id in self._messages:
+            self._emit(pb.EventType.EVENT_TYPE_MESSAGE, {"messageId": message_id})
+            return message_id
+        if sender_id not in self._names:
+            raise ValueError(f"unknown simulated contact {sender_id!r}")
+        room_id = ""
+        if topic is not None:
+            room = self._room_by_topic(topic)
+            if sender_id not in room.member_ids:
+                raise ValueError(f"{sender_id!r} is not a member of {topic!r}")
+            room_id = room.room_id
+        mention_ids: list[str] = []
+        if kind is MessageKind.TEXT:
+            if mention_bot:
+                text = f"@{self.community.bot_name}{MENTION_SEPARATOR}{text}"
+                mention_ids = [self.community.bot_id]
+        else:
+            text = _media_text(kind)
+        message_id = message_id or self._next_id()
+        self._messages[message_id] = pb.MessagePayloadResponse(
+            id=message_id,
+            text=text,
+            timestamp=self._timestamp_ms(),
+            type=TS_MESSAGE_TYPE[kind],
+            from_id=sender_id,
+            room_id=room_id,
+            to_id="" if room_id else self.community.bot_id,
+            mention_ids=mention_ids,
+        )
+        self._emit(pb.EventType.EVENT_TYPE_MESSAGE, {"messageId": message_id})
+        return message_id
+
+    # ---- what the bot sent ---------------------------------------------------------
+
+    async def wait_sent(self, n: int, timeout: float = 5.0) -> list[SentRecord]:
+        """Wait until the bot has sent at least `n` messages in total; return all sent so far."""
+        async with self._sent_changed:
+            await asyncio.wait_for(self._sent_changed.wait_for(lambda: len(self.sent) >= n), timeout)
+            return list(self.sent)
+
+    def subscribe(self) -> asyncio.Queue[SentRecord]:
+        """A queue receiving every message the bot sends from now on (for live views)."""
+        queue: asyncio.Queue[SentRecord] = asyncio.Queue()
+        self._subscribers.add(queue)
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue[SentRecord]) -> None:
+        self._subscribers.discard(queue)
+
+    # ---- fault injection -----------------------------------------------------------
+
+    def drop_stream(self) -> None:
+        """End every open event stream normally, as a dying gateway does."""
+        log.info("dropping %d event stream(s)", len(self._streams))
+        for stream in list(self._streams):
+            stream.queue.put_nowait(None)
+
+    def set_unresponsive(self, unresponsive: bool) -> None:
+        """While set, every call (Ding too) and the event stream hang until released."""
+        log.info("gateway simulator %s", "unresponsive" if unresponsive else "responsive again")
+        if unresponsive:
+            self._responsive.clear()
+        else:
+            self._responsive.set()
+
+    def fail_sends(self, n: int) -> None:
+        """The next `n` MessageSendText calls fail with UNAVAILABLE."""
+        self._failing_sends = n
+
+    # ---- internals -----------------------------------------------------------------
+
+    def _next_id(self) -> str:
+        return f"{self._id_prefix}-{next(self._ids)}"
+
+    def _timestamp_ms(self) -> int:
+        return int(self._clock.now().timestamp() * 1000)
+
+    def _emit(self, event_type: pb.EventType, payload: dict[str, Any]) -> None:
+        event = pb.EventResponse(type=event_type, payload=json.dumps(payload))
+        if not self._streams:
+            # Hold events while no client is attached, so a reconnecting bot still gets them.
+            if len(self._pending) < _PENDING_EVENTS_MAX:
+                self._pending.append(event)
+            return
+        for stream in self._streams:
+            stream.queue.put_nowait(event)
+
+    def _login_event(self) -> pb.EventResponse:
+        return pb.EventResponse(
+            type=pb.EventType.EVENT_TYPE_LOGIN,
+            payload=json.dumps({"contactId": self.community.bot_id}),
+        )
+
+    async def _enter(self, name: str, stream: grpclib.server.Stream[Any, Any]) -> Any:
+        """Common RPC prologue: read the request, count the call, hang while unresponsive."""
+        request = await stream.recv_message()
+        self.calls[name] = self.calls.get(name, 0) + 1
+        await self._responsive.wait()
+        return request
+
+    async def _rpc_start(self, stream: grpclib.server.Stream[Any, Any]) -> None:
+        await self._enter("Start", stream)
+        if not self._logged_in:
+            self._logged_in = True
+            for attached in self._streams:
+                attached.queue.put_nowait(self._login_event())
+        await stream.send_message(pb.StartResponse())
+
+    async def _rpc_stop(self, stream: grpclib.server.Stream[Any, Any]) -> None:
+        await self._enter("Stop", stream)
+        self._logged_in = False
+        await stream.send_message(pb.StopResponse())
+
+    async def _rpc_logout(self, stream: grpclib.server.Stream[Any, Any]) -> None:
+        await self._enter("Logout", stream)
+        await stream.send_message(pb.LogoutResponse())
+
+    async def _rpc_version(self, stream: grpclib.server.Stream[Any, Any]) -> None:
+        await self._enter("Version", stream)
+        await stream.send_message(pb.VersionResponse(version="gridbot-gateway-sim"))
+
+    async def _rpc_dirty_payload(self, stream: grpclib.server.Stream[Any, Any]) -> None:
+        await self._enter("DirtyPayload", stream)
+        await stream.send_message(pb.DirtyPayloadResponse())
+
+    async def _rpc_ding(self, stream: grpclib.server.Stream[Any, Any]) -> None:
+        request = await self._enter("Ding", stream)
+        await stream.send_message(pb.DingResponse())
+        for attached in self._streams:
+            attached.queue.put_nowait(pb.EventResponse(
+                type=pb.EventType.EVENT_TYPE_DONG, payload=json.dumps({"data": request.data}),
+            ))
+
+    async def _rpc_event(self, stream: grpclib.server.Stream[Any, Any]) -> None:
+        await self._enter("Event", stream)
+        attached = _EventStream()
+        if self._logged_in:
+            attached.queue.put_nowait(self._login_event())
+        for event in self._pending:
+            attached.queue.put_nowait(event)
+        self._pending.clear()
+        self._streams.add(attached)
+        log.info("event stream attached (%d open)", len(self._streams))
+        try:
+            while True:
+                event = await attached.queue.get()
+                if event is None:
+                    return
+                await self._responsive.wait()
+                await stream.send_message(event)
+        finally:
+            self._streams.discard(attached)
+            log.info("event stream closed (%d open)", len(self._streams))
+
+    async def _rpc_contact_list(self, stream: grpclib.server.Stream[Any, Any]) -> None:
+        await self._enter("ContactList", stream)
+        await stream.send_message(pb.ContactListResponse(ids=list(self._names)))
+
+    async def _rpc_contact_payload(self, stream: grpclib.server.Stream[Any, Any]) -> None:
+        request = await self._enter("ContactPayload", stream)
+        name = self._names.get(request.id)
+        if name is None:
+            raise GRPCError(Status.NOT_FOUND, f"contact {request.id} not found")
+        await stream.send_message(pb.ContactPayloadResponse(
+            id=request.id, name=name, type=pb.ContactType.CONTACT_TYPE_PERSONAL, friend=True,
+        ))
+
+    async def _rpc_room_list(self, stream: grpclib.server.Stream[Any, Any]) -> None:
+        await self._enter("RoomList", stream)
+        await stream.send_message(pb.RoomListResponse(ids=list(self._rooms)))
+
+    async def _rpc_room_payload(self, stream: grpclib.server.Stream[Any, Any]) -> None:
+        request = await self._enter("RoomPayload", stream)
+        room = self._room(request.id)
+        await stream.send_message(pb.RoomPayloadResponse(
+            id=room.room_id, topic=room.topic, owner_id=self.community.bot_id,
+            admin_ids=[self.community.bot_id], member_ids=list(room.member_ids),
+        ))
+
+    async def _rpc_room_member_list(self, stream: grpclib.server.Stream[Any, Any]) -> None:
+        request = await self._enter("RoomMemberList", stream)
+        await stream.send_message(pb.RoomMemberListResponse(member_ids=list(self._room(request.id).member_ids)))
+
+    async def _rpc_room_member_payload(self, stream: grpclib.server.Stream[Any, Any]) -> None:
+        request = await self._enter("RoomMemberPayload", stream)
+        room = self._room(request.id)
+        if request.member_id not in room.member_ids:
+            raise GRPCError(Status.NOT_FOUND, f"{request.member_id} is not in room {request.id}")
+        await stream.send_message(pb.RoomMemberPayloadResponse(
+            id=request.member_id, name=self._names[request.member_id],
+        ))
+
+    async def _rpc_message_payload(self, stream: grpclib.server.Stream[Any, Any]) -> None:
+        request = await self._enter("MessagePayload", stream)
+        payload = self._messages.get(request.id)
+        if payload is None:
+            raise GRPCError(Status.NOT_FOUND, f"message {request.id} not found")
+        await stream.send_message(payload)
+
+    async def _rpc_message_send_text(self, stream: grpclib.server.Stream[Any, Any]) -> None:
+        request = await self._enter("MessageSendText", stream)
+        if self._failing_sends > 0:
+            self._failing_sends -= 1
+            raise GRPCError(Status.UNAVAILABLE, "simulated send failure")
+        conversation_id: str = request.conversation_id
+        mention_ids = tuple(request.mentonal_ids)  # sic: the proto field is misspelt
+        if conversation_id in self._rooms:
+            chat_kind, chat_id = ChatKind.GROUP, self._rooms[conversation_id].topic
+            room_id, to_id = conversation_id, ""
+        elif conversation_id in self._names and conversation_id != self.community.bot_id:
+            chat_kind, chat_id = ChatKind.PRIVATE, conversation_id
+            room_id, to_id = "", conversation_id
+        else:
+            raise GRPCError(Status.NOT_FOUND, f"conversation {conversation_id} not found")
+        message_id = self._next_id()
+        timestamp = self._timestamp_ms()
+        self._messages[message_id] = pb.MessagePayloadResponse(
+            id=message_id, text=request.text, timestamp=timestamp, type=TS_MESSAGE_TYPE[MessageKind.TEXT],
+            from_id=self.community.bot_id, room_id=room_id, to_id=to_id, mention_ids=list(mention_ids),
+        )
+        record = SentRecord(
+            chat_kind=chat_kind, chat_id=chat_id, text=request.text, mention_ids=mention_ids,
+            at=self._clock.now(), message_id=message_id, conversation_id=conversation_id,
+        )
+        await stream.send_message(pb.MessageSendTextResponse(id=message_id))
+        async with self._sent_changed:
+            self.sent.append(record)
+            self._sent_changed.notify_all()
+        for queue in self._subscribers:
+            queue.put_nowait(record)
+        if self._echo_sent:
+            self._emit(pb.EventType.EVENT_TYPE_MESSAGE, {"messageId": message_id})
+
+    def _room(self, room_id: str) -> _Room:
+        room = self._rooms.get(room_id)
+        if room is None:
+            raise GRPCError(Status.NOT_FOUND, f"room {room_id} not found")
+        return room
+
+
+def _media_text(kind: MessageKind) -> str:
+    """Roughly what gateways put in `text` for media: XML, never something to read as chat."""
+    if kind is MessageKind.IMAGE:
+        return '<msg><img length="10240" md5="0f0f" cdnthumburl="sim" /></msg>'
+    if kind is MessageKind.STICKER:
+        return '<msg><emoji md5="0f0f" cdnurl="http://emoji.qpic.cn/sim" /></msg>'
+    return '<msg><appmsg><title>file.pdf</title><type>6</type></appmsg></msg>'

@@ -1,0 +1,562 @@
+"""The production WeChat channel: python-wechaty + wechaty-puppet-service to a gateway.
+
+Python is only a gRPC client here; the gateway ("puppet service") holds the WeChat or
+WeCom session. This module keeps wechaty thin and supervised:
+
+- each connection is a fresh `Wechaty` with a fresh puppet and its own object pools;
+  wechaty's own `Wechaty.start()` is not used because it swallows errors (prints them,
+  sleeps 60 s and recurses, or stops the event loop) — the same steps are run here
+  (`init_puppet`, `init_puppet_event_bridge`, `puppet.start()`) so failures surface;
+- a supervisor notices a dead gateway (the event stream ended, which makes
+  `puppet.start()` return quietly, or a `ding` not answered by a `dong` in time),
+  tears the connection down and reconnects with exponential backoff;
+- every gateway call has a timeout; sends raise `ChannelError` while disconnected so the
+  outbox retries them later, and `PermanentChannelError` for unknown groups/contacts.
+
+Incoming messages are handed to the handler one at a time, in the order wechaty has
+loaded them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from grpclib.const import Status
+from grpclib.exceptions import GRPCError
+
+from bot.channels.base import ChannelError, MessageHandler, PermanentChannelError
+from bot.clock import Clock
+from bot.message import ChatKind, IncomingMessage, MessageKind, OutgoingMessage
+from bot.wechaty_shim import (
+    Message,
+    MessageType,
+    PuppetOptions,
+    PuppetService,
+    Room,
+    Wechaty,
+    WechatyOptions,
+    isolate_user_pools,
+    map_message_type,
+    reset_wechaty_globals,
+)
+
+LOGGER_NAME = "gridbot.wechaty"
+
+_KINDS: dict[Any, MessageKind] = {
+    MessageType.MESSAGE_TYPE_TEXT: MessageKind.TEXT,
+    MessageType.MESSAGE_TYPE_IMAGE: MessageKind.IMAGE,
+    MessageType.MESSAGE_TYPE_EMOTICON: MessageKind.STICKER,
+}
+_TS_TYPE_MAX = 15  # highest TypeScript MessageType the client's mapping table knows (Video)
+_PERMANENT_STATUSES = {Status.NOT_FOUND, Status.INVALID_ARGUMENT}
+_AUTH_STATUSES = {Status.UNAUTHENTICATED, Status.PERMISSION_DENIED}
+
+# Collects the ids of texts the gateway accepted during one `send()`: wechaty reloads the
+# sent message afterwards, and a failure *there* must not make the outbox send it twice.
+_send_receipt: ContextVar[list[str] | None] = ContextVar("gridbot_wechaty_send_receipt", default=None)
+
+
+class GatewayAuthError(PermanentChannelError):
+    """The gateway rejected the token."""
+
+
+class _GatewayPuppet(PuppetService):
+    """wechaty-puppet-service's client with the fixes this channel needs."""
+
+    def __init__(self, options: PuppetOptions, *, stop_timeout: float) -> None:
+        super().__init__(options)
+        self._stop_timeout = stop_timeout
+
+    async def message_send_text(
+        self, conversation_id: str, message: str, mention_ids: list[str] | None = None
+    ) -> str:
+        message_id = await super().message_send_text(conversation_id, message, mention_ids)
+        receipt = _send_receipt.get()
+        if receipt is not None:
+            receipt.append(message_id or "")
+        return message_id
+
+    async def message_payload(self, message_id: str) -> Any:
+        # Upstream indexes a 16-entry table with the wire type: newer types (Post = 16…)
+        # would raise IndexError and lose the message; read them as "unknown" instead.
+        response = await self.puppet_stub.message_payload(id=message_id)
+        if not 0 <= int(response.type) <= _TS_TYPE_MAX:
+            response.type = 0
+        return map_message_type(response)
+
+    async def stop(self) -> None:
+        # Upstream awaits the Stop call with no timeout (hangs forever on a dead gateway)
+        # and then closes the channel; bound the call and always close. Idempotent.
+        stub = self._puppet_stub
+        try:
+            if stub is not None:
+                await asyncio.wait_for(stub.stop(), self._stop_timeout)
+        except Exception as exc:  # noqa: BLE001 — the gateway may be gone; closing is what matters
+            logging.getLogger(LOGGER_NAME).info("gateway Stop call failed: %s", _describe(exc))
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Drop the connection without telling the gateway (it is not answering anyway)."""
+        self._event_stream.remove_all_listeners()
+        self._puppet_stub = None
+        channel, self.channel = self.channel, None
+        if channel is not None:
+            channel.close()
+
+
+@dataclass(eq=False)
+class _Session:
+    """One connection to the gateway: a Wechaty, its puppet and the event-stream task."""
+
+    bot: Wechaty
+    puppet: _GatewayPuppet
+    scheduler: AsyncIOScheduler
+    logged_in: asyncio.Event = field(default_factory=asyncio.Event)
+    stream_task: asyncio.Task[None] | None = None
+    self_id: str = ""
+    rooms: dict[str, str] = field(default_factory=dict)  # topic -> room id
+    rooms_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    dongs: list[asyncio.Future[None]] = field(default_factory=list)
+
+
+class WechatyChannel:
+    """Channel over a wechaty puppet-service gateway (see module doc)."""
+
+    name = "wechaty"
+
+    def __init__(
+        self,
+        *,
+        account: str,
+        endpoint: str,
+        token: str,
+        bot_name: str,
+        clock: Clock,
+        logger: logging.Logger | None = None,
+        ding_interval: float = 10.0,
+        ding_timeout: float = 10.0,
+        call_timeout: float = 10.0,
+        backoff_initial: float = 1.0,
+        backoff_max: float = 60.0,
+        start_timeout: float = 30.0,
+    ) -> None:
+        if not endpoint:
+            # Without an endpoint the client asks a public discovery service for one.
+            raise ValueError("WechatyChannel needs a gateway endpoint (host:port)")
+        self.account = account
+        self.endpoint = endpoint
+        self.bot_name = bot_name
+        self._token = token
+        self._clock = clock
+        self._log = logger or logging.getLogger(LOGGER_NAME)
+        self._ding_interval = ding_interval
+        self._ding_timeout = ding_timeout
+        self._call_timeout = call_timeout
+        self._backoff_initial = backoff_initial
+        self._backoff_max = backoff_max
+        self._start_timeout = start_timeout
+
+        self._handler: MessageHandler | None = None
+        self._session: _Session | None = None
+        self._ready = False
+        self._inbox: asyncio.Queue[IncomingMessage] = asyncio.Queue()
+        self._supervisor: asyncio.Task[None] | None = None
+        self._delivery: asyncio.Task[None] | None = None
+        self.reconnects = 0
+
+    # ---- Channel protocol ------------------------------------------------------------
+
+    async def start(self, on_message: MessageHandler) -> None:
+        """Connect and log in; return once logged in.
+
+        Retries transient failures with backoff for up to `start_timeout` seconds, then
+        raises ChannelError; a rejected token raises GatewayAuthError at once.
+        """
+        if self._supervisor is not None:
+            raise RuntimeError("WechatyChannel already started")
+        reset_wechaty_globals()
+        self._handler = on_message
+        self._delivery = asyncio.create_task(self._deliver_loop(), name="wechaty-delivery")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._start_timeout
+        delay = self._backoff_initial
+        while True:
+            try:
+                session = await self._connect()
+                break
+            except GatewayAuthError:
+                await self._stop_delivery()
+                raise
+            except ChannelError as exc:
+                if loop.time() + delay >= deadline:
+                    await self._stop_delivery()
+                    raise ChannelError(
+                        f"could not connect to gateway {self.endpoint} within {self._start_timeout:g}s: {exc}"
+                    ) from exc
+                self._log.warning("connect to gateway failed: %s; retrying in %.1fs", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._backoff_max)
+        self._session = session
+        self._ready = True
+        self._supervisor = asyncio.create_task(self._supervise(), name="wechaty-supervisor")
+
+    async def stop(self) -> None:
+        """Disconnect and end every task this channel started."""
+        self._ready = False
+        supervisor, self._supervisor = self._supervisor, None
+        if supervisor is not None:
+            supervisor.cancel()
+            await asyncio.gather(supervisor, return_exceptions=True)
+        session, self._session = self._session, None
+        if session is not None:
+            await self._teardown(session)
+        await self._stop_delivery()
+        self._log.info("wechaty channel stopped")
+
+    def is_ready(self) -> bool:
+        session = self._session
+        return (
+            self._ready
+            and session is not None
+            and session.stream_task is not None
+            and not session.stream_task.done()
+        )
+
+    async def send(self, out: OutgoingMessage) -> None:
+        session = self._session
+        if session is None or not self.is_ready():
+            raise ChannelError("not connected to the WeChat gateway")
+        receipt: list[str] = []
+        token = _send_receipt.set(receipt)
+        try:
+            await asyncio.wait_for(self._send(session, out), self._call_timeout)
+        except ChannelError:
+            raise
+        except Exception as exc:
+            if receipt:
+                # The gateway accepted the text; only wechaty's reload of it failed.
+                self._log.warning(
+                    "send %s: gateway accepted message %s but wechaty failed afterwards: %s",
+                    out.key, receipt[0], _describe(exc),
+                )
+                return
+            raise _channel_error(exc, f"send {out.key} to {out.chat_kind} {out.chat_id}") from exc
+        finally:
+            _send_receipt.reset(token)
+
+    # ---- sending ---------------------------------------------------------------------
+
+    async def _send(self, session: _Session, out: OutgoingMessage) -> None:
+        if out.chat_kind is ChatKind.GROUP:
+            room = await self._room(session, out.chat_id)
+            mention_ids = await self._known_contacts(session, out.mentions)
+            # room.say() prefixes "@name" for each mention id itself.
+            await room.say(out.text, mention_ids=mention_ids or None)
+        else:
+            contact = session.bot.Contact.load(out.chat_id)
+            await contact.ready()
+            await contact.say(out.text)
+        self._log.debug("sent %s to %s %s", out.key, out.chat_kind, out.chat_id)
+
+    async def _room(self, session: _Session, topic: str) -> Room:
+        room_id = session.rooms.get(topic)
+        if room_id is None:
+            async with session.rooms_lock:  # a burst of sends to new groups lists rooms once
+                room_id = session.rooms.get(topic)
+                if room_id is None:
+                    await self._refresh_rooms(session)
+                    room_id = session.rooms.get(topic)
+            if room_id is None:
+                raise PermanentChannelError(f"the bot is in no WeChat group with topic {topic!r}")
+        room = session.bot.Room.load(room_id)
+        await room.ready()
+        return room
+
+    async def _refresh_rooms(self, session: _Session) -> None:
+        # Room.find(topic) matches substrings ("网格1" finds "网格11"): list all, match exactly.
+        rooms = await session.bot.Room.find_all()
+        topics: dict[str, str] = {}
+        for room in rooms:
+            topic = room.payload.topic
+            if topic in topics and topics[topic] != room.room_id:
+                self._log.warning("two WeChat groups share the topic %r; using %s", topic, topics[topic])
+                continue
+            topics[topic] = room.room_id
+        session.rooms.update(topics)
+        self._log.info("loaded %d WeChat groups", len(topics))
+
+    async def _known_contacts(self, session: _Session, contact_ids: Sequence[str]) -> list[str]:
+        """Mention ids the gateway knows; an unknown one is dropped rather than failing the send."""
+        known: list[str] = []
+        for contact_id in contact_ids:
+            try:
+                await session.bot.Contact.load(contact_id).ready()
+            except GRPCError as exc:
+                if exc.status not in _PERMANENT_STATUSES:
+                    raise
+                self._log.warning("cannot mention unknown contact %s", contact_id)
+                continue
+            known.append(contact_id)
+        return known
+
+    # ---- receiving -------------------------------------------------------------------
+
+    async def _on_wechaty_message(self, session: _Session, msg: Message) -> None:
+        try:
+            incoming = await asyncio.wait_for(self._convert(session, msg), self._call_timeout)
+        except Exception:
+            self._log.exception("could not read wechaty message %s", msg.message_id)
+            return
+        if incoming is not None:
+            self._inbox.put_nowait(incoming)
+
+    async def _convert(self, session: _Session, msg: Message) -> IncomingMessage | None:
+        if not msg.payload.from_id:
+            self._log.debug("dropping message %s without a sender (system notice)", msg.message_id)
+            return None
+        talker = msg.talker()
+        if talker.contact_id == session.self_id:
+            return None  # gateways echo what the bot sent
+        room = msg.room()
+        kind = _KINDS.get(msg.type(), MessageKind.OTHER)
+        group_topic: str | None = None
+        if room is not None:
+            group_topic = room.payload.topic
+            session.rooms.setdefault(group_topic, room.room_id)
+        return IncomingMessage(
+            id=msg.message_id,
+            account=self.account,
+            channel=self.name,
+            sender_id=talker.contact_id,
+            sender_name=talker.name,
+            # Media messages carry XML in `text`; nothing a handler should read as chat.
+            text=msg.text() if kind is MessageKind.TEXT else "",
+            at=self._message_time(msg.payload.timestamp),
+            group_id=room.room_id if room is not None else None,
+            group_topic=group_topic,
+            mentions_bot=await msg.mention_self() if room is not None else False,
+            kind=kind,
+        )
+
+    def _message_time(self, timestamp: int) -> datetime:
+        if not timestamp:
+            return self._clock.now()
+        seconds = timestamp / 1000 if timestamp > 10**11 else timestamp  # gateways send s or ms
+        return datetime.fromtimestamp(seconds, timezone.utc)
+
+    async def _deliver_loop(self) -> None:
+        # One at a time: the router gets messages in order and never concurrently.
+        while True:
+            incoming = await self._inbox.get()
+            assert self._handler is not None
+            try:
+                await self._handler(incoming)
+            except Exception:
+                self._log.exception("message handler failed on %s", incoming.id)
+
+    async def _stop_delivery(self) -> None:
+        delivery, self._delivery = self._delivery, None
+        if delivery is not None:
+            delivery.cancel()
+            await asyncio.gather(delivery, return_exceptions=True)
+
+    # ---- connection lifecycle --------------------------------------------------------
+
+    async def _connect(self) -> _Session:
+        await self._probe()
+        self._log.info("connecting to gateway %s", self.endpoint)
+        # Fresh PuppetOptions every time: WechatyOptions' default instance is shared by
+        # all options objects and Wechaty() writes the token into it.
+        options = PuppetOptions(token=self._token, end_point=self.endpoint)
+        puppet = _GatewayPuppet(options, stop_timeout=min(self._call_timeout, 3.0))
+        # Our own in-memory scheduler: the default one keeps a SQLite job store in the
+        # cache dir. port=0: no Quart web server (that is only for wechaty plugins).
+        scheduler = AsyncIOScheduler(logger=logging.getLogger(f"{LOGGER_NAME}.scheduler"))
+        bot = Wechaty(WechatyOptions(
+            puppet=puppet, puppet_options=PuppetOptions(token=self._token, end_point=self.endpoint),
+            port=0, scheduler=scheduler,
+        ))
+        session = _Session(bot=bot, puppet=puppet, scheduler=scheduler)
+        try:
+            self._listen(session)
+            await bot.init_puppet()
+            isolate_user_pools(bot)
+            await bot.init_puppet_event_bridge(bot.puppet)
+            # Start + Event stream: runs until the gateway ends the stream.
+            session.stream_task = asyncio.create_task(bot.puppet.start(), name="wechaty-event-stream")
+            login = asyncio.ensure_future(session.logged_in.wait())
+            try:
+                await asyncio.wait(
+                    {session.stream_task, login}, timeout=self._call_timeout,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+            finally:
+                login.cancel()
+            if not session.logged_in.is_set():
+                if session.stream_task.done() and session.stream_task.exception() is not None:
+                    raise _channel_error(session.stream_task.exception(), f"log in at gateway {self.endpoint}")
+                raise ChannelError(f"gateway {self.endpoint} sent no login within {self._call_timeout:g}s")
+        except BaseException:
+            await self._teardown(session, graceful=False)
+            raise
+        self._log.info("logged in at gateway %s as %s", self.endpoint, session.self_id)
+        return session
+
+    def _listen(self, session: _Session) -> None:
+        bot = session.bot
+
+        async def on_login(contact: Any) -> None:
+            session.self_id = contact.contact_id
+            if session.self_id != self.account:
+                self._log.warning(
+                    "gateway logged in as %s but the configured account is %s", session.self_id, self.account
+                )
+            session.logged_in.set()
+
+        async def on_message(msg: Message) -> None:
+            await self._on_wechaty_message(session, msg)
+
+        def on_dong(_data: Any) -> None:
+            # Any dong proves the gateway alive: some gateways do not echo the ding data.
+            for waiter in session.dongs:
+                if not waiter.done():
+                    waiter.set_result(None)
+            session.dongs.clear()
+
+        def on_error(payload: Any) -> None:
+            # Without an 'error' listener pyee raises inside wechaty's event bridge.
+            self._log.warning("wechaty error event: %s", payload)
+
+        bot.on("login", on_login)
+        bot.on("message", on_message)
+        bot.on("dong", on_dong)
+        bot.on("error", on_error)
+
+    async def _probe(self) -> None:
+        # The client checks the endpoint with a *blocking* telnet (3 s) before dialing;
+        # an async probe first keeps a dead host from freezing the event loop.
+        url = self.endpoint if "://" in self.endpoint else f"http://{self.endpoint}"
+        parts = urlsplit(url)
+        host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            _reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), self._call_timeout)
+        except (OSError, asyncio.TimeoutError) as exc:
+            raise ChannelError(f"gateway {self.endpoint} unreachable: {_describe(exc)}") from exc
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+
+    async def _supervise(self) -> None:
+        delay = self._backoff_initial
+        while True:
+            session = self._session
+            if session is None:
+                try:
+                    session = await self._connect()
+                except ChannelError as exc:
+                    log = self._log.error if isinstance(exc, GatewayAuthError) else self._log.warning
+                    log("reconnect to gateway failed: %s; next try in %.1fs", exc, delay)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, self._backoff_max)
+                    continue
+                self.reconnects += 1
+                self._session = session
+                self._ready = True
+                self._log.info("reconnected to gateway %s (reconnect #%d)", self.endpoint, self.reconnects)
+            reason, healthy, answering = await self._watch(session)
+            self._ready = False
+            self._log.warning("gateway %s connection lost: %s; tearing down", self.endpoint, reason)
+            await self._teardown(session, graceful=answering)
+            self._session = None
+            if healthy:
+                delay = self._backoff_initial
+            self._log.info("reconnecting to gateway in %.1fs", delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self._backoff_max)
+
+    async def _watch(self, session: _Session) -> tuple[str, bool, bool]:
+        """Watch one connection until it is dead.
+
+        Returns (why, whether it ever answered a ding, whether the gateway may still
+        answer calls: worth a polite Stop).
+        """
+        assert session.stream_task is not None
+        stream = session.stream_task
+        healthy = False
+        while True:
+            done, _ = await asyncio.wait({stream}, timeout=self._ding_interval)
+            if done:
+                return _stream_end_reason(stream), healthy, True
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            session.dongs.append(waiter)
+            ding = asyncio.create_task(self._ding(session, waiter), name="wechaty-ding")
+            done, _ = await asyncio.wait(
+                {ding, stream}, timeout=self._ding_timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+            if ding not in done:
+                ding.cancel()
+                await asyncio.gather(ding, return_exceptions=True)
+                if stream in done:
+                    return _stream_end_reason(stream), healthy, True
+                return f"no dong within {self._ding_timeout:g}s", healthy, False
+            if ding.exception() is not None:
+                return f"ding failed: {_describe(ding.exception())}", healthy, False
+            healthy = True
+            self._log.debug("gateway answered ding")
+
+    @staticmethod
+    async def _ding(session: _Session, waiter: asyncio.Future[None]) -> None:
+        await session.puppet.ding(f"gridbot-{uuid.uuid4().hex[:8]}")
+        await waiter
+
+    async def _teardown(self, session: _Session, *, graceful: bool = True) -> None:
+        """Close one connection (with a Stop call if `graceful`); safe to call twice."""
+        if graceful:
+            await session.puppet.stop()
+        else:
+            session.puppet.close()
+        if session.stream_task is not None:
+            session.stream_task.cancel()
+            await asyncio.gather(session.stream_task, return_exceptions=True)
+        if session.scheduler.running:
+            session.scheduler.shutdown(wait=False)
+        for waiter in session.dongs:
+            waiter.cancel()
+        session.dongs.clear()
+
+
+def _describe(exc: BaseException | None) -> str:
+    if exc is None:
+        return "no error"
+    if isinstance(exc, GRPCError):
+        return f"{exc.status.name}: {exc.message}"
+    if isinstance(exc, asyncio.TimeoutError):
+        return "timed out"
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def _channel_error(exc: BaseException | None, what: str) -> ChannelError:
+    if isinstance(exc, GRPCError):
+        if exc.status in _AUTH_STATUSES:
+            return GatewayAuthError(f"{what}: the gateway rejected the token ({_describe(exc)})")
+        if exc.status in _PERMANENT_STATUSES:
+            return PermanentChannelError(f"{what}: {_describe(exc)}")
+    return ChannelError(f"{what}: {_describe(exc)}")
+
+
+def _stream_end_reason(stream: asyncio.Task[None]) -> str:
+    if stream.cancelled():
+        return "event stream cancelled"
+    exc = stream.exception()
+    return f"event stream failed ({_describe(exc)})" if exc is not None else "gateway ended the event stream"

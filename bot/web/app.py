@@ -1,0 +1,107 @@
+"""The web server (aiohttp): health, metrics, the demo sandbox, and the mount points for the inbox and
+the H5 survey pages. An app factory with typed AppKeys, as aiohttp's own examples do."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import secrets
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import func, select
+
+from bot import metrics
+from bot.app import Core
+from models.outbox import OutboxMessage, OutboxStatus
+
+log = logging.getLogger("gridbot.web")
+
+CORE = web.AppKey("core", Core)
+SIMULATOR = web.AppKey("simulator", object)
+CSRF_SECRET = web.AppKey("csrf_secret", str)
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Any) -> web.StreamResponse:
+    response = await handler(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "media-src 'self' data:; frame-ancestors 'none'; form-action 'self'")
+    return response
+
+
+async def healthz(request: web.Request) -> web.Response:
+    core = request.app[CORE]
+    try:
+        async with core.sessions() as session:
+            pending = await session.scalar(select(func.count()).select_from(OutboxMessage)
+                                           .where(OutboxMessage.status == OutboxStatus.PENDING))
+        db_ok = True
+    except Exception:
+        log.exception("health check: database unreachable")
+        pending, db_ok = None, False
+    channel_ready = core.sender.channel.is_ready() if core.sender else False
+    ok = db_ok and channel_ready
+    return web.json_response({"status": "ok" if ok else "degraded", "database": db_ok,
+                              "channel": channel_ready, "outbox_pending": pending},
+                             status=200 if ok else 503)
+
+
+async def metrics_view(request: web.Request) -> web.Response:
+    core = request.app[CORE]
+    extra: dict[str, float] = {}
+    try:
+        async with core.sessions() as session:
+            rows = (await session.execute(select(OutboxMessage.status, func.count())
+                                          .group_by(OutboxMessage.status))).all()
+        for status, count in rows:
+            extra[f"gridbot_outbox_{status}"] = count
+    except Exception:
+        log.exception("metrics: database unreachable")
+    if core.sender:
+        extra["gridbot_channel_ready"] = 1.0 if core.sender.channel.is_ready() else 0.0
+    return web.Response(text=metrics.render(extra), content_type="text/plain", charset="utf-8")
+
+
+async def index(request: web.Request) -> web.Response:
+    links = ['<li><a href="/inbox">诉求工作台 (24小时)</a></li>']
+    if request.app.get(SIMULATOR) is not None:
+        links.insert(0, '<li><a href="/sandbox">沙盒: 扮演居民在群里说话</a></li>')
+    core = request.app[CORE]
+    html = (f"<!doctype html><html lang=zh-CN><meta charset=utf-8><meta name=viewport content='width=device-width'>"
+            f"<title>{core.config.community} · 网格小助手</title><body style='font-family:sans-serif;padding:1em'>"
+            f"<h1>{core.config.community} · 网格小助手</h1><ul>{''.join(links)}"
+            f"<li><a href='/healthz'>健康检查</a> · <a href='/metrics'>metrics</a></li></ul></body></html>")
+    return web.Response(text=html, content_type="text/html")
+
+
+def make_app(core: Core, simulator: Any = None) -> web.Application:
+    app = web.Application(middlewares=[security_headers], client_max_size=256 * 1024)
+    app[CORE] = core
+    app[SIMULATOR] = simulator
+    app[CSRF_SECRET] = secrets.token_urlsafe(32)
+    app.router.add_get("/", index)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics_view)
+    app.router.add_static("/static/", STATIC)
+    if simulator is not None:
+        from bot.web import sandbox
+
+        sandbox.setup_routes(app)
+    # Capabilities with web pages mount themselves here (inbox, H5 surveys) when present.
+    for name in ("bot.web.inbox", "bot.web.survey_h5"):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.setup_routes(app, lambda: core)
+    return app

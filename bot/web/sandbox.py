@@ -1,0 +1,92 @@
+"""The demo sandbox: pick a group and a demo resident, type, and watch the bot answer.
+
+The page talks to the gateway simulator — the message goes in over gRPC through the real wechaty client,
+the router and the outbox, and the reply comes back over gRPC — not to a shortcut."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+from html import escape
+
+from aiohttp import web
+
+from bot.message import ChatKind
+from bot.web.app import CORE, CSRF_SECRET, SIMULATOR, STATIC
+
+PRIVATE = "私聊"
+
+
+def _people(config) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+    people = [(p.id, p.name, "居民") for p in config.residents]
+    people += [(p.id, p.name, "网格员") for p in config.workers]
+    people += [(p.id, p.name, "书记") for p in config.admins]
+    people += [(d.contact_id, d.name, "科室") for d in config.departments]
+    return people
+
+
+async def page(request: web.Request) -> web.Response:
+    config = request.app[CORE].config
+    chats = [g.group for g in config.grids] + [config.staff_group, PRIVATE]
+    chat_opts = "".join(f"<option>{escape(c)}</option>" for c in chats)
+    people_opts = "".join(f"<option value='{escape(i)}'>{escape(n)} ({r})</option>" for i, n, r in _people(config))
+    html = (STATIC / "sandbox.html").read_text(encoding="utf-8")
+    html = (html.replace("{{community}}", escape(config.community)).replace("{{bot}}", escape(config.bot_name))
+            .replace("{{chats}}", chat_opts).replace("{{people}}", people_opts)
+            .replace("{{csrf}}", request.app[CSRF_SECRET]))
+    return web.Response(text=html, content_type="text/html")
+
+
+async def send(request: web.Request) -> web.Response:
+    if not hmac.compare_digest(request.headers.get("X-CSRF-Token", ""), request.app[CSRF_SECRET]):
+        return web.json_response({"error": "CSRF token missing or wrong"}, status=403)
+    try:
+        body = await request.json()
+        chat, sender, text = str(body["chat"]), str(body["sender"]), str(body["text"])[:20000]
+        mention = bool(body.get("mention"))
+    except (ValueError, KeyError, TypeError):
+        return web.json_response({"error": "需要 chat, sender, text"}, status=400)
+    sim = request.app[SIMULATOR]
+    config = request.app[CORE].config
+    if sender not in {p[0] for p in _people(config)}:
+        return web.json_response({"error": "未知的演示人物"}, status=400)
+    topic = None if chat == PRIVATE else chat
+    if mention and topic and not text.startswith("@" + config.bot_name):
+        text = f"@{config.bot_name} {text}"
+    message_id = await sim.inject(sender, text, topic=topic, mention_bot=mention and topic is not None)
+    return web.json_response({"id": message_id})
+
+
+def _record_json(record) -> str:  # type: ignore[no-untyped-def]
+    to = record.chat_id if record.chat_kind == ChatKind.GROUP else f"{PRIVATE}:{record.chat_id}"
+    return json.dumps({"to": to, "text": record.text, "mentions": list(record.mention_ids),
+                       "at": record.at.isoformat()}, ensure_ascii=False)
+
+
+async def stream(request: web.Request) -> web.StreamResponse:
+    """Server-Sent Events: every message the bot sends through the gateway."""
+    sim = request.app[SIMULATOR]
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
+    await response.prepare(request)
+    queue = sim.subscribe()
+    try:
+        for record in list(sim.sent)[-50:]:
+            await response.write(f"data: {_record_json(record)}\n\n".encode())
+        while True:
+            try:
+                record = await asyncio.wait_for(queue.get(), timeout=15)
+                await response.write(f"data: {_record_json(record)}\n\n".encode())
+            except TimeoutError:
+                await response.write(b": keep-alive\n\n")
+    except (ConnectionResetError, asyncio.CancelledError):
+        pass
+    finally:
+        sim.unsubscribe(queue)
+    return response
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/sandbox", page)
+    app.router.add_post("/sandbox/api/send", send)
+    app.router.add_get("/sandbox/api/stream", stream)
