@@ -5,7 +5,8 @@ state that several bots in one process (tests, reconnects) must not share:
 
 - Python 3.11 rejects `WechatyOptions.puppet_options = PuppetOptions()` as a mutable
   dataclass default; giving `PuppetOptions` an identity hash makes the import work.
-- Importing wechaty creates `./.wechaty/` unless `CACHE_DIR` points elsewhere.
+- Importing wechaty creates `./.wechaty/` unless `CACHE_DIR` points elsewhere; unless
+  already set, it is pointed at `$GRIDBOT_CACHE_DIR/wechaty`, else `~/.cache/gridbot/wechaty`.
 - Its loggers print straight to stderr at INFO (propagate=False) and log the gateway
   token in warnings; here they are routed through normal logging and redacted.
 
@@ -36,7 +37,7 @@ if "CACHE_DIR" not in os.environ:
 
 import wechaty_puppet.schemas.puppet as _puppet_schema  # noqa: E402
 
-_puppet_schema.PuppetOptions.__hash__ = object.__hash__  # type: ignore[assignment,method-assign]
+_puppet_schema.PuppetOptions.__hash__ = object.__hash__
 
 _loggers_before = set(logging.Logger.manager.loggerDict)
 
@@ -83,7 +84,8 @@ class _WechatyLogFilter(logging.Filter):
     wechaty-puppet-service logs `token<...>` in plain text: hide every `<...>` there.
     Dropped: "endpoint and token" (we always pass both), "no blueprint" (we run no
     plugins, so no web server: wanted), "set payload more than once" (two concurrent
-    loads of the same contact; harmless).
+    loads of the same contact; harmless), and "internal error <>" (an assert in wechaty's
+    plugin dispatch fails on every scan event; an empty error says nothing anyway).
     """
 
     _angle = re.compile(r"<[^<>]*>")
@@ -91,7 +93,7 @@ class _WechatyLogFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if any(expected in message for expected in self._expected):
+        if any(expected in message for expected in self._expected) or message == "internal error <>":
             return False
         if "token" in message.lower():
             record.msg = self._angle.sub("<***>", message)

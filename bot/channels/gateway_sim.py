@@ -22,10 +22,11 @@ import itertools
 import json
 import logging
 import uuid
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import grpclib.const
 import grpclib.server
@@ -141,7 +142,7 @@ class _RejectingMapping(dict[str, grpclib.const.Handler]):
         super().__init__()
         self._real = real
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         handler = self._real.get(key)
         if handler is None:
             return default
@@ -177,6 +178,7 @@ class _TokenServer(grpclib.server.Server):
     def __init__(self, handlers: list[Any], *, token: str) -> None:
         super().__init__(handlers)
         self._token = token
+        self._protocols: weakref.WeakSet[H2Protocol] = weakref.WeakSet()
 
     def _protocol_factory(self) -> H2Protocol:
         self.__gc_step__()
@@ -184,7 +186,19 @@ class _TokenServer(grpclib.server.Server):
             self._mapping, self._codec, self._status_details_codec, self.__dispatch__, token=self._token,
         )
         self._handlers.add(handler)
-        return H2Protocol(handler, self._config, self._h2_config)
+        protocol = H2Protocol(handler, self._config, self._h2_config)
+        self._protocols.add(protocol)
+        return protocol
+
+    def drop_connections(self) -> None:
+        """Close every client connection, as a dying gateway process does.
+
+        (`Server.close()` only stops listening; accepted connections would stay open.)
+        """
+        for protocol in list(self._protocols):
+            processor = getattr(protocol, "processor", None)
+            if processor is not None:
+                processor.close("gateway stopped")
 
 
 class GatewaySimulator:
@@ -197,7 +211,9 @@ class GatewaySimulator:
         token: str | None = None,
         clock: Clock | None = None,
         echo_sent: bool = True,
+        logged_in: bool = True,
     ) -> None:
+        """`logged_in=False`: the account needs a QR scan first (see `confirm_scan`)."""
         self.community = community
         self.token = token or f"gridbot-sim-{uuid.uuid4().hex[:12]}"
         self._clock: Clock = clock or SystemClock()
@@ -220,47 +236,56 @@ class GatewaySimulator:
         self._ids = itertools.count(1)
         self._streams: set[_EventStream] = set()
         self._pending: list[pb.EventResponse] = []
-        self._logged_in = False
+        self._started = False  # between Start and Stop
+        self._account_logged_in = logged_in  # the WeChat session itself
+        self.qrcode = f"https://login.weixin.qq.com/l/{uuid.uuid4().hex[:10]}"
         self._responsive = asyncio.Event()
         self._responsive.set()
         self._failing_sends = 0
+        self._sent_payloads_hidden = False
         self._sent_changed = asyncio.Condition()
         self._subscribers: set[asyncio.Queue[SentRecord]] = set()
         self._server: _TokenServer | None = None
+        self._host = "127.0.0.1"
         self._port: int | None = None
-        self.calls: dict[str, int] = {}
+        self.calls: dict[str, int] = {}  # RPC name -> times called (diagnostics, tests)
 
     # ---- lifecycle -----------------------------------------------------------------
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
-        """Listen on host:port (0 = any free port); return the bound port."""
+        """Listen on host:port (0 = any free port); return the bound port.
+
+        A stopped simulator can be started again (on its old port, to play a gateway restart).
+        """
         if self._server is not None:
             raise RuntimeError("gateway simulator already started")
         server = _TokenServer([_PuppetServicer(self)], token=self.token)
         await server.start(host, port)
-        assert server._server is not None
-        self._port = int(server._server.sockets[0].getsockname()[1])
+        listening = cast(asyncio.Server, server._server)
+        self._port = int(listening.sockets[0].getsockname()[1])
+        self._host = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
         self._server = server
         log.info("gateway simulator listening on %s:%d", host, self._port)
         return self._port
 
     async def stop(self) -> None:
-        """Close every stream and call, then the listening socket."""
+        """Stop like a gateway process dying: stop listening, cut every connection."""
         server, self._server = self._server, None
         if server is None:
             return
         self._responsive.set()  # let hung calls finish so close() is quick
-        for stream in list(self._streams):
-            stream.queue.put_nowait(None)
+        self._started = False  # a restarted gateway starts its puppet afresh
         server.close()
+        server.drop_connections()
         await server.wait_closed()
         log.info("gateway simulator stopped")
 
     @property
     def endpoint(self) -> str:
+        """`host:port` for WECHATY_PUPPET_SERVICE_ENDPOINT."""
         if self._port is None:
             raise RuntimeError("gateway simulator not started")
-        return f"127.0.0.1:{self._port}"
+        return f"{self._host}:{self._port}"
 
     @property
     def connected_streams(self) -> int:
@@ -296,6 +321,8 @@ class GatewaySimulator:
     ) -> str:
         """A resident sends a message to a group (by topic) or privately to the bot.
 
+        `mention_bot` puts the bot's id in the payload's mention ids and, unless the text
+        already starts with "@<bot name>", prefixes "@<bot name>" + U+2005 as WeChat does.
         Re-using a `message_id` re-delivers that message event (as flaky gateways do).
         Returns the message id.
         """
@@ -313,8 +340,9 @@ class GatewaySimulator:
         mention_ids: list[str] = []
         if kind is MessageKind.TEXT:
             if mention_bot:
-                text = f"@{self.community.bot_name}{MENTION_SEPARATOR}{text}"
                 mention_ids = [self.community.bot_id]
+                if not text.startswith(f"@{self.community.bot_name}"):
+                    text = f"@{self.community.bot_name}{MENTION_SEPARATOR}{text}"
         else:
             text = _media_text(kind)
         message_id = message_id or self._next_id()
@@ -368,6 +396,23 @@ class GatewaySimulator:
         """The next `n` MessageSendText calls fail with UNAVAILABLE."""
         self._failing_sends = n
 
+    def hide_sent_payloads(self, hidden: bool = True) -> None:
+        """While set, MessagePayload of messages the bot sent answers NOT_FOUND.
+
+        wechaty reloads every message it sends; this is that reload failing after the
+        text itself went out.
+        """
+        self._sent_payloads_hidden = hidden
+
+    async def confirm_scan(self) -> None:
+        """The operator scanned the QR code: the account logs in."""
+        if self._account_logged_in:
+            return
+        self._account_logged_in = True
+        if self._started:
+            self._broadcast(self._scan_event(4))  # Confirmed
+            self._broadcast(self._login_event())
+
     # ---- internals -----------------------------------------------------------------
 
     def _next_id(self) -> str:
@@ -386,11 +431,28 @@ class GatewaySimulator:
         for stream in self._streams:
             stream.queue.put_nowait(event)
 
+    def _broadcast(self, event: pb.EventResponse) -> None:
+        """To open streams only: presence events are re-sent to each new stream anyway."""
+        for attached in self._streams:
+            attached.queue.put_nowait(event)
+
     def _login_event(self) -> pb.EventResponse:
         return pb.EventResponse(
             type=pb.EventType.EVENT_TYPE_LOGIN,
             payload=json.dumps({"contactId": self.community.bot_id}),
         )
+
+    def _scan_event(self, status: int) -> pb.EventResponse:
+        payload: dict[str, Any] = {"status": status}
+        if status == 2:  # Waiting
+            payload["qrcode"] = self.qrcode
+        return pb.EventResponse(type=pb.EventType.EVENT_TYPE_SCAN, payload=json.dumps(payload))
+
+    def _presence_events(self) -> list[pb.EventResponse]:
+        """What a client learns on attaching: logged in, or waiting for a QR scan."""
+        if not self._started:
+            return []
+        return [self._login_event() if self._account_logged_in else self._scan_event(2)]
 
     async def _enter(self, name: str, stream: grpclib.server.Stream[Any, Any]) -> Any:
         """Common RPC prologue: read the request, count the call, hang while unresponsive."""
@@ -401,15 +463,15 @@ class GatewaySimulator:
 
     async def _rpc_start(self, stream: grpclib.server.Stream[Any, Any]) -> None:
         await self._enter("Start", stream)
-        if not self._logged_in:
-            self._logged_in = True
-            for attached in self._streams:
-                attached.queue.put_nowait(self._login_event())
+        if not self._started:
+            self._started = True
+            for event in self._presence_events():
+                self._broadcast(event)
         await stream.send_message(pb.StartResponse())
 
     async def _rpc_stop(self, stream: grpclib.server.Stream[Any, Any]) -> None:
         await self._enter("Stop", stream)
-        self._logged_in = False
+        self._started = False
         await stream.send_message(pb.StopResponse())
 
     async def _rpc_logout(self, stream: grpclib.server.Stream[Any, Any]) -> None:
@@ -427,16 +489,15 @@ class GatewaySimulator:
     async def _rpc_ding(self, stream: grpclib.server.Stream[Any, Any]) -> None:
         request = await self._enter("Ding", stream)
         await stream.send_message(pb.DingResponse())
-        for attached in self._streams:
-            attached.queue.put_nowait(pb.EventResponse(
-                type=pb.EventType.EVENT_TYPE_DONG, payload=json.dumps({"data": request.data}),
-            ))
+        self._broadcast(pb.EventResponse(
+            type=pb.EventType.EVENT_TYPE_DONG, payload=json.dumps({"data": request.data}),
+        ))
 
     async def _rpc_event(self, stream: grpclib.server.Stream[Any, Any]) -> None:
         await self._enter("Event", stream)
         attached = _EventStream()
-        if self._logged_in:
-            attached.queue.put_nowait(self._login_event())
+        for event in self._presence_events():
+            attached.queue.put_nowait(event)
         for event in self._pending:
             attached.queue.put_nowait(event)
         self._pending.clear()
@@ -494,6 +555,8 @@ class GatewaySimulator:
     async def _rpc_message_payload(self, stream: grpclib.server.Stream[Any, Any]) -> None:
         request = await self._enter("MessagePayload", stream)
         payload = self._messages.get(request.id)
+        if payload is not None and self._sent_payloads_hidden and payload.from_id == self.community.bot_id:
+            payload = None
         if payload is None:
             raise GRPCError(Status.NOT_FOUND, f"message {request.id} not found")
         await stream.send_message(payload)

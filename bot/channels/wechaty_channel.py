@@ -28,7 +28,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from grpclib.const import Status
@@ -109,6 +109,9 @@ class _GatewayPuppet(PuppetService):
     def close(self) -> None:
         """Drop the connection without telling the gateway (it is not answering anyway)."""
         self._event_stream.remove_all_listeners()
+        # wechaty's handlers still loading a message fail once the channel is closed; pyee
+        # raises from an event loop callback when nobody listens for 'error'.
+        self._event_stream.on("error", _ignore_after_close)
         self._puppet_stub = None
         channel, self.channel = self.channel, None
         if channel is not None:
@@ -125,13 +128,23 @@ class _Session:
     logged_in: asyncio.Event = field(default_factory=asyncio.Event)
     stream_task: asyncio.Task[None] | None = None
     self_id: str = ""
+    qrcode: str | None = None  # the gateway wants this QR code scanned to log in
     rooms: dict[str, str] = field(default_factory=dict)  # topic -> room id
     rooms_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     dongs: list[asyncio.Future[None]] = field(default_factory=list)
 
 
 class WechatyChannel:
-    """Channel over a wechaty puppet-service gateway (see module doc)."""
+    """Channel over a wechaty puppet-service gateway (see module doc).
+
+    `account` is the bot's contact id from the config (stamped on every IncomingMessage);
+    `bot_name` its WeChat display name. Supervisor settings: a `ding` every
+    `ding_interval` s must be answered within `ding_timeout` s; reconnects back off from
+    `backoff_initial` doubling to `backoff_max`; `call_timeout` bounds every gateway call
+    (a send, loading an incoming message, the login) — except that the login waits up to
+    `scan_timeout` s while the gateway shows a QR code to scan (logged at WARNING).
+    `reconnects` counts reconnections.
+    """
 
     name = "wechaty"
 
@@ -150,6 +163,7 @@ class WechatyChannel:
         backoff_initial: float = 1.0,
         backoff_max: float = 60.0,
         start_timeout: float = 30.0,
+        scan_timeout: float = 300.0,
     ) -> None:
         if not endpoint:
             # Without an endpoint the client asks a public discovery service for one.
@@ -166,6 +180,7 @@ class WechatyChannel:
         self._backoff_initial = backoff_initial
         self._backoff_max = backoff_max
         self._start_timeout = start_timeout
+        self._scan_timeout = scan_timeout
 
         self._handler: MessageHandler | None = None
         self._session: _Session | None = None
@@ -188,36 +203,45 @@ class WechatyChannel:
         reset_wechaty_globals()
         self._handler = on_message
         self._delivery = asyncio.create_task(self._deliver_loop(), name="wechaty-delivery")
+        try:
+            session = await self._first_connect()
+        except BaseException:
+            await self._stop_delivery()
+            raise
+        self._session = session
+        self._ready = True
+        self._supervisor = asyncio.create_task(self._supervise(), name="wechaty-supervisor")
+
+    async def _first_connect(self) -> _Session:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._start_timeout
         delay = self._backoff_initial
         while True:
             try:
-                session = await self._connect()
-                break
+                return await self._connect()
             except GatewayAuthError:
-                await self._stop_delivery()
                 raise
             except ChannelError as exc:
                 if loop.time() + delay >= deadline:
-                    await self._stop_delivery()
                     raise ChannelError(
                         f"could not connect to gateway {self.endpoint} within {self._start_timeout:g}s: {exc}"
                     ) from exc
                 self._log.warning("connect to gateway failed: %s; retrying in %.1fs", exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self._backoff_max)
-        self._session = session
-        self._ready = True
-        self._supervisor = asyncio.create_task(self._supervise(), name="wechaty-supervisor")
 
     async def stop(self) -> None:
-        """Disconnect and end every task this channel started."""
-        self._ready = False
+        """Hand over messages already received, disconnect, and end every task started here."""
         supervisor, self._supervisor = self._supervisor, None
         if supervisor is not None:
             supervisor.cancel()
             await asyncio.gather(supervisor, return_exceptions=True)
+        if self._delivery is not None:
+            # wechaty has marked queued ids as seen: a later connection would not get them
+            # again. Still connected meanwhile, so replies sent by the handler go out.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._inbox.join(), self._call_timeout)
+        self._ready = False
         session, self._session = self._session, None
         if session is not None:
             await self._teardown(session)
@@ -293,7 +317,7 @@ class WechatyChannel:
                 self._log.warning("two WeChat groups share the topic %r; using %s", topic, topics[topic])
                 continue
             topics[topic] = room.room_id
-        session.rooms.update(topics)
+        session.rooms = topics
         self._log.info("loaded %d WeChat groups", len(topics))
 
     async def _known_contacts(self, session: _Session, contact_ids: Sequence[str]) -> list[str]:
@@ -326,8 +350,10 @@ class WechatyChannel:
             self._log.debug("dropping message %s without a sender (system notice)", msg.message_id)
             return None
         talker = msg.talker()
-        if talker.contact_id == session.self_id:
-            return None  # gateways echo what the bot sent
+        # Gateways echo what the bot sent. login_user_id is set as soon as the login event
+        # arrives, before wechaty's (async) login handlers run.
+        if talker.contact_id in (session.puppet.login_user_id, self.account):
+            return None
         room = msg.room()
         kind = _KINDS.get(msg.type(), MessageKind.OTHER)
         group_topic: str | None = None
@@ -364,6 +390,8 @@ class WechatyChannel:
                 await self._handler(incoming)
             except Exception:
                 self._log.exception("message handler failed on %s", incoming.id)
+            finally:
+                self._inbox.task_done()
 
     async def _stop_delivery(self) -> None:
         delivery, self._delivery = self._delivery, None
@@ -395,23 +423,31 @@ class WechatyChannel:
             await bot.init_puppet_event_bridge(bot.puppet)
             # Start + Event stream: runs until the gateway ends the stream.
             session.stream_task = asyncio.create_task(bot.puppet.start(), name="wechaty-event-stream")
-            login = asyncio.ensure_future(session.logged_in.wait())
-            try:
-                await asyncio.wait(
-                    {session.stream_task, login}, timeout=self._call_timeout,
-                    return_when=asyncio.FIRST_COMPLETED,
-                )
-            finally:
-                login.cancel()
-            if not session.logged_in.is_set():
-                if session.stream_task.done() and session.stream_task.exception() is not None:
-                    raise _channel_error(session.stream_task.exception(), f"log in at gateway {self.endpoint}")
-                raise ChannelError(f"gateway {self.endpoint} sent no login within {self._call_timeout:g}s")
+            await self._wait_for_login(session)
         except BaseException:
             await self._teardown(session, graceful=False)
             raise
         self._log.info("logged in at gateway %s as %s", self.endpoint, session.self_id)
         return session
+
+    async def _wait_for_login(self, session: _Session) -> None:
+        assert session.stream_task is not None
+        login = asyncio.ensure_future(session.logged_in.wait())
+        try:
+            waits = {session.stream_task, login}
+            await asyncio.wait(waits, timeout=self._call_timeout, return_when=asyncio.FIRST_COMPLETED)
+            if session.qrcode is not None and not session.logged_in.is_set() and not session.stream_task.done():
+                # A person has to scan a QR code: give them time.
+                await asyncio.wait(waits, timeout=self._scan_timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            login.cancel()
+        if session.logged_in.is_set():
+            return
+        if session.stream_task.done() and session.stream_task.exception() is not None:
+            raise _channel_error(session.stream_task.exception(), f"log in at gateway {self.endpoint}")
+        if session.qrcode is not None:
+            raise ChannelError(f"nobody scanned the login QR code within {self._scan_timeout:g}s")
+        raise ChannelError(f"gateway {self.endpoint} sent no login within {self._call_timeout:g}s")
 
     def _listen(self, session: _Session) -> None:
         bot = session.bot
@@ -422,10 +458,24 @@ class WechatyChannel:
                 self._log.warning(
                     "gateway logged in as %s but the configured account is %s", session.self_id, self.account
                 )
+            if contact.name != self.bot_name:
+                # Residents type "@<WeChat name>": the configured name should match it.
+                self._log.warning(
+                    "the WeChat account is named %r but the configured bot name is %r", contact.name, self.bot_name
+                )
             session.logged_in.set()
 
         async def on_message(msg: Message) -> None:
             await self._on_wechaty_message(session, msg)
+
+        async def on_scan(qrcode: str, status: Any, _data: Any) -> None:
+            if qrcode and qrcode != session.qrcode:
+                self._log.warning(
+                    "the gateway's WeChat account is logged out: scan this QR code with the bot's phone "
+                    "to log in: https://wechaty.js.org/qrcode/%s", quote(qrcode, safe=""),
+                )
+            session.qrcode = qrcode or session.qrcode or ""
+            self._log.info("login QR code status: %s", getattr(status, "name", status))
 
         def on_dong(_data: Any) -> None:
             # Any dong proves the gateway alive: some gateways do not echo the ding data.
@@ -439,6 +489,7 @@ class WechatyChannel:
             self._log.warning("wechaty error event: %s", payload)
 
         bot.on("login", on_login)
+        bot.on("scan", on_scan)
         bot.on("message", on_message)
         bot.on("dong", on_dong)
         bot.on("error", on_error)
@@ -451,7 +502,7 @@ class WechatyChannel:
         host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
         try:
             _reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), self._call_timeout)
-        except (OSError, asyncio.TimeoutError) as exc:
+        except (OSError, TimeoutError) as exc:
             raise ChannelError(f"gateway {self.endpoint} unreachable: {_describe(exc)}") from exc
         writer.close()
         with contextlib.suppress(OSError):
@@ -464,9 +515,13 @@ class WechatyChannel:
             if session is None:
                 try:
                     session = await self._connect()
-                except ChannelError as exc:
-                    log = self._log.error if isinstance(exc, GatewayAuthError) else self._log.warning
-                    log("reconnect to gateway failed: %s; next try in %.1fs", exc, delay)
+                except Exception as exc:  # noqa: BLE001 — the supervisor must outlive any failure
+                    if isinstance(exc, GatewayAuthError):
+                        self._log.error("reconnect to gateway failed: %s; next try in %.1fs", exc, delay)
+                    elif isinstance(exc, ChannelError):
+                        self._log.warning("reconnect to gateway failed: %s; next try in %.1fs", exc, delay)
+                    else:
+                        self._log.exception("reconnect to gateway failed; next try in %.1fs", delay)
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, self._backoff_max)
                     continue
@@ -501,12 +556,15 @@ class WechatyChannel:
             waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             session.dongs.append(waiter)
             ding = asyncio.create_task(self._ding(session, waiter), name="wechaty-ding")
-            done, _ = await asyncio.wait(
-                {ding, stream}, timeout=self._ding_timeout, return_when=asyncio.FIRST_COMPLETED
-            )
+            try:
+                done, _ = await asyncio.wait(
+                    {ding, stream}, timeout=self._ding_timeout, return_when=asyncio.FIRST_COMPLETED
+                )
+            finally:
+                if not ding.done():
+                    ding.cancel()
+                    await asyncio.gather(ding, return_exceptions=True)
             if ding not in done:
-                ding.cancel()
-                await asyncio.gather(ding, return_exceptions=True)
                 if stream in done:
                     return _stream_end_reason(stream), healthy, True
                 return f"no dong within {self._ding_timeout:g}s", healthy, False
@@ -536,12 +594,16 @@ class WechatyChannel:
         session.dongs.clear()
 
 
+def _ignore_after_close(exc: Any) -> None:
+    logging.getLogger(LOGGER_NAME).debug("wechaty handler failed after disconnect: %s", exc)
+
+
 def _describe(exc: BaseException | None) -> str:
     if exc is None:
         return "no error"
     if isinstance(exc, GRPCError):
         return f"{exc.status.name}: {exc.message}"
-    if isinstance(exc, asyncio.TimeoutError):
+    if isinstance(exc, TimeoutError):
         return "timed out"
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
