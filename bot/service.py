@@ -49,12 +49,17 @@ class Running:
     def __init__(self, core: Core) -> None:
         self.core = core
         self.tasks: list[asyncio.Task[None]] = []
+        self.inflight: set[asyncio.Task[None]] = set()   # messages received, not yet committed
         self.channel = None
         self.simulator = None
         self.runner: web.AppRunner | None = None
         self.port: int | None = None
 
     async def stop(self) -> None:
+        if self.channel is not None:
+            await self.channel.stop()          # lets messages already received reach on_message
+        if self.inflight:
+            await asyncio.wait(set(self.inflight), timeout=10)
         self.core.ticker.stop()
         if self.core.sender is not None:
             await self.core.sender.stop()
@@ -63,8 +68,6 @@ class Running:
         for task in self.tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        if self.channel is not None:
-            await self.channel.stop()
         if self.simulator is not None:
             await self.simulator.stop()
         if self.runner is not None:
@@ -99,11 +102,18 @@ async def start_service(config: Config, *, db_url: str | None, port: int | None,
         running.channel = channel
         sender = core.attach_channel(channel)
 
-        async def on_message(msg: IncomingMessage) -> None:
+        async def process(msg: IncomingMessage) -> None:
             try:
                 await core.dispatcher.submit(msg)
             except Exception:   # logged by the dispatcher; the gateway will redeliver or the user retries
                 log.exception("message %s not processed", msg.id)
+
+        async def on_message(msg: IncomingMessage) -> None:
+            # Do not wait for the commit here: messages arriving meanwhile join the same transaction
+            # (group commit). The task set lets stop() finish what was received.
+            task = asyncio.create_task(process(msg))
+            running.inflight.add(task)
+            task.add_done_callback(running.inflight.discard)
 
         app = make_app(core, running.simulator)
         running.runner = web.AppRunner(app, access_log=None)
