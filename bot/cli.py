@@ -154,6 +154,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.set_defaults(func=cmd_invite)
 
+    from bot.survey_cli import add_parsers as add_survey_parsers
+
+    add_survey_parsers(sub, _add_common, _config)
+
     p = sub.add_parser("bench", help="性能测试 / benchmark (prints one JSON object)")
     p.add_argument("--messages", type=int, default=20000)
     p.add_argument("--groups", type=int, default=2000)

@@ -111,6 +111,7 @@ class Config:
     quiet_hours: Hours = Hours(time(21, 30), time(8, 0))
     residents: tuple[PersonConfig, ...] = ()   # demo residents (simulators, sandbox)
     extra: dict[str, Any] = field(default_factory=dict)  # capability sections ([needs], [events]…)
+    web_base_url: str | None = None   # public address for links in messages (H5 surveys); default: host:port
 
     # -- look-ups used on the message path (built once) --
     def grid_by_topic(self, topic: str | None) -> GridConfig | None:
@@ -261,7 +262,7 @@ def parse_config(raw: str, path: Path | None = None) -> Config:
     storage = data.get("storage", {})
     _check_unknown(r, storage, "storage", None, {"url", "data_dir"})
     web = data.get("web", {})
-    _check_unknown(r, web, "web", None, {"host", "port"})
+    _check_unknown(r, web, "web", None, {"host", "port", "base_url"})
     sender_raw = data.get("sender", {})
     _check_unknown(r, sender_raw, "sender", None, set(SenderConfig.__dataclass_fields__))
     sender = SenderConfig(**{k: r.get(sender_raw, "sender", None, k, (int, float)) for k in sender_raw})
@@ -375,7 +376,7 @@ def parse_config(raw: str, path: Path | None = None) -> Config:
             who=who,
         ))
 
-    quiet = r.hours(data, "quiet_hours", None, "window", None) if isinstance(data.get("quiet_hours"), str) else None
+    quiet = r.hours(data, "quiet_hours", None, "quiet_hours", None) if "quiet_hours" in data else None
     extra = {k: data[k] for k in ("needs", "booking", "events", "surveys", "pushes", "inbox") if k in data}
     return Config(
         path=path,
@@ -400,6 +401,7 @@ def parse_config(raw: str, path: Path | None = None) -> Config:
         quiet_hours=quiet or Hours(time(21, 30), time(8, 0)),
         residents=residents,
         extra=extra,
+        web_base_url=(r.get(web, "web", None, "base_url", str, "") or "").rstrip("/") or None,
     )
 
 

@@ -121,6 +121,10 @@ async def start_service(config: Config, *, db_url: str | None, port: int | None,
         site = web.TCPSite(running.runner, config.web_host, config.web_port if port is None else port)
         await site.start()
         running.port = running.runner.addresses[0][1]
+        if config.web_base_url is None:
+            from models.surveys import set_base_url
+
+            set_base_url(f"http://{config.web_host}:{running.port}")
         await channel.start(on_message)
         running.tasks.append(asyncio.create_task(sender.run(), name="outbox-sender"))
         core.ticker.start(tick_seconds)

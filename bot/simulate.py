@@ -25,7 +25,7 @@ from bot.message import IncomingMessage
 LINE_RE = re.compile(r"^\[(?P<chat>[^\]]+)\]\s*(?P<name>[^():]+?)\s*\((?P<id>[^)]+)\)\s*[::]\s?(?P<text>.*)$")
 CLOCK_RE = re.compile(r"^@clock\s+(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2})(?::(\d{2}))?\s*$")
 ADVANCE_RE = re.compile(r"^@advance\s+((?:\d+\s*[smhd]\s*)+)$")
-CODE_RE = re.compile(r"\b([DBE]\d{8}-\d{3,4}|[BE][0-9A-Z]{3,8})\b")
+CODE_RE = re.compile(r"(?<![0-9A-Za-z])([DBE]\d{8}-\d{3,4}|[BE]\d{3,8}|[SP]\d{1,6})(?![0-9A-Za-z])")
 PRIVATE = "私聊"
 STEP = timedelta(minutes=1)   # scheduled work runs at least once per simulated minute
 
