@@ -76,7 +76,8 @@ class OutboxSender:
         """The service loop: deliver what is due, sleep until woken or a second has passed."""
         while not self._stopping:
             try:
-                sent = await self.deliver_due(batch=5, rate_limited=True)
+                # One row per round: a reply queued during a long push goes out with the very next send.
+                sent = await self.deliver_due(batch=1, rate_limited=True)
             except Exception:
                 log.exception("outbox delivery round failed; retrying shortly")
                 sent = 0
@@ -94,7 +95,7 @@ class OutboxSender:
             await release_claims(session, self.instance)
 
     async def deliver_due(self, *, batch: int = 50, rate_limited: bool = False) -> int:
-        """Send due rows (a small batch, so a new reply overtakes a long push). Returns how many went."""
+        """Send up to `batch` due rows, replies first. Returns how many went."""
         if not self.channel.is_ready():
             return 0
         async with transaction(self.sessions) as session:

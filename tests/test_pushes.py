@@ -261,15 +261,15 @@ async def test_a_300_group_push_respects_the_interval_and_a_reply_overtakes_it(c
         sent = channel.sent
         assert len(sent) == 301
         reply_pos = next(i for i, (_, m) in enumerate(sent, 1) if m.key == "reply:1")
-        # the reply goes out once the current small batch (5 rows in OutboxSender.run) is through,
+        # the reply goes out with the very next send (OutboxSender.run claims one row per round),
         # not after the ~200 notices still queued
-        assert reply_pos - queued_at[0] <= 5, reply_pos
+        assert reply_pos - queued_at[0] == 1, reply_pos
         gaps = [sent[i][0] - sent[i - 1][0] for i in range(1, len(sent))
                 if sent[i][1].key != "reply:1"]
         assert min(gaps) >= cfg.sender.min_interval_s           # ≥ 1 s between notices, always
         assert max(gaps) <= cfg.sender.min_interval_s + cfg.sender.jitter_s + 1e-9
         reply_wait = sent[reply_pos - 1][0] - sent[queued_at[0] - 1][0]
-        assert reply_wait <= 5 * (cfg.sender.min_interval_s + cfg.sender.jitter_s)
+        assert reply_wait <= cfg.sender.min_interval_s + cfg.sender.jitter_s
         total = sent[-1][0] - sent[0][0]
         assert 300 * cfg.sender.min_interval_s <= total <= 300 * (cfg.sender.min_interval_s + cfg.sender.jitter_s)
         print(f"\n300-group push: {total:.0f} s simulated; reply sent {reply_pos - queued_at[0]} sends "

@@ -63,9 +63,10 @@ async def test_push_to_many_groups_is_spaced_and_a_reply_overtakes_it(harness) -
     sender = OutboxSender(h.core.sessions, channel, h.clock, cfg, h.config.bot_id, "t",
                           limiter=RateLimiter(cfg, monotonic=ft.monotonic, sleep=ft.sleep))
     await _queue(h, 60, Priority.NOTICE, "push")
-    await sender.deliver_due(batch=5, rate_limited=True)       # the push has started…
+    for _ in range(5):                                            # the push has started…
+        await sender.deliver_due(batch=1, rate_limited=True)
     await _queue(h, 1, Priority.REPLY, "reply")                  # …when a resident asks something
-    while await sender.deliver_due(batch=5, rate_limited=True):
+    while await sender.deliver_due(batch=1, rate_limited=True):
         pass
     times = [t for t, _ in channel.sent]
     texts = [o.text for _, o in channel.sent]
