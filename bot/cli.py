@@ -102,6 +102,12 @@ def cmd_invite(args: argparse.Namespace) -> int:
     return asyncio.run(create_invite_cli(_config(args), args.db, args.role, args.ref, args.name))
 
 
+def cmd_user(args: argparse.Namespace) -> int:
+    from bot.web.auth import main as user_main
+
+    return user_main(args.rest)
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from bot.bench import main as bench_main
 
@@ -153,6 +159,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ref", help="网格号(网格员)或科室名(科室) / grid number or department name")
     _add_common(p)
     p.set_defaults(func=cmd_invite)
+
+    p = sub.add_parser("user", help="网页账号 / web inbox accounts: add, passwd, token, list (gridbot user -h)",
+                       add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_user)
 
     from bot.survey_cli import add_parsers as add_survey_parsers
 

@@ -50,6 +50,7 @@ class Running:
         self.core = core
         self.tasks: list[asyncio.Task[None]] = []
         self.inflight: set[asyncio.Task[None]] = set()   # messages received, not yet committed
+        self.demo_users: list[str] = []
         self.channel = None
         self.simulator = None
         self.runner: web.AppRunner | None = None
@@ -115,6 +116,10 @@ async def start_service(config: Config, *, db_url: str | None, port: int | None,
             running.inflight.add(task)
             task.add_done_callback(running.inflight.discard)
 
+        if demo:
+            from bot.web.auth import ensure_demo_users
+
+            running.demo_users = await ensure_demo_users(core)
         app = make_app(core, running.simulator)
         running.runner = web.AppRunner(app, access_log=None)
         await running.runner.setup()
@@ -141,6 +146,10 @@ async def run_service(config: Config, *, db_url: str | None, port: int | None, d
     print(f"网格小助手已启动 / gridbot is running: {url}/", flush=True)
     if running.simulator is not None:
         print(f"  沙盒 / sandbox (chat as a demo resident): {url}/sandbox", flush=True)
+    if running.demo_users:
+        from bot.web.auth import demo_logins_text
+
+        print(f"  诉求工作台 / needs inbox: {url}/inbox  {demo_logins_text(running.demo_users)}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -1,0 +1,300 @@
+"""The JSON API of the inbox (/api/…), described at /api/openapi.json.
+
+Auth: `Authorization: Bearer <token>` (POST /api/token with username and password, or
+`python -m bot.web.auth token USERNAME`), or the inbox's session cookie — then a POST must carry the
+session's CSRF token in `X-CSRF-Token`. Roles and masking are the inbox's: a worker sees their grid, a
+department what was handed to it, a viewer reads with personal data masked and cannot act.
+Actions call the same operations as the pages and the chat commands (bot/web/inbox_ops.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from bot.web import auth as A
+from bot.web import inbox_ops as O
+from bot.web import inbox_texts as X
+from models import inbox as M
+from models import needs as N
+from models.db import transaction
+
+STAFF = frozenset({M.WebRole.ADMIN, M.WebRole.WORKER})
+
+
+def _error(status: int, code: str, message: str) -> web.Response:
+    return web.json_response({"error": code, "message": message}, status=status)
+
+
+def setup_routes(app: web.Application, get_core: Callable[[], Any], notifier: Any) -> None:
+    from bot.web.inbox import parse_filters
+
+    throttle = A.Throttle()
+
+    def guard(roles: frozenset[str] = A.ALL_ROLES):  # type: ignore[no-untyped-def]
+        return A.page(get_core, roles, api=True)
+
+    async def body_of(request: web.Request) -> dict[str, Any]:
+        if request.content_type == "application/json":
+            try:
+                data = await request.json()
+            except ValueError:
+                return {}
+            return data if isinstance(data, dict) else {}
+        return {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+
+    async def token(request: web.Request) -> web.StreamResponse:
+        """POST /api/token {username, password} → a 30-day bearer token. No cookie is set."""
+        core = get_core()
+        data = await body_of(request)
+        username, password = str(data.get("username") or "")[:64], str(data.get("password") or "")[:256]
+        now = core.clock.now()
+        keys = [f"u:{username.lower()}", f"ip:{request.remote}"]
+        wait = throttle.blocked(keys, now)
+        if wait:
+            return _error(429, "throttled", X.LOGIN_THROTTLED.format(minutes=wait))
+        async with transaction(core.sessions) as session:
+            user = await M.authenticate(session, username, password)
+            if user is None:
+                throttle.fail(keys, now)
+                return _error(401, "unauthorized", X.LOGIN_FAILED)
+            try:
+                A.identity_for(core.config, core.directory, user)
+            except M.InboxError:
+                return _error(403, "bad_account", X.LOGIN_BAD_ACCOUNT)
+            raw, row = await M.open_session(session, user, now, kind="api")
+        throttle.success(keys[:1])
+        return web.json_response({"token": raw, "expires_at": row.expires_at.isoformat(), "role": user.role})
+
+    @guard()
+    async def needs_list(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
+        core = get_core()
+        f = parse_filters(request.query, actor, core.config)
+        try:
+            limit = max(1, min(500, int(request.query.get("limit", 100))))
+            offset = max(0, int(request.query.get("offset", 0)))
+        except ValueError:
+            return _error(400, "bad_request", "limit/offset 须为整数")
+        now = core.clock.now()
+        async with core.sessions() as session:
+            page = await M.inbox_page(session, actor.scope, f, now, core.config.timezone, limit=limit, offset=offset)
+        settings = N.Settings.of(core.config)
+        return web.json_response({"total": page.total, "urgent": page.urgent, "overdue": page.overdue,
+                                  "limit": limit, "offset": offset,
+                                  "needs": [O.need_dict(r, now, core.config, actor, settings=settings)
+                                            for r in page.rows]})
+
+    @guard()
+    async def need_detail(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
+        core = get_core()
+        now = core.clock.now()
+        async with transaction(core.sessions) as session:
+            try:
+                need = await N.get_need(session, request.match_info["code"])
+            except N.NeedError as exc:
+                return _error(404, "not_found", O.error_message(exc, None))
+            if not O.sees(actor, need):
+                return _error(403, "forbidden", X.FORBIDDEN_NEED.format(code=need.code))
+            events = await N.events_of(session, need)
+            followers = await N.followers_of(session, need)
+            await M.log_view(session, now, user_id=actor.user_id, username=actor.username, role=actor.role,
+                             action="api", need_code=need.code, ip=request.remote)
+        data = O.need_dict(need, now, core.config, actor, full=True)
+        data["events"] = [O.event_dict(e, actor, need) for e in events]
+        data["merged"] = [O.need_dict(f, now, core.config, actor) for f in followers]
+        data["may_act"] = bool(actor.can_act and actor.person is not None
+                               and N.may_handle(core.config, need, actor.person))
+        return web.json_response(data)
+
+    @guard()
+    async def need_action(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
+        core = get_core()
+        if not A.csrf_ok(request, actor):
+            return _error(403, "csrf", X.CSRF_REFUSED)
+        data = await body_of(request)
+        action = str(data.get("action") or request.match_info.get("action") or "")
+        code = request.match_info["code"]
+        try:
+            done = await O.perform(core, actor, code, action, data)
+        except O.Refused as exc:
+            return _error(exc.status, exc.code, exc.message)
+        except N.NeedError as exc:
+            return _error(O.http_status(exc), exc.code, O.error_message(exc, action))
+        notifier.poke()
+        now = core.clock.now()
+        return web.json_response({"ok": True, "message": O.done_message(done.key, done.need, now, core.config),
+                                  "need": O.need_dict(done.need, now, core.config, actor)})
+
+    @guard(STAFF)
+    async def suggestions_list(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
+        core = get_core()
+        status = request.query.get("status", "open")
+        async with core.sessions() as session:
+            grid = actor.scope.grid if actor.role == M.WebRole.WORKER else None
+            items = await N.list_suggestions(session, status=None if status == "all" else status, grid=grid)
+        if actor.role == M.WebRole.WORKER and grid is None:
+            items = []
+        return web.json_response({"suggestions": [
+            {"id": s.id, "created_at": O.iso(s.created_at), "grid": s.grid, "chat": s.chat, "sender_name": s.sender_name,
+             "text": s.text, "category": s.category, "urgent": bool(s.urgent), "building": s.building,
+             "status": s.status, "need_code": s.need_code} for s in items]})
+
+    @guard(STAFF)
+    async def suggestion_action(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
+        core = get_core()
+        if not A.csrf_ok(request, actor):
+            return _error(403, "csrf", X.CSRF_REFUSED)
+        data = await body_of(request)
+        try:
+            sid = int(request.match_info["id"])
+        except ValueError:
+            return _error(404, "not_found", X.SUGGESTION_NOT_FOUND)
+        try:
+            if request.match_info["action"] == "confirm":
+                intake = await O.confirm_suggestion(core, actor, sid, str(data.get("category") or "") or None)
+                result = {"ok": True, "code": intake.need.code, "merged_into": intake.need.merged_into}
+            else:
+                await O.dismiss_suggestion(core, actor, sid, str(data.get("note") or ""))
+                result = {"ok": True}
+        except O.Refused as exc:
+            return _error(exc.status, exc.code, exc.message)
+        except N.NeedError as exc:
+            return _error(O.http_status(exc), exc.code, O.error_message(exc, None))
+        notifier.poke()
+        return web.json_response(result)
+
+    @guard()
+    async def stats(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
+        core = get_core()
+        start, end, label = N.period_bounds(request.query.get("period"), core.clock.now(), core.config)
+        grid = actor.scope.grid if actor.role == M.WebRole.WORKER else None
+        async with core.sessions() as session:
+            rates = await N.three_rates(session, start, end, grid=grid)
+        return web.json_response({"period": label, "start": start.isoformat(), "end": end.isoformat(),
+                                  "grid": grid, **rates.as_dict()})
+
+    async def openapi(request: web.Request) -> web.StreamResponse:
+        return web.json_response(openapi_spec(get_core().config.community))
+
+    app.router.add_post("/api/token", token)
+    app.router.add_get("/api/needs", needs_list)
+    app.router.add_get("/api/needs/{code}", need_detail)
+    app.router.add_post("/api/needs/{code}/actions", need_action)
+    app.router.add_post("/api/needs/{code}/{action:accept|reply|transfer|return|resolve|reopen}", need_action)
+    app.router.add_get("/api/suggestions", suggestions_list)
+    app.router.add_post("/api/suggestions/{id}/{action:confirm|dismiss}", suggestion_action)
+    app.router.add_get("/api/stats", stats)
+    app.router.add_get("/api/openapi.json", openapi)
+
+
+# ---------------------------------------------------------------- OpenAPI 3.1
+
+def openapi_spec(community: str) -> dict[str, Any]:
+    error = {"$ref": "#/components/schemas/Error"}
+    need = {"$ref": "#/components/schemas/Need"}
+
+    def resp(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+        return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+    errors = {"401": resp(error, "未登录 / no or expired credentials"),
+              "403": resp(error, "无权 / not allowed (role, scope, CSRF)")}
+    code_param = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"},
+                  "example": "D20261123-0001"}
+    filters = [{"name": n, "in": "query", "required": False, "schema": s, "description": d} for n, s, d in (
+        ("status", {"type": "string", "default": "open"}, "open | done | all | received | dispatched | accepted | "
+                                                          "in_progress | resolved | visiting | closed | merged"),
+        ("grid", {"type": "integer"}, "网格号"), ("category", {"type": "string"}, "repair, environment, …"),
+        ("urgent", {"type": "string", "enum": ["1"]}, "只看紧急"), ("overdue", {"type": "string", "enum": ["1"]}, "只看超时"),
+        ("department", {"type": "string"}, "科室名"), ("from", {"type": "string", "format": "date"}, "受理日期起"),
+        ("to", {"type": "string", "format": "date"}, "受理日期止"), ("q", {"type": "string"}, "编号或关键词"),
+        ("limit", {"type": "integer", "default": 100, "maximum": 500}, ""), ("offset", {"type": "integer", "default": 0}, ""))]
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": f"{community} 诉求工作台 API", "version": "1.0",
+                 "description": "Needs (诉求) of the 24-hour inbox. Bearer token from POST /api/token, or the inbox "
+                                "session cookie plus X-CSRF-Token on POST. Lists are sorted as in the inbox: "
+                                "urgent, then overdue, then the nearest clock."},
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"},
+                                "cookie": {"type": "apiKey", "in": "cookie", "name": A.COOKIE}},
+            "schemas": {
+                "Error": {"type": "object", "required": ["error", "message"],
+                          "properties": {"error": {"type": "string"}, "message": {"type": "string"}}},
+                "Clock": {"type": "object", "properties": {
+                    "kind": {"type": ["string", "null"], "enum": ["respond", "dept_ack", "handle", None]},
+                    "due": {"type": ["string", "null"], "format": "date-time"},
+                    "seconds_left": {"type": ["number", "null"]},
+                    "colour": {"type": "string", "enum": ["green", "amber", "red", "none"]},
+                    "label": {"type": "string"}}},
+                "Need": {"type": "object", "required": ["code", "status", "category", "urgent", "text"], "properties": {
+                    "code": {"type": "string"}, "status": {"type": "string"}, "status_name": {"type": "string"},
+                    "category": {"type": "string"}, "category_name": {"type": "string"}, "urgent": {"type": "boolean"},
+                    "building": {"type": ["integer", "null"]}, "grid": {"type": ["integer", "null"]},
+                    "text": {"type": "string", "description": "phones masked for viewers"},
+                    "source": {"type": "string", "enum": ["group", "private", "tree_hole", "suggestion"]},
+                    "requester_name": {"type": ["string", "null"], "description": "null for a 树洞 need; masked for viewers"},
+                    "assignee": {"type": ["string", "null"]}, "assignee_name": {"type": ["string", "null"]},
+                    "department": {"type": ["string", "null"]},
+                    "created_at": {"type": "string", "format": "date-time"},
+                    "updated_at": {"type": "string", "format": "date-time"},
+                    "due_at": {"type": ["string", "null"], "format": "date-time"},
+                    "resolve_due_at": {"type": ["string", "null"], "format": "date-time"},
+                    "overdue": {"type": "boolean"}, "clock": {"$ref": "#/components/schemas/Clock"},
+                    "satisfaction": {"type": ["string", "null"]}, "merged_into": {"type": ["string", "null"]}}},
+                "Action": {"type": "object", "required": ["action"], "properties": {
+                    "action": {"type": "string", "enum": list(O.ACTIONS)},
+                    "text": {"type": "string", "description": "reply: words for the resident"},
+                    "department": {"type": "string", "description": "transfer: 城管科, 民政科, …"},
+                    "note": {"type": "string", "description": "resolve: 办结说明 (required); transfer: optional"},
+                    "reason": {"type": "string", "description": "return / reopen: required"}}},
+            }},
+        "security": [{"bearer": []}, {"cookie": []}],
+        "paths": {
+            "/api/token": {"post": {
+                "summary": "登录,换取 API 令牌 (30天)", "security": [],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["username", "password"],
+                    "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}}}},
+                "responses": {"200": resp({"type": "object", "properties": {
+                    "token": {"type": "string"}, "expires_at": {"type": "string", "format": "date-time"},
+                    "role": {"type": "string"}}}), "401": resp(error), "429": resp(error)}}},
+            "/api/needs": {"get": {
+                "summary": "诉求列表 (本人可见范围)", "parameters": filters,
+                "responses": {"200": resp({"type": "object", "properties": {
+                    "total": {"type": "integer"}, "urgent": {"type": "integer"}, "overdue": {"type": "integer"},
+                    "needs": {"type": "array", "items": need}}}), **errors}}},
+            "/api/needs/{code}": {"get": {
+                "summary": "诉求详情、办理记录、合并诉求 (每次查看记入审计)", "parameters": [code_param],
+                "responses": {"200": resp({"allOf": [need, {"type": "object", "properties": {
+                    "events": {"type": "array", "items": {"type": "object"}},
+                    "merged": {"type": "array", "items": need}, "may_act": {"type": "boolean"}}}]}),
+                    "404": resp(error), **errors}}},
+            "/api/needs/{code}/actions": {"post": {
+                "summary": "办理: 接单/签收 accept, 回复 reply, 转派 transfer, 退单 return, 办结 resolve, 重新打开 reopen",
+                "parameters": [code_param],
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Action"}}}},
+                "responses": {"200": resp({"type": "object", "properties": {
+                    "ok": {"type": "boolean"}, "message": {"type": "string"}, "need": need}}),
+                    "400": resp(error), "404": resp(error), "409": resp(error, "状态不允许 / illegal in this state"),
+                    **errors}}},
+            "/api/suggestions": {"get": {
+                "summary": "未诉先办线索", "parameters": [{"name": "status", "in": "query", "schema": {
+                    "type": "string", "default": "open", "enum": ["open", "confirmed", "dismissed", "all"]}}],
+                "responses": {"200": resp({"type": "object"}), **errors}}},
+            "/api/suggestions/{id}/{action}": {"post": {
+                "summary": "确认为诉求 (confirm) 或忽略 (dismiss)",
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                               {"name": "action", "in": "path", "required": True,
+                                "schema": {"type": "string", "enum": ["confirm", "dismiss"]}}],
+                "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
+                    "category": {"type": "string"}, "note": {"type": "string"}}}}}},
+                "responses": {"200": resp({"type": "object"}), "404": resp(error), "409": resp(error), **errors}}},
+            "/api/stats": {"get": {
+                "summary": "三率 (响应率/解决率/满意率)",
+                "parameters": [{"name": "period", "in": "query", "schema": {
+                    "type": "string", "enum": ["今天", "昨天", "本周", "上周", "本月", "上月"]}}],
+                "responses": {"200": resp({"type": "object"}), **errors}}},
+        },
+    }

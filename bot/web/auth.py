@@ -1,0 +1,358 @@
+"""Who is using the web inbox: login, sessions (cookie HttpOnly, SameSite=Lax), API bearer tokens,
+roles, CSRF, and the demo users.
+
+A web user maps to the Person the need operations are done as: a worker or department account
+linked to its WeChat contact in the config acts as that contact (so 接单 on the web and in chat are
+the same person); a worker account given only a grid number acts as "web:<username>" on that grid.
+A viewer never acts.
+
+CLI (for operators):  python -m bot.web.auth add USERNAME ROLE [REF] [--name NAME] [--config F] [--db URL]
+                      python -m bot.web.auth passwd USERNAME | token USERNAME | list"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+
+from bot.config import Config
+from bot.identity import Directory, Person, Role
+from bot.web import inbox_texts as X
+from models import inbox as M
+from models.db import transaction
+
+COOKIE = "gb_sid"
+PRE_COOKIE = "gb_pre"          # the login form's CSRF nonce (before there is a session)
+ACTOR = web.RequestKey("inbox_actor", object)   # the logged-in WebActor (or None) of a request
+ALL_ROLES = frozenset(M.WebRole)
+STAFF_ROLES = frozenset({M.WebRole.WORKER, M.WebRole.ADMIN, M.WebRole.DEPARTMENT})
+
+
+@dataclass(frozen=True)
+class WebActor:
+    """The logged-in user as pages and the API see them."""
+
+    user_id: int
+    username: str
+    role: M.WebRole
+    name: str
+    scope: M.Scope
+    person: Person | None          # who need operations are done as; None for a viewer
+    csrf: str
+    via: str                       # cookie | token
+    expires_at: datetime
+
+    @property
+    def masked(self) -> bool:
+        return self.role == M.WebRole.VIEWER
+
+    @property
+    def can_act(self) -> bool:
+        return self.person is not None and self.role != M.WebRole.VIEWER
+
+    @property
+    def sees_suggestions(self) -> bool:
+        return self.role in (M.WebRole.ADMIN, M.WebRole.WORKER)
+
+    @property
+    def role_name(self) -> str:
+        return M.ROLE_NAMES[self.role]
+
+
+def identity_for(config: Config, directory: Directory, user: M.WebUser) -> tuple[Person | None, M.Scope, str]:
+    """(person, scope, display name) of a web user; InboxError('bad_ref') if its ref names nothing."""
+    role, ref = M.WebRole(user.role), (user.ref or "").strip()
+    known = directory.get(ref) if ref else None
+    if role == M.WebRole.ADMIN:
+        if known is not None and known.role == Role.ADMIN:
+            person = known
+        else:
+            person = Person(f"web:{user.username}", user.name or user.username, Role.ADMIN)
+        return person, M.Scope(role, contact_id=person.id), user.name or person.name
+    if role == M.WebRole.WORKER:
+        if known is not None and known.role == Role.WORKER and known.grid is not None:
+            person = known
+        elif ref.isdigit() and config.grid_by_number(int(ref)) is not None:
+            person = Person(f"web:{user.username}", user.name or user.username, Role.WORKER, int(ref))
+        else:
+            raise M.InboxError("bad_ref", ref=ref)
+        return person, M.Scope(role, grid=person.grid, contact_id=person.id), user.name or person.name
+    if role == M.WebRole.DEPARTMENT:
+        dept = config.department(ref) or next((d for d in config.departments if d.contact_id == ref), None)
+        if dept is None:
+            raise M.InboxError("bad_ref", ref=ref)
+        person = Person(dept.contact_id, dept.name, Role.DEPARTMENT, department=dept.name)
+        return person, M.Scope(role, department=dept.name, contact_id=dept.contact_id), user.name or dept.name
+    return None, M.Scope(role), user.name or user.username
+
+
+def _actor(config: Config, directory: Directory, row: M.WebSession, user: M.WebUser, via: str) -> WebActor | None:
+    try:
+        person, scope, name = identity_for(config, directory, user)
+    except M.InboxError:
+        return None
+    return WebActor(user.id, user.username, M.WebRole(user.role), name, scope, person, row.csrf, via, row.expires_at)
+
+
+def bearer(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip() or None
+    return None
+
+
+async def load_actor(request: web.Request, core: Any) -> WebActor | None:
+    """The request's user from its bearer token or session cookie (cached on the request)."""
+    if ACTOR in request:
+        return request[ACTOR]  # type: ignore[no-any-return]
+    token, via = bearer(request), "token"
+    if token is None:
+        token, via = request.cookies.get(COOKIE), "cookie"
+    actor = None
+    if token:
+        now = core.clock.now()
+        async with transaction(core.sessions) as session:
+            found = await M.session_by_token(session, token, now, kind="api" if via == "token" else "web")
+            if found is not None:
+                actor = _actor(core.config, core.directory, found[0], found[1], via)
+    request[ACTOR] = actor
+    return actor
+
+
+async def session_expiry(request: web.Request, core: Any) -> datetime | None:
+    """The request's session expiry as of now (it slides while the user works in other tabs); None
+    when it has ended. For long-lived responses (the live feed)."""
+    token, kind = bearer(request), "api"
+    if token is None:
+        token, kind = request.cookies.get(COOKIE), "web"
+    async with transaction(core.sessions) as session:
+        found = await M.session_by_token(session, token, core.clock.now(), kind=kind)
+    return found[0].expires_at if found is not None else None
+
+
+def csrf_ok(request: web.Request, actor: WebActor, form: Any = None) -> bool:
+    """A bearer-token call carries no ambient credentials: no CSRF token needed. A cookie call must
+    echo its session's token, in the form field _csrf or the X-CSRF-Token header."""
+    if actor.via == "token":
+        return True
+    sent = request.headers.get("X-CSRF-Token") or (form.get("_csrf") if form is not None else None) or ""
+    return hmac.compare_digest(str(sent), actor.csrf)
+
+
+Handler = Callable[..., Awaitable[web.StreamResponse]]
+
+
+def page(get_core: Callable[[], Any], roles: frozenset[str] = ALL_ROLES, *, api: bool = False,
+         forbidden: Callable[[web.Request, WebActor, str], web.StreamResponse] | None = None
+         ) -> Callable[[Handler], Callable[[web.Request], Awaitable[web.StreamResponse]]]:
+    """Login and role check in front of a handler(request, actor). Pages send strangers to the login
+    form; the API answers 401 JSON."""
+
+    def wrap(handler: Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        @functools.wraps(handler)
+        async def inner(request: web.Request) -> web.StreamResponse:
+            actor = await load_actor(request, get_core())
+            if actor is None:
+                if api:
+                    return web.json_response({"error": "unauthorized", "message": X.LOGIN_EXPIRED}, status=401,
+                                             headers={"WWW-Authenticate": "Bearer"})
+                target = request.path_qs if request.method == "GET" else "/inbox"
+                raise web.HTTPFound(f"/inbox/login?next={_quote(target)}")
+            if actor.role not in roles:
+                message = X.FORBIDDEN_PAGE.format(role=actor.role_name)
+                if api:
+                    return web.json_response({"error": "forbidden", "message": message}, status=403)
+                if forbidden is not None:
+                    return forbidden(request, actor, message)
+                raise web.HTTPForbidden(text=message)
+            return await handler(request, actor)
+        return inner
+    return wrap
+
+
+def _quote(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(path, safe="/")
+
+
+def safe_next(value: str | None) -> str:
+    """Only a local path: never //evil.example or https://… (an open redirect)."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value or "\n" in value:
+        return "/inbox"
+    return value
+
+
+# ---------------------------------------------------------------- login form CSRF (no session yet)
+
+def login_token(secret: str, nonce: str) -> str:
+    return hmac.new(secret.encode(), f"login:{nonce}".encode(), "sha256").hexdigest()
+
+
+def new_nonce() -> str:
+    return secrets.token_urlsafe(16)
+
+
+# ---------------------------------------------------------------- throttling failed logins
+
+class Throttle:
+    """Failed logins per key in `window`: 5 per username ("u:…"), 30 per address ("ip:…" — a whole office
+    behind one NAT must not be locked out by one person's typos); then wait. In memory: a restart
+    forgets, which is fine for slowing a guesser down."""
+
+    LIMITS = {"u": 5, "ip": 30}
+
+    def __init__(self, window: timedelta = timedelta(minutes=15)) -> None:
+        self.window = window
+        self._fails: dict[str, list[datetime]] = {}
+
+    def limit(self, key: str) -> int:
+        return self.LIMITS.get(key.split(":", 1)[0], 5)
+
+    def _recent(self, key: str, now: datetime) -> list[datetime]:
+        kept = [t for t in self._fails.get(key, []) if now - t < self.window]
+        if kept:
+            self._fails[key] = kept
+        else:
+            self._fails.pop(key, None)
+        return kept
+
+    def blocked(self, keys: list[str], now: datetime) -> int:
+        """Minutes to wait (0: go ahead)."""
+        worst = 0
+        for key in keys:
+            recent = self._recent(key, now)
+            if len(recent) >= self.limit(key):
+                left = self.window - (now - recent[0])
+                worst = max(worst, int(left.total_seconds() // 60) + 1)
+        return worst
+
+    def fail(self, keys: list[str], now: datetime) -> None:
+        for key in keys:
+            self._fails.setdefault(key, []).append(now)
+        if len(self._fails) > 10_000:        # bound the memory a scanner can make us use
+            self._fails.clear()
+
+    def success(self, keys: list[str]) -> None:
+        for key in keys:
+            self._fails.pop(key, None)
+
+
+def set_session_cookie(response: web.StreamResponse, request: web.Request, token: str) -> None:
+    response.set_cookie(COOKIE, token, httponly=True, samesite="Lax", path="/", secure=request.secure,
+                        max_age=int(M.WEB_MAX.total_seconds()))
+
+
+# ---------------------------------------------------------------- demo users
+
+# username, role, ref, label — the demo community of config.example.toml.
+DEMO_USERS = (
+    ("li", M.WebRole.ADMIN, "wx_li", "李书记"),
+    ("wang", M.WebRole.WORKER, "wx_wang", "王网格员·网格1"),
+    ("zhao", M.WebRole.WORKER, "wx_zhao", "赵网格员·网格2"),
+    ("sun", M.WebRole.WORKER, "wx_sun", "孙网格员·网格3"),
+    ("cg", M.WebRole.DEPARTMENT, "城管科", "城管科"),
+    ("guest", M.WebRole.VIEWER, None, "只读访客"),
+)
+DEMO_PASSWORD = "demo"
+
+
+async def ensure_demo_users(core: Any) -> list[str]:
+    """Create the demo logins (password "demo") that the config can back; existing users are left
+    alone. Returns "username(label)" of every demo login available, for the demo to print."""
+    config: Config = core.config
+    out: list[str] = []
+    async with transaction(core.sessions) as session:
+        for username, role, ref, label in DEMO_USERS:
+            existing = await M.get_user(session, username)
+            if existing is None:
+                probe = M.WebUser(username=username, role=str(role), ref=ref, name=None, password_hash="", active=True)
+                try:
+                    identity_for(config, core.directory, probe)
+                except M.InboxError:
+                    continue                     # not the demo community: this login would map to nothing
+                await M.create_user(session, username, DEMO_PASSWORD, role, ref, now=core.clock.now(), allow_weak=True)
+            out.append(f"{username}({label})")
+    return out
+
+
+def demo_logins_text(users: list[str]) -> str:
+    return X.DEMO_LOGINS.format(users=" ".join(users))
+
+
+# ---------------------------------------------------------------- CLI
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import asyncio
+    import getpass
+    import sys
+
+    from bot.app import open_core
+    from bot.config import default_config_path, load_config
+
+    parser = argparse.ArgumentParser(prog="gridbot user", description="诉求工作台账号 / web inbox users")
+    parser.add_argument("--config", default=None)
+    parser.add_argument("--db", default=None)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("add", help="新建账号 / add a user")
+    p.add_argument("username")
+    p.add_argument("role", choices=[r.value for r in M.WebRole])
+    p.add_argument("ref", nargs="?", default=None, help="网格号或网格员id / 科室名 / 管理员id")
+    p.add_argument("--name", default=None)
+    p = sub.add_parser("passwd", help="改密码 / set a password")
+    p.add_argument("username")
+    p = sub.add_parser("token", help="生成API令牌 / create an API token (30 days)")
+    p.add_argument("username")
+    sub.add_parser("list", help="列出账号 / list users")
+    args = parser.parse_args(argv)
+    config = load_config(args.config or default_config_path())
+
+    def ask() -> str:
+        first = getpass.getpass("密码 / password: ")
+        if getpass.getpass("再输一次 / again: ") != first:
+            raise SystemExit("两次输入不一致 / passwords differ")
+        return first
+
+    async def run() -> int:
+        core = await open_core(config, args.db, warm_up=False)
+        try:
+            async with transaction(core.sessions) as session:
+                if args.cmd == "add":
+                    user = M.WebUser(username=args.username, role=args.role, ref=args.ref, name=args.name,
+                                     password_hash="", active=True)
+                    identity_for(config, core.directory, user)
+                    await M.create_user(session, args.username, ask(), args.role, args.ref, name=args.name,
+                                        now=core.clock.now())
+                    print(f"ok: {args.username} ({M.ROLE_NAMES[M.WebRole(args.role)]})")
+                elif args.cmd == "passwd":
+                    await M.set_password(session, args.username, ask(), now=core.clock.now())
+                    print("ok")
+                elif args.cmd == "token":
+                    user = await M.get_user(session, args.username)
+                    if user is None:
+                        raise M.InboxError("no_user", username=args.username)
+                    token, row = await M.open_session(session, user, core.clock.now(), kind="api")
+                    print(f"{token}\n(有效期至 / valid until {row.expires_at.astimezone(config.timezone):%Y-%m-%d %H:%M};"
+                          " 请求头 / header: Authorization: Bearer …)")
+                else:
+                    for u in await M.list_users(session):
+                        print(f"{u.username}\t{u.role}\t{u.ref or ''}\t{'' if u.active else '(停用)'}")
+        except M.InboxError as exc:
+            print(X.USER_ERRORS.get(exc.code, exc.code).format(**exc.data), file=sys.stderr)
+            return 2
+        finally:
+            await core.close()
+        return 0
+
+    return asyncio.run(run())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,176 @@
+"""The charts page: 三率 over time, needs by category and grid, hot words, and — when those modules are
+present — room utilisation (room × hour), 人气指数 and survey results. Every number comes from the
+capability's own read operation; the optional ones are guarded so the page never fails because a
+colleague's module is missing or mid-change."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from datetime import date, datetime, time, timedelta
+from html import escape
+from typing import Any
+
+from bot.web import charts as C
+from bot.web import inbox_texts as X
+from bot.web.auth import WebActor
+from models import inbox as M
+from models import needs as N
+
+log = logging.getLogger("gridbot.inbox")
+
+PERIODS = {7: "近7天", 30: "近30天", 90: "近90天", 365: "近一年"}
+
+
+def _optional(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{x * 100:.0f}%"
+
+
+def _card(title: str, svg: str, note: str = "") -> str:
+    extra = f'<p class="muted small">{escape(note)}</p>' if note else ""
+    return f'<section class="card chart-card"><h2>{escape(title)}</h2>{svg}{extra}</section>'
+
+
+async def _rates(core: Any, grid: int | None, today: date) -> str:
+    tz = core.config.timezone
+    monday = today - timedelta(days=today.weekday())
+    weeks = [monday - timedelta(weeks=i) for i in range(11, -1, -1)]
+    labels, response, resolution, satisfaction = [], [], [], []
+    async with core.sessions() as session:
+        for w in weeks:
+            lo = datetime.combine(w, time(0), tzinfo=tz)
+            rates = await N.three_rates(session, lo, lo + timedelta(days=7), grid=grid)
+            labels.append(f"{w.month}/{w.day}")
+            response.append(rates.response_rate)
+            resolution.append(rates.resolution_rate)
+            satisfaction.append(rates.satisfaction_rate)
+    svg = C.line_chart(labels, [("响应率", response), ("解决率", resolution), ("满意率", satisfaction)],
+                       title=X.CHART_RATES, empty_text=X.CHART_EMPTY)
+    return _card(X.CHART_RATES, svg, X.CHART_RATES_NOTE)
+
+
+async def _rooms(core: Any, today: date) -> str:
+    stats = _optional("models.booking_stats")
+    if stats is None or not hasattr(stats, "utilisation"):
+        return ""
+    try:
+        async with core.sessions() as session:
+            u = await stats.utilisation(session, core.config, today - timedelta(days=27), today)
+        hours = list(range(6, 23))
+        matrix = [[u.by_hour[r][h] for h in hours] for r in u.rooms]
+        svg = C.heat_map(u.rooms, [f"{h}" for h in hours], matrix, title=X.CHART_ROOMS, empty_text=X.CHART_EMPTY)
+        overall = "、".join(f"{r} {_pct(u.by_room.get(r))}" for r in u.rooms if u.by_room.get(r))
+        return _card(X.CHART_ROOMS, svg, f"颜色越深越忙;灰色为不开放时段。{('整体: ' + overall) if overall else ''}")
+    except Exception:
+        log.exception("charts: room utilisation unavailable")
+        return _card(X.CHART_ROOMS, C.empty(X.CHART_ROOMS, X.CHART_UNAVAILABLE))
+
+
+async def _popularity(core: Any, today: date) -> str:
+    stats = _optional("models.booking_stats")
+    if stats is None or not hasattr(stats, "popularity"):
+        return ""
+    try:
+        async with core.sessions() as session:
+            for period in ("week", "month", "year"):
+                rows = await stats.popularity(session, period, today)
+                if rows:
+                    break
+        name = X.PERIOD_NAMES.get(period, period)
+        title = X.CHART_POPULARITY.format(period=name)
+        if not rows:
+            return _card(X.CHART_POPULARITY.format(period=X.PERIOD_NAMES["week"]),
+                         C.empty(title, X.CHART_EMPTY), "每日统计任务运行后显示。")
+        centre = next((r for r in rows if r.key == "centre"), None)
+        bars = [(r.key, r.value) for r in rows if r.key != "centre"][:10]
+        note = f"中心日均人气 {centre.value:g}(预约 {centre.bookings} 人次,到场 {centre.checkins} 人次)" if centre else ""
+        return _card(title, C.bar_chart(bars, title=title, colour=C.PALETTE[3], empty_text=X.CHART_EMPTY,
+                                        value_format="{:g}"), note)
+    except Exception:
+        log.exception("charts: popularity unavailable")
+        return ""
+
+
+async def _surveys(core: Any) -> str:
+    surveys = _optional("models.surveys")
+    if surveys is None or not hasattr(surveys, "results"):
+        return ""
+    out = []
+    try:
+        async with core.sessions() as session:
+            items = await surveys.list_surveys(session)
+            items = sorted(items, key=lambda s: s.id, reverse=True)[:2]
+            for s in items:
+                res = await surveys.results(session, core.config, s.code)
+                title = X.CHART_SURVEY.format(title=res.title)
+                blocks = [f'<p class="muted small">共 {res.responses} 份回答(第{res.round}轮)</p>']
+                for q in res.questions:
+                    if q.options:
+                        blocks.append(f"<h3>{escape(f'{q.number}. {q.text}')}</h3>"
+                                      + C.bar_chart(q.options, title=q.text, colour=C.PALETTE[2], label_width=150,
+                                                    empty_text=X.CHART_EMPTY))
+                    elif q.ratings:
+                        avg = f"(平均 {q.average})" if q.average is not None else ""
+                        blocks.append(f"<h3>{escape(f'{q.number}. {q.text} {avg}')}</h3>"
+                                      + C.bar_chart([(f"{i}分", n) for i, n in enumerate(q.ratings, 1)],
+                                                    title=q.text, colour=C.PALETTE[2], empty_text=X.CHART_EMPTY))
+                out.append(f'<section class="card chart-card"><h2>{escape(title)}</h2>{"".join(blocks)}</section>')
+    except Exception:
+        log.exception("charts: survey results unavailable")
+        return ""
+    return "".join(out)
+
+
+async def charts_body(core: Any, actor: WebActor, query: Any) -> str:
+    config = core.config
+    tz = config.timezone
+    try:
+        days = int(query.get("days") or 30)
+    except ValueError:
+        days = 30
+    days = days if days in PERIODS else 30
+    today = core.clock.now().astimezone(tz).date()
+    end = datetime.combine(today + timedelta(days=1), time(0), tzinfo=tz)
+    start = end - timedelta(days=days)
+    grid = actor.scope.grid if actor.role == M.WebRole.WORKER else None
+    scope = actor.scope if actor.role == M.WebRole.WORKER else M.Scope(M.WebRole.ADMIN)
+
+    async with core.sessions() as session:
+        rates = await N.three_rates(session, start, end, grid=grid)
+        cats = await M.counts_by(session, "category", start, end, scope)
+        grids = await M.counts_by(session, "grid", start, end, scope)
+    try:
+        async with core.sessions() as session:
+            hot = await N.hot_words(session, start, end, grid=grid, top=12)
+    except Exception:
+        log.exception("charts: hot words unavailable")
+        hot = []
+
+    period_links = " ".join(
+        f'<a href="/inbox/charts?days={d}"{" class=on" if d == days else ""}>{label}</a>' for d, label in PERIODS.items())
+    scope_name = f"网格{grid}" if grid is not None else "全社区"
+    tiles = [("受理", f"{rates.received}"), ("紧急", f"{rates.urgent}"), ("在办", f"{rates.open}"),
+             ("响应率", _pct(rates.response_rate)), ("解决率", _pct(rates.resolution_rate)),
+             ("满意率", _pct(rates.satisfaction_rate))]
+    parts = [f'<div class="periods">{period_links}<span class="muted">({escape(scope_name)})</span></div>',
+             '<div class="tiles">' + "".join(f'<div class="tile"><b>{escape(v)}</b><span>{escape(k)}</span></div>'
+                                             for k, v in tiles) + "</div>"]
+    parts.append(await _rates(core, grid, today))
+    parts.append(_card(X.CHART_CATEGORY, C.bar_chart([(N.CATEGORY_NAMES.get(c, c or "其他"), n) for c, n in cats],
+                                                     title=X.CHART_CATEGORY, unit="件", empty_text=X.CHART_EMPTY)))
+    parts.append(_card(X.CHART_GRID, C.bar_chart([(f"网格{g}" if g is not None else "未分网格", n) for g, n in grids],
+                                                 title=X.CHART_GRID, unit="件", colour=C.PALETTE[4],
+                                                 empty_text=X.CHART_EMPTY)))
+    parts.append(_card(X.CHART_HOT, C.bar_chart(hot, title=X.CHART_HOT, colour=C.PALETTE[0], label_width=100,
+                                                empty_text=X.CHART_EMPTY)))
+    parts.append(await _rooms(core, today))
+    parts.append(await _popularity(core, today))
+    parts.append(await _surveys(core))
+    return '<div class="charts">' + "".join(parts) + "</div>"
