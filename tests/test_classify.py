@@ -9,13 +9,39 @@ from pathlib import Path
 
 import pytest
 
-from bot.text.classify import CATEGORIES, INTENTS, Understanding, classify, extract_building, hot_words, tokens
+from bot.text import train_nb
+from bot.text.classify import (
+    CATEGORIES, INTENTS, Understanding, _normalize, classify, extract_building, hot_words, tokens,
+)
 from bot.text.classify_cli import run
-from bot.text.evaluate import evaluate, load
+from bot.text.evaluate import Report, evaluate, load
+from bot.text.ngram_nb import MODEL_PATH
 from bot.text.numbers import cn_to_int
+from bot.text.urgent import detect as detect_urgent
 
-HELDOUT = Path(__file__).parent / "data" / "heldout_messages.jsonl"
+DATA = Path(__file__).parent / "data"
+HELDOUT = DATA / "heldout_messages.jsonl"
 DEV = Path(__file__).resolve().parents[1].parent / "shared" / "dev_messages.jsonl"
+# Written by another hand than the lexicons: blind_a before the classifier was read, each later
+# one before the classifier was run on it. The n-gram model is trained on blind_a (with dev and
+# heldout); blind_b, blind_c (all labels) and blind_d (emergencies and near misses) are held out
+# from the model: nothing in nb_model.txt comes from them (test_shipped_model_is_the_training_scripts).
+# Their first scores are the honest estimates; rules were improved after each was scored.
+BLIND_A = DATA / "blind_a.jsonl"
+BLIND_B = DATA / "blind_b.jsonl"
+BLIND_C = DATA / "blind_c.jsonl"
+BLIND_D = DATA / "blind_d.jsonl"
+HELD_OUT = (BLIND_B, BLIND_C, BLIND_D)
+
+
+def _assert_targets(r: Report) -> None:
+    """The acceptance targets: intent >= 95 %, category >= 88 %, urgent recall 100 % with
+    precision >= 85 %, building >= 95 %."""
+    assert r.intent_accuracy >= 0.95, r
+    assert r.category_accuracy >= 0.88, r
+    assert r.urgent_recall == 1.0, r
+    assert r.urgent_precision >= 0.85, r
+    assert r.building_accuracy >= 0.95, r
 
 
 def _labelled_files() -> list[Path]:
@@ -24,12 +50,36 @@ def _labelled_files() -> list[Path]:
 
 @pytest.mark.parametrize("path", _labelled_files(), ids=lambda p: p.name)
 def test_accuracy_thresholds(path: Path) -> None:
-    r = evaluate(path)
-    assert r.intent_accuracy >= 0.95, r
-    assert r.category_accuracy >= 0.88, r
-    assert r.urgent_recall == 1.0, r
-    assert r.urgent_precision >= 0.85, r
-    assert r.building_accuracy >= 0.95, r
+    _assert_targets(evaluate(path))
+
+
+@pytest.mark.parametrize("path", [BLIND_A, *HELD_OUT], ids=lambda p: p.name)
+def test_blind_sets_meet_the_targets(path: Path) -> None:
+    _assert_targets(evaluate(path))
+
+
+def test_blind_sets_are_large_and_cover_every_label() -> None:
+    golds = [g for path in (BLIND_A, BLIND_B) for g in load(path)]
+    assert len(load(BLIND_A)) >= 400 and len(load(BLIND_B)) >= 300
+    assert {g.intent for g in golds} == set(INTENTS)
+    demand_categories = [g.category for g in golds if g.intent == "demand"]
+    assert all(demand_categories.count(c) >= 15 for c in CATEGORIES)
+    assert sum(g.urgent for g in golds) >= 50
+    assert all(g.category is None for g in golds if g.intent != "demand")
+    assert all(g.intent == "demand" for g in golds if g.urgent)
+
+
+def test_shipped_model_is_the_training_scripts() -> None:
+    """nb_model.txt is exactly what `python -m bot.text.train_nb` builds from dev, heldout and
+    blind_a: it is not stale, and the held-out sets (blind_b, blind_c, blind_d) are not in it."""
+    assert not {p.resolve() for p in HELD_OUT} & {p.resolve() for p in train_nb.DEFAULT_FILES}
+    if not DEV.exists():
+        pytest.skip("../shared/dev_messages.jsonl is not here")
+    rows = train_nb.read_labelled(train_nb.DEFAULT_FILES)
+    assert MODEL_PATH.read_text(encoding="utf-8") == train_nb.build(rows, train_nb.read_vocab(train_nb.VOCAB_PATH))
+    trained = {text for text, *_ in rows if len(text) >= 8}  # "+1", "收到" are everywhere
+    for path in HELD_OUT:
+        assert not trained & {g.text for g in load(path)}, path.name
 
 
 def test_heldout_set_is_large_and_covers_every_label() -> None:
@@ -149,3 +199,53 @@ def test_chatter_is_fast_without_jieba() -> None:
             classify(text)
     per_message_ms = (time.perf_counter() - start) * 1000 / (rounds * len(lines))
     assert per_message_ms < 1.0
+
+
+# Emergencies in wordings of their own (none of these sentences is in a labelled set): each
+# danger family, and the ways a danger word does not mean danger now.
+@pytest.mark.parametrize("text", [
+    "我闻到一股煤气的味道", "天然气管道破了 在漏", "燃气报警器一直响,屋里全是气味", "5栋3楼冒烟了!!",
+    "电动车在充电时爆炸了", "有股焦味 到处找不到哪来的", "车库那辆车自燃了", "电表箱噼啪响还冒火星子",
+    "电梯突然急停 我在里面出不去", "电梯把人卡在里面了", "救命 电梯不动了 我和孩子在里头",
+    "暖气管崩开了 热水喷了一地", "楼上水管爆了 水往我家灌", "地下室水已经没过脚踝了",
+    "老人家摔地上了 起不来", "有个大爷躺在路边一动不动", "我外婆晕过去了 叫不醒",
+    "我爸出门到现在还没回来 电话也打不通", "妈妈不见了 帮忙找找", "一个老奶奶迷路了 说不清住哪",
+    "独居的陈爷爷三天没开门了 敲门没动静", "井盖被人搬走了 路口那个", "下水道的盖子不见了 好大一个洞",
+    "12楼有人往楼下扔东西", "楼上泼下来一盆开水", "小孩被锁车里了 太阳这么大", "有人站在楼顶边上要跳",
+])
+def test_urgent_families(text: str) -> None:
+    u = classify(text)
+    assert (u.intent, u.urgent) == ("demand", True), text
+
+
+@pytest.mark.parametrize("text", [
+    "电梯里有人抽烟 烟味好大", "物业晚上把电梯关了", "我妈的手机不见了", "车胎爆了", "燃气灶打不着火",
+    "这个季节容易着火 大家注意", "119消防宣传日活动", "燃气公司来检查有没有漏气", "我家老人走失过一次 想要个定位手环",
+    "老人摔倒了怎么办 有没有防摔的", "电梯困人应急演练", "我妈有心脏病 想找家庭医生", "我爸找不到工作",
+    "喷水池不喷水了", "物业电话打不通", "去年我家着过火", "天然气费怎么交", "刚才冒烟是楼下在烧烤",
+    "我家猫走丢了 橘色的", "昨天有人晕倒在广场 后来送医院了", "老人怕摔 能不能装扶手", "电梯按了没反应",
+    "楼上天天往下倒洗拖把的水", "电梯困人的那位已经救出来了,没事了", "在工地摔伤了老板不赔,能起诉吗",
+    "楼道里堆满纸箱 万一着火后果不堪设想", "井盖一踩就响 晚上吵得睡不着",
+])
+def test_not_urgent(text: str) -> None:
+    assert not classify(text).urgent, text
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("厨房一股液化气味", "safety"), ("楼上有人往下扔酒瓶", "safety"), ("井盖没了", "safety"),
+    ("3栋电梯困人了", "repair"), ("水管爆了 家里淹了", "repair"),
+    ("我奶奶在楼梯上摔倒了", "elderly"), ("老爷子走丢了 有点糊涂", "elderly"),
+])
+def test_urgent_category(text: str, category: str) -> None:
+    assert detect_urgent(_normalize(text)) == category
+    assert classify(text).category == category
+
+
+
+@pytest.mark.parametrize("text", [
+    "Bx 12:61 ABC", "hello world", "test", "asdfgh", "xyz 123", "'; DROP TABLE needs; --", "ᛅ朘四 蒥k 錔蒭菹",
+    "蹱齖凨穴二7", "接单 D20261123-0001", "办结 x", "在的", "E9", "\u202e\u200b\ufeff",
+])
+def test_junk_is_chatter(text: str) -> None:
+    """With no rule cue and little the model knows, a message is chatter, never a need."""
+    assert classify(text) == Understanding("chatter", None, False, None)

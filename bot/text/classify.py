@@ -1,13 +1,26 @@
 """Understanding a resident's chat message: intent, category, urgency and building.
 
-The per-message path uses no jieba and no I/O: the text is normalised (NFKC, lower case,
-@-mentions removed) and scanned once, left to right, for the longest lexicon entry at each
-position. Every entry carries weighted features (category evidence, a wish, a booking verb,
-a room, a signup cue, a question about facts, chatter, an urgent danger...). A few explicit
-rules then decide. Most chatter has no lexicon hit at all and is decided after the scan.
+Three parts, each built to carry over to wording nobody wrote down before:
 
-jieba is used only by `tokens()` / `hot_words()` (merging similar needs, hot words), which
-are not on the per-message path of the router.
+1. **Urgency** (`bot.text.urgent`): families of danger patterns built from parts residents
+   combine (a gas source + a smell, a lift + someone inside, someone + a fall...), with the
+   clause-level checks that take a danger away (negated, feared, past, a drill, over).
+2. **Lexicon rules** (this module): the text is normalised (NFKC, lower case, @-mentions
+   removed) and scanned once, left to right, for the longest lexicon entry at each position.
+   Every entry carries weighted features (category evidence, a wish, a booking verb, a room,
+   a signup cue, a question about facts, chatter...). Explicit rules then reach a verdict and
+   say which rule decided (`_Rules.path`).
+3. **A character n-gram naive Bayes model** (`bot.text.ngram_nb`, counted from the labelled
+   sets by `python -m bot.text.train_nb` into `nb_model.txt`): it reads wordings the lexicon
+   does not list. The rules' verdict is a prior on the model's damped log-odds, as strong as
+   that rule path proved on unseen wording (`PATH_TRUST`): a booking verb with a room is
+   near-certain, the "no cue matched, so chatter" fall-through is no evidence at all. The
+   category adds the lexicon's category scores to the model's; a message the model reads as
+   an emergency is urgent when a danger family is present in a live clause.
+
+Pure: the lexicons and the model load once at import; a message costs tens of µs (chatter)
+to a few hundred µs, no I/O. jieba is used only by `tokens()` / `hot_words()` (merging similar
+needs, hot words), which are not on the per-message path of the router.
 """
 
 from __future__ import annotations
@@ -17,8 +30,13 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.text.ngram_nb import Models
+from bot.text.ngram_nb import features as nb_features
+from bot.text.ngram_nb import load as load_models
 from bot.text.normalize import clean
 from bot.text.numbers import cn_to_int
+from bot.text.urgent import detect as detect_urgent
+from bot.text.urgent import plausible as plausible_urgent
 
 INTENTS = ("demand", "booking", "signup", "inquiry", "chatter")
 CATEGORIES = (
@@ -126,7 +144,7 @@ _CATEGORY_WORDS: dict[str, str] = {
         2: 广场舞 合唱 舞蹈 太极 太极拳 书法 国画 书画 绘画 画画 摄影 图书 图书室 电影 体育 羽毛球
            篮球 乒乓球 象棋 围棋 棋牌 讲座 国学 诗词 乐器 唱歌 跳舞 手工 文化 课程 排练 运动会 步道
            球场 足球 跑步
-        1: 运动 健身 活动
+        1: 运动 健身 活动 的活动
     """,
     "neighbor": """
         5: 说了也没用 说了也不 说了不听 说也不听 说了没用 调解 评理 评评理 吵起来 邻里纠纷 不道歉 说了好几回
@@ -200,6 +218,7 @@ _WISH_WORDS = """
     3: 能不能 能否 可不可以 可否 请求 求助 投诉 反映 没人管 没人理 管管 管一管 社区能
        社区有没有 急需 呼吁 怎么办 咋办 咋整 怎么整 怎么处理 处理一下 来看看 来看一下 来看下 来处理
        就好了 帮帮忙 有推荐吗 谁能 谁来管 有没有 哪家靠谱 有没有合适的 能来
+       找谁修 找谁处理 找谁反映 找谁投诉 找谁管 找谁办
     3: 搞个 办个 弄个 组织个 组个 想找
     2: 组织一下 组织一次 装个 多装 多办 开个 设个 放个 请老师 成立 牵头
        牵个头 帮忙 麻烦 去哪里 哪里能 哪里可以 怎么维权 谁管 不管 太慢 急 能给 能帮 帮我们
@@ -236,7 +255,7 @@ _SIGNUP_WORDS = """
 """
 # Events a signup is about; they only support a signup cue.
 _EVENT_WORDS = (
-    "讲座 活动 课 课堂 班 比赛 运动会 晚会 义诊 志愿者 合唱 包饺子 包粽子 花灯 灯谜 太极 八段锦 "
+    "讲座 活动 的活动 课 课堂 班 比赛 运动会 晚会 义诊 志愿者 合唱 包饺子 包粽子 花灯 灯谜 太极 八段锦 "
     "书法班 读书会 插花 研学 汇演 演出 培训 体检 观影 徒步 剪纸 绘本 合唱团 跳绳 游园会 四点半课堂"
 )
 
@@ -247,6 +266,7 @@ _INQUIRY_WORDS = """
        有哪些 有什么课 什么课程 有空吗 有位置吗 有座吗 还有座 有空位吗 要预约吗 需要预约吗 用预约吗
        怎么预约 截止 报名截止 还上吗 多少人 容纳 星期几 周几 礼拜几 几岁 都有吗 要预约 在哪里 在哪 集合 怎么报名 在哪报名 哪里报名 开放吗
        开放到 值班 坐班 可以报 是几号 多少节 哪个老师 哪位老师 能用吗 可以借 能带 有没有人值班
+       是谁 是哪位 找谁 哪个电话 打什么电话 提前几天 提前多久 几点来电 几点来水 几点恢复 有进展吗
     2: 还有名额 名额 上班 下班 开始 开放 营业 要带 带什么 看病吗 在办公室 在吗 是明天 是今天 哪个
        哪位 谁上 要办证吗
     0: 今天几号 几号楼 不知道去哪 几点了
@@ -260,9 +280,10 @@ _CHATTER_WORDS = """
        看到了 领养 有人想 提醒 放错 谁家的 集合了 停电检修 停水检修 吃了吗 打折 约起 新邻居 配合一下
        落在 谁家
     5: 通知说 来通知
+    4: 好漂亮 真漂亮 太漂亮 漂亮 好美 真美 太美了 真好看 好好看 真棒 太棒了 好开心 真开心 真不错 挺不错
     3: 通知 检修 注意 狗狗 检查 猫咪 晒被子 好香 好吃 新鲜 搬家 考上 加班 公园 爬山 演习 演练
     2: 请大家 大家注意 提醒大家 提前储水 关好窗户 大家 各位 吃饭 来着 拿回来 一斤 块钱 元 视频 搞笑
-       开心 漂亮 好美 热闹 很有用 挺好 真好看 好看 降温 下雨 天气 下雪 好热 太热 好冷 汤圆 饺子
+       开心 热闹 很有用 挺好 好看 降温 下雨 天气 下雪 好热 太热 好冷 汤圆 饺子
 """
 
 # Signs that the problem is over: "已经修好了,谢谢" is chatter. _RESOLVED_RE finds the rest.
@@ -270,13 +291,15 @@ _RESOLVED_WORDS = """
     4: 修好了 已修好 已经好了 已解决 解决了 没事了 找到了 已经找到 恢复了 来水了 来电了 水来了 已经来了
        已经亮了 亮了 盖好了 处理好了 处理了 不吵了 虚惊一场 搞定了 已经出来了 人出来了 救出来了
        拿回来了 修过了 现在好了 今天好了 通了 排除了 清走了 弄好了 搞好了 换好了 装好了 清理干净
-       干净多了 干净了 换了新的 清了
+       干净多了 干净了 换了新的 清了 正在修 在修了 正在处理 在处理了 已经在修 师傅来了 已经来人了
 """
 # After a resolved sign, these mean it broke again ("修好了又坏了").
 _CONTRAST = ("又", "还是", "但是", "可是", "但", "结果", "怎么")
 
-# Danger now. Tag = the category it files under; "person:" cues count only when a person
-# is named, so "我家猫走丢了" or "按了没反应" are not emergencies.
+# Danger words. Whether a message is an emergency is decided by bot.text.urgent; here these
+# words only say what kind of problem a message is about (the tag: safety, repair), even when
+# the danger is feared or over ("电动车停楼梯口,万一着火跑都跑不掉" is a safety demand).
+# Tags elderly/person/none only keep a word whole in the scan ("抽烟" is not "有烟").
 _URGENT_WORDS = """
     safety: 煤气味 燃气味 天然气味 煤汽味 燃汽味 煤气泄漏 燃气泄漏 煤气泄露 燃气泄露 漏气 嘶嘶声
             有煤气 闻到煤气 闻到燃气 煤气好重 燃气漏 煤气漏 天然气漏 臭鸡蛋味 着火 起火 失火 火灾
@@ -294,29 +317,9 @@ _URGENT_WORDS = """
             说不清楚 不应 流血 出血 血 没回家 寻人
     none: 抽烟 烟头 有烟头 烟味 摔东西 摔坏 献血 血压 血糖 摔了好几 摔了几个 摔了好多 喷水池
 """
-# Danger said in words the lists above cannot enumerate: a gas smell ("液化气味道"), a gas leak.
-_URGENT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"(?:煤气|燃气|天然气|液化气|煤汽|燃汽)[^,.!?;\s]{0,4}味"), "safety"),
-    (re.compile(r"(?:煤气|燃气|天然气|液化气)[^,.!?;\s]{0,2}(?:漏|泄)"), "safety"),
-    (re.compile(r"(?:都是|全是|满是|好大的|好多|冒)烟(?![味头])"), "safety"),
-    (re.compile(r"井盖[^,.!?;\s]{0,3}(?:没了|丢|不见|被偷|被撬|偷走|撬走|掉下去)|没有井盖"), "safety"),
-)
-_PERSON_WORDS = (
-    "老人 老人家 爷爷 奶奶 外婆 外公 姥姥 姥爷 老太 大爷 老伴 老头 大妈 老母亲 老父亲 我妈 我爸 "
-    "孩子 小孩 儿子 女儿 孙子 老年 阿婆 婆婆 老爷爷 老奶奶 老爷子 老太太 老大爷 老人家 老年人 老母亲 "
-    "老父亲 一位"
-)
-# Words before a danger cue that take the danger away: hypothetical, near miss, the past,
-# a drill. Checked in the same clause, up to _SUPPRESS_SPAN characters before the cue.
-_SUPPRESSORS = (
-    "差点", "差一点", "险些", "万一", "如果", "要是", "一旦", "容易", "怕", "担心", "防止", "预防",
-    "以防", "小心", "会不会", "可能会", "迟早", "昨天", "前天", "上次", "上周", "去年", "以前", "之前",
-    "演习", "演练", "模拟",
-)
 _NEGATORS = ("没有", "没", "无", "不是", "别", "未", "并非")
 # Trouble predicates a negation cancels; for nouns ("没有助餐", "没修剪") it is the problem.
 _NEGATABLE_HEADS = frozenset("漏坏堵吵臭渗滴")
-_SUPPRESS_SPAN = 6
 _NEGATION_SPAN = 3
 
 
@@ -346,7 +349,7 @@ Features = tuple[tuple[str, float], ...]
 
 
 # One lexicon: word -> features, each (name, weight). Names: "cat:<code>", "problem", "wish",
-# "book", "room", "place", "want", "signup", "event", "inq", "chat", "resolved", "person",
+# "book", "room", "place", "want", "signup", "event", "inq", "chat", "resolved",
 # "urgent:<tag>".
 def _build_lexicon() -> dict[str, Features]:
     entries: dict[str, list[tuple[str, float]]] = {}
@@ -367,7 +370,7 @@ def _build_lexicon() -> dict[str, Features]:
                 feature_name = feature
             add(word, feature_name, weight)
     for feature, words in (("room", _ROOMS), ("place", _PLACES), ("want", _WANT_WORDS),
-                           ("event", _EVENT_WORDS), ("person", _PERSON_WORDS)):
+                           ("event", _EVENT_WORDS)):
         for word in words.split():
             add(word, feature, 1.0)
     for word, tag in _parse_tagged(_URGENT_WORDS).items():
@@ -390,6 +393,9 @@ _QUESTION_RE = re.compile(r"[?]|吗|呢[?~]?$|哪|几|什么|啥|多少|谁|怎�
 _POTENTIAL_RE = re.compile(
     r"[关开锁刷打升降充冲流转用点拧推拉按插进出抽放爬]不(?:上|了|开|动|紧|住|出|进|下|来|去|着|起|到|通|亮|掉)"
 )
+_ASKS_AFTER = re.compile(r"[^,.!;\n\s]{0,3}?(?:吗|么|[?])|没有?[啊呀呢吧]?(?:[?]|$)")
+_RESOLVED_WORDS_RE = re.compile("|".join(
+    sorted((w for w in _RESOLVED_WORDS.split() if not w.endswith(":")), key=len, reverse=True)))
 _RESOLVED_RE = re.compile(
     r"(?:已经|已)(?:修|处理|解决|排除|恢复|清理|清走|弄好|搞好|疏通|通了|盖|换|装|找到|送回)"
 )
@@ -482,13 +488,6 @@ def _clause_prefix(s: str, pos: int, span: int) -> str:
     return s[start:pos]
 
 
-def _clause_rest(s: str, pos: int) -> str:
-    end = pos
-    while end < len(s) and s[end] not in _CLAUSE_BREAKS:
-        end += 1
-    return s[pos:end]
-
-
 def _is_negated(s: str, pos: int) -> bool:
     prefix = _clause_prefix(s, pos, _NEGATION_SPAN)
     for question in ("是不是", "有没有", "不知道"):
@@ -496,16 +495,24 @@ def _is_negated(s: str, pos: int) -> bool:
     return any(neg in prefix for neg in _NEGATORS) or prefix.endswith("不")
 
 
-def _is_hypothetical(s: str, start: int, end: int) -> bool:
-    """A danger cue at s[start:end] that is not happening now: "万一着火", "差点摔了",
-    "昨天着火那家", "煤气味是隔壁炖汤" (an explanation), "烧着了怎么办" (a what-if)."""
-    prefix = _clause_prefix(s, start, _SUPPRESS_SPAN)
-    if any(word in prefix for word in _SUPPRESSORS):
-        return True
-    return s.startswith("是", end) or "怎么办" in _clause_rest(s, end)
+def _resolved_at(s: str) -> int:
+    """Where `s` says the problem is over ("修好了", "已经处理"), unless it asks ("解决了吗"); -1."""
+    for pattern in (_RESOLVED_WORDS_RE, _RESOLVED_RE):
+        for m in pattern.finditer(s):
+            if not _ASKS_AFTER.match(s, m.end()):
+                return m.start()
+    return -1
 
 
 _CHATTER = Understanding("chatter", None, False, None)
+
+
+@dataclass(slots=True)
+class _Rules:
+    """What the lexicon rules concluded, and how they got there (`path`)."""
+    intent: str
+    path: str  # resolved | booking(_weak) | signup(_weak) | inquiry | demand | question | chat | default | nohit
+    cat: dict[str, float]
 
 
 def classify(text: str) -> Understanding:
@@ -516,20 +523,22 @@ def classify(text: str) -> Understanding:
         return Understanding("chatter", None, False, building)
     if "[" in s:
         s = _PLACEHOLDER_RE.sub(" ", s).strip()
-    hits = _scan(s) if _HAS_CJK_OR_WORD.search(s) else []
-    if not hits and not any(pattern.search(s) for pattern, _ in _URGENT_PATTERNS):
+    if not _HAS_CJK_OR_WORD.search(s):
         return Understanding("chatter", None, False, building) if building else _CHATTER
-    intent, category, urgent = _decide(s, hits)
+    emergency = detect_urgent(s)
+    if emergency:
+        return Understanding("demand", emergency, True, building)
+    hits = _scan(s)
+    rules = _decide(s, hits) if hits else _Rules("chatter", "nohit", {})
+    intent, category, urgent = _combine(s, rules)
     return Understanding(intent, category, urgent, building)
 
 
-def _decide(s: str, hits: list[_Hit]) -> tuple[str, str | None, bool]:
+def _decide(s: str, hits: list[_Hit]) -> _Rules:
     cat: dict[str, float] = {}
     strong = 0.0  # evidence of a problem or need: category words of weight >= _PROBLEM_WEIGHT
     score = dict.fromkeys(("problem", "wish", "book", "room", "place", "want", "signup", "signup_weak",
-                           "event", "inq", "chat", "person"), 0.0)
-    urgent_tags: list[str] = []
-    resolved_at = -1
+                           "event", "inq", "chat"), 0.0)
     for hit in hits:
         for feature, weight in hit.features:
             if feature.startswith("cat:"):
@@ -540,41 +549,22 @@ def _decide(s: str, hits: list[_Hit]) -> tuple[str, str | None, bool]:
                 if weight >= _PROBLEM_WEIGHT:
                     strong += weight
             elif feature.startswith("urgent:"):
+                # Danger words (urgency itself is decided by bot.text.urgent): whether happening
+                # now or feared ("万一着火"), they still say what kind of problem it is.
                 tag = feature[7:]
-                if tag == "none" or _is_negated(s, hit.pos):
-                    continue
-                if not _is_hypothetical(s, hit.pos, hit.pos + len(hit.word)):
-                    urgent_tags.append(tag)
-                elif tag in ("safety", "repair"):
-                    # "万一着火" is no emergency, but still says what kind of problem it is.
+                if tag in ("safety", "repair") and not _is_negated(s, hit.pos):
                     cat[tag] = cat.get(tag, 0.0) + 3.0
                     strong += 3.0
             elif feature == "resolved":
-                resolved_at = hit.pos
+                continue  # found by _resolved_at() below, whatever the scan took at that place
             else:
                 score[feature] += weight
 
-    for pattern, tag in _URGENT_PATTERNS:
-        m = pattern.search(s)
-        if m and not _is_negated(s, m.start()) and not _is_hypothetical(s, m.start(), m.end()):
-            urgent_tags.append(tag)
-
-    if resolved_at < 0:
-        m = _RESOLVED_RE.search(s)
-        resolved_at = m.start() if m else -1
+    resolved_at = _resolved_at(s)
     if resolved_at >= 0 and not any(c in s[resolved_at + 2:] for c in _CONTRAST):
-        return "chatter", None, False
+        return _Rules("chatter", "resolved", cat)
 
     best_cat, best = _best_category(cat)
-
-    # Urgent: life, health or property in danger now. Always a demand.
-    tags = [t for t in urgent_tags if t != "person" or score["person"]]
-    if tags and not (best_cat == "legal" and best >= 5):  # "摔伤了,包工头不管,能告吗" asks about a lawsuit
-        tag = "elderly" if tags[0] == "person" else tags[0]
-        if tag == "elderly" and cat.get("elderly", 0.0) == 0.0 and not score["person"]:
-            tag = "safety"  # a fall or faint of someone not named as a person we know
-        return "demand", tag, True
-
     if _POTENTIAL_RE.search(s):
         score["problem"] += 3.0
     question = bool(_QUESTION_RE.search(s))
@@ -585,7 +575,7 @@ def _decide(s: str, hits: list[_Hit]) -> tuple[str, str | None, bool]:
     # Booking: a room plus a booking verb, or a room, a time and a wish for oneself.
     if score["room"] and strong < 5 and (
             score["book"] >= 2 or (timed and (score["want"] or party) and score["inq"] < 4)):
-        return "booking", None, False
+        return _Rules("booking", "booking" if score["book"] >= 2 else "booking_weak", cat)
     # Signup: a strong cue ("报名", "算我一个", "+1"), or a weak one ("我去", "参加") about an
     # event or a party size, or alone ("参加!"); an event with a party size also counts.
     signup = score["signup"]
@@ -594,20 +584,93 @@ def _decide(s: str, hits: list[_Hit]) -> tuple[str, str | None, bool]:
     if party and score["event"]:
         signup += 2.0
     if signup >= 3 and signup + score["event"] > score["inq"]:
-        return "signup", None, False
+        return _Rules("signup", "signup" if score["signup"] >= 4 else "signup_weak", cat)
     # Inquiry: a question about hours, schedules, places or fees, not about a problem.
     inquiry = score["inq"]
     if "有没有" in s and timed and score["wish"] <= 3:
         inquiry += 4.0  # "这周末有没有电影放" asks what is on, it wishes for nothing
         score["wish"] = 0.0
     if inquiry >= 4 and score["wish"] < 2 and strong < inquiry and inquiry > score["chat"]:
-        return "inquiry", None, False
+        return _Rules("inquiry", "inquiry", cat)
     if need >= 3 and need + best - strong >= score["chat"]:
-        return "demand", best_cat or "other", False
+        return _Rules("demand", "demand", cat)
     if question and score["chat"] < 4 and (
             inquiry >= 2 or score["room"] + score["place"] > 0 or (timed and score["event"])):
-        return "inquiry", None, False  # a question about a room, facility or schedule
-    return "chatter", None, False
+        return _Rules("inquiry", "question", cat)  # a question about a room, facility or schedule
+    return _Rules("chatter", "default" if score["chat"] == 0 else "chat", cat)
+
+
+# --------------------------------------------------------------------------------------
+# The statistical model, and how its view is combined with the rules'.
+# --------------------------------------------------------------------------------------
+
+def _load_models() -> Models | None:
+    try:
+        models = load_models()
+    except (OSError, KeyError, ValueError):  # pragma: no cover - missing or from an older train_nb
+        return None
+    return models if set(models.names) == {"intent", "category", "urgent"} else None
+
+
+_MODELS = _load_models()
+
+# How far each rule path is trusted against the model (log-odds added to the rule's intent).
+# Measured on wording the rules were not written for: booking/signup/resolved cues are
+# rarely wrong, a "demand" verdict mostly right, and the chatter fall-through (no cue
+# matched) is a guess that the model should make instead.
+PATH_TRUST: dict[str, float] = {
+    "resolved": 9.0, "booking": 9.0, "booking_weak": 4.5, "signup": 9.0, "signup_weak": 4.5,
+    "demand": 6.0, "inquiry": 4.5, "question": 1.5, "chat": 3.0, "default": 0.0, "nohit": 0.0,
+}
+# The model's log-odds are damped: n-gram features are not independent, so raw naive Bayes
+# is far too sure of itself.
+NB_TEMPERATURE = 0.25
+# Category: lexicon scores (weights of matched words) against the model's damped log-posterior.
+CATEGORY_LEXICON_WEIGHT = 0.5
+# The model's emergencies: P(urgent) at least this, and a danger family in a live clause.
+URGENT_MODEL_THRESHOLD = 0.99
+# Messages this short with no lexicon word are chatter ("在的", "好滴"): too little for the model.
+_SHORT = 3
+# Without any rule cue, the model must recognise at least this many Chinese n-grams (2–3
+# characters) before it may call a message anything but chatter: junk, Latin text, commands
+# and mistyped codes are chatter, not needs.
+MIN_MODEL_EVIDENCE = 4
+
+
+def _combine(s: str, rules: _Rules) -> tuple[str, str | None, bool]:
+    """The intent (with the rules' view as a prior on the model's), the category, the urgency."""
+    models = _MODELS
+    if models is None:  # pragma: no cover - only while the model file is being rebuilt
+        intent = rules.intent
+        return intent, (_best_category(rules.cat)[0] or "other") if intent == "demand" else None, False
+    if rules.path == "nohit" and len(s) <= _SHORT:
+        return "chatter", None, False
+    grams = nb_features(s)
+    if rules.path in ("nohit", "default") and models.evidence(grams) < MIN_MODEL_EVIDENCE:
+        return "chatter", None, False
+    z = models.log_scores(grams)
+    # An emergency in words the urgent rules do not know is a demand whatever else it looks like,
+    # filed under its danger family (a manhole is safety whatever else the words suggest).
+    if rules.path != "resolved" and models.posterior("urgent", z["urgent"])["yes"] >= URGENT_MODEL_THRESHOLD:
+        family = plausible_urgent(s)
+        if family:
+            return "demand", family, True
+    top = max(z["intent"])
+    score = {c: (v - top) * NB_TEMPERATURE for c, v in zip(models.classes["intent"], z["intent"])}
+    score[rules.intent] += PATH_TRUST.get(rules.path, 0.0)
+    intent = max(score, key=score.__getitem__)
+    if intent != "demand":
+        return intent, None, False
+    return intent, _category(models.classes["category"], z["category"], rules.cat), False
+
+
+def _category(classes: tuple[str, ...], z: list[float], lexicon: dict[str, float]) -> str:
+    """The model's damped log-posterior plus the lexicon's category scores."""
+    top = max(z)
+    score = {c: (v - top) * NB_TEMPERATURE for c, v in zip(classes, z)}
+    for code, weight in lexicon.items():
+        score[code] += CATEGORY_LEXICON_WEIGHT * weight
+    return max(score, key=lambda c: (score[c], -_CATEGORY_ORDER[c]))
 
 
 # Ties go to the category listed first: the more specific problem owners come first.

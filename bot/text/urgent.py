@@ -1,0 +1,264 @@
+"""Danger now: the high-recall urgent detector behind `classify()`.
+
+Urgent (CONTRACTS §2) means life, health or property in danger *now*: a gas smell or leak, fire
+or smoke, someone trapped in a lift, a burst pipe flooding, a fall or a faint, a missing or
+unresponsive (elderly) person, a missing manhole cover, things thrown from height.
+
+Each kind of danger is a small family of patterns built from the parts residents combine
+("煤气/燃气/天然气/液化气…" + "味/漏/泄"; "困/关/卡" + "电梯"; "楼上/窗户/几楼" + "扔/抛/砸"),
+so wordings that were never seen still match. A cue is then dropped when its own clause
+says it is not happening now: negated ("没闻到煤气味"), hypothetical ("万一着火", "怕摔"),
+in the past ("上次着过火", "昨天着火那家"), a drill or a lecture ("消防演练"), a hazard
+rather than an event ("火灾隐患"), or an explanation ("煤气味是隔壁在炖汤"). A message that
+says the danger is over ("已经救出来了", "找到了", "虚惊一场") is not urgent.
+
+`detect(s)` takes a normalised message (`classify._normalize`) and returns the category the
+emergency is filed under (`safety`, `repair`, `elderly`) or None. `plausible(s)` is the looser
+check behind the n-gram model's own emergencies (see `classify`): the two parts of a danger
+family anywhere in the message (a lift and "里面"; someone and "不见"), the second one live.
+Pure; no I/O; patterns compile once at import.
+
+Each batch of fresh wording so far still found a gap (a new verb, a new object): when one is
+reported, add the word to its family, not the sentence, and add a case to tests/test_classify.py.
+"""
+
+from __future__ import annotations
+
+import re
+
+_GAS = r"(?:煤气|燃气|天然气|液化气|液化石油气|煤汽|燃汽|媒气|然气|沼气|瓦斯)"
+_ELDER = (
+    r"(?:老人|老年人|老人家|老爷子|老太太|老太|老头|老大爷|老奶奶|老爷爷|大爷|大妈|大娘|阿婆|阿公|婆婆|公公|"
+    r"爷爷|奶奶|外婆|外公|姥姥|姥爷|老伴|老父亲|老母亲|老爸|老妈|我爸|我妈|父亲|母亲|独居|老两口|长辈|"
+    r"[6-9六七八九]十多?岁|[6-9]\d岁|痴呆|糊涂)"
+)
+_CHILD = r"(?:孩子|小孩|儿子|女儿|孙子|孙女|娃|小朋友|宝宝|学生|小伙|年轻人|男孩|女孩)"
+# Someone who can be in danger (bare "人" is too common: "没人修", "别人").
+_SOMEONE = (
+    _ELDER[:-1] + "|" + _CHILD[3:-1] + r"|有人|有个|一个人|一位|妈妈|爸爸|我婆|我公|那位|这位|人家|邻居|对门|爱人|老婆|老公|我哥|我姐|"
+    r"我弟|我妹|家人|家里人|阿姨|叔叔|师傅|工人|大哥|大姐|女士|先生|他|她|人还|人在|人没)"
+)
+_PET = r"(?:猫|狗|宠物|泰迪|鹦鹉|鸟|兔子|仓鼠)"
+_HIGH = r"(?:楼上|楼顶|顶楼|高楼|高层|窗户|窗口|窗外|阳台|天台|[0-9一二三四五六七八九十几]{1,3}楼|上面)"
+_W = r"[^,.!?;。,!?\s]"  # a character inside the clause
+_NOT_LOST = r"工作|活|地方|车位|停车|人修|人管|人处理|路|东西|钥匙|卡|证|材料|入口|电话|单位|师傅"
+
+# (cue, kind, before): a cue pattern, the kind of danger, and optionally a pattern that must
+# match in the 30 characters before the cue ("楼上…扔", "老人…联系不上"). Cues start with
+# literals so that a search skips most positions of a message cheaply.
+# Kinds: gas/fire/smoke/manhole/height/violence -> safety; lift/flood -> repair;
+# fall/hurt/missing/silent -> a person in danger (elderly unless the message names someone else).
+_CUE_TABLE: tuple[tuple[str, str, str | None], ...] = (
+    # gas
+    (_GAS + _W + r"{0,6}(?:味|泄漏|泄露|漏|跑气|嘶嘶|呲呲)", "gas", None),
+    (_GAS, "gas", r"(?:闻到|好大|好重|很重|很浓|好浓|浓浓|一股|有股|满是|全是)" + _W + "{0,4}$"),
+    (r"臭鸡蛋(?:的)?味|(?<![胎车球])漏气|嘶嘶" + _W + r"{0,3}(?:响|声)", "gas", None),
+    (r"嘶嘶", "gas", r"(?:灶|罐|阀|表|管)" + _W + r"{0,6}$"),
+    (r"一氧化碳|煤气中毒|燃气中毒", "gas", None),
+    (r"漏|泄|味|嘶嘶", "gas", r"(?:" + _GAS[3:-1] + r"|气罐|气瓶|煤气灶|燃气灶|燃气表|燃气管|气阀)[^。!?!?]*$"),
+    # fire and smoke
+    (r"着火|起火|失火|火灾|走火|自燃|燃起来|燃烧|烧起来|着起来|烧着了|着了火|火苗|火光|明火|大火|火势|火很大|火好大|"
+     r"窜火|蹿火|出火|爆炸|冒烟|冒黑烟|冒白烟|浓烟|黑烟|烟雾|烧焦|焦糊|糊味|焦味|烧塑料|火警|119", "fire", None),
+    (r"冒火|火花|火星", "smoke", None),
+    (r"着了(?!急|凉|迷|魔)", "fire",
+     r"(?:厨房|房子|房间|屋|家里|车|车棚|楼道|柜子|被子|窗帘|锅|油锅|电线|插座|电视|电器|电瓶|电动车|楼|阳台|沙发|床)$"),
+    (r"炸了", "fire", r"(?:电瓶|电池|电动车|充电器|锅|罐|煤气|燃气|瓶)" + _W + r"{0,2}$"),
+    (r"烟(?![头味花酒草民囱台盒])", "smoke", r"(?:都是|全是|满是|好多|好大的?|很大的?|一股|好浓的?|很浓的?|有)$"),
+    (r"烟(?:很大|好大|太大|越来越大|冒出来|出来了|往外冒)", "smoke", None),
+    (r"(?:白|黑|青|浓)?烟(?![头味花酒草民囱台盒])", "smoke", r"冒(?:出|着|起)?(?:了)?" + _W + r"{0,3}$"),
+    # electricity
+    (r"触电|电到人|被电(?:到|了)|电线" + _W + r"{0,3}(?:着|烧|冒|炸)", "fire", None),
+    (r"爆|炸|烧", "fire", r"(?:配电|电箱|电表箱|电闸)" + _W + r"{0,4}$"),
+    # trapped in a lift
+    (r"困(?:在|住)?(?:了)?电梯|电梯困|被困|困住了|(?:困|关|卡|锁|憋)在(?:了)?(?:电梯)?里(?:面|头)?|"
+     r"把(?:人|我|我们|孩子|小孩|老人)(?:给)?(?:困|关|卡|锁)(?:住|在)", "lift", None),
+    (r"在(?:电梯)?里(?:面|头)|里(?:面|头)的人|里(?:面|头)有人|出不来|出不去|救命", "lift", r"电梯[^。!?!?]*$"),
+    (r"电梯|轿厢", "lift", r"(?:关|卡|锁|憋)在(?:了)?$"),
+    (r"困住|困人|困了|困着|关着(?:个|人|一|孩|小|老)|关住|卡着人|人在里面|人还在|出不来|出不去|"
+     r"里面(?:还)?有(?:人|个|位|一个|老人|小孩|孩子|我)|里面关|坠|掉下去|往下掉|溜车|冲顶|蹲底", "lift",
+     r"电梯[^。!?;!?]{0,14}$"),
+    (r"中间|半空", "lift", r"电梯[^。!?;!?]{0,6}卡在" + _W + r"{0,8}$"),
+    (r"在(?:电梯)?里面", "lift", r"(?:人|孩子|小孩|老人)(?:还)?$"),
+    (r"(?:锁|困|关)(?:在)?(?:车里|车内)|跳楼|要跳|跳下来|跳下去|轻生|寻短见", "violence", None),
+    (r"(?:窗户?外|窗台(?:外|上|边)|窗沿|阳台(?:外|边)|护栏外|栏杆(?:外|上)|空调架|空调外机上|楼顶边|天台边|房顶上)", "ledge",
+     r"(?:爬|站|坐|挂|悬|吊|探)" + _W + r"{0,8}$"),
+    # burst pipe, flooding
+    (r"爆管", "flood", None),
+    (r"爆|炸|崩|裂开|破了|断了|飞了|冲掉", "flood",
+     r"(?:管|水龙头|阀门|总阀|水表|接头)" + _W + r"{0,3}$"),
+    (r"没过(?:了)?(?:脚|脚踝|脚面|小腿|膝盖|腰)|水(?:越来越|很|好)深", "flood", None),
+    (r"水漫|漫水|漫金山|漫出来|漫了|漫到|淹了|被淹|淹到|淹没|水淹", "flood", None),
+    (r"往外喷|喷出来|往下灌|往里灌|灌进|灌到|往屋里|往家里|往我家|涌进|涌出来|直喷", "flood", r"水" + _W + r"{0,6}$"),
+    (r"喷水(?!池)|往外喷|往下灌|往我家灌", "flood", None),
+    # falls, faints, medical
+    (r"摔倒|跌倒|滑倒|绊倒|栽倒|摔了一跤|摔了一下|摔了个|跌了一跤|摔下|摔伤|跌下|滚下|倒地|"
+     r"摔(?:在)?(?:地上|楼梯|路上)|磕(?:到|破)了?头|坠楼|一动不动|晕倒|昏倒|晕过去|昏过去|晕了|昏迷|"
+     r"不省人事|叫不醒|喊不醒|没(?:有)?意识|没(?:了)?呼吸|没气了|抽搐|抽过去|吐白沫|心脏病(?:犯|发)|心梗了|脑梗了|"
+     r"中风了|犯病|发病了|突发", "fall", None),
+    (r"(?:躺|趴|瘫)(?:在)?" + _W + r"{0,4}(?:地|路|边|门口|楼道|楼梯|台阶|草)" + _W + r"{0,3}(?:没动|不动|起不来|不醒)|"
+     r"(?:躺|趴|瘫)在地", "fall", None),
+    (r"倒在" + _W + r"{0,4}(?:地|路|边|门口|楼道|家|楼梯|台阶|草)", "hurt", None),
+    (r"(?:掉|摔|坠)下(?:去|来)", "fall", _SOMEONE + _W + r"{0,6}$"),
+    (r"120|救护车|头破|血流|流了好多血|出了好多血|好多血|流血|出血|骨折|(?<!差点)(?<!差一点)摔了(?!好几|几|东西|碗|杯|盘|手机|一地)|爬不起来|起不来|站不起来|动不了|不能动|说不出话|口歪眼斜|"
+     r"喘不上气|喘不过气", "hurt", None),
+    # missing, not answering
+    (r"走丢|走失|走散|失散|失联|寻人|找不到人了|人不见了|迷路|迷了路|找不到家|不认识回家|说不(?:上来|清|出)(?:住|家)", "missing", None),
+    (r"丢了|不见了|失踪", "missing", _SOMEONE + r"(?:都|也|一直|突然|又|还|就)?$"),
+    (r"联系不上|找不着|找不到(?!" + _NOT_LOST + r")|没回来|没回家|还没回|没有回来|没到家|还没到|打不通|关机了|不接电话|电话也不接|"
+     r"电话(?:也)?没人接|没人接电话|没接电话",
+     "missing", _SOMEONE),
+    (r"(?:联系不上|找不着|找不到)" + _W + r"{0,3}" + _SOMEONE, "missing", None),
+    (r"敲(?:了)?(?:半天|好久)?(?:的)?门" + _W + r"{0,6}(?:没|不|无)(?:人)?(?:应|开|反应|动静|回应)|"
+     r"(?:叫|喊|按门铃)" + _W + r"{0,6}(?:没|不|无)(?:人)?(?:应|反应|答应|回应|开门)|"
+     r"没(?:有)?(?:反应|动静|回应|应答)|从里面反锁|哼哼|呻吟", "silent", None),
+    (r"天(?:都)?没(?:见|出门|开门|开过|开|露面|下楼|看到|动静|声音|出来)", "silent", r"(?:好几|几|两|三|多|[0-9一二三四五六七])$"),
+    (r"没(?:有)?(?:声音|动静|回应|人应|人开)", "silent", r"(?:敲门|敲了|叫门|按门铃|喊)" + _W + r"{0,6}$"),
+    (r"没(?:有)?(?:出门|开门|露面|下楼|动静|出来过)", "silent", r"(?:一直|到现在|整天|一整天|从早上|从昨天|都)" + _W + r"{0,8}$"),
+    # missing manhole cover
+    (r"(?:井盖|窨井|下水井|雨水井|污水井|检查井|(?:下水道|排水沟|水沟|阴沟|管道|井)的?盖(?:子|板)?)"
+     + _W + r"{0,5}(?:没了|没有了|丢|不见|偷|撬|掉|翻|移位|开着|敞着|碎|塌|飞了|"
+     r"空着|少了|缺|搬|拿走|没盖|冲走|冲掉|卷走)|井口(?:敞|开|露)|(?:井盖|井)" + _W + r"{0,6}(?:大洞|窟窿|黑洞)", "manhole", None),
+    (r"井盖", "manhole", r"没(?:有)?(?:了)?$"),
+    # things thrown from height
+    (r"高空抛物|高空坠物|高空扔|(?:往|朝)(?:楼)?下(?:扔|抛|丢|砸|泼)|(?:扔|抛|丢|砸|泼)(?:了)?下来|"
+     r"砸(?:到|中|伤)(?:人|车|头|我|小孩|孩子)|差点砸", "height", None),
+    (r"扔|抛|(?:丢|砸)(?:下|了|东西|出)", "height", _HIGH + _W + r"{0,8}$"),
+    # violence, drowning
+    (r"持刀|砍人|拿刀|动刀|打人了|打起来了|打架了|溺水|落水", "violence", None),
+)
+_BEFORE_SPAN = 30
+_CUES: tuple[tuple[re.Pattern[str], str, re.Pattern[str] | None], ...] = tuple(
+    (re.compile(cue), kind, re.compile(before) if before else None) for cue, kind, before in _CUE_TABLE)
+
+# One pass over the message finds whether any cue is there at all (most messages have none).
+_ANY_CUE = re.compile("|".join(f"(?:{cue})" for cue, _, _ in _CUE_TABLE))
+
+# Kinds that count only when the message names someone ("车动不了", "按了没反应" are not).
+_NEEDS_SOMEONE = frozenset({"hurt", "silent", "ledge"})
+_SMOKE_EXCUSES = re.compile(r"烧纸|烧香|烧烤|烤串|烧垃圾|烧秸秆|烧树叶|烧落叶|抽烟|吸烟|油烟|炒菜|做饭|烟花|鞭炮|放炮|熏")
+
+_SOMEONE_RE = re.compile(_SOMEONE)
+_ELDER_RE = re.compile(_ELDER)
+_CHILD_RE = re.compile(_CHILD)
+_PET_RE = re.compile(_PET)
+
+_BREAK = ",.!?;:、~ \n\t。,!?;…"
+# Before a cue, in its clause: not happening now.
+_SUPPRESS_BEFORE = re.compile(
+    r"检查|排查|检测|如果|万一|要是|假如|假设|一旦|怕|担心|害怕|防|预防|以防|避免|容易|小心|会不会|可能会|迟早|早晚|"
+    r"差点|差一点|险些|真(?!的)|上次|上回|上周|上个月|上礼拜|去年|前年|以前|之前|那次|曾经|前几天|前阵子|"
+    r"演习|演练|模拟|培训|讲座|知识|宣传|学习|学了|怎么处理|怎么报警|怎么逃生|如何|应急|逃生|不会")
+# Straight after a cue: a hazard or a topic, not an event ("火灾隐患", "燃气费", "着火的是演习").
+_SUPPRESS_AFTER = re.compile(
+    r"^" + _W + r"{0,2}(?:隐患|报警器|演|预案|知识|保险|是|过|怎么办|费|公司|安全|检查|的话|逃生|咋办|培训|演练|"
+    r"后果|不堪设想|就完了|跑不掉|跑都跑不|进不来|后(?!面)|以后|之后|好几|几个|几次|多次|很多人|不少人|宣传|活动|日)")
+# Habit, not an event: "楼上天天往下扔烟头" is a nuisance to fix, unless something just happened.
+_HABIT = re.compile(r"天天|每天|经常|老是|总是|时不时|隔三差五|三天两头|一到晚上|每次")
+_JUST_NOW = re.compile(r"刚刚|刚才|现在|正在|快来|救命|急")
+_PAST_DAY = re.compile(r"昨天|昨晚|前天|前晚|上个星期|那天")
+_STILL = re.compile(r"到现在|现在还|还没|至今|一直|还在|仍然|依然|刚刚|刚才|快来|救命|急")
+# Anywhere in the message: a drill, or the danger is over.
+_DRILL = re.compile(r"演习|演练|模拟|消防培训|应急培训|急救培训|防火知识|安全知识|安全讲座")
+_OVER = re.compile(
+    r"已经(?:灭|扑灭|处理|修好|修了|解决|找到|回来|回家|出来|救出|没事|关了|关掉|送医|送到医院|抢修好|盖好|好了)|"
+    r"灭了|扑灭了|找到了|回来了|回家了|救出来了|人出来了|已经出来|没事了|虚惊|没什么事|没啥事|平安|放心吧|"
+    r"不用担心|没受伤|没人受伤|幸亏|还好没")
+# A claim for damages or a lawsuit about an old injury ("摔伤了,包工头不管,能告吗", "淹了要我赔").
+_CLAIM = re.compile(r"能告|告他|起诉|赔偿|索赔|要我赔|让我赔|赔钱|工伤|官司|维权|律师|仲裁")
+_NEGATED = re.compile(r"(?:没有|没|无|不是|别|未|并非|不)$")
+_QUESTION_NOISE = re.compile(r"是不是|有没有|不知道|会不会")
+
+
+def _clause_before(s: str, pos: int, span: int = 8) -> str:
+    start = pos
+    while start > 0 and pos - start < span and s[start - 1] not in _BREAK:
+        start -= 1
+    return s[start:pos]
+
+
+def _live(s: str, start: int, end: int) -> bool:
+    """Whether the cue at s[start:end] speaks of a danger happening now."""
+    before = _QUESTION_NOISE.sub("", _clause_before(s, start))
+    if _NEGATED.search(before) and not s.startswith(("没", "不", "无"), start):
+        return False
+    if _SUPPRESS_BEFORE.search(before):
+        return False
+    if _SUPPRESS_AFTER.search(s[end:end + 6]):
+        return False
+    if _PAST_DAY.search(before) and not _STILL.search(s):
+        return False
+    if _HABIT.search(before) and not _JUST_NOW.search(s):
+        return False
+    return True
+
+
+def detect(s: str) -> str | None:
+    """The category of the emergency `s` reports (safety | repair | elderly), else None."""
+    if not _ANY_CUE.search(s):
+        return None
+    kinds: set[str] = set()
+    for pattern, kind, before in _CUES:
+        for m in pattern.finditer(s):
+            if before is not None and not before.search(s, max(0, m.start() - _BEFORE_SPAN), m.start()):
+                continue
+            if _live(s, m.start(), m.end()):
+                kinds.add(kind)
+                break
+    if not kinds or _OVER.search(s):
+        return None
+    if "smoke" in kinds and _SMOKE_EXCUSES.search(s):
+        kinds.discard("smoke")
+    if _DRILL.search(s):
+        kinds -= {"gas", "fire", "smoke", "lift"}
+    if _CLAIM.search(s):
+        kinds -= {"fall", "hurt", "flood"}
+    someone = bool(_SOMEONE_RE.search(s))
+    if not someone:
+        kinds -= _NEEDS_SOMEONE
+    if "missing" in kinds and _PET_RE.search(s) and not _ELDER_RE.search(s):
+        kinds -= {"missing", "silent"}  # "我家猫走丢了"
+    if not kinds:
+        return None
+    if kinds & {"gas", "fire", "smoke", "manhole", "height", "violence", "ledge"}:
+        return "safety"
+    if kinds & {"lift", "flood"}:
+        return "repair"
+    # A person in danger: a fall, a faint, missing or not answering.
+    if _CHILD_RE.search(s) and not _ELDER_RE.search(s):
+        return "safety"
+    return "elderly"
+
+
+# The danger families as pairs of parts that may stand apart in a message: a thing and what
+# happens to it (a gas source and a smell; a lift and someone inside; a pipe and water
+# bursting out; someone and a fall). A statistical "this reads like an emergency" (the
+# n-gram model in classify) only counts when such a pair is there and speaks of now.
+_FAMILIES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = tuple(
+    (re.compile(a), re.compile(b), category) for a, b, category in (
+        (_GAS[:-1] + r"|气罐|气瓶|燃气灶|煤气灶|燃气表|燃气管|报警器)", r"味|漏|泄|嘶|冲|呛|响", "safety"),
+        (r"火(?![车锅腿龙柴候气力爆红])|(?<![抽吸油香])烟(?![头花酒草民囱台盒味])|燃(?!气)|焦|炸",
+         r"(?<![不没着])火|烟|燃(?!气)|焦|炸", "safety"),
+        (r"井|盖", r"没|丢|不见|偷|撬|翻|开着|敞|缺|空|掉|洞|坑", "safety"),
+        (_HIGH + r"|楼下|高空|空调架|护栏|栏杆", r"扔|抛|砸|泼|丢|掉下|爬|跳|站在|挂在", "safety"),
+        (r"电梯|轿厢", r"困|卡住|卡在|关在|关着|锁在|里面|里头|出不来|出不去|救命|坠|掉下|急停|拍门", "repair"),
+        (r"水|管", r"爆|崩|喷(?!水池|泉)|淹|漫|灌|没过|涌|裂开", "repair"),
+        (_SOMEONE, r"摔|跌|滑倒|晕|昏|倒地|倒在|醒|血|喘|噎|动不了|不能动|起不来|不动|没气|呼吸|说不|抽搐|抽过去|抽风", "elderly"),
+        (_SOMEONE, r"迷路|走丢|走散|丢了|不见|联系不上|没回|到家|找不到|打不通|没接|不接", "elderly"),
+        (_SOMEONE, r"反应|动静|声音|没人应|没出门|不开门|没开门|没开", "elderly"),
+    ))
+
+
+def plausible(s: str) -> str | None:
+    """Whether `s` could report a danger now: both parts of a danger family, the second in a
+    live clause; no drill, no "it is over", no claim about an old injury. Returns the category
+    of the first such family (safety | repair | elderly), else None."""
+    if _OVER.search(s) or _DRILL.search(s) or _CLAIM.search(s):
+        return None
+    for thing, event, category in _FAMILIES:
+        if thing.search(s):
+            for m in event.finditer(s):
+                if _live(s, m.start(), m.end()):
+                    if category == "elderly" and _CHILD_RE.search(s) and not _ELDER_RE.search(s):
+                        return "safety"
+                    return category
+    return None
