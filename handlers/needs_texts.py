@@ -1,0 +1,194 @@
+"""Every sentence the needs capability (and the staff binding commands) says, in one place to review.
+
+Placeholders: {code} 诉求编号, {category} 类别, {place} 8栋 / 网格2 / 未注明位置, {worker} 承办人,
+{due} 时限 (HH:MM, 明天HH:MM or M月D日HH:MM), {text} the resident's words (masked in groups)."""
+
+from __future__ import annotations
+
+EXAMPLE_CODE = "D20261124-0001"
+
+# ---------------------------------------------------------------- intake (to the resident)
+
+ACK = ("收到!您反映的问题已登记,编号 {code}({category})。\n"
+       "{worker}会在 {due} 前联系处理,请留意消息。发送「查 {code}」可随时查看进度。")
+ACK_NO_WORKER = ("收到!您反映的问题已登记,编号 {code}({category})。\n"
+                 "社区工作人员会在 {due} 前联系处理。发送「查 {code}」可随时查看进度。")
+ACK_URGENT = ("⚠️ 紧急情况已收到,编号 {code}({category})。\n"
+              "已同时通知{worker}和社区工作群,{due} 前响应。如有生命危险,请立即拨打 119 / 120 / 110!")
+ACK_MERGED = ("这个问题已有邻居反映,正在处理中(编号 {parent}),已把您的反映一并记录。\n"
+              "办结后也会通知您,并请您评价。发送「查 {parent}」可查看进度。")
+ACK_TREE_HOLE = ("🌳 树洞已收到,已匿名记录,编号 {code}。\n"
+                 "我们不会保存您的身份,工作人员也看不到是谁发的。请记下编号:之后发送「查 {code}」"
+                 "可以看到办理进展和工作人员的回复。")
+ACK_TREE_HOLE_URGENT = "\n情况紧急,已通知社区值班人员。如有生命危险,请立即拨打 119 / 120 / 110!"
+TREE_HOLE_USAGE = "请在「树洞」后面写上您想说的话,例如: 树洞 楼上邻居每天半夜很吵,不好意思当面说"
+TREE_HOLE_IN_GROUP = ("树洞是匿名的,请私聊{bot}发送「树洞 + 内容」。群里的消息大家都看得到哦,"
+                      "这条小助手没有记录。")
+INTAKE_TOO_SHORT = "请具体说说遇到了什么问题、在几栋,例如: 报修 3栋2单元楼道灯不亮"
+
+# ---------------------------------------------------------------- to staff: new needs and alerts
+
+SOURCE_GROUP = "{name}(在{chat})"
+SOURCE_PRIVATE = "{name}(私聊)"
+SOURCE_TREE_HOLE = "树洞(匿名)"
+SOURCE_SUGGESTION = "{name}(未诉先办,在{chat})"
+
+DISPATCH_NOTICE = ("【新诉求】{code} {category}{urgent} · {place}\n{text}\n来自: {source}\n"
+                   "请在 {due} 前接单: 接单 {code}")
+URGENT_TAG = "·紧急"
+URGENT_STAFF_ALERT = ("🔴【紧急诉求】{code} {category} · {place}\n{text}\n来自: {source}\n"
+                      "已通知{worker},须在 {due} 前响应、{handle_due} 前办结。")
+URGENT_BACKUP_ALERT = ("🔴【紧急诉求·AB岗】{worker}当前不在岗,请您协助处理:\n{code} {category} · {place}\n{text}\n"
+                       "来自: {source}\n接单: 接单 {code}")
+PASSIVE_URGENT_ALERT = ("🔴【群内发现紧急情况】{chat} {name}: {text}\n"
+                        "(对方没有@小助手,小助手未在群里回复,已记入未诉先办。如属实请尽快处理。)")
+
+# ---------------------------------------------------------------- staff commands: confirmations
+
+ACCEPTED = "已接单 {code}({category} · {place}):{text}\n回复居民: 回复 {code} 内容\n办结: 办结 {code} 说明"
+ACCEPTED_URGENT = "\n⚠️ 紧急诉求,请在 {handle_due} 前办结。"
+ACCEPTED_URGENT_LATE = "\n⚠️ 紧急诉求,已超过办结时限({handle_due}),请尽快处置。"
+SIGNED = ("已签收 {code}({category} · {place}):{text}\n办结后请发: 办结 {code} 说明\n"
+          "不属本科室职责请发: 退单 {code} 原因")
+REPLIED = "已回复居民({code})。"
+REPLIED_TREE_HOLE = "{code} 是树洞诉求,居民是匿名的:回复已保存,居民凭编号查询时会看到。"
+REPLIED_NO_CHAT = "回复已保存到 {code}。"
+TRANSFERRED = "已转派{department}({code}),须在 {due} 前签收,超时将督办。"
+RETURNED = "已退单,{code} 已退回{holder}。"
+RESOLVED = "已办结 {code},已请居民评价。"
+RESOLVED_NO_VISIT = "已办结 {code}。{why}"
+RESOLVED_TREE_HOLE_WHY = "树洞诉求无法回访,居民凭编号查询时会看到办理结果。"
+
+# ---------------------------------------------------------------- to the resident: progress
+
+REPLY_TO_RESIDENT = "【{code} 办理进度】{worker}: {text}"
+RESOLVED_TO_RESIDENT = ("【{code} 已办结】{note}\n请您评价本次服务,直接回复数字即可:\n"
+                        "1 满意 / 2 基本满意 / 3 不满意\n问题如果还没解决,也请告诉我们。")
+TRANSFER_TO_DEPARTMENT = ("【转派·请签收】{code} {category}{urgent} · {place}\n{text}\n转派: {actor}{note}\n"
+                          "请在 {due} 前签收: 签收 {code}\n不属本科室职责: 退单 {code} 原因")
+RETURN_TO_HOLDER = ("【退单】{code} 被{actor}退回,原因: {reason}\n{category} · {place}: {text}\n"
+                    "请处理: 接单 {code},或 转派 {code} 科室")
+
+# ---------------------------------------------------------------- rating (回访)
+
+RATED = "谢谢您的评价({satisfaction})!{code} 已关闭。有新问题随时找{bot}。"
+RATED_DISSATISFIED = "抱歉没让您满意。{code} 已重新打开,{worker}会尽快再跟进,处理后会再告诉您。"
+REOPENED_TO_HOLDER = ("【不满意·重新办理】{code} 居民评价不满意: {words}\n{category} · {place}: {text}\n"
+                      "请在 {due} 前接单: 接单 {code}")
+REOPENED_BY_STAFF = ("【重新办理】{code} 由{actor}重新打开: {words}\n{category} · {place}: {text}\n"
+                     "请在 {due} 前接单: 接单 {code}")
+NO_WORDS = "(未说明)"
+
+# ---------------------------------------------------------------- 督办
+
+ESCALATE_RESPOND = ("【督办·第{level}级】{code} {category}{urgent} · {place}: 应在 {due} 前{what},{late},仍未{what}。\n"
+                    "当前承办: {holder}\n{text}\n{ask}")
+LATE_AT_LIMIT = "现已到时限"
+LATE_BY = "现已超时{over}"
+ESCALATE_HANDLE = ("【督办·第{level}级】紧急诉求 {code} {category} · {place} 超过 {minutes} 分钟仍未办结。\n"
+                   "当前承办: {holder}(状态: {status})\n{text}\n{ask}")
+WHAT_RESPOND = "接单"
+WHAT_DEPT = "签收"
+ASK_BACKUP = "请您(AB岗)协助处理: 接单 {code}"
+ASK_HOLDER = "请尽快处理: 接单 {code}"
+ASK_DEPARTMENT = "请尽快签收: 签收 {code}"
+ASK_ADMIN = "请督促或改派: 接单 {code} / 转派 {code} 科室"
+ASK_ADMIN_HANDLE = "请督促尽快处置;处置完毕请发: 办结 {code} 说明"
+ASK_STAFF_GROUP = "请协调处理。"
+
+# ---------------------------------------------------------------- status (查)
+
+STATUS_RESIDENT = "{code}({category})当前状态: {status}。"
+STATUS_MERGED = "您的反映已与 {parent} 合并办理。"
+STATUS_HOLDER = "\n承办: {holder}"
+STATUS_LAST_REPLY = "\n最新回复({at}): {reply}"
+STATUS_RESOLUTION = "\n办理结果: {resolution}"
+STATUS_SATISFACTION = "\n您的评价: {satisfaction}"
+STATUS_TREE_HOLE_RATE = "\n如愿意评价,请发送: 满意 {code} / 基本满意 {code} / 不满意 {code} 原因"
+STATUS_STAFF = ("{code} {category}{urgent} · {place}\n状态: {status}{overdue}  承办: {holder}\n"
+                "内容: {text}\n诉求人: {source}\n受理: {created}{due}")
+STATUS_STAFF_DUE = "\n时限: {due}"
+STATUS_STAFF_HISTORY = "\n记录:"
+STATUS_STAFF_EVENT = "\n· {at} {action}{who}{note}"
+OVERDUE_TAG = "(已超时)"
+
+ACTION_NAMES = {
+    "create": "受理", "dispatch": "派单", "merge": "合并", "accept": "接单/签收", "reply": "回复",
+    "transfer": "转派", "return": "退单", "resolve": "办结", "visit": "回访", "rate": "评价",
+    "reopen": "重新办理", "rejoin": "随主诉求重新办理", "expire": "自动关闭", "escalate": "督办",
+}
+ACTION_VERBS = {  # "不能{verb}"
+    "accept": "接单", "reply": "回复", "transfer": "转派", "return": "退单", "resolve": "办结",
+    "rate": "评价", "visit": "回访", "reopen": "重新打开",
+}
+
+# ---------------------------------------------------------------- 待办 and 统计
+
+TODO_EMPTY = "您目前没有待办诉求 👍"
+TODO_HEAD = "待办 {n} 件(按时限排序):"
+TODO_ITEM = "\n{i}. {code} {category}{urgent} · {place} 【{status}】{clock}\n   {text}"
+TODO_MORE = "\n……还有 {n} 件,请到网页收件箱查看。"
+CLOCK_LEFT = " ⏰{due}前(剩{left})"
+CLOCK_OVER = " 🔴已超时{over}"
+CLOCK_HANDLE = " ⏰{due}前办结"
+
+STATS = ("{label}诉求统计({scope}):\n受理 {received} 件(紧急 {urgent}),已办结 {resolved},在办 {open},超时 {overdue}\n"
+         "响应率 {response} · 解决率 {resolution} · 满意率 {satisfaction}(评价 {rated} 件)")
+STATS_BY_GRID_HEAD = "\n按网格:"
+STATS_BY_GRID = "\n· {grid}: 受理 {received},响应率 {response},解决率 {resolution},满意率 {satisfaction}"
+STATS_SCOPE_ALL = "全社区"
+STATS_SCOPE_GRID = "网格{grid}"
+RATE_NONE = "—"
+
+# ---------------------------------------------------------------- errors and usage
+
+ERRORS = {
+    "not_found": "没有找到诉求 {code},请核对编号(例如 {example})。",
+    "illegal": "{code} 当前状态是「{status}」,不能{verb}。",
+    "not_yours": "{code} 目前由{holder}负责(状态: {status}),您不能{verb}。如需调整,请联系社区管理员。",
+    "no_reason": "退单需要写明原因,例如: 退单 {code} 不属于本科室职责",
+    "no_note": "办结请附上办理说明,例如: 办结 {code} 已疏通,路面已冲洗",
+    "no_text": "请写上回复内容,例如: 回复 {code} 已联系物业,20分钟内到场",
+    "unknown_department": "没有找到科室「{name}」。可以转派给: {departments}",
+    "not_requester": "只有反映该问题的居民本人可以查看或评价 {code}。",
+    "merged": "{code} 已合并到 {parent},请对 {parent} 操作。",
+    "already_rated": "{code} 您已评价过({satisfaction}),谢谢!",
+    "not_allowed_return": "管理员不需要退单:可以直接 接单 {code},或 转派 {code} 科室。",
+    "not_allowed_transfer": "科室不能再转派;如不属本科室职责,请发: 退单 {code} 原因",
+    "not_allowed": "这个操作您不能对 {code} 执行。",
+    "already_there": "{code} 已转派{department},正在等待签收。",
+    "bad_score": "请回复 1 满意 / 2 基本满意 / 3 不满意。",
+}
+ILLEGAL_HINTS = {
+    "closed": "该诉求已关闭;如问题仍在,请让居民重新反映,或新登记一条。",
+    "visiting": "该诉求已办结,正在等待居民评价。",
+    "resolved": "该诉求已办结。",
+}
+
+USAGE = {
+    "接单": "请发送: 接单 诉求编号,例如 接单 {example}",
+    "签收": "请发送: 签收 诉求编号,例如 签收 {example}",
+    "回复": "请发送: 回复 诉求编号 回复内容,例如 回复 {example} 已联系物业,20分钟内到场",
+    "转派": "请发送: 转派 诉求编号 科室 [说明],例如 转派 {example} 城管科 占道经营需执法",
+    "退单": "请发送: 退单 诉求编号 原因,例如 退单 {example} 不属于本科室职责",
+    "办结": "请发送: 办结 诉求编号 办理说明,例如 办结 {example} 已疏通,路面已冲洗",
+    "查": "请发送: 查 诉求编号,例如 查 {example}",
+}
+TRANSFER_NEEDS_DEPARTMENT = "请写上要转派的科室,例如: 转派 {code} 城管科。可以转派给: {departments}"
+
+# ---------------------------------------------------------------- staff binding (handlers/staff.py)
+
+INVITE_CREATED = ("已生成{role}邀请码: {invite}(48小时内有效,仅可使用一次)。\n"
+                  "请{name}私聊{bot}发送: 绑定 {invite}")
+INVITE_USAGE = ("请发送: 邀请 网格员 网格号 姓名(例如 邀请 网格员 2 刘网格员),"
+                "邀请 科室 科室名(例如 邀请 科室 城管科),或 邀请 管理员 姓名")
+INVITE_NO_GRID = "没有网格{grid}。现有网格: {grids}"
+INVITE_NO_DEPARTMENT = "没有找到科室「{name}」。现有科室: {departments}"
+BIND_USAGE = "请私聊{bot}发送: 绑定 邀请码(邀请码由社区管理员提供)"
+BIND_IN_GROUP = "绑定请私聊{bot}发送「绑定 邀请码」,不要在群里发哦。"
+BIND_FAILED = "邀请码无效、已使用或已过期,请联系社区管理员重新生成。"
+BOUND = "绑定成功!您现在是{what}。发送「帮助」查看可用指令,发送「待办」查看待办诉求。"
+ROLE_NAMES = {"worker": "网格员", "admin": "社区管理员", "department": "科室工作人员"}
+BOUND_WHAT_WORKER = "网格{grid}的网格员({name})"
+BOUND_WHAT_DEPARTMENT = "{department}的工作人员"
+BOUND_WHAT_ADMIN = "社区管理员({name})"

@@ -1,0 +1,100 @@
+"""Binding people to staff roles: an admin creates a one-time invite code (`邀请 网格员 2 刘网格员`,
+`邀请 科室 城管科`, `邀请 管理员 张主任`), the person sends `绑定 CODE` to the bot privately.
+
+The worker, department and admin commands on needs (接单, 签收, 回复, 转派, 退单, 办结, 待办, 查, 统计)
+live with the needs capability in handlers/needs.py, next to the operations they call."""
+
+from __future__ import annotations
+
+import re
+
+from bot.identity import Role
+from handlers import needs_texts as T
+from handlers.base import Context, Router, Stage, View, command_matcher
+from models.people import all_bindings, create_invite, redeem_invite
+
+router = Router("staff")
+
+ADMINS = frozenset({Role.ADMIN})
+_ROLE_WORDS = {"网格员": "worker", "科室": "department", "管理员": "admin", "书记": "admin"}
+_INVITE_RE = re.compile(r"^(网格员|科室|管理员|书记)\s*(.*)$")
+
+
+def _invite_matcher(view: View) -> str | None:
+    if view.sender.role == Role.RESIDENT and not view.addressed:
+        return None
+    return command_matcher("邀请")(view)
+
+
+@router.route(Stage.STAFF_COMMAND, _invite_matcher, roles=ADMINS,
+              refusal="抱歉,只有社区管理员可以生成邀请码。")
+async def invite(ctx: Context, rest: str) -> None:
+    config = ctx.config
+    m = _INVITE_RE.match(rest.strip())
+    if m is None:
+        await ctx.reply(T.INVITE_USAGE)
+        return
+    role = _ROLE_WORDS[m.group(1)]
+    args = m.group(2).strip()
+    ref: str | None = None
+    if role == "worker":
+        gm = re.match(r"^(?:网格)?(\d+)\s*(.*)$", args)
+        if gm is None or not gm.group(2).strip():
+            await ctx.reply(T.INVITE_USAGE)
+            return
+        grid = int(gm.group(1))
+        if config.grid_by_number(grid) is None:
+            await ctx.reply(T.INVITE_NO_GRID.format(grid=grid, grids="、".join(str(g.number) for g in config.grids)))
+            return
+        ref, name = str(grid), gm.group(2).strip()[:30]
+    elif role == "department":
+        dept = config.department(args.split(" ")[0]) if args else None
+        if dept is None:
+            await ctx.reply(T.INVITE_NO_DEPARTMENT.format(name=args[:20] or "(空)",
+                                                          departments="、".join(d.name for d in config.departments)))
+            return
+        ref = name = dept.name
+    else:
+        if not args:
+            await ctx.reply(T.INVITE_USAGE)
+            return
+        name = args[:30]
+    code = await create_invite(ctx.session, role=role, ref=ref, name=name, created_by=ctx.sender.id, now=ctx.now)
+    await ctx.reply(T.INVITE_CREATED.format(role=T.ROLE_NAMES[role], invite=code, name=name, bot=config.bot_name))
+
+
+def _bind_matcher(view: View) -> str | None:
+    rest = command_matcher("绑定")(view)
+    if rest is None:
+        return None
+    if not view.is_private and not view.addressed:
+        return rest if re.fullmatch(r"[A-Za-z0-9]{6}", rest) else None
+    return rest
+
+
+@router.route(Stage.RESIDENT_COMMAND, _bind_matcher)
+async def bind(ctx: Context, rest: str) -> None:
+    bot = ctx.config.bot_name
+    if not ctx.msg.is_private:
+        await ctx.reply(T.BIND_IN_GROUP.format(bot=bot))
+        return
+    code = rest.strip().upper()
+    if not code:
+        await ctx.reply(T.BIND_USAGE.format(bot=bot))
+        return
+    binding = await redeem_invite(ctx.session, code, ctx.sender.id, ctx.now)
+    if binding is None:
+        await ctx.reply(T.BIND_FAILED)
+        return
+    await ctx.session.flush()
+    bindings = await all_bindings(ctx.session)
+    directory = ctx.directory
+    # The in-memory directory learns the new role only once the binding is committed.
+    ctx.after_commit.append(lambda: directory.reload(bindings))
+    if binding.role == "worker":
+        what = T.BOUND_WHAT_WORKER.format(grid=binding.ref, name=binding.name)
+    elif binding.role == "department":
+        what = T.BOUND_WHAT_DEPARTMENT.format(department=binding.ref)
+    else:
+        what = T.BOUND_WHAT_ADMIN.format(name=binding.name)
+    await ctx.reply(T.BOUND.format(what=what))

@@ -1,0 +1,1360 @@
+"""Needs (诉求): intake, the lifecycle, clocks, 回访 and 三率 — the domain operations that chat
+commands (handlers/needs.py), the scheduler (scheduler/needs_clocks.py) and the web inbox all call.
+
+Lifecycle
+=========
+
+Every need moves through these states (``Need.status``); every move is one ``NeedEvent`` row
+(who, when, from → to, note), which is the audit trail::
+
+    受理 received ──派单 dispatch──▶ 待签收 dispatched ──接单/签收 accept──▶ 已签收 accepted
+        │                              ▲    │                                 │
+        │ 合并 merge                   │    │ 转派 transfer (to a department)  │ 回复 reply
+        ▼                              │    │ 退单 return (reason required)    ▼
+    已合并 merged ─(parent 办结)─┐     │    └──────────────◀──────────── 办理中 in_progress
+                                 ▼     │                                       │ 办结 resolve
+                           已办结 resolved ◀───────────────────────────────────┘
+                                 │ 回访 visit (resident asked to rate)
+                                 ▼
+                           回访中 visiting ──满意/基本满意 rate──▶ 已关闭 closed
+                                 │            (or no rating after close_after_days: expire)
+                                 └──不满意 reopen──▶ 待签收 dispatched (back to whoever resolved it)
+
+The exact table is ``TRANSITIONS`` below (action → {from: to}); anything not in it is refused with
+``NeedError("illegal", …)`` naming the current state. Two conveniences: 回复 or 办结 on a need that is
+still 待签收 by the person who holds it accepts it first (two events); a merged need follows its
+parent: when the parent is resolved each merged need is resolved and visited too, and its resident
+rates it separately; 不满意 from a merged need's resident reopens the parent. A 树洞 need has nobody
+to visit: it stays 已办结 until someone holding its code rates it (满意 CODE) or it expires.
+
+Who may act: admins on any need; a grid worker on needs of their grid (as worker or AB岗 backup) or
+held by them, unless a department holds it; department staff on needs transferred to their department.
+
+Clocks (all in the table, so the scheduler finds what is due after any restart)
+------------------------------------------------------------------------------
+* response: from dispatch until a person accepts: urgent 5 minutes, normal 2 working hours
+  (office hours on Chinese working days, bot/workhours.py); a department's 签收 limit after 转派
+  (DepartmentConfig.ack_minutes). 退单 does not restart it: the clock keeps running.
+* handling (urgent only): 15 minutes from intake until 办结.
+* a missed clock is 督办: the need is marked overdue and the next level is told, one level per step,
+  each level once: worker → AB岗 backup → admin → staff group (a department: the department again
+  and the admin → staff group). [needs] in the config may override every number (see ``Settings``).
+
+三率 (per grid / worker / category / period; a need counts in the period it was received)
+-----------------------------------------------------------------------------------------
+* received  = needs received in the period, merged duplicates not counted;
+* 响应率 = needs accepted (接单/签收, or handed on with 转派) by a person no later than their first
+  response deadline ÷ received;
+* 解决率 = needs resolved (办结, at any time since, and not reopened by 不满意 since) ÷ received;
+* 满意率 = (满意 + 基本满意) ÷ rated, where rated counts every resident's rating, merged needs included
+  (each resident who was told "already being handled" is asked too).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Boolean, Index, Integer, String, Text, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.config import Config, GridConfig, Hours
+from bot.identity import Person, Role
+from bot.workhours import add_working_minutes, on_duty, parse_hours
+from models.base import Base
+from models.sql import insert_ignore
+
+
+# ---------------------------------------------------------------- vocabulary
+
+class Status(StrEnum):
+    RECEIVED = "received"        # 受理
+    DISPATCHED = "dispatched"    # 派单 / 转派: waiting for 接单 or 签收
+    ACCEPTED = "accepted"        # 签收
+    IN_PROGRESS = "in_progress"  # 办理
+    RESOLVED = "resolved"        # 办结
+    VISITING = "visiting"        # 回访: the resident has been asked to rate
+    CLOSED = "closed"            # 关闭
+    MERGED = "merged"            # 合并: attached to an open need, follows it
+
+
+OPEN_STATUSES = (Status.RECEIVED, Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS)
+DONE_STATUSES = (Status.RESOLVED, Status.VISITING, Status.CLOSED)
+
+STATUS_NAMES = {
+    Status.RECEIVED: "已受理", Status.DISPATCHED: "待签收", Status.ACCEPTED: "已签收",
+    Status.IN_PROGRESS: "办理中", Status.RESOLVED: "已办结", Status.VISITING: "回访中",
+    Status.CLOSED: "已关闭", Status.MERGED: "已合并",
+}
+
+CATEGORY_NAMES = {
+    "repair": "维修", "environment": "环境卫生", "safety": "安全隐患", "elderly": "养老助老",
+    "childcare": "托幼托育", "employment": "就业培训", "culture": "文体教育", "neighbor": "邻里纠纷",
+    "legal": "法律咨询", "affairs": "政务办事", "convenience": "便民服务", "property": "物业管理",
+    "other": "其他",
+}
+
+
+class Source(StrEnum):
+    GROUP = "group"            # raised in a grid group
+    PRIVATE = "private"        # private chat with the bot
+    TREE_HOLE = "tree_hole"    # 树洞: anonymous, no requester stored
+    SUGGESTION = "suggestion"  # 未诉先办: confirmed from a passive suggestion
+
+
+class Satisfaction(StrEnum):
+    SATISFIED = "satisfied"        # 1 满意
+    BASIC = "basic"                # 2 基本满意
+    DISSATISFIED = "dissatisfied"  # 3 不满意
+
+
+SATISFACTION_NAMES = {Satisfaction.SATISFIED: "满意", Satisfaction.BASIC: "基本满意",
+                      Satisfaction.DISSATISFIED: "不满意"}
+SCORES = {1: Satisfaction.SATISFIED, 2: Satisfaction.BASIC, 3: Satisfaction.DISSATISFIED}
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    DISPATCH = "dispatch"      # 派单 (automatic, to the grid worker, or the admin without a grid)
+    MERGE = "merge"            # 合并同类项
+    ACCEPT = "accept"          # 接单 (worker) / 签收 (department)
+    REPLY = "reply"            # 回复
+    TRANSFER = "transfer"      # 转派 to a department
+    RETURN = "return"          # 退单 (reason required)
+    RESOLVE = "resolve"        # 办结
+    VISIT = "visit"            # 回访: rating asked
+    RATE = "rate"              # 满意 / 基本满意 (closes) — 不满意 is RATE + REOPEN
+    REOPEN = "reopen"          # 不满意: back to whoever resolved it
+    REJOIN = "rejoin"          # a merged need whose resident was not satisfied follows its parent again
+    EXPIRE = "expire"          # no rating after close_after_days
+    ESCALATE = "escalate"      # 督办 (status unchanged)
+
+
+# The lifecycle in one place: action → {from status: to status}.
+TRANSITIONS: dict[Action, dict[Status | None, Status]] = {
+    Action.CREATE: {None: Status.RECEIVED},
+    Action.DISPATCH: {Status.RECEIVED: Status.DISPATCHED},
+    Action.MERGE: {Status.RECEIVED: Status.MERGED},
+    Action.ACCEPT: {Status.DISPATCHED: Status.ACCEPTED},
+    Action.REPLY: {Status.ACCEPTED: Status.IN_PROGRESS, Status.IN_PROGRESS: Status.IN_PROGRESS},
+    Action.TRANSFER: {s: Status.DISPATCHED for s in OPEN_STATUSES},
+    Action.RETURN: {Status.DISPATCHED: Status.DISPATCHED, Status.ACCEPTED: Status.DISPATCHED,
+                    Status.IN_PROGRESS: Status.DISPATCHED},
+    Action.RESOLVE: {Status.ACCEPTED: Status.RESOLVED, Status.IN_PROGRESS: Status.RESOLVED,
+                     Status.MERGED: Status.RESOLVED},
+    Action.VISIT: {Status.RESOLVED: Status.VISITING},
+    Action.RATE: {Status.VISITING: Status.CLOSED, Status.RESOLVED: Status.CLOSED},
+    Action.REOPEN: {Status.RESOLVED: Status.DISPATCHED, Status.VISITING: Status.DISPATCHED,
+                    Status.CLOSED: Status.DISPATCHED},
+    Action.REJOIN: {Status.VISITING: Status.MERGED, Status.RESOLVED: Status.MERGED, Status.CLOSED: Status.MERGED},
+    Action.EXPIRE: {Status.VISITING: Status.CLOSED, Status.RESOLVED: Status.CLOSED},
+    Action.ESCALATE: {s: s for s in OPEN_STATUSES},
+}
+
+
+class NeedError(Exception):
+    """A refused operation. `code` picks the sentence in handlers/needs_texts.py; `data` fills it.
+
+    Codes: not_found, illegal (status, action), not_yours (holder), no_reason, no_note, no_text,
+    unknown_department (departments), not_requester, already_rated, not_allowed."""
+
+    def __init__(self, error: str, /, **data: Any) -> None:
+        super().__init__(error, data)
+        self.code = error
+        self.data = data
+
+
+# ---------------------------------------------------------------- settings
+
+@dataclass(frozen=True)
+class Settings:
+    """[needs] in the config; every key is optional."""
+
+    respond_minutes_urgent: float = 5
+    respond_minutes_normal: float = 120        # working minutes
+    handle_minutes_urgent: float = 15
+    escalate_step_minutes_urgent: float = 5
+    escalate_step_minutes_normal: float = 60   # working minutes
+    merge_window_hours: float = 24
+    merge_threshold: float = 0.2               # weighted token Jaccard, measured in tests/test_needs_merge.py
+    close_after_days: float = 3
+    rating_hours: float = 72                   # how long a bare "1"/"2"/"3" counts as a rating
+    work_hours: Hours = field(default_factory=lambda: parse_hours(None))
+
+    @classmethod
+    def of(cls, config: Config) -> "Settings":
+        raw = config.extra.get("needs", {}) or {}
+        values: dict[str, Any] = {}
+        for name in cls.__dataclass_fields__:
+            if name == "work_hours":
+                continue
+            if isinstance(raw.get(name), int | float) and not isinstance(raw.get(name), bool):
+                values[name] = float(raw[name])
+        # short aliases the issue uses
+        for alias, name in (("urgent_response_minutes", "respond_minutes_urgent"),
+                            ("normal_response_minutes", "respond_minutes_normal"),
+                            ("urgent_handle_minutes", "handle_minutes_urgent")):
+            if isinstance(raw.get(alias), int | float):
+                values[name] = float(raw[alias])
+        if isinstance(raw.get("work_hours"), str):
+            values["work_hours"] = parse_hours(raw["work_hours"])
+        return cls(**values)
+
+
+# ---------------------------------------------------------------- tables
+
+class Need(Base):
+    __tablename__ = "needs"
+    __table_args__ = (
+        Index("ix_needs_status_grid", "status", "grid"),
+        Index("ix_needs_next_escalation", "next_escalation_at"),
+        Index("ix_needs_resolve_next", "resolve_next_at"),
+        Index("ix_needs_merge", "category", "building", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    status: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(16))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    building: Mapped[int | None]
+    grid: Mapped[int | None]
+    text: Mapped[str] = mapped_column(Text)
+    tokens: Mapped[list[Any]]                                   # classify.tokens, for merging
+    requester: Mapped[str | None] = mapped_column(String(64), index=True)   # None: 树洞
+    requester_name: Mapped[str | None] = mapped_column(String(64))
+    chat: Mapped[str | None] = mapped_column(String(128))       # group topic it was raised in; None: private
+    assignee: Mapped[str | None] = mapped_column(String(64), index=True)    # who holds it now
+    assignee_name: Mapped[str | None] = mapped_column(String(64))
+    department: Mapped[str | None] = mapped_column(String(32))
+    dispatcher: Mapped[str | None] = mapped_column(String(64))  # where a department's 退单 goes back
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+    resolved_by: Mapped[str | None] = mapped_column(String(64))
+    merged_into: Mapped[str | None] = mapped_column(String(20), index=True)  # parent's code
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime]
+    acknowledged_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    visited_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    # clocks
+    response_due_at: Mapped[datetime | None]    # the first response deadline (响应率)
+    clock_kind: Mapped[str | None] = mapped_column(String(16))   # respond | dept_ack (None: nobody owes one)
+    clock_no: Mapped[int] = mapped_column(Integer, default=0)    # bumps with every new response clock
+    due_at: Mapped[datetime | None]             # current response deadline
+    next_escalation_at: Mapped[datetime | None]
+    level: Mapped[int] = mapped_column(Integer, default=0)       # 督办 levels already notified
+    resolve_due_at: Mapped[datetime | None]     # urgent: 办结 deadline
+    resolve_next_at: Mapped[datetime | None]
+    resolve_level: Mapped[int] = mapped_column(Integer, default=0)
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    # outcome
+    last_reply: Mapped[str | None] = mapped_column(Text)
+    last_reply_at: Mapped[datetime | None]
+    resolution: Mapped[str | None] = mapped_column(Text)
+    satisfaction: Mapped[str | None] = mapped_column(String(16))
+    solved: Mapped[bool | None] = mapped_column(Boolean)
+    rating_note: Mapped[str | None] = mapped_column(Text)
+    rated_at: Mapped[datetime | None]
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    @property
+    def tree_hole(self) -> bool:
+        return self.source == Source.TREE_HOLE
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def category_name(self) -> str:
+        return CATEGORY_NAMES.get(self.category, "其他")
+
+    @property
+    def status_name(self) -> str:
+        if self.status == Status.DISPATCHED and self.department:
+            return f"已转派{self.department},待签收"
+        return STATUS_NAMES.get(Status(self.status), self.status)
+
+
+class NeedEvent(Base):
+    __tablename__ = "need_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str | None] = mapped_column(String(64))       # contact id; None: the bot or a 树洞 resident
+    actor_name: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class NeedCounter(Base):
+    """One row per local day: the last sequence number handed out (D20261121-0007)."""
+
+    __tablename__ = "need_counters"
+
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SuggestionStatus(StrEnum):
+    OPEN = "open"
+    CONFIRMED = "confirmed"
+    DISMISSED = "dismissed"
+
+
+class Suggestion(Base):
+    """未诉先办: a complaint seen in a group but not addressed to the bot. Only the inbox sees it."""
+
+    __tablename__ = "need_suggestions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    grid: Mapped[int | None]
+    chat: Mapped[str] = mapped_column(String(128))
+    sender_id: Mapped[str] = mapped_column(String(64))
+    sender_name: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(16))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    building: Mapped[int | None]
+    status: Mapped[str] = mapped_column(String(16), default=SuggestionStatus.OPEN, index=True)
+    need_code: Mapped[str | None] = mapped_column(String(20))
+    handled_by: Mapped[str | None] = mapped_column(String(64))
+    handled_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+# ---------------------------------------------------------------- small helpers
+
+CODE_RE = re.compile(r"(?<![A-Za-z0-9])[Dd]\s?-?(\d{8})\s?-?(\d{4,5})(?!\d)")
+
+_PHONE_RES = (
+    # mobiles, optionally +86 / 86, digits possibly split by spaces or dashes: 138 1234 5678
+    re.compile(r"(?<!\d)((?:\+?86[\s-]?)?1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)"),
+    # landlines: 028-87654321, (028)8765-4321, 0551 1234567
+    re.compile(r"(?<!\d)(\(?0\d{2,3}\)?[\s-]?)(\d{3,4})[\s-]?(\d{4})(?!\d)"),
+)
+_ID_RE = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
+
+
+def mask_phones(text: str) -> str:
+    """138****5678 for mobiles, 028-****4321 for landlines, 510***********123X for ID numbers."""
+    if not text or not any(ch.isdigit() for ch in text):
+        return text
+    text = _ID_RE.sub(lambda m: m.group(1) + "*" * 8 + m.group(2), text)
+    text = _PHONE_RES[0].sub(lambda m: m.group(1) + "****" + m.group(3), text)
+    return _PHONE_RES[1].sub(lambda m: m.group(1) + "****" + m.group(3), text)
+
+
+def normalize_code(text: str) -> str | None:
+    """'d20261121-0007', 'D20261121 0007', 'D202611210007' → 'D20261121-0007'."""
+    m = CODE_RE.search(text)
+    return f"D{m.group(1)}-{m.group(2)}" if m else None
+
+
+def name_of(config: Config, contact_id: str | None) -> str | None:
+    if contact_id is None:
+        return None
+    for p in (*config.workers, *config.admins, *config.residents):
+        if p.id == contact_id:
+            return p.name
+    for d in config.departments:
+        if d.contact_id == contact_id:
+            return d.name
+    return None
+
+
+def first_admin(config: Config) -> str | None:
+    return config.admins[0].id if config.admins else None
+
+
+def _person_cfg(config: Config, contact_id: str | None):  # type: ignore[no-untyped-def]
+    return next((p for p in (*config.workers, *config.admins) if p.id == contact_id), None)
+
+
+def similarity(a: list[str], b: list[str]) -> float:
+    """Weighted Jaccard of two merge-token lists: Σmin(w)/Σmax(w) over tokens, plus each CJK character
+    of a longer token at half weight (灯不亮 ~ 声控灯 ~ 路灯); w is the token's inverse frequency in
+    jieba's dictionary, so the object of a complaint (下水道, 门禁) counts more than 坏 or 没人."""
+    fa, fb = _features(a), _features(b)
+    if not fa or not fb:
+        return 0.0
+    keys = fa.keys() | fb.keys()
+    den = sum(max(fa.get(k, 0.0), fb.get(k, 0.0)) for k in keys)
+    return sum(min(fa.get(k, 0.0), fb.get(k, 0.0)) for k in keys) / den if den else 0.0
+
+
+_WEAK_CHARS = frozenset("不了的着没很太好有在是又")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _idf(token: str) -> float:
+    from bot.text.jieba_setup import tokenizer
+
+    tk = tokenizer()
+    return math.log((tk.total or 1) / ((tk.FREQ.get(token) or 0) + 1))
+
+
+def _features(tokens: list[str]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for t in tokens:
+        if t in _GENERIC_FOR_MERGE:
+            continue
+        out[t] = max(out.get(t, 0.0), _idf(t))
+        if len(t) > 1:
+            for ch in t:
+                if _CJK.match(ch) and ch not in _WEAK_CHARS:
+                    out["#" + ch] = max(out.get("#" + ch, 0.0), 0.5 * _idf(ch))
+    return out
+
+
+# Common words that say little about *which* problem it is (kept in hot words, ignored when merging).
+_GENERIC_FOR_MERGE = frozenset("坏 楼道 楼下 楼上 没人 好多 很多 几天 大 太 死 出来 上去 门口 家里 一直 全是 晚上 "
+                               "反应 停 那边 这边 怎么 什么 时候".split())
+
+
+# Words that say how a need was raised or where, not what it is about: left out of the merge tokens.
+_NOISE_TOKENS = frozenset("栋 号 楼 幢 座 单元 号楼 门口 求助 报修 反映 投诉 建议 诉求 树洞 小区 又 还 烦死 烦死了 "
+                          "有人 看到 好像 真的 有点 实在".split())
+_TOKEN_TRIM = re.compile(r"(了|啦|住|掉|着|的)+$")
+
+
+def merge_tokens(text: str) -> list[str]:
+    """classify.tokens without place and intake words, with verb endings trimmed (堵住了 → 堵)."""
+    from bot.text.classify import tokens
+
+    out: list[str] = []
+    for t in tokens(text):
+        t = _TOKEN_TRIM.sub("", t) or t
+        if t in _NOISE_TOKENS or t.isdigit():
+            continue
+        if t.startswith("又") and len(t) > 1:        # 又坏了 → 坏
+            t = t[1:]
+        if t not in out:
+            out.append(t)
+    return out
+
+
+# ---------------------------------------------------------------- results
+
+@dataclass
+class Intake:
+    need: Need
+    parent: Need | None = None      # set when merged into an open need
+
+
+@dataclass
+class Change:
+    """What an operation did, for the caller to word notifications."""
+
+    need: Need
+    action: Action
+    from_status: str | None
+    actor: Person | None = None
+    previous_assignee: str | None = None
+    followers: list[Need] = field(default_factory=list)   # merged needs that moved along
+    parent: Need | None = None                             # the reopened parent (rating of a merged need)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Target:
+    kind: str             # "private" | "group"
+    id: str               # contact id or group topic
+    name: str
+    role: str             # worker | backup | admin | department | staff_group | holder
+
+
+@dataclass
+class Escalation:
+    need: Need
+    clock: str            # respond | dept_ack | handle
+    level: int            # 1-based
+    clock_no: int
+    targets: list[Target]
+    minutes_over: int
+
+
+# ---------------------------------------------------------------- core: events and transitions
+
+def _actor_fields(actor: Person | None) -> tuple[str | None, str | None]:
+    return (actor.id[:64], (actor.name or "")[:64]) if actor else (None, None)
+
+
+def _move(session: AsyncSession, now: datetime, need: Need, action: Action, actor: Person | None,
+          note: str | None = None) -> NeedEvent:
+    """Apply one transition of TRANSITIONS and write its event row; refuse anything else."""
+    table = TRANSITIONS[action]
+    current = Status(need.status) if need.status else None
+    to = table.get(current)
+    if to is None:
+        raise NeedError("illegal", code=need.code, status=need.status, action=action)
+    actor_id, actor_name = _actor_fields(actor)
+    if need.tree_hole and actor is not None and actor.role == Role.RESIDENT:
+        actor_id = actor_name = None        # never link a 树洞 need to a person
+    event = NeedEvent(need_id=need.id, at=now, actor=actor_id, actor_name=actor_name, action=str(action),
+                      from_status=need.status, to_status=str(to), note=note)
+    session.add(event)
+    need.status = str(to)
+    need.updated_at = now
+    return event
+
+
+async def _next_code(session: AsyncSession, now: datetime, config: Config) -> str:
+    """D + local date + per-day sequence. The UPDATE … RETURNING takes the counter row's lock, so two
+    transactions (or two processes on PostgreSQL) can never get the same number."""
+    day = now.astimezone(config.timezone).strftime("%Y%m%d")
+    await insert_ignore(session, NeedCounter.__table__, {"day": day, "last": 0})
+    n = (await session.execute(
+        update(NeedCounter).where(NeedCounter.day == day).values(last=NeedCounter.last + 1)
+        .returning(NeedCounter.last).execution_options(synchronize_session=False))).scalar_one()
+    return f"D{day}-{n:04d}"
+
+
+def _start_response_clock(need: Need, now: datetime, config: Config, s: Settings,
+                          department_minutes: int | None = None) -> None:
+    if department_minutes is not None:
+        need.clock_kind = "dept_ack"
+        due = now + timedelta(minutes=department_minutes)
+    else:
+        need.clock_kind = "respond"
+        due = (now + timedelta(minutes=s.respond_minutes_urgent) if need.urgent
+               else add_working_minutes(now, s.respond_minutes_normal, config.timezone, s.work_hours))
+    need.clock_no = (need.clock_no or 0) + 1
+    need.level = 0
+    need.due_at = due
+    need.next_escalation_at = due
+    if need.response_due_at is None:
+        need.response_due_at = due
+
+
+def _stop_response_clock(need: Need) -> None:
+    need.clock_kind = None
+    need.due_at = None
+    need.next_escalation_at = None
+
+
+def _mark_acknowledged(need: Need, now: datetime, actor: Person) -> None:
+    if need.acknowledged_at is None:
+        need.acknowledged_at = now
+        need.acknowledged_by = actor.id
+    _stop_response_clock(need)
+
+
+def default_holder(config: Config, grid: int | None) -> tuple[str | None, str | None]:
+    """The grid's worker; without a grid (no building, private chat) the first admin."""
+    g = config.grid_by_number(grid)
+    if g is not None:
+        return g.worker, name_of(config, g.worker)
+    admin = first_admin(config)
+    return admin, name_of(config, admin)
+
+
+# ---------------------------------------------------------------- intake
+
+async def create_need(session: AsyncSession, now: datetime, config: Config, *, text: str, category: str | None,
+                      urgent: bool, building: int | None, source: Source, requester: str | None = None,
+                      requester_name: str | None = None, chat: str | None = None,
+                      chat_grid: int | None = None, merge: bool = True) -> Intake:
+    """受理 + 派单 (or 合并 into a similar open need). Grid: from the building, else the group's grid.
+
+    A 树洞 need gets no requester, no name and no chat whatever the caller passes."""
+    s = Settings.of(config)
+    if source == Source.TREE_HOLE:
+        requester = requester_name = chat = None
+        chat_grid = None
+    requester_name = requester_name[:64] if requester_name else requester_name
+    g = config.grid_of_building(building)
+    grid = g.number if g else chat_grid
+    category = category if category in CATEGORY_NAMES else "other"
+    code = await _next_code(session, now, config)
+    need = Need(code=code, status=str(Status.RECEIVED), source=str(source), category=category, urgent=urgent,
+                building=building, grid=grid, text=text, tokens=merge_tokens(text), requester=requester,
+                requester_name=requester_name, chat=chat, created_at=now, updated_at=now,
+                clock_no=0, level=0, resolve_level=0, overdue=False, reopen_count=0)
+    session.add(need)
+    await session.flush()
+    session.add(NeedEvent(need_id=need.id, at=now, actor=requester, actor_name=requester_name,
+                          action=str(Action.CREATE), from_status=None, to_status=str(Status.RECEIVED),
+                          note={Source.TREE_HOLE: "树洞(匿名)", Source.PRIVATE: "私聊", Source.GROUP: chat,
+                                Source.SUGGESTION: "未诉先办"}.get(source)))
+
+    parent = await _find_similar(session, now, need, s) if merge and source != Source.TREE_HOLE else None
+    if parent is not None:
+        need.merged_into = parent.code
+        need.assignee, need.assignee_name = parent.assignee, parent.assignee_name
+        _move(session, now, need, Action.MERGE, None, f"与 {parent.code} 合并办理")
+        parent.updated_at = now
+        session.add(NeedEvent(need_id=parent.id, at=now, actor=None, actor_name=None, action=str(Action.MERGE),
+                              from_status=parent.status, to_status=parent.status,
+                              note=f"合并同类诉求 {need.code}"))
+        return Intake(need, parent)
+
+    holder, holder_name = default_holder(config, grid)
+    need.assignee, need.assignee_name, need.dispatcher = holder, holder_name, holder
+    _move(session, now, need, Action.DISPATCH, None, f"派单给 {holder_name or '社区'}")
+    _start_response_clock(need, now, config, s)
+    if urgent:
+        need.resolve_due_at = now + timedelta(minutes=s.handle_minutes_urgent)
+        need.resolve_next_at = need.resolve_due_at
+    return Intake(need)
+
+
+async def _find_similar(session: AsyncSession, now: datetime, need: Need, s: Settings) -> Need | None:
+    """合并同类项: same category, same building (else same grid), similar words, within the window."""
+    if need.building is None and need.grid is None:
+        return None
+    q = select(Need).where(
+        Need.category == need.category, Need.merged_into.is_(None), Need.id != need.id,
+        Need.status.in_([str(x) for x in OPEN_STATUSES]), Need.source != str(Source.TREE_HOLE),
+        Need.created_at >= now - timedelta(hours=s.merge_window_hours))
+    q = q.where(Need.building == need.building) if need.building is not None else q.where(Need.grid == need.grid)
+    best, best_score = None, 0.0
+    for other in (await session.scalars(q.order_by(Need.created_at))).all():
+        score = similarity(need.tokens, other.tokens)
+        if score >= s.merge_threshold and score > best_score:
+            best, best_score = other, score
+    return best
+
+
+def urgent_alert_targets(config: Config, need: Need, now: datetime) -> list[Target]:
+    """Who hears of an urgent need at once: the holder (the grid worker), the AB岗 backup when the
+    worker is off duty, and the staff group."""
+    out: list[Target] = []
+    if need.assignee:
+        out.append(Target("private", need.assignee, need.assignee_name or need.assignee, "worker"))
+        worker = _person_cfg(config, need.assignee)
+        grid = config.grid_by_number(need.grid)
+        if (worker is not None and not on_duty(worker.duty, now, config.timezone) and grid is not None
+                and grid.backup and grid.backup != need.assignee):
+            out.append(Target("private", grid.backup, name_of(config, grid.backup) or grid.backup, "backup"))
+    out.append(Target("group", config.staff_group, config.staff_group, "staff_group"))
+    return out
+
+
+# ---------------------------------------------------------------- look-ups
+
+async def get_need(session: AsyncSession, code: str, *, lock: bool = False) -> Need:
+    norm = normalize_code(code) or code.strip().upper()
+    q = select(Need).where(Need.code == norm)
+    if lock:
+        q = q.with_for_update()
+    need = (await session.scalars(q)).first()
+    if need is None:
+        raise NeedError("not_found", code=norm)
+    return need
+
+
+async def events_of(session: AsyncSession, need: Need) -> list[NeedEvent]:
+    return list((await session.scalars(
+        select(NeedEvent).where(NeedEvent.need_id == need.id).order_by(NeedEvent.at, NeedEvent.id))).all())
+
+
+async def followers_of(session: AsyncSession, need: Need) -> list[Need]:
+    return list((await session.scalars(
+        select(Need).where(Need.merged_into == need.code).order_by(Need.id))).all())
+
+
+def clock_sort_key(need: Need) -> tuple[datetime, datetime]:
+    far = datetime.max.replace(tzinfo=need.created_at.tzinfo)
+    due = min([d for d in (need.due_at, need.resolve_due_at) if d is not None], default=far)
+    return due, need.created_at
+
+
+async def open_needs(session: AsyncSession, *, assignee: str | None = None, department: str | None = None,
+                     grid: int | None = None) -> list[Need]:
+    """Open needs (not merged), most pressing clock first. Filters combine with AND."""
+    q = select(Need).where(Need.status.in_([str(x) for x in OPEN_STATUSES]))
+    if assignee is not None:
+        q = q.where(Need.assignee == assignee)
+    if department is not None:
+        q = q.where(Need.department == department)
+    if grid is not None:
+        q = q.where(Need.grid == grid)
+    rows = list((await session.scalars(q)).all())
+    rows.sort(key=clock_sort_key)
+    return rows
+
+
+async def todo_for(session: AsyncSession, person: Person) -> list[Need]:
+    """待办: a department's needs; a worker's own plus their grid's; an admin's: everything open."""
+    if person.role == Role.DEPARTMENT:
+        return await open_needs(session, department=person.department)
+    if person.role == Role.ADMIN:
+        return await open_needs(session)
+    mine = {n.id: n for n in await open_needs(session, assignee=person.id)}
+    if person.grid is not None:
+        for n in await open_needs(session, grid=person.grid):
+            if n.department is None:
+                mine.setdefault(n.id, n)
+    rows = list(mine.values())
+    rows.sort(key=clock_sort_key)
+    return rows
+
+
+async def latest_awaiting_rating(session: AsyncSession, requester: str, chat: str | None = None) -> Need | None:
+    """The requester's most recent need waiting for their rating (in that chat if given)."""
+    q = select(Need).where(Need.requester == requester, Need.status == str(Status.VISITING))
+    if chat is not None:
+        q = q.where(Need.chat == chat)
+    return (await session.scalars(q.order_by(Need.visited_at.desc(), Need.id.desc()).limit(1))).first()
+
+
+# ---------------------------------------------------------------- permissions
+
+def _grid_cfg(config: Config, need: Need) -> GridConfig | None:
+    return config.grid_by_number(need.grid)
+
+
+def may_handle(config: Config, need: Need, actor: Person) -> bool:
+    if actor.role == Role.ADMIN:
+        return True
+    if actor.role == Role.DEPARTMENT:
+        return need.department is not None and actor.department == need.department
+    if actor.role == Role.WORKER:
+        if need.department is not None:
+            return False
+        if need.assignee == actor.id:
+            return True
+        g = _grid_cfg(config, need)
+        if g is not None and actor.id in (g.worker, g.backup):
+            return True
+        return actor.grid is not None and actor.grid == need.grid
+    return False
+
+
+def _require_handler(config: Config, need: Need, actor: Person) -> None:
+    if not may_handle(config, need, actor):
+        raise NeedError("not_yours", code=need.code, holder=need.department or need.assignee_name or "社区",
+                        status=need.status_name)
+
+
+def _working_need(need: Need) -> None:
+    if need.status == Status.MERGED:
+        raise NeedError("merged", code=need.code, parent=need.merged_into)
+
+
+# ---------------------------------------------------------------- staff operations
+
+async def accept(session: AsyncSession, now: datetime, config: Config, code: str, actor: Person) -> Change:
+    """接单 (worker/admin) or 签收 (department). Taking a need one does not hold reassigns it."""
+    need = await get_need(session, code, lock=True)
+    _working_need(need)
+    _require_handler(config, need, actor)
+    if need.status != Status.DISPATCHED:
+        raise NeedError("illegal", code=need.code, status=need.status, action=Action.ACCEPT)
+    previous = need.assignee
+    _move(session, now, need, Action.ACCEPT, actor, "签收" if actor.role == Role.DEPARTMENT else "接单")
+    if actor.role != Role.DEPARTMENT:
+        need.assignee, need.assignee_name = actor.id, actor.name
+    _mark_acknowledged(need, now, actor)
+    return Change(need, Action.ACCEPT, str(Status.DISPATCHED), actor, previous_assignee=previous)
+
+
+async def _accept_implicitly(session: AsyncSession, now: datetime, need: Need, actor: Person, why: str) -> None:
+    if need.status == Status.DISPATCHED:
+        _move(session, now, need, Action.ACCEPT, actor, why)
+        if actor.role != Role.DEPARTMENT:
+            need.assignee, need.assignee_name = actor.id, actor.name
+        _mark_acknowledged(need, now, actor)
+
+
+async def reply(session: AsyncSession, now: datetime, config: Config, code: str, actor: Person, text: str) -> Change:
+    """回复: words for the resident (and anyone merged into this need). Kept on the need (查)."""
+    text = text.strip()
+    if not text:
+        raise NeedError("no_text", code=code)
+    need = await get_need(session, code, lock=True)
+    _working_need(need)
+    _require_handler(config, need, actor)
+    before = need.status
+    if need.status not in (Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS):
+        raise NeedError("illegal", code=need.code, status=need.status, action=Action.REPLY)
+    await _accept_implicitly(session, now, need, actor, "回复即接单")
+    _move(session, now, need, Action.REPLY, actor, text)
+    need.last_reply, need.last_reply_at = text, now
+    return Change(need, Action.REPLY, before, actor, followers=await followers_of(session, need))
+
+
+async def transfer(session: AsyncSession, now: datetime, config: Config, code: str, actor: Person,
+                   department: str, note: str | None = None) -> Change:
+    """转派 to a department: it must 签收 within its limit; the department gets the need privately."""
+    dept = config.department(department.strip())
+    if dept is None:
+        raise NeedError("unknown_department", name=department, departments=[d.name for d in config.departments])
+    need = await get_need(session, code, lock=True)
+    _working_need(need)
+    if actor.role == Role.DEPARTMENT:
+        raise NeedError("not_allowed", code=need.code)
+    _require_handler(config, need, actor)
+    before = need.status
+    if need.department == dept.name and need.status == Status.DISPATCHED:
+        raise NeedError("already_there", code=need.code, department=dept.name)
+    _move(session, now, need, Action.TRANSFER, actor, f"转派{dept.name}" + (f": {note}" if note else ""))
+    previous = need.assignee
+    _mark_acknowledged(need, now, actor)     # handing it on in time is a response by a person
+    need.dispatcher = actor.id
+    need.department = dept.name
+    need.assignee, need.assignee_name = dept.contact_id, dept.name
+    _start_response_clock(need, now, config, Settings.of(config), department_minutes=dept.ack_minutes)
+    return Change(need, Action.TRANSFER, before, actor, previous_assignee=previous,
+                  extra={"department": dept, "note": note})
+
+
+async def hand_back(session: AsyncSession, now: datetime, config: Config, code: str, actor: Person,
+                    reason: str) -> Change:
+    """退单: back to the dispatcher (a department → whoever transferred it, else the grid worker;
+    a worker → the admin). A reason is required; the response clock keeps running."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise NeedError("no_reason", code=code)
+    need = await get_need(session, code, lock=True)
+    _working_need(need)
+    _require_handler(config, need, actor)
+    before = need.status
+    if need.status not in (Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS):
+        raise NeedError("illegal", code=need.code, status=need.status, action=Action.RETURN)
+    if need.department is not None:
+        back_to = need.dispatcher
+        if back_to is None or back_to == need.assignee or any(d.contact_id == back_to for d in config.departments):
+            back_to = default_holder(config, need.grid)[0]
+    else:
+        admin = first_admin(config)
+        if actor.role == Role.ADMIN or admin is None:
+            raise NeedError("not_allowed", code=need.code)
+        back_to = admin
+    _move(session, now, need, Action.RETURN, actor, reason)
+    previous_department = need.department
+    need.department = None
+    need.assignee, need.assignee_name = back_to, name_of(config, back_to)
+    # The clock keeps running: the deadline is the original response deadline (perhaps already past,
+    # then the need shows overdue at once); the new holder's 督办 ladder starts one step from now at
+    # the earliest, so they get a chance before their superiors hear of it.
+    s = Settings.of(config)
+    need.clock_kind = "respond"
+    need.clock_no += 1
+    need.level = 0
+    need.due_at = need.response_due_at or now
+    need.next_escalation_at = max(need.due_at, _next_step(need, "respond", now, config, s))
+    return Change(need, Action.RETURN, before, actor, extra={"reason": reason, "department": previous_department})
+
+
+async def resolve(session: AsyncSession, now: datetime, config: Config, code: str, actor: Person,
+                  note: str) -> Change:
+    """办结 then 回访: the resident (and every merged resident) is asked to rate."""
+    note = (note or "").strip()
+    if not note:
+        raise NeedError("no_note", code=code)
+    need = await get_need(session, code, lock=True)
+    _working_need(need)
+    if need.status in DONE_STATUSES:
+        raise NeedError("illegal", code=need.code, status=need.status, action=Action.RESOLVE)
+    _require_handler(config, need, actor)
+    before = need.status
+    if need.status == Status.RECEIVED:
+        raise NeedError("illegal", code=need.code, status=need.status, action=Action.RESOLVE)
+    await _accept_implicitly(session, now, need, actor, "办结即签收")
+    _move(session, now, need, Action.RESOLVE, actor, note)
+    need.resolution, need.resolved_at, need.resolved_by = note, now, actor.id
+    _stop_response_clock(need)
+    need.resolve_next_at = None
+    followers = [f for f in await followers_of(session, need) if f.status == Status.MERGED]
+    for f in followers:
+        _move(session, now, f, Action.RESOLVE, actor, f"随 {need.code} 办结: {note}")
+        f.resolution, f.resolved_at, f.resolved_by = note, now, actor.id
+    for n in (need, *followers):
+        if n.requester is not None:          # a 树洞 need cannot be visited: its resident asks with 查
+            _move(session, now, n, Action.VISIT, None, "请居民评价")
+            n.visited_at = now
+    return Change(need, Action.RESOLVE, before, actor, followers=followers)
+
+
+# ---------------------------------------------------------------- residents: rating and status
+
+async def rate(session: AsyncSession, now: datetime, config: Config, code: str, score: int,
+               rater: Person | None, comment: str | None = None) -> Change:
+    """满意 / 基本满意 close the need; 不满意 records it and reopens the need (its parent if merged)
+    with the resident's words, back to whoever resolved it, with a fresh response clock."""
+    if score not in SCORES:
+        raise NeedError("bad_score", code=code)
+    need = await get_need(session, code, lock=True)
+    if need.requester is not None and (rater is None or rater.id != need.requester):
+        # a resident merged into this need rates their own (merged) need
+        mine = None
+        if rater is not None:
+            mine = (await session.scalars(select(Need).where(
+                Need.merged_into == need.code, Need.requester == rater.id).order_by(Need.id.desc())
+                .limit(1).with_for_update())).first()
+        if mine is None:
+            raise NeedError("not_requester", code=need.code)
+        need = mine
+    if need.status not in (Status.VISITING, Status.RESOLVED):
+        if need.status == Status.CLOSED and need.satisfaction:
+            raise NeedError("already_rated", code=need.code, satisfaction=SATISFACTION_NAMES[Satisfaction(need.satisfaction)])
+        raise NeedError("illegal", code=need.code, status=need.status, action=Action.RATE)
+    sat = SCORES[score]
+    comment = (comment or "").strip() or None
+    need.satisfaction, need.rating_note, need.rated_at = str(sat), comment, now
+    need.solved = _solved_from(comment, sat)
+    before = need.status
+    label = SATISFACTION_NAMES[sat] + (f": {comment}" if comment else "")
+    if sat != Satisfaction.DISSATISFIED:
+        _move(session, now, need, Action.RATE, rater, label)
+        need.closed_at = now
+        return Change(need, Action.RATE, before, rater, extra={"satisfaction": sat})
+    # 不满意
+    session.add(NeedEvent(need_id=need.id, at=now, actor=None if need.tree_hole else (rater.id if rater else None),
+                          actor_name=None if need.tree_hole else (rater.name if rater else None),
+                          action=str(Action.RATE), from_status=need.status, to_status=need.status, note=label))
+    target = need
+    if need.merged_into:
+        _move(session, now, need, Action.REJOIN, None, f"不满意,随 {need.merged_into} 重新办理")
+        target = await get_need(session, need.merged_into, lock=True)
+    await _reopen(session, now, config, target, rater if not need.tree_hole else None, comment or "居民不满意")
+    return Change(need, Action.REOPEN, before, rater, parent=target if target is not need else None,
+                  extra={"satisfaction": sat, "reopened": target, "words": comment})
+
+
+async def reopen(session: AsyncSession, now: datetime, config: Config, code: str, actor: Person,
+                 reason: str) -> Change:
+    """Staff reopen a resolved or closed need (the resident called back, the fix did not hold): back to
+    whoever resolved it, with a fresh response clock. A reason is required."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise NeedError("no_reason", code=code)
+    need = await get_need(session, code, lock=True)
+    _working_need(need)
+    if need.status not in DONE_STATUSES:
+        raise NeedError("illegal", code=need.code, status=need.status, action=Action.REOPEN)
+    if actor.role not in (Role.ADMIN, Role.WORKER, Role.DEPARTMENT) or (
+            actor.role != Role.ADMIN and not may_handle(config, need, actor) and actor.id != need.resolved_by):
+        raise NeedError("not_yours", code=need.code, holder=need.department or need.assignee_name or "社区",
+                        status=need.status_name)
+    before = need.status
+    await _reopen(session, now, config, need, actor, reason)
+    return Change(need, Action.REOPEN, before, actor, extra={"reopened": need, "words": reason})
+
+
+async def _reopen(session: AsyncSession, now: datetime, config: Config, need: Need, rater: Person | None,
+                  words: str) -> None:
+    if need.status in OPEN_STATUSES:
+        session.add(NeedEvent(need_id=need.id, at=now, actor=None, actor_name=None, action=str(Action.REOPEN),
+                              from_status=need.status, to_status=need.status, note=f"居民不满意: {words}"))
+        return
+    resident = rater is None or rater.role == Role.RESIDENT
+    _move(session, now, need, Action.REOPEN, rater, f"居民不满意: {words}" if resident else f"重新办理: {words}")
+    holder = need.resolved_by or default_holder(config, need.grid)[0]
+    if holder and any(d.contact_id == holder for d in config.departments):
+        dept = next(d for d in config.departments if d.contact_id == holder)
+        need.department, need.assignee, need.assignee_name = dept.name, dept.contact_id, dept.name
+        _start_response_clock(need, now, config, Settings.of(config), department_minutes=dept.ack_minutes)
+    else:
+        need.department = None
+        need.assignee, need.assignee_name = holder, name_of(config, holder)
+        _start_response_clock(need, now, config, Settings.of(config))
+    need.reopen_count += 1
+    need.closed_at = None
+    need.resolved_at = None
+    if need.urgent:
+        need.resolve_due_at = now + timedelta(minutes=Settings.of(config).handle_minutes_urgent)
+        need.resolve_next_at, need.resolve_level = need.resolve_due_at, 0
+
+
+_UNSOLVED = re.compile(r"没解决|未解决|没有解决|还没(修|好|弄|处理|通|解决)|没修好|没弄好|没处理|又坏|又堵|又漏")
+_STILL = re.compile(r"还是|仍然|依然|还在|照样")
+_SOLVED = re.compile(r"解决了|修好了|好了|弄好了|处理好了|通了")
+
+
+def _solved_from(comment: str | None, sat: Satisfaction) -> bool | None:
+    """解决了吗: read from the resident's words when they say; a plain 满意 means yes, a plain
+    不满意 leaves it open (unhappy with the manner, or with the result? we do not guess)."""
+    if comment:
+        if _UNSOLVED.search(comment) or (sat == Satisfaction.DISSATISFIED and _STILL.search(comment)):
+            return False
+        if _SOLVED.search(comment):
+            return True
+    if sat == Satisfaction.DISSATISFIED:
+        return None
+    return True if sat == Satisfaction.SATISFIED else None
+
+
+@dataclass
+class StatusView:
+    need: Need
+    shown: Need             # the need whose progress is shown (the parent for a merged need)
+
+
+async def status_for(session: AsyncSession, code: str, asker: Person) -> StatusView:
+    """查 CODE. Staff see any need; the requester sees theirs (and the parent it was merged into);
+    anyone holding a 树洞 code sees that need — the code is the only key a 树洞 resident has."""
+    need = await get_need(session, code)
+    shown = need
+    if need.merged_into:
+        shown = await get_need(session, need.merged_into)
+    if asker.role in (Role.WORKER, Role.ADMIN) or (asker.role == Role.DEPARTMENT and asker.department):
+        return StatusView(need, shown)
+    if need.tree_hole or need.requester == asker.id:
+        return StatusView(need, shown)
+    # a resident who was merged into this need
+    merged = (await session.scalars(select(Need.id).where(Need.merged_into == need.code,
+                                                          Need.requester == asker.id).limit(1))).first()
+    if merged is not None:
+        return StatusView(need, shown)
+    raise NeedError("not_requester", code=need.code)
+
+
+# ---------------------------------------------------------------- passive discovery (未诉先办)
+
+async def record_suggestion(session: AsyncSession, now: datetime, *, grid: int | None, chat: str, sender_id: str,
+                            sender_name: str, text: str, category: str | None, urgent: bool,
+                            building: int | None) -> Suggestion:
+    sug = Suggestion(created_at=now, grid=grid, chat=chat[:128], sender_id=sender_id[:64],
+                     sender_name=(sender_name or "")[:64], text=text,
+                     category=category if category in CATEGORY_NAMES else "other", urgent=urgent,
+                     building=building, status=str(SuggestionStatus.OPEN))
+    session.add(sug)
+    await session.flush()
+    return sug
+
+
+async def list_suggestions(session: AsyncSession, *, status: str | None = SuggestionStatus.OPEN,
+                           grid: int | None = None, limit: int = 200) -> list[Suggestion]:
+    q = select(Suggestion)
+    if status is not None:
+        q = q.where(Suggestion.status == str(status))
+    if grid is not None:
+        q = q.where(Suggestion.grid == grid)
+    return list((await session.scalars(q.order_by(Suggestion.created_at.desc()).limit(limit))).all())
+
+
+async def _open_suggestion(session: AsyncSession, suggestion_id: int) -> Suggestion:
+    sug = await session.get(Suggestion, suggestion_id, with_for_update=True)
+    if sug is None:
+        raise NeedError("suggestion_not_found", id=suggestion_id)
+    if sug.status != SuggestionStatus.OPEN:
+        raise NeedError("suggestion_handled", id=suggestion_id, status=sug.status, code=sug.need_code)
+    return sug
+
+
+async def confirm_suggestion(session: AsyncSession, now: datetime, config: Config, suggestion_id: int,
+                             actor: Person, *, category: str | None = None) -> Intake:
+    """未诉先办 → a need, as if the resident had asked (they are its requester; may merge)."""
+    sug = await _open_suggestion(session, suggestion_id)
+    intake = await create_need(session, now, config, text=sug.text, category=category or sug.category,
+                               urgent=sug.urgent, building=sug.building, source=Source.SUGGESTION,
+                               requester=sug.sender_id, requester_name=sug.sender_name, chat=sug.chat,
+                               chat_grid=sug.grid)
+    session.add(NeedEvent(need_id=intake.need.id, at=now, actor=actor.id, actor_name=actor.name,
+                          action=str(Action.CREATE), from_status=intake.need.status, to_status=intake.need.status,
+                          note="未诉先办: 由工作人员从群聊中发现并登记"))
+    sug.status, sug.need_code, sug.handled_by, sug.handled_at = str(SuggestionStatus.CONFIRMED), intake.need.code, actor.id, now
+    return intake
+
+
+async def dismiss_suggestion(session: AsyncSession, now: datetime, suggestion_id: int, actor: Person,
+                             note: str | None = None) -> Suggestion:
+    sug = await _open_suggestion(session, suggestion_id)
+    sug.status, sug.handled_by, sug.handled_at, sug.note = str(SuggestionStatus.DISMISSED), actor.id, now, note
+    return sug
+
+
+# ---------------------------------------------------------------- clocks (督办) and expiry
+
+def _ladder(config: Config, need: Need, clock: str) -> list[list[Target]]:
+    """Who hears at each 督办 level of a missed clock."""
+    admin = first_admin(config)
+    admin_t = [Target("private", admin, name_of(config, admin) or admin, "admin")] if admin else []
+    staff = [Target("group", config.staff_group, config.staff_group, "staff_group")]
+    if clock == "handle":
+        return [t for t in (admin_t, staff) if t]
+    if clock == "dept_ack":
+        dept = next((d for d in config.departments if d.name == need.department), None)
+        first = ([Target("private", dept.contact_id, dept.name, "department")] if dept else []) + admin_t
+        return [t for t in (first, staff) if t]
+    holder = need.assignee
+    holder_t = [Target("private", holder, need.assignee_name or holder, "holder")] if holder else []
+    g = _grid_cfg(config, need)
+    levels: list[list[Target]] = []
+    if g is not None and holder == g.worker and g.backup and g.backup != holder:
+        levels.append(holder_t + [Target("private", g.backup, name_of(config, g.backup) or g.backup, "backup")])
+    if holder != admin and admin_t:
+        levels.append(admin_t if levels else holder_t + admin_t)
+    levels.append(staff if levels else holder_t + staff)
+    return levels
+
+
+def _next_step(need: Need, clock: str, now: datetime, config: Config, s: Settings) -> datetime:
+    if clock == "dept_ack":
+        dept = next((d for d in config.departments if d.name == need.department), None)
+        return now + timedelta(minutes=dept.ack_minutes if dept else 30)
+    if clock == "handle":
+        return now + timedelta(minutes=s.handle_minutes_urgent)
+    if need.urgent:
+        return now + timedelta(minutes=s.escalate_step_minutes_urgent)
+    return add_working_minutes(now, s.escalate_step_minutes_normal, config.timezone, s.work_hours)
+
+
+async def run_escalations(session: AsyncSession, now: datetime, config: Config, limit: int = 200) -> list[Escalation]:
+    """督办: for every need whose clock has run out, notify the next level (once), mark it overdue and
+    schedule the level after. The caller sends the notices under keys built from (code, clock, clock_no,
+    level), in the same transaction, so a second scheduler or a restart cannot repeat a level."""
+    s = Settings.of(config)
+    due = (Need.next_escalation_at <= now) | (Need.resolve_next_at <= now)
+    q = (select(Need).where(due, Need.status.in_([str(x) for x in OPEN_STATUSES]))
+         .order_by(Need.id).limit(limit).with_for_update(skip_locked=True))
+    out: list[Escalation] = []
+    for need in (await session.scalars(q)).all():
+        if need.next_escalation_at is not None and need.next_escalation_at <= now and need.clock_kind:
+            clock = need.clock_kind
+            ladder = _ladder(config, need, clock)
+            level = need.level
+            if level < len(ladder):
+                need.level = level + 1
+                need.overdue = True
+                need.next_escalation_at = _next_step(need, clock, now, config, s) if level + 1 < len(ladder) else None
+                over = int((now - need.due_at).total_seconds() // 60) if need.due_at else 0
+                names = "、".join(t.name for t in ladder[level])
+                session.add(NeedEvent(need_id=need.id, at=now, actor=None, actor_name=None, action=str(Action.ESCALATE),
+                                      from_status=need.status, to_status=need.status,
+                                      note=f"督办第{level + 1}级({'签收' if clock == 'dept_ack' else '响应'}超时): 通知 {names}"))
+                out.append(Escalation(need, clock, level + 1, need.clock_no, ladder[level], over))
+            else:
+                need.next_escalation_at = None
+        if need.resolve_next_at is not None and need.resolve_next_at <= now:
+            ladder = _ladder(config, need, "handle")
+            level = need.resolve_level
+            if level < len(ladder):
+                need.resolve_level = level + 1
+                need.overdue = True
+                need.resolve_next_at = _next_step(need, "handle", now, config, s) if level + 1 < len(ladder) else None
+                over = int((now - need.resolve_due_at).total_seconds() // 60) if need.resolve_due_at else 0
+                names = "、".join(t.name for t in ladder[level])
+                session.add(NeedEvent(need_id=need.id, at=now, actor=None, actor_name=None, action=str(Action.ESCALATE),
+                                      from_status=need.status, to_status=need.status,
+                                      note=f"督办第{level + 1}级(紧急诉求未在时限内办结): 通知 {names}"))
+                out.append(Escalation(need, "handle", level + 1, need.reopen_count, ladder[level], over))
+            else:
+                need.resolve_next_at = None
+        if out and out[-1].need is need:
+            need.updated_at = now
+    return out
+
+
+async def expire_unrated(session: AsyncSession, now: datetime, config: Config, limit: int = 500) -> list[Need]:
+    """关闭 needs nobody rated within close_after_days of 办结 (a 树洞 need: of its 办结)."""
+    s = Settings.of(config)
+    cutoff = now - timedelta(days=s.close_after_days)
+    q = (select(Need).where(
+        ((Need.status == str(Status.VISITING)) & (Need.visited_at <= cutoff))
+        | ((Need.status == str(Status.RESOLVED)) & (Need.resolved_at <= cutoff)))
+        .order_by(Need.id).limit(limit).with_for_update(skip_locked=True))
+    rows = list((await session.scalars(q)).all())
+    for need in rows:
+        _move(session, now, need, Action.EXPIRE, None, f"{s.close_after_days:g}天未评价,自动关闭")
+        need.closed_at = now
+    return rows
+
+
+# ---------------------------------------------------------------- 三率 and analysis
+
+@dataclass
+class Rates:
+    received: int = 0
+    responded: int = 0      # accepted by a person within the first response deadline
+    resolved: int = 0
+    rated: int = 0
+    satisfied: int = 0      # 满意 + 基本满意
+    urgent: int = 0
+    overdue: int = 0
+    open: int = 0
+
+    @staticmethod
+    def _ratio(a: int, b: int) -> float | None:
+        return round(a / b, 4) if b else None
+
+    @property
+    def response_rate(self) -> float | None:
+        return self._ratio(self.responded, self.received)
+
+    @property
+    def resolution_rate(self) -> float | None:
+        return self._ratio(self.resolved, self.received)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return self._ratio(self.satisfied, self.rated)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"received": self.received, "responded": self.responded, "resolved": self.resolved,
+                "rated": self.rated, "satisfied": self.satisfied, "urgent": self.urgent, "overdue": self.overdue,
+                "open": self.open, "response_rate": self.response_rate, "resolution_rate": self.resolution_rate,
+                "satisfaction_rate": self.satisfaction_rate}
+
+
+def period_bounds(word: str | None, now: datetime, config: Config) -> tuple[datetime, datetime, str]:
+    """今天 / 本周 (from Monday) / 本月, local; also 昨天, 上周, 上月. Unknown → 今天."""
+    local = now.astimezone(config.timezone)
+    day0 = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    w = (word or "今天").strip()
+    if w in ("本周", "这周", "本星期", "这个星期", "周"):
+        start, label = day0 - timedelta(days=local.weekday()), "本周"
+        end = start + timedelta(days=7)
+    elif w in ("上周", "上星期"):
+        end = day0 - timedelta(days=local.weekday())
+        start, label = end - timedelta(days=7), "上周"
+    elif w in ("本月", "这个月", "月"):
+        start, label = day0.replace(day=1), "本月"
+        end = (start + timedelta(days=32)).replace(day=1)
+    elif w in ("上月", "上个月"):
+        end = day0.replace(day=1)
+        start, label = (end - timedelta(days=1)).replace(day=1), "上月"
+    elif w in ("昨天",):
+        start, end, label = day0 - timedelta(days=1), day0, "昨天"
+    else:
+        start, end, label = day0, day0 + timedelta(days=1), "今天"
+    return start, end, label
+
+
+async def _needs_in(session: AsyncSession, start: datetime, end: datetime, *, grid: int | None = None,
+                    category: str | None = None) -> list[Need]:
+    q = select(Need).where(Need.created_at >= start, Need.created_at < end)
+    if grid is not None:
+        q = q.where(Need.grid == grid)
+    if category is not None:
+        q = q.where(Need.category == category)
+    return list((await session.scalars(q)).all())
+
+
+def _tally(rows: list[Need], rates: Rates) -> Rates:
+    for n in rows:
+        if n.satisfaction is not None:
+            rates.rated += 1
+            rates.satisfied += n.satisfaction in (Satisfaction.SATISFIED, Satisfaction.BASIC)
+        if n.merged_into:
+            continue
+        rates.received += 1
+        rates.urgent += bool(n.urgent)
+        rates.overdue += bool(n.overdue)
+        rates.open += n.status in OPEN_STATUSES
+        if n.acknowledged_at is not None and n.response_due_at is not None and n.acknowledged_at <= n.response_due_at:
+            rates.responded += 1
+        if n.resolved_at is not None or n.status in DONE_STATUSES:
+            rates.resolved += 1
+    return rates
+
+
+async def three_rates(session: AsyncSession, start: datetime, end: datetime, *, grid: int | None = None,
+                      worker: str | None = None, category: str | None = None) -> Rates:
+    """三率 over needs received in [start, end) (formulas in the module docstring)."""
+    rows = await _needs_in(session, start, end, grid=grid, category=category)
+    if worker is not None:
+        rows = [n for n in rows if (n.acknowledged_by or n.assignee) == worker]
+    return _tally(rows, Rates())
+
+
+async def rates_by(session: AsyncSession, start: datetime, end: datetime, by: str) -> dict[Any, Rates]:
+    """三率 per grid, worker (who accepted it, else who holds it) or category."""
+    rows = await _needs_in(session, start, end)
+    groups: dict[Any, list[Need]] = {}
+    for n in rows:
+        key = {"grid": n.grid, "category": n.category,
+               "worker": n.acknowledged_by or n.assignee}.get(by, None)
+        groups.setdefault(key, []).append(n)
+    return {k: _tally(v, Rates()) for k, v in groups.items()}
+
+
+async def hot_words(session: AsyncSession, start: datetime, end: datetime, *, grid: int | None = None,
+                    top: int = 20) -> list[tuple[str, int]]:
+    """热词: classify.hot_words over the needs (and unconfirmed suggestions) of a grid and period."""
+    from bot.text.classify import hot_words as _hot
+
+    texts = [n.text for n in await _needs_in(session, start, end, grid=grid)]
+    q = select(Suggestion.text).where(Suggestion.created_at >= start, Suggestion.created_at < end,
+                                      Suggestion.status == str(SuggestionStatus.OPEN))
+    if grid is not None:
+        q = q.where(Suggestion.grid == grid)
+    texts += list((await session.scalars(q)).all())
+    return [(w, c) for w, c in _hot(texts, top * 2) if w not in _NOISE_TOKENS][:top]
+
+
+async def frequent_list(session: AsyncSession, start: datetime, end: datetime, *, top: int = 5) -> dict[Any, dict[str, Any]]:
+    """高频清单: per grid (None = no grid), the top categories and words over the period."""
+    from bot.text.classify import hot_words as _hot
+
+    rows = await _needs_in(session, start, end)
+    out: dict[Any, dict[str, Any]] = {}
+    by_grid: dict[Any, list[Need]] = {}
+    for n in rows:
+        by_grid.setdefault(n.grid, []).append(n)
+    for grid, needs in sorted(by_grid.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)):
+        cats = Counter(n.category for n in needs)
+        out[grid] = {
+            "needs": len(needs),
+            "categories": [{"category": c, "name": CATEGORY_NAMES.get(c, c), "count": k}
+                           for c, k in cats.most_common(top)],
+            "words": [{"word": w, "count": k} for w, k in _hot([n.text for n in needs], top * 2)
+                      if w not in _NOISE_TOKENS][:top],
+        }
+    return out
+
+
+# Words too general to make a wish "specific" even when rare among needs.
+_GENERAL = frozenset("希望 建议 能不能 不能 可以 能否 有没有 需要 想要 想学 想 学 一下 帮忙 居民 小区 社区 大家 我们 "
+                     "时间 地方 问题 解决 处理 反映 麻烦 谢谢 开个 办个 搞个 组织 多办 几期 课程 活动 服务 开设 "
+                     "增加 举办 安排 提供 周末 晚上 平时".split())
+# Complaints about things that broke are the 高频 side; 个性 wishes are about services people want.
+_SERVICE_CATEGORIES = frozenset({"elderly", "childcare", "employment", "culture", "convenience", "affairs",
+                                 "legal", "other"})
+
+
+async def personal_list(session: AsyncSession, start: datetime, end: datetime, *, grid: int | None = None,
+                        max_needs: int = 2, limit: int = 30) -> list[dict[str, Any]]:
+    """个性清单: rare but specific wishes — words of service wishes (not breakdowns) that occur in at
+    most `max_needs` needs of the period (all needs and unconfirmed suggestions counted, so a word
+    that is common anywhere is out), rarest in everyday Chinese first (jieba's dictionary frequency).
+    Returns [{word, count, needs: [{code, text, category, grid}]}]."""
+    from bot.text.jieba_setup import tokenizer
+
+    all_rows = await _needs_in(session, start, end, grid=grid)
+    sug_q = select(Suggestion.text).where(Suggestion.created_at >= start, Suggestion.created_at < end,
+                                          Suggestion.status == str(SuggestionStatus.OPEN))
+    if grid is not None:
+        sug_q = sug_q.where(Suggestion.grid == grid)
+    df: Counter[str] = Counter()
+    for n in all_rows:
+        df.update(set(n.tokens or merge_tokens(n.text)))
+    for text in (await session.scalars(sug_q)).all():
+        df.update(set(merge_tokens(text)))
+    freq = tokenizer().FREQ
+    found: dict[str, list[Need]] = {}
+    for n in all_rows:
+        if n.merged_into or n.tree_hole or n.category not in _SERVICE_CATEGORIES:
+            continue
+        for t in n.tokens or merge_tokens(n.text):
+            if len(t) >= 2 and t not in _GENERAL and t not in _NOISE_TOKENS and df[t] <= max_needs:
+                found.setdefault(t, [])
+                if n not in found[t]:
+                    found[t].append(n)
+    ranked = sorted(found.items(), key=lambda kv: (df[kv[0]], freq.get(kv[0]) or 0, kv[0]))
+    return [{"word": w, "count": df[w],
+             "needs": [{"code": n.code, "text": mask_phones(n.text), "category": n.category, "grid": n.grid}
+                       for n in needs]} for w, needs in ranked[:limit]]
+
+
+async def all_needs(session: AsyncSession) -> list[Need]:
+    return list((await session.scalars(select(Need).order_by(Need.created_at, Need.id))).all())
+
+
+async def count_needs(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(Need)) or 0)

@@ -1,0 +1,27 @@
+"""The needs clocks, run every tick from the tables (simulated time in tests and `gridbot simulate`):
+
+* 督办: a need whose response clock (worker 5 min urgent / 2 working hours normal; a department's 签收
+  limit) or urgent handling clock (15 min) ran out escalates one level — worker → AB岗 backup → admin
+  → staff group — each level once: the level is stored on the need and every message goes out under
+  the key need-clock:<code>:<clock>:<clock no>:<level>:<recipient>.
+* 回访 expiry: a need nobody rated within [needs] close_after_days of 办结 is closed.
+
+The deadlines themselves are set by the operations in models/needs.py."""
+
+from __future__ import annotations
+
+from handlers.needs import TickOut, announce_escalation
+from models import needs as N
+from scheduler.ticker import Job, TickContext
+
+
+async def needs_clocks(tc: TickContext) -> None:
+    """One job (one transaction a tick): 督办 first, then 回访 expiry."""
+    out = TickOut(tc)
+    for esc in await N.run_escalations(tc.session, tc.now, tc.config):
+        await announce_escalation(out, tc.config, esc)
+    await N.expire_unrated(tc.session, tc.now, tc.config)
+
+
+def jobs() -> list[tuple[str, Job]]:
+    return [("needs.clocks", needs_clocks)]
