@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import IntEnum
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +21,7 @@ from bot.clock import Clock
 from bot.config import Config, GridConfig
 from bot.identity import Directory, Person, Role
 from bot.message import ChatKind, IncomingMessage
+from bot.text.classify import Understanding, classify
 from models import conversation
 from models.conversation import PRIVATE_SCOPE
 from models.outbox import Priority, enqueue
@@ -39,7 +41,7 @@ class Stage(IntEnum):
     FALLBACK = 90           # addressed but understood nothing: a short help
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class View:
     """The cheap, database-free view of a message that matchers look at."""
 
@@ -53,6 +55,12 @@ class View:
     @property
     def is_private(self) -> bool:
         return self.msg.is_private
+
+    @cached_property
+    def understanding(self) -> Understanding:
+        """What the message says (intent, category, urgency, building), read once however many
+        matchers ask."""
+        return classify(self.text)
 
     @property
     def scope(self) -> str:

@@ -307,13 +307,13 @@ def _obvious_word(view: View) -> IntakeArgs | None:
         return None
     word, rest = m.group(1), m.group(2).strip()
     if not rest:
-        return IntakeArgs("", classify(view.text)) if (view.addressed and word in _STRONG_WORDS) else None
+        return IntakeArgs("", view.understanding) if (view.addressed and word in _STRONG_WORDS) else None
     u = classify(rest)
     if u.intent != "demand":
         if word in _WEAK_WORDS:
             return None
         category = "repair" if word.endswith("报修") else None
-        u = Understanding("demand", u.category or category or classify(view.text).category or "other", u.urgent,
+        u = Understanding("demand", u.category or category or view.understanding.category or "other", u.urgent,
                           u.building)
     return IntakeArgs(rest, u)
 
@@ -327,7 +327,7 @@ def _is_rating_words(text: str) -> bool:
 def _addressed_demand(view: View) -> IntakeArgs | None:
     if len(view.text) < 3 or _is_rating_words(view.text):
         return None
-    u = classify(view.text)
+    u = view.understanding
     return IntakeArgs(view.text, u) if u.intent == "demand" else None
 
 
@@ -338,7 +338,7 @@ def _passive(view: View) -> IntakeArgs | None:
         return None
     if len(view.text) < 5 or _is_rating_words(view.text):
         return None
-    u = classify(view.text)
+    u = view.understanding
     return IntakeArgs(view.text, u) if u.intent == "demand" else None
 
 

@@ -36,7 +36,8 @@ class Invite(Base):
 
 async def create_invite(session: AsyncSession, *, role: str, ref: str | None, name: str, created_by: str,
                         now: datetime, ttl: timedelta = timedelta(days=2)) -> str:
-    code = "".join(secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(6))
+    # No B/D/E/P/S: codes starting with those letters read like booking/need/event/push/survey codes.
+    code = "".join(secrets.choice("ACFGHJKLMNQRTUVWXYZ23456789") for _ in range(6))
     session.add(Invite(code=code, role=role, ref=ref, name=name, created_by=created_by, expires_at=now + ttl))
     return code
 

@@ -111,7 +111,8 @@ async def test_actions_from_the_web_reach_the_resident_in_the_chat_commands_word
     assert "谢谢您的评价" in out[0].text
     status, html = await wang.get(f"/inbox/needs/{code}")
     assert "<h2>回访评价</h2>" in html and "<dd>满意</dd>" in html and "已关闭" in html
-    assert 'action="/inbox/needs/' not in html.split("办理记录")[0].split("回访评价")[1]   # nothing left to do
+    actions = re.findall(r'action="/inbox/needs/[^/]+/(\w+)"', html.split("办理记录")[0].split("回访评价")[1])
+    assert actions == ["reopen"]                                          # closed: only 重新打开 is left
 
 
 async def test_two_web_replies_within_one_second_are_both_sent(web) -> None:

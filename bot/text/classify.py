@@ -499,6 +499,8 @@ def _resolved_at(s: str) -> int:
     """Where `s` says the problem is over ("修好了", "已经处理"), unless it asks ("解决了吗"); -1."""
     for pattern in (_RESOLVED_WORDS_RE, _RESOLVED_RE):
         for m in pattern.finditer(s):
+            if m.start() > 0 and s[m.start() - 1] in "不没未":
+                continue   # "灯不亮了" is the problem itself, not its end
             if not _ASKS_AFTER.match(s, m.end()):
                 return m.start()
     return -1

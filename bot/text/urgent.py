@@ -165,6 +165,9 @@ _OVER = re.compile(
     r"不用担心|没受伤|没人受伤|幸亏|还好没")
 # A claim for damages or a lawsuit about an old injury ("摔伤了,包工头不管,能告吗", "淹了要我赔").
 _CLAIM = re.compile(r"能告|告他|起诉|赔偿|索赔|要我赔|让我赔|赔钱|工伤|官司|维权|律师|仲裁")
+# Sewage overflowing in the street is dirty but not dangerous now; water pouring into homes is.
+_SEWAGE = re.compile(r"下水道|污水|化粪池|粪水|窨井|排水沟|阴沟|堵了|堵住|堵塞")
+_INDOORS = re.compile(r"家里|屋里|室内|进屋|进门|灌进|往家|往屋|电梯井|配电|爆管|水管爆|管子爆")
 _NEGATED = re.compile(r"(?:没有|没|无|不是|别|未|并非|不)$")
 _QUESTION_NOISE = re.compile(r"是不是|有没有|不知道|会不会")
 
@@ -212,6 +215,8 @@ def detect(s: str) -> str | None:
         kinds -= {"gas", "fire", "smoke", "lift"}
     if _CLAIM.search(s):
         kinds -= {"fall", "hurt", "flood"}
+    if "flood" in kinds and _SEWAGE.search(s) and not _INDOORS.search(s):
+        kinds.discard("flood")   # a blocked drain overflowing outside is a repair, not an emergency
     someone = bool(_SOMEONE_RE.search(s))
     if not someone:
         kinds -= _NEEDS_SOMEONE
