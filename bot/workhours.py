@@ -1,25 +1,16 @@
-"""Working time: Chinese working days (holidays and 调休 make-up Saturdays, via chinese_calendar) and
-daily office hours. The one place that answers "what is two working hours after 19:40 on Tuesday?".
-
-Years chinese_calendar has no data for fall back to Monday–Friday."""
+"""Working time: daily office hours on Chinese working days. The one place that answers "what is two
+working hours after 19:40 on Tuesday?". Which days are working days (holidays, 调休 make-up days, the
+fallback for years chinese_calendar does not know) is bot/calendar_cn's business."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import chinese_calendar
-
+from bot.calendar_cn import is_workday
 from bot.config import Hours
 
 OFFICE_HOURS = Hours(time(8, 30), time(17, 30))
-
-
-def is_workday(day: date) -> bool:
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except (NotImplementedError, ValueError):
-        return day.weekday() < 5
 
 
 def parse_hours(text: str | None, default: Hours = OFFICE_HOURS) -> Hours:
