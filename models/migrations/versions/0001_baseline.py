@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 21:55:09.633374
+Create Date: 2026-11-21 22:03:12.099804
 """
 from alembic import op
 import sqlalchemy as sa
