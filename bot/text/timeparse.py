@@ -545,7 +545,10 @@ def parse_span(text: str, now: datetime, tz: ZoneInfo, *, open_from: time | None
     if not exprs:
         return TimeReading(error=NONE_FOUND)
     # The first expression is the one meant; later ones are usually "后天也行" style second choices.
-    return _resolve(exprs[0], text, now_local, tz, open_from, open_until, default_minutes)
+    try:
+        return _resolve(exprs[0], text, now_local, tz, open_from, open_until, default_minutes)
+    except (OverflowError, ValueError):   # "9999年12月31日" plus a duration runs off the calendar
+        return TimeReading(error=INVALID_DATE)
 
 
 def parse_point(text: str, now: datetime, tz: ZoneInfo) -> TimeReading:
