@@ -13,6 +13,10 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = (ROOT / "config.example.toml").read_text(encoding="utf-8")
 
 
+def _line(prefix: str) -> int:
+    return next(i for i, line in enumerate(EXAMPLE.splitlines(), 1) if line.startswith(prefix))
+
+
 def _error(text: str) -> ConfigError:
     with pytest.raises(ConfigError) as info:
         parse_config(text, Path("bad.toml"))
@@ -37,12 +41,12 @@ def test_demo_community_is_complete(config) -> None:
 
 def test_missing_time_zone_names_the_key_and_line() -> None:
     err = _error(EXAMPLE.replace('timezone = "Asia/Shanghai"\n', ""))
-    assert err.key == "community.timezone" and "缺少" in str(err) and err.line == 4
+    assert err.key == "community.timezone" and "缺少" in str(err) and err.line == _line("[community]")
 
 
 def test_unknown_time_zone() -> None:
     err = _error(EXAMPLE.replace("Asia/Shanghai", "Asia/Beijing"))
-    assert err.key == "community.timezone" and "Asia/Beijing" in str(err) and err.line == 6
+    assert err.key == "community.timezone" and "Asia/Beijing" in str(err) and err.line == _line("timezone =")
 
 
 def test_duplicate_group_topic_points_at_the_second_grid() -> None:
@@ -78,3 +82,12 @@ def test_check_config_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["check-config", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "rooms[1].capacity" in err and f"{bad}:" in err
+
+
+def test_quiet_hours_and_base_url_are_read() -> None:
+    text = EXAMPLE.replace('quiet_hours = "21:30-08:00"', 'quiet_hours = "22:00-07:30"')
+    text = text.replace('port = 8080', 'port = 8080\nbase_url = "https://bot.example.org/"')
+    cfg = parse_config(text, Path("c.toml"))
+    assert str(cfg.quiet_hours) == "22:00-07:30" and cfg.web_base_url == "https://bot.example.org"
+    err = _error(EXAMPLE.replace('quiet_hours = "21:30-08:00"', 'quiet_hours = "晚上"'))
+    assert "quiet_hours" in err.key
