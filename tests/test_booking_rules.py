@@ -141,6 +141,7 @@ def test_booking_settings_come_from_the_booking_section(config: Config) -> None:
 
     assert settings(config) == Settings()          # the demo community uses the defaults
     raw = (config.path.read_text(encoding="utf-8")
-           + "\n[booking]\nreminder_minutes = 30\ncheckin_grace_minutes = 20\n")
+           .replace("reminder_minutes = 60", "reminder_minutes = 30")
+           .replace("checkin_grace_minutes = 15", "checkin_grace_minutes = 20"))
     custom = settings(parse_config(raw, config.path))
     assert (custom.reminder_minutes, custom.checkin_grace_minutes, custom.offer_minutes) == (30, 20, 10)

@@ -284,7 +284,9 @@ async def test_config_overrides_the_clocks(config, db_url) -> None:
     from bot.config import parse_config
     from tests.harness import Harness
 
-    raw = config.path.read_text(encoding="utf-8") + "\n[needs]\nrespond_minutes_urgent = 10\nmerge_window_hours = 1\n"
+    raw = (config.path.read_text(encoding="utf-8")
+           .replace("respond_minutes_urgent = 5 ", "respond_minutes_urgent = 10 ")
+           .replace("merge_window_hours = 24", "merge_window_hours = 1"))
     h = await Harness.create(parse_config(raw, config.path), db_url)
     try:
         out = await h.say(G1, "wx_zhang", "@小助手 3栋有人被困在电梯里了")
