@@ -310,7 +310,7 @@ def read_start(text: str, now: datetime, tz: ZoneInfo, config: Config) -> TimeRe
 
 
 def read_deadline(text: str, now: datetime, tz: ZoneInfo) -> TimeResult:
-    from bot.text.timeparse import IN_PAST, describe, parse_point
+    from bot.text.timeparse import IN_PAST, parse_point
 
     try:
         reading = parse_point(text, now, tz)

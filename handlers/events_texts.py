@@ -352,7 +352,7 @@ def refusal(code: str, info: dict, tz: ZoneInfo) -> str:
     if code == "no_signup":
         return f"您没有报名{label}。"
     if code == "not_yours":
-        return f"这条报名不是您登记的,不能替别人取消。如需帮助请联系网格员。"
+        return "这条报名不是您登记的,不能替别人取消。如需帮助请联系网格员。"
     if code == "no_offer":
         pos = info.get("position")
         return f"您在{label}的候补第{pos}位,还没有轮到,轮到时会通知您。" if pos else f"您在{label}没有待确认的名额。"

@@ -496,7 +496,6 @@ async def survey_answer(ctx: Context, _args: object) -> object:
         await ctx.clear_state()
         return PASS
     survey = view.survey
-    household = survey.one_per == "household"
     if survey.status != S.SurveyStatus.OPEN or survey.round != data["round"]:
         await ctx.clear_state()
         await ctx.reply(error_text(S.SurveyError("closed", code=code)))

@@ -1,14 +1,25 @@
-"""A chat harness for tests: speak as anyone, move simulated time, see exactly what the bot sent."""
+"""A chat harness for tests: speak as anyone, move simulated time, see exactly what the bot sent.
+
+Scenario scripts (`gridbot simulate` format) can carry expectations after a line:
+
+    #> some text                 a message sent in reply to the line above contains it
+    #> [私聊:wx_yang] some text   … and went to that chat ("[网格1一家亲] …" for a group)
+    #> (nothing)                 the line above made the bot say nothing
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from bot.app import Core, open_core
 from bot.channels.scripted import Delivered, ScriptChannel
 from bot.clock import ManualClock
 from bot.config import Config
-from bot.simulate import ScriptMessage, Simulation, parse_duration
+from bot.simulate import ADVANCE_RE, CLOCK_RE, LINE_RE, ScriptMessage, Simulation, parse_duration
+
+EXPECT_RE = re.compile(r"^#>\s*(?:\[(?P<to>[^\]]+)\]\s*)?(?P<text>.*)$")
 
 
 class Harness:
@@ -57,3 +68,39 @@ class Harness:
 
     async def close(self) -> None:
         await self.core.close()
+
+
+async def replay_script(h: Harness, script: Path) -> list[str]:
+    """Replay a `gridbot simulate` script and check its "#>" expectation lines (see EXPECT_RE);
+    returns the failures, one line each."""
+    last: list = []
+    where = ""
+    failures = []
+    for no, raw in enumerate(script.read_text(encoding="utf-8").splitlines(), 1):
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith("#>"):
+            m = EXPECT_RE.match(line)
+            assert m is not None
+            to, text = m.group("to"), m.group("text").strip()
+            if text == "(nothing)":
+                if last:
+                    failures.append(f"line {no} ({where}): expected silence, got {[d.text for d in last]}")
+                continue
+            if not any(text in d.text and (to is None or d.to == to) for d in last):
+                failures.append(f"line {no} ({where}): no message{' to ' + to if to else ''} containing "
+                                f"{text!r}; got {[(d.to, d.text) for d in last]}")
+            continue
+        if line.startswith("#"):
+            continue
+        where = line
+        if (m := CLOCK_RE.match(line)) is not None:
+            last = await h.set_clock(f"{m.group(1)} {m.group(2)}")
+        elif (m := ADVANCE_RE.match(line)) is not None:
+            last = await h.advance(parse_duration(m.group(1)))
+        elif (m := LINE_RE.match(line)) is not None:
+            last = await h.say(m["chat"].strip(), m["id"].strip(), m["text"], name=m["name"].strip())
+        else:
+            raise AssertionError(f"{script.name}:{no}: not a script line: {line}")
+    return failures

@@ -1,61 +1,21 @@
 """Replays tests/scenarios/push_*.txt and survey_*.txt (the `gridbot simulate` format) and checks the
-"#>" lines (same convention as tests/test_booking_scenarios.py):
-
-    #> some text                 a message sent in reply to the line above contains it
-    #> [私聊:wx_yang] some text   … and went to that chat ("[网格1一家亲] …" for a group)
-    #> (nothing)                 the line above made the bot say nothing
+"#>" expectation lines (tests/harness.py replay_script).
 
 survey_*.txt run on a database where examples/survey_monthly.toml was loaded first (as the CLI does)."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
-from bot.simulate import ADVANCE_RE, CLOCK_RE, LINE_RE, parse_duration
+from tests.harness import replay_script
 from models import surveys as S
 from models.db import transaction
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("push_*.txt")) + \
     sorted((Path(__file__).parent / "scenarios").glob("survey_*.txt"))
-EXPECT_RE = re.compile(r"^#>\s*(?:\[(?P<to>[^\]]+)\]\s*)?(?P<text>.*)$")
-
-
-async def replay(h, script: Path) -> list[str]:  # type: ignore[no-untyped-def]
-    last: list = []
-    where = ""
-    failures = []
-    for no, raw in enumerate(script.read_text(encoding="utf-8").splitlines(), 1):
-        line = raw.strip()
-        if not line:
-            continue
-        if line.startswith("#>"):
-            m = EXPECT_RE.match(line)
-            assert m is not None
-            to, text = m.group("to"), m.group("text").strip()
-            if text == "(nothing)":
-                if last:
-                    failures.append(f"line {no} ({where}): expected silence, got {[d.text for d in last]}")
-                continue
-            if not any(text in d.text and (to is None or d.to == to) for d in last):
-                failures.append(f"line {no} ({where}): no message{' to ' + to if to else ''} containing "
-                                f"{text!r}; got {[(d.to, d.text) for d in last]}")
-            continue
-        if line.startswith("#"):
-            continue
-        where = line
-        if (m := CLOCK_RE.match(line)) is not None:
-            last = await h.set_clock(f"{m.group(1)} {m.group(2)}")
-        elif (m := ADVANCE_RE.match(line)) is not None:
-            last = await h.advance(parse_duration(m.group(1)))
-        elif (m := LINE_RE.match(line)) is not None:
-            last = await h.say(m["chat"].strip(), m["id"].strip(), m["text"], name=m["name"].strip())
-        else:
-            raise AssertionError(f"{script.name}:{no}: not a script line: {line}")
-    return failures
 
 
 @pytest.mark.parametrize("script", SCENARIOS, ids=lambda p: p.stem)
@@ -66,7 +26,7 @@ async def test_push_and_survey_scenarios(harness, script: Path) -> None:  # type
         spec = S.parse_survey_toml(text, h.config, h.clock.now())
         async with transaction(h.core.sessions) as session:
             await S.load_survey(session, h.clock.now(), h.config, spec, created_by="test")
-    failures = await replay(h, script)
+    failures = await replay_script(h, script)
     assert not failures, "\n".join(failures)
 
 
