@@ -3,14 +3,12 @@ exposes `jobs() -> list[tuple[str, Job]]`."""
 
 from __future__ import annotations
 
-import importlib
 from datetime import timedelta
 
 from models.conversation import purge_expired
 from models.messages import forget_before
+from scheduler import booking_jobs, event_jobs, needs_clocks, pushes
 from scheduler.ticker import Job, TickContext
-
-CAPABILITY_JOBS = ("scheduler.needs_clocks", "scheduler.booking_jobs", "scheduler.event_jobs", "scheduler.pushes")
 
 
 async def housekeeping(tc: TickContext) -> None:
@@ -19,13 +17,5 @@ async def housekeeping(tc: TickContext) -> None:
 
 
 def all_jobs() -> list[tuple[str, Job]]:
-    jobs: list[tuple[str, Job]] = []
-    for name in CAPABILITY_JOBS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        jobs += module.jobs()
-    return jobs + [("housekeeping", housekeeping)]
+    return [*needs_clocks.jobs(), *booking_jobs.jobs(), *event_jobs.jobs(), *pushes.jobs(),
+            ("housekeeping", housekeeping)]

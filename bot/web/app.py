@@ -3,7 +3,6 @@ the H5 survey pages. An app factory with typed AppKeys, as aiohttp's own example
 
 from __future__ import annotations
 
-import importlib
 import logging
 import secrets
 from pathlib import Path
@@ -95,13 +94,8 @@ def make_app(core: Core, simulator: Any = None) -> web.Application:
         from bot.web import sandbox
 
         sandbox.setup_routes(app)
-    # Capabilities with web pages mount themselves here (inbox, H5 surveys) when present.
-    for name in ("bot.web.inbox", "bot.web.survey_h5"):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        module.setup_routes(app, lambda: core)
+    from bot.web import inbox, survey_h5   # they import this module's AppKeys
+
+    inbox.setup_routes(app, lambda: core)
+    survey_h5.setup_routes(app, lambda: core)
     return app
