@@ -14,7 +14,7 @@ import asyncio
 import logging
 import time as _time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -74,6 +74,10 @@ class Dispatcher:
         """Decide, without the database, whether and how this message concerns the bot."""
         if msg.sender_id == msg.account:
             return None                                   # our own message echoed back
+        # Display names are typed by anyone: no control characters (PostgreSQL refuses NUL), bounded.
+        name = clean(msg.sender_name or "").replace("\n", " ")[:32] or msg.sender_id
+        if name != msg.sender_name:
+            msg = replace(msg, sender_name=name)
         private = msg.is_private
         text, mentioned = strip_mention(clean(msg.text or ""), self.config.bot_name)
         addressed = private or msg.mentions_bot or mentioned

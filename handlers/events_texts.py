@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.text.normalize import clip  # noqa: F401  (re-exported for the events handlers)
 from models.events import Event, Signup, SignupStatus
 
 WEEKDAYS = "一二三四五六日"
@@ -35,12 +36,6 @@ def mask_name(name: str) -> str:
     if len(chars) == 2:
         return chars[0] + "*"
     return chars[0] + "*" * min(len(chars) - 2, 3) + chars[-1]
-
-
-def clip(text: str, n: int = 20) -> str:
-    """What someone typed, echoed back: never the whole of a long message."""
-    text = text.strip()
-    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def names_list(names: Sequence[str], limit: int = 10) -> str:

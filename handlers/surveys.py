@@ -13,11 +13,12 @@ from typing import Any
 
 from bot.calendar_cn import DayRule, calendar_for
 from bot.identity import STAFF
+from bot.text.normalize import clip
 from handlers import surveys_texts as T
 from handlers.base import PASS, Context, Router, Stage, View
+from models import conversation
 from models import pushes as P
 from models import surveys as S
-from models import conversation
 from models.conversation import PRIVATE_SCOPE
 
 router = Router("surveys")
@@ -309,7 +310,7 @@ async def schedule_notice(ctx: Context, args: str) -> None:
     except P.WhenError:
         parts = {"error": "time", "text": args.split()[0]}
     if parts.get("error"):
-        await ctx.reply(T.NOTICE_NO_TIME.format(text=parts["text"]))
+        await ctx.reply(T.NOTICE_NO_TIME.format(text=clip(parts["text"], 40)))
         return
     if not parts["content"]:
         await ctx.reply(T.NOTICE_NO_TEXT)
@@ -338,7 +339,7 @@ async def schedule_notice(ctx: Context, args: str) -> None:
             moved = T.MOVED_NOTE.format(why=f"在{why}" if why == "免打扰时段" else f"是{why}", when=T.when_text(due, tz, ctx.now))
     await ctx.reply(T.NOTICE_CREATED.format(code=sched.code, label=when.label,
                                             next=T.when_text(sched.next_slot, tz, ctx.now),
-                                            groups=T.groups_label(groups), text=parts["content"], moved=moved))
+                                            groups=T.groups_label(groups), text=clip(parts["content"], 120), moved=moved))
 
 
 # --------------------------------------------------------------------------- staff: surveys

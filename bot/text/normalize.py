@@ -26,3 +26,9 @@ def strip_mention(text: str, bot_name: str) -> tuple[str, bool]:
     if mention not in text:
         return text, False
     return _SPACES.sub(" ", text.replace(mention, " ")).strip(), True
+
+
+def clip(text: str, n: int = 20) -> str:
+    """What someone typed, echoed back: never the whole of a long message."""
+    text = text.strip()
+    return text if len(text) <= n else text[: n - 1] + "…"

@@ -1,0 +1,85 @@
+"""Questions and greetings addressed to the bot (inquiry intent): opening hours of a room, what is on,
+a hello. What the bot cannot answer is handed to the grid's worker — a person answers, and the
+resident is told who will."""
+
+from __future__ import annotations
+
+import re
+
+from handlers.base import Context, Router, Stage, View
+from handlers.events_texts import event_line
+from models.booking import find_rooms, mentions_room
+from models.events import open_events, places_left
+from models.outbox import Priority
+
+router = Router("inquiry")
+
+GREETING = "您好,我是{bot}。有问题可以直接@我说,比如「3栋电梯坏了」「预约 钢琴房 明天下午3点」「报名 花灯」,或发「帮助」看看我能做什么。"
+ROOM_HOURS = "{room}开放时间: {hours}{closed}。预约请说「预约 {room} 明天下午3点到5点」。"
+ROOM_CLOSED_DAYS = ",每{days}闭馆"
+EVENTS_HEADER = "近期活动:"
+EVENTS_NONE = "最近还没有发布活动,有新活动会在群里通知大家。"
+EVENTS_FOOTER = "回复「报名 活动名 人数」即可报名。"
+HANDED_ON = "这个问题小助手答不上来,已转给{worker},会尽快回复您。"
+HANDED_ON_NOBODY = "这个问题小助手答不上来,请联系社区工作人员。"
+TO_WORKER = "居民{name}({chat})问: {text}\n(小助手答不上来,请您直接回复居民。)"
+
+WEEKDAYS = "一二三四五六日"
+_GREETING_RE = re.compile(r"^(?:你好|您好|在吗|在不在|哈喽|hello|hi|嗨|早上好|晚上好|下午好|小助手)[!!。.~??\s]*$", re.I)
+_HOURS_RE = re.compile(r"几点|开门|关门|开放|营业|时间|闭馆|休息")
+_EVENTS_RE = re.compile(r"活动|课程|讲座|课")
+
+
+def _match(view: View) -> str | None:
+    if _GREETING_RE.match(view.text):
+        return "greeting"
+    if view.understanding.intent != "inquiry":
+        return None
+    if mentions_room(view.config, view.text) and _HOURS_RE.search(view.text):
+        return "room_hours"
+    if _EVENTS_RE.search(view.text):
+        return "events"
+    return "hand_on"
+
+
+@router.route(Stage.INTENT, _match)
+async def answer(ctx: Context, kind: str) -> None:
+    if kind == "greeting":
+        await ctx.reply(GREETING.format(bot=ctx.config.bot_name))
+    elif kind == "room_hours":
+        await _room_hours(ctx)
+    elif kind == "events":
+        await _events(ctx)
+    else:
+        await _hand_on(ctx)
+
+
+async def _room_hours(ctx: Context) -> None:
+    lines = []
+    for room in find_rooms(ctx.config, ctx.text).rooms:
+        closed = ROOM_CLOSED_DAYS.format(days="、".join("周" + WEEKDAYS[d] for d in room.closed_weekdays)) \
+            if room.closed_weekdays else ""
+        lines.append(ROOM_HOURS.format(room=room.name, hours=room.hours, closed=closed))
+    await ctx.reply("\n".join(lines) if lines else HANDED_ON_NOBODY)
+
+
+async def _events(ctx: Context) -> None:
+    group = None if ctx.msg.is_private else ctx.msg.group_topic
+    events = await open_events(ctx.session, ctx.now, group=group, limit=8)
+    if not events:
+        await ctx.reply(EVENTS_NONE)
+        return
+    tz = ctx.config.timezone
+    lines = [EVENTS_HEADER] + [event_line(e, tz, await places_left(ctx.session, e)) for e in events]
+    await ctx.reply("\n".join(lines + [EVENTS_FOOTER]))
+
+
+async def _hand_on(ctx: Context) -> None:
+    worker = ctx.directory.worker_of_grid(ctx.grid.number) if ctx.grid else None
+    if worker is None:
+        await ctx.reply(HANDED_ON_NOBODY)
+        return
+    chat = "私聊" if ctx.msg.is_private else (ctx.msg.group_topic or "")
+    await ctx.send_private(worker.id, TO_WORKER.format(name=ctx.sender.name, chat=chat, text=ctx.text[:300]),
+                           Priority.ALERT)
+    await ctx.reply(HANDED_ON.format(worker=worker.name))
