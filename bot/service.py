@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import secrets
 import signal
+import socket
 
 from aiohttp import web
 
@@ -81,7 +83,16 @@ async def start_service(config: Config, *, db_url: str | None, port: int | None,
     from bot.channels.wechaty_channel import WechatyChannel
     from bot.web.app import make_app
 
-    core = await open_core(config, db_url)
+    # Bind the web port first: with --port 0 the address is only known now, and links in messages
+    # (H5 surveys) must point at it unless [web] base_url says otherwise.
+    sock = socket.create_server((config.web_host, config.web_port if port is None else port))
+    if config.web_base_url is None:
+        config = dataclasses.replace(config, web_base_url=f"http://{config.web_host}:{sock.getsockname()[1]}")
+    try:
+        core = await open_core(config, db_url)
+    except BaseException:
+        sock.close()
+        raise
     running = Running(core)
     try:
         endpoint, token = gateway_settings(config)
@@ -123,19 +134,15 @@ async def start_service(config: Config, *, db_url: str | None, port: int | None,
         app = make_app(core, running.simulator)
         running.runner = web.AppRunner(app, access_log=None)
         await running.runner.setup()
-        site = web.TCPSite(running.runner, config.web_host, config.web_port if port is None else port)
-        await site.start()
+        await web.SockSite(running.runner, sock).start()
         running.port = running.runner.addresses[0][1]
-        if config.web_base_url is None:
-            from models.surveys import set_base_url
-
-            set_base_url(f"http://{config.web_host}:{running.port}")
         await channel.start(on_message)
         running.tasks.append(asyncio.create_task(sender.run(), name="outbox-sender"))
         core.ticker.start(tick_seconds)
         await core.ticker.tick()   # catch up at once on anything due while we were down
     except BaseException:
         await running.stop()
+        sock.close()
         raise
     return running
 

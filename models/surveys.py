@@ -38,7 +38,6 @@ from models.pushes import (DEFAULT_GRACE_MINUTES, PushKind, PushSchedule, Schedu
 from models.sql import insert_ignore
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8080"
-_base_url_override: str | None = None
 
 
 class QuestionKind(StrEnum):
@@ -1031,14 +1030,10 @@ async def suggest_needs(session: AsyncSession, now: datetime, config: Config, su
 
 # --------------------------------------------------------------------------- links and tokens
 
-def set_base_url(url: str | None) -> None:
-    """The public address of the web server (the lead sets it when the server starts)."""
-    global _base_url_override
-    _base_url_override = url.rstrip("/") if url else None
-
-
 def base_url(config: Config) -> str:
-    return config.web_base_url or _base_url_override or DEFAULT_BASE_URL
+    """Where links in messages point: [web] base_url, or the address the service bound (set by
+    bot/service.py), else the default port on this machine."""
+    return config.web_base_url or DEFAULT_BASE_URL
 
 
 def survey_link(base: str, code: str, *, grid: int | None = None, token: str | None = None) -> str:
