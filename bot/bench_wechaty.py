@@ -17,8 +17,7 @@ compare CPU and latencies, not wall time). Prints one JSON object: per side msgs
 cpu_us_per_msg, p50/p99 from arrival to handled, replies and reply p50/p99 from arrival to the
 puppet's message_send_text; cost_ratio (wall) and cpu_ratio of gridbot against the bare bot.
 
-WechatyChannel builds its own gRPC puppet in `_connect`; `_InjectedWechatyChannel` below overrides
-only that step to use the fake puppet (a `puppet_factory` argument on WechatyChannel would remove it).
+WechatyChannel takes the fake puppet through its `puppet_factory` argument.
 """
 
 from __future__ import annotations
@@ -45,7 +44,6 @@ from bot.wechaty_shim import (
     PuppetOptions,
     Wechaty,
     WechatyOptions,
-    isolate_user_pools,
     reset_wechaty_globals,
 )
 from wechaty_puppet import Puppet
@@ -196,18 +194,15 @@ def room_id_of(topic: str) -> str:
 
 
 def _injected_channel_class() -> type:
-    from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
     from bot.channels import wechaty_channel as wc
 
     class _InjectedWechatyChannel(wc.WechatyChannel):
-        """WechatyChannel with a given puppet instead of a gRPC connection: only `_connect` differs
-        (no endpoint probe, the puppet comes from `puppet_factory`); listeners, conversion, delivery
-        loop, supervisor and send are the production code."""
+        """WechatyChannel on the in-process puppet (`puppet_factory`), with an optional pipelined
+        delivery loop; listeners, conversion, supervisor and send are the production code."""
 
         def __init__(self, *, puppet_factory: Callable[[], Puppet], pipelined: bool = False, **kwargs: Any) -> None:
-            super().__init__(endpoint="in-process", token="bench", **kwargs)
-            self._puppet_factory = puppet_factory
+            super().__init__(endpoint="in-process", token="bench", puppet_factory=puppet_factory, **kwargs)
             self._pipelined = pipelined
 
         async def _deliver_loop(self) -> None:
@@ -240,24 +235,6 @@ def _injected_channel_class() -> type:
             finally:
                 for task in list(tasks):
                     task.cancel()
-
-        async def _connect(self):  # type: ignore[no-untyped-def]
-            puppet = self._puppet_factory()
-            scheduler = AsyncIOScheduler(logger=logging.getLogger(f"{wc.LOGGER_NAME}.scheduler"))
-            bot = Wechaty(WechatyOptions(puppet=puppet, puppet_options=PuppetOptions(), port=0,
-                                         scheduler=scheduler))
-            session = wc._Session(bot=bot, puppet=puppet, scheduler=scheduler)  # type: ignore[arg-type]
-            try:
-                self._listen(session)
-                await bot.init_puppet()
-                isolate_user_pools(bot)
-                await bot.init_puppet_event_bridge(bot.puppet)
-                session.stream_task = asyncio.create_task(bot.puppet.start(), name="wechaty-event-stream")
-                await self._wait_for_login(session)
-            except BaseException:
-                await self._teardown(session, graceful=False)
-                raise
-            return session
 
     return _InjectedWechatyChannel
 

@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -164,6 +164,7 @@ class WechatyChannel:
         backoff_max: float = 60.0,
         start_timeout: float = 30.0,
         scan_timeout: float = 300.0,
+        puppet_factory: Callable[[], Any] | None = None,
     ) -> None:
         if not endpoint:
             # Without an endpoint the client asks a public discovery service for one.
@@ -173,6 +174,8 @@ class WechatyChannel:
         self.bot_name = bot_name
         self._token = token
         self._clock = clock
+        # An in-process puppet instead of the gRPC gateway (the benchmark's fake puppet).
+        self._puppet_factory = puppet_factory
         self._log = logger or logging.getLogger(LOGGER_NAME)
         self._ding_interval = ding_interval
         self._ding_timeout = ding_timeout
@@ -402,12 +405,15 @@ class WechatyChannel:
     # ---- connection lifecycle --------------------------------------------------------
 
     async def _connect(self) -> _Session:
-        await self._probe()
-        self._log.info("connecting to gateway %s", self.endpoint)
-        # Fresh PuppetOptions every time: WechatyOptions' default instance is shared by
-        # all options objects and Wechaty() writes the token into it.
-        options = PuppetOptions(token=self._token, end_point=self.endpoint)
-        puppet = _GatewayPuppet(options, stop_timeout=min(self._call_timeout, 3.0))
+        if self._puppet_factory is not None:
+            puppet = self._puppet_factory()
+        else:
+            await self._probe()
+            self._log.info("connecting to gateway %s", self.endpoint)
+            # Fresh PuppetOptions every time: WechatyOptions' default instance is shared by
+            # all options objects and Wechaty() writes the token into it.
+            options = PuppetOptions(token=self._token, end_point=self.endpoint)
+            puppet = _GatewayPuppet(options, stop_timeout=min(self._call_timeout, 3.0))
         # Our own in-memory scheduler: the default one keeps a SQLite job store in the
         # cache dir. port=0: no Quart web server (that is only for wechaty plugins).
         scheduler = AsyncIOScheduler(logger=logging.getLogger(f"{LOGGER_NAME}.scheduler"))
