@@ -15,9 +15,9 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.channels.base import Channel
-from bot.clock import Clock, SystemClock
-from bot.config import Config
-from bot.identity import Directory
+from kernel.clock import Clock, SystemClock
+from kernel.config import Config
+from kernel.identity import Directory
 from bot.router import Dispatcher
 from bot.sender import OutboxSender
 from handlers.registry import all_routers
@@ -95,7 +95,7 @@ async def open_core(config: Config, db_url: str | None = None, clock: Clock | No
 def _warm_up_text() -> None:
     """Load jieba's dictionary before the first message, not during it (≈ 0.8 s)."""
     try:
-        from bot.text.jieba_setup import warm_up
+        from kernel.text.jieba_setup import warm_up
     except ImportError:  # text understanding not installed in this build
         return
     warm_up()

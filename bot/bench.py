@@ -18,8 +18,8 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from bot.config import Config, parse_config
-from bot.message import IncomingMessage
+from kernel.config import Config, parse_config
+from kernel.message import IncomingMessage
 
 ROOT = Path(__file__).resolve().parents[1]
 

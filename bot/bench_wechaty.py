@@ -37,8 +37,8 @@ from typing import Any
 from pyee import AsyncIOEventEmitter
 
 from bot.bench import bench_config, rss_mb, traffic
-from bot.config import Config, SenderConfig
-from bot.message import IncomingMessage
+from kernel.config import Config, SenderConfig
+from kernel.message import IncomingMessage
 from bot.wechaty_shim import (
     MessageType,
     PuppetOptions,

@@ -10,7 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bot.config import Config, ConfigError, default_config_path, load_config
+from kernel.config import Config, ConfigError, default_config_path, load_config
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -67,7 +67,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_classify(_args: argparse.Namespace) -> int:
-    from bot.text.classify_cli import run
+    from kernel.text.classify_cli import run
 
     return run(sys.stdin, sys.stdout)
 

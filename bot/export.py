@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Config
+from kernel.config import Config
 
 
 class ExportError(Exception):

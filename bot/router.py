@@ -20,11 +20,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import metrics
-from bot.clock import Clock
-from bot.config import Config
-from bot.identity import Directory
-from bot.message import IncomingMessage, MessageKind
-from bot.text.normalize import clean, strip_mention
+from kernel.clock import Clock
+from kernel.config import Config
+from kernel.identity import Directory
+from kernel.message import IncomingMessage, MessageKind
+from kernel.text.normalize import clean, strip_mention
 from handlers.base import PASS, Context, Route, Router, Stage, View
 from models.messages import claim_message
 

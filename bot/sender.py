@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import metrics
 from bot.channels.base import Channel, ChannelError, PermanentChannelError
-from bot.clock import Clock
-from bot.config import SenderConfig
+from kernel.clock import Clock
+from kernel.config import SenderConfig
 from models.db import transaction
 from models.outbox import OutboxMessage, Priority, claim_due, mark_failed, mark_sent, release_claims
 

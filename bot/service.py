@@ -19,8 +19,8 @@ import socket
 from aiohttp import web
 
 from bot.app import Core, open_core
-from bot.config import Config
-from bot.message import IncomingMessage
+from kernel.config import Config
+from kernel.message import IncomingMessage
 
 log = logging.getLogger("gridbot")
 

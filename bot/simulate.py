@@ -18,9 +18,9 @@ from typing import TextIO
 
 from bot.app import Core, open_core
 from bot.channels.scripted import Delivered, ScriptChannel
-from bot.clock import ManualClock
-from bot.config import Config
-from bot.message import IncomingMessage
+from kernel.clock import ManualClock
+from kernel.config import Config
+from kernel.message import IncomingMessage
 
 LINE_RE = re.compile(r"^\[(?P<chat>[^\]]+)\]\s*(?P<name>[^():]+?)\s*\((?P<id>[^)]+)\)\s*[::]\s?(?P<text>.*)$")
 CLOCK_RE = re.compile(r"^@clock\s+(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2})(?::(\d{2}))?\s*$")

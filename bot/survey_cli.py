@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from bot.config import Config
+from kernel.config import Config
 
 
 def _now() -> datetime:
@@ -33,7 +33,7 @@ async def _sessions(config: Config, db_url: str | None):  # type: ignore[no-unty
 
 
 async def load_file(config: Config, db_url: str | None, path: str) -> int:
-    from handlers import surveys_texts as T
+    from texts import surveys as T
     from models import surveys as S
     from models.db import transaction
 
@@ -68,7 +68,7 @@ async def load_file(config: Config, db_url: str | None, path: str) -> int:
 
 
 async def list_surveys(config: Config, db_url: str | None) -> int:
-    from handlers import surveys_texts as T
+    from texts import surveys as T
     from models import surveys as S
 
     engine, sessions = await _sessions(config, db_url)
@@ -87,7 +87,7 @@ async def list_surveys(config: Config, db_url: str | None) -> int:
 
 async def push_command(config: Config, db_url: str | None, action: str, push_id: int | None = None, *,
                        urgent: bool = False) -> int:
-    from handlers import surveys_texts as T
+    from texts import surveys as T
     from models import pushes as P
     from models.db import transaction
 

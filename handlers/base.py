@@ -17,11 +17,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
-from bot.config import Config, GridConfig
-from bot.identity import Directory, Person, Role
-from bot.message import ChatKind, IncomingMessage
-from bot.text.classify import Understanding, classify
+from kernel.clock import Clock
+from kernel.config import Config, GridConfig
+from kernel.identity import Directory, Person, Role
+from kernel.message import ChatKind, IncomingMessage
+from kernel.text.classify import Understanding, classify
 from models import conversation
 from models.conversation import PRIVATE_SCOPE
 from models.outbox import Priority, enqueue

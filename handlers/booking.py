@@ -1,7 +1,7 @@
 """Function-room booking in chat (功能室预约): read the room, the time and the party size out of what
 residents type, always echo the reading of the time, ask when something is missing or ambiguous, and
 word the answers. The rules and every change live in models.booking (the web inbox calls the same
-operations); every sentence lives in handlers.booking_texts.
+operations); every sentence lives in texts.booking.
 
 Routes (CONTRACTS §5 command words work in a group without @; plain language needs @):
   residents  预约 <房间> <时间> · 取消 B101 · 我的预约 · 签到 [B101] · 改到 B101 <时间>
@@ -26,12 +26,12 @@ import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from bot.config import Config, RoomConfig
-from bot.identity import STAFF
-from bot.text.numbers import NUMERAL_CHARS, cn_to_int
-from bot.text.timeparse import END_BEFORE_START, IN_PAST, INVALID_DATE, NONE_FOUND, TimeReading, describe, \
+from kernel.config import Config, RoomConfig
+from kernel.identity import STAFF
+from kernel.text.numbers import NUMERAL_CHARS, cn_to_int
+from kernel.text.timeparse import END_BEFORE_START, IN_PAST, INVALID_DATE, NONE_FOUND, TimeReading, describe, \
     parse_span, strip_noise
-from handlers import booking_texts as T
+from texts import booking as T
 from handlers.base import PASS, Context, Router, Stage, View
 from models import booking as ops
 from models import booking_stats as stats
@@ -753,7 +753,7 @@ def match_follow_up(view: View) -> tuple[str, str] | None:
 
 def _continues_booking(config: Config, now: datetime, text: str) -> bool:
     """Does an addressed message carry a room or a time, and is it not a need (a demand or an emergency)?"""
-    from bot.text.classify import classify
+    from kernel.text.classify import classify
 
     if not (ops.mentions_room(config, text) or _read_time(config, now, text, None).error != NONE_FOUND):
         return False

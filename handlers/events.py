@@ -22,10 +22,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.config import Config
-from bot.identity import STAFF, Person, Role
-from bot.text.numbers import cn_to_int
-from handlers import events_texts as T
+from kernel.config import Config
+from kernel.identity import STAFF, Person, Role
+from kernel.text.numbers import cn_to_int
+from texts import events as T
 from handlers.base import PASS, Context, Router, Stage, View
 from handlers.jielong import JielongList, looks_like_list, parse_continuation, parse_inline, parse_list, parse_party
 from models import conversation
@@ -290,7 +290,7 @@ def _rolled_over(start: datetime, matched: str, now: datetime) -> bool:
 
 
 def read_start(text: str, now: datetime, tz: ZoneInfo, config: Config) -> TimeResult:
-    from bot.text.timeparse import IN_PAST, describe, parse_point, strip_noise
+    from kernel.text.timeparse import IN_PAST, describe, parse_point, strip_noise
 
     try:
         reading = parse_point(strip_noise(text, room_names(config)), now, tz)
@@ -310,7 +310,7 @@ def read_start(text: str, now: datetime, tz: ZoneInfo, config: Config) -> TimeRe
 
 
 def read_deadline(text: str, now: datetime, tz: ZoneInfo) -> TimeResult:
-    from bot.text.timeparse import IN_PAST, parse_point
+    from kernel.text.timeparse import IN_PAST, parse_point
 
     try:
         reading = parse_point(text, now, tz)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from handlers.base import Context, Router, Stage, View
-from handlers.events_texts import event_line
+from texts.events import event_line
 from models.booking import find_rooms, mentions_room
 from models.events import open_events, places_left
 from models.outbox import Priority

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.text.numbers import cn_to_int
+from kernel.text.numbers import cn_to_int
 
 _N = r"(?:\d{1,3}|[零一二两俩仨三四五六七八九十]{1,3})"
 

@@ -14,11 +14,11 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Config
-from bot.identity import DEPARTMENT_STAFF, STAFF, Person, Role
-from bot.text.classify import Understanding, classify
-from bot.workhours import on_duty
-from handlers import needs_texts as T
+from kernel.config import Config
+from kernel.identity import DEPARTMENT_STAFF, STAFF, Person, Role
+from kernel.text.classify import Understanding, classify
+from kernel.workhours import on_duty
+from texts import needs as T
 from handlers.base import PASS, Context, Router, Stage, View, command_matcher
 from models import conversation
 from models import needs as N

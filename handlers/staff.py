@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from bot.identity import Role
-from handlers import needs_texts as T
+from kernel.identity import Role
+from texts import needs as T
 from handlers.base import Context, Router, Stage, View, command_matcher
 from models.people import all_bindings, create_invite, redeem_invite
 

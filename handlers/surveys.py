@@ -11,10 +11,10 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from bot.calendar_cn import DayRule, calendar_for
-from bot.identity import STAFF
-from bot.text.normalize import clip
-from handlers import surveys_texts as T
+from kernel.calendar_cn import DayRule, calendar_for
+from kernel.identity import STAFF
+from kernel.text.normalize import clip
+from texts import surveys as T
 from handlers.base import PASS, Context, Router, Stage, View
 from models import conversation
 from models import pushes as P
@@ -39,7 +39,7 @@ _SEP = re.compile(r"[\s,，、;；/和及与+]+")
 
 
 def _num(token: str) -> int | None:
-    from bot.text.numbers import cn_to_int
+    from kernel.text.numbers import cn_to_int
 
     token = _STRIP_WORDS.sub("", token)
     token = _STRIP_WORDS.sub("", token)
@@ -261,7 +261,7 @@ def _split_recurrence(text: str) -> tuple[P.When, str] | None:
 
 def parse_notice(text: str, ctx_now: Any, tz: Any) -> dict[str, Any]:
     """定时通知 <时间> [群 <网格1,网格2|全部>] [紧急] [节假日照发] <内容> → parts, or {"error": …}."""
-    from bot.text.timeparse import parse_point
+    from kernel.text.timeparse import parse_point
 
     flags = {"urgent": False, "any_day": False}
     for word, flag in (("紧急", "urgent"), ("节假日照发", "any_day"), ("节假日也发", "any_day")):

@@ -1,6 +1,6 @@
 """Function-room booking (功能室预约): rooms, bookings, blocks, the waitlist, and the operations on them.
 
-The rooms themselves are configured (bot.config.RoomConfig); the `booking_rooms` table mirrors them so
+The rooms themselves are configured (kernel.config.RoomConfig); the `booking_rooms` table mirrors them so
 that a booking has a row to point at and — the point of it — a row to lock: every operation that
 checks for a free slot and then writes takes `SELECT … FOR UPDATE` on the room row first (PostgreSQL),
 so two concurrent requests for one slot are serialised and the second sees the first. On SQLite every
@@ -36,7 +36,7 @@ from sqlalchemy import Date, Float, ForeignKey, Index, String, Text, select, upd
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.config import Config, RoomConfig
+from kernel.config import Config, RoomConfig
 from models.base import Base
 from models.booking_rules import (
     Held,
@@ -73,7 +73,7 @@ USED = (Status.CONFIRMED, Status.CHECKED_IN)     # counted as booked time in uti
 
 
 class BookingError(Exception):
-    """A domain refusal with a code (see handlers/booking_texts.py) and the figures to word it."""
+    """A domain refusal with a code (see texts/booking.py) and the figures to word it."""
 
     def __init__(self, code: str, /, **detail: Any) -> None:
         super().__init__(code)

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Config
+from kernel.config import Config
 from bot.export import ExportKind, register
 from models.booking import Booking
 

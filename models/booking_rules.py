@@ -5,7 +5,7 @@ needs) or None. The static rules need nothing but the request, the room's config
 two data rules (weekly quota, conflicts) are given the rows they need, already loaded under the room
 lock by models.booking, so every rule stays a pure function that tests can call directly.
 
-Violation codes (handlers/booking_texts.py words each one):
+Violation codes (texts/booking.py words each one):
     in_past, end_before_start, staff_only, too_short, too_long, outside_hours, closed_weekday,
     closed_date, too_far_ahead, over_capacity, over_quota, conflict, seats_full, blocked
 """
@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.config import RoomConfig
+from kernel.config import RoomConfig
 
 
 @dataclass(frozen=True)

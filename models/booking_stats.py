@@ -44,7 +44,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Config
+from kernel.config import Config
 from models.booking import USED, Block, Booking, Popularity, Status, _subtract
 from models.booking_rules import is_open_day, open_window
 

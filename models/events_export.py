@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Config
+from kernel.config import Config
 from bot.export import ExportKind, Rows, register
 from models.events import Event, Signup, SignupStatus
 

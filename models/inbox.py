@@ -31,7 +31,7 @@ from sqlalchemy import Boolean, ColumnElement, Index, Integer, String, Text, and
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.clock import SystemClock
+from kernel.clock import SystemClock
 from models.base import Base
 
 
@@ -47,7 +47,7 @@ ROLE_NAMES = {WebRole.WORKER: "网格员", WebRole.ADMIN: "社区管理员", Web
 
 
 class InboxError(Exception):
-    """A refused user-management operation; `code` picks the sentence (bot/web/inbox_texts.py)."""
+    """A refused user-management operation; `code` picks the sentence (texts/inbox.py)."""
 
     def __init__(self, code: str, /, **data: Any) -> None:
         super().__init__(code, data)

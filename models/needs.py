@@ -33,7 +33,7 @@ held by them, unless a department holds it; department staff on needs transferre
 Clocks (all in the table, so the scheduler finds what is due after any restart)
 ------------------------------------------------------------------------------
 * response: from dispatch until a person accepts: urgent 5 minutes, normal 2 working hours
-  (office hours on Chinese working days, bot/workhours.py); a department's 签收 limit after 转派
+  (office hours on Chinese working days, kernel/workhours.py); a department's 签收 limit after 转派
   (DepartmentConfig.ack_minutes). 退单 does not restart it: the clock keeps running.
 * handling (urgent only): 15 minutes from intake until 办结.
 * a missed clock is 督办: the need is marked overdue and the next level is told, one level per step,
@@ -64,9 +64,9 @@ from sqlalchemy import Boolean, Index, Integer, String, Text, func, select, upda
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.config import Config, GridConfig, Hours
-from bot.identity import Person, Role
-from bot.workhours import add_working_minutes, on_duty, parse_hours
+from kernel.config import Config, GridConfig, Hours
+from kernel.identity import Person, Role
+from kernel.workhours import add_working_minutes, on_duty, parse_hours
 from models.base import Base
 from models.sql import insert_ignore
 
@@ -159,7 +159,7 @@ TRANSITIONS: dict[Action, dict[Status | None, Status]] = {
 
 
 class NeedError(Exception):
-    """A refused operation. `code` picks the sentence in handlers/needs_texts.py; `data` fills it.
+    """A refused operation. `code` picks the sentence in texts/needs.py; `data` fills it.
 
     Codes: not_found, illegal (status, action), not_yours (holder), no_reason, no_note, no_text,
     unknown_department (departments), not_requester, already_rated, not_allowed."""
@@ -400,7 +400,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _idf(token: str) -> float:
-    from bot.text.jieba_setup import tokenizer
+    from kernel.text.jieba_setup import tokenizer
 
     tk = tokenizer()
     return math.log((tk.total or 1) / ((tk.FREQ.get(token) or 0) + 1))
@@ -432,7 +432,7 @@ _TOKEN_TRIM = re.compile(r"(了|啦|住|掉|着|的)+$")
 
 def merge_tokens(text: str) -> list[str]:
     """classify.tokens without place and intake words, with verb endings trimmed (堵住了 → 堵)."""
-    from bot.text.classify import tokens
+    from kernel.text.classify import tokens
 
     out: list[str] = []
     for t in tokens(text):
@@ -1277,7 +1277,7 @@ async def rates_by(session: AsyncSession, start: datetime, end: datetime, by: st
 async def hot_words(session: AsyncSession, start: datetime, end: datetime, *, grid: int | None = None,
                     top: int = 20) -> list[tuple[str, int]]:
     """热词: classify.hot_words over the needs (and unconfirmed suggestions) of a grid and period."""
-    from bot.text.classify import hot_words as _hot
+    from kernel.text.classify import hot_words as _hot
 
     texts = [n.text for n in await _needs_in(session, start, end, grid=grid)]
     q = select(Suggestion.text).where(Suggestion.created_at >= start, Suggestion.created_at < end,
@@ -1290,7 +1290,7 @@ async def hot_words(session: AsyncSession, start: datetime, end: datetime, *, gr
 
 async def frequent_list(session: AsyncSession, start: datetime, end: datetime, *, top: int = 5) -> dict[Any, dict[str, Any]]:
     """高频清单: per grid (None = no grid), the top categories and words over the period."""
-    from bot.text.classify import hot_words as _hot
+    from kernel.text.classify import hot_words as _hot
 
     rows = await _needs_in(session, start, end)
     out: dict[Any, dict[str, Any]] = {}
@@ -1324,7 +1324,7 @@ async def personal_list(session: AsyncSession, start: datetime, end: datetime, *
     most `max_needs` needs of the period (all needs and unconfirmed suggestions counted, so a word
     that is common anywhere is out), rarest in everyday Chinese first (jieba's dictionary frequency).
     Returns [{word, count, needs: [{code, text, category, grid}]}]."""
-    from bot.text.jieba_setup import tokenizer
+    from kernel.text.jieba_setup import tokenizer
 
     all_rows = await _needs_in(session, start, end, grid=grid)
     sug_q = select(Suggestion.text).where(Suggestion.created_at >= start, Suggestion.created_at < end,

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Config
+from kernel.config import Config
 from bot.export import ExportKind, Rows, register
 from models import needs as N
 

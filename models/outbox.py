@@ -12,7 +12,7 @@ from sqlalchemy import Index, String, Text, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.message import ChatKind, OutgoingMessage
+from kernel.message import ChatKind, OutgoingMessage
 from models.base import Base
 from models.sql import insert_ignore
 

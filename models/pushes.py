@@ -25,7 +25,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.calendar_cn import DayRule
+from kernel.calendar_cn import DayRule
 from models.base import Base
 from models.sql import insert_ignore
 
@@ -54,7 +54,7 @@ class RunStatus(StrEnum):
 
 
 class PushError(Exception):
-    """A domain error with a code the handler words (handlers/surveys_texts.py)."""
+    """A domain error with a code the handler words (texts/surveys.py)."""
 
     def __init__(self, code: str, /, **details: Any) -> None:
         super().__init__(code)

@@ -30,8 +30,8 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func, 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.calendar_cn import DayRule
-from bot.config import Config
+from kernel.calendar_cn import DayRule
+from kernel.config import Config
 from models.base import Base
 from models.pushes import (DEFAULT_GRACE_MINUTES, PushKind, PushSchedule, ScheduleStatus, When, WhenError,
                            create_schedule, parse_recurrence)
@@ -63,7 +63,7 @@ class SurveyStatus(StrEnum):
 
 
 class SurveyError(Exception):
-    """A domain error with a code the handlers and the H5 page word (handlers/surveys_texts.py)."""
+    """A domain error with a code the handlers and the H5 page word (texts/surveys.py)."""
 
     def __init__(self, code: str, /, **details: Any) -> None:
         super().__init__(code if not details else f"{code} {details}")
@@ -721,7 +721,7 @@ _ROOM_RE = re.compile(r"(\d{1,3}|[一二三四五六七八九十]{1,3})\s*(?:栋
 
 def parse_household(text: str) -> tuple[int, str] | None:
     """"7栋602" / "7号楼 1单元 602" / "7-602" → (7, "602") — or "1-602" with a unit."""
-    from bot.text.numbers import cn_to_int
+    from kernel.text.numbers import cn_to_int
 
     m = _ROOM_RE.search(text)
     if m:
@@ -806,7 +806,7 @@ class Submitted:
 
 def _classify(text: str) -> tuple[str, str | None] | None:
     try:
-        from bot.text.classify import classify
+        from kernel.text.classify import classify
     except ImportError:
         return None
     u = classify(text)
@@ -997,7 +997,7 @@ class DemandSuggestion:
 
 
 async def demand_suggestions(session: AsyncSession, since: datetime | None = None) -> list[DemandSuggestion]:
-    """Text answers that read as a demand (bot.text.classify): suggestions for the needs inbox."""
+    """Text answers that read as a demand (kernel.text.classify): suggestions for the needs inbox."""
     q = (select(SurveyAnswer, SurveyResponse, Survey)
          .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
          .join(Survey, Survey.id == SurveyAnswer.survey_id)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 
-from bot.text.timeparse import TimeReading, describe
-from handlers import booking_texts as T
+from kernel.text.timeparse import TimeReading, describe
+from texts import booking as T
 from models import booking as ops
 from models import booking_stats as stats
 from models import conversation

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 
-from bot.config import Config
-from handlers import events_texts as T
+from kernel.config import Config
+from texts import events as T
 from handlers.events import Delivery, plan_deliveries, settings_of
 from models import events as ev
 from models.events import Signup, SignupStatus

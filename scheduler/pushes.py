@@ -14,8 +14,8 @@ import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.calendar_cn import DayRule, calendar_for, in_quiet_hours
-from handlers import surveys_texts as T
+from kernel.calendar_cn import DayRule, calendar_for, in_quiet_hours
+from texts import surveys as T
 from models import pushes as P
 from models import surveys as S
 from scheduler.ticker import Job, TickContext
@@ -42,7 +42,7 @@ async def send_groups(tc: TickContext, items: list[tuple[str, str, str]]) -> int
         for topic, text, key in items:
             queued += await tc.send_group(topic, text, key=key)
         return queued
-    from bot.message import ChatKind
+    from kernel.message import ChatKind
     from models.outbox import OutboxMessage, OutboxStatus, Priority
     from models.sql import insert_ignore
 

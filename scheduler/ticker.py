@@ -17,10 +17,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import Clock
-from bot.config import Config
-from bot.identity import Directory
-from bot.message import ChatKind
+from kernel.clock import Clock
+from kernel.config import Config
+from kernel.identity import Directory
+from kernel.message import ChatKind
 from models.db import transaction
 from models.outbox import Priority, enqueue
 

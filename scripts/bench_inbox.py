@@ -92,7 +92,7 @@ async def main() -> None:
     from aiohttp.test_utils import TestServer
 
     from bot.app import open_core
-    from bot.config import load_config
+    from kernel.config import load_config
     from bot.web.app import make_app
     from bot.web.auth import ensure_demo_users
 

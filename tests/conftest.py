@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Config, load_config
+from kernel.config import Config, load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_DSN = os.environ.get("GRIDBOT_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")

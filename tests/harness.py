@@ -15,8 +15,8 @@ from pathlib import Path
 
 from bot.app import Core, open_core
 from bot.channels.scripted import Delivered, ScriptChannel
-from bot.clock import ManualClock
-from bot.config import Config
+from kernel.clock import ManualClock
+from kernel.config import Config
 from bot.simulate import ADVANCE_RE, CLOCK_RE, LINE_RE, ScriptMessage, Simulation, parse_duration
 
 EXPECT_RE = re.compile(r"^#>\s*(?:\[(?P<to>[^\]]+)\]\s*)?(?P<text>.*)$")

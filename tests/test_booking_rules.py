@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import Config, RoomConfig
+from kernel.config import Config, RoomConfig
 from models import booking_rules as R
 from models.booking import find_rooms
 
@@ -136,7 +136,7 @@ def test_week_bounds_and_open_window(config: Config) -> None:
 
 
 def test_booking_settings_come_from_the_booking_section(config: Config) -> None:
-    from bot.config import parse_config
+    from kernel.config import parse_config
     from models.booking import Settings, settings
 
     assert settings(config) == Settings()          # the demo community uses the defaults

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.config import Config
+from kernel.config import Config
 from bot.service import start_service
 from bot.web.auth import ensure_demo_users
 from models import needs as N

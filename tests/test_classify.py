@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.text import train_nb
-from bot.text.classify import (
+from kernel.text import train_nb
+from kernel.text.classify import (
     CATEGORIES, INTENTS, Understanding, _normalize, classify, extract_building, hot_words, tokens,
 )
-from bot.text.classify_cli import run
-from bot.text.evaluate import Report, evaluate, load
-from bot.text.ngram_nb import MODEL_PATH
-from bot.text.numbers import cn_to_int
-from bot.text.urgent import detect as detect_urgent
+from kernel.text.classify_cli import run
+from kernel.text.evaluate import Report, evaluate, load
+from kernel.text.ngram_nb import MODEL_PATH
+from kernel.text.numbers import cn_to_int
+from kernel.text.urgent import detect as detect_urgent
 
 DATA = Path(__file__).parent / "data"
 HELDOUT = DATA / "heldout_messages.jsonl"
@@ -70,7 +70,7 @@ def test_blind_sets_are_large_and_cover_every_label() -> None:
 
 
 def test_shipped_model_is_the_training_scripts() -> None:
-    """nb_model.txt is exactly what `python -m bot.text.train_nb` builds from dev, heldout and
+    """nb_model.txt is exactly what `python -m kernel.text.train_nb` builds from dev, heldout and
     blind_a: it is not stale, and the held-out sets (blind_b, blind_c, blind_d) are not in it."""
     assert not {p.resolve() for p in HELD_OUT} & {p.resolve() for p in train_nb.DEFAULT_FILES}
     if not DEV.exists():

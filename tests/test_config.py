@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.config import ConfigError, parse_config
+from kernel.config import ConfigError, parse_config
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = (ROOT / "config.example.toml").read_text(encoding="utf-8")

@@ -10,7 +10,7 @@ import time
 
 from sqlalchemy import func, select
 
-from bot.message import IncomingMessage
+from kernel.message import IncomingMessage
 from models.events import Signup
 
 G1 = "网格1一家亲"

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from bot.message import IncomingMessage
+from kernel.message import IncomingMessage
 from models.outbox import OutboxMessage
 
 MAX_REPLY = 600         # what the asker reads in the chat they wrote in

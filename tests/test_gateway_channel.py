@@ -13,8 +13,8 @@ import pytest
 from bot.channels.base import ChannelError, PermanentChannelError
 from bot.channels.gateway_sim import GatewaySimulator, SimCommunity
 from bot.channels.wechaty_channel import GatewayAuthError, WechatyChannel
-from bot.clock import SystemClock
-from bot.message import ChatKind, IncomingMessage, MessageKind, OutgoingMessage
+from kernel.clock import SystemClock
+from kernel.message import ChatKind, IncomingMessage, MessageKind, OutgoingMessage
 
 GROUP_1 = "网格1一家亲"
 GROUP_2 = "网格2一家亲"

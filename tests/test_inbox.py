@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from handlers import needs_texts as T
+from texts import needs as T
 from models import inbox as M
 from models import needs as N
 from models.db import transaction

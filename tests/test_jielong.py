@@ -6,9 +6,9 @@ from datetime import datetime
 
 import pytest
 
-from bot.identity import Person, Role
+from kernel.identity import Person, Role
 from handlers.events import match_plus_one, parse_groups, parse_options, parse_publish
-from handlers.events_texts import mask_name
+from texts.events import mask_name
 from handlers.jielong import looks_like_list, parse_continuation, parse_list, parse_party
 from models.events import parse_code, person_key, rank_events, title_score
 

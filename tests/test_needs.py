@@ -239,7 +239,7 @@ async def test_passive_discovery_is_silent_and_stored_for_the_inbox(harness) -> 
 
 
 async def test_passive_discovery_off_stores_nothing(config, db_url) -> None:
-    from bot.config import parse_config
+    from kernel.config import parse_config
     from tests.harness import Harness
 
     raw = config.path.read_text(encoding="utf-8").replace("passive_discovery = true", "passive_discovery = false")
@@ -281,7 +281,7 @@ async def test_private_chat_needs_are_answered_privately_and_rated_there(harness
 
 
 async def test_config_overrides_the_clocks(config, db_url) -> None:
-    from bot.config import parse_config
+    from kernel.config import parse_config
     from tests.harness import Harness
 
     raw = (config.path.read_text(encoding="utf-8")

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.workhours import add_working_minutes, on_duty, working_minutes_between
-from bot.config import Hours
+from kernel.workhours import add_working_minutes, on_duty, working_minutes_between
+from kernel.config import Hours
 from models.needs import Need, NeedEvent, Status
 from tests.test_needs import G1, code_of, need, to
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.identity import Person, Role
+from kernel.identity import Person, Role
 from models import needs as N
 from models.db import transaction
 

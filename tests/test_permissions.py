@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.identity import Person, Role
-from bot.message import IncomingMessage
+from kernel.identity import Person, Role
+from kernel.message import IncomingMessage
 from handlers.base import Route, View
 from models.base import Base
 

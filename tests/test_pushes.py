@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 
 from bot.app import open_core
 from bot.channels.scripted import ScriptChannel
-from bot.clock import ManualClock
-from bot.config import GridConfig
-from bot.message import ChatKind, OutgoingMessage
+from kernel.clock import ManualClock
+from kernel.config import GridConfig
+from kernel.message import ChatKind, OutgoingMessage
 from bot.sender import OutboxSender, RateLimiter
 from models import pushes as P
 from models.db import transaction
@@ -302,7 +302,7 @@ async def test_planning_a_push_to_2000_groups_is_fast(config, db_url) -> None:  
 
 
 def test_weekly_digest_composer() -> None:
-    from handlers.surveys_texts import DigestItem, compose_digest
+    from texts.surveys import DigestItem, compose_digest
 
     items = [DigestItem("反诈讲座", at("2026-11-27 14:30"), "多功能厅", "E101", 12),
              DigestItem("包饺子", at("2026-11-25 09:30"), "党群服务中心", "E102", 0),

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.calendar_cn import DayRule, WorkCalendar, calendar_for, in_window
-from bot.config import Hours
+from kernel.calendar_cn import DayRule, WorkCalendar, calendar_for, in_window
+from kernel.config import Hours
 from models.pushes import WhenError, next_fire, parse_recurrence
 
 TZ = ZoneInfo("Asia/Shanghai")

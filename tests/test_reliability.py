@@ -24,8 +24,8 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.channels.gateway_sim import GatewaySimulator
-from bot.config import Config, SenderConfig
-from bot.message import ChatKind, IncomingMessage, OutgoingMessage
+from kernel.config import Config, SenderConfig
+from kernel.message import ChatKind, IncomingMessage, OutgoingMessage
 from bot.service import sim_community, start_service
 from bot.wechaty_shim import AT_SEPARATOR
 from models.db import make_engine, make_sessionmaker, transaction

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot.message import IncomingMessage, MessageKind
+from kernel.message import IncomingMessage, MessageKind
 from models.messages import ProcessedMessage
 from models.outbox import OutboxMessage
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.channels.base import ChannelError, PermanentChannelError
-from bot.config import SenderConfig
-from bot.message import ChatKind, OutgoingMessage
+from kernel.config import SenderConfig
+from kernel.message import ChatKind, OutgoingMessage
 from bot.sender import OutboxSender, RateLimiter
 from models.db import transaction
 from models.outbox import OutboxMessage, Priority, enqueue

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.channels.gateway_sim import GatewaySimulator
-from bot.config import Config
-from bot.message import ChatKind
+from kernel.config import Config
+from kernel.message import ChatKind
 from bot.service import sim_community, start_service
 from models.db import make_engine, make_sessionmaker
 from models.outbox import OutboxMessage

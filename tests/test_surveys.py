@@ -284,7 +284,7 @@ async def test_text_answer_that_reads_as_a_demand_becomes_a_suggestion(harness) 
     async with h.core.sessions() as s:
         found = await S.demand_suggestions(s)
     try:
-        from bot.text.classify import classify  # noqa: F401
+        from kernel.text.classify import classify  # noqa: F401
     except ImportError:
         return
     assert len(found) == 1 and found[0].category == "repair" and found[0].group == "网格1一家亲"

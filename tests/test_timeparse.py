@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from zoneinfo import ZoneInfo
 
-from bot.text.timeparse import (
+from kernel.text.timeparse import (
     END_BEFORE_START,
     IN_PAST,
     INVALID_DATE,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from bot.message import IncomingMessage, OutgoingMessage
+from kernel.message import IncomingMessage, OutgoingMessage
 
 MessageHandler = Callable[[IncomingMessage], Awaitable[None]]
 

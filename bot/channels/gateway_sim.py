@@ -35,8 +35,8 @@ from grpclib.exceptions import GRPCError
 from grpclib.protocol import H2Protocol
 from wechaty_grpc.wechaty import puppet as pb
 
-from bot.clock import Clock, SystemClock
-from bot.message import ChatKind, MessageKind
+from kernel.clock import Clock, SystemClock
+from kernel.message import ChatKind, MessageKind
 
 log = logging.getLogger("gridbot.gateway_sim")
 

@@ -9,8 +9,8 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.channels.base import MessageHandler
-from bot.clock import Clock
-from bot.message import ChatKind, OutgoingMessage
+from kernel.clock import Clock
+from kernel.message import ChatKind, OutgoingMessage
 
 
 @dataclass(frozen=True)

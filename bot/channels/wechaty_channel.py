@@ -35,8 +35,8 @@ from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 
 from bot.channels.base import ChannelError, MessageHandler, PermanentChannelError
-from bot.clock import Clock
-from bot.message import ChatKind, IncomingMessage, MessageKind, OutgoingMessage
+from kernel.clock import Clock
+from kernel.message import ChatKind, IncomingMessage, MessageKind, OutgoingMessage
 from bot.wechaty_shim import (
     Message,
     MessageType,

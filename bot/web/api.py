@@ -15,7 +15,7 @@ from aiohttp import web
 
 from bot.web import auth as A
 from bot.web import inbox_ops as O
-from bot.web import inbox_texts as X
+from texts import inbox as X
 from models import inbox as M
 from models import needs as N
 from models.db import transaction

@@ -21,9 +21,9 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.config import Config
-from bot.identity import Directory, Person, Role
-from bot.web import inbox_texts as X
+from kernel.config import Config
+from kernel.identity import Directory, Person, Role
+from texts import inbox as X
 from models import inbox as M
 from models.db import transaction
 
@@ -295,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     import sys
 
     from bot.app import open_core
-    from bot.config import default_config_path, load_config
+    from kernel.config import default_config_path, load_config
 
     parser = argparse.ArgumentParser(prog="gridbot user", description="诉求工作台账号 / web inbox users")
     parser.add_argument("--config", default=None)

@@ -29,10 +29,10 @@ from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
-from bot.identity import Role
+from kernel.identity import Role
 from bot.web import auth as A
 from bot.web import inbox_ops as O
-from bot.web import inbox_texts as X
+from texts import inbox as X
 from handlers import needs as H
 from models import inbox as M
 from models import needs as N

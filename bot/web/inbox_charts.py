@@ -12,7 +12,7 @@ from html import escape
 from typing import Any
 
 from bot.web import charts as C
-from bot.web import inbox_texts as X
+from texts import inbox as X
 from bot.web.auth import WebActor
 from models import inbox as M
 from models import needs as N

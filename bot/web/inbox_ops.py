@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.config import Config
-from bot.web import inbox_texts as X
+from kernel.config import Config
+from texts import inbox as X
 from bot.web.auth import WebActor
 from handlers import needs as H
-from handlers import needs_texts as T
+from texts import needs as T
 from models import needs as N
 from models.db import transaction
 from models.outbox import Priority
@@ -208,7 +208,7 @@ def error_message(exc: N.NeedError, action: str | None) -> str:
 @dataclass
 class Done:
     need: N.Need
-    key: str            # a key of inbox_texts.DONE
+    key: str            # a key of texts.inbox.DONE
 
 
 def _field(fields: dict[str, Any], name: str) -> str:

@@ -12,7 +12,7 @@ from html import escape
 
 from aiohttp import web
 
-from bot.message import ChatKind
+from kernel.message import ChatKind
 from bot.web.app import CORE, CSRF_SECRET, SIMULATOR, STATIC
 
 PRIVATE = "私聊"

@@ -20,7 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
-from handlers import surveys_texts as T
+from texts import surveys as T
 from models import surveys as S
 from models.db import transaction
 

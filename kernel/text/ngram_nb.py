@@ -1,7 +1,7 @@
 """A small character n-gram naive Bayes model: the statistical half of `classify()`.
 
 The lexicon rules in `classify.py` know the words someone chose; this model knows the labelled
-messages (``python -m bot.text.train_nb`` counts their character 1–3-grams into
+messages (``python -m kernel.text.train_nb`` counts their character 1–3-grams into
 ``nb_model.txt``). Character n-grams need no tokenizer and carry over to wordings the lexicon
 never listed ("又双叒叕坏了", "帮订一下", "能约不"). The model is loaded once at import; a
 message costs one pass over its n-grams (tens of µs), no I/O.

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
-from bot.config import Config, Hours
+from kernel.config import Config, Hours
 
 log = logging.getLogger("gridbot.calendar")
 

@@ -1,6 +1,6 @@
 """Build `nb_model.txt`, the n-gram naive Bayes model `classify()` consults.
 
-    python -m bot.text.train_nb [--out PATH] [FILE.jsonl ...]
+    python -m kernel.text.train_nb [--out PATH] [FILE.jsonl ...]
 
 With no files it counts the labelled sets the project keeps: ``../shared/dev_messages.jsonl``,
 ``tests/data/heldout_messages.jsonl`` and ``tests/data/blind_a.jsonl``. ``tests/data/blind_b.jsonl``,
@@ -20,8 +20,8 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from bot.text.classify import CATEGORIES, INTENTS, _PLACEHOLDER_RE, _normalize
-from bot.text.ngram_nb import MODEL_PATH, features
+from kernel.text.classify import CATEGORIES, INTENTS, _PLACEHOLDER_RE, _normalize
+from kernel.text.ngram_nb import MODEL_PATH, features
 
 ALPHA = 0.1
 _ROOT = Path(__file__).resolve().parents[2]

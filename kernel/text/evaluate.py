@@ -1,6 +1,6 @@
 """Measure the classifier on labelled JSONL files (the format of shared/dev_messages.jsonl).
 
-    python -m bot.text.evaluate FILE.jsonl [FILE.jsonl ...]
+    python -m kernel.text.evaluate FILE.jsonl [FILE.jsonl ...]
 
 Prints, per file: intent accuracy, category accuracy over gold demand messages, urgent
 recall and precision, building accuracy, the intent confusion matrix, every misclassified
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from bot.text.classify import INTENTS, Understanding, classify
+from kernel.text.classify import INTENTS, Understanding, classify
 
 _TIMING_ROUNDS = 30
 
@@ -128,7 +128,7 @@ def report(path: Path, out: TextIO) -> Report:
 def main(argv: Sequence[str] | None = None) -> int:
     paths = list(sys.argv[1:] if argv is None else argv)
     if not paths:
-        print("usage: python -m bot.text.evaluate FILE.jsonl [...]", file=sys.stderr)
+        print("usage: python -m kernel.text.evaluate FILE.jsonl [...]", file=sys.stderr)
         return 2
     for path in paths:
         report(Path(path), sys.stdout)

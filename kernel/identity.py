@@ -8,8 +8,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.config import Config
-from models.people import RoleBinding
+from collections.abc import Iterable
+from typing import Protocol
+
+from kernel.config import Config
+
+
+class Binding(Protocol):
+    """A role binding as stored (models.people.RoleBinding): who was bound to which role."""
+
+    contact_id: str
+    name: str
+    role: str
+    ref: str | None
 
 
 class Role(StrEnum):
@@ -42,7 +53,7 @@ class Directory:
         self._people: dict[str, Person] = {}
         self.reload([])
 
-    def reload(self, bindings: list[RoleBinding]) -> None:
+    def reload(self, bindings: Iterable[Binding]) -> None:
         people: dict[str, Person] = {}
         for b in bindings:
             grid = int(b.ref) if b.role == Role.WORKER and b.ref and b.ref.isdigit() else None

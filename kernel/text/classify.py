@@ -2,7 +2,7 @@
 
 Three parts, each built to carry over to wording nobody wrote down before:
 
-1. **Urgency** (`bot.text.urgent`): families of danger patterns built from parts residents
+1. **Urgency** (`kernel.text.urgent`): families of danger patterns built from parts residents
    combine (a gas source + a smell, a lift + someone inside, someone + a fall...), with the
    clause-level checks that take a danger away (negated, feared, past, a drill, over).
 2. **Lexicon rules** (this module): the text is normalised (NFKC, lower case, @-mentions
@@ -10,8 +10,8 @@ Three parts, each built to carry over to wording nobody wrote down before:
    Every entry carries weighted features (category evidence, a wish, a booking verb, a room,
    a signup cue, a question about facts, chatter...). Explicit rules then reach a verdict and
    say which rule decided (`_Rules.path`).
-3. **A character n-gram naive Bayes model** (`bot.text.ngram_nb`, counted from the labelled
-   sets by `python -m bot.text.train_nb` into `nb_model.txt`): it reads wordings the lexicon
+3. **A character n-gram naive Bayes model** (`kernel.text.ngram_nb`, counted from the labelled
+   sets by `python -m kernel.text.train_nb` into `nb_model.txt`): it reads wordings the lexicon
    does not list. The rules' verdict is a prior on the model's damped log-odds, as strong as
    that rule path proved on unseen wording (`PATH_TRUST`): a booking verb with a room is
    near-certain, the "no cue matched, so chatter" fall-through is no evidence at all. The
@@ -30,13 +30,13 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.text.ngram_nb import Models
-from bot.text.ngram_nb import features as nb_features
-from bot.text.ngram_nb import load as load_models
-from bot.text.normalize import clean
-from bot.text.numbers import cn_to_int
-from bot.text.urgent import detect as detect_urgent
-from bot.text.urgent import plausible as plausible_urgent
+from kernel.text.ngram_nb import Models
+from kernel.text.ngram_nb import features as nb_features
+from kernel.text.ngram_nb import load as load_models
+from kernel.text.normalize import clean
+from kernel.text.numbers import cn_to_int
+from kernel.text.urgent import detect as detect_urgent
+from kernel.text.urgent import plausible as plausible_urgent
 
 INTENTS = ("demand", "booking", "signup", "inquiry", "chatter")
 CATEGORIES = (
@@ -296,7 +296,7 @@ _RESOLVED_WORDS = """
 # After a resolved sign, these mean it broke again ("修好了又坏了").
 _CONTRAST = ("又", "还是", "但是", "可是", "但", "结果", "怎么")
 
-# Danger words. Whether a message is an emergency is decided by bot.text.urgent; here these
+# Danger words. Whether a message is an emergency is decided by kernel.text.urgent; here these
 # words only say what kind of problem a message is about (the tag: safety, repair), even when
 # the danger is feared or over ("电动车停楼梯口,万一着火跑都跑不掉" is a safety demand).
 # Tags elderly/person/none only keep a word whole in the scan ("抽烟" is not "有烟").
@@ -551,7 +551,7 @@ def _decide(s: str, hits: list[_Hit]) -> _Rules:
                 if weight >= _PROBLEM_WEIGHT:
                     strong += weight
             elif feature.startswith("urgent:"):
-                # Danger words (urgency itself is decided by bot.text.urgent): whether happening
+                # Danger words (urgency itself is decided by kernel.text.urgent): whether happening
                 # now or feared ("万一着火"), they still say what kind of problem it is.
                 tag = feature[7:]
                 if tag in ("safety", "repair") and not _is_negated(s, hit.pos):
@@ -705,7 +705,7 @@ _NUMERAL_TOKEN = re.compile(rf"^[\d{_CN_NUM}万千.]+$")
 
 def tokens(text: str) -> list[str]:
     """jieba tokens of a message, without stop words, punctuation, emoji and bare numbers."""
-    from bot.text.jieba_setup import tokenizer  # lazy: only callers of tokens() pay for jieba
+    from kernel.text.jieba_setup import tokenizer  # lazy: only callers of tokens() pay for jieba
 
     s = _PLACEHOLDER_RE.sub(" ", _normalize(text))
     return [

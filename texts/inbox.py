@@ -1,5 +1,5 @@
 """Every sentence the web inbox says, in one place to review. (Errors of need operations are worded by
-handlers/needs_texts.py through handlers.needs.error_text, so chat and web refuse in the same words.)"""
+texts/needs.py through handlers.needs.error_text, so chat and web refuse in the same words.)"""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Every sentence the booking capability says, in one place (so they can be reviewed together).
 
-Placeholders: {room} a room name, {when} the bot's reading of a time span (bot.text.timeparse.describe),
+Placeholders: {room} a room name, {when} the bot's reading of a time span (kernel.text.timeparse.describe),
 {code} a booking code (B101), {party} a party/seat phrase such as "，2个座位" (may be empty)."""
 
 from __future__ import annotations

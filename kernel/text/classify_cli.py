@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from bot.text.classify import classify
+from kernel.text.classify import classify
 
 
 def read_text(line: str) -> str:

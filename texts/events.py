@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.text.normalize import clip  # noqa: F401  (re-exported for the events handlers)
+from kernel.text.normalize import clip  # noqa: F401  (re-exported for the events handlers)
 from models.events import Event, Signup, SignupStatus
 
 WEEKDAYS = "一二三四五六日"

@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.calendar_cn import is_workday
-from bot.config import Hours
+from kernel.calendar_cn import is_workday
+from kernel.config import Hours
 
 OFFICE_HOURS = Hours(time(8, 30), time(17, 30))
 

@@ -51,7 +51,7 @@ from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.text.numbers import cn_to_int
+from kernel.text.numbers import cn_to_int
 
 NONE_FOUND = "none_found"
 INVALID_DATE = "invalid_date"

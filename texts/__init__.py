@@ -1,0 +1,1 @@
+"""User-facing Chinese sentences, one module per capability, so they are reviewed and changed together."""
