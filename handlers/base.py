@@ -153,20 +153,21 @@ class Context:
         return self.now.astimezone(self.config.timezone)
 
     async def _queue(self, chat_kind: ChatKind, chat_id: str, text: str, mentions: tuple[str, ...],
-                     priority: Priority) -> None:
+                     priority: Priority, reply_to: str | None = None) -> None:
         self._seq += 1
         await enqueue(self.session, key=f"msg:{self.msg.account}:{self.msg.id}:{self._seq}",
                       account=self.msg.account, chat_kind=chat_kind, chat_id=chat_id, text=text,
-                      now=self.now, mentions=mentions, priority=priority)
+                      now=self.now, mentions=mentions, priority=priority, reply_to=reply_to)
         self.sent.append(text)
 
     async def reply(self, text: str, *, mention: bool = True) -> None:
         """Answer in the chat the message came from; in a group, @ the sender."""
         if self.msg.is_private:
-            await self._queue(ChatKind.PRIVATE, self.msg.sender_id, text, (), Priority.REPLY)
+            await self._queue(ChatKind.PRIVATE, self.msg.sender_id, text, (), Priority.REPLY, self.msg.id)
         else:
             chat = self.msg.group_topic or self.msg.group_id or ""
-            await self._queue(ChatKind.GROUP, chat, text, (self.msg.sender_id,) if mention else (), Priority.REPLY)
+            await self._queue(ChatKind.GROUP, chat, text, (self.msg.sender_id,) if mention else (), Priority.REPLY,
+                              self.msg.id)
 
     async def send_private(self, contact_id: str, text: str, priority: Priority = Priority.REPLY) -> None:
         await self._queue(ChatKind.PRIVATE, contact_id, text, (), priority)

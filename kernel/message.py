@@ -45,7 +45,8 @@ class OutgoingMessage:
     """One row of the outbox, handed to a channel to deliver.
 
     `chat_id` is the group topic for a group (topics are unique per config) or the
-    contact id for a private chat. `key` is the outbox delivery key: unique per row.
+    contact id for a private chat. `key` is the outbox delivery key: unique per row. `reply_to` is set
+    on a direct answer to a message; pushes, alerts and notices to others have none.
     """
 
     key: str
@@ -53,3 +54,4 @@ class OutgoingMessage:
     chat_id: str
     text: str
     mentions: tuple[str, ...] = field(default_factory=tuple)
+    reply_to: str | None = None   # the IncomingMessage.id this answers (channels that reply in-thread use it)

@@ -40,6 +40,7 @@ class OutboxMessage(Base):
     chat_id: Mapped[str] = mapped_column(String(128))
     text: Mapped[str] = mapped_column(Text)
     mentions: Mapped[list[Any]]
+    reply_to: Mapped[str | None] = mapped_column(String(128))   # the incoming message id this answers
     priority: Mapped[int]
     status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
     created_at: Mapped[datetime]
@@ -51,16 +52,17 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
     def to_outgoing(self) -> OutgoingMessage:
-        return OutgoingMessage(self.key, ChatKind(self.chat_kind), self.chat_id, self.text, tuple(self.mentions))
+        return OutgoingMessage(self.key, ChatKind(self.chat_kind), self.chat_id, self.text, tuple(self.mentions),
+                               self.reply_to)
 
 
 async def enqueue(session: AsyncSession, *, key: str, account: str, chat_kind: ChatKind, chat_id: str, text: str,
                   now: datetime, mentions: tuple[str, ...] = (), priority: Priority = Priority.REPLY,
-                  not_before: datetime | None = None) -> bool:
+                  not_before: datetime | None = None, reply_to: str | None = None) -> bool:
     """Queue one message. Returns False if a row with this key exists already (a push claimed twice)."""
     return await insert_ignore(session, OutboxMessage.__table__, {
         "key": key, "account": account, "chat_kind": str(chat_kind), "chat_id": chat_id, "text": text,
-        "mentions": list(mentions), "priority": int(priority), "status": OutboxStatus.PENDING,
+        "mentions": list(mentions), "reply_to": reply_to, "priority": int(priority), "status": OutboxStatus.PENDING,
         "created_at": now, "next_attempt_at": not_before or now, "attempts": 0,
     }) == 1
 
