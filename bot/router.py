@@ -199,11 +199,12 @@ class Dispatcher:
             metrics.MESSAGES.inc(outcome="duplicate")
             return Outcome("router.duplicate")
         ctx = Context(view, session, self.clock, self.directory, now, after_commit=after_commit)
-        for route, args in planned.routes:
+        for route, args, question in await self._candidates(ctx, planned.routes):
             if route.roles is not None and view.sender.role not in route.roles:
                 await ctx.reply(route.refusal)
                 metrics.MESSAGES.inc(outcome="refused")
                 return Outcome(route.name, ctx.sent)
+            ctx.question = question
             result = await route.handle(ctx, args)
             if result is PASS:
                 continue
@@ -212,6 +213,21 @@ class Dispatcher:
             return Outcome(route.name, ctx.sent)
         # Every candidate passed on closer look: nothing written but the dedup row; undo even that.
         raise _NothingToDo
+
+    @staticmethod
+    async def _candidates(ctx: Context, routes: list[tuple[Route, Any]]) -> list[tuple[Route, Any, Any]]:
+        """The matched routes in dispatch order. In the follow-up stage, a route that answers questions
+        is tried once per open question of a kind it answers, newest question first — so an answer goes
+        to the newest question it fits and never to a question of another kind, and with no open
+        question it is not tried at all; follow-ups that need no question come after."""
+        if not any(r.answers for r, _ in routes):
+            return [(r, a, None) for r, a in routes]
+        awaiting = await ctx.awaiting()
+        ordered: list[tuple[Route, Any, Any]] = [(r, a, None) for r, a in routes if r.stage < Stage.FOLLOW_UP]
+        ordered += [(r, a, q) for q in awaiting for r, a in routes if q.kind in r.answers]
+        ordered += [(r, a, None) for r, a in routes if r.stage == Stage.FOLLOW_UP and not r.answers]
+        ordered += [(r, a, None) for r, a in routes if r.stage > Stage.FOLLOW_UP]
+        return ordered
 
     async def _apologise(self, session: AsyncSession, planned: Planned, now: Any) -> None:
         msg = planned.view.msg

@@ -42,7 +42,7 @@ class RateLimiter:
         elapsed = now - self.last
         if self.cfg.min_interval_s > 0:
             self.tokens = min(self.cfg.reply_burst, self.tokens + elapsed / self.cfg.min_interval_s)
-        if priority == Priority.REPLY and self.tokens >= 1:
+        if priority <= Priority.REPLY and self.tokens >= 1:
             return max(0.0, 0.2 - elapsed)   # a short gap even in a burst: never machine-gun a group
         gap = self.cfg.min_interval_s + self.rng.uniform(0, self.cfg.jitter_s)
         return max(0.0, gap - elapsed)
@@ -51,7 +51,7 @@ class RateLimiter:
         delay = self.delay_for(priority)
         if delay > 0:
             await self.sleep(delay)
-        if priority == Priority.REPLY and self.tokens >= 1:
+        if priority <= Priority.REPLY and self.tokens >= 1:
             self.tokens -= 1
         self.last = self.monotonic()
 

@@ -8,7 +8,7 @@ transaction as the change."""
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import IntEnum
@@ -20,11 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kernel.clock import Clock
 from kernel.config import Config, GridConfig
 from kernel.identity import Directory, Person, Role
-from kernel.message import ChatKind, IncomingMessage
+from kernel.message import IncomingMessage
 from kernel.text.classify import Understanding, classify
 from models import conversation
 from models.conversation import PRIVATE_SCOPE
-from models.outbox import Priority, enqueue
+from models.outbox import Outbox, Priority
 
 
 PASS = object()   # a handler returns PASS when, on a closer look (e.g. no pending question), it is not its message
@@ -51,6 +51,13 @@ class View:
     sender: Person
     grid: GridConfig | None  # the group's grid (None: private chat or a non-grid group)
     config: Config
+    # The sender's open questions in this chat, newest first; loaded by the router inside the
+    # message's transaction (None until then: planning never touches the database).
+    awaiting: tuple[conversation.Question, ...] | None = None
+
+    def remember_awaiting(self, questions: tuple[conversation.Question, ...] | None) -> None:
+        """Set by the message's Context only (None after it asked or closed a question: reload)."""
+        object.__setattr__(self, "awaiting", questions)
 
     @property
     def is_private(self) -> bool:
@@ -79,6 +86,7 @@ class Route:
     handle: HandlerFn
     roles: frozenset[Role] | None = None   # None: anyone. Others get a polite refusal.
     refusal: str = "抱歉,这个指令只有网格员和社区工作人员可以使用。"
+    answers: frozenset[str] = frozenset()  # FOLLOW_UP routes: the question kinds they answer
 
 
 class Router:
@@ -93,6 +101,16 @@ class Router:
         def register(fn: HandlerFn) -> HandlerFn:
             kwargs = {"refusal": refusal} if refusal else {}
             self.routes.append(Route(f"{self.name}.{fn.__name__}", stage, match, fn, roles, **kwargs))
+            return fn
+        return register
+
+    def answer(self, *kinds: str, match: Matcher) -> Callable[[HandlerFn], HandlerFn]:
+        """A follow-up: runs only when the sender has an open question of one of `kinds` in this chat
+        (the handler finds it in ctx.question); among several open questions the answer fits, the
+        newest asked wins."""
+        def register(fn: HandlerFn) -> HandlerFn:
+            self.routes.append(Route(f"{self.name}.{fn.__name__}", Stage.FOLLOW_UP, match, fn,
+                                     answers=frozenset(kinds)))
             return fn
         return register
 
@@ -120,14 +138,21 @@ def command_matcher(*words: str, bare: bool = True) -> Matcher:
 
 @dataclass
 class Context:
+    """What a handler works with: the message, its transaction, the clock, who is who, where to write
+    replies (`out`, an Outbox keyed by this message) and the open questions of the sender."""
+
     view: View
     session: AsyncSession
     clock: Clock
     directory: Directory
     now: datetime
     after_commit: list[Callable[[], None]] = field(default_factory=list)  # run once the transaction commits
-    _seq: int = field(default=0)
-    sent: list[str] = field(default_factory=list)
+    question: conversation.Question | None = None   # the question a FOLLOW_UP route is answering
+    out: Outbox = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.out = Outbox(self.session, account=self.msg.account, now=self.now,
+                          origin=f"msg:{self.msg.account}:{self.msg.id}")
 
     @property
     def msg(self) -> IncomingMessage:
@@ -149,41 +174,52 @@ class Context:
     def grid(self) -> GridConfig | None:
         return self.view.grid
 
+    @property
+    def sent(self) -> list[str]:
+        return self.out.sent
+
     def local_now(self) -> datetime:
         return self.now.astimezone(self.config.timezone)
 
-    async def _queue(self, chat_kind: ChatKind, chat_id: str, text: str, mentions: tuple[str, ...],
-                     priority: Priority, reply_to: str | None = None) -> None:
-        self._seq += 1
-        await enqueue(self.session, key=f"msg:{self.msg.account}:{self.msg.id}:{self._seq}",
-                      account=self.msg.account, chat_kind=chat_kind, chat_id=chat_id, text=text,
-                      now=self.now, mentions=mentions, priority=priority, reply_to=reply_to)
-        self.sent.append(text)
-
-    async def reply(self, text: str, *, mention: bool = True) -> None:
+    async def reply(self, text: str, *, mention: bool = True, priority: Priority = Priority.REPLY) -> None:
         """Answer in the chat the message came from; in a group, @ the sender."""
         if self.msg.is_private:
-            await self._queue(ChatKind.PRIVATE, self.msg.sender_id, text, (), Priority.REPLY, self.msg.id)
+            await self.out.private(self.msg.sender_id, text, priority=priority, reply_to=self.msg.id)
         else:
             chat = self.msg.group_topic or self.msg.group_id or ""
-            await self._queue(ChatKind.GROUP, chat, text, (self.msg.sender_id,) if mention else (), Priority.REPLY,
-                              self.msg.id)
+            await self.out.group(chat, text, mentions=(self.msg.sender_id,) if mention else (), priority=priority,
+                                 reply_to=self.msg.id)
 
     async def send_private(self, contact_id: str, text: str, priority: Priority = Priority.REPLY) -> None:
-        await self._queue(ChatKind.PRIVATE, contact_id, text, (), priority)
+        await self.out.private(contact_id, text, priority=priority)
 
     async def send_group(self, topic: str, text: str, mentions: tuple[str, ...] = (),
                          priority: Priority = Priority.REPLY) -> None:
-        await self._queue(ChatKind.GROUP, topic, text, mentions, priority)
+        await self.out.group(topic, text, mentions=mentions, priority=priority)
 
-    # -- conversation state for follow-ups, per (chat, person) --
-    async def get_state(self, person_id: str | None = None) -> conversation.Conversation | None:
-        return await conversation.get_state(self.session, self.view.scope, person_id or self.sender.id, self.now)
+    # -- pending questions, per (chat, person, kind) --
+    async def awaiting(self) -> tuple[conversation.Question, ...]:
+        """The sender's open questions in this chat, newest first (loaded once per message)."""
+        if self.view.awaiting is None:
+            self.view.remember_awaiting(
+                await conversation.awaiting(self.session, self.view.scope, self.sender.id, self.now))
+        assert self.view.awaiting is not None
+        return self.view.awaiting
 
-    async def set_state(self, kind: str, data: dict[str, Any], *, ttl: timedelta = timedelta(minutes=30),
-                        person_id: str | None = None, scope: str | None = None) -> None:
-        await conversation.set_state(self.session, scope or self.view.scope, person_id or self.sender.id,
-                                     kind, data, self.now, ttl)
+    async def pending(self, *kinds: str) -> conversation.Question | None:
+        """The newest open question of one of these kinds, or None."""
+        return next((q for q in await self.awaiting() if q.kind in kinds), None)
 
-    async def clear_state(self, person_id: str | None = None) -> None:
-        await conversation.clear_state(self.session, self.view.scope, person_id or self.sender.id)
+    async def ask(self, kind: str, data: dict[str, Any], *, ttl: timedelta = conversation.DEFAULT_TTL,
+                  replaces: Iterable[str] = (), person_id: str | None = None, scope: str | None = None) -> None:
+        """Remember that the bot asked something (the reply that asks is the caller's)."""
+        await conversation.ask(self.session, scope=scope or self.view.scope, person_id=person_id or self.sender.id,
+                               kind=kind, data=data, now=self.now, ttl=ttl, replaces=replaces)
+        self.view.remember_awaiting(None)
+
+    async def answered(self, *kinds: str) -> None:
+        """Close questions of these kinds (default: the one being answered) for the sender in this chat."""
+        kinds = kinds or ((self.question.kind,) if self.question else ())
+        if kinds:
+            await conversation.forget(self.session, self.view.scope, self.sender.id, kinds)
+            self.view.remember_awaiting(None)

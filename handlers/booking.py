@@ -10,7 +10,8 @@ Routes (CONTRACTS §5 command words work in a group without @; plain language ne
   staff      通过 B101 · 拒绝 B101 原因 · 审批 · 封闭 钢琴房 明天 全天 维修 · 今日预约 / 明日预约 ·
              利用率 [本周|上周|本月] · 人气指数 [日|周|月|年] · 预约 每周二晚上7点 多功能厅 舞蹈队
 
-Conversation state kinds (per chat and person, models.conversation):
+Question kinds (open questions per chat, person and kind, models.conversation; the first four are
+one dialogue, so asking one closes the others):
   booking_draft     {text}: room or time missing; the next message is read together with this text
   booking_room_pick {rooms, text, intent}: a name that fits several rooms; "1"/"2" or a name picks
   booking_choice    {room, options, party, purpose, waitlist}: numbered options (ambiguous time,
@@ -80,7 +81,8 @@ NOT_A_NAME = re.compile(r"哪|什么|啥|些|几|空|有")
 FILLER_EDGE = re.compile(r"^(?:[\s,，。.!！?？~～、]|帮我|帮忙|麻烦|请|我想|我要|想要|想|要|预约|预订|预定|订|约|借用?|租"
                          r"|用来|用于|用|一下|的|个|那|就|给我|全天|一整天|整天)+"
                          r"|(?:[\s,，。.!！?？~～、]|一下|吧|呢|啊|哈|谢谢|的|用|全天)+$")
-MY_KINDS = ("booking_draft", "booking_room_pick", "booking_choice", "booking_context", "booking_offer")
+DIALOGUE = ("booking_draft", "booking_room_pick", "booking_choice", "booking_context")
+OFFER = "booking_offer"
 
 
 def _mentions_room(view: View) -> bool:
@@ -287,7 +289,7 @@ async def _refuse(ctx: Context, exc: BookingError, room: RoomConfig, start: date
             text += T.SUGGEST.format(options=_options_text(config, now, suggestions), waitlist=waitlist)
         else:
             text += T.SUGGEST_NONE.format(waitlist=waitlist)
-        await ctx.set_state("booking_choice", {
+        await ctx.ask("booking_choice", replaces=DIALOGUE, data={
             "room": room.name, "options": [[_iso(s), _iso(e)] for s, e in suggestions], "party": party,
             "purpose": purpose, "waitlist": [_iso(start), _iso(end)] if can_wait else None,
         }, ttl=timedelta(minutes=30))
@@ -304,7 +306,7 @@ async def _book(ctx: Context, room: RoomConfig, start: datetime, end: datetime, 
     except BookingError as exc:
         await _refuse(ctx, exc, room, start, end, party, purpose)
         return None
-    await ctx.clear_state()
+    await ctx.answered(*DIALOGUE)
     await _announce(ctx, b, note)
     return b
 
@@ -332,7 +334,7 @@ async def _request(ctx: Context, text: str, *, room: RoomConfig | None = None, i
     config, now = ctx.config, ctx.now
     match = RoomMatch((room,)) if room else ops.find_rooms(config, text)
     if len(match.rooms) > 1:
-        await ctx.set_state("booking_room_pick", {"rooms": [r.name for r in match.rooms], "text": text,
+        await ctx.ask("booking_room_pick", replaces=DIALOGUE, data={"rooms": [r.name for r in match.rooms], "text": text,
                                                   "intent": intent})
         options = "、".join(f"{i}. {r.name}" for i, r in enumerate(match.rooms, 1))
         await ctx.reply(T.AMBIGUOUS_ROOM.format(word="、".join(match.words) or text, options=options))
@@ -342,8 +344,7 @@ async def _request(ctx: Context, text: str, *, room: RoomConfig | None = None, i
         await ctx.reply(T.UNKNOWN_ROOM.format(word=word, rooms=_rooms(config, ctx.sender.is_staff)))
         return
     context: dict[str, Any] | None = None
-    state = await ctx.get_state()
-    if state is not None and state.kind == "booking_context":
+    if (state := await ctx.pending("booking_context")) is not None:
         context = state.data
     if room is None and intent == "book" and context is not None:
         room = ops.room_config(config, context["room"])
@@ -351,7 +352,7 @@ async def _request(ctx: Context, text: str, *, room: RoomConfig | None = None, i
         if intent == "avail":
             await _rooms_free(ctx, text)
             return
-        await ctx.set_state("booking_draft", {"text": text})
+        await ctx.ask("booking_draft", replaces=DIALOGUE, data={"text": text})
         reading = _read_time(config, now, _read_party(text)[1], None)
         heard = T.HEARD_TIME.format(when=describe(reading, now, config.timezone)) if reading.ok else ""
         await ctx.reply(heard + T.ASK_ROOM.format(rooms=_rooms(config, ctx.sender.is_staff),
@@ -375,7 +376,7 @@ async def _request(ctx: Context, text: str, *, room: RoomConfig | None = None, i
             else:
                 await _book(ctx, room, start, end, party or 1, purpose)
             return
-        await ctx.set_state("booking_draft", {"text": text})
+        await ctx.ask("booking_draft", replaces=DIALOGUE, data={"text": text})
         await ctx.reply(T.ASK_TIME.format(room=room.name, hours=room.hours))
         return
     if not await _time_ok(ctx, reading):
@@ -389,7 +390,7 @@ async def _request(ctx: Context, text: str, *, room: RoomConfig | None = None, i
         return
     if reading.ambiguous:
         options = [(s, e) for s, e in reading.alternatives if e is not None]
-        await ctx.set_state("booking_choice", {"room": room.name, "options": [[_iso(s), _iso(e)] for s, e in options],
+        await ctx.ask("booking_choice", replaces=DIALOGUE, data={"room": room.name, "options": [[_iso(s), _iso(e)] for s, e in options],
                                                "party": party or 1, "purpose": purpose, "waitlist": None})
         await ctx.reply(T.AMBIGUOUS_TIME.format(options=_options_text(config, now, options)))
         return
@@ -442,7 +443,7 @@ async def _pick_in_span(ctx: Context, room: RoomConfig, start: datetime, end: da
     if not options:
         await ctx.reply(T.AVAIL_FULL.format(room=room.name, day=_when(config, now, start, end)))
         return
-    await ctx.set_state("booking_choice", {"room": room.name, "options": [[_iso(s), _iso(e)] for s, e in options],
+    await ctx.ask("booking_choice", replaces=DIALOGUE, data={"room": room.name, "options": [[_iso(s), _iso(e)] for s, e in options],
                                            "party": party, "purpose": purpose, "waitlist": None})
     await ctx.reply(T.PICK_IN_SPAN.format(room=room.name, max=_dur(slot.total_seconds() / 60),
                                           when=_when(config, now, start, end),
@@ -512,7 +513,7 @@ async def _availability(ctx: Context, room: RoomConfig, reading: TimeReading) ->
     else:
         more = T.AVAIL_SPANS_SHORT.format(spans=spans_text) if avail.free_spans else ""
         await ctx.reply(T.AVAIL_BUSY.format(room=room.name, when=when, spans=more))
-    await ctx.set_state("booking_context", {"room": room.name, "start": _iso(avail.start), "end": _iso(avail.end),
+    await ctx.ask("booking_context", replaces=DIALOGUE, data={"room": room.name, "start": _iso(avail.start), "end": _iso(avail.end),
                                             "vague": bool(long_span or (avail.end - avail.start)
                                                           > timedelta(minutes=room.max_minutes))})
 
@@ -768,21 +769,20 @@ def _number(text: str) -> int | None:
     return cn_to_int(m.group(1))
 
 
-@router.route(Stage.FOLLOW_UP, match_follow_up)
+@router.answer("booking_draft", "booking_room_pick", "booking_choice", OFFER, match=match_follow_up)
 async def follow_up(ctx: Context, args: tuple[str, str]) -> Any:
     kind, text = args
-    state = await ctx.get_state()
-    if state is None or state.kind not in MY_KINDS:
-        return PASS
+    state = ctx.question
+    assert state is not None
     data = state.data
     config, now = ctx.config, ctx.now
     if kind == "more" and not _continues_booking(config, now, text):
         return PASS      # "6栋电梯坏了" while a booking question is open: a need, not an answer
-    if state.kind == "booking_offer":
+    if state.kind == OFFER:
         if kind != "short":
             return PASS
         if NO.match(text):
-            await ctx.clear_state()
+            await ctx.answered()
             try:
                 b = await ops.decline_offer(ctx.session, now, data["code"], person_id=ctx.sender.id)
             except BookingError as exc:
@@ -792,7 +792,7 @@ async def follow_up(ctx: Context, args: tuple[str, str]) -> Any:
             return None
         if not YES.match(text):
             return PASS
-        await ctx.clear_state()
+        await ctx.answered()
         try:
             b = await ops.accept_offer(ctx.session, now, config, data["code"], person_id=ctx.sender.id)
         except BookingError as exc:
@@ -801,18 +801,15 @@ async def follow_up(ctx: Context, args: tuple[str, str]) -> Any:
         await _announce(ctx, b)
         return None
 
-    if state.kind == "booking_context":
-        return PASS        # only a new request ("那帮我订一个座") uses the context
-
     if kind == "short" and NO.match(text):
-        await ctx.clear_state()
+        await ctx.answered()
         await ctx.reply(T.DROPPED)
         return None
 
     if state.kind == "booking_draft":
         if kind == "short":
             return PASS
-        await ctx.clear_state()
+        await ctx.answered()
         await _request(ctx, f"{data['text']} {text}")
         return None
 
@@ -828,24 +825,24 @@ async def follow_up(ctx: Context, args: tuple[str, str]) -> Any:
             chosen = found.room
         if chosen is None:
             return PASS
-        await ctx.clear_state()
+        await ctx.answered()
         await _request(ctx, data["text"], room=chosen, intent=data.get("intent", "book"))
         return None
 
     # booking_choice
     room = ops.room_config(config, data["room"])
     if room is None:
-        await ctx.clear_state()
+        await ctx.answered()
         return PASS
     if kind == "more":
-        await ctx.clear_state()
+        await ctx.answered()
         await _request(ctx, text, room=None if ops.mentions_room(config, text) else room)
         return None
     if QUEUE.search(text):
         if not data.get("waitlist"):
             return PASS
         s, e = (_dt(x) for x in data["waitlist"])
-        await ctx.clear_state()
+        await ctx.answered()
         try:
             entry, place = await ops.join_waitlist(ctx.session, now, config, room=room.name, person_id=ctx.sender.id,
                                                    person_name=ctx.sender.name, start=s, end=e,

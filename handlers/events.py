@@ -468,14 +468,14 @@ async def publish(ctx: Context, rest: str) -> None:
 
 async def _import_pending_list(ctx: Context, event: Event) -> str | None:
     """A 接龙 list this staff member posted before the event existed: import it now."""
-    for state in await conversation.find_states(ctx.session, PENDING_KIND, ctx.now):
+    for state in await conversation.of_kind(ctx.session, PENDING_KIND, ctx.now):
         if state.person_id != ctx.sender.id or ev.title_score(state.data.get("title") or "", event.title) < ev.MATCH_THRESHOLD:
             continue
         entries = [ListEntry(n, p) for n, p in state.data.get("entries", [])]
         res = await ev.import_jielong(ctx.session, ctx.now, event.id, entries, poster_id=ctx.sender.id,
                                       poster_name=ctx.sender.name, group=state.scope if state.scope != conversation.PRIVATE_SCOPE else None,
                                       staff=True, settings=settings_of(ctx.config))
-        await conversation.clear_state(ctx.session, state.scope, state.person_id)
+        await conversation.forget(ctx.session, state.scope, state.person_id, [PENDING_KIND])
         return T.jielong_pending_imported(len(res.added))
     return None
 
@@ -659,7 +659,7 @@ async def _resolve_event(ctx: Context, words: str, pick: dict[str, Any]) -> Even
         await _offer_events(ctx, T.not_found(words) if words else None)
         return None
     found = found[:6]
-    await ctx.set_state(PICK_KIND, {**pick, "ids": [e.id for e in found]}, ttl=timedelta(minutes=10))
+    await ctx.ask(PICK_KIND, {**pick, "ids": [e.id for e in found]}, ttl=timedelta(minutes=10))
     await ctx.reply(T.pick_one(found, ctx.config.timezone, "取消" if pick.get("action") == "cancel" else "报名"))
     return None
 
@@ -788,7 +788,7 @@ async def _cancel(ctx: Context, words: str) -> None:
     if len(chosen) > 1:
         events = list({m.event.id: m.event for m in chosen}.values())
         if len(events) > 1:
-            await ctx.set_state(PICK_KIND, {"action": "cancel", "ids": [e.id for e in events[:6]]},
+            await ctx.ask(PICK_KIND, {"action": "cancel", "ids": [e.id for e in events[:6]]},
                                 ttl=timedelta(minutes=10))
             await ctx.reply(T.pick_one(events[:6], tz, "取消"))
             return
@@ -961,7 +961,7 @@ async def jielong_list(ctx: Context, lst: JielongList) -> None:
         await _unknown_list(ctx, lst)
         return
     entries = [ListEntry(e.name, e.party_size) for e in lst.entries]
-    await ctx.set_state(TAIL_KIND, {"event": event.id}, ttl=timedelta(minutes=5))
+    await ctx.ask(TAIL_KIND, {"event": event.id}, ttl=timedelta(minutes=5))
     if not entries:
         return     # the header alone; the lines follow in the next message
     await _import(ctx, event, entries, group)
@@ -989,16 +989,17 @@ async def _unknown_list(ctx: Context, lst: JielongList) -> None:
     if not lst.entries:
         return     # a header alone for no known event: nothing to ask yet
     if ctx.sender.is_staff:
-        await ctx.set_state(PENDING_KIND, {"title": lst.title or "",
+        await ctx.ask(PENDING_KIND, {"title": lst.title or "",
                                            "entries": [[e.name, e.party_size] for e in lst.entries]},
                             ttl=timedelta(hours=24))
         await ctx.reply(T.jielong_unknown_staff(lst.title))
         return
     # Residents re-post the same list many times: say "not found" once per list and group for a while.
     key = "#jl:" + ev.person_key(lst.title or "")[:40]
-    if not ctx.view.addressed and await ctx.get_state(person_id=key) is not None:
+    said = await conversation.awaiting(ctx.session, ctx.view.scope, key, ctx.now)
+    if not ctx.view.addressed and any(q.kind == UNKNOWN_KIND for q in said):
         return
-    await ctx.set_state(UNKNOWN_KIND, {}, ttl=timedelta(hours=6), person_id=key)
+    await ctx.ask(UNKNOWN_KIND, {}, ttl=timedelta(hours=6), person_id=key)
     await ctx.reply(T.jielong_unknown_resident(lst.title))
 
 
@@ -1036,13 +1037,13 @@ def _match_continuation(view: View) -> list | None:
 
 @router.route(Stage.RESIDENT_COMMAND, _match_continuation)
 async def jielong_tail(ctx: Context, entries: list) -> object:
-    state = await ctx.get_state()
-    if state is None or state.kind != TAIL_KIND:
+    state = await ctx.pending(TAIL_KIND)
+    if state is None:
         return PASS
     event = await ev.get_event(ctx.session, int(state.data["event"]))
     if event is None:
         return PASS
-    await ctx.set_state(TAIL_KIND, {"event": event.id}, ttl=timedelta(minutes=5))
+    await ctx.ask(TAIL_KIND, {"event": event.id}, ttl=timedelta(minutes=5))
     await _import(ctx, event, [ListEntry(e.name, e.party_size) for e in entries], _scope_group(ctx))
     return None
 
@@ -1221,16 +1222,15 @@ async def sign_up_plain(ctx: Context, text: str) -> object:
 _PICK_RE = re.compile(r"^\s*([1-9])\s*[.、。]?\s*$")
 
 
-@router.route(Stage.FOLLOW_UP, lambda v: _PICK_RE.match(v.text))
+@router.answer(PICK_KIND, match=lambda v: _PICK_RE.match(v.text))
 async def pick(ctx: Context, m: re.Match[str]) -> object:
-    state = await ctx.get_state()
-    if state is None or state.kind != PICK_KIND:
-        return PASS
+    state = ctx.question
+    assert state is not None
     ids = state.data.get("ids", [])
     i = int(m.group(1)) - 1
     if i >= len(ids):
         return PASS
-    await ctx.clear_state()
+    await ctx.answered()
     event = await ev.get_event(ctx.session, ids[i])
     if event is None:
         await ctx.reply(T.PICK_EXPIRED)

@@ -10,7 +10,6 @@ from handlers.base import Context, Router, Stage, View
 from texts.events import event_line
 from models.booking import find_rooms, mentions_room
 from models.events import open_events, places_left
-from models.outbox import Priority
 
 router = Router("inquiry")
 
@@ -80,6 +79,5 @@ async def _hand_on(ctx: Context) -> None:
         await ctx.reply(HANDED_ON_NOBODY)
         return
     chat = "私聊" if ctx.msg.is_private else (ctx.msg.group_topic or "")
-    await ctx.send_private(worker.id, TO_WORKER.format(name=ctx.sender.name, chat=chat, text=ctx.text[:300]),
-                           Priority.ALERT)
+    await ctx.send_private(worker.id, TO_WORKER.format(name=ctx.sender.name, chat=chat, text=ctx.text[:300]))
     await ctx.reply(HANDED_ON.format(worker=worker.name))

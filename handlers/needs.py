@@ -175,7 +175,7 @@ async def announce_intake(out: Out, config: Config, intake: N.Intake) -> None:
     c = _common(need, now, config)
     targets = N.urgent_alert_targets(config, need, now) if need.urgent else (
         [N.Target("private", need.assignee, need.assignee_name or "", "worker")] if need.assignee else [])
-    prio = Priority.ALERT if need.urgent else Priority.REPLY
+    prio = Priority.URGENT if need.urgent else Priority.REPLY
     for t in targets:
         if t.role == "worker":
             await out.private(t.id, T.DISPATCH_NOTICE.format(**c), key=_key(need, "dispatch", now, t.id), priority=prio)
@@ -218,8 +218,9 @@ async def _to_resident(out: Out, config: Config, needs: list[N.Need], text_for: 
 async def _ask_rating(out: Out, config: Config, need: N.Need) -> None:
     if need.requester is None:
         return
-    await conversation.set_state(out.session, need.chat or PRIVATE_SCOPE, need.requester, RATE_STATE,
-                                 {"code": need.code}, out.now, timedelta(hours=N.Settings.of(config).rating_hours))
+    await conversation.ask(out.session, scope=need.chat or PRIVATE_SCOPE, person_id=need.requester, kind=RATE_STATE,
+                           data={"code": need.code}, now=out.now,
+                           ttl=timedelta(hours=N.Settings.of(config).rating_hours))
 
 
 async def announce_change(out: Out, config: Config, change: N.Change) -> None:
@@ -236,7 +237,7 @@ async def announce_change(out: Out, config: Config, change: N.Change) -> None:
         note = change.extra.get("note")
         await out.private(dept.contact_id, T.TRANSFER_TO_DEPARTMENT.format(
             **c, actor=change.actor.name if change.actor else "", note=f",说明: {note}" if note else ""),
-            key=_key(need, "transfer", now, dept.contact_id), priority=Priority.ALERT if need.urgent else Priority.REPLY)
+            key=_key(need, "transfer", now, dept.contact_id), priority=Priority.URGENT if need.urgent else Priority.REPLY)
     elif change.action == N.Action.RETURN:
         if need.assignee:
             await out.private(need.assignee, T.RETURN_TO_HOLDER.format(
@@ -258,7 +259,8 @@ async def announce_change(out: Out, config: Config, change: N.Change) -> None:
             template = T.REOPENED_TO_HOLDER if resident else T.REOPENED_BY_STAFF
             await out.private(target.assignee, template.format(
                 **tc, words=words, actor=change.actor.name if change.actor else ""),
-                key=_key(target, "reopen", now, target.assignee), priority=Priority.ALERT)
+                key=_key(target, "reopen", now, target.assignee),
+                priority=Priority.URGENT if target.urgent else Priority.REPLY)
 
 
 async def announce_escalation(out: Out, config: Config, esc: N.Escalation) -> None:
@@ -280,10 +282,11 @@ async def announce_escalation(out: Out, config: Config, esc: N.Escalation) -> No
             text = T.ESCALATE_RESPOND.format(**cc, level=esc.level, holder=holder, ask=ask, late=late,
                                              what=T.WHAT_DEPT if esc.clock == "dept_ack" else T.WHAT_RESPOND)
         key = f"need-clock:{need.code}:{esc.clock}:{esc.clock_no}:{esc.level}:{t.id}"
+        prio = Priority.URGENT if need.urgent else Priority.REPLY
         if group:
-            await out.group(t.id, text, key=key, priority=Priority.ALERT)
+            await out.group(t.id, text, key=key, priority=prio)
         else:
-            await out.private(t.id, text, key=key, priority=Priority.ALERT)
+            await out.private(t.id, text, key=key, priority=prio)
 
 
 # ---------------------------------------------------------------- intake routes
@@ -393,10 +396,10 @@ async def passive_discovery(ctx: Context, args: IntakeArgs) -> None:
     if u.urgent and ctx.grid is not None:
         grid = ctx.config.grid_of_building(u.building) or ctx.grid
         text = T.PASSIVE_URGENT_ALERT.format(chat=ctx.msg.group_topic, name=ctx.sender.name, text=args.text)
-        await ctx.send_private(grid.worker, text, Priority.ALERT)
+        await ctx.send_private(grid.worker, text, Priority.URGENT)
         worker = next((w for w in ctx.config.workers if w.id == grid.worker), None)
         if worker is not None and grid.backup and not on_duty(worker.duty, ctx.now, ctx.config.timezone):
-            await ctx.send_private(grid.backup, text, Priority.ALERT)
+            await ctx.send_private(grid.backup, text, Priority.URGENT)
 
 
 # ---------------------------------------------------------------- staff commands
@@ -706,29 +709,39 @@ def _rating_matcher(view: View) -> RatingArgs | None:
     return RatingArgs(_RATING_WORDS[m.group("word")], comment, code, False)
 
 
-@router.route(Stage.FOLLOW_UP, _rating_matcher)
+@router.answer(RATE_STATE, match=_rating_matcher)
 async def rating(ctx: Context, args: RatingArgs) -> Any:
+    """The answer to "请为本次服务打分": a digit or words, about the need the bot asked about."""
+    assert ctx.question is not None
+    return await _rate(ctx, args, args.code or ctx.question.data.get("code"))
+
+
+@router.route(Stage.FOLLOW_UP, _rating_matcher)
+async def rating_unasked(ctx: Context, args: RatingArgs) -> Any:
+    """Rating words with no open question: "满意 D20261123-0001", or "满意" for the need this resident
+    was last asked about. A bare digit is only a rating when the bot has just asked."""
+    if args.by_digit and args.code is None:
+        return PASS
     code = args.code
-    state = await ctx.get_state()
-    if code is None and state is not None and state.kind == RATE_STATE:
-        code = state.data.get("code")
-    if code is None and not args.by_digit:
+    if code is None:
         need = await N.latest_awaiting_rating(ctx.session, ctx.sender.id, ctx.msg.group_topic) or \
             await N.latest_awaiting_rating(ctx.session, ctx.sender.id)
         code = need.code if need else None
     if code is None:
-        return PASS           # "满意了吧" in a group, "1" while nothing was asked: not ours
+        return PASS           # "满意了吧" in a group: not ours
+    return await _rate(ctx, args, code)
+
+
+async def _rate(ctx: Context, args: RatingArgs, code: str) -> Any:
     try:
         change = await N.rate(ctx.session, ctx.now, ctx.config, code, args.score, ctx.sender, args.comment)
     except N.NeedError as exc:
-        if state is not None and state.kind == RATE_STATE:
-            await ctx.clear_state()
+        await ctx.answered(RATE_STATE)
         if args.by_digit and args.code is None and exc.code in ("illegal", "not_requester"):
             return PASS
         await say(ctx, error_text(exc, "rate"))
         return None
-    if state is not None and state.kind == RATE_STATE:
-        await ctx.clear_state()
+    await ctx.answered(RATE_STATE)
     need = change.need
     if change.action == N.Action.REOPEN:
         target = change.extra.get("reopened") or need

@@ -16,7 +16,6 @@ from kernel.identity import STAFF
 from kernel.text.normalize import clip
 from texts import surveys as T
 from handlers.base import PASS, Context, Router, Stage, View
-from models import conversation
 from models import pushes as P
 from models import surveys as S
 from models.conversation import PRIVATE_SCOPE
@@ -445,25 +444,22 @@ async def start_survey(ctx: Context, args: str) -> None:
         # In a group: how to answer, with this group's link; remember the group for the private chat.
         grid = ctx.grid
         link = S.survey_link(base, survey.code, grid=grid.number if grid else None)
-        # only when nothing else waits for this person's private answer (one state per chat and person)
-        if await conversation.get_state(ctx.session, PRIVATE_SCOPE, ctx.sender.id, ctx.now) is None:
-            await ctx.set_state(ORIGIN_KIND, {"code": survey.code, "group": ctx.view.scope},
-                                ttl=timedelta(days=1), scope=PRIVATE_SCOPE)
+        await ctx.ask(ORIGIN_KIND, {"code": survey.code, "group": ctx.view.scope}, ttl=timedelta(days=1),
+                      scope=PRIVATE_SCOPE)
         await ctx.reply(T.GROUP_START.format(bot=ctx.config.bot_name, code=survey.code, link=link))
         return
     household = survey.one_per == "household"
     if not household and await S.has_answered(ctx.session, survey, S.Respondent(person_id=ctx.sender.id)):
         await ctx.reply(error_text(S.SurveyError("already_answered"), household=False))
         return
-    origin = await ctx.get_state()
-    group = origin.data.get("group") if origin is not None and origin.kind == ORIGIN_KIND \
-        and origin.data.get("code") == survey.code else None
+    origin = await ctx.pending(ORIGIN_KIND)
+    group = origin.data.get("group") if origin is not None and origin.data.get("code") == survey.code else None
     state: dict[str, Any] = {"code": survey.code, "round": survey.round, "stage": "household" if household else "q",
                              "q": 1, "answers": {}, "stack": [], "group": group}
     link = S.survey_link(base, survey.code, token=S.person_token(survey, ctx.sender.id))
     intro = T.survey_start(title=survey.title, intro=survey.intro, questions=len(view.questions),
                            household=household, link=link)
-    await ctx.set_state(STATE_KIND, state, ttl=STATE_TTL)
+    await ctx.ask(STATE_KIND, state, ttl=STATE_TTL, replaces=[ORIGIN_KIND])
     if household:
         await ctx.reply(intro)
     else:
@@ -479,26 +475,25 @@ def _prompt(view: S.SurveyView, number: int) -> str:
 
 # --------------------------------------------------------------------------- residents: the walk-through
 
-@router.route(Stage.FOLLOW_UP, _private_any)
+@router.answer(STATE_KIND, match=_private_any)
 async def survey_answer(ctx: Context, _args: object) -> object:
-    state = await ctx.get_state()
-    if state is None or state.kind != STATE_KIND:
-        return PASS
+    state = ctx.question
+    assert state is not None
     data = dict(state.data)
     text = ctx.text.strip()
     code = data["code"]
     if text in _QUIT:
-        await ctx.clear_state()
+        await ctx.answered()
         await ctx.reply(T.QUIT.format(code=code))
         return None
     try:
         view = await S.get_view(ctx.session, code)
     except S.SurveyError:
-        await ctx.clear_state()
+        await ctx.answered()
         return PASS
     survey = view.survey
     if survey.status != S.SurveyStatus.OPEN or survey.round != data["round"]:
-        await ctx.clear_state()
+        await ctx.answered()
         await ctx.reply(error_text(S.SurveyError("closed", code=code)))
         return None
 
@@ -510,18 +505,18 @@ async def survey_answer(ctx: Context, _args: object) -> object:
         building, room = found
         respondent = S.Respondent(person_id=ctx.sender.id, building=building, room=room)
         if await S.has_answered(ctx.session, survey, respondent):
-            await ctx.clear_state()
+            await ctx.answered()
             await ctx.reply(error_text(S.SurveyError("already_answered"), household=True))
             return None
         data.update(stage="q", q=1, building=building, room=room)
-        await ctx.set_state(STATE_KIND, data, ttl=STATE_TTL)
+        await ctx.ask(STATE_KIND, data, ttl=STATE_TTL)
         await ctx.reply(T.HOUSEHOLD_OK.format(building=building, room=room) + "\n\n" + _prompt(view, 1))
         return None
 
     number = int(data["q"])
     q = view.question(number)
     if q is None:
-        await ctx.clear_state()
+        await ctx.answered()
         return PASS
     answers: dict[str, Any] = dict(data["answers"])
     stack: list[int] = list(data["stack"])
@@ -531,7 +526,7 @@ async def survey_answer(ctx: Context, _args: object) -> object:
             return None
         data["q"] = stack.pop()
         data["stack"] = stack
-        await ctx.set_state(STATE_KIND, data, ttl=STATE_TTL)
+        await ctx.ask(STATE_KIND, data, ttl=STATE_TTL)
         await ctx.reply(_prompt(view, data["q"]))
         return None
     if text in _SKIP:
@@ -549,10 +544,10 @@ async def survey_answer(ctx: Context, _args: object) -> object:
     nxt = view.next_number(number, value)
     if nxt is not None:
         data.update(q=nxt, answers=answers, stack=stack)
-        await ctx.set_state(STATE_KIND, data, ttl=STATE_TTL)
+        await ctx.ask(STATE_KIND, data, ttl=STATE_TTL)
         await ctx.reply(_prompt(view, nxt))
         return None
-    await ctx.clear_state()
+    await ctx.answered()
     respondent = S.Respondent(person_id=ctx.sender.id, name=ctx.sender.name, building=data.get("building"),
                               room=data.get("room"), group=data.get("group"))
     # only the answers on the final path count (a 返回 may have changed the route)

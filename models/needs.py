@@ -66,6 +66,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.config import Config, GridConfig, Hours
 from kernel.identity import Person, Role
+from kernel.privacy import mask_phones  # noqa: F401  (callers use N.mask_phones)
 from kernel.workhours import add_working_minutes, on_duty, parse_hours
 from models.base import Base
 from models.sql import insert_ignore
@@ -338,24 +339,6 @@ class Suggestion(Base):
 # ---------------------------------------------------------------- small helpers
 
 CODE_RE = re.compile(r"(?<![A-Za-z0-9])[Dd]\s?-?(\d{8})\s?-?(\d{4,5})(?!\d)")
-
-_PHONE_RES = (
-    # mobiles, optionally +86 / 86, digits possibly split by spaces or dashes: 138 1234 5678
-    re.compile(r"(?<!\d)((?:\+?86[\s-]?)?1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)"),
-    # landlines: 028-87654321, (028)8765-4321, 0551 1234567
-    re.compile(r"(?<!\d)(\(?0\d{2,3}\)?[\s-]?)(\d{3,4})[\s-]?(\d{4})(?!\d)"),
-)
-_ID_RE = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
-
-
-def mask_phones(text: str) -> str:
-    """138****5678 for mobiles, 028-****4321 for landlines, 510***********123X for ID numbers."""
-    if not text or not any(ch.isdigit() for ch in text):
-        return text
-    text = _ID_RE.sub(lambda m: m.group(1) + "*" * 8 + m.group(2), text)
-    text = _PHONE_RES[0].sub(lambda m: m.group(1) + "****" + m.group(3), text)
-    return _PHONE_RES[1].sub(lambda m: m.group(1) + "****" + m.group(3), text)
-
 
 def normalize_code(text: str) -> str | None:
     """'d20261121-0007', 'D20261121 0007', 'D202611210007' → 'D20261121-0007'."""

@@ -13,13 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.message import ChatKind, OutgoingMessage
+from kernel.privacy import mask_phones
 from models.base import Base
 from models.sql import insert_ignore
 
 
 class Priority(IntEnum):
-    REPLY = 0    # a resident is waiting for this
-    ALERT = 1    # urgent needs, escalations
+    URGENT = 0   # urgent-need alerts and acknowledgements, escalations: nothing may delay them
+    REPLY = 1    # a resident is waiting for this
     NOTICE = 5   # scheduled pushes, rosters, digests
 
 
@@ -118,3 +119,70 @@ async def release_claims(session: AsyncSession, worker: str) -> None:
     await session.execute(update(OutboxMessage).where(
         OutboxMessage.claimed_by == worker, OutboxMessage.status == OutboxStatus.PENDING
     ).values(claimed_by=None, claimed_until=None))
+
+
+class Outbox:
+    """The one way to tell people, for chat handlers, scheduled jobs and web actions alike: every
+    message becomes an outbox row in the caller's transaction.
+
+    `key` is the delivery key. A notice derives it from the domain change it reports (e.g. the need's
+    event row id and the recipient), so the same change reported twice — a retried tick, a second
+    instance — is delivered once. Without a key, the row is keyed by `origin` (the incoming message,
+    the web request) plus a sequence number; a scheduled job has no origin and must give keys.
+    Group messages never carry a phone or ID number in clear, whoever wrote them."""
+
+    def __init__(self, session: AsyncSession, *, account: str, now: datetime, origin: str | None) -> None:
+        self.session = session
+        self.account = account
+        self.now = now
+        self.origin = origin
+        self.sent: list[str] = []     # texts queued by this unit of work (tests, the router's outcome)
+        self.queued = 0
+        self._seq = 0
+
+    def _key(self, key: str | None) -> str:
+        if key is not None:
+            return key
+        if self.origin is None:
+            raise ValueError("a scheduled message needs an explicit delivery key")
+        self._seq += 1
+        return f"{self.origin}:{self._seq}"
+
+    async def _put(self, chat_kind: ChatKind, chat_id: str, text: str, *, key: str | None,
+                   mentions: tuple[str, ...], priority: Priority, reply_to: str | None,
+                   not_before: datetime | None) -> bool:
+        ok = await enqueue(self.session, key=self._key(key), account=self.account, chat_kind=chat_kind,
+                           chat_id=chat_id, text=text, now=self.now, mentions=mentions, priority=priority,
+                           not_before=not_before, reply_to=reply_to)
+        if ok:
+            self.sent.append(text)
+            self.queued += 1
+        return ok
+
+    async def group(self, topic: str, text: str, *, key: str | None = None, mentions: tuple[str, ...] = (),
+                    priority: Priority = Priority.REPLY, reply_to: str | None = None,
+                    not_before: datetime | None = None) -> bool:
+        """Queue a message to a group (by topic). False when the key was delivered already."""
+        return await self._put(ChatKind.GROUP, topic, mask_phones(text), key=key, mentions=mentions,
+                               priority=priority, reply_to=reply_to, not_before=not_before)
+
+    async def private(self, contact_id: str, text: str, *, key: str | None = None,
+                      priority: Priority = Priority.REPLY, reply_to: str | None = None,
+                      not_before: datetime | None = None) -> bool:
+        """Queue a private message to one person. False when the key was delivered already."""
+        return await self._put(ChatKind.PRIVATE, contact_id, text, key=key, mentions=(), priority=priority,
+                               reply_to=reply_to, not_before=not_before)
+
+    async def groups(self, items: list[tuple[str, str, str]], *, priority: Priority = Priority.NOTICE) -> int:
+        """Queue many (topic, text, key) group messages at once — a push to a district's ~2,000 groups:
+        one INSERT … ON CONFLICT DO NOTHING per 500 rows, the same claim per key as one by one, ~10×
+        less CPU. Returns how many keys were newly claimed."""
+        rows = [{"key": key, "account": self.account, "chat_kind": str(ChatKind.GROUP), "chat_id": topic,
+                 "text": mask_phones(text), "mentions": [], "reply_to": None, "priority": int(priority),
+                 "status": OutboxStatus.PENDING, "created_at": self.now, "next_attempt_at": self.now, "attempts": 0}
+                for topic, text, key in items]
+        queued = 0
+        for i in range(0, len(rows), 500):
+            queued += await insert_ignore(self.session, OutboxMessage.__table__, rows[i:i + 500])
+        self.queued += queued
+        return queued

@@ -62,12 +62,12 @@ async def unapproved(tc: TickContext) -> None:
 async def waitlist(tc: TickContext) -> None:
     s = ops.settings(tc.config)
     for b in await ops.expire_offers(tc.session, tc.now):
-        await conversation.clear_state(tc.session, b.scope, b.person_id)
+        await conversation.forget(tc.session, b.scope, b.person_id, ["booking_offer"])
         await _tell(tc, b, T.OFFER_EXPIRED.format(code=b.code, minutes=s.offer_minutes),
                     key=f"booking-offer-expired:{b.code}")
     for b in await ops.make_offers(tc.session, tc.now, tc.config):
-        await conversation.set_state(tc.session, b.scope, b.person_id, "booking_offer", {"code": b.code},
-                                     tc.now, timedelta(minutes=s.offer_minutes))
+        await conversation.ask(tc.session, scope=b.scope, person_id=b.person_id, kind="booking_offer",
+                               data={"code": b.code}, now=tc.now, ttl=timedelta(minutes=s.offer_minutes))
         await _tell(tc, b, T.OFFER.format(room=b.room_name, when=_when(tc, b), party=_party(tc, b),
                                           minutes=s.offer_minutes, code=b.code), key=f"booking-offer:{b.code}")
 

@@ -33,27 +33,14 @@ BULK_FROM = 20          # pushes to this many groups or more are queued with mul
 
 
 async def send_groups(tc: TickContext, items: list[tuple[str, str, str]]) -> int:
-    """Queue (topic, text, key) notices; returns how many keys were newly claimed.
-
-    Few groups: tc.send_group one by one. Many (a district has ~2,000 groups): one INSERT … ON
-    CONFLICT DO NOTHING per 500 rows — the same claim per key, ~10× less CPU than row by row."""
+    """Queue (topic, text, key) notices; returns how many keys were newly claimed. Many groups (a
+    district has ~2,000) go in multi-row inserts."""
     if len(items) < BULK_FROM:
         queued = 0
         for topic, text, key in items:
             queued += await tc.send_group(topic, text, key=key)
         return queued
-    from kernel.message import ChatKind
-    from models.outbox import OutboxMessage, OutboxStatus, Priority
-    from models.sql import insert_ignore
-
-    rows = [{"key": key, "account": tc.account, "chat_kind": str(ChatKind.GROUP), "chat_id": topic, "text": text,
-             "mentions": [], "priority": int(Priority.NOTICE), "status": OutboxStatus.PENDING, "created_at": tc.now,
-             "next_attempt_at": tc.now, "attempts": 0} for topic, text, key in items]
-    queued = 0
-    for i in range(0, len(rows), 500):
-        queued += await insert_ignore(tc.session, OutboxMessage.__table__, rows[i:i + 500])
-    tc.queued += queued
-    return queued
+    return await tc.out.groups(items)
 
 
 async def run_pushes(tc: TickContext) -> None:

@@ -22,37 +22,47 @@ from kernel.config import Config
 from kernel.identity import Directory
 from kernel.message import ChatKind
 from models.db import transaction
-from models.outbox import Priority, enqueue
+from models.outbox import Outbox, Priority
 
 log = logging.getLogger("gridbot.scheduler")
 
 
 @dataclass
 class TickContext:
+    """What a scheduled job works with: its transaction, the tick's time, and `out`, an Outbox that
+    insists on explicit delivery keys (a job may run again, or on a second instance)."""
+
     session: AsyncSession
     now: datetime
     config: Config
     directory: Directory
     account: str
-    queued: int = 0
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    out: Outbox = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.out = Outbox(self.session, account=self.account, now=self.now, origin=None)
+
+    @property
+    def queued(self) -> int:
+        return self.out.queued
 
     async def send(self, chat_kind: ChatKind, chat_id: str, text: str, *, key: str,
                    mentions: tuple[str, ...] = (), priority: Priority = Priority.NOTICE,
                    not_before: datetime | None = None) -> bool:
         """Queue a message under a unique key; False if that key was already claimed."""
-        ok = await enqueue(self.session, key=key, account=self.account, chat_kind=chat_kind, chat_id=chat_id,
-                           text=text, now=self.now, mentions=mentions, priority=priority, not_before=not_before)
-        self.queued += ok
-        return ok
+        if chat_kind == ChatKind.GROUP:
+            return await self.out.group(chat_id, text, key=key, mentions=mentions, priority=priority,
+                                        not_before=not_before)
+        return await self.out.private(chat_id, text, key=key, priority=priority, not_before=not_before)
 
     async def send_group(self, topic: str, text: str, *, key: str, mentions: tuple[str, ...] = (),
                          priority: Priority = Priority.NOTICE) -> bool:
-        return await self.send(ChatKind.GROUP, topic, text, key=key, mentions=mentions, priority=priority)
+        return await self.out.group(topic, text, key=key, mentions=mentions, priority=priority)
 
     async def send_private(self, contact_id: str, text: str, *, key: str,
                            priority: Priority = Priority.NOTICE) -> bool:
-        return await self.send(ChatKind.PRIVATE, contact_id, text, key=key, priority=priority)
+        return await self.out.private(contact_id, text, key=key, priority=priority)
 
 
 Job = Callable[[TickContext], Awaitable[None]]

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from kernel.config import Config
+from kernel.privacy import mask_name
 from texts import inbox as X
 from bot.web.auth import WebActor
 from handlers import needs as H
@@ -77,12 +78,6 @@ def clock_view(need: Any, now: datetime, config: Config, settings: N.Settings | 
         return ClockView(kind, due, amber, "red", X.CLOCK_OVER.format(kind=name, over=duration(left)), left)
     colour = "amber" if left <= amber else "green"
     return ClockView(kind, due, amber, colour, X.CLOCK_LEFT.format(kind=name, left=duration(left)), left)
-
-
-def mask_name(name: str | None) -> str | None:
-    if not name:
-        return name
-    return name[0] + "*" * max(1, min(3, len(name) - 1))
 
 
 def shown_text(text: str, actor: WebActor) -> str:

@@ -1,0 +1,32 @@
+"""Masking what must not be read in a group or by a read-only viewer: phone numbers, ID numbers, names.
+
+The outbox applies `mask_phones` to every group message (one chokepoint, whatever capability wrote
+it); notices mask names themselves where a roster or an echo would show them."""
+
+from __future__ import annotations
+
+import re
+
+_PHONE_RES = (
+    # mobiles, optionally +86 / 86, digits possibly split by spaces or dashes: 138 1234 5678
+    re.compile(r"(?<!\d)((?:\+?86[\s-]?)?1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)"),
+    # landlines: 028-87654321, (028)8765-4321, 0551 1234567
+    re.compile(r"(?<!\d)(\(?0\d{2,3}\)?[\s-]?)(\d{3,4})[\s-]?(\d{4})(?!\d)"),
+)
+_ID_RE = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
+
+
+def mask_phones(text: str) -> str:
+    """138****5678 for mobiles, 028-****4321 for landlines, 510***********123X for ID numbers."""
+    if not text or not any(ch.isdigit() for ch in text):
+        return text
+    text = _ID_RE.sub(lambda m: m.group(1) + "*" * 8 + m.group(2), text)
+    text = _PHONE_RES[0].sub(lambda m: m.group(1) + "****" + m.group(3), text)
+    return _PHONE_RES[1].sub(lambda m: m.group(1) + "****" + m.group(3), text)
+
+
+def mask_name(name: str | None) -> str | None:
+    """张桂芳 → 张**, 王芳 → 王*: the family name stays so a neighbour can still tell who is meant."""
+    if not name:
+        return name
+    return name[0] + "*" * max(1, min(3, len(name) - 1))
