@@ -20,22 +20,25 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import metrics
+from handlers.base import PASS, Context, Route, Router, Stage, View
 from kernel.clock import Clock
 from kernel.config import Config
 from kernel.identity import Directory
 from kernel.message import IncomingMessage, MessageKind
 from kernel.text.normalize import clean, strip_mention
-from handlers.base import PASS, Context, Route, Router, Stage, View
 from models.messages import claim_message
+from texts.common import (
+    ERROR_REPLY,
+    NON_TEXT_REPLY,
+    STILL_OPEN,
+    TOO_LONG_REPLY,
+    UNKNOWN_GROUP_REPLY,
+)
 
 log = logging.getLogger("gridbot.router")
 
 MAX_TEXT = 1000          # longer than this, addressed: ask for something shorter; not addressed: ignore
 
-NON_TEXT_REPLY = "小助手暂时只能看懂文字消息,请用文字描述您的需求,例如: @小助手 3栋电梯坏了。"
-TOO_LONG_REPLY = "内容有点长(超过{limit}字),小助手怕看漏了。请简要描述问题,或分几条发送。"
-UNKNOWN_GROUP_REPLY = "您好,本群还没有登记到{community}的网格,小助手暂时不能在这里服务。请联系社区工作人员。"
-ERROR_REPLY = "抱歉,小助手刚才出了点问题,没能处理这条消息。已记录,工作人员会跟进;您也可以稍后再试。"
 
 
 @dataclass
@@ -199,7 +202,8 @@ class Dispatcher:
             metrics.MESSAGES.inc(outcome="duplicate")
             return Outcome("router.duplicate")
         ctx = Context(view, session, self.clock, self.directory, now, after_commit=after_commit)
-        for route, args, question in await self._candidates(ctx, planned.routes):
+        candidates = await self._candidates(ctx, planned.routes)
+        for route, args, question in candidates:
             if route.roles is not None and view.sender.role not in route.roles:
                 await ctx.reply(route.refusal)
                 metrics.MESSAGES.inc(outcome="refused")
@@ -208,6 +212,8 @@ class Dispatcher:
             result = await route.handle(ctx, args)
             if result is PASS:
                 continue
+            if question is not None:
+                await self._still_open(ctx, question, candidates)
             metrics.MESSAGES.inc(outcome="handled")
             metrics.ROUTES.inc(route=route.name)
             return Outcome(route.name, ctx.sent)
@@ -228,6 +234,17 @@ class Dispatcher:
         ordered += [(r, a, None) for r, a in routes if r.stage == Stage.FOLLOW_UP and not r.answers]
         ordered += [(r, a, None) for r, a in routes if r.stage > Stage.FOLLOW_UP]
         return ordered
+
+    @staticmethod
+    async def _still_open(ctx: Context, answered: Any, candidates: list[tuple[Route, Any, Any]]) -> None:
+        """The answer fitted an older question of another kind too: say, once, that that one still waits."""
+        open_ids = {q.id for q in await ctx.awaiting()}
+        older = [(r, q) for r, _, q in candidates if q is not None and q.kind != answered.kind
+                 and q.id in open_ids and r.label and not q.data.get("reminded")]
+        if older:
+            route, question = older[0]
+            question.data = {**question.data, "reminded": True}
+            await ctx.reply(STILL_OPEN.format(what=route.label))
 
     async def _apologise(self, session: AsyncSession, planned: Planned, now: Any) -> None:
         msg = planned.view.msg

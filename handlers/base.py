@@ -25,7 +25,7 @@ from kernel.text.classify import Understanding, classify
 from models import conversation
 from models.conversation import PRIVATE_SCOPE
 from models.outbox import Outbox, Priority
-
+from texts.common import STAFF_ONLY
 
 PASS = object()   # a handler returns PASS when, on a closer look (e.g. no pending question), it is not its message
 
@@ -85,8 +85,9 @@ class Route:
     match: Matcher
     handle: HandlerFn
     roles: frozenset[Role] | None = None   # None: anyone. Others get a polite refusal.
-    refusal: str = "抱歉,这个指令只有网格员和社区工作人员可以使用。"
+    refusal: str = STAFF_ONLY
     answers: frozenset[str] = frozenset()  # FOLLOW_UP routes: the question kinds they answer
+    label: str = ""                        # … and what that question is, in a resident's words
 
 
 class Router:
@@ -104,13 +105,13 @@ class Router:
             return fn
         return register
 
-    def answer(self, *kinds: str, match: Matcher) -> Callable[[HandlerFn], HandlerFn]:
+    def answer(self, *kinds: str, match: Matcher, label: str) -> Callable[[HandlerFn], HandlerFn]:
         """A follow-up: runs only when the sender has an open question of one of `kinds` in this chat
         (the handler finds it in ctx.question); among several open questions the answer fits, the
-        newest asked wins."""
+        newest asked wins, and `label` ("给诉求打分") tells the resident an older one still waits."""
         def register(fn: HandlerFn) -> HandlerFn:
             self.routes.append(Route(f"{self.name}.{fn.__name__}", Stage.FOLLOW_UP, match, fn,
-                                     answers=frozenset(kinds)))
+                                     answers=frozenset(kinds), label=label))
             return fn
         return register
 

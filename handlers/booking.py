@@ -769,7 +769,7 @@ def _number(text: str) -> int | None:
     return cn_to_int(m.group(1))
 
 
-@router.answer("booking_draft", "booking_room_pick", "booking_choice", OFFER, match=match_follow_up)
+@router.answer("booking_draft", "booking_room_pick", "booking_choice", OFFER, match=match_follow_up, label=T.QUESTION_BOOKING)
 async def follow_up(ctx: Context, args: tuple[str, str]) -> Any:
     kind, text = args
     state = ctx.question

@@ -1222,7 +1222,7 @@ async def sign_up_plain(ctx: Context, text: str) -> object:
 _PICK_RE = re.compile(r"^\s*([1-9])\s*[.、。]?\s*$")
 
 
-@router.answer(PICK_KIND, match=lambda v: _PICK_RE.match(v.text))
+@router.answer(PICK_KIND, match=lambda v: _PICK_RE.match(v.text), label=T.QUESTION_PICK)
 async def pick(ctx: Context, m: re.Match[str]) -> object:
     state = ctx.question
     assert state is not None

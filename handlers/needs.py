@@ -709,7 +709,7 @@ def _rating_matcher(view: View) -> RatingArgs | None:
     return RatingArgs(_RATING_WORDS[m.group("word")], comment, code, False)
 
 
-@router.answer(RATE_STATE, match=_rating_matcher)
+@router.answer(RATE_STATE, match=_rating_matcher, label=T.QUESTION_RATING)
 async def rating(ctx: Context, args: RatingArgs) -> Any:
     """The answer to "请为本次服务打分": a digit or words, about the need the bot asked about."""
     assert ctx.question is not None

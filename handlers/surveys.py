@@ -475,7 +475,7 @@ def _prompt(view: S.SurveyView, number: int) -> str:
 
 # --------------------------------------------------------------------------- residents: the walk-through
 
-@router.answer(STATE_KIND, match=_private_any)
+@router.answer(STATE_KIND, match=_private_any, label=T.QUESTION_SURVEY)
 async def survey_answer(ctx: Context, _args: object) -> object:
     state = ctx.question
     assert state is not None

@@ -172,3 +172,6 @@ ROOMS_FREE_SEATS = "(空座{free}个)"
 ROOMS_FREE_PART = "(仅 {spans})"
 ROOMS_FREE_NONE = "{when} 所有房间都约满了,可以换个时间问问。"
 ROOMS_FREE_FOOTER = "预约请发: 预约 房间 时间"
+
+# What an open question is about, when an answer went to a newer one (texts/common.py STILL_OPEN).
+QUESTION_BOOKING = "预约的选择"

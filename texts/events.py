@@ -498,3 +498,6 @@ def reminder_day_before(event: Event, tz: ZoneInfo) -> str:
 def reminder_hour_before(event: Event, tz: ZoneInfo, minutes: int) -> str:
     ahead = f"{minutes // 60}小时" if minutes % 60 == 0 else f"{minutes}分钟"
     return f"⏰ {event_label(event)}还有{ahead}开始,地点: {event.place}。到场后回复「签到 {event.code}」。"
+
+# What an open question is about, when an answer went to a newer one (texts/common.py STILL_OPEN).
+QUESTION_PICK = "选择报名哪个活动"

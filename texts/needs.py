@@ -192,3 +192,6 @@ ROLE_NAMES = {"worker": "网格员", "admin": "社区管理员", "department": "
 BOUND_WHAT_WORKER = "网格{grid}的网格员({name})"
 BOUND_WHAT_DEPARTMENT = "{department}的工作人员"
 BOUND_WHAT_ADMIN = "社区管理员({name})"
+
+# What an open question is about, when an answer went to a newer one (texts/common.py STILL_OPEN).
+QUESTION_RATING = "给诉求打分"

@@ -303,3 +303,6 @@ H5 = {
     "question_error": "第{question}题: {why}",
     "personal": "您正在以本人身份填写(来自小助手的专属链接)。",
 }
+
+# What an open question is about, when an answer went to a newer one (texts/common.py STILL_OPEN).
+QUESTION_SURVEY = "问卷答题"

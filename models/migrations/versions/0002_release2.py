@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-12-03 13:30:05.176987
+Create Date: 2026-12-03 13:48:42.379884
 """
 from alembic import op
 import sqlalchemy as sa
