@@ -209,6 +209,7 @@ class Dispatcher:
                 metrics.MESSAGES.inc(outcome="refused")
                 return Outcome(route.name, ctx.sent)
             ctx.question = question
+            ctx.privately = route.private
             result = await route.handle(ctx, args)
             if result is PASS:
                 continue

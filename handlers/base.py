@@ -25,7 +25,7 @@ from kernel.text.classify import Understanding, classify
 from models import conversation
 from models.conversation import PRIVATE_SCOPE
 from models.outbox import Outbox, Priority
-from texts.common import STAFF_ONLY
+from texts.common import ANSWERED_PRIVATELY, STAFF_ONLY
 
 PASS = object()   # a handler returns PASS when, on a closer look (e.g. no pending question), it is not its message
 
@@ -88,6 +88,8 @@ class Route:
     refusal: str = STAFF_ONLY
     answers: frozenset[str] = frozenset()  # FOLLOW_UP routes: the question kinds they answer
     label: str = ""                        # … and what that question is, in a resident's words
+    private: bool = False                  # answers reveal need texts, names, phones or rosters: in a
+                                           # group they go to the sender privately (Context.reply)
 
 
 class Router:
@@ -98,10 +100,13 @@ class Router:
         self.routes: list[Route] = []
 
     def route(self, stage: Stage, match: Matcher, *, roles: frozenset[Role] | None = None,
-              refusal: str | None = None) -> Callable[[HandlerFn], HandlerFn]:
+              refusal: str | None = None, private: bool = False) -> Callable[[HandlerFn], HandlerFn]:
+        """`private`: what this route answers must not be read by a group (a 待办 list, a need's
+        details, a roster): typed in a group, the answer goes to the sender privately."""
         def register(fn: HandlerFn) -> HandlerFn:
             kwargs = {"refusal": refusal} if refusal else {}
-            self.routes.append(Route(f"{self.name}.{fn.__name__}", stage, match, fn, roles, **kwargs))
+            self.routes.append(Route(f"{self.name}.{fn.__name__}", stage, match, fn, roles, private=private,
+                                     **kwargs))
             return fn
         return register
 
@@ -116,11 +121,11 @@ class Router:
         return register
 
     def command(self, *words: str, stage: Stage = Stage.RESIDENT_COMMAND, roles: frozenset[Role] | None = None,
-                refusal: str | None = None, bare: bool = True) -> Callable[[HandlerFn], HandlerFn]:
+                refusal: str | None = None, bare: bool = True, private: bool = False) -> Callable[[HandlerFn], HandlerFn]:
         """A command word at the start of the message; the handler gets the rest as a string.
 
         `bare`: the word alone (no argument) also matches."""
-        return self.route(stage, command_matcher(*words, bare=bare), roles=roles, refusal=refusal)
+        return self.route(stage, command_matcher(*words, bare=bare), roles=roles, refusal=refusal, private=private)
 
 
 def command_matcher(*words: str, bare: bool = True) -> Matcher:
@@ -149,7 +154,9 @@ class Context:
     now: datetime
     after_commit: list[Callable[[], None]] = field(default_factory=list)  # run once the transaction commits
     question: conversation.Question | None = None   # the question a FOLLOW_UP route is answering
+    privately: bool = False    # the route's answers are private: in a group, reply() writes to the sender
     out: Outbox = field(init=False)
+    _told_group: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         self.out = Outbox(self.session, account=self.msg.account, now=self.now,
@@ -183,9 +190,16 @@ class Context:
         return self.now.astimezone(self.config.timezone)
 
     async def reply(self, text: str, *, mention: bool = True, priority: Priority = Priority.REPLY) -> None:
-        """Answer in the chat the message came from; in a group, @ the sender."""
+        """Answer in the chat the message came from; in a group, @ the sender. A private route's answer
+        typed in a group goes to the sender privately, and the group hears only that it did."""
         if self.msg.is_private:
             await self.out.private(self.msg.sender_id, text, priority=priority, reply_to=self.msg.id)
+        elif self.privately:
+            await self.out.private(self.msg.sender_id, text, priority=priority)
+            if not self._told_group:
+                self._told_group = True
+                await self.out.group(self.msg.group_topic or self.msg.group_id or "", ANSWERED_PRIVATELY,
+                                     mentions=(self.msg.sender_id,), priority=priority, reply_to=self.msg.id)
         else:
             chat = self.msg.group_topic or self.msg.group_id or ""
             await self.out.group(chat, text, mentions=(self.msg.sender_id,) if mention else (), priority=priority,

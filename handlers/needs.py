@@ -524,7 +524,7 @@ def _todo_matcher(view: View) -> str | None:
     return command_matcher("待办", "我的待办", "待办事项", bare=True)(view)
 
 
-@router.route(Stage.STAFF_COMMAND, _todo_matcher, roles=STAFF_OR_DEPT)
+@router.route(Stage.STAFF_COMMAND, _todo_matcher, roles=STAFF_OR_DEPT, private=True)
 async def todo(ctx: Context, _rest: str) -> None:
     rows = await N.todo_for(ctx.session, ctx.sender)
     if not rows:

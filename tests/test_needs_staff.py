@@ -72,6 +72,18 @@ async def test_todo_lists_the_most_pressing_clock_first(harness) -> None:
     assert "只有网格员" in out[0].text
 
 
+async def test_todo_typed_in_a_resident_group_is_answered_privately(harness) -> None:
+    """The list names residents and their problems: the group (~400 residents) must not read it."""
+    h = harness
+    code = code_of((await h.say(G1, "wx_zhang", "@小助手 3栋楼道灯坏了,电话13700001111"))[0].text)
+    out = await h.say(G1, "wx_wang", "待办")
+    in_group = [d for d in out if d.to == G1]
+    assert len(in_group) == 1 and "私信" in in_group[0].text and code not in in_group[0].text
+    assert in_group[0].mentions == ("wx_wang",)
+    private = [d for d in out if d.to == "私聊:wx_wang"]
+    assert len(private) == 1 and code in private[0].text and "楼道灯" in private[0].text
+
+
 async def test_stats_from_chat(harness) -> None:
     h = harness
     code = code_of((await h.say(G1, "wx_zhang", "@小助手 3栋楼道灯坏了"))[0].text)

@@ -7,3 +7,5 @@ ERROR_REPLY = "抱歉,小助手刚才出了点问题,没能处理这条消息。
 STAFF_ONLY = "抱歉,这个指令只有网格员和社区工作人员可以使用。"
 # An answer that fitted two open questions went to the newest; the older one is still waiting.
 STILL_OPEN = "(您还有「{what}」没有回复,如需回复请再发一次。)"
+# A staff command typed in a resident group whose answer holds private data: the answer went privately.
+ANSWERED_PRIVATELY = "涉及居民个人信息,已私信发给您,请查看与小助手的私聊。"
