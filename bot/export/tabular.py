@@ -1,0 +1,121 @@
+"""CSV and xlsx from one column layout.
+
+CSV: UTF-8 with a BOM (Excel then opens Chinese correctly), local times "2026-11-23 09:05", 是/否.
+xlsx — the ledger a worker prints: a title row, a bold header row that repeats on every printed page
+and stays frozen on screen, an autofilter, real date cells in local time, widths from the content
+within each column's limit, wrapped long texts, A4 landscape fitted to one page wide, page numbers."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.page import PageMargins
+
+from bot.export.base import Column, ExportKind, Rows
+from bot.export.cells import DATETIME_FORMAT, csv_cell, display_width, formula_safe, xlsx_cell
+from kernel.config import Config
+from texts import exports as X
+
+NUMBER = Column("_n", "序号", 6, "int")
+
+
+def layout(kind: ExportKind) -> list[Column]:
+    return ([NUMBER] if kind.numbered else []) + list(kind.columns)
+
+
+def _values(kind: ExportKind, n: int, row: dict[str, Any]) -> list[Any]:
+    return ([n] if kind.numbered else []) + [row.get(c.key) for c in kind.columns]
+
+
+def to_csv(kind: ExportKind, rows: Rows, config: Config) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow([c.title for c in layout(kind)])
+    tz = config.timezone
+    for n, row in enumerate(rows, 1):
+        writer.writerow([csv_cell(v, tz) for v in _values(kind, n, row)])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+_THIN = Side(style="thin", color="A6A6A6")
+_HEADER_FONT = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_HEADER_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_ALIGN = {
+    "text": Alignment(vertical="top"),
+    "wrap": Alignment(vertical="top", wrap_text=True),
+    "int": Alignment(horizontal="center", vertical="top"),
+    "datetime": Alignment(horizontal="center", vertical="top"),
+    "yesno": Alignment(horizontal="center", vertical="top"),
+}
+
+
+def _widths(columns: Sequence[Column], table: list[list[Any]]) -> list[float]:
+    """Each column as wide as its widest value or title, never wider than its layout allows."""
+    widest = [display_width(c.title) for c in columns]
+    for values in table:
+        for i, v in enumerate(values):
+            if v is not None:
+                widest[i] = max(widest[i], display_width(v))
+    return [min(c.width, max(w, 4)) + 1.5 for c, w in zip(columns, widest)]
+
+
+def _header_text(text: str) -> str:
+    return text.replace("&", "&&")   # & starts a code in page headers
+
+
+def to_xlsx(kind: ExportKind, rows: Rows, config: Config, heading: str) -> bytes:
+    columns = layout(kind)
+    tz = config.timezone
+    table = [[xlsx_cell(v, tz) for v in _values(kind, n, row)] for n, row in enumerate(rows, 1)]
+    wb = Workbook()
+    ws = wb.active
+    ws.title = kind.sheet_title[:31]
+    wb.properties.title = f"{config.community} {kind.sheet_title}"
+    wb.properties.creator = "gridbot"
+    last = get_column_letter(len(columns))
+
+    title = ws.cell(row=1, column=1, value=formula_safe(heading))
+    title.data_type = "s"
+    title.font = Font(bold=True, size=13)
+    title.alignment = Alignment(vertical="center")
+    ws.merge_cells(f"A1:{last}1")
+    ws.row_dimensions[1].height = 24
+    for i, c in enumerate(columns, 1):
+        cell = ws.cell(row=2, column=i, value=c.title)
+        cell.font, cell.fill, cell.alignment, cell.border = _HEADER_FONT, _HEADER_FILL, _HEADER_ALIGN, _BORDER
+    for r, values in enumerate(table, 3):
+        for i, (c, v) in enumerate(zip(columns, values), 1):
+            cell = ws.cell(row=r, column=i, value=v)
+            if isinstance(v, str):
+                cell.data_type = "s"          # a text is a text, never a formula
+            elif c.kind == "datetime" and v is not None:
+                cell.number_format = DATETIME_FORMAT
+            cell.alignment, cell.border = _ALIGN[c.kind], _BORDER
+    for i, width in enumerate(_widths(columns, table), 1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+
+    end = 2 + len(table)
+    ws.freeze_panes = "A3"
+    ws.auto_filter.ref = f"A2:{last}{end}"
+    ws.print_title_rows = "2:2"
+    ws.print_area = f"A1:{last}{end}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6, header=0.3, footer=0.3)
+    ws.print_options.horizontalCentered = True
+    ws.oddHeader.center.text = _header_text(f"{config.community} {kind.sheet_title}")
+    ws.oddFooter.center.text = X.FOOTER
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
