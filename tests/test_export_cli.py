@@ -62,3 +62,7 @@ def test_a_mistyped_database_or_filter_is_one_clear_line(tmp_path: Path, capfdbi
     assert len(err.splitlines()) == 1 and not missing.exists()
     code, out, err = gridbot(capfdbinary, "export", "bookings", "--db", f"sqlite:///{missing}", "--category", "repair")
     assert code == 2 and "不能按类别筛选" in err.decode() and len(err.splitlines()) == 1
+    code, out, err = gridbot(capfdbinary, "export", "needs", "--db", "postgresql://postgres:s3cret@127.0.0.1:1/x")
+    assert code == 2 and "无法打开数据库" in err.decode() and "s3cret" not in err.decode() and len(err.splitlines()) == 1
+    code, out, err = gridbot(capfdbinary, "export", "needs", "--db", "mysql://root@localhost/gridbot")
+    assert code == 2 and "只支持 SQLite 和 PostgreSQL" in err.decode() and len(err.splitlines()) == 1

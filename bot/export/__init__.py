@@ -135,20 +135,19 @@ def _as_dict(row: Any) -> dict[str, Any]:
     return {f.name: getattr(row, f.name) for f in fields(row)}
 
 
-def _check(kind: ExportKind, fmt: str, audience: Audience) -> None:
+def _check_format(kind: ExportKind, fmt: str) -> None:
     if fmt not in FORMATS:
         raise ExportError(X.UNKNOWN_FORMAT.format(fmt=fmt))
     if fmt == "open311" and not kind.open311:
         raise ExportError(X.OPEN311_NEEDS_ONLY)
-    if audience.scope is not None and not kind.scoped:
-        raise ExportError(X.SCOPE_NEEDS_ONLY)
 
 
 async def export_rows(session: AsyncSession, config: Config, kind_name: str, *,
                       filters: ExportFilter = ExportFilter(), audience: Audience = Audience()) -> tuple[ExportKind, Rows]:
     """The rows of an export as dicts (the JSON objects, datetimes still datetimes)."""
     kind = kind_of(kind_name)
-    _check(kind, "json", audience)
+    if audience.scope is not None and not kind.scoped:
+        raise ExportError(X.SCOPE_NEEDS_ONLY)
     return kind, [_as_dict(r) for r in await kind.read(session, config, filters, audience)]
 
 
@@ -158,7 +157,7 @@ def _json_value(value: Any) -> Any:
 
 def render(kind: ExportKind, rows: Rows, fmt: str, config: Config, *, title: str | None = None) -> bytes:
     """The file in `fmt`; `title` is the xlsx title line (default: community and ledger name)."""
-    _check(kind, fmt, Audience())
+    _check_format(kind, fmt)
     if fmt == "json":
         return json.dumps([{k: _json_value(v) for k, v in r.items()} for r in rows], ensure_ascii=False,
                           indent=1).encode("utf-8")
@@ -173,7 +172,7 @@ async def export(sessions: async_sessionmaker[AsyncSession], config: Config, kin
                  now: datetime, filters: ExportFilter = ExportFilter(), audience: Audience = Audience()) -> ExportResult:
     """Read the rows `audience` may see that pass `filters`, then build the file off the event loop."""
     kind = kind_of(kind_name)
-    _check(kind, fmt, audience)
+    _check_format(kind, fmt)
     async with sessions() as session:
         _, rows = await export_rows(session, config, kind_name, filters=filters, audience=audience)
     title = heading(kind, config, filters, audience=audience, now=now)

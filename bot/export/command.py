@@ -9,16 +9,25 @@ import asyncio
 import sys
 from pathlib import Path
 
+import asyncpg
 from alembic.util.exc import CommandError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from bot.app import default_db_url
-from bot.export import Audience, ExportError, export, parse_filter
+from bot.export import Audience, ExportError, ExportResult, export, parse_filter
 from kernel.clock import SystemClock
 from kernel.config import Config
 from models.db import make_engine, make_sessionmaker, migrate, normalise_url
 from texts import exports as X
+
+
+def _shown(url: str) -> str:
+    """The URL without its password (it goes to a terminal, maybe a log)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
 
 
 def require_database(url: str) -> None:
@@ -27,6 +36,8 @@ def require_database(url: str) -> None:
         parsed = make_url(normalise_url(url))
     except ArgumentError as exc:
         raise ExportError(X.DATABASE_UNREACHABLE.format(url=url, error=exc)) from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ExportError(X.UNSUPPORTED_DATABASE.format(url=_shown(url)))
     if parsed.get_backend_name() != "sqlite":
         return
     path = parsed.database or ""
@@ -34,21 +45,23 @@ def require_database(url: str) -> None:
         raise ExportError(X.NO_DATABASE.format(path=path or url))
 
 
-async def _export(config: Config, args: argparse.Namespace, url: str):  # type: ignore[no-untyped-def]
+async def _export(config: Config, args: argparse.Namespace, url: str) -> ExportResult:
     filters = parse_filter(config, args.kind, date_from=args.date_from, date_to=args.date_to, grid=args.grid,
                            status=args.status, category=args.category)
     require_database(url)
     try:
-        await migrate(url)
+        await migrate(url)        # an export of an older database reads the columns it has now
         engine = make_engine(url)
         try:
             return await export(make_sessionmaker(engine), config, args.kind, args.format, now=SystemClock().now(),
                                 filters=filters, audience=Audience(full_phones=args.phones == "full"))
         finally:
             await engine.dispose()
-    except (SQLAlchemyError, OSError, CommandError) as exc:
+    except (SQLAlchemyError, OSError, CommandError, asyncpg.PostgresError) as exc:
+        if args.verbose:
+            raise
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ExportError(X.DATABASE_UNREACHABLE.format(url=url, error=first)) from None
+        raise ExportError(X.DATABASE_UNREACHABLE.format(url=_shown(url), error=first)) from None
 
 
 def run(config: Config, args: argparse.Namespace) -> int:
