@@ -73,15 +73,9 @@ def cmd_classify(_args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from bot.export import ExportError, export_to
+    from bot.export.command import run
 
-    config = _config(args)
-    try:
-        asyncio.run(export_to(config, args.kind, args.format, db_url=args.db, out=args.out))
-    except ExportError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    return 0
+    return run(_config(args), args)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -137,10 +131,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("classify", help="理解消息 (每行一条) / classify messages, one per line, stdin → JSON lines")
     p.set_defaults(func=cmd_classify)
 
-    p = sub.add_parser("export", help="导出台账 / export needs, bookings, signups, surveys")
+    p = sub.add_parser("export", help="导出台账 / export needs, bookings, signups, surveys (README: 导出与民情台账)")
     p.add_argument("kind", choices=["needs", "bookings", "signups", "surveys"])
     p.add_argument("--format", default="json", choices=["json", "csv", "xlsx", "open311"])
-    p.add_argument("--out", metavar="FILE", help="输出文件 (默认标准输出; xlsx 必须指定)")
+    p.add_argument("--out", metavar="FILE", help="输出文件 (默认标准输出) / output file (default stdout)")
+    p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="起始日期(含) / first day")
+    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="截止日期(含) / last day")
+    p.add_argument("--grid", metavar="N", help="网格号 / grid number")
+    p.add_argument("--status", help="状态: open, done 或状态代码/中文, 如 resolved、已办结 / status")
+    p.add_argument("--category", help="类别, 如 repair 或 维修 (仅诉求) / need category")
+    p.add_argument("--phones", choices=["masked", "full"], default="masked",
+                   help="联系电话打码(默认)或完整 / phone numbers masked (default) or in full")
     _add_common(p)
     p.set_defaults(func=cmd_export)
 

@@ -25,6 +25,21 @@ def mask_phones(text: str) -> str:
     return _PHONE_RES[1].sub(lambda m: m.group(1) + "****" + m.group(3), text)
 
 
+def find_phones(text: str | None) -> list[str]:
+    """The phone numbers a text mentions, once each, mobiles first: 13812345678, 028-87654321 (the ledger's
+    联系电话). Pass a result through mask_phones before showing it to someone who may not see it."""
+    found: list[str] = []
+    for i, rx in enumerate(_PHONE_RES):
+        for m in rx.finditer(_ID_RE.sub(" ", text or "")):
+            if i == 0:
+                number = re.sub(r"\D", "", m.group(0))[-11:]
+            else:
+                number = re.sub(r"\D", "", m.group(1)) + "-" + m.group(2) + m.group(3)
+            if number not in found:
+                found.append(number)
+    return found
+
+
 def mask_name(name: str | None) -> str | None:
     """张桂芳 → 张**, 王芳 → 王*: the family name stays so a neighbour can still tell who is meant."""
     if not name:

@@ -66,7 +66,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.config import Config, GridConfig, Hours
 from kernel.identity import Person, Role
-from kernel.privacy import mask_phones  # noqa: F401  (callers use N.mask_phones)
+from kernel.privacy import find_phones, mask_phones  # noqa: F401  (callers use N.mask_phones, N.find_phones)
 from kernel.workhours import add_working_minutes, on_duty, parse_hours
 from models.base import Base
 from models.sql import insert_ignore

@@ -93,7 +93,7 @@ PERIOD_NAMES = {"day": "今日", "week": "本周", "month": "本月", "year": "�
 # ---------------------------------------------------------------- exports
 
 EXPORT_TITLE = "导出台账"
-EXPORT_HINT = "民情台账等数据可导出为 Excel (xlsx)、CSV 或 JSON。电话号码已打码。"
+EXPORT_HINT = "民情台账等数据可导出为 Excel (xlsx)、CSV 或 JSON。除社区管理员外,联系电话一律打码;树洞诉求不含任何个人信息。"
 EXPORT_NONE = "暂无可导出的数据类型。"
 EXPORT_FORBIDDEN = "您的账号不能导出这类数据。"
 EXPORT_WORKER_NOTE = "网格员只能导出本网格的诉求台账。"

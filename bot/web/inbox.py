@@ -30,6 +30,7 @@ from urllib.parse import quote, urlencode
 from aiohttp import web
 
 from kernel.identity import Role
+from bot import export as E
 from bot.web import auth as A
 from bot.web import inbox_ops as O
 from texts import inbox as X
@@ -789,14 +790,11 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
 
     @guard(frozenset({M.WebRole.ADMIN, M.WebRole.WORKER}))
     async def exports_page(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
-        from bot import export as E
-
         core = get_core()
-        E._load_kinds()
-        kinds = [k for k in E.KINDS.values() if actor.role == M.WebRole.ADMIN or k.name == "needs"]
+        kinds = [k for k in E.KINDS.values() if actor.role == M.WebRole.ADMIN or k.scoped]
         items = []
         for k in kinds:
-            fmts = ["xlsx", "csv", "json"] + (["open311"] if k.open311 is not None else [])
+            fmts = ["xlsx", "csv", "json"] + (["open311"] if k.open311 else [])
             links = " · ".join(f'<a href="/inbox/export/{esc(k.name)}.{f}" download>{f}</a>' for f in fmts)
             items.append(f"<li><b>{esc(k.sheet_title)}</b> ({esc(k.name)}): {links}</li>")
         note = f'<p class="muted">{esc(X.EXPORT_WORKER_NOTE)}</p>' if actor.role == M.WebRole.WORKER else ""
@@ -807,35 +805,29 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
 
     @guard(frozenset({M.WebRole.ADMIN, M.WebRole.WORKER}))
     async def export_file(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
-        from bot import export as E
-
         core = get_core()
         kind_name, fmt = request.match_info["kind"], request.match_info["fmt"]
-        if fmt not in ("xlsx", "csv", "json", "open311"):
+        if fmt not in E.FORMATS:
             raise web.HTTPNotFound()
         if actor.role != M.WebRole.ADMIN and kind_name != "needs":
             return message_page(core, actor, X.FORBIDDEN_TITLE, X.EXPORT_FORBIDDEN, 403)
         now = core.clock.now()
+        q = request.query
         try:
-            async with transaction(core.sessions) as session:
-                kind, rows_ = await E.export_rows(session, core.config, kind_name)
-                if actor.role == M.WebRole.WORKER:
-                    rows_ = [r for r in rows_ if r.get("grid") == actor.scope.grid]
-                await M.log_view(session, now, user_id=actor.user_id, username=actor.username, role=actor.role,
-                                 action="export", need_code=None, detail=f"{kind_name}.{fmt} ({len(rows_)})",
-                                 ip=request.remote)
-            data = await asyncio.to_thread(E.render, kind, rows_, fmt, core.config)
-        except E.ExportError as exc:
-            return message_page(core, actor, X.NOT_FOUND_TITLE, str(exc), 404)
-        stamp = now.astimezone(core.config.timezone).strftime("%Y%m%d")
-        ext = "json" if fmt == "open311" else fmt
-        filename = f"{core.config.community}{kind.sheet_title}-{stamp}.{ext}"
-        ctype = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                 "csv": "text/csv; charset=utf-8", "json": "application/json", "open311": "application/json"}[fmt]
-        return web.Response(body=data, headers={
-            "Content-Type": ctype, "Cache-Control": "no-store",
-            "Content-Disposition": f"attachment; filename=\"{kind_name}-{stamp}.{ext}\"; "
-                                   f"filename*=UTF-8''{quote(filename)}"})
+            filters = E.parse_filter(core.config, kind_name, date_from=q.get("from"), date_to=q.get("to"),
+                                     grid=q.get("grid"), status=q.get("status"), category=q.get("category"))
+            done = await E.export(core.sessions, core.config, kind_name, fmt, now=now, filters=filters,
+                                  audience=E.audience_for(actor.role, actor.scope))
+        except E.ExportError as exc:   # an unknown kind, or a filter that names nothing
+            return message_page(core, actor, X.NOT_FOUND_TITLE, str(exc), 400 if kind_name in E.KINDS else 404)
+        async with transaction(core.sessions) as session:
+            await M.log_view(session, now, user_id=actor.user_id, username=actor.username, role=actor.role,
+                             action="export", need_code=None, detail=f"{kind_name}.{fmt} ({done.rows})",
+                             ip=request.remote)
+        return web.Response(body=done.data, headers={
+            "Content-Type": done.content_type, "Cache-Control": "no-store",
+            "Content-Disposition": f"attachment; filename=\"{done.ascii_filename}\"; "
+                                   f"filename*=UTF-8''{quote(done.filename)}"})
 
     @guard(frozenset({M.WebRole.ADMIN}))
     async def audit(request: web.Request, actor: A.WebActor) -> web.StreamResponse:

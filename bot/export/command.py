@@ -1,0 +1,89 @@
+"""`gridbot export`: the data on stdout (or in --out), one line on stderr saying how many rows went
+where, and one clear line with exit code 2 for anything wrong — a mistyped --db is an error, never a
+silently created empty database."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+import asyncpg
+from alembic.util.exc import CommandError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from bot.app import default_db_url
+from bot.export import Audience, ExportError, ExportResult, export, parse_filter
+from kernel.clock import SystemClock
+from kernel.config import Config
+from models.db import make_engine, make_sessionmaker, migrate, normalise_url
+from texts import exports as X
+
+
+def _shown(url: str) -> str:
+    """The URL without its password (it goes to a terminal, maybe a log)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def require_database(url: str) -> None:
+    """A read command on SQLite needs the file to exist: SQLite would create an empty one."""
+    try:
+        parsed = make_url(normalise_url(url))
+    except ArgumentError as exc:
+        raise ExportError(X.DATABASE_UNREACHABLE.format(url=url, error=exc)) from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ExportError(X.UNSUPPORTED_DATABASE.format(url=_shown(url)))
+    if parsed.get_backend_name() != "sqlite":
+        return
+    path = parsed.database or ""
+    if path in ("", ":memory:") or not Path(path).is_file():
+        raise ExportError(X.NO_DATABASE.format(path=path or url))
+
+
+async def _export(config: Config, args: argparse.Namespace, url: str) -> ExportResult:
+    filters = parse_filter(config, args.kind, date_from=args.date_from, date_to=args.date_to, grid=args.grid,
+                           status=args.status, category=args.category)
+    require_database(url)
+    try:
+        await migrate(url)        # an export of an older database reads the columns it has now
+        engine = make_engine(url)
+        try:
+            return await export(make_sessionmaker(engine), config, args.kind, args.format, now=SystemClock().now(),
+                                filters=filters, audience=Audience(full_phones=args.phones == "full"))
+        finally:
+            await engine.dispose()
+    except (SQLAlchemyError, OSError, CommandError, asyncpg.PostgresError) as exc:
+        if args.verbose:
+            raise
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ExportError(X.DATABASE_UNREACHABLE.format(url=_shown(url), error=first)) from None
+
+
+def run(config: Config, args: argparse.Namespace) -> int:
+    url = args.db or config.storage_url or default_db_url(config)
+    try:
+        if args.format == "xlsx" and not args.out and sys.stdout.isatty():
+            raise ExportError(X.XLSX_NEEDS_FILE)
+        result = asyncio.run(_export(config, args, url))
+        if args.out:
+            try:
+                Path(args.out).write_bytes(result.data)
+            except OSError as exc:
+                raise ExportError(X.CANNOT_WRITE.format(path=args.out, error=exc.strerror or exc)) from None
+            where = str(Path(args.out).resolve())
+        else:
+            sys.stdout.buffer.write(result.data)
+            if args.format in ("json", "open311"):      # CSV already ends its last line
+                sys.stdout.buffer.write(b"\n")
+            sys.stdout.flush()
+            where = X.STDOUT
+    except ExportError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(X.DONE.format(rows=result.rows, path=where), file=sys.stderr)
+    return 0
