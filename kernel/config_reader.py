@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import re
 import tomllib
 import types
@@ -213,14 +214,39 @@ def _recurrence(value: Any) -> When | None:
                   f"not a schedule: {_show(value)} (e.g. \"每周一 09:00\", cron \"0 9 * * 1\"; false turns it off)")
 
 
+@dataclass(frozen=True)
+class _Spec:
+    """One field of a settings dataclass as the reader needs it."""
+
+    name: str
+    keys: tuple[str, ...]       # the TOML key first, then its aliases
+    rule: Rule
+    hint: Any
+    required: bool
+
+
+@functools.cache
+def _schema(cls: type[Any]) -> tuple[tuple[_Spec, ...], frozenset[str]]:
+    """A settings dataclass's fields and every TOML key (aliases included) it accepts; built once per class."""
+    hints = typing.get_type_hints(cls)
+    specs = tuple(_Spec(f.name, (rule_of(f).key or f.name, *rule_of(f).aliases), rule_of(f), hints[f.name],
+                        f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
+                  for f in dataclasses.fields(cls))
+    return specs, frozenset(k for spec in specs for k in spec.keys)
+
+
 class Reader:
     """Collects problems while converting TOML values to the annotated types of settings dataclasses."""
 
     def __init__(self, text: str, path: Path | None) -> None:
         self.path = str(path) if path else None
-        self.lines = LineIndex(text)
+        self.text = text
         self.errors: list[Problem] = []
         self.warnings: list[Problem] = []
+
+    @functools.cached_property
+    def lines(self) -> LineIndex:
+        return LineIndex(self.text)     # only a file with problems needs its lines
 
     def error(self, loc: Loc, zh: str, en: str) -> None:
         self.errors.append(Problem(loc.name, zh, en, self.lines.find(loc), self.path))
@@ -243,37 +269,28 @@ class Reader:
         if not isinstance(raw, dict):
             self.error(loc, "应为一个表(如 [section] 或 {key = value})", "must be a table ([section] or {key = value})")
             return None
-        hints = typing.get_type_hints(cls)
-        fields = dataclasses.fields(cls)
-        by_key: dict[str, dataclasses.Field[Any]] = {}
-        for f in fields:
-            rule = rule_of(f)
-            for key in (rule.key or f.name, *rule.aliases):
-                by_key[key] = f
+        specs, accepted = _schema(cls)
         for key in raw:
-            if key not in by_key:
+            if key not in accepted:
                 section = loc == Loc("") and isinstance(raw[key], dict | list)
-                self.unknown(loc.key(key), [rule_of(f).key or f.name for f in fields],
+                self.unknown(loc.key(key), [spec.keys[0] for spec in specs],
                              ("配置段", "section") if section else ("配置项", "key"))
         values: dict[str, Any] = {}
         complete = True
-        for f in fields:
-            rule = rule_of(f)
-            given = [k for k in (rule.key or f.name, *rule.aliases) if k in raw]
-            required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        for spec in specs:
+            given = [k for k in spec.keys if k in raw]
             if len(given) > 1:
                 self.error(loc.key(given[1]), f"与 {given[0]} 是同一项,只能写一个", f"same setting as '{given[0]}'; write one")
             if not given:
-                if required:
-                    self.error(loc.key(rule.key or f.name), f"缺少必填项 {rule.key or f.name}",
-                               f"missing required key '{rule.key or f.name}'")
+                if spec.required:
+                    self.error(loc.key(spec.keys[0]), f"缺少必填项 {spec.keys[0]}", f"missing required key '{spec.keys[0]}'")
                     complete = False
                 continue
-            value = self.field(hints[f.name], raw[given[0]], loc.key(given[0]), rule, _BAD)
+            value = self.field(spec.hint, raw[given[0]], loc.key(given[0]), spec.rule, _BAD)
             if value is _BAD:
-                complete = complete and not required
+                complete = complete and not spec.required
             else:
-                values[f.name] = value
+                values[spec.name] = value
         return cls(**values) if complete else None
 
     def field(self, hint: Any, raw: Any, loc: Loc, rule: Rule, default: Any) -> Any:
