@@ -39,7 +39,7 @@ def bench_config(groups: int) -> Config:
     """The demo community scaled to `groups` grids, each with its own family group and worker."""
     example = (ROOT / "config.example.toml").read_text(encoding="utf-8")
     head = example.split("# -------------------------------------------------------------------- grids and people")[0]
-    rooms = "[[rooms]]" + example.split("[[rooms]]", 1)[1]
+    rooms = example[example.index("\n[[rooms]]\n"):example.index("\n[needs]\n")]   # capability sections: defaults
     parts = [head]
     for i in range(1, groups + 1):
         parts.append(f'[[grids]]\nnumber = {i}\ngroup = "网格{i}一家亲"\nbuildings = [{i}]\nworker = "w{i}"\n')

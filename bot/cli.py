@@ -14,7 +14,10 @@ from kernel.config import Config, ConfigError, default_config_path, load_config
 
 
 def _config(args: argparse.Namespace) -> Config:
-    return load_config(args.config or default_config_path())
+    config = load_config(args.config or default_config_path())
+    for warning in config.warnings:
+        print(warning, file=sys.stderr)
+    return config
 
 
 def _add_common(p: argparse.ArgumentParser, *, db: bool = True) -> None:
@@ -24,7 +27,16 @@ def _add_common(p: argparse.ArgumentParser, *, db: bool = True) -> None:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
-    config = load_config(args.file or args.config or default_config_path())
+    """Every error and warning of the file, one per line (file:line: key: 中文 / English); exit 2 on errors."""
+    try:
+        config = load_config(args.file or args.config or default_config_path())
+    except ConfigError as exc:
+        for problem in (*exc.problems, *exc.warnings):
+            print(problem, file=sys.stderr)
+        print(f"配置有 {len(exc.problems)} 处错误 / {len(exc.problems)} error(s) in the config", file=sys.stderr)
+        return 2
+    for warning in config.warnings:
+        print(warning, file=sys.stderr)
     print(f"配置正确 / config OK: {config.community}, {len(config.grids)} 个网格, "
           f"{len(config.workers)} 名网格员, {len(config.departments)} 个科室, {len(config.rooms)} 个功能室")
     return 0

@@ -85,9 +85,11 @@ async def start_service(config: Config, *, db_url: str | None, port: int | None,
 
     # Bind the web port first: with --port 0 the address is only known now, and links in messages
     # (H5 surveys) must point at it unless [web] base_url says otherwise.
-    sock = socket.create_server((config.web_host, config.web_port if port is None else port))
-    if config.web_base_url is None:
-        config = dataclasses.replace(config, web_base_url=f"http://{config.web_host}:{sock.getsockname()[1]}")
+    site = config.web
+    sock = socket.create_server((site.host, site.port if port is None else port))
+    if site.base_url is None:
+        bound = f"http://{site.host}:{sock.getsockname()[1]}"
+        config = dataclasses.replace(config, web=dataclasses.replace(site, base_url=bound))
     try:
         core = await open_core(config, db_url)
     except BaseException:
@@ -149,7 +151,7 @@ async def start_service(config: Config, *, db_url: str | None, port: int | None,
 
 async def run_service(config: Config, *, db_url: str | None, port: int | None, demo: bool) -> int:
     running = await start_service(config, db_url=db_url, port=port, demo=demo)
-    url = f"http://{config.web_host}:{running.port}"
+    url = f"http://{config.web.host}:{running.port}"
     print(f"网格小助手已启动 / gridbot is running: {url}/", flush=True)
     if running.simulator is not None:
         print(f"  沙盒 / sandbox (chat as a demo resident): {url}/sandbox", flush=True)

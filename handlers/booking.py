@@ -161,7 +161,7 @@ def _read_party(text: str) -> tuple[int | None, str]:
 
 
 def _default_minutes(config: Config, room: RoomConfig | None) -> int:
-    base = ops.settings(config).default_minutes
+    base = config.booking.default_minutes
     if room is None:
         return base
     return max(room.min_minutes, min(base, room.max_minutes))
@@ -324,7 +324,7 @@ async def _announce(ctx: Context, b: Booking, note: str = "") -> None:
             name=b.person_name, purpose=purpose))
     else:
         await ctx.reply(T.BOOKED.format(room=b.room_name, when=when, party=party, code=b.code,
-                                        grace=ops.settings(config).checkin_grace_minutes))
+                                        grace=config.booking.checkin_grace_minutes))
 
 
 # ------------------------------------------------------------------ the booking conversation
@@ -879,7 +879,7 @@ async def approve(ctx: Context, code: str) -> None:
     when = _when(config, now, b.start_at, b.end_at)
     await ctx.reply(T.APPROVED.format(code=b.code, room=b.room_name, when=when, name=b.person_name))
     await _notify(ctx, b, T.APPROVED_NOTICE.format(room=b.room_name, when=when, code=b.code,
-                                                   grace=ops.settings(config).checkin_grace_minutes))
+                                                   grace=config.booking.checkin_grace_minutes))
 
 
 @router.route(Stage.STAFF_COMMAND, lambda v: (m := REJECT_RE.match(v.text)) and (m.group(1), m.group(2)),

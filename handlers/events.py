@@ -30,7 +30,7 @@ from handlers.base import PASS, Context, Router, Stage, View
 from handlers.jielong import JielongList, looks_like_list, parse_continuation, parse_inline, parse_list, parse_party
 from models import conversation
 from models import events as ev
-from models.events import Event, EventError, EventSettings, EventSpec, ListEntry, Signup, SignupStatus
+from models.events import Event, EventError, EventSpec, ListEntry, Signup, SignupStatus
 
 router = Router("events")
 
@@ -40,17 +40,6 @@ PICK_KIND = "events_pick"
 TAIL_KIND = "events_jielong_tail"
 PENDING_KIND = "events_jielong_pending"
 UNKNOWN_KIND = "events_jielong_unknown"
-
-
-def settings_of(config: Config) -> EventSettings:
-    cached = _SETTINGS.get(id(config))
-    if cached is None or cached[0] is not config:
-        cached = (config, EventSettings.from_config(config))
-        _SETTINGS[id(config)] = cached
-    return cached[1]
-
-
-_SETTINGS: dict[int, tuple[Config, EventSettings]] = {}
 
 
 def _int(text: str) -> int | None:
@@ -452,14 +441,14 @@ async def publish(ctx: Context, rest: str) -> None:
         return
     try:
         event = await ev.publish_event(ctx.session, ctx.now, req.spec, created_by=ctx.sender.id, groups=req.groups,
-                                       settings=settings_of(ctx.config))
+                                       settings=ctx.config.events)
     except EventError as exc:
         await ctx.reply(T.refusal(exc.code, exc.info, tz))
         return
     room_note = None
     if req.room:
         outcome = await ev.reserve_room(ctx.session, ctx.now, ctx.config, event, req.room, by_id=ctx.sender.id,
-                                        by_name=ctx.sender.name, settings=settings_of(ctx.config))
+                                        by_name=ctx.sender.name, settings=ctx.config.events)
         room_note = T.room_note(outcome, tz)
     imported = await _import_pending_list(ctx, event)
     await ctx.reply(T.publish_summary(event, req.groups, tz, time_echo=req.time_echo, deadline_echo=req.deadline_echo,
@@ -474,7 +463,7 @@ async def _import_pending_list(ctx: Context, event: Event) -> str | None:
         entries = [ListEntry(n, p) for n, p in state.data.get("entries", [])]
         res = await ev.import_jielong(ctx.session, ctx.now, event.id, entries, poster_id=ctx.sender.id,
                                       poster_name=ctx.sender.name, group=state.scope if state.scope != conversation.PRIVATE_SCOPE else None,
-                                      staff=True, settings=settings_of(ctx.config))
+                                      staff=True, settings=ctx.config.events)
         await conversation.forget(ctx.session, state.scope, state.person_id, [PENDING_KIND])
         return T.jielong_pending_imported(len(res.added))
     return None
@@ -519,7 +508,7 @@ async def edit_event(ctx: Context, rest: str) -> None:
         return
     try:
         res = await ev.update_event(ctx.session, ctx.now, event.id, by=ctx.sender.id,
-                                    settings=settings_of(ctx.config), **changes)
+                                    settings=ctx.config.events, **changes)
     except EventError as exc:
         await ctx.reply(T.EDIT_STARTED if exc.code == "started" else T.refusal(exc.code, exc.info, tz))
         return
@@ -539,7 +528,7 @@ async def edit_event(ctx: Context, rest: str) -> None:
 async def _follow_room(ctx: Context, event: Event, changed: Sequence[str]) -> list[str]:
     """Keep the function-room booking in step with the event's time and place."""
     tz = ctx.config.timezone
-    settings = settings_of(ctx.config)
+    settings = ctx.config.events
     notes: list[str] = []
     if "place" in changed:
         if await ev.release_room(ctx.session, ctx.now, event, by_id=ctx.sender.id):
@@ -670,7 +659,7 @@ async def _sign_up(ctx: Context, event: Event, *, name: str, contact_id: str | N
     try:
         res = await ev.sign_up(ctx.session, ctx.now, event.id, name=name, contact_id=contact_id, party_size=party,
                                group=_scope_group(ctx), added_by=ctx.sender.id, source=source,
-                               staff=ctx.sender.is_staff, settings=settings_of(ctx.config))
+                               staff=ctx.sender.is_staff, settings=ctx.config.events)
     except EventError as exc:
         await ctx.reply(T.refusal(exc.code, exc.info, tz))
         return
@@ -881,7 +870,7 @@ async def check_in(ctx: Context, m: re.Match[str]) -> None:
     staff = ctx.sender.is_staff and bool(names)
     try:
         res = await ev.check_in(ctx.session, ctx.now, event.id, contact_id=ctx.sender.id,
-                                names=names if staff else (), staff=staff, settings=settings_of(ctx.config))
+                                names=names if staff else (), staff=staff, settings=ctx.config.events)
     except EventError as exc:
         await ctx.reply(T.refusal(exc.code, exc.info, tz))
         return
@@ -895,7 +884,7 @@ _BARE_CHECKIN_RE = re.compile(r"^(?:签到|打卡签到|我到了|已到场)[\s�
 @router.route(Stage.RESIDENT_COMMAND, lambda v: _BARE_CHECKIN_RE.match(v.text))
 async def check_in_bare(ctx: Context, _m: object) -> object:
     """A bare 签到 (booking passes it on when no room booking is due): the event starting about now."""
-    settings = settings_of(ctx.config)
+    settings = ctx.config.events
     mine = await ev.my_signups(ctx.session, ctx.now, ctx.sender.id)
     due = [m for m in mine if m.signup.holds_places
            and ev.checkin_window(m.event, settings)[0] <= ctx.now <= ev.checkin_window(m.event, settings)[1]]
@@ -931,7 +920,7 @@ async def change_party(ctx: Context, m: re.Match[str]) -> object:
     target = chosen[0]
     try:
         res = await ev.change_party(ctx.session, ctx.now, target.event.id, target.signup.id, n or 0,
-                                    staff=ctx.sender.is_staff, settings=settings_of(ctx.config))
+                                    staff=ctx.sender.is_staff, settings=ctx.config.events)
     except EventError as exc:
         await ctx.reply(T.refusal(exc.code, exc.info, tz))
         return None
@@ -969,7 +958,7 @@ async def jielong_list(ctx: Context, lst: JielongList) -> None:
 
 async def _list_event(ctx: Context, title: str | None) -> Event | None:
     group = _scope_group(ctx)
-    settings = settings_of(ctx.config)
+    settings = ctx.config.events
     recent = await ev.recent_event_in_group(ctx.session, ctx.now, group, timedelta(hours=settings.plus_one_hours)) \
         if group else None
     if title:
@@ -1009,7 +998,7 @@ async def _import(ctx: Context, event: Event, entries: list[ListEntry], group: s
     try:
         res = await ev.import_jielong(ctx.session, ctx.now, event.id, entries, poster_id=ctx.sender.id,
                                       poster_name=ctx.sender.name, group=group, staff=ctx.sender.is_staff,
-                                      settings=settings_of(ctx.config))
+                                      settings=ctx.config.events)
     except EventError as exc:
         await ctx.reply(T.refusal(exc.code, exc.info, tz))
         return
@@ -1057,7 +1046,7 @@ async def _recent(ctx: Context) -> Event | None:
     group = _scope_group(ctx)
     if group is None:
         return None
-    hours = settings_of(ctx.config).plus_one_hours
+    hours = ctx.config.events.plus_one_hours
     return await ev.recent_event_in_group(ctx.session, ctx.now, group, timedelta(hours=hours))
 
 

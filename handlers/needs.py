@@ -220,7 +220,7 @@ async def _ask_rating(out: Out, config: Config, need: N.Need) -> None:
         return
     await conversation.ask(out.session, scope=need.chat or PRIVATE_SCOPE, person_id=need.requester, kind=RATE_STATE,
                            data={"code": need.code}, now=out.now,
-                           ttl=timedelta(hours=N.Settings.of(config).rating_hours))
+                           ttl=timedelta(hours=config.needs.rating_hours))
 
 
 async def announce_change(out: Out, config: Config, change: N.Change) -> None:
@@ -275,7 +275,7 @@ async def announce_escalation(out: Out, config: Config, esc: N.Escalation) -> No
         cc = _common(need, out.now, config, group=group)
         if esc.clock == "handle":
             text = T.ESCALATE_HANDLE.format(**cc, level=esc.level, holder=holder, ask=ask,
-                                            minutes=int(N.Settings.of(config).handle_minutes_urgent))
+                                            minutes=int(config.needs.handle_minutes_urgent))
         else:
             late = (T.LATE_BY.format(over=fmt_minutes(esc.minutes_over)) if esc.minutes_over >= 1
                     else T.LATE_AT_LIMIT)

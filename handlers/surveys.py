@@ -24,7 +24,6 @@ router = Router("surveys")
 
 STATE_KIND = "survey"
 ORIGIN_KIND = "survey_origin"
-STATE_TTL = timedelta(hours=2)
 _QUIT = {"退出", "取消", "不填了", "结束", "算了", "退出问卷"}
 _SKIP = {"跳过", "略过", "不知道", "跳过这题", "下一题"}
 _BACK = {"返回", "上一题", "回上一题", "后退"}
@@ -234,6 +233,11 @@ async def push_now(ctx: Context, args: str) -> None:
 # --------------------------------------------------------------------------- staff: 定时通知
 
 _GROUP_RE = re.compile(r"(?:^|\s)群\s*[::]?\s*(\S+)")
+
+
+def _answer_timeout(ctx: Context) -> timedelta:
+    """How long a survey answered in chat waits for the next answer ([surveys] answer_timeout_minutes)."""
+    return timedelta(minutes=ctx.config.surveys.answer_timeout_minutes)
 
 
 def _split_recurrence(text: str) -> tuple[P.When, str] | None:
@@ -459,7 +463,7 @@ async def start_survey(ctx: Context, args: str) -> None:
     link = S.survey_link(base, survey.code, token=S.person_token(survey, ctx.sender.id))
     intro = T.survey_start(title=survey.title, intro=survey.intro, questions=len(view.questions),
                            household=household, link=link)
-    await ctx.ask(STATE_KIND, state, ttl=STATE_TTL, replaces=[ORIGIN_KIND])
+    await ctx.ask(STATE_KIND, state, ttl=_answer_timeout(ctx), replaces=[ORIGIN_KIND])
     if household:
         await ctx.reply(intro)
     else:
@@ -509,7 +513,7 @@ async def survey_answer(ctx: Context, _args: object) -> object:
             await ctx.reply(error_text(S.SurveyError("already_answered"), household=True))
             return None
         data.update(stage="q", q=1, building=building, room=room)
-        await ctx.ask(STATE_KIND, data, ttl=STATE_TTL)
+        await ctx.ask(STATE_KIND, data, ttl=_answer_timeout(ctx))
         await ctx.reply(T.HOUSEHOLD_OK.format(building=building, room=room) + "\n\n" + _prompt(view, 1))
         return None
 
@@ -526,7 +530,7 @@ async def survey_answer(ctx: Context, _args: object) -> object:
             return None
         data["q"] = stack.pop()
         data["stack"] = stack
-        await ctx.ask(STATE_KIND, data, ttl=STATE_TTL)
+        await ctx.ask(STATE_KIND, data, ttl=_answer_timeout(ctx))
         await ctx.reply(_prompt(view, data["q"]))
         return None
     if text in _SKIP:
@@ -544,7 +548,7 @@ async def survey_answer(ctx: Context, _args: object) -> object:
     nxt = view.next_number(number, value)
     if nxt is not None:
         data.update(q=nxt, answers=answers, stack=stack)
-        await ctx.ask(STATE_KIND, data, ttl=STATE_TTL)
+        await ctx.ask(STATE_KIND, data, ttl=_answer_timeout(ctx))
         await ctx.reply(_prompt(view, nxt))
         return None
     await ctx.answered()

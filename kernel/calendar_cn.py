@@ -19,7 +19,6 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -169,30 +168,11 @@ def _at(d: date, t: time, tz: ZoneInfo) -> datetime:
     return datetime.combine(d, t.replace(tzinfo=None), tz).astimezone(ZoneInfo("UTC"))
 
 
-def _dates(values: Any, what: str) -> frozenset[date]:
-    out: set[date] = set()
-    for v in values or ():
-        try:
-            out.add(v if isinstance(v, date) else date.fromisoformat(str(v)))
-        except ValueError:
-            log.warning("ignoring [pushes] %s entry %r (use YYYY-MM-DD)", what, v)
-    return frozenset(out)
-
-
-_cache: dict[int, tuple[Config, WorkCalendar]] = {}
-
-
 def calendar_for(config: Config | None) -> WorkCalendar:
-    """The calendar with this config's [pushes] holidays/workdays overrides (built once per config)."""
+    """The calendar with this config's [pushes] holidays/workdays overrides (two frozensets: cheap to build)."""
     if config is None:
         return DEFAULT
-    hit = _cache.get(id(config))
-    if hit is not None and hit[0] is config:
-        return hit[1]
-    section = config.extra.get("pushes", {}) if isinstance(config.extra.get("pushes"), dict) else {}
-    cal = WorkCalendar(_dates(section.get("holidays"), "holidays"), _dates(section.get("workdays"), "workdays"))
-    _cache[id(config)] = (config, cal)
-    return cal
+    return WorkCalendar(config.pushes.holidays, config.pushes.workdays)
 
 
 DEFAULT = WorkCalendar()

@@ -1,94 +1,148 @@
-"""Loading and validating the TOML config (the community: grids, groups, people, rooms).
+"""The community's config (grids, groups, people, rooms) and every capability's settings, read from TOML
+once, at load, into frozen dataclasses.
 
-Errors name the key and, where it can be found, the line: an operator fixing a typo at night should
-not have to guess. Every message is given in Chinese and English.
+Every problem is collected before giving up: `load_config` raises one ConfigError that lists them all,
+each with its file, line and key, in Chinese and English (`gridbot check-config` prints exactly these).
+Warnings (allowed but risky values) travel on `Config.warnings`.
 """
 
 from __future__ import annotations
 
-import re
-import tomllib
-from dataclasses import dataclass, field
-from datetime import time
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from kernel.config_reader import ConfigError, Loc, Problem, Reader, load_toml
+from kernel.settings import (BookingSettings, EventSettings, Hours, InboxSettings, KnowledgeSettings, NeedsSettings,
+                             PushSettings, SenderConfig, SurveySettings, WebSettings, WecomSettings, setting)
 
-class ConfigError(Exception):
-    """A config problem, with the key path and line when known."""
-
-    def __init__(self, key: str, zh: str, en: str, line: int | None = None, path: str | None = None):
-        self.key, self.zh, self.en, self.line, self.path = key, zh, en, line, path
-        where = f"{path}:{line}: " if path and line else (f"{path}: " if path else "")
-        super().__init__(f"{where}{key}: {zh} / {en}")
+__all__ = ["Config", "ConfigError", "DepartmentConfig", "GridConfig", "Hours", "PersonConfig", "Problem",
+           "RoomConfig", "Sections", "SenderConfig", "default_config_path", "load_config", "parse_config"]
 
 
-@dataclass(frozen=True)
-class Hours:
-    """Opening hours as one daily window, e.g. 08:30–21:30."""
-
-    start: time
-    end: time
-
-    def __str__(self) -> str:
-        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+def _iso_dates(values: Any) -> tuple[str, str] | None:
+    for v in values:
+        try:
+            date.fromisoformat(v)
+        except ValueError:
+            return f"日期应写成 \"2026-12-31\",收到 {v!r}", f"dates must look like \"2026-12-31\", got {v!r}"
+    return None
 
 
 @dataclass(frozen=True)
 class GridConfig:
-    number: int
-    group: str                 # the family group's topic, e.g. 网格1一家亲
-    buildings: tuple[int, ...]
-    worker: str                # contact id of the grid worker
-    backup: str | None = None  # AB岗: who covers when the worker is off duty
-    passive_discovery: bool = True
+    number: int = setting(ge=1)
+    group: str = setting()                 # the family group's topic, e.g. 网格1一家亲
+    buildings: tuple[int, ...] = setting(items=(1, 9999))
+    worker: str = setting()                # contact id of the grid worker
+    backup: str | None = setting(None)     # AB岗: who covers when the worker is off duty
+    passive_discovery: bool = setting(True)
 
 
 @dataclass(frozen=True)
 class PersonConfig:
-    id: str                    # WeChat contact id
-    name: str
-    grid: int | None = None
-    duty: Hours | None = None  # on-duty hours (workers); None means always
+    id: str = setting()                    # WeChat contact id
+    name: str = setting()
+    grid: int | None = setting(None)       # workers only
+    duty: Hours | None = setting(None)     # on-duty hours (may wrap midnight); None means always
 
 
 @dataclass(frozen=True)
 class DepartmentConfig:
-    name: str
-    contact_id: str
-    ack_minutes: int           # 签收 time limit
+    name: str = setting()
+    contact_id: str = setting()
+    ack_minutes: int = setting(gt=0)       # 签收 time limit
 
 
 @dataclass(frozen=True)
 class RoomConfig:
-    name: str
-    aliases: tuple[str, ...] = ()
-    capacity: int = 1          # people at once (seats for a study room)
-    per_seat: bool = False     # True: bookings take seats; False: one party has the room
-    hours: Hours = Hours(time(8, 30), time(21, 30))
-    closed_weekdays: tuple[int, ...] = ()   # 0 = Monday
-    closed_dates: tuple[str, ...] = ()      # ISO dates
-    min_minutes: int = 30
-    max_minutes: int = 180
-    buffer_minutes: int = 0
-    advance_days: int = 14
-    weekly_quota_hours: float | None = None
-    needs_approval: bool = False
-    who: str = "residents"     # residents | staff
+    name: str = setting()
+    aliases: tuple[str, ...] = setting(())
+    capacity: int = setting(1, ge=1)       # people at once (seats for a study room)
+    per_seat: bool = setting(False)        # True: bookings take seats; False: one party has the room
+    hours: Hours = setting(Hours(time(8, 30), time(21, 30)), key="open", wrap=False)
+    closed_weekdays: tuple[int, ...] = setting((), items=(0, 6))   # 0 = Monday
+    closed_dates: tuple[str, ...] = setting((), check=_iso_dates)  # ISO dates
+    min_minutes: int = setting(30, gt=0)
+    max_minutes: int = setting(180, gt=0)
+    buffer_minutes: int = setting(0, ge=0)
+    advance_days: int = setting(14, ge=0)
+    weekly_quota_hours: float | None = setting(None, gt=0)
+    needs_approval: bool = setting(False)
+    who: str = setting("residents", choices=("residents", "staff"))
+
+
+# The file's shape. Sections that are flattened onto Config (community, bot, channel, storage) are read
+# through these private schemas so that they get the same type, unknown-key and line checks.
+
+@dataclass(frozen=True)
+class _Community:
+    name: str = setting()
+    timezone: str = setting()
+    staff_group: str = setting()
 
 
 @dataclass(frozen=True)
-class SenderConfig:
-    min_interval_s: float = 1.0   # anti-ban: at least this long between two sends
-    jitter_s: float = 0.6         # plus up to this much random jitter
-    reply_burst: int = 3          # replies may use a small burst allowance before the interval applies
-    max_attempts: int = 8
-    backoff_s: float = 2.0
+class _Bot:
+    name: str = setting("小助手")
+    contact_id: str = setting("wx_bot")
 
 
 @dataclass(frozen=True)
-class Config:
+class _Channel:
+    kind: str = setting("gateway-sim", choices=("wechaty", "gateway-sim"))
+    endpoint: str | None = setting(None)
+    token: str | None = setting(None)
+
+
+@dataclass(frozen=True)
+class _Storage:
+    url: str | None = setting(None)
+    data_dir: str = setting("data")
+
+
+QUIET_HOURS = Hours(time(21, 30), time(8, 0))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sections:
+    """The capability sections, typed: read from the file as they are and carried on Config."""
+
+    web: WebSettings = setting(factory=WebSettings)
+    sender: SenderConfig = setting(factory=SenderConfig)
+    needs: NeedsSettings = setting(factory=NeedsSettings)
+    booking: BookingSettings = setting(factory=BookingSettings)
+    events: EventSettings = setting(factory=EventSettings)
+    pushes: PushSettings = setting(factory=PushSettings)
+    surveys: SurveySettings = setting(factory=SurveySettings)
+    inbox: InboxSettings = setting(factory=InboxSettings)
+    wecom: WecomSettings = setting(factory=WecomSettings)
+    knowledge: KnowledgeSettings = setting(factory=KnowledgeSettings)
+
+
+@dataclass(frozen=True)
+class _File(Sections):
+    community: _Community | None = setting(None)
+    bot: _Bot = setting(factory=_Bot)
+    channel: _Channel = setting(factory=_Channel)
+    storage: _Storage = setting(factory=_Storage)
+    quiet_hours: Hours = setting(QUIET_HOURS)
+    grids: tuple[GridConfig, ...] = setting(())
+    workers: tuple[PersonConfig, ...] = setting(())
+    admins: tuple[PersonConfig, ...] = setting(())
+    departments: tuple[DepartmentConfig, ...] = setting(())
+    residents: tuple[PersonConfig, ...] = setting(())
+    rooms: tuple[RoomConfig, ...] = setting(())
+
+
+@dataclass(frozen=True)
+class Config(Sections):
+    """The community (flattened) and the typed capability sections (`config.needs`, `config.web` …)."""
+
     path: Path | None
     community: str
     timezone: ZoneInfo
@@ -100,18 +154,14 @@ class Config:
     token: str | None
     storage_url: str | None
     data_dir: Path
-    web_host: str
-    web_port: int
-    sender: SenderConfig
     grids: tuple[GridConfig, ...]
     workers: tuple[PersonConfig, ...]
     admins: tuple[PersonConfig, ...]
     departments: tuple[DepartmentConfig, ...]
     rooms: tuple[RoomConfig, ...]
-    quiet_hours: Hours = Hours(time(21, 30), time(8, 0))
+    quiet_hours: Hours = QUIET_HOURS
     residents: tuple[PersonConfig, ...] = ()   # demo residents (simulators, sandbox)
-    extra: dict[str, Any] = field(default_factory=dict)  # capability sections ([needs], [events]…)
-    web_base_url: str | None = None   # public address for links in messages (H5 surveys); default: host:port
+    warnings: tuple[Problem, ...] = ()         # allowed but risky values, for the operator
 
     # -- look-ups used on the message path (built once) --
     def grid_by_topic(self, topic: str | None) -> GridConfig | None:
@@ -137,272 +187,201 @@ class Config:
         )
 
 
-# ---------------------------------------------------------------- parsing helpers
-
-_HOURS_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–~至]\s*(\d{1,2}):(\d{2})\s*$")
-
-
-class _Reader:
-    """Reads typed values out of the parsed TOML, raising ConfigError that points at the line."""
-
-    def __init__(self, raw: str, path: Path | None):
-        self.lines = raw.splitlines()
-        self.path = str(path) if path else None
-
-    def line_of(self, table: str, index: int | None, key: str | None) -> int | None:
-        """Best-effort line number of `key` inside `[table]` or the index-th `[[table]]`."""
-        header = re.compile(rf"^\s*\[\[?\s*{re.escape(table)}\s*\]\]?\s*(#.*)?$")
-        seen, start = -1, None
-        for no, line in enumerate(self.lines, 1):
-            if header.match(line):
-                seen += 1
-                if index is None or seen == index:
-                    start = no
-                    break
-        if start is None:
-            return None
-        if key is None:
-            return start
-        key_re = re.compile(rf"^\s*{re.escape(key)}\s*=")
-        for no in range(start, len(self.lines)):  # 0-based index `start` is the line after the header
-            line = self.lines[no]
-            if line.lstrip().startswith("["):
-                break
-            if key_re.match(line):
-                return no + 1
-        return start
-
-    def fail(self, table: str, index: int | None, key: str | None, zh: str, en: str) -> ConfigError:
-        name = table + (f"[{index}]" if index is not None else "") + (f".{key}" if key else "")
-        return ConfigError(name, zh, en, self.line_of(table, index, key), self.path)
-
-    def get(self, section: dict, table: str, index: int | None, key: str, kind: type | tuple,
-            default: Any = ..., zh_what: str = "") -> Any:
-        if key not in section:
-            if default is ...:
-                raise self.fail(table, index, key, f"缺少必填项 {key}{zh_what}", f"missing required key '{key}'")
-            return default
-        value = section[key]
-        kinds = kind if isinstance(kind, tuple) else (kind,)
-        if isinstance(value, bool) and bool not in kinds:
-            ok = False
-        else:
-            ok = isinstance(value, kinds)
-        if not ok:
-            names = "/".join(k.__name__ for k in kinds)
-            raise self.fail(table, index, key, f"{key} 的类型应为 {names}", f"'{key}' must be {names}")
-        return value
-
-    def hours(self, section: dict, table: str, index: int | None, key: str, default: Hours | None) -> Hours | None:
-        text = self.get(section, table, index, key, str, None)
-        if text is None:
-            return default
-        m = _HOURS_RE.match(text)
-        if not m:
-            raise self.fail(table, index, key, f"时间段格式应为 08:30-21:30,收到 {text!r}",
-                            f"hours must look like 08:30-21:30, got {text!r}")
-        h1, m1, h2, m2 = map(int, m.groups())
-        if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59:
-            raise self.fail(table, index, key, f"时间不存在: {text!r}", f"no such time: {text!r}")
-        end = time(23, 59) if h2 == 24 else time(h2, m2)
-        return Hours(time(h1, m1), end)
-
-
-def _check_unknown(reader: _Reader, section: dict, table: str, index: int | None, allowed: set[str]) -> None:
-    for key in section:
-        if key not in allowed:
-            raise reader.fail(table, index, key, f"未知的配置项 {key}(可用: {', '.join(sorted(allowed))})",
-                              f"unknown key '{key}' (allowed: {', '.join(sorted(allowed))})")
-
-
-_TOP_LEVEL = {"community", "bot", "channel", "storage", "web", "sender", "grids", "workers", "admins",
-              "departments", "rooms", "residents", "quiet_hours", "needs", "booking", "events", "surveys",
-              "pushes", "inbox"}
-
+# ---------------------------------------------------------------- loading
 
 def load_config(path: str | Path) -> Config:
     path = Path(path)
     try:
-        raw = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError("(file)", f"找不到配置文件 {path}", f"config file not found: {path}") from None
+    except OSError as exc:
+        raise ConfigError("(file)", f"无法读取配置文件 {path}: {exc.strerror}",
+                          f"cannot read config file {path}: {exc.strerror}") from None
     return parse_config(raw, path)
 
 
-def parse_config(raw: str, path: Path | None = None) -> Config:
-    try:
-        data = tomllib.loads(raw)
-    except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"line (\d+)", str(exc))
-        raise ConfigError("(syntax)", f"TOML 语法错误: {exc}", f"TOML syntax error: {exc}",
-                          int(m.group(1)) if m else None, str(path) if path else None) from None
-    r = _Reader(raw, path)
-    for key in data:
-        if key not in _TOP_LEVEL:
-            raise r.fail(key, None, None, f"未知的配置段 [{key}]", f"unknown section [{key}]")
+def parse_config(raw: str | bytes, path: Path | None = None) -> Config:
+    """The config in `raw` (TOML text or bytes); ConfigError listing every problem if it cannot be used."""
+    data, text, fatal = load_toml(raw, path)
+    if fatal is not None:
+        raise ConfigError.of([fatal], [])
+    assert data is not None
+    r = Reader(text, path)
+    f: _File = r.read(_File, data, Loc(""))
+    config = _assemble(r, f, data, path)
+    if r.errors:
+        r.errors.sort(key=lambda p: p.line or 0)
+        raise ConfigError.of(r.errors, r.warnings)
+    assert config is not None
+    return config
 
-    community = data.get("community")
-    if not isinstance(community, dict):
-        raise ConfigError("community", "缺少 [community] 配置段", "missing [community] section", None, str(path) if path else None)
-    _check_unknown(r, community, "community", None, {"name", "timezone", "staff_group"})
-    tz_name = r.get(community, "community", None, "timezone", str, zh_what="(例如 Asia/Shanghai)")
-    try:
-        tz = ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise r.fail("community", None, "timezone", f"未知时区 {tz_name!r}", f"unknown time zone {tz_name!r}") from None
 
-    bot = data.get("bot", {})
-    _check_unknown(r, bot, "bot", None, {"name", "contact_id"})
-    channel = data.get("channel", {})
-    _check_unknown(r, channel, "channel", None, {"kind", "endpoint", "token"})
-    kind = r.get(channel, "channel", None, "kind", str, "gateway-sim")
-    if kind not in ("wechaty", "gateway-sim"):
-        raise r.fail("channel", None, "kind", f"channel.kind 只能是 wechaty 或 gateway-sim,收到 {kind!r}",
-                     f"channel.kind must be 'wechaty' or 'gateway-sim', got {kind!r}")
-    storage = data.get("storage", {})
-    _check_unknown(r, storage, "storage", None, {"url", "data_dir"})
-    web = data.get("web", {})
-    _check_unknown(r, web, "web", None, {"host", "port", "base_url"})
-    sender_raw = data.get("sender", {})
-    _check_unknown(r, sender_raw, "sender", None, set(SenderConfig.__dataclass_fields__))
-    sender = SenderConfig(**{k: r.get(sender_raw, "sender", None, k, (int, float)) for k in sender_raw})
-
+def _assemble(r: Reader, f: _File, data: dict[str, Any], path: Path | None) -> Config | None:
+    """Cross-checks between sections (references, duplicates), then the Config (None if unusable)."""
+    if f.community is None:
+        if "community" not in data:
+            r.error(Loc("community"), "缺少 [community] 配置段", "missing [community] section")
+        tz = None
+    else:
+        try:
+            tz = ZoneInfo(f.community.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            r.error(Loc("community", None, ("timezone",)), f"未知时区 {f.community.timezone!r}(例如 Asia/Shanghai)",
+                    f"unknown time zone {f.community.timezone!r} (e.g. Asia/Shanghai)")
+            tz = None
+    complete = {name: len(getattr(f, name)) == len(data.get(name, ()) if isinstance(data.get(name), list) else ())
+                for name in ("grids", "workers", "admins", "departments", "rooms", "residents")}
+    _check_people(r, f)
+    _check_grids(r, f, complete)
+    _check_rooms(r, f)
+    _check_pushes(r, f)
+    _check_wecom(r, f, complete["grids"])
+    _check_knowledge(r, f)
+    if r.errors or f.community is None or tz is None:
+        return None
     base_dir = path.parent if path else Path.cwd()
-    data_dir = Path(r.get(storage, "storage", None, "data_dir", str, "data"))
-    if not data_dir.is_absolute():
-        data_dir = base_dir / data_dir
-
-    people_ids: dict[str, str] = {}
-
-    def person(section: dict, table: str, i: int, with_grid: bool) -> PersonConfig:
-        _check_unknown(r, section, table, i, {"id", "name", "grid", "duty"})
-        pid = r.get(section, table, i, "id", str)
-        if pid in people_ids:
-            raise r.fail(table, i, "id", f"联系人 {pid} 重复(已在 {people_ids[pid]} 中出现)",
-                         f"contact id {pid} appears twice (also in {people_ids[pid]})")
-        people_ids[pid] = table
-        return PersonConfig(
-            id=pid, name=r.get(section, table, i, "name", str),
-            grid=r.get(section, table, i, "grid", int, None) if with_grid else None,
-            duty=r.hours(section, table, i, "duty", None),
-        )
-
-    workers = tuple(person(s, "workers", i, True) for i, s in enumerate(data.get("workers", [])))
-    admins = tuple(person(s, "admins", i, False) for i, s in enumerate(data.get("admins", [])))
-    residents = tuple(person(s, "residents", i, False) for i, s in enumerate(data.get("residents", [])))
-    worker_ids = {w.id for w in workers}
-
-    grids: list[GridConfig] = []
-    topics: set[str] = set()
-    buildings_seen: dict[int, int] = {}
-    staff_group = r.get(community, "community", None, "staff_group", str)
-    topics.add(staff_group)
-    for i, g in enumerate(data.get("grids", [])):
-        _check_unknown(r, g, "grids", i, {"number", "group", "buildings", "worker", "backup", "passive_discovery"})
-        number = r.get(g, "grids", i, "number", int)
-        topic = r.get(g, "grids", i, "group", str)
-        if topic in topics:
-            raise r.fail("grids", i, "group", f"群名 {topic!r} 重复", f"duplicate group topic {topic!r}")
-        topics.add(topic)
-        blds = r.get(g, "grids", i, "buildings", list)
-        for b in blds:
-            if not isinstance(b, int) or isinstance(b, bool):
-                raise r.fail("grids", i, "buildings", "楼栋号必须是整数", "building numbers must be integers")
-            if b in buildings_seen:
-                raise r.fail("grids", i, "buildings", f"{b}栋 同时属于网格{buildings_seen[b]}和网格{number}",
-                             f"building {b} is in grid {buildings_seen[b]} and grid {number}")
-            buildings_seen[b] = number
-        worker = r.get(g, "grids", i, "worker", str)
-        if worker not in worker_ids:
-            raise r.fail("grids", i, "worker", f"网格员 {worker} 不在 [[workers]] 中", f"worker {worker} is not in [[workers]]")
-        backup = r.get(g, "grids", i, "backup", str, None)
-        if backup is not None and backup not in worker_ids and backup not in {a.id for a in admins}:
-            raise r.fail("grids", i, "backup", f"AB岗 {backup} 不是网格员或管理员", f"backup {backup} is not a worker or admin")
-        grids.append(GridConfig(number, topic, tuple(blds), worker, backup,
-                                r.get(g, "grids", i, "passive_discovery", bool, True)))
-    if not grids:
-        raise ConfigError("grids", "至少需要一个 [[grids]]", "at least one [[grids]] is required", None, str(path) if path else None)
-    grid_numbers = {g.number for g in grids}
-    for i, w in enumerate(workers):
-        if w.grid is not None and w.grid not in grid_numbers:
-            raise r.fail("workers", i, "grid", f"网格{w.grid} 不存在", f"no grid {w.grid}")
-
-    departments: list[DepartmentConfig] = []
-    for i, d in enumerate(data.get("departments", [])):
-        _check_unknown(r, d, "departments", i, {"name", "contact_id", "ack_minutes"})
-        cid = r.get(d, "departments", i, "contact_id", str)
-        if cid in people_ids:
-            raise r.fail("departments", i, "contact_id", f"联系人 {cid} 重复", f"contact id {cid} appears twice")
-        people_ids[cid] = "departments"
-        minutes = r.get(d, "departments", i, "ack_minutes", int)
-        if minutes <= 0:
-            raise r.fail("departments", i, "ack_minutes", "签收时限必须大于0分钟", "ack_minutes must be positive")
-        departments.append(DepartmentConfig(r.get(d, "departments", i, "name", str), cid, minutes))
-
-    rooms: list[RoomConfig] = []
-    room_names: set[str] = set()
-    room_keys = set(RoomConfig.__dataclass_fields__) - {"hours"} | {"open"}
-    for i, s in enumerate(data.get("rooms", [])):
-        _check_unknown(r, s, "rooms", i, room_keys)
-        name = r.get(s, "rooms", i, "name", str)
-        aliases = tuple(r.get(s, "rooms", i, "aliases", list, []))
-        for n in (name, *aliases):
-            if n in room_names:
-                raise r.fail("rooms", i, "name" if n == name else "aliases", f"房间名或别名 {n!r} 重复",
-                             f"room name or alias {n!r} is used twice")
-            room_names.add(n)
-        capacity = r.get(s, "rooms", i, "capacity", int, 1)
-        if capacity < 1:
-            raise r.fail("rooms", i, "capacity", "容量至少为1", "capacity must be at least 1")
-        min_m = r.get(s, "rooms", i, "min_minutes", int, 30)
-        max_m = r.get(s, "rooms", i, "max_minutes", int, 180)
-        if min_m > max_m:
-            raise r.fail("rooms", i, "max_minutes", "最长时长小于最短时长", "max_minutes is below min_minutes")
-        who = r.get(s, "rooms", i, "who", str, "residents")
-        if who not in ("residents", "staff"):
-            raise r.fail("rooms", i, "who", "who 只能是 residents 或 staff", "who must be 'residents' or 'staff'")
-        quota = r.get(s, "rooms", i, "weekly_quota_hours", (int, float), None)
-        rooms.append(RoomConfig(
-            name=name, aliases=aliases, capacity=capacity,
-            per_seat=r.get(s, "rooms", i, "per_seat", bool, False),
-            hours=r.hours(s, "rooms", i, "open", RoomConfig.hours) or RoomConfig.hours,
-            closed_weekdays=tuple(r.get(s, "rooms", i, "closed_weekdays", list, [])),
-            closed_dates=tuple(r.get(s, "rooms", i, "closed_dates", list, [])),
-            min_minutes=min_m, max_minutes=max_m,
-            buffer_minutes=r.get(s, "rooms", i, "buffer_minutes", int, 0),
-            advance_days=r.get(s, "rooms", i, "advance_days", int, 14),
-            weekly_quota_hours=float(quota) if quota is not None else None,
-            needs_approval=r.get(s, "rooms", i, "needs_approval", bool, False),
-            who=who,
-        ))
-
-    quiet = r.hours(data, "quiet_hours", None, "quiet_hours", None) if "quiet_hours" in data else None
-    extra = {k: data[k] for k in ("needs", "booking", "events", "surveys", "pushes", "inbox") if k in data}
+    data_dir = Path(f.storage.data_dir)
+    sections = {s.name: getattr(f, s.name) for s in dataclasses.fields(Sections)}
+    if f.web.base_url:
+        sections["web"] = dataclasses.replace(f.web, base_url=f.web.base_url.rstrip("/"))
     return Config(
         path=path,
-        community=r.get(community, "community", None, "name", str),
+        community=f.community.name,
         timezone=tz,
-        staff_group=staff_group,
-        bot_name=r.get(bot, "bot", None, "name", str, "小助手"),
-        bot_id=r.get(bot, "bot", None, "contact_id", str, "wx_bot"),
-        channel=kind,
-        endpoint=r.get(channel, "channel", None, "endpoint", str, None) or None,
-        token=r.get(channel, "channel", None, "token", str, None) or None,
-        storage_url=r.get(storage, "storage", None, "url", str, None) or None,
-        data_dir=data_dir,
-        web_host=r.get(web, "web", None, "host", str, "127.0.0.1"),
-        web_port=r.get(web, "web", None, "port", int, 8080),
-        sender=sender,
-        grids=tuple(grids),
-        workers=workers,
-        admins=admins,
-        departments=tuple(departments),
-        rooms=tuple(rooms),
-        quiet_hours=quiet or Hours(time(21, 30), time(8, 0)),
-        residents=residents,
-        extra=extra,
-        web_base_url=(r.get(web, "web", None, "base_url", str, "") or "").rstrip("/") or None,
+        staff_group=f.community.staff_group,
+        bot_name=f.bot.name,
+        bot_id=f.bot.contact_id,
+        channel=f.channel.kind,
+        endpoint=f.channel.endpoint,
+        token=f.channel.token,
+        storage_url=f.storage.url,
+        data_dir=data_dir if data_dir.is_absolute() else base_dir / data_dir,
+        grids=f.grids, workers=f.workers, admins=f.admins, departments=f.departments, rooms=f.rooms,
+        quiet_hours=f.quiet_hours, residents=f.residents,
+        warnings=tuple(r.warnings),
+        **sections,
     )
+
+
+def _duplicates(r: Reader, items: Iterable[tuple[str, Loc]], zh: str, en: str) -> None:
+    """Reports every value seen before (`zh`/`en` are formatted with {value} and {first})."""
+    seen: dict[str, Loc] = {}
+    for value, loc in items:
+        if value in seen:
+            r.error(loc, zh.format(value=value, first=seen[value].name), en.format(value=value, first=seen[value].name))
+        else:
+            seen[value] = loc
+
+
+def _check_people(r: Reader, f: _File) -> None:
+    ids = [(f.bot.contact_id, Loc("bot", None, ("contact_id",)))]
+    for table in ("workers", "admins", "residents"):
+        ids += [(p.id, Loc(table, i, ("id",))) for i, p in enumerate(getattr(f, table))]
+    ids += [(d.contact_id, Loc("departments", i, ("contact_id",))) for i, d in enumerate(f.departments)]
+    _duplicates(r, ids, "联系人 {value} 重复(已在 {first} 中出现)", "contact id {value} appears twice (also at {first})")
+    _duplicates(r, [(d.name, Loc("departments", i, ("name",))) for i, d in enumerate(f.departments)],
+                "科室 {value} 重复", "department {value} appears twice")
+    for table in ("admins", "residents"):
+        for i, p in enumerate(getattr(f, table)):
+            if p.grid is not None:
+                r.warn(Loc(table, i, ("grid",)), "grid 只对网格员([[workers]])有效,这里会被忽略",
+                       "grid only applies to [[workers]]; ignored here")
+
+
+def _check_grids(r: Reader, f: _File, complete: dict[str, bool]) -> None:
+    if not f.grids and complete["grids"]:
+        r.error(Loc("grids"), "至少需要一个 [[grids]]", "at least one [[grids]] is required")
+    _duplicates(r, [(str(g.number), Loc("grids", i, ("number",))) for i, g in enumerate(f.grids)],
+                "网格编号 {value} 重复", "grid number {value} appears twice")
+    topics = [(f.community.staff_group, Loc("community", None, ("staff_group",)))] if f.community else []
+    _duplicates(r, topics + [(g.group, Loc("grids", i, ("group",))) for i, g in enumerate(f.grids)],
+                "群名 {value!r} 重复(与 {first} 相同)", "duplicate group topic {value!r} (same as {first})")
+    owner: dict[int, int] = {}
+    for i, g in enumerate(f.grids):
+        for b in g.buildings:
+            if b in owner and owner[b] != g.number:
+                r.error(Loc("grids", i, ("buildings",)), f"{b}栋 同时属于网格{owner[b]}和网格{g.number}",
+                        f"building {b} is in grid {owner[b]} and grid {g.number}")
+            owner.setdefault(b, g.number)
+    workers = {w.id for w in f.workers}
+    staff = workers | {a.id for a in f.admins}
+    for i, g in enumerate(f.grids):
+        if complete["workers"] and g.worker not in workers:
+            r.error(Loc("grids", i, ("worker",)), f"网格员 {g.worker} 不在 [[workers]] 中",
+                    f"worker {g.worker} is not in [[workers]]")
+        if complete["workers"] and complete["admins"] and g.backup is not None and g.backup not in staff:
+            r.error(Loc("grids", i, ("backup",)), f"AB岗 {g.backup} 不是网格员或管理员",
+                    f"backup {g.backup} is not a worker or admin")
+        if g.backup is not None and g.backup == g.worker:
+            r.warn(Loc("grids", i, ("backup",)), "AB岗与网格员是同一人,无人替岗",
+                   "the backup is the worker themself: nobody covers")
+    if complete["grids"]:
+        numbers = {g.number for g in f.grids}
+        for i, w in enumerate(f.workers):
+            if w.grid is not None and w.grid not in numbers:
+                r.error(Loc("workers", i, ("grid",)), f"网格{w.grid} 不存在(已配置: {sorted(numbers)})",
+                        f"no grid {w.grid} (configured: {sorted(numbers)})")
+
+
+def _minutes(h: Hours) -> int:
+    return (h.end.hour * 60 + h.end.minute - h.start.hour * 60 - h.start.minute) + (1 if h.end == time(23, 59) else 0)
+
+
+def _check_rooms(r: Reader, f: _File) -> None:
+    names = []
+    for i, room in enumerate(f.rooms):
+        names.append((room.name, Loc("rooms", i, ("name",))))
+        names += [(a, Loc("rooms", i, ("aliases",))) for a in room.aliases]
+        at = Loc("rooms", i, ("max_minutes",))
+        if room.min_minutes > room.max_minutes:
+            r.error(at, f"最长时长 {room.max_minutes} 分钟小于最短时长 {room.min_minutes} 分钟",
+                    f"max_minutes {room.max_minutes} is below min_minutes {room.min_minutes}")
+        if _minutes(room.hours) < room.min_minutes:
+            r.error(Loc("rooms", i, ("open",)), f"开放时间 {room.hours} 不足最短预约时长 {room.min_minutes} 分钟,永远约不上",
+                    f"open {room.hours} is shorter than min_minutes {room.min_minutes}: it could never be booked")
+        if set(room.closed_weekdays) >= set(range(7)):
+            r.warn(Loc("rooms", i, ("closed_weekdays",)), "每天都闭馆,这个房间约不上",
+                   "closed on every weekday: the room can never be booked")
+    _duplicates(r, names, "房间名或别名 {value!r} 重复(与 {first} 相同)",
+                "room name or alias {value!r} is used twice (also at {first})")
+
+
+def _check_pushes(r: Reader, f: _File) -> None:
+    for d in sorted(f.pushes.holidays & f.pushes.workdays):
+        r.error(Loc("pushes", None, ("workdays",)), f"{d} 同时列在 holidays 和 workdays 中",
+                f"{d} is listed in both holidays and workdays")
+
+
+def _check_wecom(r: Reader, f: _File, grids_complete: bool) -> None:
+    topics = {g.group for g in f.grids} | ({f.community.staff_group} if f.community else set())
+    if not grids_complete or f.community is None:
+        return
+    known = "、".join(sorted(topics))
+    for chat, topic in f.wecom.groups.items():
+        if topic not in topics:
+            r.error(Loc("wecom", None, ("groups", chat)), f"群 {topic!r} 不是配置中的网格群或工作群(可用: {known})",
+                    f"{topic!r} is not a grid group or the staff group of this config (known: {known})")
+    for topic, url in f.wecom.webhooks.items():
+        if topic not in topics:
+            r.error(Loc("wecom", None, ("webhooks", topic)), f"群 {topic!r} 不是配置中的网格群或工作群(可用: {known})",
+                    f"{topic!r} is not a grid group or the staff group of this config (known: {known})")
+        if not url.startswith(("https://", "http://")):
+            r.error(Loc("wecom", None, ("webhooks", topic)), f"webhook 地址应以 https:// 开头,收到 {url!r}",
+                    f"webhook URL must start with https://, got {url!r}")
+
+
+def _check_knowledge(r: Reader, f: _File) -> None:
+    asked: list[tuple[str, Loc]] = []
+    for i, entry in enumerate(f.knowledge.faq):
+        at = Loc("knowledge.faq", i)
+        if not entry.q or any(not q.strip() for q in entry.q):
+            r.error(at.key("q"), "问题/关键词不能为空", "questions/keywords must not be empty")
+        if not entry.a.strip():
+            r.error(at.key("a"), "回答不能为空", "the answer must not be empty")
+        asked += [(q.strip(), at.key("q")) for q in entry.q if q.strip()]
+    _duplicates(r, asked, "问题/关键词 {value!r} 已在 {first} 中出现,回答会不确定",
+                "question/keyword {value!r} is also in {first}: the answer would be ambiguous")
 
 
 def default_config_path() -> Path:
@@ -411,3 +390,4 @@ def default_config_path() -> Path:
     if local.exists():
         return local
     return Path(__file__).resolve().parents[1] / "config.example.toml"
+

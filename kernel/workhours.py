@@ -8,22 +8,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from kernel.calendar_cn import is_workday
-from kernel.config import Hours
-
-OFFICE_HOURS = Hours(time(8, 30), time(17, 30))
-
-
-def parse_hours(text: str | None, default: Hours = OFFICE_HOURS) -> Hours:
-    """'08:30-17:30' → Hours; None or malformed → the default (config is validated elsewhere)."""
-    if not text:
-        return default
-    try:
-        a, b = text.replace("–", "-").split("-")
-        h1, m1 = map(int, a.strip().split(":"))
-        h2, m2 = map(int, b.strip().split(":"))
-        return Hours(time(h1, m1), time(h2, m2))
-    except ValueError:
-        return default
+from kernel.settings import OFFICE_HOURS, Hours
 
 
 def add_working_minutes(start: datetime, minutes: float, tz: ZoneInfo, hours: Hours = OFFICE_HOURS) -> datetime:

@@ -81,24 +81,6 @@ class BookingError(Exception):
         self.detail = detail
 
 
-# ------------------------------------------------------------------ settings ([booking] in the config)
-
-@dataclass(frozen=True)
-class Settings:
-    reminder_minutes: int = 60          # remind this long before the start
-    checkin_grace_minutes: int = 15     # not checked in this long after the start: released (no_show)
-    checkin_opens_minutes: int = 30     # 签到 accepted from this long before the start
-    offer_minutes: int = 10             # a waitlist offer is held this long
-    recurring_weeks: int = 8            # 每周X … creates this many weekly bookings
-    default_minutes: int = 60           # length when only a start is given (at least the room minimum)
-
-
-def settings(config: Config) -> Settings:
-    raw = config.extra.get("booking", {}) if isinstance(config.extra, dict) else {}
-    known = {k: int(v) for k, v in raw.items() if k in Settings.__dataclass_fields__ and isinstance(v, int | float)}
-    return Settings(**known)
-
-
 # ------------------------------------------------------------------ tables
 
 class Room(Base):
@@ -509,7 +491,7 @@ async def create_booking(session: AsyncSession, now: datetime, config: Config, *
         raise BookingError(violation.code, **detail)
     if status is None:
         status = Status.PENDING if needs_approval(rc, is_staff) else Status.CONFIRMED
-    s = settings(config)
+    s = config.booking
     booking = Booking(
         code=await _next_code(session), room_id=row.id, room_name=rc.name, person_id=person_id,
         person_name=person_name, scope=scope, start_at=start, end_at=end, party_size=party_size,
@@ -567,7 +549,7 @@ async def change_booking(session: AsyncSession, now: datetime, config: Config, c
     b.start_at, b.end_at, b.updated_at = start, end, now
     if b.status == Status.CONFIRMED and needs_approval(rc, booker_is_staff):
         b.status, b.confirmed_at = Status.PENDING, None    # a new time needs a new approval
-    b.reminded_at = now if start - now <= timedelta(minutes=settings(config).reminder_minutes) else None
+    b.reminded_at = now if start - now <= timedelta(minutes=config.booking.reminder_minutes) else None
     return b
 
 
@@ -581,7 +563,7 @@ async def check_in(session: AsyncSession, now: datetime, config: Config, code: s
         raise BookingError("still_pending", code=b.code)
     if b.status != Status.CONFIRMED:
         raise BookingError("not_active", code=b.code, status=b.status)
-    opens = b.start_at - timedelta(minutes=settings(config).checkin_opens_minutes)
+    opens = b.start_at - timedelta(minutes=config.booking.checkin_opens_minutes)
     if now < opens:
         raise BookingError("checkin_too_early", code=b.code, opens=opens)
     if now >= b.end_at:
@@ -592,7 +574,7 @@ async def check_in(session: AsyncSession, now: datetime, config: Config, code: s
 
 async def checkin_candidate(session: AsyncSession, now: datetime, config: Config, person_id: str) -> Booking | None:
     """For a bare "签到": this person's confirmed booking whose check-in window is open now."""
-    opens = timedelta(minutes=settings(config).checkin_opens_minutes)
+    opens = timedelta(minutes=config.booking.checkin_opens_minutes)
     return await session.scalar(
         select(Booking).where(Booking.person_id == person_id, Booking.status == Status.CONFIRMED,
                               Booking.start_at <= now + opens, Booking.end_at > now)
@@ -606,7 +588,7 @@ async def approve(session: AsyncSession, now: datetime, config: Config, code: st
     if b.end_at <= now:
         raise BookingError("already_over", code=b.code)
     b.status, b.decided_by, b.confirmed_at, b.updated_at = Status.CONFIRMED, by_id, now, now
-    if b.start_at - now <= timedelta(minutes=settings(config).reminder_minutes):
+    if b.start_at - now <= timedelta(minutes=config.booking.reminder_minutes):
         b.reminded_at = now
     return b
 
@@ -677,7 +659,7 @@ async def create_series(session: AsyncSession, now: datetime, config: Config, *,
                         party_size: int = 1, scope: str = PRIVATE_SCOPE, purpose: str = "") -> SeriesResult:
     """Staff: the same slot every week for `weeks` weeks; each week that breaks a rule is skipped and
     reported, the others are booked (confirmed, no check-in needed)."""
-    weeks = weeks or settings(config).recurring_weeks
+    weeks = weeks or config.booking.recurring_weeks
     result = SeriesResult()
     series: str | None = None
     tz = config.timezone
@@ -881,7 +863,7 @@ async def join_waitlist(session: AsyncSession, now: datetime, config: Config, *,
 async def make_offers(session: AsyncSession, now: datetime, config: Config) -> list[Booking]:
     """Offer freed slots to waiting people, first come first served per room: an `offered` booking
     holds the slot for `offer_minutes` until they answer. Returns the new offers (to be announced)."""
-    s = settings(config)
+    s = config.booking
     waiting = (await session.scalars(
         select(WaitlistEntry).where(WaitlistEntry.status == WaitStatus.WAITING)
         .order_by(WaitlistEntry.created_at, WaitlistEntry.id))).all()
@@ -941,7 +923,7 @@ async def accept_offer(session: AsyncSession, now: datetime, config: Config, cod
     b.status = Status.PENDING if needs_approval(rc, False) else Status.CONFIRMED
     b.confirmed_at = now if b.status == Status.CONFIRMED else None
     b.offer_expires_at, b.updated_at = None, now
-    if b.start_at - now <= timedelta(minutes=settings(config).reminder_minutes):
+    if b.start_at - now <= timedelta(minutes=config.booking.reminder_minutes):
         b.reminded_at = now
     entry = await session.scalar(select(WaitlistEntry).where(WaitlistEntry.booking_code == b.code))
     if entry is not None:
@@ -965,7 +947,7 @@ async def decline_offer(session: AsyncSession, now: datetime, code: str, *, pers
 async def due_reminders(session: AsyncSession, now: datetime, config: Config) -> list[Booking]:
     """Confirmed bookings starting within the reminder lead time that were not reminded yet; they are
     marked reminded here, in the same transaction as the caller's keyed outbox rows."""
-    lead = timedelta(minutes=settings(config).reminder_minutes)
+    lead = timedelta(minutes=config.booking.reminder_minutes)
     rows = (await session.scalars(
         select(Booking).where(Booking.status == Status.CONFIRMED, Booking.reminded_at.is_(None),
                               Booking.start_at <= now + lead, Booking.start_at > now)
@@ -978,7 +960,7 @@ async def due_reminders(session: AsyncSession, now: datetime, config: Config) ->
 async def release_no_shows(session: AsyncSession, now: datetime, config: Config) -> list[Booking]:
     """Confirmed bookings not checked in within the grace period after their start (or after the
     moment they were confirmed, for a slot taken while already running): released as no_show."""
-    grace = timedelta(minutes=settings(config).checkin_grace_minutes)
+    grace = timedelta(minutes=config.booking.checkin_grace_minutes)
     rows = (await session.scalars(
         select(Booking).where(Booking.status == Status.CONFIRMED, Booking.requires_checkin.is_(True),
                               Booking.start_at <= now - grace)

@@ -13,12 +13,11 @@ chat handlers and the web inbox turn into words."""
 
 from __future__ import annotations
 
-import logging
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -26,9 +25,8 @@ from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from kernel.settings import EventSettings
 from models.base import Base
-
-log = logging.getLogger("gridbot.events")
 
 CODE_OFFSET = 100          # E101 is event id 1: codes are "E" + a sequence from 101
 CODE_RE = re.compile(r"(?<![A-Za-z0-9])[Ee](\d{3,7})(?![0-9])")
@@ -59,46 +57,6 @@ class EventError(Exception):
         super().__init__(code)
         self.code = code
         self.info = info
-
-
-# ------------------------------------------------------------------ settings ([events] in the config)
-
-@dataclass(frozen=True)
-class EventSettings:
-    roster_minutes: int = 10            # at most one roster per group per this many minutes
-    remind_day_before: time = time(18, 0)   # local time, the day before the event
-    remind_before_minutes: int = 60     # the second reminder
-    max_party: int = 10                 # a party larger than this is surely a typo
-    plus_one_hours: int = 24            # "+1" refers to an event noticed/rostered in the group this recently
-    confirm_hours: int = 0              # default for new events: 0 = promotion is immediate
-    checkin_before_minutes: int = 60    # check-in opens this long before the start
-    attendance_hours: int = 3           # after start + this, check-in closes and no-shows are counted
-    no_show_block: int = 0              # this many no-shows block 低偿 signups (0 = off)
-    no_show_block_days: int = 30
-    room_minutes: int = 120             # a function room is booked this long when the event gives no end
-
-    @classmethod
-    def from_config(cls, config: Any) -> "EventSettings":
-        """[events] in the config; a value that cannot be read is logged and the default kept (a typo
-        must not stop signups)."""
-        raw = (getattr(config, "extra", {}) or {}).get("events", {}) or {}
-        values: dict[str, Any] = {}
-        for key, value in dict(raw).items():
-            if key not in cls.__dataclass_fields__:
-                log.warning("[events] unknown setting %r ignored (known: %s)", key,
-                            ", ".join(cls.__dataclass_fields__))
-                continue
-            try:
-                if key == "remind_day_before":
-                    hh, _, mm = str(value).partition(":")
-                    values[key] = time(int(hh), int(mm or 0))
-                elif isinstance(value, bool) or int(value) < 0:
-                    raise ValueError(value)
-                else:
-                    values[key] = int(value)
-            except (TypeError, ValueError):
-                log.warning("[events] %s = %r is not valid; using %r", key, value, getattr(cls, key))
-        return cls(**values)
 
 
 # ------------------------------------------------------------------ tables

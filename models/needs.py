@@ -38,7 +38,7 @@ Clocks (all in the table, so the scheduler finds what is due after any restart)
 * handling (urgent only): 15 minutes from intake until 办结.
 * a missed clock is 督办: the need is marked overdue and the next level is told, one level per step,
   each level once: worker → AB岗 backup → admin → staff group (a department: the department again
-  and the admin → staff group). [needs] in the config may override every number (see ``Settings``).
+  and the admin → staff group). [needs] in the config may override every number (``config.needs``).
 
 三率 (per grid / worker / category / period; a need counts in the period it was received)
 -----------------------------------------------------------------------------------------
@@ -64,10 +64,11 @@ from sqlalchemy import Boolean, Index, Integer, String, Text, func, select, upda
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kernel.config import Config, GridConfig, Hours
+from kernel.config import Config, GridConfig
 from kernel.identity import Person, Role
 from kernel.privacy import find_phones, mask_phones  # noqa: F401  (callers use N.mask_phones, N.find_phones)
-from kernel.workhours import add_working_minutes, on_duty, parse_hours
+from kernel.settings import NeedsSettings
+from kernel.workhours import add_working_minutes, on_duty
 from models.base import Base
 from models.sql import insert_ignore
 
@@ -169,43 +170,6 @@ class NeedError(Exception):
         super().__init__(error, data)
         self.code = error
         self.data = data
-
-
-# ---------------------------------------------------------------- settings
-
-@dataclass(frozen=True)
-class Settings:
-    """[needs] in the config; every key is optional."""
-
-    respond_minutes_urgent: float = 5
-    respond_minutes_normal: float = 120        # working minutes
-    handle_minutes_urgent: float = 15
-    escalate_step_minutes_urgent: float = 5
-    escalate_step_minutes_normal: float = 60   # working minutes
-    merge_window_hours: float = 24
-    merge_threshold: float = 0.2               # weighted token Jaccard, measured in tests/test_needs_merge.py
-    close_after_days: float = 3
-    rating_hours: float = 72                   # how long a bare "1"/"2"/"3" counts as a rating
-    work_hours: Hours = field(default_factory=lambda: parse_hours(None))
-
-    @classmethod
-    def of(cls, config: Config) -> "Settings":
-        raw = config.extra.get("needs", {}) or {}
-        values: dict[str, Any] = {}
-        for name in cls.__dataclass_fields__:
-            if name == "work_hours":
-                continue
-            if isinstance(raw.get(name), int | float) and not isinstance(raw.get(name), bool):
-                values[name] = float(raw[name])
-        # short aliases the issue uses
-        for alias, name in (("urgent_response_minutes", "respond_minutes_urgent"),
-                            ("normal_response_minutes", "respond_minutes_normal"),
-                            ("urgent_handle_minutes", "handle_minutes_urgent")):
-            if isinstance(raw.get(alias), int | float):
-                values[name] = float(raw[alias])
-        if isinstance(raw.get("work_hours"), str):
-            values["work_hours"] = parse_hours(raw["work_hours"])
-        return cls(**values)
 
 
 # ---------------------------------------------------------------- tables
@@ -505,7 +469,7 @@ async def _next_code(session: AsyncSession, now: datetime, config: Config) -> st
     return f"D{day}-{n:04d}"
 
 
-def _start_response_clock(need: Need, now: datetime, config: Config, s: Settings,
+def _start_response_clock(need: Need, now: datetime, config: Config, s: NeedsSettings,
                           department_minutes: int | None = None) -> None:
     if department_minutes is not None:
         need.clock_kind = "dept_ack"
@@ -553,7 +517,7 @@ async def create_need(session: AsyncSession, now: datetime, config: Config, *, t
     """受理 + 派单 (or 合并 into a similar open need). Grid: from the building, else the group's grid.
 
     A 树洞 need gets no requester, no name and no chat whatever the caller passes."""
-    s = Settings.of(config)
+    s = config.needs
     if source == Source.TREE_HOLE:
         requester = requester_name = chat = None
         chat_grid = None
@@ -594,7 +558,7 @@ async def create_need(session: AsyncSession, now: datetime, config: Config, *, t
     return Intake(need)
 
 
-async def _find_similar(session: AsyncSession, now: datetime, need: Need, s: Settings) -> Need | None:
+async def _find_similar(session: AsyncSession, now: datetime, need: Need, s: NeedsSettings) -> Need | None:
     """合并同类项: same category, same building (else same grid), similar words, within the window."""
     if need.building is None and need.grid is None:
         return None
@@ -790,7 +754,7 @@ async def transfer(session: AsyncSession, now: datetime, config: Config, code: s
     need.dispatcher = actor.id
     need.department = dept.name
     need.assignee, need.assignee_name = dept.contact_id, dept.name
-    _start_response_clock(need, now, config, Settings.of(config), department_minutes=dept.ack_minutes)
+    _start_response_clock(need, now, config, config.needs, department_minutes=dept.ack_minutes)
     return Change(need, Action.TRANSFER, before, actor, previous_assignee=previous,
                   extra={"department": dept, "note": note})
 
@@ -824,7 +788,7 @@ async def hand_back(session: AsyncSession, now: datetime, config: Config, code: 
     # The clock keeps running: the deadline is the original response deadline (perhaps already past,
     # then the need shows overdue at once); the new holder's 督办 ladder starts one step from now at
     # the earliest, so they get a chance before their superiors hear of it.
-    s = Settings.of(config)
+    s = config.needs
     need.clock_kind = "respond"
     need.clock_no += 1
     need.level = 0
@@ -941,16 +905,16 @@ async def _reopen(session: AsyncSession, now: datetime, config: Config, need: Ne
     if holder and any(d.contact_id == holder for d in config.departments):
         dept = next(d for d in config.departments if d.contact_id == holder)
         need.department, need.assignee, need.assignee_name = dept.name, dept.contact_id, dept.name
-        _start_response_clock(need, now, config, Settings.of(config), department_minutes=dept.ack_minutes)
+        _start_response_clock(need, now, config, config.needs, department_minutes=dept.ack_minutes)
     else:
         need.department = None
         need.assignee, need.assignee_name = holder, name_of(config, holder)
-        _start_response_clock(need, now, config, Settings.of(config))
+        _start_response_clock(need, now, config, config.needs)
     need.reopen_count += 1
     need.closed_at = None
     need.resolved_at = None
     if need.urgent:
-        need.resolve_due_at = now + timedelta(minutes=Settings.of(config).handle_minutes_urgent)
+        need.resolve_due_at = now + timedelta(minutes=config.needs.handle_minutes_urgent)
         need.resolve_next_at, need.resolve_level = need.resolve_due_at, 0
 
 
@@ -1077,7 +1041,7 @@ def _ladder(config: Config, need: Need, clock: str) -> list[list[Target]]:
     return levels
 
 
-def _next_step(need: Need, clock: str, now: datetime, config: Config, s: Settings) -> datetime:
+def _next_step(need: Need, clock: str, now: datetime, config: Config, s: NeedsSettings) -> datetime:
     if clock == "dept_ack":
         dept = next((d for d in config.departments if d.name == need.department), None)
         return now + timedelta(minutes=dept.ack_minutes if dept else 30)
@@ -1092,7 +1056,7 @@ async def run_escalations(session: AsyncSession, now: datetime, config: Config, 
     """督办: for every need whose clock has run out, notify the next level (once), mark it overdue and
     schedule the level after. The caller sends the notices under keys built from (code, clock, clock_no,
     level), in the same transaction, so a second scheduler or a restart cannot repeat a level."""
-    s = Settings.of(config)
+    s = config.needs
     due = (Need.next_escalation_at <= now) | (Need.resolve_next_at <= now)
     q = (select(Need).where(due, Need.status.in_([str(x) for x in OPEN_STATUSES]))
          .order_by(Need.id).limit(limit).with_for_update(skip_locked=True))
@@ -1136,7 +1100,7 @@ async def run_escalations(session: AsyncSession, now: datetime, config: Config, 
 
 async def expire_unrated(session: AsyncSession, now: datetime, config: Config, limit: int = 500) -> list[Need]:
     """关闭 needs nobody rated within close_after_days of 办结 (a 树洞 need: of its 办结)."""
-    s = Settings.of(config)
+    s = config.needs
     cutoff = now - timedelta(days=s.close_after_days)
     q = (select(Need).where(
         ((Need.status == str(Status.VISITING)) & (Need.visited_at <= cutoff))

@@ -1033,7 +1033,7 @@ async def suggest_needs(session: AsyncSession, now: datetime, config: Config, su
 def base_url(config: Config) -> str:
     """Where links in messages point: [web] base_url, or the address the service bound (set by
     bot/service.py), else the default port on this machine."""
-    return config.web_base_url or DEFAULT_BASE_URL
+    return config.web.base_url or DEFAULT_BASE_URL
 
 
 def survey_link(base: str, code: str, *, grid: int | None = None, token: str | None = None) -> str:

@@ -40,14 +40,14 @@ async def _tell(tc: TickContext, b: Booking, text: str, key: str) -> bool:
 
 
 async def reminders(tc: TickContext) -> None:
-    s = ops.settings(tc.config)
+    s = tc.config.booking
     for b in await ops.due_reminders(tc.session, tc.now, tc.config):
         await _tell(tc, b, T.REMINDER.format(room=b.room_name, when=_when(tc, b), code=b.code,
                                              grace=s.checkin_grace_minutes), key=f"booking-reminder:{b.code}")
 
 
 async def no_shows(tc: TickContext) -> None:
-    s = ops.settings(tc.config)
+    s = tc.config.booking
     for b in await ops.release_no_shows(tc.session, tc.now, tc.config):
         await _tell(tc, b, T.NO_SHOW.format(room=b.room_name, when=_when(tc, b), code=b.code,
                                             grace=s.checkin_grace_minutes), key=f"booking-noshow:{b.code}")
@@ -60,7 +60,7 @@ async def unapproved(tc: TickContext) -> None:
 
 
 async def waitlist(tc: TickContext) -> None:
-    s = ops.settings(tc.config)
+    s = tc.config.booking
     for b in await ops.expire_offers(tc.session, tc.now):
         await conversation.forget(tc.session, b.scope, b.person_id, ["booking_offer"])
         await _tell(tc, b, T.OFFER_EXPIRED.format(code=b.code, minutes=s.offer_minutes),

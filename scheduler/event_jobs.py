@@ -11,7 +11,7 @@ from datetime import datetime, time, timedelta
 
 from kernel.config import Config
 from texts import events as T
-from handlers.events import Delivery, plan_deliveries, settings_of
+from handlers.events import Delivery, plan_deliveries
 from models import events as ev
 from models.events import Signup, SignupStatus
 from models.outbox import Priority
@@ -74,7 +74,7 @@ async def post_rosters(tc: TickContext) -> None:
     """A masked 接龙-style roster per group when signups changed, at most every roster_minutes."""
     if in_quiet_hours(tc.now, tc.config):
         return
-    settings = settings_of(tc.config)
+    settings = tc.config.events
     tz = tc.config.timezone
     window = ev.roster_window(tc.now, settings)
     for event in await ev.events_with_roster_due(tc.session, tc.now, settings):
@@ -98,7 +98,7 @@ def _reminder_targets(rows: Sequence[Signup], before: datetime | None = None) ->
 
 async def send_reminders(tc: TickContext) -> None:
     """The day before (at remind_day_before, local) and remind_before_minutes before the start."""
-    settings = settings_of(tc.config)
+    settings = tc.config.events
     tz = tc.config.timezone
     before = timedelta(minutes=settings.remind_before_minutes)
     for event in await ev.events_starting_between(tc.session, tc.now, tc.now + timedelta(days=2)):
@@ -133,7 +133,7 @@ def _day_reminder_at(event, at: time, tz) -> datetime:  # type: ignore[no-untype
 
 async def close_attendance(tc: TickContext) -> None:
     """After the event: no-shows are counted (when check-in was used); the publisher gets the numbers."""
-    settings = settings_of(tc.config)
+    settings = tc.config.events
     for event, missed in await ev.close_attendance(tc.session, tc.now, settings):
         holders = await ev.signups(tc.session, event.id, ev.HOLDING)
         came = [s for s in holders if s.checked_in_at is not None]

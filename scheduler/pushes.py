@@ -23,7 +23,6 @@ from scheduler.ticker import Job, TickContext
 log = logging.getLogger("gridbot.pushes")
 
 DIGEST_KEY = "digest:weekly"
-DEFAULT_DIGEST = "每周一 09:00"
 _digest_checked: set[str] = set()
 
 
@@ -145,19 +144,10 @@ async def _ensure_digest(tc: TickContext) -> None:
     marker = str(bind.url) if bind is not None else ""
     if marker in _digest_checked:
         return
-    section = tc.config.extra.get("pushes", {})
-    spec = section.get("digest", DEFAULT_DIGEST) if isinstance(section, dict) else DEFAULT_DIGEST
-    if spec is False or spec in ("", "off", "false"):
+    when = tc.config.pushes.digest
+    if when is None:
         _digest_checked.add(marker)
         return
-    try:
-        when = P.parse_recurrence(str(spec))
-    except P.WhenError:
-        when = None
-    if when is None:
-        log.warning("[pushes] digest = %r not understood; using %s", spec, DEFAULT_DIGEST)
-        when = P.parse_recurrence(DEFAULT_DIGEST)
-    assert when is not None
     await P.ensure_schedule(tc.session, tc.now, tc.config.timezone, key=DIGEST_KEY, kind=P.PushKind.DIGEST,
                             title="本周活动", when=when, groups=[], day_rule=DayRule.SKIP_HOLIDAYS)
     tc.after_commit.append(lambda: _digest_checked.add(marker))   # only once it is really in the table

@@ -137,11 +137,11 @@ def test_week_bounds_and_open_window(config: Config) -> None:
 
 def test_booking_settings_come_from_the_booking_section(config: Config) -> None:
     from kernel.config import parse_config
-    from models.booking import Settings, settings
+    from kernel.settings import BookingSettings
 
-    assert settings(config) == Settings()          # the demo community uses the defaults
+    assert config.booking == BookingSettings()     # the demo community uses the defaults
     raw = (config.path.read_text(encoding="utf-8")
            .replace("reminder_minutes = 60", "reminder_minutes = 30")
            .replace("checkin_grace_minutes = 15", "checkin_grace_minutes = 20"))
-    custom = settings(parse_config(raw, config.path))
+    custom = parse_config(raw, config.path).booking
     assert (custom.reminder_minutes, custom.checkin_grace_minutes, custom.offer_minutes) == (30, 20, 10)

@@ -339,7 +339,7 @@ async def test_no_show_policy_blocks_low_fee_signups(config, db_url) -> None:
 
     from tests.harness import Harness
 
-    cfg = dataclasses.replace(config, extra={**config.extra, "events": {"no_show_block": 1}})
+    cfg = dataclasses.replace(config, events=dataclasses.replace(config.events, no_show_block=1))
     h = await Harness.create(cfg, db_url)
     try:
         await _publish(h, "发布活动 剪纸课 11月23日10:00 书画室 名额20 群 网格1", who="wx_wang")

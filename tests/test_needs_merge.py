@@ -12,7 +12,8 @@ threshold leans to precision."""
 
 from __future__ import annotations
 
-from models.needs import Settings, merge_tokens, similarity
+from kernel.settings import NeedsSettings
+from models.needs import merge_tokens, similarity
 
 SAME = [
     ("8栋门口的下水道堵了,污水漫到路上了,电话13812345678", "8栋门口下水道堵住了,臭死了"),
@@ -69,7 +70,7 @@ def _score(a: str, b: str) -> float:
 
 
 def test_threshold_separates_same_from_different_problems() -> None:
-    threshold = Settings().merge_threshold
+    threshold = NeedsSettings().merge_threshold
     merged_same = sum(_score(a, b) >= threshold for a, b in SAME)
     merged_different = sum(_score(a, b) >= threshold for a, b in DIFFERENT)
     assert merged_same >= 0.8 * len(SAME), merged_same

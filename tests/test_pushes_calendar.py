@@ -43,11 +43,11 @@ def test_outside_the_data_range_weekends_and_fixed_holidays_still_count() -> Non
 
 
 def test_config_overrides_win(config) -> None:  # type: ignore[no-untyped-def]
-    import dataclasses
+    from kernel.config import parse_config
 
-    cfg = dataclasses.replace(config, extra={**config.extra, "pushes": {"holidays": ["2026-11-25"],
-                                                                        "workdays": ["2026-11-28"]}})
-    cal = calendar_for(cfg)
+    raw = (config.path.read_text(encoding="utf-8")
+           .replace("holidays = []", 'holidays = ["2026-11-25"]').replace("workdays = []", "workdays = [2026-11-28]"))
+    cal = calendar_for(parse_config(raw, config.path))
     assert not cal.is_workday(date(2026, 11, 25)) and cal.is_workday(date(2026, 11, 28))
 
 

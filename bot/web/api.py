@@ -79,10 +79,9 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any], notifier: An
         now = core.clock.now()
         async with core.sessions() as session:
             page = await M.inbox_page(session, actor.scope, f, now, core.config.timezone, limit=limit, offset=offset)
-        settings = N.Settings.of(core.config)
         return web.json_response({"total": page.total, "urgent": page.urgent, "overdue": page.overdue,
                                   "limit": limit, "offset": offset,
-                                  "needs": [O.need_dict(r, now, core.config, actor, settings=settings)
+                                  "needs": [O.need_dict(r, now, core.config, actor)
                                             for r in page.rows]})
 
     @guard()

@@ -44,7 +44,6 @@ log = logging.getLogger("gridbot.inbox")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _SLOT = re.compile(r"\{\{(\w+)\}\}")
 _LAYOUT: list[str] = []
-LIST_LIMIT = 200
 LOOKBACK = timedelta(seconds=10)
 T0 = web.RequestKey("inbox_t0", float)   # when the request reached the inbox (Server-Timing)
 
@@ -295,8 +294,8 @@ def filters_form(f: M.Filters, actor: A.WebActor, config: Any) -> str:
 
 # ---------------------------------------------------------------- the list
 
-def row_html(r: Any, now: datetime, config: Any, actor: A.WebActor, settings: N.Settings) -> str:
-    cv = O.clock_view(r, now, config, settings)
+def row_html(r: Any, now: datetime, config: Any, actor: A.WebActor) -> str:
+    cv = O.clock_view(r, now, config)
     text = O.shown_text(r.text or "", actor).replace("\n", " ")
     if len(text) > 90:
         text = text[:89] + "…"
@@ -327,8 +326,7 @@ def row_html(r: Any, now: datetime, config: Any, actor: A.WebActor, settings: N.
 def list_html(page: M.Page, now: datetime, config: Any, actor: A.WebActor) -> str:
     if not page.rows:
         return f'<p class="empty">{esc(X.EMPTY)}</p>'
-    settings = N.Settings.of(config)
-    parts = [row_html(r, now, config, actor, settings) for r in page.rows]
+    parts = [row_html(r, now, config, actor) for r in page.rows]
     if page.total > len(page.rows):
         parts.append(f'<p class="more">{esc(X.MORE.format(n=page.total - len(page.rows)))}</p>')
     return "".join(parts)
@@ -341,7 +339,8 @@ def summary_html(page: M.Page) -> str:
 async def _load_list(core: Any, actor: A.WebActor, f: M.Filters) -> tuple[M.Page, int]:
     now = core.clock.now()
     async with core.sessions() as session:
-        page = await M.inbox_page(session, actor.scope, f, now, core.config.timezone, limit=LIST_LIMIT)
+        page = await M.inbox_page(session, actor.scope, f, now, core.config.timezone,
+                                  limit=core.config.inbox.list_limit)
         sugs = await M.open_suggestion_count(session, actor.scope) if actor.sees_suggestions else 0
     return page, sugs
 

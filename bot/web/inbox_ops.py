@@ -51,12 +51,12 @@ class ClockView:
     seconds_left: float | None
 
 
-def clock_view(need: Any, now: datetime, config: Config, settings: N.Settings | None = None) -> ClockView:
+def clock_view(need: Any, now: datetime, config: Config) -> ClockView:
     """The clock a row shows: the response clock (接单/签收) while one runs, else an urgent need's
     handling clock (办结). Works on a Need or a list Row."""
     if need.status not in OPEN:
         return ClockView(None, None, 0, "none", "", None)
-    s = settings or N.Settings.of(config)
+    s = config.needs
     if need.due_at is not None:
         kind = need.clock_kind or "respond"
         if kind == "dept_ack":
@@ -116,10 +116,9 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def need_dict(need: Any, now: datetime, config: Config, actor: WebActor, *, full: bool = False,
-              settings: N.Settings | None = None) -> dict[str, Any]:
+def need_dict(need: Any, now: datetime, config: Config, actor: WebActor, *, full: bool = False) -> dict[str, Any]:
     """The API's need: the export contract's keys (CONTRACTS §4) plus names and the clock."""
-    cv = clock_view(need, now, config, settings)
+    cv = clock_view(need, now, config)
     tree_hole = need.source == N.Source.TREE_HOLE
     d: dict[str, Any] = {
         "code": need.code, "status": need.status, "status_name": status_name(need.status, need.department),

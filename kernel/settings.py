@@ -1,0 +1,187 @@
+"""Typed, frozen settings: one dataclass per config section, read and checked once when the config loads.
+
+Field names are the TOML keys; `setting(...)` records a field's rules (bounds, aliases, a different TOML
+key, a check) for the reader in kernel/config_reader.py, which reports every violation with its line.
+Code reads `config.needs.respond_minutes_urgent`, never the raw TOML.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, time
+from types import MappingProxyType
+from typing import Any
+
+from kernel.recurrence import When, parse_recurrence
+
+
+@dataclass(frozen=True)
+class Hours:
+    """A daily window, e.g. 08:30–21:30 (a window may wrap midnight where the setting allows it)."""
+
+    start: time
+    end: time
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+OFFICE_HOURS = Hours(time(8, 30), time(17, 30))
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How the reader checks one field (see `setting`)."""
+
+    key: str | None = None             # TOML key when it differs from the field name
+    aliases: tuple[str, ...] = ()      # accepted older/shorter spellings
+    ge: float | None = None            # numbers: at least …
+    gt: float | None = None            # numbers: more than …
+    le: float | None = None            # numbers: at most …
+    items: tuple[int, int] | None = None   # integer lists: each item within [lo, hi]
+    warn_below: float | None = None    # numbers: allowed, but warned about below this
+    wrap: bool = True                  # Hours: may the window wrap midnight (21:30-08:00)?
+    choices: tuple[str, ...] = ()      # strings: one of these
+    check: Callable[[Any], tuple[str, str] | None] | None = None   # returns (中文, English) when invalid
+
+
+def setting(default: Any = dataclasses.MISSING, *, factory: Callable[[], Any] | None = None, **rule: Any) -> Any:
+    """A dataclass field with reading rules; no default and no factory means the key is required."""
+    meta = {"rule": Rule(**rule)}
+    if factory is not None:
+        return field(default_factory=factory, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def rule_of(f: dataclasses.Field[Any]) -> Rule:
+    return f.metadata.get("rule", Rule())
+
+
+def _empty() -> Mapping[str, str]:
+    return MappingProxyType({})
+
+
+def _http_url(value: Any) -> tuple[str, str] | None:
+    if isinstance(value, str) and not value.startswith(("http://", "https://")):
+        return f"应以 http:// 或 https:// 开头,收到 {value!r}", f"must start with http:// or https://, got {value!r}"
+    return None
+
+
+# ---------------------------------------------------------------- capability sections
+
+@dataclass(frozen=True)
+class NeedsSettings:
+    """[needs]: the clocks of the needs lifecycle (minutes, hours, days as named)."""
+
+    respond_minutes_urgent: float = setting(5.0, gt=0, aliases=("urgent_response_minutes",))
+    respond_minutes_normal: float = setting(120.0, gt=0, aliases=("normal_response_minutes",))  # working minutes
+    handle_minutes_urgent: float = setting(15.0, gt=0, aliases=("urgent_handle_minutes",))
+    escalate_step_minutes_urgent: float = setting(5.0, gt=0)
+    escalate_step_minutes_normal: float = setting(60.0, gt=0)    # working minutes
+    merge_window_hours: float = setting(24.0, gt=0)
+    merge_threshold: float = setting(0.2, gt=0, le=1)            # weighted token Jaccard (tests/test_needs_merge.py)
+    close_after_days: float = setting(3.0, gt=0)
+    rating_hours: float = setting(72.0, gt=0)                    # how long a bare "1"/"2"/"3" counts as a rating
+    work_hours: Hours = setting(OFFICE_HOURS, wrap=False)        # office hours the working-minute clocks count in
+
+
+@dataclass(frozen=True)
+class BookingSettings:
+    """[booking]: reminders, check-in and offers of function-room bookings (minutes unless named)."""
+
+    reminder_minutes: int = setting(60, gt=0)          # remind this long before the start
+    checkin_grace_minutes: int = setting(15, gt=0)     # not checked in this long after the start: released
+    checkin_opens_minutes: int = setting(30, gt=0)     # 签到 accepted from this long before the start
+    offer_minutes: int = setting(10, gt=0)             # a waitlist offer is held this long
+    recurring_weeks: int = setting(8, gt=0)            # 每周X … creates this many weekly bookings
+    default_minutes: int = setting(60, gt=0)           # length when only a start is given (≥ the room minimum)
+
+
+@dataclass(frozen=True)
+class EventSettings:
+    """[events]: signups, rosters, reminders and check-in of events."""
+
+    roster_minutes: int = setting(10, gt=0)            # at most one roster per group per this many minutes
+    remind_day_before: time = setting(time(18, 0))     # local time, the day before the event
+    remind_before_minutes: int = setting(60, gt=0)     # the second reminder
+    max_party: int = setting(10, ge=1)                 # a party larger than this is surely a typo
+    plus_one_hours: int = setting(24, gt=0)            # "+1" refers to an event noticed in the group this recently
+    confirm_hours: int = setting(0, ge=0)              # default for new events: 0 = promotion is immediate
+    checkin_before_minutes: int = setting(60, gt=0)    # check-in opens this long before the start
+    attendance_hours: int = setting(3, gt=0)           # after start + this, check-in closes, no-shows counted
+    no_show_block: int = setting(0, ge=0)              # this many no-shows block 低偿 signups (0 = off)
+    no_show_block_days: int = setting(30, gt=0)
+    room_minutes: int = setting(120, gt=0)             # a function room is booked this long when no end is given
+
+
+DEFAULT_DIGEST = parse_recurrence("每周一 09:00")
+
+
+@dataclass(frozen=True)
+class PushSettings:
+    """[pushes]: the weekly digest and the community's own holiday overrides."""
+
+    digest: When | None = setting(DEFAULT_DIGEST)      # 本周活动 weekly digest; None (false in TOML): off
+    holidays: frozenset[date] = setting(factory=frozenset)   # extra rest days (always win)
+    workdays: frozenset[date] = setting(factory=frozenset)   # extra working days (调休)
+
+
+@dataclass(frozen=True)
+class SurveySettings:
+    """[surveys]"""
+
+    answer_timeout_minutes: int = setting(120, gt=0)   # a survey answered in chat waits this long for the next answer
+
+
+@dataclass(frozen=True)
+class InboxSettings:
+    """[inbox]: the 24-hour web inbox."""
+
+    list_limit: int = setting(200, ge=10, le=5000)     # needs shown on one inbox page
+
+
+@dataclass(frozen=True)
+class SenderConfig:
+    """[sender]: the anti-ban rate limit every send goes through (seconds)."""
+
+    min_interval_s: float = setting(1.0, ge=0, warn_below=1)  # at least this long between two sends
+    jitter_s: float = setting(0.6, ge=0)               # plus up to this much random jitter
+    reply_burst: int = setting(3, ge=0)                # replies may use a small burst before the interval applies
+    max_attempts: int = setting(8, ge=1)
+    backoff_s: float = setting(2.0, gt=0)
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """[web]: the inbox / H5 / API server."""
+
+    host: str = setting("127.0.0.1")
+    port: int = setting(8080, ge=0, le=65535)          # 0: any free port
+    base_url: str | None = setting(None, check=_http_url)   # public address for links in messages
+
+
+@dataclass(frozen=True)
+class WecomSettings:
+    """[wecom]: WeCom 智能机器人 chats and people (used when WECOM_BOT_ID/SECRET are set)."""
+
+    groups: Mapping[str, str] = setting(factory=_empty)     # WeCom chat id → group topic (a grid group or staff group)
+    users: Mapping[str, str] = setting(factory=_empty)      # WeCom user id → display name
+    webhooks: Mapping[str, str] = setting(factory=_empty)   # group topic → group-robot webhook URL
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    q: tuple[str, ...] = setting()                     # questions / keywords that lead to this answer
+    a: str = setting()                                 # the answer, as the bot sends it
+
+
+@dataclass(frozen=True)
+class KnowledgeSettings:
+    """[knowledge]: what residents ask about the community centre, answered from here."""
+
+    hours: str = setting("")                           # opening hours of the 党群服务中心, as people say them
+    address: str = setting("")
+    phones: Mapping[str, str] = setting(factory=_empty)     # who → number
+    faq: tuple[FaqEntry, ...] = setting(())            # [[knowledge.faq]] entries (办事指南 included)
