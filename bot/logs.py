@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import sys
+import threading
 from datetime import datetime, tzinfo
 from typing import Any, TextIO
 
@@ -80,7 +81,21 @@ def setup_logging(*, verbose: bool = False, json_mode: bool = False, tz: tzinfo 
     for name in QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)
     logging.captureWarnings(True)
+    threading.excepthook = _thread_exception
     return handler
+
+
+def _thread_exception(args: threading.ExceptHookArgs) -> None:
+    """An exception that ended a library's worker thread: a log record (one line unless -v), not a raw
+    traceback. aiosqlite's thread outliving its event loop after a failed connect is noise: debug only."""
+    log = logging.getLogger("gridbot.threads")
+    if args.exc_type is SystemExit:
+        return
+    name = args.thread.name if args.thread else "?"
+    if isinstance(args.exc_value, RuntimeError) and "Event loop is closed" in str(args.exc_value):
+        log.debug("thread %s outlived its event loop", name)
+        return
+    log.error("thread %s failed", name, exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
 
 
 def set_timezone(tz: tzinfo) -> None:

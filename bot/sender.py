@@ -124,7 +124,7 @@ class OutboxSender:
             await self.channel.send(row.to_outgoing())
         except PermanentChannelError as exc:
             error = _redacted(exc, row)
-            log_event(log, "outbox.failed", level=logging.ERROR, **where, attempts=row.attempts + 1, error=error)
+            log_event(log, "outbox.failed", log_level=logging.ERROR, **where, attempts=row.attempts + 1, error=error)
             metrics.SENDS.labels("failed").inc()
             async with transaction(self.sessions) as session:
                 await mark_failed(session, row.id, self.clock.now(), error, retry_at=None)
@@ -135,7 +135,7 @@ class OutboxSender:
             delay = min(600.0, self.cfg.backoff_s * (2 ** row.attempts))
             error = _redacted(exc, row)
             log_event(log, "outbox.failed" if give_up else "outbox.retry",
-                      level=logging.ERROR if give_up else logging.WARNING, **where, attempts=attempts, error=error)
+                      log_level=logging.ERROR if give_up else logging.WARNING, **where, attempts=attempts, error=error)
             metrics.SENDS.labels("failed" if give_up else "retry").inc()
             async with transaction(self.sessions) as session:
                 await mark_failed(session, row.id, self.clock.now(), error,

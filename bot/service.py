@@ -121,7 +121,7 @@ async def watch_channel(channel: Channel, interval: float = 1.0) -> None:
         if now_up != up:
             metrics.CHANNEL_UP.labels(name).set(1 if now_up else 0)
             log_event(log, "channel.up" if now_up else "channel.down",
-                      level=logging.INFO if now_up else logging.WARNING, channel=name)
+                      log_level=logging.INFO if now_up else logging.WARNING, channel=name)
             up = now_up
         await asyncio.sleep(interval)
 
@@ -235,7 +235,7 @@ def announce(config: Config, running: Running, url: str) -> None:
     now = running.core.clock.now()
     for year in missing_years(config, now):
         text = T.HOLIDAYS_UNKNOWN if year == now.astimezone(config.timezone).year else T.HOLIDAYS_NEXT_YEAR
-        log_event(log, "calendar.unknown_year", level=logging.WARNING, year=year)
+        log_event(log, "calendar.unknown_year", log_level=logging.WARNING, year=year)
         print(text.format(year=year, last=LAST_PACKAGED_YEAR), file=sys.stderr, flush=True)
 
 

@@ -15,16 +15,18 @@ from typing import Any
 def format_fields(fields: dict[str, Any]) -> str:
     parts = []
     for key, value in fields.items():
+        if isinstance(value, str):
+            value = value.replace("\n", " ")
         if isinstance(value, str) and (not value or any(c in value for c in " =\"")):
             value = '"' + value.replace('"', "'") + '"'
         parts.append(f"{key}={value}")
     return " ".join(parts)
 
 
-def log_event(logger: logging.Logger | str, event: str, *, level: int = logging.INFO, **fields: Any) -> None:
+def log_event(logger: logging.Logger | str, event: str, *, log_level: int = logging.INFO, **fields: Any) -> None:
     if isinstance(logger, str):
         logger = logging.getLogger(logger)
-    if not logger.isEnabledFor(level):
+    if not logger.isEnabledFor(log_level):
         return
     message = f"{event} {format_fields(fields)}" if fields else event
-    logger.log(level, "%s", message, extra={"event": event, "fields": fields})
+    logger.log(log_level, "%s", message, extra={"event": event, "fields": fields})

@@ -110,13 +110,16 @@ class Ticker:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
 
-    async def finish(self, timeout: float = 10.0) -> None:
+    async def finish(self, timeout: float = 5.0) -> None:
         """Stop firing, and let a tick in progress commit (or cancel it after `timeout`): a shutdown in the
-        middle of a tick must not close the database under it."""
-        self.stop()
+        middle of a tick must not close the database under it. (APScheduler's shutdown cancels a running
+        job: pause first, wait, then shut down.)"""
+        if self._scheduler is not None:
+            self._scheduler.pause()
         task = self._ticking
         if task is not None and not task.done():
             await asyncio.wait({task}, timeout=timeout)
-            if not task.done():
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+        self.stop()
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)

@@ -253,7 +253,7 @@ def record_login(request: web.Request, username: str, result: str, via: str) -> 
     a user name (a password typed into the name field must not reach the log)."""
     metrics.LOGINS.labels(result).inc()
     shown = username if M.USERNAME_RE.match(username or "") else "<invalid>"
-    log_event(log, "web.login", level=logging.INFO if result == "ok" else logging.WARNING,
+    log_event(log, "web.login", log_level=logging.INFO if result == "ok" else logging.WARNING,
               result=result, user=shown, via=via, ip=request.remote or "")
 
 
