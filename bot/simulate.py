@@ -12,6 +12,7 @@ what it created. Every message the bot sends is written as one JSON line on stan
 from __future__ import annotations
 
 import re
+import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -89,6 +90,7 @@ class Simulation:
         self.clock = clock
         self.channel = channel
         self.seq = 0
+        self.run = secrets.token_hex(4)   # message ids of a later run on the same database never collide
         self.last_code: str | None = None
         self.progress = progress
         self.line, self.done, self.steps = 0, 0, 0
@@ -112,7 +114,7 @@ class Simulation:
         mention = "@" + self.core.config.bot_name
         private = m.chat == PRIVATE
         msg = IncomingMessage(
-            id=f"sim-{self.seq}", account=self.core.config.bot_id, channel="script", sender_id=m.sender_id,
+            id=f"sim-{self.run}-{self.seq}", account=self.core.config.bot_id, channel="script", sender_id=m.sender_id,
             sender_name=m.name, text=text, at=self.clock.now(), group_id=None if private else m.chat,
             group_topic=None if private else m.chat, mentions_bot=not private and text.lstrip().startswith(mention))
         await self.core.dispatcher.handle(msg)

@@ -97,7 +97,7 @@ def test_ctrl_c_during_a_scheduler_tick(tmp_path: Path) -> None:
     assert "Traceback" not in out + err, err
     assert proc.returncode == 0, err
     assert "已停止" in err and "stopped" in err
-    assert took < 8, f"took {took:.1f}s to stop"
+    assert took < 15, f"took {took:.1f}s to stop"     # the job would hold it for 60 s
 
 
 _GATEWAY = """

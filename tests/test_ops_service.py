@@ -84,7 +84,7 @@ async def test_run_on_a_clean_database_prints_where_things_are_has_no_sandbox_an
         assert b"keep-alive" not in rest
         err = (await proc.stderr.read()).decode()              # type: ignore[union-attr]
         assert code == 0 and "Traceback" not in err, err
-        assert took < 6, f"stopped in {took:.1f}s"
+        assert took < 15, f"stopped in {took:.1f}s"     # (aiohttp alone would wait 60 s for the stream)
         assert "base_url" in err and "survey links" in err     # links would point at a loopback address
     finally:
         if proc.returncode is None:
