@@ -41,9 +41,9 @@ def default_db_url(config: Config) -> str:
 
 
 def resolve_db_url(config: Config, db_url: str | None) -> str:
-    """--db, else [storage] url, else the data directory's SQLite file; refused if not SQLite/PostgreSQL.
-    A bare file path means a SQLite file."""
-    url = db_url or config.storage_url or default_db_url(config)
+    """--db, else GRIDBOT_DATABASE_URL (keeps a password out of the config file), else [storage] url, else the
+    data directory's SQLite file; refused if not SQLite/PostgreSQL. A bare file path means a SQLite file."""
+    url = db_url or os.environ.get("GRIDBOT_DATABASE_URL", "").strip() or config.storage_url or default_db_url(config)
     if "://" not in url:
         url = sqlite_url(Path(url).expanduser().resolve())
     parse_db_url(url)

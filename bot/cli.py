@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import sys
 import tempfile
@@ -119,16 +120,21 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _served(args: argparse.Namespace) -> Config:
+    config = _config(args)
+    return dataclasses.replace(config, web_host=args.host) if args.host else config
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.service import run_service
 
-    return asyncio.run(run_service(_config(args), db_url=args.db, port=args.port, demo=False))
+    return asyncio.run(run_service(_served(args), db_url=args.db, port=args.port, demo=False))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from bot.service import run_service
 
-    return asyncio.run(run_service(_config(args), db_url=args.db, port=args.port, demo=True))
+    return asyncio.run(run_service(_served(args), db_url=args.db, port=args.port, demo=True))
 
 
 def cmd_invite(args: argparse.Namespace) -> int:
@@ -187,11 +193,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="运行服务 / run the service (channel from config, scheduler, web)")
     _add_common(p)
     p.add_argument("--port", type=int, help="网页端口 / web port (0 = any free port)")
+    p.add_argument("--host", help="网页监听地址, 覆盖 [web] host / web listen address (0.0.0.0 in a container)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("demo", help="演示: 模拟微信网关 + 网页沙盒 / demo with simulated WeChat and web sandbox")
     _add_common(p)
     p.add_argument("--port", type=int, help="网页端口 / web port (0 = any free port)")
+    p.add_argument("--host", help="网页监听地址 / web listen address")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("simulate", help="回放聊天脚本 / replay a chat script with simulated time")

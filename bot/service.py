@@ -97,6 +97,11 @@ class Running:
         self.lock.close()
 
 
+def local_url(host: str, port: int | None) -> str:
+    """The address to open on this machine (a wildcard listen address is reached through loopback)."""
+    return f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}"
+
+
 def bind_web(config: Config, port: int | None) -> socket.socket:
     host, port = config.web_host, config.web_port if port is None else port
     try:
@@ -189,7 +194,7 @@ async def start_service(config: Config, *, db_url: str | None, port: int | None,
         await web.SockSite(running.runner, sock).start()
         running.port = running.runner.addresses[0][1]
         if on_listening is not None:
-            on_listening(f"http://{config.web_host}:{running.port}")
+            on_listening(local_url(config.web_host, running.port))
         try:
             await channel.start(on_message)
         except (ChannelError, OSError, TimeoutError) as exc:
@@ -276,7 +281,7 @@ async def run_service(config: Config, *, db_url: str | None, port: int | None, d
         print(T.STOPPED_DURING_START, file=sys.stderr, flush=True)
         return 0
     running = starting.result()             # raises the start-up fault, if any
-    url = f"http://{config.web_host}:{running.port}"
+    url = local_url(config.web_host, running.port)
     log_event(log, "service.started", url=url, demo=demo, database=running.core.db_url.split("://", 1)[0])
     announce(config, running, url)
     await stopped

@@ -15,7 +15,7 @@ GRIDBOT = [sys.executable, "-m", "bot.cli"]
 def env(**extra: str) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items()
             if k not in ("WECHATY_PUPPET_SERVICE_ENDPOINT", "WECHATY_PUPPET_SERVICE_TOKEN", "GRIDBOT_METRICS_TOKEN",
-                         "GRIDBOT_LOG_FORMAT", "WECOM_BOT_ID", "WECOM_BOT_SECRET")}
+                         "GRIDBOT_LOG_FORMAT", "GRIDBOT_DATABASE_URL", "WECOM_BOT_ID", "WECOM_BOT_SECRET")}
     base.setdefault("GRIDBOT_CACHE_DIR", str(ROOT / ".cache"))
     base["PYTHONPATH"] = str(ROOT)
     return {**base, **extra}
