@@ -266,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _preflight(args: argparse.Namespace) -> str | None:
     """The database URL of this command (for explaining its faults); a read command's must exist."""
-    if not hasattr(args, "db"):
+    if not hasattr(args, "db") or (args.command == "simulate" and not args.db):   # simulate: a fresh temp file
         return None
     from bot.app import resolve_db_url
 

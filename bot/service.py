@@ -32,6 +32,8 @@ from bot.app import Core, open_core
 from bot.backup import service_lock
 from bot.channels.base import Channel, ChannelError
 from bot.faults import OperatorError, bind_fault
+from bot.web.app import metrics_token
+from bot.web.auth import demo_accounts_present, demo_logins_text
 from kernel.calendar_cn import LAST_PACKAGED_YEAR, missing_years
 from kernel.config import Config
 from kernel.logevent import log_event
@@ -211,8 +213,6 @@ async def start_service(config: Config, *, db_url: str | None, port: int | None,
 
 
 async def refuse_demo_accounts(core: Core) -> None:
-    from bot.web.auth import demo_accounts_present
-
     users = await demo_accounts_present(core)
     if users:
         raise OperatorError(T.DEMO_ACCOUNTS, users=", ".join(users))
@@ -222,20 +222,16 @@ def _say(text: str) -> None:
     print(text, flush=True)
 
 
-def announce(config: Config, running: Running, url: str) -> None:
+def announce(config: Config, running: Running, url: str, *, demo: bool) -> None:
     """Where everything is, and what the operator should fix before residents rely on it."""
-    from bot.web.app import metrics_token
-
     _say(T.RUNNING.format(url=url))
     _say(T.INBOX.format(url=url))
     _say(T.HEALTH.format(url=url))
     _say(T.METRICS.format(url=url, access=T.METRICS_TOKEN if metrics_token() else T.METRICS_LOCAL))
     if running.simulator is not None and running.demo_users:
-        from bot.web.auth import demo_logins_text
-
         _say(T.SANDBOX.format(url=url))
         _say("  " + demo_logins_text(running.demo_users))
-    if config.web_base_url is None or _loopback_url(config.web_base_url):
+    if not demo and (config.web_base_url is None or _loopback_url(config.web_base_url)):
         print(T.NO_BASE_URL.format(url=running.core.config.web_base_url or url), file=sys.stderr, flush=True)
     now = running.core.clock.now()
     for year in missing_years(config, now):
@@ -283,7 +279,7 @@ async def run_service(config: Config, *, db_url: str | None, port: int | None, d
     running = starting.result()             # raises the start-up fault, if any
     url = local_url(config.web_host, running.port)
     log_event(log, "service.started", url=url, demo=demo, database=running.core.db_url.split("://", 1)[0])
-    announce(config, running, url)
+    announce(config, running, url, demo=demo)
     await stopped
     await running.stop()
     log_event(log, "service.stopped")

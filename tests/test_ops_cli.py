@@ -104,6 +104,7 @@ def test_long_simulate_runs_report_progress_on_stderr_only(tmp_path: Path) -> No
     assert all(json.loads(line)["text"] for line in proc.stdout.splitlines())     # stdout: JSON lines only
     progress = [line for line in proc.stderr.splitlines() if line.startswith("模拟中 / simulating")]
     assert progress and "→ 2026-11-23 12:00" in progress[-1]
+    assert "gridbot-sim-" in proc.stderr                   # without --db: a fresh temporary database
 
 
 def test_simulate_progress_reporter_waits_between_lines() -> None:
