@@ -63,6 +63,18 @@ class JsonFormatter(_Base):
         return json.dumps(data, ensure_ascii=False, default=str)
 
 
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is at the time (a test's capture, a redirected stream)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: TextIO) -> None:
+        pass
+
+
 def json_wanted(flag: bool) -> bool:
     return flag or os.environ.get("GRIDBOT_LOG_FORMAT", "").strip().lower() == "json"
 
@@ -70,7 +82,7 @@ def json_wanted(flag: bool) -> bool:
 def setup_logging(*, verbose: bool = False, json_mode: bool = False, tz: tzinfo | None = None,
                   stream: TextIO | None = None) -> logging.Handler:
     """Replace the root handlers with one stderr handler; returns it (set_timezone updates it)."""
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler: logging.Handler = logging.StreamHandler(stream) if stream is not None else _Stderr()
     handler.setFormatter((JsonFormatter if json_mode else TextFormatter)(tz, verbose))
     root = logging.getLogger()
     for old in list(root.handlers):
