@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.channels.base import Channel
+from bot.faults import OperatorError, database_fault, parse_db_url, user
 from kernel.clock import Clock, SystemClock
 from kernel.config import Config
 from kernel.identity import Directory
@@ -25,14 +26,40 @@ from models.db import make_engine, make_sessionmaker, migrate, sqlite_url
 from models.people import all_bindings
 from scheduler.jobs import all_jobs
 from scheduler.ticker import Ticker
+from texts import ops as T
 
 log = logging.getLogger("gridbot")
 
 
 def default_db_url(config: Config) -> str:
     """Without --db or storage.url: a SQLite file in the data directory beside the config file."""
-    config.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OperatorError(T.DATA_DIR, path=config.data_dir, error=exc.strerror or exc, user=user()) from exc
     return sqlite_url(config.data_dir / "gridbot.db")
+
+
+def resolve_db_url(config: Config, db_url: str | None) -> str:
+    """--db, else GRIDBOT_DATABASE_URL (keeps a password out of the config file), else [storage] url, else the
+    data directory's SQLite file; refused if not SQLite/PostgreSQL. A bare file path means a SQLite file."""
+    url = db_url or os.environ.get("GRIDBOT_DATABASE_URL", "").strip() or config.storage_url or default_db_url(config)
+    if "://" not in url:
+        url = sqlite_url(Path(url).expanduser().resolve())
+    parse_db_url(url)
+    return url
+
+
+async def migrate_database(url: str) -> None:
+    """Bring the schema up to date; a fault the operator can fix becomes its paragraph."""
+    parse_db_url(url)
+    try:
+        await migrate(url)
+    except Exception as exc:
+        fault = database_fault(exc, url)
+        if fault is None:
+            raise
+        raise fault from exc
 
 
 def instance_name(account: str) -> str:
@@ -73,9 +100,9 @@ class Core:
 
 async def open_core(config: Config, db_url: str | None = None, clock: Clock | None = None, *,
                     run_migrations: bool = True, warm_up: bool = True) -> Core:
-    url = db_url or config.storage_url or default_db_url(config)
+    url = resolve_db_url(config, db_url)
     if run_migrations:
-        await migrate(url)
+        await migrate_database(url)
     if warm_up:
         await asyncio.to_thread(_warm_up_text)
     clock = clock or SystemClock()
@@ -88,7 +115,14 @@ async def open_core(config: Config, db_url: str | None = None, clock: Clock | No
     ticker = Ticker(sessions, clock, config, directory, all_jobs(), on_queued=lambda: core_ref[0].wake_sender())
     core = Core(config, clock, url, engine, sessions, directory, dispatcher, ticker)
     core_ref.append(core)
-    await core.reload_directory()
+    try:
+        await core.reload_directory()
+    except Exception as exc:
+        await engine.dispose()
+        fault = database_fault(exc, url)
+        if fault is None:
+            raise
+        raise fault from exc
     return core
 
 

@@ -1,61 +1,41 @@
-"""A few Prometheus metrics, rendered by /metrics. Small on purpose: counters and one histogram."""
+"""Prometheus metrics through `prometheus_client` (the maintained library): counters and the latency
+histogram are updated where things happen (router, sender, scheduler, web login); the outbox and channel
+gauges are read at scrape time. The default registry also carries the process metrics (CPU, memory,
+open files) and Python's GC metrics. Served by /metrics (bot/web/app.py), which decides who may read it."""
 
 from __future__ import annotations
 
-import bisect
-from collections import defaultdict
+from importlib import metadata
+
+import prometheus_client
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, Histogram, generate_latest
+
+prometheus_client.disable_created_metrics()   # no *_created series: nobody alerts on them
+
+MESSAGES = Counter("gridbot_messages", "Incoming messages by outcome (handled, ignored, duplicate, refused, error)",
+                   ["outcome"])
+ROUTES = Counter("gridbot_routes", "Handled messages by the route (capability command) that handled them", ["route"])
+LATENCY = Histogram("gridbot_message_seconds",
+                    "Seconds from a message reaching the router to the commit of its transaction (replies queued)",
+                    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0))
+SENDS = Counter("gridbot_sends", "Outbox delivery attempts by result (sent, retry, failed = given up)", ["result"])
+ESCALATIONS = Counter("gridbot_escalations", "督办: need clocks that ran out and escalated one level, by clock",
+                      ["clock"])
+LOGINS = Counter("gridbot_logins", "Web inbox and API logins by result (ok, failed, throttled)", ["result"])
+OUTBOX = Gauge("gridbot_outbox_rows", "Outbox rows by status (pending, sent, failed), read at scrape time", ["status"])
+OUTBOX_OLDEST = Gauge("gridbot_outbox_oldest_pending_seconds",
+                      "Age of the oldest outbox row that is due and not yet sent (0 when none); read at scrape time")
+CHANNEL_UP = Gauge("gridbot_channel_up", "1 while the chat channel (WeChat/WeCom gateway) is connected, else 0",
+                   ["channel"])
+DATABASE_UP = Gauge("gridbot_database_up", "1 if the database answered the scrape's query, else 0")
+INFO = Gauge("gridbot_build_info", "Always 1; the version label says which gridbot runs", ["version"])
+
+try:
+    INFO.labels(version=metadata.version("gridbot")).set(1)
+except metadata.PackageNotFoundError:   # run from a source tree without installing
+    INFO.labels(version="unknown").set(1)
 
 
-class Counter:
-    def __init__(self, name: str, help_text: str, label: str) -> None:
-        self.name, self.help, self.label = name, help_text, label
-        self.values: dict[str, float] = defaultdict(float)
-
-    def inc(self, amount: float = 1.0, **labels: str) -> None:
-        self.values[labels.get(self.label, "")] += amount
-
-    def render(self) -> list[str]:
-        lines = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} counter"]
-        for value, count in sorted(self.values.items()):
-            lines.append(f'{self.name}{{{self.label}="{value}"}} {count:g}')
-        return lines
-
-
-class Histogram:
-    BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
-
-    def __init__(self, name: str, help_text: str) -> None:
-        self.name, self.help = name, help_text
-        self.counts = [0] * (len(self.BUCKETS) + 1)
-        self.total = 0.0
-        self.n = 0
-
-    def observe(self, seconds: float) -> None:
-        self.counts[bisect.bisect_left(self.BUCKETS, seconds)] += 1
-        self.total += seconds
-        self.n += 1
-
-    def render(self) -> list[str]:
-        lines = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} histogram"]
-        running = 0
-        for bound, count in zip(self.BUCKETS, self.counts):
-            running += count
-            lines.append(f'{self.name}_bucket{{le="{bound}"}} {running}')
-        lines.append(f'{self.name}_bucket{{le="+Inf"}} {self.n}')
-        lines += [f"{self.name}_sum {self.total:.6f}", f"{self.name}_count {self.n}"]
-        return lines
-
-
-MESSAGES = Counter("gridbot_messages_total", "Incoming messages by outcome", "outcome")
-ROUTES = Counter("gridbot_routes_total", "Messages handled, by route", "route")
-SENDS = Counter("gridbot_sends_total", "Outbox deliveries by result", "result")
-LATENCY = Histogram("gridbot_message_seconds", "Time from receipt to commit of handled messages")
-
-
-def render(extra: dict[str, float] | None = None) -> str:
-    lines: list[str] = []
-    for metric in (MESSAGES, ROUTES, SENDS, LATENCY):
-        lines += metric.render()
-    for name, value in (extra or {}).items():
-        lines += [f"# TYPE {name} gauge", f"{name} {value:g}"]
-    return "\n".join(lines) + "\n"
+def render() -> tuple[bytes, str]:
+    """The exposition text and its content type."""
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

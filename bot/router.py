@@ -119,7 +119,7 @@ class Dispatcher:
         started = _time.perf_counter()
         planned = self.plan(msg)
         if planned is None:
-            metrics.MESSAGES.inc(outcome="ignored")
+            metrics.MESSAGES.labels("ignored").inc()
             return Outcome(None)
         outcomes = await self._process([planned])
         metrics.LATENCY.observe(_time.perf_counter() - started)
@@ -129,14 +129,17 @@ class Dispatcher:
         """Queue a message for group commit; resolves to the handling route once committed."""
         planned = self.plan(msg)
         if planned is None:
-            metrics.MESSAGES.inc(outcome="ignored")
+            metrics.MESSAGES.labels("ignored").inc()
             return None
         if self._queue is None:
             self._queue = asyncio.Queue()
             self._worker = asyncio.create_task(self._drain(), name="router-group-commit")
         planned.done = asyncio.get_running_loop().create_future()
+        started = _time.perf_counter()
         await self._queue.put(planned)
-        return await planned.done
+        route = await planned.done
+        metrics.LATENCY.observe(_time.perf_counter() - started)
+        return route
 
     async def _drain(self) -> None:
         assert self._queue is not None
@@ -177,11 +180,12 @@ class Dispatcher:
                         async with session.begin_nested():
                             outcome = await self._run_one(session, planned, now, after_commit)
                     except _NothingToDo:
-                        metrics.MESSAGES.inc(outcome="ignored")
+                        metrics.MESSAGES.labels("ignored").inc()
                         outcome = Outcome(None)
                     except Exception:
-                        log.exception("handler failed for message %s", planned.view.msg.id)
-                        metrics.MESSAGES.inc(outcome="error")
+                        log.exception("route %s failed on a %s message; the sender gets an apology", planned.routes[0][0].name,
+                                      "private" if planned.view.msg.is_private else "group")
+                        metrics.MESSAGES.labels("error").inc()
                         failed.append(planned)
                         outcome = Outcome("router.error", [ERROR_REPLY])
                     outcomes.append(outcome)
@@ -199,14 +203,14 @@ class Dispatcher:
         view = planned.view
         msg = view.msg
         if not await claim_message(session, msg.account, msg.id, planned.routes[0][0].name, now):
-            metrics.MESSAGES.inc(outcome="duplicate")
+            metrics.MESSAGES.labels("duplicate").inc()
             return Outcome("router.duplicate")
         ctx = Context(view, session, self.clock, self.directory, now, after_commit=after_commit)
         candidates = await self._candidates(ctx, planned.routes)
         for route, args, question in candidates:
             if route.roles is not None and view.sender.role not in route.roles:
                 await ctx.reply(route.refusal)
-                metrics.MESSAGES.inc(outcome="refused")
+                metrics.MESSAGES.labels("refused").inc()
                 return Outcome(route.name, ctx.sent)
             ctx.question = question
             ctx.privately = route.private
@@ -215,8 +219,8 @@ class Dispatcher:
                 continue
             if question is not None:
                 await self._still_open(ctx, question, candidates)
-            metrics.MESSAGES.inc(outcome="handled")
-            metrics.ROUTES.inc(route=route.name)
+            metrics.MESSAGES.labels("handled").inc()
+            metrics.ROUTES.labels(route.name).inc()
             return Outcome(route.name, ctx.sent)
         # Every candidate passed on closer look: nothing written but the dedup row; undo even that.
         raise _NothingToDo

@@ -17,6 +17,8 @@ from bot import metrics
 from bot.channels.base import Channel, ChannelError, PermanentChannelError
 from kernel.clock import Clock
 from kernel.config import SenderConfig
+from kernel.logevent import log_event
+from kernel.message import ChatKind
 from models.db import transaction
 from models.outbox import OutboxMessage, Priority, claim_due, mark_failed, mark_sent, release_claims
 
@@ -117,25 +119,38 @@ class OutboxSender:
         return total
 
     async def _send_one(self, row: OutboxMessage) -> bool:
+        where = {"row": row.id, "kind": row.key.split(":", 1)[0], "chat": row.chat_kind, "priority": row.priority}
         try:
             await self.channel.send(row.to_outgoing())
         except PermanentChannelError as exc:
-            log.warning("giving up on outbox row %s (%s): %s", row.id, row.key, exc)
-            metrics.SENDS.inc(result="failed")
+            error = _redacted(exc, row)
+            log_event(log, "outbox.failed", log_level=logging.ERROR, **where, attempts=row.attempts + 1, error=error)
+            metrics.SENDS.labels("failed").inc()
             async with transaction(self.sessions) as session:
-                await mark_failed(session, row.id, self.clock.now(), str(exc), retry_at=None)
+                await mark_failed(session, row.id, self.clock.now(), error, retry_at=None)
             return False
         except (ChannelError, TimeoutError, OSError) as exc:
             attempts = row.attempts + 1
             give_up = attempts >= self.cfg.max_attempts
             delay = min(600.0, self.cfg.backoff_s * (2 ** row.attempts))
-            log.info("send of outbox row %s failed (attempt %d): %s", row.id, attempts, exc)
-            metrics.SENDS.inc(result="failed" if give_up else "retry")
+            error = _redacted(exc, row)
+            log_event(log, "outbox.failed" if give_up else "outbox.retry",
+                      log_level=logging.ERROR if give_up else logging.WARNING, **where, attempts=attempts, error=error)
+            metrics.SENDS.labels("failed" if give_up else "retry").inc()
             async with transaction(self.sessions) as session:
-                await mark_failed(session, row.id, self.clock.now(), str(exc),
+                await mark_failed(session, row.id, self.clock.now(), error,
                                   retry_at=None if give_up else self.clock.now() + timedelta(seconds=delay))
             return False
-        metrics.SENDS.inc(result="sent")
+        metrics.SENDS.labels("sent").inc()
+        log_event(log, "outbox.sent", **where, attempts=row.attempts + 1)
         async with transaction(self.sessions) as session:
             await mark_sent(session, row.id, self.clock.now())
         return True
+
+
+def _redacted(exc: BaseException, row: OutboxMessage) -> str:
+    """The error as logged and stored: never the id of a private chat (a 树洞 sender's WeChat id)."""
+    text = str(exc) or type(exc).__name__
+    if row.chat_kind == ChatKind.PRIVATE and row.chat_id:
+        text = text.replace(row.chat_id, "<private>")
+    return text[:500]

@@ -1,9 +1,15 @@
 """`gridbot run` and `gridbot demo`: the long-running service.
 
 run:  channel from the config — or, whenever WECHATY_PUPPET_SERVICE_ENDPOINT and _TOKEN are set, the
-      real gateway through wechaty (CONTRACTS §7) — plus the scheduler, the outbox sender and the web.
+      real gateway through wechaty — plus the scheduler, the outbox sender and the web. It refuses a
+      database that holds the demo accounts (public password "demo").
 demo: the same service against the built-in gateway simulator (a local gRPC puppet service that the
-      unmodified wechaty client connects to), with the web sandbox to chat as a demo resident."""
+      unmodified wechaty client connects to), with the demo logins and the web sandbox (only here) to
+      chat as a demo resident.
+
+SIGTERM or Ctrl-C stops it in order within seconds, live streams included: the channel hands over what it
+received, messages in flight commit, a scheduler tick in progress commits, the sender hands back its
+claims, the web server closes its streams. A second Ctrl-C quits at once."""
 
 from __future__ import annotations
 
@@ -15,14 +21,27 @@ import os
 import secrets
 import signal
 import socket
+import sys
+from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from bot import metrics
 from bot.app import Core, open_core
+from bot.backup import service_lock
+from bot.channels.base import Channel, ChannelError
+from bot.faults import OperatorError, bind_fault
+from bot.web.app import metrics_token
+from bot.web.auth import demo_accounts_present, demo_logins_text
+from kernel.calendar_cn import LAST_PACKAGED_YEAR, missing_years
 from kernel.config import Config
+from kernel.logevent import log_event
 from kernel.message import IncomingMessage
+from texts import ops as T
 
 log = logging.getLogger("gridbot")
+SHUTDOWN_GRACE = 2.0    # seconds the web server gives open requests (live streams) after telling them to end
 
 
 def gateway_settings(config: Config) -> tuple[str | None, str | None]:
@@ -57,13 +76,14 @@ class Running:
         self.simulator = None
         self.runner: web.AppRunner | None = None
         self.port: int | None = None
+        self.lock: contextlib.ExitStack = contextlib.ExitStack()
 
     async def stop(self) -> None:
         if self.channel is not None:
             await self.channel.stop()          # lets messages already received reach on_message
         if self.inflight:
             await asyncio.wait(set(self.inflight), timeout=10)
-        self.core.ticker.stop()
+        await self.core.ticker.finish()
         if self.core.sender is not None:
             await self.core.sender.stop()
         for task in self.tasks:
@@ -74,22 +94,58 @@ class Running:
         if self.simulator is not None:
             await self.simulator.stop()
         if self.runner is not None:
-            await self.runner.cleanup()
+            await self.runner.cleanup()        # on_shutdown ends the live streams; SHUTDOWN_GRACE caps the rest
         await self.core.close()
+        self.lock.close()
+
+
+def local_url(host: str, port: int | None) -> str:
+    """The address to open on this machine (a wildcard listen address is reached through loopback)."""
+    return f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}"
+
+
+def bind_web(config: Config, port: int | None) -> socket.socket:
+    host, port = config.web.host, config.web.port if port is None else port
+    try:
+        return socket.create_server((host, port))
+    except OSError as exc:
+        raise bind_fault(exc, host, port) from exc
+
+
+def channel_fault(exc: BaseException, endpoint: str | None) -> OperatorError:
+    detail = str(exc).split(": ", 1)[-1] if str(exc) else type(exc).__name__
+    if type(exc).__name__ == "GatewayAuthError":
+        return OperatorError(T.GATEWAY_TOKEN, endpoint=endpoint, error=detail)
+    return OperatorError(T.GATEWAY_UNREACHABLE, endpoint=endpoint, error=detail)
+
+
+async def watch_channel(channel: Channel, interval: float = 1.0) -> None:
+    """channel.up / channel.down in the log and the gridbot_channel_up gauge, whatever the channel."""
+    name = getattr(channel, "name", "chat")
+    up: bool | None = None
+    while True:
+        now_up = channel.is_ready()
+        if now_up != up:
+            metrics.CHANNEL_UP.labels(name).set(1 if now_up else 0)
+            log_event(log, "channel.up" if now_up else "channel.down",
+                      log_level=logging.INFO if now_up else logging.WARNING, channel=name)
+            up = now_up
+        await asyncio.sleep(interval)
 
 
 async def start_service(config: Config, *, db_url: str | None, port: int | None, demo: bool,
-                        tick_seconds: float = 15.0) -> Running:
+                        tick_seconds: float = 15.0, on_listening: Callable[[str], None] | None = None) -> Running:
+    """Start everything; `on_listening(url)` is called once the web server listens, before the gateway
+    is connected (with --port 0 the operator learns the port even if the gateway never answers)."""
     from bot.channels.wechaty_channel import WechatyChannel
     from bot.web.app import make_app
 
     # Bind the web port first: with --port 0 the address is only known now, and links in messages
     # (H5 surveys) must point at it unless [web] base_url says otherwise.
-    site = config.web
-    sock = socket.create_server((site.host, site.port if port is None else port))
-    if site.base_url is None:
-        bound = f"http://{site.host}:{sock.getsockname()[1]}"
-        config = dataclasses.replace(config, web=dataclasses.replace(site, base_url=bound))
+    sock = bind_web(config, port)
+    if config.web.base_url is None:
+        bound = f"http://{config.web.host}:{sock.getsockname()[1]}"
+        config = dataclasses.replace(config, web=dataclasses.replace(config.web, base_url=bound))
     try:
         core = await open_core(config, db_url)
     except BaseException:
@@ -97,6 +153,9 @@ async def start_service(config: Config, *, db_url: str | None, port: int | None,
         raise
     running = Running(core)
     try:
+        running.lock.enter_context(service_lock(core.db_url))
+        if not demo:
+            await refuse_demo_accounts(core)
         endpoint, token = gateway_settings(config)
         env_gateway = bool(os.environ.get("WECHATY_PUPPET_SERVICE_ENDPOINT")
                            and os.environ.get("WECHATY_PUPPET_SERVICE_TOKEN"))
@@ -109,8 +168,7 @@ async def start_service(config: Config, *, db_url: str | None, port: int | None,
             endpoint = running.simulator.endpoint
             log.info("gateway simulator listening on %s", endpoint)
         if not endpoint or not token:
-            raise SystemExit("没有配置微信网关: 请设置 WECHATY_PUPPET_SERVICE_ENDPOINT 和 WECHATY_PUPPET_SERVICE_TOKEN "
-                             "/ no gateway configured: set WECHATY_PUPPET_SERVICE_ENDPOINT and _TOKEN")
+            raise OperatorError(T.NO_GATEWAY)
         channel = WechatyChannel(account=config.bot_id, endpoint=endpoint, token=token, bot_name=config.bot_name,
                                  clock=core.clock)
         running.channel = channel
@@ -133,12 +191,18 @@ async def start_service(config: Config, *, db_url: str | None, port: int | None,
             from bot.web.auth import ensure_demo_users
 
             running.demo_users = await ensure_demo_users(core)
-        app = make_app(core, running.simulator)
-        running.runner = web.AppRunner(app, access_log=None)
+        app = make_app(core, running.simulator if demo else None)   # the sandbox exists only in the demo
+        running.runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_GRACE)
         await running.runner.setup()
         await web.SockSite(running.runner, sock).start()
         running.port = running.runner.addresses[0][1]
-        await channel.start(on_message)
+        if on_listening is not None:
+            on_listening(local_url(config.web.host, running.port))
+        try:
+            await channel.start(on_message)
+        except (ChannelError, OSError, TimeoutError) as exc:
+            raise channel_fault(exc, endpoint) from exc
+        running.tasks.append(asyncio.create_task(watch_channel(channel), name="channel-watch"))
         running.tasks.append(asyncio.create_task(sender.run(), name="outbox-sender"))
         core.ticker.start(tick_seconds)
         await core.ticker.tick()   # catch up at once on anything due while we were down
@@ -149,36 +213,108 @@ async def start_service(config: Config, *, db_url: str | None, port: int | None,
     return running
 
 
-async def run_service(config: Config, *, db_url: str | None, port: int | None, demo: bool) -> int:
-    running = await start_service(config, db_url=db_url, port=port, demo=demo)
-    url = f"http://{config.web.host}:{running.port}"
-    print(f"网格小助手已启动 / gridbot is running: {url}/", flush=True)
-    if running.simulator is not None:
-        print(f"  沙盒 / sandbox (chat as a demo resident): {url}/sandbox", flush=True)
-    if running.demo_users:
-        from bot.web.auth import demo_logins_text
+async def refuse_demo_accounts(core: Core) -> None:
+    users = await demo_accounts_present(core)
+    if users:
+        raise OperatorError(T.DEMO_ACCOUNTS, users=", ".join(users))
 
-        print(f"  诉求工作台 / needs inbox: {url}/inbox  {demo_logins_text(running.demo_users)}", flush=True)
-    stop = asyncio.Event()
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+def announce(config: Config, running: Running, url: str, *, demo: bool) -> None:
+    """Where everything is, and what the operator should fix before residents rely on it."""
+    _say(T.RUNNING.format(url=url))
+    _say(T.INBOX.format(url=url))
+    _say(T.HEALTH.format(url=url))
+    _say(T.METRICS.format(url=url, access=T.METRICS_TOKEN if metrics_token() else T.METRICS_LOCAL))
+    if running.simulator is not None and running.demo_users:
+        _say(T.SANDBOX.format(url=url))
+        _say("  " + demo_logins_text(running.demo_users))
+    if not demo and (config.web.base_url is None or _loopback_url(config.web.base_url)):
+        print(T.NO_BASE_URL.format(url=running.core.config.web.base_url or url), file=sys.stderr, flush=True)
+    now = running.core.clock.now()
+    for year in missing_years(config, now):
+        text = T.HOLIDAYS_UNKNOWN if year == now.astimezone(config.timezone).year else T.HOLIDAYS_NEXT_YEAR
+        log_event(log, "calendar.unknown_year", log_level=logging.WARNING, year=year)
+        print(text.format(year=year, last=LAST_PACKAGED_YEAR), file=sys.stderr, flush=True)
+
+
+def _loopback_url(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+async def run_service(config: Config, *, db_url: str | None, port: int | None, demo: bool) -> int:
     loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+
+    def on_signal(signame: str) -> None:
+        if stop.is_set():                   # the second Ctrl-C: the operator does not want to wait
+            print(T.STOPPED, file=sys.stderr, flush=True)
+            os._exit(130)
+        log_event(log, "service.stopping", signal=signame)
+        print(T.STOPPING, file=sys.stderr, flush=True)
+        stop.set()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
-    log.info("stopping")
+            loop.add_signal_handler(sig, on_signal, sig.name)
+
+    def listening(url: str) -> None:
+        endpoint = os.environ.get("WECHATY_PUPPET_SERVICE_ENDPOINT") or config.endpoint or "(demo)"
+        print(T.WEB_LISTENING.format(url=url, endpoint=endpoint if not demo else "(demo)"),
+              file=sys.stderr, flush=True)
+
+    starting = asyncio.create_task(start_service(config, db_url=db_url, port=port, demo=demo,
+                                                 on_listening=listening))
+    stopped = asyncio.create_task(stop.wait())
+    await asyncio.wait({starting, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    if not starting.done():                 # stopped while connecting or catching up: undo what started
+        starting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await starting
+        print(T.STOPPED_DURING_START, file=sys.stderr, flush=True)
+        return 0
+    running = starting.result()             # raises the start-up fault, if any
+    url = local_url(config.web.host, running.port)
+    log_event(log, "service.started", url=url, demo=demo, database=running.core.db_url.split("://", 1)[0])
+    announce(config, running, url, demo=demo)
+    await stopped
     await running.stop()
+    log_event(log, "service.stopped")
+    print(T.STOPPED, file=sys.stderr, flush=True)
     return 0
+
+
+def invite_ref(config: Config, role: str, ref: str | None, name: str) -> str | None:
+    """The binding's ref for an invite, checked against the config: a code for a grid or department that
+    does not exist would bind a person to nothing."""
+    if role == "worker":
+        if ref is None or not ref.strip().isdigit() or config.grid_by_number(int(ref)) is None:
+            raise OperatorError(T.INVITE_NO_GRID, ref=ref or "(--ref)", config=config.path,
+                                grids=", ".join(str(g.number) for g in config.grids))
+        return str(int(ref))
+    if role == "department":
+        dept = config.department((ref or name).strip())
+        if dept is None:
+            raise OperatorError(T.INVITE_NO_DEPARTMENT, ref=ref or name, config=config.path,
+                                departments="、".join(d.name for d in config.departments))
+        return dept.name
+    return None
 
 
 async def create_invite_cli(config: Config, db_url: str | None, role: str, ref: str | None, name: str) -> int:
     from models.db import transaction
     from models.people import create_invite
 
+    ref = invite_ref(config, role, ref, name)
     core = await open_core(config, db_url, warm_up=False)
     try:
         async with transaction(core.sessions) as session:
             code = await create_invite(session, role=role, ref=ref, name=name, created_by="cli", now=core.clock.now())
     finally:
         await core.close()
-    print(f"邀请码 / invite code: {code}  (请让对方私聊机器人发送「绑定 {code}」, 48小时内有效)")
+    print(T.INVITE_CODE.format(code=code))
     return 0

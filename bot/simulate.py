@@ -6,12 +6,15 @@
     [私聊] 王网格员(wx_wang): 接单 {CODE}
 
 `{CODE}` stands for the last need/booking/event code the bot printed, so a script can follow up on
-what it created. Every message the bot sends is written as one JSON line."""
+what it created. Every message the bot sends is written as one JSON line on standard output; a long run
+(`@advance 3d` takes minutes) reports its progress on standard error."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+import secrets
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TextIO
@@ -50,13 +53,53 @@ def parse_duration(spec: str) -> timedelta:
     return total
 
 
+@dataclass(frozen=True)
+class Progress:
+    line: int                   # script line being run
+    done: int                   # steps finished
+    steps: int                  # steps in the script
+    at: datetime                # simulated time now
+    until: datetime | None      # end of the @advance in progress
+
+
+class ProgressReporter:
+    """Writes a progress line to `out` at most every `every` seconds of wall time (none for a quick run)."""
+
+    def __init__(self, out: TextIO, every: float, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.out = out
+        self.every = every
+        self.monotonic = monotonic
+        self.started = self.last = monotonic()
+
+    def __call__(self, p: Progress) -> None:
+        now = self.monotonic()
+        if now - self.last < self.every:
+            return
+        self.last = now
+        tz = p.at.tzinfo
+        target = f" → {p.until.astimezone(tz):%Y-%m-%d %H:%M}" if p.until else ""
+        self.out.write(f"模拟中 / simulating: 第 {p.line} 行 / line {p.line} ({p.done}/{p.steps} 步 / steps), "
+                       f"模拟时间 / simulated {p.at:%Y-%m-%d %H:%M}{target}, 用时 / elapsed {now - self.started:.0f}s\n")
+        self.out.flush()
+
+
 class Simulation:
-    def __init__(self, core: Core, clock: ManualClock, channel: ScriptChannel) -> None:
+    def __init__(self, core: Core, clock: ManualClock, channel: ScriptChannel,
+                 progress: Callable[[Progress], None] | None = None) -> None:
         self.core = core
         self.clock = clock
         self.channel = channel
         self.seq = 0
+        self.run = secrets.token_hex(4)   # message ids of a later run on the same database never collide
         self.last_code: str | None = None
+        self.progress = progress
+        self.line, self.done, self.steps = 0, 0, 0
+
+    def report(self, until: datetime | None = None) -> None:
+        if self.progress is not None:
+            tz = self.core.config.timezone
+            self.progress(Progress(self.line, self.done, self.steps, self.clock.now().astimezone(tz),
+                                   until.astimezone(tz) if until else None))
 
     def _remember_codes(self, item: Delivered) -> None:
         codes = CODE_RE.findall(item.text)
@@ -71,7 +114,7 @@ class Simulation:
         mention = "@" + self.core.config.bot_name
         private = m.chat == PRIVATE
         msg = IncomingMessage(
-            id=f"sim-{self.seq}", account=self.core.config.bot_id, channel="script", sender_id=m.sender_id,
+            id=f"sim-{self.run}-{self.seq}", account=self.core.config.bot_id, channel="script", sender_id=m.sender_id,
             sender_name=m.name, text=text, at=self.clock.now(), group_id=None if private else m.chat,
             group_topic=None if private else m.chat, mentions_bot=not private and text.lstrip().startswith(mention))
         await self.core.dispatcher.handle(msg)
@@ -92,6 +135,7 @@ class Simulation:
             self.clock.set(min(end, self.clock.now() + STEP))
             await self.core.ticker.tick()
             await self.flush()
+            self.report(end)
 
 
 def parse_script(lines: Iterable[str]) -> Iterable[tuple[int, str, object]]:
@@ -118,17 +162,19 @@ def parse_script(lines: Iterable[str]) -> Iterable[tuple[int, str, object]]:
 
 
 async def run_script(config: Config, lines: Iterable[str], out: TextIO, *, db_url: str,
-                     start: datetime | None = None) -> Core:
+                     start: datetime | None = None, progress: Callable[[Progress], None] | None = None) -> Core:
     """Run a script; returns the (closed) core so callers can name the database it left behind."""
     steps = list(parse_script(lines))    # parse everything first: a typo on line 40 fails before line 1 runs
     clock = ManualClock(start or datetime.now(config.timezone).replace(second=0, microsecond=0))
     core = await open_core(config, db_url, clock)
     channel = ScriptChannel(clock, config.timezone, out)
-    sim = Simulation(core, clock, channel)
+    sim = Simulation(core, clock, channel, progress)
+    sim.steps = len(steps)
     channel.on_send = sim._remember_codes
     core.attach_channel(channel, instance="simulate")
     try:
-        for _no, kind, arg in steps:
+        for no, kind, arg in steps:
+            sim.line = no
             if kind == "clock":
                 m = arg  # type: ignore[assignment]
                 when = datetime.fromisoformat(f"{m.group(1)} {m.group(2)}:{m.group(3) or '00'}")  # type: ignore[union-attr]
@@ -137,6 +183,8 @@ async def run_script(config: Config, lines: Iterable[str], out: TextIO, *, db_ur
                 await sim.advance(arg)  # type: ignore[arg-type]
             else:
                 await sim.say(arg)  # type: ignore[arg-type]
+            sim.done += 1
+            sim.report()
     finally:
         await core.close()
     return core

@@ -1,14 +1,17 @@
 """Working days, Chinese public holidays, 调休 and quiet hours: when the bot may push, when staff work.
 
 Holiday data comes from `chinese_calendar` (1.11 knows 2004–2026, including the 2026 holidays and the
-weekend days that are working days, 调休). Outside its range the package raises; we then fall back to
-a plain rule — Saturday and Sunday are rest days, plus the fixed-date statutory holidays (元旦 1/1,
-劳动节 5/1–5/2, 国庆节 10/1–10/3) — and log a warning once per year. Lunar holidays (春节, 端午, 中秋)
-and 调休 are then unknown: upgrade chinese_calendar each December, or list the days in the config:
+weekend days that are working days, 调休). Beyond it, the config lists the year's days (the State Council
+publishes them each November or December):
 
     [pushes]
     holidays = ["2027-02-05", "2027-02-06"]   # extra rest days (always win)
     workdays = ["2027-02-14"]                  # extra working days, e.g. a 调休 Sunday
+
+A year neither knows falls back to a plain rule — Saturday and Sunday are rest days, plus the fixed-date
+statutory holidays (元旦 1/1, 劳动节 5/1–5/2, 国庆节 10/1–10/3) — with a warning once per year; lunar
+holidays (春节, 端午, 中秋) and 调休 are then unknown. `missing_years` tells the service which year to warn
+loudly about at start-up.
 
 All functions take aware datetimes and the community's time zone; nothing reads the wall clock.
 """
@@ -41,6 +44,7 @@ HOLIDAY_NAMES_ZH = {
 _FIXED_HOLIDAYS = {(1, 1): "元旦", (5, 1): "劳动节", (5, 2): "劳动节", (10, 1): "国庆节", (10, 2): "国庆节",
                    (10, 3): "国庆节"}
 _warned_years: set[int] = set()
+LAST_PACKAGED_YEAR = max(d.year for d in chinese_calendar.holidays)
 
 
 class DayRule(StrEnum):
@@ -75,7 +79,7 @@ class WorkCalendar:
         try:
             rest, name = chinese_calendar.get_holiday_detail(d)
         except NotImplementedError:
-            if d.year not in _warned_years:
+            if d.year not in _warned_years and not self.listed(d.year):
                 _warned_years.add(d.year)
                 log.warning("chinese_calendar has no data for %s: using weekends + fixed-date holidays only "
                             "(upgrade chinese_calendar, or list [pushes] holidays/workdays in the config)", d.year)
@@ -83,6 +87,14 @@ class WorkCalendar:
             return DayInfo(d, fixed is None and d.weekday() < 5, fixed, False, False)
         zh = HOLIDAY_NAMES_ZH.get(name, name) if name else None
         return DayInfo(d, not rest, zh if rest else None, (not rest) and d.weekday() >= 5, True)
+
+    def listed(self, year: int) -> bool:
+        """The config lists rest days of this year (the operator has entered its holidays)."""
+        return any(d.year == year for d in self.extra_holidays)
+
+    def covers(self, year: int) -> bool:
+        """Holidays and 调休 of this year are known: packaged, or listed in the config."""
+        return year <= LAST_PACKAGED_YEAR or self.listed(year)
 
     def is_workday(self, d: date) -> bool:
         return self.day(d).workday
@@ -173,6 +185,17 @@ def calendar_for(config: Config | None) -> WorkCalendar:
     if config is None:
         return DEFAULT
     return WorkCalendar(config.pushes.holidays, config.pushes.workdays)
+
+
+def missing_years(config: Config, now: datetime) -> list[int]:
+    """The year whose holidays nobody knows and that matters now: this year; or, from November (when the
+    next year's holidays are published), next year."""
+    cal, today = calendar_for(config), now.astimezone(config.timezone).date()
+    if not cal.covers(today.year):
+        return [today.year]
+    if today.month >= 11 and not cal.covers(today.year + 1):
+        return [today.year + 1]
+    return []
 
 
 DEFAULT = WorkCalendar()

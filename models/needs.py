@@ -66,6 +66,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.config import Config, GridConfig
 from kernel.identity import Person, Role
+from kernel.logevent import log_event
 from kernel.privacy import find_phones, mask_phones  # noqa: F401  (callers use N.mask_phones, N.find_phones)
 from kernel.settings import NeedsSettings
 from kernel.workhours import add_working_minutes, on_duty
@@ -453,6 +454,8 @@ def _move(session: AsyncSession, now: datetime, need: Need, action: Action, acto
     event = NeedEvent(need_id=need.id, at=now, actor=actor_id, actor_name=actor_name, action=str(action),
                       from_status=need.status, to_status=str(to), note=note)
     session.add(event)
+    log_event("gridbot.needs", f"need.{action}", **{"code": need.code, "from": need.status, "to": str(to),
+                                                    "actor": str(actor.role) if actor else "system"})
     need.status = str(to)
     need.updated_at = now
     return event

@@ -10,7 +10,9 @@ The deadlines themselves are set by the operations in models/needs.py."""
 
 from __future__ import annotations
 
+from bot import metrics
 from handlers.needs import TickOut, announce_escalation
+from kernel.logevent import log_event
 from models import needs as N
 from scheduler.ticker import Job, TickContext
 
@@ -20,7 +22,13 @@ async def needs_clocks(tc: TickContext) -> None:
     out = TickOut(tc)
     for esc in await N.run_escalations(tc.session, tc.now, tc.config):
         await announce_escalation(out, tc.config, esc)
+        tc.after_commit.append(lambda code=esc.need.code, clock=esc.clock, level=esc.level: _escalated(code, clock, level))
     await N.expire_unrated(tc.session, tc.now, tc.config)
+
+
+def _escalated(code: str, clock: str, level: int) -> None:
+    metrics.ESCALATIONS.labels(clock).inc()
+    log_event("gridbot.needs", "need.escalate", code=code, clock=clock, level=level)
 
 
 def jobs() -> list[tuple[str, Job]]:

@@ -8,10 +8,12 @@ twice, because the key is claimed in the same transaction as the change."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -79,6 +81,7 @@ class Ticker:
         self.jobs = jobs
         self.on_queued = on_queued
         self._scheduler: AsyncIOScheduler | None = None
+        self._ticking: asyncio.Task[Any] | None = None   # the scheduled tick in progress, if any
 
     async def tick(self) -> int:
         """Run every job once for the current time; each job in its own transaction."""
@@ -101,11 +104,32 @@ class Ticker:
     def start(self, every_seconds: float = 15.0) -> None:
         # coalesce + max_instances=1: after a pause, one catch-up tick, never a pile of them (FACTS.md).
         self._scheduler = AsyncIOScheduler(timezone=self.config.timezone)
-        self._scheduler.add_job(self.tick, IntervalTrigger(seconds=every_seconds), id="tick",
+        self._scheduler.add_job(self._scheduled_tick, IntervalTrigger(seconds=every_seconds), id="tick",
                                 coalesce=True, max_instances=1, misfire_grace_time=None)
         self._scheduler.start()
+
+    async def _scheduled_tick(self) -> None:
+        self._ticking = asyncio.current_task()
+        try:
+            await self.tick()
+        finally:
+            self._ticking = None
 
     def stop(self) -> None:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
+
+    async def finish(self, timeout: float = 5.0) -> None:
+        """Stop firing, and let a tick in progress commit (or cancel it after `timeout`): a shutdown in the
+        middle of a tick must not close the database under it. (APScheduler's shutdown cancels a running
+        job: pause first, wait, then shut down.)"""
+        if self._scheduler is not None:
+            self._scheduler.pause()
+        task = self._ticking
+        if task is not None and not task.done():
+            await asyncio.wait({task}, timeout=timeout)
+        self.stop()
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)

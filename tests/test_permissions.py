@@ -231,7 +231,8 @@ async def test_other_peoples_codes(harness) -> None:  # type: ignore[no-untyped-
 EXEMPT = {
     "/": "the index page: links only, no data",
     "/healthz": "load balancers and monitoring probe it without credentials; counts only",
-    "/metrics": "Prometheus scrapes it; counters only (bind the web server to 127.0.0.1 or filter it)",
+    "/metrics": "Prometheus scrapes it; counters only; served to direct loopback clients or with the bearer "
+                "GRIDBOT_METRICS_TOKEN (tests/test_ops_service.py checks the refusals)",
     "/static": "stylesheets and scripts of the pages, no data",
     "/inbox/login": "the login form itself: how a session is obtained",
     "/api/token": "exchanges credentials for an API token: how an API client authenticates",

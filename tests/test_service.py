@@ -92,10 +92,10 @@ async def test_web_health_metrics_and_sandbox(service) -> None:
         for _ in range(50):   # the gateway has it; the sender marks it sent right after
             async with http.get(base + "/metrics") as r:
                 text = await r.text()
-            if "gridbot_outbox_sent 1" in text:
+            if 'gridbot_outbox_rows{status="sent"} 1.0' in text:
                 break
             await asyncio.sleep(0.1)
-        assert "gridbot_outbox_sent 1" in text and "gridbot_outbox_pending" not in text
+        assert 'gridbot_outbox_rows{status="sent"} 1.0' in text and 'gridbot_outbox_rows{status="pending"} 0.0' in text
         assert 'gridbot_messages_total{outcome="handled"}' in text and 'gridbot_sends_total{result="sent"}' in text
 
 

@@ -46,3 +46,13 @@ def test_simulate_reports_a_bad_line(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "bot.cli", "simulate", str(script)],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "第 2 行" in result.stderr and result.stdout == ""
+
+
+def test_a_second_run_on_the_same_database_continues(tmp_path: Path) -> None:
+    """CONTRACTS §3: each run's messages are new messages, never taken for the first run's."""
+    script = tmp_path / "s.txt"
+    script.write_text("@clock 2026-11-23 09:00\n[网格1一家亲] 张阿姨(wx_zhang): @小助手 帮助\n", encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 'twice.db'}"
+    runs = [subprocess.run([sys.executable, "-m", "bot.cli", "simulate", str(script), "--db", db],
+                           capture_output=True, text=True, timeout=120) for _ in range(2)]
+    assert [len(r.stdout.splitlines()) for r in runs] == [1, 1], [r.stderr for r in runs]

@@ -66,6 +66,11 @@ _AUTH_STATUSES = {Status.UNAUTHENTICATED, Status.PERMISSION_DENIED}
 _send_receipt: ContextVar[list[str] | None] = ContextVar("gridbot_wechaty_send_receipt", default=None)
 
 
+def _where(out: OutgoingMessage) -> str:
+    """For logs and errors: a group by its topic, never the id of a private chat (a 树洞 sender)."""
+    return f"group {out.chat_id}" if out.chat_kind is ChatKind.GROUP else "a private chat"
+
+
 class GatewayAuthError(PermanentChannelError):
     """The gateway rejected the token."""
 
@@ -278,7 +283,7 @@ class WechatyChannel:
                     out.key, receipt[0], _describe(exc),
                 )
                 return
-            raise _channel_error(exc, f"send {out.key} to {out.chat_kind} {out.chat_id}") from exc
+            raise _channel_error(exc, f"send {out.key} to {_where(out)}") from exc
         finally:
             _send_receipt.reset(token)
 
@@ -294,7 +299,7 @@ class WechatyChannel:
             contact = session.bot.Contact.load(out.chat_id)
             await contact.ready()
             await contact.say(out.text)
-        self._log.debug("sent %s to %s %s", out.key, out.chat_kind, out.chat_id)
+        self._log.debug("sent %s to %s", out.key, _where(out))
 
     async def _room(self, session: _Session, topic: str) -> Room:
         room_id = session.rooms.get(topic)
@@ -332,7 +337,7 @@ class WechatyChannel:
             except GRPCError as exc:
                 if exc.status not in _PERMANENT_STATUSES:
                     raise
-                self._log.warning("cannot mention unknown contact %s", contact_id)
+                self._log.warning("cannot mention a contact the gateway does not know; sending without it")
                 continue
             known.append(contact_id)
         return known

@@ -53,18 +53,22 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any], notifier: An
         keys = [f"u:{username.lower()}", f"ip:{request.remote}"]
         wait = throttle.blocked(keys, now)
         if wait:
+            A.record_login(request, username, "throttled", "api")
             return _error(429, "throttled", X.LOGIN_THROTTLED.format(minutes=wait))
         async with transaction(core.sessions) as session:
             user = await M.authenticate(session, username, password)
             if user is None:
                 throttle.fail(keys, now)
+                A.record_login(request, username, "failed", "api")
                 return _error(401, "unauthorized", X.LOGIN_FAILED)
             try:
                 A.identity_for(core.config, core.directory, user)
             except M.InboxError:
+                A.record_login(request, username, "failed", "api")
                 return _error(403, "bad_account", X.LOGIN_BAD_ACCOUNT)
             raw, row = await M.open_session(session, user, now, kind="api")
         throttle.success(keys[:1])
+        A.record_login(request, username, "ok", "api")
         return web.json_response({"token": raw, "expires_at": row.expires_at.isoformat(), "role": user.role})
 
     @guard()

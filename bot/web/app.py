@@ -3,8 +3,12 @@ the H5 survey pages. An app factory with typed AppKeys, as aiohttp's own example
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import logging
+import os
 import secrets
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +17,7 @@ from sqlalchemy import func, select
 
 from bot import metrics
 from bot.app import Core
+from bot.web.auth import bearer
 from models.outbox import OutboxMessage, OutboxStatus
 
 log = logging.getLogger("gridbot.web")
@@ -20,6 +25,7 @@ log = logging.getLogger("gridbot.web")
 CORE = web.AppKey("core", Core)
 SIMULATOR = web.AppKey("simulator", object)
 CSRF_SECRET = web.AppKey("csrf_secret", str)
+METRICS_TOKEN = web.AppKey("metrics_token", object)   # str | None
 STATIC = Path(__file__).resolve().parent / "static"
 
 
@@ -53,20 +59,60 @@ async def healthz(request: web.Request) -> web.Response:
                              status=200 if ok else 503)
 
 
+def metrics_token() -> str | None:
+    """The bearer token /metrics asks for (GRIDBOT_METRICS_TOKEN); without one, only this machine may read it."""
+    return os.environ.get("GRIDBOT_METRICS_TOKEN", "").strip() or None
+
+
+def direct_loopback(request: web.Request) -> bool:
+    """A client on this machine talking to us directly. A request relayed by a reverse proxy on this machine
+    also comes from 127.0.0.1, but carries a forwarding header: that one is from outside."""
+    if any(h in request.headers for h in ("Forwarded", "X-Forwarded-For", "X-Real-IP")):
+        return False
+    try:
+        address = ipaddress.ip_address(request.remote or "")
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return (mapped or address).is_loopback
+
+
 async def metrics_view(request: web.Request) -> web.Response:
+    token = request.app[METRICS_TOKEN]
+    if token is not None:
+        sent = bearer(request) or ""
+        if not hmac.compare_digest(sent.encode(), token.encode()):
+            return web.Response(status=401, text="401: bearer token required (GRIDBOT_METRICS_TOKEN)\n",
+                                headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+    elif not direct_loopback(request):
+        return web.Response(status=403, text="403: /metrics is served to this machine only; set "
+                                             "GRIDBOT_METRICS_TOKEN to scrape it from elsewhere\n")
     core = request.app[CORE]
-    extra: dict[str, float] = {}
+    now = core.clock.now()
     try:
         async with core.sessions() as session:
             rows = (await session.execute(select(OutboxMessage.status, func.count())
                                           .group_by(OutboxMessage.status))).all()
-        for status, count in rows:
-            extra[f"gridbot_outbox_{status}"] = count
+            oldest = await session.scalar(select(func.min(OutboxMessage.created_at)).where(
+                OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now))
+        counts = {str(status): count for status, count in rows}
+        for status in OutboxStatus:
+            metrics.OUTBOX.labels(str(status)).set(counts.get(str(status), 0))
+        metrics.OUTBOX_OLDEST.set(max(0.0, (now - _aware(oldest)).total_seconds()) if oldest else 0.0)
+        metrics.DATABASE_UP.set(1)
     except Exception:
         log.exception("metrics: database unreachable")
-    if core.sender:
-        extra["gridbot_channel_ready"] = 1.0 if core.sender.channel.is_ready() else 0.0
-    return web.Response(text=metrics.render(extra), content_type="text/plain", charset="utf-8")
+        metrics.DATABASE_UP.set(0)
+    if core.sender is not None:
+        channel = core.sender.channel
+        metrics.CHANNEL_UP.labels(getattr(channel, "name", "chat")).set(1 if channel.is_ready() else 0)
+    body, content_type = metrics.render()
+    return web.Response(body=body, headers={"Content-Type": content_type})
+
+
+def _aware(when: datetime) -> datetime:
+    """SQLite hands back naive UTC datetimes."""
+    return when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)
 
 
 async def index(request: web.Request) -> web.Response:
@@ -86,6 +132,7 @@ def make_app(core: Core, simulator: Any = None) -> web.Application:
     app[CORE] = core
     app[SIMULATOR] = simulator
     app[CSRF_SECRET] = secrets.token_urlsafe(32)
+    app[METRICS_TOKEN] = metrics_token()
     app.router.add_get("/", index)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_view)

@@ -6,13 +6,14 @@ linked to its WeChat contact in the config acts as that contact (so 接单 on th
 the same person); a worker account given only a grid number acts as "web:<username>" on that grid.
 A viewer never acts.
 
-CLI (for operators):  python -m bot.web.auth add USERNAME ROLE [REF] [--name NAME] [--config F] [--db URL]
-                      python -m bot.web.auth passwd USERNAME | token USERNAME | list"""
+Operators manage accounts with `gridbot user add|passwd|disable|enable|token|list` (bot/user_cli.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hmac
+import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -21,8 +22,10 @@ from typing import Any
 
 from aiohttp import web
 
+from bot import metrics
 from kernel.config import Config
 from kernel.identity import Directory, Person, Role
+from kernel.logevent import log_event
 from texts import inbox as X
 from models import inbox as M
 from models.db import transaction
@@ -32,6 +35,7 @@ PRE_COOKIE = "gb_pre"          # the login form's CSRF nonce (before there is a 
 ACTOR = web.RequestKey("inbox_actor", object)   # the logged-in WebActor (or None) of a request
 ALL_ROLES = frozenset(M.WebRole)
 STAFF_ROLES = frozenset({M.WebRole.WORKER, M.WebRole.ADMIN, M.WebRole.DEPARTMENT})
+log = logging.getLogger("gridbot.web")
 
 
 @dataclass(frozen=True)
@@ -244,6 +248,15 @@ class Throttle:
             self._fails.pop(key, None)
 
 
+def record_login(request: web.Request, username: str, result: str, via: str) -> None:
+    """One log line and a metric per login attempt: ok, failed or throttled. The name only if it could be
+    a user name (a password typed into the name field must not reach the log)."""
+    metrics.LOGINS.labels(result).inc()
+    shown = username if M.USERNAME_RE.match(username or "") else "<invalid>"
+    log_event(log, "web.login", log_level=logging.INFO if result == "ok" else logging.WARNING,
+              result=result, user=shown, via=via, ip=request.remote or "")
+
+
 def set_session_cookie(response: web.StreamResponse, request: web.Request, token: str) -> None:
     response.set_cookie(COOKIE, token, httponly=True, samesite="Lax", path="/", secure=request.secure,
                         max_age=int(M.WEB_MAX.total_seconds()))
@@ -282,77 +295,17 @@ async def ensure_demo_users(core: Any) -> list[str]:
     return out
 
 
+async def demo_accounts_present(core: Any) -> list[str]:
+    """The demo logins in this database that still take the public password (what `gridbot run` refuses)."""
+    found: list[str] = []
+    async with core.sessions() as session:
+        for username, *_ in DEMO_USERS:
+            user = await M.get_user(session, username)
+            if user is not None and user.active and await asyncio.to_thread(
+                    M.verify_password, DEMO_PASSWORD, user.password_hash):
+                found.append(username)
+    return found
+
+
 def demo_logins_text(users: list[str]) -> str:
     return X.DEMO_LOGINS.format(users=" ".join(users))
-
-
-# ---------------------------------------------------------------- CLI
-
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-    import asyncio
-    import getpass
-    import sys
-
-    from bot.app import open_core
-    from kernel.config import default_config_path, load_config
-
-    parser = argparse.ArgumentParser(prog="gridbot user", description="诉求工作台账号 / web inbox users")
-    parser.add_argument("--config", default=None)
-    parser.add_argument("--db", default=None)
-    sub = parser.add_subparsers(dest="cmd", required=True)
-    p = sub.add_parser("add", help="新建账号 / add a user")
-    p.add_argument("username")
-    p.add_argument("role", choices=[r.value for r in M.WebRole])
-    p.add_argument("ref", nargs="?", default=None, help="网格号或网格员id / 科室名 / 管理员id")
-    p.add_argument("--name", default=None)
-    p = sub.add_parser("passwd", help="改密码 / set a password")
-    p.add_argument("username")
-    p = sub.add_parser("token", help="生成API令牌 / create an API token (30 days)")
-    p.add_argument("username")
-    sub.add_parser("list", help="列出账号 / list users")
-    args = parser.parse_args(argv)
-    config = load_config(args.config or default_config_path())
-
-    def ask() -> str:
-        first = getpass.getpass("密码 / password: ")
-        if getpass.getpass("再输一次 / again: ") != first:
-            raise SystemExit("两次输入不一致 / passwords differ")
-        return first
-
-    async def run() -> int:
-        core = await open_core(config, args.db, warm_up=False)
-        try:
-            async with transaction(core.sessions) as session:
-                if args.cmd == "add":
-                    user = M.WebUser(username=args.username, role=args.role, ref=args.ref, name=args.name,
-                                     password_hash="", active=True)
-                    identity_for(config, core.directory, user)
-                    await M.create_user(session, args.username, ask(), args.role, args.ref, name=args.name,
-                                        now=core.clock.now())
-                    print(f"ok: {args.username} ({M.ROLE_NAMES[M.WebRole(args.role)]})")
-                elif args.cmd == "passwd":
-                    await M.set_password(session, args.username, ask(), now=core.clock.now())
-                    print("ok")
-                elif args.cmd == "token":
-                    user = await M.get_user(session, args.username)
-                    if user is None:
-                        raise M.InboxError("no_user", username=args.username)
-                    token, row = await M.open_session(session, user, core.clock.now(), kind="api")
-                    print(f"{token}\n(有效期至 / valid until {row.expires_at.astimezone(config.timezone):%Y-%m-%d %H:%M};"
-                          " 请求头 / header: Authorization: Bearer …)")
-                else:
-                    for u in await M.list_users(session):
-                        print(f"{u.username}\t{u.role}\t{u.ref or ''}\t{'' if u.active else '(停用)'}")
-        except M.InboxError as exc:
-            print(X.USER_ERRORS.get(exc.code, exc.code).format(**exc.data), file=sys.stderr)
-            return 2
-        finally:
-            await core.close()
-        return 0
-
-    return asyncio.run(run())
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -540,6 +540,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
         keys = [f"u:{username.lower()}", f"ip:{request.remote}"]
         wait = throttle.blocked(keys, now)
         if wait:
+            A.record_login(request, username, "throttled", "page")
             return login_page(request, error=X.LOGIN_THROTTLED.format(minutes=wait), status=429, nonce=nonce,
                               username=username)
         async with transaction(core.sessions) as session:
@@ -555,6 +556,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
                 else:
                     await M.purge_expired(session, now)
                     token, _row = await M.open_session(session, user, now)
+        A.record_login(request, username, "failed" if user is None else "ok", "page")
         if user is None:
             return login_page(request, error=error, status=401, nonce=nonce, username=username)
         throttle.success(keys[:1])

@@ -1,0 +1,103 @@
+"""`gridbot user add|passwd|disable|enable|token|list`: web inbox accounts, from the command line.
+
+Each sub-command takes --config and --db like every other command; passwords are asked twice on the
+terminal, or read from one line of standard input with --password-stdin (scripts, `docker compose exec -T`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from collections.abc import Callable
+
+from bot.app import open_core
+from bot.web.auth import identity_for
+from kernel.config import Config
+from models import inbox as M
+from models.db import transaction
+from texts import inbox as X
+from texts import ops as T
+
+ROLES = [r.value for r in M.WebRole]
+
+
+def add_parsers(sub: argparse._SubParsersAction, add_common: Callable[..., None],
+                load: Callable[[argparse.Namespace], Config]) -> None:
+    p = sub.add_parser("user", help="网页账号 / web inbox accounts: add, passwd, disable, enable, token, list",
+                       description="诉求工作台账号 / web inbox accounts")
+    users = p.add_subparsers(dest="user_command", metavar="SUBCOMMAND", required=True)
+
+    q = users.add_parser("add", help="新建账号 / add an account")
+    q.add_argument("username", help="登录名: 字母数字._- 2–32位 / login name")
+    q.add_argument("role", choices=ROLES, help="admin 管理员 | worker 网格员 | department 科室 | viewer 只读")
+    q.add_argument("ref", nargs="?", help="网格号或网格员id (worker) / 科室名 (department) / 管理员id (admin, 可选)")
+    q.add_argument("--name", help="显示的姓名 / display name")
+    _password_arg(q)
+    q = users.add_parser("passwd", help="设置新密码(登录和令牌随之失效) / set a new password (ends sessions and tokens)")
+    q.add_argument("username")
+    _password_arg(q)
+    q = users.add_parser("disable", help="停用账号(登录和令牌随之失效) / disable an account (ends sessions and tokens)")
+    q.add_argument("username")
+    q = users.add_parser("enable", help="重新启用账号 / enable an account again")
+    q.add_argument("username")
+    q = users.add_parser("token", help="生成 API 令牌 / create an API bearer token")
+    q.add_argument("username")
+    users.add_parser("list", help="列出账号 / list accounts")
+    for q in users.choices.values():
+        add_common(q)
+        q.set_defaults(func=lambda args: asyncio.run(run(load(args), args)))
+
+
+def _password_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--password-stdin", action="store_true",
+                   help="从标准输入读一行作为密码 / read the password from one line of standard input")
+
+
+def ask_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("密码 / password: ")
+    if getpass.getpass("再输一次 / again: ") != first:
+        raise SystemExit(T.PASSWORDS_DIFFER)
+    return first
+
+
+async def run(config: Config, args: argparse.Namespace) -> int:
+    core = await open_core(config, args.db, warm_up=False)
+    now = core.clock.now()
+    try:
+        async with transaction(core.sessions) as session:
+            command, name = args.user_command, getattr(args, "username", None)
+            if command == "add":
+                probe = M.WebUser(username=name, role=args.role, ref=args.ref, name=args.name, password_hash="",
+                                  active=True)
+                identity_for(config, core.directory, probe)       # refuses a grid or department that is not there
+                await M.create_user(session, name, ask_password(args), args.role, args.ref, name=args.name, now=now)
+                print(T.USER_ADDED.format(username=name, role=M.ROLE_NAMES[M.WebRole(args.role)]))
+            elif command == "passwd":
+                await M.set_password(session, name, ask_password(args), now=now)
+                print(T.USER_PASSWORD_SET.format(username=name))
+            elif command in ("disable", "enable"):
+                await M.set_active(session, name, command == "enable")
+                print((T.USER_ENABLED if command == "enable" else T.USER_DISABLED).format(username=name))
+            elif command == "token":
+                user = await M.get_user(session, name)
+                if user is None or not user.active:
+                    raise M.InboxError("no_user", username=name)
+                token, row = await M.open_session(session, user, now, kind="api")
+                until = f"{row.expires_at.astimezone(config.timezone):%Y-%m-%d %H:%M}"
+                print(T.USER_TOKEN.format(token=token, until=until))
+            else:
+                users = await M.list_users(session)
+                if not users:
+                    print(T.NO_USERS, file=sys.stderr)
+                for u in users:
+                    state = "" if u.active else "停用/disabled"
+                    print(f"{u.username}\t{u.role}\t{u.ref or '-'}\t{u.name or ''}\t{state}".rstrip())
+    except M.InboxError as exc:
+        print(X.USER_ERRORS.get(exc.code, exc.code).format(**exc.data), file=sys.stderr)
+        return 2
+    finally:
+        await core.close()
+    return 0
