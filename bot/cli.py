@@ -29,8 +29,6 @@ CREATES_DB = frozenset({"run", "demo", "migrate", "simulate", "restore", "bench"
 def _load(path: Path) -> Config:
     try:
         config = load_config(path)
-    except UnicodeDecodeError as exc:
-        raise OperatorError(T.CONFIG_NOT_UTF8, path=path, offset=exc.start + 1) from exc
     except (PermissionError, IsADirectoryError) as exc:
         raise OperatorError(T.CONFIG_UNREADABLE, path=path, error=exc.strerror or exc) from exc
     set_timezone(config.timezone)

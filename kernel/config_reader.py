@@ -406,8 +406,10 @@ def load_toml(raw: bytes | str, path: Path | None) -> tuple[dict[str, Any] | Non
         except UnicodeDecodeError as exc:
             line = raw[:exc.start].count(b"\n") + 1
             return None, "", Problem(
-                "(encoding)", "文件不是 UTF-8 编码(可能是 GBK);请用 UTF-8 另存",
-                "the file is not UTF-8 (perhaps GBK); save it as UTF-8", line, where)
+                "(encoding)", "文件不是 UTF-8 编码(可能是 GBK),读不出里面的中文。请用编辑器「另存为 UTF-8」,"
+                f"或运行 iconv -f GBK -t UTF-8 {where or '文件'} -o 新文件",
+                "the file is not UTF-8 (perhaps GBK), so its Chinese text cannot be read. Save it as UTF-8 "
+                "(e.g. iconv -f GBK -t UTF-8)", line, where)
     else:
         text = raw.removeprefix("\ufeff")
     try:

@@ -64,7 +64,7 @@ def test_a_config_that_is_not_utf8(tmp_path: Path) -> None:
     bad.write_bytes(text.encode("gbk", errors="replace"))
     for args in (["check-config", str(bad)], ["run", "--config", str(bad), "--port", "0"]):
         proc = gridbot(*args, cwd=tmp_path)
-        assert_fault(proc, "不是 UTF-8 编码", "iconv", "is not UTF-8", str(bad))
+        assert_fault(proc, "不是 UTF-8 编码", "iconv", "not UTF-8", str(bad))
 
 
 def test_a_missing_config(tmp_path: Path) -> None:

@@ -6,12 +6,6 @@ from __future__ import annotations
 
 # ---------------------------------------------------------------- faults: (zh, en)
 
-CONFIG_NOT_UTF8 = (
-    "配置文件 {path} 不是 UTF-8 编码(第 {offset} 个字节无法读取),所以读不出里面的中文。"
-    "请用支持 UTF-8 的编辑器(如 VS Code、记事本「另存为 UTF-8」)重新保存该文件,或运行 "
-    "iconv -f GBK -t UTF-8 {path} -o {path}.utf8 后改用新文件。",
-    "The config file {path} is not UTF-8 (byte {offset} cannot be decoded), so its Chinese text cannot be "
-    "read. Save it again as UTF-8 (e.g. iconv -f GBK -t UTF-8), then retry.")
 CONFIG_UNREADABLE = (
     "无法读取配置文件 {path}: {error}。请检查路径和文件权限(运行 gridbot 的用户要能读它)。",
     "Cannot read the config file {path}: {error}. Check the path and that the user running gridbot may read it.")
