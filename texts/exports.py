@@ -40,9 +40,6 @@ UNKNOWN_KIND = "暂不支持导出 {kind} / export of {kind} is not available (n
 UNKNOWN_FORMAT = "未知格式 {fmt} / unknown format {fmt} (json, csv, xlsx, open311)"
 OPEN311_NEEDS_ONLY = "open311 格式只用于诉求 (needs) / open311 is only for needs"
 XLSX_NEEDS_FILE = "xlsx 需要 --out 文件名(或重定向到文件) / xlsx needs --out FILE (or redirect stdout to a file)"
-NO_DATABASE = ("找不到数据库文件 {path}: 请检查 --db 的路径(读取类命令不会新建数据库) / "
-               "no database file at {path}: check --db (read commands never create a database)")
-UNSUPPORTED_DATABASE = "不支持的数据库 {url}: 只支持 SQLite 和 PostgreSQL / only SQLite and PostgreSQL URLs"
 DATABASE_UNREACHABLE = "无法打开数据库 {url}: {error} / cannot open the database"
 CANNOT_WRITE = "无法写入 {path}: {error} / cannot write the output file"
 BAD_DATE = "日期格式不对: {value!r},应为 YYYY-MM-DD / bad date {value!r}, expected YYYY-MM-DD"

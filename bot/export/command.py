@@ -18,7 +18,7 @@ from bot.app import default_db_url
 from bot.export import Audience, ExportError, ExportResult, export, parse_filter
 from kernel.clock import SystemClock
 from kernel.config import Config
-from models.db import make_engine, make_sessionmaker, migrate, normalise_url
+from models.db import make_engine, make_sessionmaker, migrate
 from texts import exports as X
 
 
@@ -30,25 +30,9 @@ def _shown(url: str) -> str:
         return url
 
 
-def require_database(url: str) -> None:
-    """A read command on SQLite needs the file to exist: SQLite would create an empty one."""
-    try:
-        parsed = make_url(normalise_url(url))
-    except ArgumentError as exc:
-        raise ExportError(X.DATABASE_UNREACHABLE.format(url=url, error=exc)) from None
-    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
-        raise ExportError(X.UNSUPPORTED_DATABASE.format(url=_shown(url)))
-    if parsed.get_backend_name() != "sqlite":
-        return
-    path = parsed.database or ""
-    if path in ("", ":memory:") or not Path(path).is_file():
-        raise ExportError(X.NO_DATABASE.format(path=path or url))
-
-
 async def _export(config: Config, args: argparse.Namespace, url: str) -> ExportResult:
     filters = parse_filter(config, args.kind, date_from=args.date_from, date_to=args.date_to, grid=args.grid,
                            status=args.status, category=args.category)
-    require_database(url)
     try:
         await migrate(url)        # an export of an older database reads the columns it has now
         engine = make_engine(url)
