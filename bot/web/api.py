@@ -15,6 +15,7 @@ from aiohttp import web
 
 from bot.web import auth as A
 from bot.web import inbox_ops as O
+from bot.web.filters import parse_filters
 from texts import inbox as X
 from models import inbox as M
 from models import needs as N
@@ -28,8 +29,6 @@ def _error(status: int, code: str, message: str) -> web.Response:
 
 
 def setup_routes(app: web.Application, get_core: Callable[[], Any], notifier: Any) -> None:
-    from bot.web.inbox import parse_filters
-
     throttle = A.Throttle()
 
     def guard(roles: frozenset[str] = A.ALL_ROLES):  # type: ignore[no-untyped-def]

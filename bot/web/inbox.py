@@ -21,7 +21,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,9 @@ from aiohttp import web
 from kernel.identity import Role
 from bot import export as E
 from bot.web import auth as A
+from bot.web import api
+from bot.web.filters import STATUS_CHOICES, parse_filters
+from bot.web.keys import CSRF_SECRET
 from bot.web import inbox_ops as O
 from texts import inbox as X
 from handlers import needs as H
@@ -208,35 +211,6 @@ def _elapsed(request: web.Request) -> float | None:
 
 
 # ---------------------------------------------------------------- filters
-
-STATUS_CHOICES = [("open", "未办结"), ("done", "已办结"), ("all", "全部")] + [
-    (str(s), N.STATUS_NAMES[s]) for s in N.Status]
-
-
-def parse_filters(query: Any, actor: A.WebActor, config: Any) -> M.Filters:
-    f = M.Filters()
-    grid = str(query.get("grid") or "")
-    if grid.isdigit() and config.grid_by_number(int(grid)) is not None:
-        f.grid = int(grid)
-    category = query.get("category")
-    if category in N.CATEGORY_NAMES:
-        f.category = category
-    status = query.get("status") or "open"
-    f.status = status if status in {k for k, _ in STATUS_CHOICES} else "open"
-    f.urgent = query.get("urgent") == "1"
-    f.overdue = query.get("overdue") == "1"
-    dept = query.get("department")
-    if dept and config.department(dept) is not None:
-        f.department = config.department(dept).name
-    for attr in ("date_from", "date_to"):
-        raw = query.get(attr.replace("date_", ""))
-        if raw:
-            with contextlib.suppress(ValueError):
-                setattr(f, attr, date.fromisoformat(str(raw)[:10]))
-    q = str(query.get("q") or "").strip()[:50]
-    f.q = q or None
-    return f
-
 
 def _filter_query(f: M.Filters) -> str:
     params: dict[str, str] = {}
@@ -468,9 +442,6 @@ def _local(value: datetime | None, config: Any) -> str:
 # ---------------------------------------------------------------- routes
 
 def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
-    from bot.web import api
-    from bot.web.app import CSRF_SECRET
-
     notifier = Notifier(get_core)
     app[NOTIFIER] = notifier
     throttle = A.Throttle()
