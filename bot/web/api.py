@@ -29,8 +29,6 @@ def _error(status: int, code: str, message: str) -> web.Response:
 
 
 def setup_routes(app: web.Application, get_core: Callable[[], Any], notifier: Any) -> None:
-    throttle = A.Throttle()
-
     def guard(roles: frozenset[str] = A.ALL_ROLES):  # type: ignore[no-untyped-def]
         return A.page(get_core, roles, api=True)
 
@@ -44,31 +42,19 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any], notifier: An
         return {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
 
     async def token(request: web.Request) -> web.StreamResponse:
-        """POST /api/token {username, password} → a 30-day bearer token. No cookie is set."""
-        core = get_core()
+        """POST /api/token {username, password} → a short-lived bearer token ([web] api_token_hours).
+        No cookie is set. The login page's throttle counts these tries too."""
         data = await body_of(request)
-        username, password = str(data.get("username") or "")[:64], str(data.get("password") or "")[:256]
-        now = core.clock.now()
-        keys = [f"u:{username.lower()}", f"ip:{request.remote}"]
-        wait = throttle.blocked(keys, now)
-        if wait:
-            A.record_login(request, username, "throttled", "api")
-            return _error(429, "throttled", X.LOGIN_THROTTLED.format(minutes=wait))
-        async with transaction(core.sessions) as session:
-            user = await M.authenticate(session, username, password)
-            if user is None:
-                throttle.fail(keys, now)
-                A.record_login(request, username, "failed", "api")
-                return _error(401, "unauthorized", X.LOGIN_FAILED)
-            try:
-                A.identity_for(core.config, core.directory, user)
-            except M.InboxError:
-                A.record_login(request, username, "failed", "api")
-                return _error(403, "bad_account", X.LOGIN_BAD_ACCOUNT)
-            raw, row = await M.open_session(session, user, now, kind="api")
-        throttle.success(keys[:1])
-        A.record_login(request, username, "ok", "api")
-        return web.json_response({"token": raw, "expires_at": row.expires_at.isoformat(), "role": user.role})
+        done = await A.log_in(request, get_core(), str(data.get("username") or ""), str(data.get("password") or ""),
+                              via="api")
+        if done.error == "throttled":
+            return _error(429, "throttled", X.LOGIN_THROTTLED.format(minutes=done.wait))
+        if done.error == "failed":
+            return _error(401, "unauthorized", X.LOGIN_FAILED)
+        if done.error == "bad_account":
+            return _error(403, "bad_account", X.LOGIN_BAD_ACCOUNT)
+        assert done.expires_at is not None
+        return web.json_response({"token": done.token, "expires_at": done.expires_at.isoformat(), "role": done.role})
 
     @guard()
     async def needs_list(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
@@ -254,7 +240,7 @@ def openapi_spec(community: str) -> dict[str, Any]:
         "security": [{"bearer": []}, {"cookie": []}],
         "paths": {
             "/api/token": {"post": {
-                "summary": "登录,换取 API 令牌 (30天)", "security": [],
+                "summary": "登录,换取 API 令牌 (默认12小时,退出登录即失效)", "security": [],
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "object", "required": ["username", "password"],
                     "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}}}},

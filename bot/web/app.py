@@ -18,7 +18,8 @@ from bot import metrics
 from bot.app import Core
 from bot.web import inbox, sandbox, survey_h5
 from bot.web.auth import bearer
-from bot.web.keys import CORE, CSRF_SECRET, METRICS_TOKEN, SIMULATOR, STATIC
+from bot.web.keys import CORE, CSRF_SECRET, METRICS_TOKEN, SIMULATOR, STATIC, THROTTLE
+from bot.web.throttle import Throttle
 from models.outbox import OutboxMessage, OutboxStatus
 
 log = logging.getLogger("gridbot.web")
@@ -129,6 +130,7 @@ def make_app(core: Core, simulator: Any = None) -> web.Application:
     app[SIMULATOR] = simulator
     app[CSRF_SECRET] = secrets.token_urlsafe(32)
     app[METRICS_TOKEN] = metrics_token()
+    app[THROTTLE] = Throttle()
     app.router.add_get("/", index)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_view)

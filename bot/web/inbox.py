@@ -64,16 +64,19 @@ class Notifier:
         self.get_core = get_core
         self.interval = interval
         self.subscribers: set[asyncio.Queue[dict[str, Any] | None]] = set()
+        self.owners: dict[asyncio.Queue[dict[str, Any] | None], tuple[int, str, str]] = {}  # user, via, token hash
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self.polls = 0
 
-    async def subscribe(self) -> asyncio.Queue[dict[str, Any] | None]:
+    async def subscribe(self, owner: tuple[int, str, str] | None = None) -> asyncio.Queue[dict[str, Any] | None]:
         """A queue of every change committed from now on. The first subscriber starts the poller, which
         takes its starting point before this returns: a page that re-reads its list once the stream
         is open (inbox.js does) misses nothing in between."""
         queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(maxsize=1000)
         self.subscribers.add(queue)
+        if owner is not None:
+            self.owners[queue] = owner
         if self._task is None or self._task.done():
             self._wake = asyncio.Event()
             started = asyncio.get_running_loop().create_future()
@@ -83,6 +86,16 @@ class Notifier:
 
     def unsubscribe(self, queue: asyncio.Queue[dict[str, Any] | None]) -> None:
         self.subscribers.discard(queue)
+        self.owners.pop(queue, None)
+
+    def end_streams(self, user_id: int, token_hash: str) -> None:
+        """A logout: the streams of that session and of the user's API tokens end now (streams of other
+        processes notice at their next keep-alive, when they re-check their session)."""
+        for queue, (uid, via, hashed) in list(self.owners.items()):
+            if hashed == token_hash or (uid == user_id and via == "token"):
+                while queue.full():
+                    queue.get_nowait()
+                queue.put_nowait({"type": "ended"})
 
     def poke(self) -> None:
         """Poll now (after a web action) rather than at the next interval."""
@@ -444,7 +457,6 @@ def _local(value: datetime | None, config: Any) -> str:
 def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
     notifier = Notifier(get_core)
     app[NOTIFIER] = notifier
-    throttle = A.Throttle()
 
     async def _close(_app: web.Application) -> None:
         await notifier.close()
@@ -489,7 +501,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
         response = render(core, None, title=X.LOGIN_TITLE, body=body, page="login", status=status)
         if fresh:
             response.set_cookie(A.PRE_COOKIE, nonce, httponly=True, samesite="Lax", path="/inbox/login",
-                                secure=request.secure, max_age=3600)
+                                secure=A.secure_cookies(request), max_age=3600)
         return response
 
     async def login_get(request: web.Request) -> web.StreamResponse:
@@ -505,34 +517,15 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
         expected = A.login_token(request.app[CSRF_SECRET], nonce) if nonce else ""
         if not nonce or not hmac.compare_digest(str(form.get("_csrf") or ""), expected):
             return message_page(core, None, X.FORBIDDEN_TITLE, X.CSRF_REFUSED, 403)
-        username = str(form.get("username") or "").strip()[:64]
-        password = str(form.get("password") or "")[:256]
-        now = core.clock.now()
-        keys = [f"u:{username.lower()}", f"ip:{request.remote}"]
-        wait = throttle.blocked(keys, now)
-        if wait:
-            A.record_login(request, username, "throttled", "page")
-            return login_page(request, error=X.LOGIN_THROTTLED.format(minutes=wait), status=429, nonce=nonce,
-                              username=username)
-        async with transaction(core.sessions) as session:
-            user = await M.authenticate(session, username, password)
-            if user is None:
-                throttle.fail(keys, now)
-                error = X.LOGIN_FAILED
-            else:
-                try:
-                    A.identity_for(core.config, core.directory, user)
-                except M.InboxError:
-                    user, error = None, X.LOGIN_BAD_ACCOUNT
-                else:
-                    await M.purge_expired(session, now)
-                    token, _row = await M.open_session(session, user, now)
-        A.record_login(request, username, "failed" if user is None else "ok", "page")
-        if user is None:
-            return login_page(request, error=error, status=401, nonce=nonce, username=username)
-        throttle.success(keys[:1])
+        done = await A.log_in(request, core, str(form.get("username") or ""), str(form.get("password") or ""),
+                              via="page")
+        if done.token is None:
+            error = {"throttled": X.LOGIN_THROTTLED.format(minutes=done.wait), "failed": X.LOGIN_FAILED,
+                     "bad_account": X.LOGIN_BAD_ACCOUNT}[done.error]
+            return login_page(request, error=error, status=429 if done.error == "throttled" else 401, nonce=nonce,
+                              username=done.username)
         response = web.HTTPSeeOther(A.safe_next(request.query.get("next")))
-        A.set_session_cookie(response, request, token)
+        A.set_session_cookie(response, request, done.token)
         response.del_cookie(A.PRE_COOKIE, path="/inbox/login")
         raise response
 
@@ -543,8 +536,11 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
         if actor is not None:
             if not A.csrf_ok(request, actor, form):
                 return csrf_refused(actor)
+            token = request.cookies.get(A.COOKIE) if actor.via == "cookie" else A.bearer(request)
             async with transaction(core.sessions) as session:
-                await M.close_session(session, request.cookies.get(A.COOKIE))
+                user_id = await M.log_out(session, token)
+            if user_id is not None:
+                notifier.end_streams(user_id, M.token_hash(token or ""))
         response = web.HTTPSeeOther("/inbox/login")
         response.del_cookie(A.COOKIE, path="/")
         raise response
@@ -591,24 +587,24 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
         core = get_core()
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store",
                                                "X-Accel-Buffering": "no"})
-        queue = await notifier.subscribe()
+        token, _kind = A.request_token(request)
+        queue = await notifier.subscribe((actor.user_id, actor.via, M.token_hash(token or "")))
         try:
             await response.prepare(request)
             await response.write(b"retry: 3000\n: connected\n\n")
-            expires = actor.expires_at
             while True:
-                if core.clock.now() >= expires:
-                    expires = await A.session_expiry(request, core)
-                    if expires is None:
-                        await response.write(b"event: expired\ndata: {}\n\n")
-                        break
                 try:
                     event = await asyncio.wait_for(queue.get(), timeout=15)
                 except TimeoutError:
-                    await response.write(b": keep-alive\n\n")
-                    continue
+                    event = {"type": "check"}     # logged out elsewhere, revoked, expired?
                 if event is None:
                     break
+                if event["type"] in ("check", "ended"):
+                    if event["type"] == "ended" or await A.session_expiry(request, core) is None:
+                        await response.write(b"event: expired\ndata: {}\n\n")
+                        break
+                    await response.write(b": keep-alive\n\n")
+                    continue
                 if event["type"] == "need":
                     visible = actor.scope.sees(grid=event["grid"], department=event["department"],
                                                assignee=event["assignee"])

@@ -8,9 +8,11 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.app import Core
+from bot.web.throttle import Throttle
 
 CORE = web.AppKey("core", Core)
 SIMULATOR = web.AppKey("simulator", object)          # the demo's gateway simulator, or None
 CSRF_SECRET = web.AppKey("csrf_secret", str)
 METRICS_TOKEN = web.AppKey("metrics_token", object)   # str | None
+THROTTLE = web.AppKey("login_throttle", Throttle)   # one for the login page and the API
 STATIC = Path(__file__).resolve().parent / "static"

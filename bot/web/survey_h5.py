@@ -20,6 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.web.auth import secure_cookies
 from texts import surveys as T
 from models import surveys as S
 from models.db import transaction
@@ -152,7 +153,8 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
 
     def with_cookie(resp: web.Response, nonce: str, fresh: bool) -> web.Response:
         if fresh:
-            resp.set_cookie(COOKIE, nonce, httponly=True, samesite="Lax", path="/s/", max_age=6 * 3600)
+            resp.set_cookie(COOKIE, nonce, httponly=True, samesite="Lax", path="/s/", max_age=6 * 3600,
+                            secure=secure_cookies(request))
         resp.headers["Cache-Control"] = "no-store"
         resp.headers["X-Frame-Options"] = "DENY"
         return resp
