@@ -30,7 +30,7 @@ from kernel.logevent import log_event
 from texts import inbox as X
 from models import inbox as M
 from models.db import transaction
-from bot.web.keys import CORE, THROTTLE
+from bot.web.keys import THROTTLE
 
 COOKIE = "gb_sid"
 PRE_COOKIE = "gb_pre"          # the login form's CSRF nonce (before there is a session)
@@ -260,15 +260,16 @@ def record_login(request: web.Request, username: str, result: str, via: str) -> 
               result=result, user=shown, via=via, ip=request.remote or "")
 
 
-def secure_cookies(request: web.Request) -> bool:
+def secure_cookies(request: web.Request, config: Config) -> bool:
     """Cookies only over TLS when the public address is https: behind a TLS proxy the request reaching us
     is plain http, so its own scheme cannot tell."""
-    base = request.app[CORE].config.web.base_url or ""
+    base = config.web.base_url or ""
     return request.secure or base.lower().startswith("https://")
 
 
-def set_session_cookie(response: web.StreamResponse, request: web.Request, token: str) -> None:
-    response.set_cookie(COOKIE, token, httponly=True, samesite="Lax", path="/", secure=secure_cookies(request),
+def set_session_cookie(response: web.StreamResponse, request: web.Request, core: Any, token: str) -> None:
+    response.set_cookie(COOKIE, token, httponly=True, samesite="Lax", path="/",
+                        secure=secure_cookies(request, core.config),
                         max_age=int(M.WEB_MAX.total_seconds()))
 
 

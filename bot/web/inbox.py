@@ -501,7 +501,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
         response = render(core, None, title=X.LOGIN_TITLE, body=body, page="login", status=status)
         if fresh:
             response.set_cookie(A.PRE_COOKIE, nonce, httponly=True, samesite="Lax", path="/inbox/login",
-                                secure=A.secure_cookies(request), max_age=3600)
+                                secure=A.secure_cookies(request, core.config), max_age=3600)
         return response
 
     async def login_get(request: web.Request) -> web.StreamResponse:
@@ -525,7 +525,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
             return login_page(request, error=error, status=429 if done.error == "throttled" else 401, nonce=nonce,
                               username=done.username)
         response = web.HTTPSeeOther(A.safe_next(request.query.get("next")))
-        A.set_session_cookie(response, request, done.token)
+        A.set_session_cookie(response, request, core, done.token)
         response.del_cookie(A.PRE_COOKIE, path="/inbox/login")
         raise response
 

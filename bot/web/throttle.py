@@ -84,3 +84,27 @@ class Throttle:
 
     def __len__(self) -> int:
         return len(self._tries)
+
+
+@dataclass
+class RateLimit:
+    """At most `limit` hits per key in `window` (the H5 survey's posts per client address). Keys are
+    kept least-recently-used first and at most `capacity` of them."""
+
+    limit: int
+    window: timedelta
+    capacity: int = 4096
+    _hits: OrderedDict[str, deque[datetime]] = field(default_factory=OrderedDict)
+
+    def hit(self, key: str, now: datetime) -> bool:
+        """Count a hit; False when over the limit (the hit is not counted then)."""
+        queue = self._hits.setdefault(key, deque())
+        self._hits.move_to_end(key)
+        while queue and now - queue[0] >= self.window:
+            queue.popleft()
+        if len(queue) >= self.limit:
+            return False
+        queue.append(now)
+        while len(self._hits) > self.capacity:
+            self._hits.popitem(last=False)
+        return True
