@@ -78,12 +78,13 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any], notifier: An
         core = get_core()
         now = core.clock.now()
         async with transaction(core.sessions) as session:
+            code = request.match_info["code"]
             try:
-                need = await N.get_need(session, request.match_info["code"])
-            except N.NeedError as exc:
-                return _error(404, "not_found", O.error_message(exc, None))
-            if not O.sees(actor, need):
-                return _error(403, "forbidden", X.FORBIDDEN_NEED.format(code=need.code))
+                need = await N.get_need(session, code)
+            except N.NeedError:
+                need = None
+            if need is None or not O.sees(actor, need):
+                return _error(404, "not_found", O.unseen(code).message)
             events = await N.events_of(session, need)
             followers = await N.followers_of(session, need)
             await M.log_view(session, now, user_id=actor.user_id, username=actor.username, role=actor.role,
@@ -108,6 +109,8 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any], notifier: An
         except O.Refused as exc:
             return _error(exc.status, exc.code, exc.message)
         except N.NeedError as exc:
+            if exc.code == "not_found":
+                return _error(404, "not_found", O.unseen(code).message)
             return _error(O.http_status(exc), exc.code, O.error_message(exc, action))
         notifier.poke()
         now = core.clock.now()
@@ -158,7 +161,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any], notifier: An
         start, end, label = N.period_bounds(request.query.get("period"), core.clock.now(), core.config)
         grid = actor.scope.grid if actor.role == M.WebRole.WORKER else None
         async with core.sessions() as session:
-            rates = await N.three_rates(session, start, end, grid=grid)
+            rates = await N.three_rates(session, start, end, where=actor.scope.clause())
         return web.json_response({"period": label, "start": start.isoformat(), "end": end.isoformat(),
                                   "grid": grid, **rates.as_dict()})
 

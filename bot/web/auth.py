@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 
@@ -188,16 +189,17 @@ def page(get_core: Callable[[], Any], roles: frozenset[str] = ALL_ROLES, *, api:
 
 
 def _quote(path: str) -> str:
-    from urllib.parse import quote
-
     return quote(path, safe="/")
 
 
 def safe_next(value: str | None) -> str:
-    """Only a local path: never //evil.example or https://… (an open redirect)."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value or "\n" in value:
+    """Only a path on this site, else /inbox: never //evil, /\\evil, https://evil, nor a path with a tab, a
+    newline or a space, which browsers drop ("/\t/evil.example" is opened as //evil.example)."""
+    if (not value or len(value) > 2000 or not value.startswith("/") or value[1:2] in ("/", "\\")
+            or any(c.isspace() or not c.isprintable() or c == "\\" for c in value)):
         return "/inbox"
-    return value
+    parts = urlsplit(value)
+    return value if not parts.scheme and not parts.netloc else "/inbox"
 
 
 # ---------------------------------------------------------------- login form CSRF (no session yet)

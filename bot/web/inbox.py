@@ -631,9 +631,9 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
             try:
                 need = await N.get_need(session, code)
             except N.NeedError:
-                return message_page(core, actor, X.NOT_FOUND_TITLE, X.NOT_FOUND_NEED.format(code=code), 404)
-            if not O.sees(actor, need):
-                return message_page(core, actor, X.FORBIDDEN_TITLE, X.FORBIDDEN_NEED.format(code=need.code), 403)
+                need = None
+            if need is None or not O.sees(actor, need):
+                return message_page(core, actor, X.NOT_FOUND_TITLE, O.unseen(code).message, 404)
             events_ = await N.events_of(session, need)
             followers = await N.followers_of(session, need)
             parent = None
@@ -663,12 +663,14 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
         try:
             done = await O.perform(core, actor, code, action, fields)
         except O.Refused as exc:
+            if exc.code == "not_found":
+                return message_page(core, actor, X.NOT_FOUND_TITLE, exc.message, 404)
             if exc.code in ("read_only", "forbidden", "unknown_action"):
                 return message_page(core, actor, X.FORBIDDEN_TITLE, exc.message, exc.status)
             return await need_response(request, actor, code, error=exc.message, status=exc.status, form=fields)
         except N.NeedError as exc:
             if exc.code == "not_found":
-                return message_page(core, actor, X.NOT_FOUND_TITLE, X.NOT_FOUND_NEED.format(code=code), 404)
+                return message_page(core, actor, X.NOT_FOUND_TITLE, O.unseen(code).message, 404)
             return await need_response(request, actor, code, error=O.error_message(exc, action),
                                        status=O.http_status(exc), form=fields)
         notifier.poke()
