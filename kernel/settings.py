@@ -160,6 +160,7 @@ class WebSettings:
     host: str = setting("127.0.0.1")
     port: int = setting(8080, ge=0, le=65535)          # 0: any free port
     base_url: str | None = setting(None, check=_http_url)   # public address for links in messages
+    api_token_hours: int = setting(12, ge=1, le=720)   # an API bearer token (POST /api/token) lives this long
 
 
 @dataclass(frozen=True)

@@ -196,6 +196,7 @@ INVITE_CODE = "邀请码 / invite code: {code}  (请让对方私聊机器人发�
 USER_ADDED = "已添加 / added: {username} ({role})"
 USER_PASSWORD_SET = "已设置新密码,该账号的登录和令牌均已失效 / password set; the user's sessions and tokens ended: {username}"
 USER_DISABLED = "已停用,登录和令牌均已失效 / disabled; sessions and tokens ended: {username}"
+USER_REVOKED = "已注销 {n} 个登录/令牌 / {n} sessions and tokens ended: {username}"
 USER_ENABLED = "已启用 / enabled: {username}"
 USER_TOKEN = "{token}\n(有效期至 / valid until {until}; 请求头 / header: Authorization: Bearer …)"
 PASSWORDS_DIFFER = "两次输入不一致 / the passwords differ"
