@@ -107,9 +107,10 @@ WECOM_UNREACHABLE = (
     "Cannot open the WeCom AI-bot long connection at {url}: {error}. Check that this machine can reach it (firewall, "
     "proxy) and that WECOM_WS_URL, if set, is right; once running, gridbot reconnects by itself, but at start the "
     "connection must succeed.")
-WECOM_HALF_SET = (
-    "只设置了 {given},没有设置 {missing}。企业微信智能机器人需要两者都设置(或都不设置以使用其他通道)。",
-    "{given} is set but {missing} is not. The WeCom AI bot needs both (or neither, to use another channel).")
+ENV_HALF_SET = (
+    "环境变量只设置了 {given},没有设置 {missing}。这两个要么都设置(使用该通道),要么都不设置;只设一个时不会悄悄改用别的通道。",
+    "The environment sets {given} but not {missing}. Set both (to use that channel) or neither; with only one, "
+    "gridbot refuses to start rather than silently use another channel.")
 NO_GATEWAY = (
     "没有配置微信网关,服务无法收发消息。请设置环境变量 WECHATY_PUPPET_SERVICE_ENDPOINT(主机:端口)和 "
     "WECHATY_PUPPET_SERVICE_TOKEN,或在配置 [channel] 中填写 endpoint 和 token;只想试用请运行 gridbot demo。",

@@ -174,7 +174,8 @@ class WecomChannel:
 
     def _chat_of(self, out: OutgoingMessage) -> str:
         if out.chat_kind is ChatKind.GROUP:
-            chat = self._topic_chat.get(out.chat_id)
+            # An unmapped chat is addressed by its chat id (the "not registered" answer goes there).
+            chat = self._topic_chat.get(out.chat_id) or (out.chat_id if out.chat_id in self._unmapped else None)
             if chat is None:
                 raise PermanentChannelError(f"no WeCom chat is mapped to group {out.chat_id!r} in [wecom] groups")
             return chat

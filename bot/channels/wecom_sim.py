@@ -76,6 +76,7 @@ class WecomSimulator:
         self._failing_sends = 0
         self._answer_pings = True
         self.sent: list[SentRecord] = []
+        self.answered: list[str] = []                     # msgids answered on their own req_id (in-thread)
         self.auth_attempts = 0
         self.connections = 0
         self._sent_changed = asyncio.Condition()
@@ -248,10 +249,12 @@ class WecomSimulator:
             stream = body.get("stream") or {}
             await self._ack(ws, req_id, 0)
             if stream.get("finish"):
+                self.answered.append(asked["msgid"])
                 self._record(asked, stream.get("content", ""))
             return
         if msgtype in ("markdown", "text"):
             await self._ack(ws, req_id, 0)
+            self.answered.append(asked["msgid"])
             self._record(asked, (body.get(msgtype) or {}).get("content", ""))
             return
         await self._ack(ws, req_id, 40008, f"unsupported msgtype {msgtype}")
