@@ -86,11 +86,14 @@ HOST_UNKNOWN = (
     "Cannot listen on {host}:{port}: {error}. Check [web] host in the config (127.0.0.1 for this machine only, "
     "0.0.0.0 for every interface).")
 GATEWAY_UNREACHABLE = (
-    "连不上微信网关 {endpoint}: {error}。网关没有运行、地址不对,或网关开着 TLS(Python 客户端只支持明文 gRPC)。"
+    "连不上微信网关 {endpoint}: {error}。网关没有运行、地址不对,或网关开着 TLS(Python 客户端只支持明文 gRPC,"
+    "表现为 \"StreamTerminatedError: Connection lost\";请在网关一侧设置 WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_SERVER=true)。"
     "请检查 WECHATY_PUPPET_SERVICE_ENDPOINT 和网关日志;服务运行后断线会自动重连,启动时则必须连得上。",
     "Cannot reach the WeChat gateway at {endpoint}: {error}. The gateway is not running, the address is wrong, "
-    "or it has TLS on (the Python client speaks plaintext gRPC only). Check WECHATY_PUPPET_SERVICE_ENDPOINT and "
-    "the gateway's log; once running, gridbot reconnects by itself, but at start the gateway must answer.")
+    "or it has TLS on (the Python client speaks plaintext gRPC only and then sees \"StreamTerminatedError: "
+    "Connection lost\"; start the gateway with WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_SERVER=true). Check "
+    "WECHATY_PUPPET_SERVICE_ENDPOINT and the gateway's log; once running, gridbot reconnects by itself, but at "
+    "start the gateway must answer.")
 GATEWAY_TOKEN = (
     "微信网关 {endpoint} 拒绝了令牌: {error}。请核对 WECHATY_PUPPET_SERVICE_TOKEN 与网关配置的令牌是否一致。",
     "The WeChat gateway at {endpoint} rejected the token: {error}. Check that WECHATY_PUPPET_SERVICE_TOKEN matches "
