@@ -1,11 +1,13 @@
 """`gridbot run` and `gridbot demo`: the long-running service.
 
-run:  channel from the config — or, whenever WECHATY_PUPPET_SERVICE_ENDPOINT and _TOKEN are set, the
-      real gateway through wechaty — plus the scheduler, the outbox sender and the web. It refuses a
+run:  the WeCom AI bot when WECOM_BOT_ID and _SECRET are set; else, whenever WECHATY_PUPPET_SERVICE_ENDPOINT
+      and _TOKEN are set, the real gateway through wechaty; else the config's channel — plus the scheduler,
+      the outbox sender and the web. Half of either pair in the environment is refused. It refuses a
       database that holds the demo accounts (public password "demo").
-demo: the same service against the built-in gateway simulator (a local gRPC puppet service that the
-      unmodified wechaty client connects to), with the demo logins and the web sandbox (only here) to
-      chat as a demo resident.
+demo: the same service against a built-in simulator — the wechaty gateway (a local gRPC puppet service the
+      unmodified wechaty client connects to) or, with --channel wecom, WeCom's long connection (a local
+      WebSocket server the real wecom-aibot-sdk connects to) — with the demo logins and the web sandbox
+      (only here) to chat as a demo resident.
 
 SIGTERM or Ctrl-C stops it in order within seconds, live streams included: the channel hands over what it
 received, messages in flight commit, a scheduler tick in progress commits, the sender hands back its
@@ -177,11 +179,10 @@ async def choose_channel(config: Config, core: Core, running: Running, *, demo: 
     """The channel `gridbot run` or `demo` talks through, and how its start-up failure reads to the operator:
     the WeCom AI bot when WECOM_BOT_ID/SECRET are set, else a wechaty gateway (environment, then config),
     else the built-in simulator; the demo runs a simulator of the chosen kind."""
-    from bot.channels.wechaty_channel import WechatyChannel
-    from bot.channels.wecom_channel import WecomChannel
-
     wecom = None if demo else wecom_settings()
     if wecom is not None or (demo and demo_channel == "wecom"):
+        from bot.channels.wecom_channel import WecomChannel   # only then: the SDK pulls in httpx (a second to load)
+
         if wecom is None:
             from bot.channels.wecom_sim import WecomSimulator
 
@@ -193,6 +194,8 @@ async def choose_channel(config: Config, core: Core, running: Running, *, demo: 
         wecom_channel = WecomChannel(bot_id=bot_id, secret=secret, ws_url=url, settings=config.wecom,
                                      account=config.bot_id, clock=core.clock)
         return wecom_channel, lambda exc: wecom_fault(exc, bot_id, wecom_channel.url)
+    from bot.channels.wechaty_channel import WechatyChannel
+
     endpoint, token = gateway_settings(config)
     env_gateway = bool(os.environ.get("WECHATY_PUPPET_SERVICE_ENDPOINT"))
     if demo or (config.channel == "gateway-sim" and not env_gateway):
