@@ -138,6 +138,24 @@ async def test_an_unmapped_chat_hears_not_registered_once(
         await running.stop()
 
 
+async def test_an_at_addressed_jielong_list_signs_people_up(
+        config: Config, db_url: str, wecom: WecomSimulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WECOM_BOT_ID", "wx_bot")
+    monkeypatch.setenv("WECOM_BOT_SECRET", SECRET)
+    monkeypatch.setenv("WECOM_WS_URL", wecom.url)
+    running = await start_service(config, db_url=db_url, port=0, demo=False, tick_seconds=3600)
+    try:
+        await wecom.inject("wx_li", "发布活动 中秋做花灯 明天14:00 亲子活动室 名额12")     # 李书记, single chat
+        await wecom.wait_sent(1, timeout=30)
+        # WeCom never shows the AI bot an un-addressed 接龙 re-post; one that @s the bot is read as a list
+        await wecom.inject("zhangayi", "#接龙\n中秋花灯\n1. 张阿姨\n2. 李华 2人", topic="网格1一家亲", mention_bot=True)
+        sent = await wecom.wait_sent(2, timeout=30)
+        answer = [s for s in sent if s.chat_id == "网格1一家亲"]
+        assert answer and "接龙已登记" in answer[0].text and "李华" in answer[0].text, [s.text for s in sent]
+    finally:
+        await running.stop()
+
+
 async def test_demo_on_the_wecom_simulator_serves_the_sandbox(config: Config, db_url: str) -> None:
     running = await start_service(config, db_url=db_url, port=0, demo=True, demo_channel="wecom", tick_seconds=3600)
     try:
@@ -151,6 +169,7 @@ async def test_demo_on_the_wecom_simulator_serves_the_sandbox(config: Config, db
                 assert r.status == 200, await r.text()
         sent = await running.simulator.wait_sent(1, timeout=30)
         assert sent[0].chat_id == "网格1一家亲" and "可以帮您" in sent[0].text and sent[0].mention_ids == ("wx_zhang",)
+        assert "没有 @ 我的消息我收不到" in sent[0].text          # the help says what this channel cannot hear
     finally:
         await running.stop()
 
