@@ -294,3 +294,42 @@ async def test_wrong_secret_fails_start_at_once(sim: WecomSimulator) -> None:
     with pytest.raises(WecomAuthError, match="invalid bot_id or secret"):
         await channel.start(lambda msg: asyncio.sleep(0))
     assert sim.auth_attempts == 1 and not channel.is_ready()
+
+
+async def test_a_group_without_the_bot_gets_pushes_through_its_robot_webhook_20_a_minute(sim: WecomSimulator) -> None:
+    from aiohttp import web
+
+    posted: list[dict[str, object]] = []
+
+    async def robot(request: web.Request) -> web.Response:
+        if request.query.get("key") != "k2":
+            return web.json_response({"errcode": 93000, "errmsg": "invalid webhook url"})
+        posted.append(await request.json())
+        return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    app = web.Application()
+    app.router.add_post("/cgi-bin/webhook/send", robot)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    base = f"http://127.0.0.1:{runner.addresses[0][1]}/cgi-bin/webhook/send"
+    settings = WecomSettings(groups={"wrg1": "网格1一家亲"},
+                             webhooks={"网格2一家亲": base + "?key=k2", "网格3一家亲": base + "?key=gone"})
+    channel = WecomChannel(bot_id="bot1", secret=SECRET, settings=settings, account="wx_bot", clock=SystemClock(),
+                           ws_url=sim.url, heartbeat_s=0.2, check_interval=0.05)
+    await channel.start(lambda msg: asyncio.sleep(0))
+    try:
+        for i in range(20):
+            await channel.send(OutgoingMessage(f"p{i}", ChatKind.GROUP, "网格2一家亲", f"停水通知 {i}"))
+        assert posted[0] == {"msgtype": "markdown", "markdown": {"content": "停水通知 0"}} and len(posted) == 20
+        with pytest.raises(ChannelError) as limited:                      # the 21st within the minute: later
+            await channel.send(OutgoingMessage("p20", ChatKind.GROUP, "网格2一家亲", "停水通知 20"))
+        assert not isinstance(limited.value, PermanentChannelError) and len(posted) == 20
+        with pytest.raises(PermanentChannelError):                        # a deleted robot: give up
+            await channel.send(OutgoingMessage("p21", ChatKind.GROUP, "网格3一家亲", "通知"))
+        await channel.send(OutgoingMessage("p22", ChatKind.GROUP, "网格1一家亲", "通知"))   # mapped: the AI bot
+        assert [s.chat_id for s in sim.sent] == ["网格1一家亲"]
+    finally:
+        await channel.stop()
+        await runner.cleanup()

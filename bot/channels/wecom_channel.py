@@ -15,6 +15,8 @@ messages that @ it in group chats and the messages of its single chats. No publi
   same bot id makes WeCom drop the older one (`disconnected_event`): this process then stays down and says so
   rather than knocking the other off in turn.
 - A send returns only after WeCom acknowledged the frame: the outbox marks a row sent on that ack.
+- A group the AI bot is not in can still get pushes through its group robot (`[wecom] webhooks`: topic →
+  webhook URL), at most 20 messages a minute per robot as WeCom allows; more are retried later.
 """
 
 from __future__ import annotations
@@ -23,12 +25,14 @@ import asyncio
 import contextlib
 import logging
 import re
+import time
 import uuid
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+import aiohttp
 from wecom_aibot_sdk import WSAuthFailureError, WSClient
 
 from bot.channels.base import ChannelError, MessageHandler, PermanentChannelError
@@ -44,6 +48,7 @@ _ERRCODE = re.compile(r"errcode=(-?\d+)")
 _KINDS = {"text": MessageKind.TEXT, "mixed": MessageKind.TEXT, "voice": MessageKind.TEXT,
           "image": MessageKind.IMAGE}
 _REMEMBERED_FRAMES = 2000           # incoming frames kept to answer on their req_id
+WEBHOOK_PER_MINUTE = 20             # WeCom's limit per group robot
 
 
 class WecomAuthError(PermanentChannelError):
@@ -99,6 +104,9 @@ class WecomChannel:
         self._names = dict(settings.users)
         self._person_of = dict(settings.people)
         self._user_of = {person: user for user, person in settings.people.items()}
+        self._webhooks = dict(settings.webhooks)
+        self._webhook_sends: dict[str, deque[float]] = {}
+        self._http: aiohttp.ClientSession | None = None
         self._heartbeat_s = heartbeat_s
         self._call_timeout = call_timeout
         self._start_timeout = start_timeout
@@ -144,6 +152,9 @@ class WecomChannel:
         if conn is not None:
             await self._close(conn)
         await self._stop_delivery()
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
         self._log.info("WeCom channel stopped")
 
     def is_ready(self) -> bool:
@@ -152,11 +163,14 @@ class WecomChannel:
                 and conn.client.is_connected)
 
     async def send(self, out: OutgoingMessage) -> None:
+        content = self._content(out)
+        if out.chat_kind is ChatKind.GROUP and out.chat_id not in self._topic_chat and out.chat_id in self._webhooks:
+            await self._webhook(out, content)
+            return
         conn = self._conn
         if conn is None or not self.is_ready():
             raise ChannelError("not connected to WeCom")
         chat = self._chat_of(out)
-        content = self._content(out)
         frame = self._frames.get(out.reply_to) if out.reply_to else None
         if frame is not None:
             try:
@@ -186,6 +200,34 @@ class WecomChannel:
             return out.text
         at = " ".join(f"<@{self._user_of.get(m, m)}>" for m in out.mentions)
         return f"{at} {out.text}"
+
+    async def _webhook(self, out: OutgoingMessage, content: str) -> None:
+        """A push through the group's robot webhook: WeCom answers {"errcode": 0} when it took the message."""
+        url = self._webhooks[out.chat_id]
+        sent = self._webhook_sends.setdefault(url, deque())
+        now = time.monotonic()
+        while sent and now - sent[0] >= 60:
+            sent.popleft()
+        if len(sent) >= WEBHOOK_PER_MINUTE:
+            raise ChannelError(f"send {out.key}: the group robot of {out.chat_id} already sent "
+                               f"{WEBHOOK_PER_MINUTE} messages this minute")
+        if self._http is None:
+            self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self._call_timeout))
+        what = f"send {out.key} to {out.chat_id} by its group robot"
+        try:
+            async with self._http.post(url, json={"msgtype": "markdown", "markdown": {"content": content}}) as r:
+                answer = await r.json(content_type=None)
+                status = r.status
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            raise ChannelError(f"{what}: {type(exc).__name__}: {exc}") from exc
+        sent.append(now)
+        code = answer.get("errcode") if isinstance(answer, dict) else None
+        if status == 200 and code == 0:
+            return
+        error = f"{what}: HTTP {status}, errcode={code}, errmsg={answer.get('errmsg') if isinstance(answer, dict) else ''}"
+        if status >= 500 or code in TRANSIENT:
+            raise ChannelError(error)
+        raise PermanentChannelError(error)   # a wrong or deleted key, a robot removed from the group
 
     async def _call(self, call: Any, what: str) -> None:
         try:
