@@ -348,10 +348,13 @@ class WecomChannel:
         client.on("error", on_error)
         client.on("event.disconnected_event", on_replaced)
         client.on("message", self._on_frame)
-        await client.connect()
         waits = {asyncio.ensure_future(conn.authed.wait()), asyncio.ensure_future(conn.dead.wait())}
         try:
+            await client.connect()
             await asyncio.wait(waits, timeout=self._call_timeout, return_when=asyncio.FIRST_COMPLETED)
+        except BaseException:   # cancelled (stop() during a reconnect): leave no socket behind
+            await asyncio.shield(self._close(conn))
+            raise
         finally:
             for w in waits:
                 w.cancel()
