@@ -4,7 +4,8 @@ The unmodified `wechaty-puppet-service` client connects to it over plaintext gRP
 127.0.0.1 exactly as it connects to a real gateway, so the production `WechatyChannel`
 can be exercised end to end in tests and in the demo sandbox: residents "type" with
 `inject()`, what the bot sends shows up in `sent`, and faults can be injected
-(`drop_stream`, `set_unresponsive`, `fail_sends`).
+(`drop_stream`, `set_unresponsive`, `fail_sends`, `rename` a group, `npm_errors`: "not found" answered
+as the official npm gateway does).
 
 Wire details that matter (measured against the client):
 - the token travels as the HTTP/2 `:authority` of every call (the client overwrites
