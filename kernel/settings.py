@@ -169,6 +169,8 @@ class WecomSettings:
 
     groups: Mapping[str, str] = setting(factory=_empty)     # WeCom chat id → group topic (a grid group or staff group)
     users: Mapping[str, str] = setting(factory=_empty)      # WeCom user id → display name
+    people: Mapping[str, str] = setting(factory=_empty)     # WeCom user id → a config person's id (worker, admin,
+                                                            # department, resident): that user acts in that role
     webhooks: Mapping[str, str] = setting(factory=_empty)   # group topic → group-robot webhook URL
 
 
