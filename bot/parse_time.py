@@ -1,7 +1,7 @@
 """`gridbot parse-time`: read booking time phrases the way the bot does, one JSON object a line (CONTRACTS §8).
 
-The reading is the booking handler's when no room is named yet: room names blanked out, the default
-room opening hours, the config's default length and its holiday calendar (for 国庆后).
+The reading is the booking handler's own when no room is named yet (room names blanked out, the default
+room opening hours, the config's default length and holiday calendar), so the two cannot drift apart.
 """
 
 from __future__ import annotations
@@ -11,17 +11,13 @@ from datetime import datetime
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from kernel.calendar_cn import calendar_for
-from kernel.config import Config, RoomConfig
-from kernel.text.timeparse import INVALID_DATE, WHICH_DAY, TimeReading, parse_span, strip_noise
-from models.booking import room_words
+from handlers.booking import _read_time
+from kernel.config import Config
+from kernel.text.timeparse import INVALID_DATE, WHICH_DAY, TimeReading
 
 
 def read_booking_time(config: Config, now: datetime, text: str) -> TimeReading:
-    hours = RoomConfig.hours
-    return parse_span(strip_noise(text, room_words(config)), now, config.timezone, open_from=hours.start,
-                      open_until=hours.end, default_minutes=config.booking.default_minutes,
-                      calendar=calendar_for(config))
+    return _read_time(config, now, text, None)
 
 
 def _minute(t: datetime, tz: ZoneInfo) -> str:
