@@ -782,6 +782,8 @@ class _Hours:
         return clipped if clipped[0] < clipped[1] else span
 
     def fit(self, start: int, end: int | None) -> bool:
+        if self.open_from is None and self.open_until is None:
+            return True   # no hours: midnight (12点 → 24:00) is as possible as noon
         lo, hi = self.span
         return lo <= start and (start < hi if end is None else end <= hi)
 
