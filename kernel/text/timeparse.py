@@ -20,25 +20,41 @@ Conventions (all documented choices, each echoed back to the resident by `descri
 - A date alone (明天) reads as the opening hours of that day, or the whole day.
 - Hours with a part of day: 下午3点 → 15:00, 中午1点 → 13:00, 晚上12点 → 24:00, 晚上1点 → 01:00
   next day. Hours ≥ 13, "0点" and zero-padded "08:00" are taken literally.
-- A bare hour 1–11 (3点, 8:00) has two readings. Readings already past are dropped; with opening
-  hours, readings outside them are dropped (3点 → 15:00, and 8点 → 20:00 for a room open
-  08:30–21:30). If two readings are still left the result is `ambiguous` and the first is the habit
-  reading: 1–6 → afternoon/evening, 7–11 → morning.
+- A bare hour 1–12 (3点, 8:00, 12点) has two readings (12点: noon or midnight). Readings already
+  past are dropped; with opening hours, readings outside them are dropped (3点 → 15:00, and 8点 →
+  20:00 for a room open 08:30–21:30, 12点 → noon). If two readings of one day are still left the
+  result is `ambiguous` and the first is the habit reading: 1–6 → afternoon/evening, 7–11 →
+  morning, 12 → noon.
 - A bare end hour takes the first reading after the start (下午3点到5点 → 17:00, 中午12点到1点 →
-  13:00, 10点到2点 → 14:00). Bare ranges cross noon only from a morning hour 7–11.
+  13:00, 10点到2点 → 14:00). Bare ranges cross noon only from a morning hour 7–11. Any dash
+  (-, —, ——, ～, ~), 到 or 至 separates a range; neighbouring hours said together are one too:
+  七八点 / 7、8点 → 7 to 8 (晚上七八点 → 19:00–20:00).
 - Weekdays: 周X / 星期X / 礼拜X / 每周X roll forward — today if the reading is still ahead, else
   the next such day (never a past day). 这周X / 本周X is this calendar week (Monday-start) and may be
   past (→ in_past; when it is today, a vague span keeps the rest of today); 下周X is the X of next
-  calendar week (said on a Sunday, 下周三 is three days later); 下下周X the week after.
+  calendar week (said on a Sunday, 下周三 is three days later); 下下周X the week after. The week and
+  the weekday may be apart and in any form (下礼拜的星期四, 下个星期 周3); 下周 with hours but no
+  weekday (下周下午3点) is `which_day`: the bot asks which day instead of guessing this week.
   周末 is the next weekend day still ahead: Saturday, or Sunday when Saturday's reading has passed.
-- No day at all (下午3点, 3点到5点): today if still ahead, else tomorrow.
+- No day at all (下午3点, 3点到5点): today if still ahead, else tomorrow. A day named after the
+  hours (3点 明天, 下午两点到四点 后天) is their day, unless hours of its own follow it (then it starts
+  a second choice: "下午3点，后天下午4点也行" reads today).
+- Colloquial days: 今儿(个), 明儿(个), 后儿(个), 昨儿(个), 前儿个, 大后天, 大大后天 (four days on).
+  Filler between the parts of one phrase is skipped: 的, 个, 那天, 那个, 当天 (周六那天下午3点).
 - 今天/今晚/no day with only a part of day, when now is inside that span: the span starts at the
   next half hour (今晚 said at 20:10 → 20:30–21:00).
-- M月D日 without a year: this year, or next year if the date has passed. D号 alone: this month,
-  or next month if passed. Festivals, lunar dates and solar terms: the next one, today included.
+- M月D日, 12.5, 12-5, 12/5 (each may end in 号/日) without a year: this year; a date that passed
+  within 120 days is this year's and in_past (the bot asks), an older one is next year's (1月5号
+  said in November). D号 alone: this month, also when it passed within 7 days (in_past), else next
+  month. Numbers followed by hours, money or a count are not dates (3-5点, 3.5小时, 2.5元).
+- Festivals, lunar dates and solar terms: the next one, today included. 春节前一天 / 元旦后两天
+  move by the days said; 国庆后 / 春节前 without a count are the first working day after the
+  holiday's rest days (the last one before them), from the holiday calendar (`calendar`,
+  kernel/calendar_cn, so the config's listed holidays count).
 - 每周X / 每天 / 每晚 set `recurrence`; start/end are the first occurrence.
 - in_past: the start is before now (to the minute). Errors keep start/end when there is a
-  reading to show (in_past, end_before_start); none_found and invalid_date have none.
+  reading to show (in_past, end_before_start); none_found, invalid_date (2月30号) and which_day
+  have none. `ask` is true for every error and for an ambiguous reading: the bot asks the resident.
 """
 
 from __future__ import annotations
