@@ -115,6 +115,22 @@ def cmd_classify(_args: argparse.Namespace) -> int:
     return run(sys.stdin, sys.stdout)
 
 
+def _iso_time(value: str) -> datetime:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"不是 ISO-8601 时间 / not an ISO-8601 time: {value!r} "
+                                         "(例如 / e.g. 2026-12-03T10:00)") from None
+
+
+def cmd_parse_time(args: argparse.Namespace) -> int:
+    from bot.parse_time import run
+
+    config = _config(args)
+    now = args.now or datetime.now(config.timezone)
+    return run(config, now if now.tzinfo else now.replace(tzinfo=config.timezone), sys.stdin, sys.stdout)
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from bot.export.command import run
 
@@ -217,6 +233,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("classify", help="理解消息 (每行一条) / classify messages, one per line, stdin → JSON lines")
     _add_output(p)
     p.set_defaults(func=cmd_classify)
+
+    p = sub.add_parser("parse-time", help="读时间说法 (每行一条) / read booking time phrases, one per line, stdin → JSON lines")
+    p.add_argument("--now", type=_iso_time, metavar="ISO-8601",
+                   help="以此时刻为“现在” (无时区则按配置时区) / read relative to this time (default: now, config time zone)")
+    _add_common(p, db=False)
+    p.set_defaults(func=cmd_parse_time)
 
     p = sub.add_parser("export", help="导出台账 / export needs, bookings, signups, surveys (README: 导出与民情台账)")
     p.add_argument("kind", choices=["needs", "bookings", "signups", "surveys"])

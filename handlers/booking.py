@@ -27,11 +27,12 @@ import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from kernel.calendar_cn import calendar_for
 from kernel.config import Config, RoomConfig
 from kernel.identity import STAFF
 from kernel.text.numbers import NUMERAL_CHARS, cn_to_int
-from kernel.text.timeparse import END_BEFORE_START, IN_PAST, INVALID_DATE, NONE_FOUND, TimeReading, describe, \
-    parse_span, strip_noise
+from kernel.text.timeparse import END_BEFORE_START, IN_PAST, INVALID_DATE, NONE_FOUND, WHICH_DAY, TimeReading, \
+    describe, parse_span, strip_noise
 from texts import booking as T
 from handlers.base import PASS, Context, Router, Stage, View
 from models import booking as ops
@@ -173,8 +174,8 @@ def _read_time(config: Config, now: datetime, text: str, room: RoomConfig | None
     if hours:
         h = room.hours if room else RoomConfig.hours
         return parse_span(noise, now, config.timezone, open_from=h.start, open_until=h.end,
-                          default_minutes=_default_minutes(config, room))
-    return parse_span(noise, now, config.timezone)
+                          default_minutes=_default_minutes(config, room), calendar=calendar_for(config))
+    return parse_span(noise, now, config.timezone, calendar=calendar_for(config))
 
 
 def _purpose(config: Config, text: str, reading: TimeReading) -> str:
@@ -412,6 +413,8 @@ async def _time_ok(ctx: Context, reading: TimeReading) -> bool:
         await ctx.reply(T.END_BEFORE_START.format(when=_when(config, now, reading.start, reading.end)))
     elif reading.error == IN_PAST and reading.start is not None:
         await ctx.reply(T.IN_PAST.format(when=_when(config, now, reading.start, reading.end)))
+    elif reading.error == WHICH_DAY:
+        await ctx.reply(T.WHICH_DAY.format(matched=reading.matched))
     else:
         await ctx.reply(T.NO_TIME_ANSWER)
     return False

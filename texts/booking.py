@@ -25,6 +25,7 @@ NO_TIME_ANSWER = "没听出时间。请说具体的日子和钟点,例如: 明�
 INVALID_DATE = "没有这个日期(「{matched}」),请换一个日子,例如: 12月1日下午3点到5点。"
 END_BEFORE_START = "结束时间早于开始时间(我读到的是 {when})。请再说一遍,例如: 下午3点到5点。"
 IN_PAST = "{when} 已经过去了,请约以后的时间。"
+WHICH_DAY = "「{matched}」是哪一天?请说具体的日子,例如: 下周三下午3点。"
 AMBIGUOUS_TIME = "您说的时间可以有几种理解,请回复数字选择:\n{options}\n回复「取消」作罢。"
 PICK_IN_SPAN = ("{room}每次最长{max},{when} 里可以约:\n{options}\n"
                 "回复数字选择,或者告诉我具体几点到几点。")

@@ -20,25 +20,41 @@ Conventions (all documented choices, each echoed back to the resident by `descri
 - A date alone (明天) reads as the opening hours of that day, or the whole day.
 - Hours with a part of day: 下午3点 → 15:00, 中午1点 → 13:00, 晚上12点 → 24:00, 晚上1点 → 01:00
   next day. Hours ≥ 13, "0点" and zero-padded "08:00" are taken literally.
-- A bare hour 1–11 (3点, 8:00) has two readings. Readings already past are dropped; with opening
-  hours, readings outside them are dropped (3点 → 15:00, and 8点 → 20:00 for a room open
-  08:30–21:30). If two readings are still left the result is `ambiguous` and the first is the habit
-  reading: 1–6 → afternoon/evening, 7–11 → morning.
+- A bare hour 1–12 (3点, 8:00, 12点) has two readings (12点: noon or midnight). Readings already
+  past are dropped; with opening hours, readings outside them are dropped (3点 → 15:00, and 8点 →
+  20:00 for a room open 08:30–21:30, 12点 → noon). If two readings of one day are still left the
+  result is `ambiguous` and the first is the habit reading: 1–6 → afternoon/evening, 7–11 →
+  morning, 12 → noon.
 - A bare end hour takes the first reading after the start (下午3点到5点 → 17:00, 中午12点到1点 →
-  13:00, 10点到2点 → 14:00). Bare ranges cross noon only from a morning hour 7–11.
+  13:00, 10点到2点 → 14:00). Bare ranges cross noon only from a morning hour 7–11. Any dash
+  (-, —, ——, ～, ~), 到 or 至 separates a range; neighbouring hours said together are one too:
+  七八点 / 7、8点 → 7 to 8 (晚上七八点 → 19:00–20:00).
 - Weekdays: 周X / 星期X / 礼拜X / 每周X roll forward — today if the reading is still ahead, else
   the next such day (never a past day). 这周X / 本周X is this calendar week (Monday-start) and may be
   past (→ in_past; when it is today, a vague span keeps the rest of today); 下周X is the X of next
-  calendar week (said on a Sunday, 下周三 is three days later); 下下周X the week after.
+  calendar week (said on a Sunday, 下周三 is three days later); 下下周X the week after. The week and
+  the weekday may be apart and in any form (下礼拜的星期四, 下个星期 周3); 下周 with hours but no
+  weekday (下周下午3点) is `which_day`: the bot asks which day instead of guessing this week.
   周末 is the next weekend day still ahead: Saturday, or Sunday when Saturday's reading has passed.
-- No day at all (下午3点, 3点到5点): today if still ahead, else tomorrow.
+- No day at all (下午3点, 3点到5点): today if still ahead, else tomorrow. A day named after the
+  hours (3点 明天, 下午两点到四点 后天) is their day, unless hours of its own follow it (then it starts
+  a second choice: "下午3点，后天下午4点也行" reads today).
+- Colloquial days: 今儿(个), 明儿(个), 后儿(个), 昨儿(个), 前儿个, 大后天, 大大后天 (four days on).
+  Filler between the parts of one phrase is skipped: 的, 个, 那天, 那个, 当天 (周六那天下午3点).
 - 今天/今晚/no day with only a part of day, when now is inside that span: the span starts at the
   next half hour (今晚 said at 20:10 → 20:30–21:00).
-- M月D日 without a year: this year, or next year if the date has passed. D号 alone: this month,
-  or next month if passed. Festivals, lunar dates and solar terms: the next one, today included.
+- M月D日, 12.5, 12-5, 12/5 (each may end in 号/日) without a year: this year; a date that passed
+  within 120 days is this year's and in_past (the bot asks), an older one is next year's (1月5号
+  said in November). D号 alone: this month, also when it passed within 7 days (in_past), else next
+  month. Numbers followed by hours, money or a count are not dates (3-5点, 3.5小时, 2.5元).
+- Festivals, lunar dates and solar terms: the next one, today included. 春节前一天 / 元旦后两天
+  move by the days said; 国庆后 / 春节前 without a count are the first working day after the
+  holiday's rest days (the last one before them), from the holiday calendar (`calendar`,
+  kernel/calendar_cn, so the config's listed holidays count).
 - 每周X / 每天 / 每晚 set `recurrence`; start/end are the first occurrence.
 - in_past: the start is before now (to the minute). Errors keep start/end when there is a
-  reading to show (in_past, end_before_start); none_found and invalid_date have none.
+  reading to show (in_past, end_before_start); none_found, invalid_date (2月30号) and which_day
+  have none. `ask` is true for every error and for an ambiguous reading: the bot asks the resident.
 """
 
 from __future__ import annotations
@@ -48,15 +64,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
 from kernel.text.numbers import cn_to_int
+
+if TYPE_CHECKING:
+    from kernel.calendar_cn import WorkCalendar
 
 NONE_FOUND = "none_found"
 INVALID_DATE = "invalid_date"
 END_BEFORE_START = "end_before_start"
 IN_PAST = "in_past"
+WHICH_DAY = "which_day"   # 下周 / 下礼拜 with hours but no weekday: ask which day rather than guess
 
 Recurrence = Literal["daily", "weekly"]
 
@@ -75,10 +95,16 @@ class TimeReading:
     matched: str = ""                 # the substring that was read
     recurrence: Recurrence | None = None   # 每天 / 每周X: start is the first occurrence
     weekly_weekday: int | None = None      # 0 = Monday … 6 = Sunday, for 每周X
+    part: str | None = None                # the part of day (上午, 晚上…) when no clock time was said
 
     @property
     def ok(self) -> bool:
         return self.error is None and self.start is not None
+
+    @property
+    def ask(self) -> bool:
+        """The bot should ask the resident rather than act on this reading."""
+        return not self.ok or self.ambiguous
 
 
 # --- vocabulary ------------------------------------------------------------------------------
@@ -91,7 +117,7 @@ _HOUR = (r"(?:(?<!\d)(?:2[0-4]|[01]?\d)(?!\d)"
          r"|[零〇二两三四五六七八九])")
 _MINUTE = (r"(?:半|一刻|三刻|整|[0-5]\d分?|\d分|[二三四五]十[一二三四五六七八九]?分?"
            r"|十[一二三四五六七八九]?分?|零[一二三四五六七八九]分?|[一二三四五六七八九]分)")
-_SEP = r"(?:到|至|~|-|—|–|－|−|〜)"
+_SEP = r"(?:到|至|~+|-+|—+|–+|－+|−|〜)"
 _PART_WORDS = ("凌晨|清晨|早晨|早上|一早|上午|中午|午间|下午|午后|傍晚|晚上|晚间|夜里|夜间|夜晚|半夜")
 _DAY_NUM = r"(?:[12]\d|3[01]|0?[1-9]|三十一?|二十[一二三四五六七八九]?|十[一二三四五六七八九]?|[一二三四五六七八九])"
 _MONTH_NUM = r"(?:1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])"
@@ -123,36 +149,57 @@ _CALENDAR_FESTIVALS: dict[str, tuple[str, int]] = {
 _FLOATING_FESTIVALS = ("母亲节", "父亲节", "感恩节")
 
 
+_RELPART = {"今早": (0, "早上"), "今晨": (0, "早上"), "今晚": (0, "晚上"), "今夜": (0, "晚上"),
+            "今早上": (0, "早上"), "今晚上": (0, "晚上"), "明早上": (1, "早上"), "明晚上": (1, "晚上"),
+            "明早": (1, "早上"), "明晨": (1, "早上"), "明晚": (1, "晚上"),
+            "昨晚": (-1, "晚上"), "昨夜": (-1, "晚上")}
+# Colloquial forms too: 明儿个, 后儿个 (northern speech), 大大后天 (four days on).
+_REL = {"大前天": -3, "前天": -2, "前儿个": -2, "昨天": -1, "昨日": -1, "昨儿": -1, "昨儿个": -1,
+        "今天": 0, "今日": 0, "今儿": 0, "今儿个": 0, "明天": 1, "明日": 1, "明儿": 1, "明儿个": 1,
+        "后天": 2, "后儿": 2, "后儿个": 2, "大后天": 3, "大大后天": 4}
+
+
 def _alternation(words: Iterable[str]) -> str:
     return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
 
 
 _FESTIVAL_RE = _alternation([*_FIXED_FESTIVALS, *_CALENDAR_FESTIVALS, *_FLOATING_FESTIVALS])
+_COUNT = r"(?:\d{1,2}|[一二两三四五六七八九十]{1,3})"
+# "七八点", "两三点", "7、8点": two neighbouring hours said as one range.
+_HOUR_PAIRS = {"一两": (1, 2), "两三": (2, 3), "二三": (2, 3), "三四": (3, 4), "四五": (4, 5), "五六": (5, 6),
+               "六七": (6, 7), "七八": (7, 8), "八九": (8, 9), "九十": (9, 10), "十十一": (10, 11),
+               "十一二": (11, 12), "十一十二": (11, 12)}
 
 # One token per alternative; order matters where two could start at the same place.
 _TOKEN_RE = re.compile(
-    rf"(?P<fest>{_FESTIVAL_RE})"
+    rf"(?P<fest>(?:{_FESTIVAL_RE})(?:[之以]?[前后](?:{_COUNT}天)?)?)"
     rf"|(?P<lunar>(?:农历|阴历){_LUNAR_MONTH}月{_LUNAR_DAY}|[正冬腊]月{_LUNAR_DAY}"
     rf"|{_LUNAR_MONTH}月[初廿][一二三四五六七八九十])"
     rf"|(?P<ymd>(?<!\d)\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}(?!\d)"
     rf"|(?:(?:\d{{4}}|明年|今年)年?)?{_MONTH_NUM}月{_DAY_NUM}[日号]?)"
-    rf"|(?P<slash>(?<![\d/])(?:1[0-2]|0?[1-9])/(?:[12]\d|3[01]|0?[1-9])(?![\d/]))"
+    rf"|(?P<slash>(?<![\d/])(?:1[0-2]|0?[1-9])/(?:[12]\d|3[01]|0?[1-9])(?:[号日]{_NOT_DATE_AFTER_HAO})?(?![\d/]))"
+    # 12.5 / 12-5: a month and day unless hours, money or a count follows ("3-5点", "3.5小时").
+    rf"|(?P<mdot>(?<![\d.:/\-－])(?:1[0-2]|0?[1-9])[.\-－](?:[12]\d|3[01]|0?[1-9])"
+    rf"(?:[号日]{_NOT_DATE_AFTER_HAO})?(?![\d.\-－]|\s*(?:[点时:：个元块天分米斤岁楼栋层室号%]|小时|钟)))"
     rf"|(?P<monthday>(?:下下个?|下个?|本|这个?)月{_DAY_NUM}[日号]?)"
-    r"|(?P<relpart>今早|今晨|今晚|今夜|明早|明晨|明晚|昨晚|昨夜)"
-    r"|(?P<rel>大后天|大前天|今天|今日|今儿|明天|明日|明儿|后天|后儿|昨天|昨日|前天)"
+    rf"|(?P<relpart>{_alternation(_RELPART)})"
+    rf"|(?P<rel>{_alternation(_REL)})"
     rf"|(?P<ndays>(?:\d{{1,2}}|[{_CN}]{{1,3}})天(?:以|之)?后)"
     r"|(?P<week>(?:每个?|这个?|本|下下个?|下个?|上个?)?(?:周|星期|礼拜)[一二三四五六日天末1-7])"
+    r"|(?P<weekrel>(?:这个?|本|下下个?|下个?|上个?)(?:周|星期|礼拜))"
     r"|(?P<daily>每天|每日|每晚)"
     rf"|(?P<hao>(?<![\d月]){_DAY_NUM}[号日]{_NOT_DATE_AFTER_HAO})"
     r"|(?P<dur>(?:\d+(?:\.\d+)?|[一二两三四五六七八九十]{1,3})\s*个?\s*半?\s*多?\s*(?:小时|钟头|钟(?![点头]))"
     r"|半\s*个?\s*(?:小时|钟头)|(?:\d+|[一二两三四五六七八九十]{1,3})\s*分钟)"
+    rf"|(?P<pair>(?:{_alternation(_HOUR_PAIRS)})\s*[点时]钟?"
+    r"|(?<![\d.:])(?:1[0-2]|[1-9])\s*[、,，/]\s*(?:1[0-2]|[1-9])\s*[点时]钟?)"
     rf"|(?P<clock>(?<!\d)(?:2[0-4]|[01]?\d)[:：][0-5]\d(?!\d)|{_HOUR}\s*[点时](?!候)钟?{_MINUTE}?)"
     rf"|(?P<barehour>{_HOUR}(?=\s*{_SEP}\s*(?:{_PART_WORDS})?\s*{_HOUR}\s*[点时:：]))"
     rf"|(?P<part>{_PART_WORDS}|[早晚](?=\s*{_HOUR}\s*[点时:]))"
     rf"|(?P<sep>{_SEP})"
 )
-# Characters allowed between the tokens of one expression.
-_GAP_RE = re.compile(r"[\s的,，、从在(（)）]*")
+# Characters and filler words allowed between the tokens of one expression ("周六那天下午3点").
+_GAP_RE = re.compile(r"(?:[\s的,，、从在(（)）个]|那天|那个|当天|这天)*")
 
 _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6,
              **{str(i): i - 1 for i in range(1, 8)}}
@@ -167,11 +214,6 @@ _PART_ALIASES = {
     "清晨": "早上", "早晨": "早上", "一早": "早上", "早": "早上", "午间": "中午", "午后": "下午",
     "晚间": "晚上", "夜里": "晚上", "夜间": "晚上", "夜晚": "晚上", "晚": "晚上", "半夜": "凌晨",
 }
-_RELPART = {"今早": (0, "早上"), "今晨": (0, "早上"), "今晚": (0, "晚上"), "今夜": (0, "晚上"),
-            "明早": (1, "早上"), "明晨": (1, "早上"), "明晚": (1, "晚上"),
-            "昨晚": (-1, "晚上"), "昨夜": (-1, "晚上")}
-_REL = {"大前天": -3, "前天": -2, "昨天": -1, "昨日": -1, "今天": 0, "今日": 0, "今儿": 0,
-        "明天": 1, "明日": 1, "明儿": 1, "后天": 2, "后儿": 2, "大后天": 3}
 
 # Community words that look like times ("四点半课堂" is an after-school class, not 16:30).
 _BUILTIN_NOISE = ("四点半课堂", "4点半课堂", "4:30课堂", "4：30课堂", "四点半学堂")
@@ -199,6 +241,9 @@ class _Token:
     end: int
 
 
+_CLOCKISH = frozenset({"clock", "barehour", "pair", "part"})
+
+
 @dataclass(slots=True)
 class _Expr:
     """The slots of one time expression, filled left to right."""
@@ -212,9 +257,13 @@ class _Expr:
     end_part: str | None = None
     end_clock: _Token | None = None
     duration: int | None = None  # minutes
+    week_prefix: _Token | None = None  # "下礼拜" still waiting for its weekday ("下礼拜的星期四")
 
-    def accept(self, tok: _Token) -> bool:
-        """Take the token if it fits the grammar [day][part][clock][sep [day][part]clock][duration]."""
+    def accept(self, tok: _Token, next_kind: str | None = None) -> bool:
+        """Take the token if it fits the grammar [day][part][clock][sep [day][part]clock][duration][day].
+
+        `next_kind` is the kind of the adjacent token after this one, if any: a day named after the
+        hours ("3点 明天") belongs to them only when no other hours follow it."""
         k = tok.kind
         if self.duration is not None:
             return False
@@ -225,6 +274,13 @@ class _Expr:
         elif k == "sep":
             if self.sep or not (self.day or self.part or self.clock):
                 return False
+            self.sep = True
+        elif k == "pair":
+            if self.sep or self.clock is not None:
+                return False
+            first, second = _read_pair(tok.text)
+            self.clock = _Token("barehour", str(first), tok.start, tok.end)
+            self.end_clock = _Token("barehour", str(second), tok.start, tok.end)
             self.sep = True
         elif k in ("clock", "barehour"):
             if not self.sep and self.clock is None:
@@ -240,7 +296,17 @@ class _Expr:
                 self.end_part = _canonical_part(tok.text)
             else:
                 return False
+        elif k == "weekrel":
+            if self.week_prefix is not None or self.day is not None or (self.sep and self.end_clock is None):
+                return False
+            self.week_prefix = tok
         else:  # a day word
+            if k == "week" and self.week_prefix is not None:
+                tok = _merge_week(self.week_prefix, tok)
+                if tok is None:
+                    return False
+                self.week_prefix = None
+                k = "week"
             if (k == "week" and self.day is not None and self.day.kind != "week"
                     and not (self.sep or self.part or self.clock)):
                 pass  # "11月27日(周五)": the weekday only restates the date
@@ -254,6 +320,10 @@ class _Expr:
                 self.end_day = tok
                 if k == "relpart":
                     self.end_part = _RELPART[tok.text][1]
+            elif (self.day is None and self.end_day is None and (self.clock or self.part)
+                  and (not self.sep or self.end_clock is not None) and k not in ("relpart", "daily")
+                  and next_kind not in _CLOCKISH):
+                self.day = tok  # "下午3点 明天", "3点到5点 明儿": the day named after the hours
             else:
                 return False
         self.tokens.append(tok)
@@ -264,28 +334,46 @@ class _Expr:
         return bool(self.day or self.part or self.clock)
 
 
+def _merge_week(prefix: _Token, week: _Token) -> _Token | None:
+    """"下礼拜" + "星期四" → one token "下星期四" spanning both; None if the weekday has its own prefix."""
+    if not re.match(r"(?:周|星期|礼拜)", week.text):
+        return None
+    m = re.match(r"下下个?|下个?|这个?|本|上个?", prefix.text)
+    assert m is not None
+    return _Token("week", m.group() + week.text, prefix.start, week.end)
+
+
+def _read_pair(s: str) -> tuple[int, int]:
+    s = re.sub(r"\s|[点时钟]", "", s)
+    if s in _HOUR_PAIRS:
+        return _HOUR_PAIRS[s]
+    first, second = re.split(r"[、,，/]", s)
+    return int(first), int(second)
+
+
 def _canonical_part(word: str) -> str:
     return _PART_ALIASES.get(word, word)
 
 
 def _expressions(text: str) -> list[_Expr]:
-    """Group adjacent tokens (only spaces, 的, commas between) into expressions."""
+    """Group adjacent tokens (only spaces, 的, commas, 那天 between) into expressions."""
+    tokens = [_Token(m.lastgroup or "", m.group(), m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
+    adjacent = [i > 0 and _GAP_RE.fullmatch(text, tokens[i - 1].end, tok.start) is not None
+                for i, tok in enumerate(tokens)]
     exprs: list[_Expr] = []
     current = _Expr()
-    last_end: int | None = None
-    for m in _TOKEN_RE.finditer(text):
-        kind = m.lastgroup or ""
-        tok = _Token(kind, m.group(), m.start(), m.end())
-        adjacent = last_end is not None and _GAP_RE.fullmatch(text, last_end, tok.start) is not None
-        if not (adjacent and current.accept(tok)):
+    joinable = False
+    for i, tok in enumerate(tokens):
+        next_kind = tokens[i + 1].kind if i + 1 < len(tokens) and adjacent[i + 1] else None
+        if not (joinable and adjacent[i] and current.accept(tok, next_kind)):
             if current.useful:
                 exprs.append(current)
             current = _Expr()
-            if not current.accept(tok):
+            joinable = current.accept(tok, next_kind)
+            if not joinable:
                 current = _Expr()
-                last_end = None
                 continue
-        last_end = tok.end
+        joinable = True
     if current.useful:
         exprs.append(current)
     return exprs
@@ -358,9 +446,11 @@ def _with_part(part: str, h: int) -> int:
 
 
 def _habit_hours(h: int) -> list[int]:
-    """Both readings of a bare hour 1–11, the habitual one first."""
-    if h == 0 or h >= 12:
+    """Both readings of a bare hour 1–12, the habitual one first (12点: noon, else midnight)."""
+    if h == 0 or h > 12:
         return [h]
+    if h == 12:
+        return [12, 24]
     return [h + 12, h] if h <= 6 else [h, h + 12]
 
 
@@ -389,7 +479,7 @@ def _monday(d: date) -> date:
     return d - timedelta(days=d.weekday())
 
 
-def _read_days(tok: _Token | None, today: date) -> _Days:
+def _read_days(tok: _Token | None, today: date, calendar: WorkCalendar | None = None) -> _Days:
     if tok is None:
         return _Days((today, today + timedelta(days=1)), clip_today=True)
     k, s = tok.kind, tok.text
@@ -405,9 +495,9 @@ def _read_days(tok: _Token | None, today: date) -> _Days:
         return _read_week(s, today)
     if k == "ymd":
         return _Days((_read_ymd(s, today),))
-    if k == "slash":
-        mo, d = (int(x) for x in s.split("/"))
-        return _Days((_this_or_next_year(mo, d, today),))
+    if k in ("slash", "mdot"):
+        mo, d = (int(x) for x in re.split(r"[/.\-－]", s.rstrip("号日")))
+        return _Days((_month_day(mo, d, today),))
     if k == "monthday":
         m = re.fullmatch(r"(下下个?|下个?|本|这个?)月(.+?)[日号]?", s)
         assert m is not None
@@ -416,12 +506,15 @@ def _read_days(tok: _Token | None, today: date) -> _Days:
         return _Days((_safe_date(today.year + y, mo + 1, cn_to_int(m.group(2))),))
     if k == "hao":
         d = cn_to_int(s[:-1])
-        if d >= today.day:
+        # Not yet, or only days ago (a slip to ask about, not a plan a month ahead): this month.
+        if d >= today.day or today.day - d <= _RECENT_DAY_DAYS:
             return _Days((_safe_date(today.year, today.month, d),))
         y, mo = divmod(today.month, 12)
         return _Days((_safe_date(today.year + y, mo + 1, d),))
-    if k in ("fest", "lunar"):
+    if k == "lunar":
         return _Days((_festival_date(s, today),))
+    if k == "fest":
+        return _Days((_relative_to_festival(s, today, calendar),))
     raise AssertionError(k)
 
 
@@ -440,6 +533,25 @@ def _read_week(s: str, today: date) -> _Days:
     offset = {"这": 0, "本": 0, "下": 1, "下下": 2, "上": -1}[prefix]
     monday = _monday(today) + timedelta(weeks=offset)
     return _Days(tuple(monday + timedelta(days=w) for w in weekdays), clip_today=True)
+
+
+# A month-day date that passed at most this long ago was meant for this year (the resident slipped,
+# or means a past day: ask); older ones mean next year ("1月5号" said in November). The events
+# handler draws the same line from the other side: more than 240 days ahead is a past date.
+_RECENT_DATE_DAYS = 120
+# "2号" said on the 3rd: a day that passed this recently is this month's (ask), not next month's.
+_RECENT_DAY_DAYS = 7
+
+
+def _month_day(mo: int, d: int, today: date) -> date:
+    """M月D日 / 12.5 / 12/5 without a year: the coming one, or this year's if it passed recently."""
+    try:
+        this_year = date(today.year, mo, d)
+    except ValueError:
+        return _this_or_next_year(mo, d, today)   # 2月29日 outside a leap year
+    if this_year >= today or (today - this_year).days <= _RECENT_DATE_DAYS:
+        return this_year
+    return _safe_date(today.year + 1, mo, d)
 
 
 def _this_or_next_year(mo: int, d: int, today: date) -> date:
@@ -462,7 +574,7 @@ def _read_ymd(s: str, today: date) -> date:
     mo, d = cn_to_int(m.group(2)), cn_to_int(m.group(3))
     year = m.group(1)
     if year is None:
-        return _this_or_next_year(mo, d, today)
+        return _month_day(mo, d, today)
     y = {"今年": today.year, "明年": today.year + 1}.get(year) or int(year)
     return _safe_date(y, mo, d)
 
@@ -485,6 +597,40 @@ def _festival_date(word: str, today: date) -> date:
     if not ahead:
         raise _InvalidDate
     return ahead[0]
+
+
+def _relative_to_festival(text: str, today: date, calendar: WorkCalendar | None) -> date:
+    """春节 / 春节前一天 / 国庆后 / 中秋节前两天: the next festival, moved by the days said.
+
+    "X后" / "X前" without a count is the first working day after the festival's rest days (or the
+    last one before them), from the holiday calendar: 国庆后 is the day work starts again."""
+    m = re.fullmatch(rf"(.+?)(?:[之以]?([前后])({_COUNT})?天?)?", text)
+    assert m is not None
+    word, direction, count = m.groups()
+    if direction is None:
+        return _festival_date(word, today)
+    # 国庆后 said on 10月3日 is this year's: try the festival of the last weeks first.
+    for since in (today - timedelta(days=_RECENT_FESTIVAL_DAYS), today):
+        day = _moved(_festival_date(word, since), 1 if direction == "后" else -1, count, calendar)
+        if day >= today:
+            return day
+    return day
+
+
+_RECENT_FESTIVAL_DAYS = 20
+
+
+def _moved(day: date, step: int, count: str | None, calendar: WorkCalendar | None) -> date:
+    if count is not None:
+        return day + timedelta(days=step * cn_to_int(count))
+    if calendar is None:
+        from kernel.calendar_cn import DEFAULT as calendar   # lazy: only festival phrases need it
+    day += timedelta(days=step)
+    for _ in range(30):   # the longest rest period (春节) is about nine days
+        if calendar.is_workday(day):
+            break
+        day += timedelta(days=step)
+    return day
 
 
 def _floating_festival(word: str, year: int) -> date:
@@ -522,6 +668,7 @@ class _Candidate:
     end: datetime | None
     valid: bool   # end after start
     fits: bool    # inside opening hours (True when none are given)
+    day: date     # the day read (a midnight start falls on the next date)
 
 
 def _at(d: date, minutes: int, tz: ZoneInfo) -> datetime:
@@ -533,11 +680,13 @@ def _minutes_of(t: time) -> int:
 
 
 def parse_span(text: str, now: datetime, tz: ZoneInfo, *, open_from: time | None = None,
-               open_until: time | None = None, default_minutes: int | None = None) -> TimeReading:
+               open_until: time | None = None, default_minutes: int | None = None,
+               calendar: WorkCalendar | None = None) -> TimeReading:
     """Read a time span ("明天下午3点到5点", "周六上午", "后天晚上七点 一个小时").
 
     Opening hours (local times) settle bare hours and clip part-of-day spans; `default_minutes`
-    gives an end when the text names only a start. Strip room names first (`strip_noise`).
+    gives an end when the text names only a start; `calendar` (holidays and 调休, default: the
+    packaged one) places "国庆后". Strip room names first (`strip_noise`).
     """
     now_local = now.astimezone(tz)
     text = text.translate(_HALF_WIDTH)
@@ -546,7 +695,7 @@ def parse_span(text: str, now: datetime, tz: ZoneInfo, *, open_from: time | None
         return TimeReading(error=NONE_FOUND)
     # The first expression is the one meant; later ones are usually "后天也行" style second choices.
     try:
-        return _resolve(exprs[0], text, now_local, tz, open_from, open_until, default_minutes)
+        return _resolve(exprs[0], text, now_local, tz, open_from, open_until, default_minutes, calendar)
     except (OverflowError, ValueError):   # "9999年12月31日" plus a duration runs off the calendar
         return TimeReading(error=INVALID_DATE)
 
@@ -565,12 +714,15 @@ _HALF_WIDTH = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)},
 
 
 def _resolve(expr: _Expr, text: str, now: datetime, tz: ZoneInfo, open_from: time | None,
-             open_until: time | None, default_minutes: int | None) -> TimeReading:
+             open_until: time | None, default_minutes: int | None,
+             calendar: WorkCalendar | None) -> TimeReading:
     today = now.date()
     base = TimeReading(matched=text[expr.tokens[0].start:expr.tokens[-1].end])
+    if expr.week_prefix is not None:
+        return replace(base, error=WHICH_DAY)   # "下周下午3点": which day of next week?
     try:
-        days = _read_days(expr.day, today)
-        end_days = _read_days(expr.end_day, today) if expr.end_day else None
+        days = _read_days(expr.day, today, calendar)
+        end_days = _read_days(expr.end_day, today, calendar) if expr.end_day else None
     except (_InvalidDate, ValueError):
         return replace(base, error=INVALID_DATE)
 
@@ -578,6 +730,7 @@ def _resolve(expr: _Expr, text: str, now: datetime, tz: ZoneInfo, open_from: tim
     clock = _read_clock(expr.clock) if expr.clock else None
     vague = clock is None
     base = replace(base, vague=vague, recurrence=days.recurrence, weekly_weekday=days.weekday,
+                   part=expr.part if vague else None,
                    has_end=bool(expr.end_clock or expr.end_day or expr.end_part
                                 or expr.duration is not None))
 
@@ -608,7 +761,7 @@ def _resolve(expr: _Expr, text: str, now: datetime, tz: ZoneInfo, open_from: tim
                     and start_dt < now_floor < end_dt):
                 start_dt = _next_half_hour(now_floor)  # 今晚 said at 20:10 → from 20:30
             fits = end_days is None and hours.fit(s_min, e_min)
-            candidates.append(_Candidate(start_dt, end_dt, end_dt is None or end_dt > start_dt, fits))
+            candidates.append(_Candidate(start_dt, end_dt, end_dt is None or end_dt > start_dt, fits, d))
 
     alive = [c for c in candidates if c.valid and c.start >= now_floor]
     if not alive:
@@ -619,7 +772,7 @@ def _resolve(expr: _Expr, text: str, now: datetime, tz: ZoneInfo, open_from: tim
         return replace(base, start=valid[0].start, end=valid[0].end, error=IN_PAST)
     alive = [c for c in alive if c.fits] or alive
     best = alive[0]
-    same_day = [c for c in alive if c.start.date() == best.start.date()]
+    same_day = [c for c in alive if c.day == best.day]   # 12点: noon or midnight of that day
     if len(same_day) > 1:
         base = replace(base, ambiguous=True, alternatives=tuple((c.start, c.end) for c in same_day))
     return replace(base, start=best.start, end=best.end)
@@ -645,6 +798,8 @@ class _Hours:
         return clipped if clipped[0] < clipped[1] else span
 
     def fit(self, start: int, end: int | None) -> bool:
+        if self.open_from is None and self.open_until is None:
+            return True   # no hours: midnight (12点 → 24:00) is as possible as noon
         lo, hi = self.span
         return lo <= start and (start < hi if end is None else end <= hi)
 
