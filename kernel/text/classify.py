@@ -28,12 +28,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kernel.text.ngram_nb import Models
 from kernel.text.ngram_nb import features as nb_features
 from kernel.text.ngram_nb import load as load_models
 from kernel.text.normalize import clean
+from kernel.text.speech import rating as rating_of
+from kernel.text.speech import speech_act
 from kernel.text.numbers import cn_to_int
 from kernel.text.urgent import detect as detect_urgent
 from kernel.text.urgent import plausible as plausible_urgent
@@ -51,6 +53,12 @@ class Understanding:
     category: str | None
     urgent: bool
     building: int | None
+    # A question to answer (hours, "后天停电吗", "怎么预约", "我的报修"), never a need to file.
+    question: bool = False
+    # progress | rating | thanks | greeting | about_bot | media (kernel.text.speech), else None.
+    speech_act: str | None = None
+    # With speech_act "rating": 1 满意, 2 基本满意, 3 不满意.
+    rating: int | None = None
 
     def as_json_dict(self, text: str) -> dict[str, object]:
         """The CONTRACTS §2 object for `gridbot classify`."""
@@ -520,6 +528,21 @@ class _Rules:
 def classify(text: str) -> Understanding:
     """Classify one message. Pure and thread-safe: no I/O, no shared mutable state."""
     s = _normalize(text)
+    u = _understand(s)
+    if u.urgent:
+        return u
+    act = speech_act(s, actionable=u.intent in ("demand", "booking", "signup"))
+    if act is None:
+        return u if u.intent != "inquiry" else replace(u, question=True)
+    if act == "rating":   # "不太满意 还是漏" rates the need just done: never a new one
+        return Understanding("chatter", None, False, u.building, False, act, rating_of(s))
+    if act in ("progress", "about_bot"):
+        return Understanding("inquiry", None, False, u.building, True, act)
+    return replace(u, speech_act=act)
+
+
+def _understand(s: str) -> Understanding:
+    """Intent, category, urgency and building of normalised text."""
     building = _building(s)
     if s.startswith(_FORWARD_PREFIXES):
         return Understanding("chatter", None, False, building)
