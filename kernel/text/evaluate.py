@@ -40,6 +40,10 @@ class Report:
     urgent_recall: float
     urgent_precision: float
     building_accuracy: float
+    chatter_actionable: float   # gold chatter taken as a demand, booking or signup
+
+
+ACTIONABLE = frozenset({"demand", "booking", "signup"})
 
 
 def load(path: Path) -> list[Gold]:
@@ -59,6 +63,7 @@ def score(golds: Sequence[Gold], preds: Sequence[Understanding]) -> Report:
     pairs = list(zip(golds, preds, strict=True))
     demand = [(g, p) for g, p in pairs if g.intent == "demand"]
     true_urgent = sum(g.urgent and p.urgent for g, p in pairs)
+    chatter = [p for g, p in pairs if g.intent == "chatter"]
     return Report(
         total=len(pairs),
         intent_accuracy=_ratio(sum(g.intent == p.intent for g, p in pairs), len(pairs)),
@@ -66,6 +71,7 @@ def score(golds: Sequence[Gold], preds: Sequence[Understanding]) -> Report:
         urgent_recall=_ratio(true_urgent, sum(g.urgent for g in golds)),
         urgent_precision=_ratio(true_urgent, sum(p.urgent for p in preds)),
         building_accuracy=_ratio(sum(g.building == p.building for g, p in pairs), len(pairs)),
+        chatter_actionable=1.0 - _ratio(sum(p.intent not in ACTIONABLE for p in chatter), len(chatter)),
     )
 
 
@@ -103,6 +109,7 @@ def report(path: Path, out: TextIO) -> Report:
     w(f"urgent recall       {r.urgent_recall:7.2%}\n")
     w(f"urgent precision    {r.urgent_precision:7.2%}\n")
     w(f"building accuracy   {r.building_accuracy:7.2%}\n")
+    w(f"chatter actionable  {r.chatter_actionable:7.2%}  (gold chatter taken as demand/booking/signup)\n")
     w("confusion (rows gold, columns predicted):\n")
     w(" " * 10 + "".join(f"{i[:7]:>8}" for i in INTENTS) + "\n")
     for gi in INTENTS:
