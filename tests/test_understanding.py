@@ -23,7 +23,7 @@ def test_real_blind_set_stays_above_the_measured_figures() -> None:
     goals of issue 13 are higher: see the README)."""
     r = evaluate(REAL_BLIND)
     assert r.intent_accuracy >= 0.89, r
-    assert r.category_accuracy >= 0.80, r
+    assert r.category_accuracy >= 0.82, r
     assert r.urgent_recall >= 0.92, r
     assert r.urgent_precision >= 0.70, r
     assert r.building_accuracy >= 0.98, r

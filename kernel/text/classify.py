@@ -566,8 +566,17 @@ def classify(text: str) -> Understanding:
     return replace(u, speech_act=act)
 
 
+# A greeting in front of what someone came to say ("你好 3栋电梯坏了"): the rest is the message.
+_LEADING_GREETING = re.compile(
+    r"^(?:(?:你好|您好|大家好|各位好|早上好|早安|上午好|中午好|下午好|晚上好|在吗|在不在|哈喽|hello|hi|嗨|小助手|打扰了|打扰一下)"
+    r"[\s,.!~。…]*)+")
+
+
 def _understand(s: str) -> Understanding:
     """Intent, category, urgency and building of normalised text."""
+    greeting = _LEADING_GREETING.match(s)
+    if greeting and len(s) - greeting.end() >= 3:
+        s = s[greeting.end():]
     building = _building(s)
     if s.startswith(_FORWARD_PREFIXES):
         return Understanding("chatter", None, False, building)
