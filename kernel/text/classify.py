@@ -411,6 +411,7 @@ _RESOLVED_WORDS_RE = re.compile("|".join(
     sorted((w for w in _RESOLVED_WORDS.split() if not w.endswith(":")), key=len, reverse=True)))
 _RESOLVED_RE = re.compile(
     r"(?:已经|已)(?:修|处理|解决|排除|恢复|清理|清走|弄好|搞好|疏通|通了|盖|换|装|找到|送回)"
+    r"|(?:清理|处理|修|弄|搞|收拾)完(?:了|毕)"
 )
 _TIME_RE = re.compile(
     r"今天|明天|后天|今晚|明晚|明早|今早|周[一二三四五六日天末]|星期[一二三四五六日天]|礼拜[一二三四五六日天]"
@@ -735,7 +736,14 @@ def _combine(s: str, rules: _Rules) -> tuple[str, str | None, bool]:
         intent = "chatter"
     if intent != "demand":
         return intent, None, False
+    if "wish" not in rules.cues and _REPORTED_RE.match(s):
+        # "听说3栋昨天有人摔倒了", "如果家里着火了先打119还是找物业": talk about what happened to
+        # others or might happen, not a need (nobody asks for anything).
+        return ("inquiry" if "ask" in rules.cues and not s.startswith(("听说", "据说")) else "chatter"), None, False
     return intent, _category(model, features, rules.cat), False
+
+
+_REPORTED_RE = re.compile(r"(?:听说|据说|如果|万一|假如|要是|假设)")
 
 
 def _category(model: Linear, features: set[str], lexicon: dict[str, float]) -> str:
