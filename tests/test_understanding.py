@@ -101,6 +101,10 @@ def test_staff_words_are_never_needs(text: str) -> None:
     ("老公又喝醉了打我 我躲在卫生间 快来人", True),            # violence at home
     ("隔壁又在打孩子 孩子哭喊救命", True),
     ("有人占了我家车位 打电话也不接", False),                  # a car owner, not a lost person
+    ("地下室进水了 越来越深 电箱快泡到了", True),
+    ("小区门口有人打架 有人流血了", True),
+    ("电梯老是困人 上个月困了两次 物业也不管", False),
+    ("前天楼上扔下来一个花盆 幸好没人", False),
 ])
 def test_urgency_is_danger_now(text: str, urgent: bool) -> None:
     u = classify(text)
