@@ -37,9 +37,9 @@ from dataclasses import dataclass, replace
 from kernel.text.linear import Linear, ngrams, softmax
 from kernel.text.linear import load as load_model
 from kernel.text.normalize import clean
+from kernel.text.numbers import cn_to_int
 from kernel.text.speech import rating as rating_of
 from kernel.text.speech import speech_act
-from kernel.text.numbers import cn_to_int
 from kernel.text.urgent import detect as detect_urgent
 from kernel.text.urgent import plausible as plausible_urgent
 
@@ -392,9 +392,14 @@ def _build_lexicon() -> dict[str, Features]:
 _LEXICON = _build_lexicon()
 # For each first character, the lengths of the entries that start with it, longest first: the
 # scan skips most positions of a chatter line at once and tries only lengths that can match.
-_LENGTHS_BY_FIRST: dict[str, tuple[int, ...]] = {}
-for _word in _LEXICON:
-    _LENGTHS_BY_FIRST[_word[0]] = tuple(sorted({len(_word), *_LENGTHS_BY_FIRST.get(_word[0], ())}, reverse=True))
+def _lengths_by_first(words: Iterable[str]) -> dict[str, tuple[int, ...]]:
+    lengths: dict[str, set[int]] = {}
+    for word in words:
+        lengths.setdefault(word[0], set()).add(len(word))
+    return {first: tuple(sorted(found, reverse=True)) for first, found in lengths.items()}
+
+
+_LENGTHS_BY_FIRST = _lengths_by_first(_LEXICON)
 
 _MENTION_RE = re.compile(r"@[^\s@]{1,16}\s+")
 _PLACEHOLDER_RE = re.compile(r"\[[^\[\]]{1,8}\]")
