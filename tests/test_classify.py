@@ -218,7 +218,7 @@ def test_chatter_is_fast_without_jieba() -> None:
     rounds = 20
     for _ in range(rounds):
         for text in lines:
-            classify(text)
+            classify.__wrapped__(text)   # the work, not the cache of repeated lines
     per_message_ms = (time.thread_time() - start) * 1000 / (rounds * len(lines))
     assert per_message_ms < 1.0
 

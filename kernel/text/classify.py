@@ -33,6 +33,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from kernel.text.linear import Linear, ngrams, softmax
 from kernel.text.linear import load as load_model
@@ -552,8 +553,10 @@ class _Rules:
     cues: tuple[str, ...] = ()  # which kinds of lexicon evidence were there (features for the model)
 
 
+@lru_cache(maxsize=4096)
 def classify(text: str) -> Understanding:
-    """Classify one message. Pure and thread-safe: no I/O, no shared mutable state."""
+    """Classify one message. Pure and thread-safe: no I/O, no shared mutable state. Group talk
+    repeats itself ("收到", "好的", "谢谢", "+1"): the latest few thousand answers are kept."""
     s = _normalize(text)
     u = _understand(s)
     if u.urgent:

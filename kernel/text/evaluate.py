@@ -92,7 +92,7 @@ def timings_us(texts: Sequence[str]) -> list[float]:
         for _ in range(_TIMING_BATCHES):
             start = time.thread_time_ns()
             for _ in range(_TIMING_ROUNDS):
-                classify(text)
+                classify.__wrapped__(text)   # the work itself, not the cache of repeated lines
             best = min(best, (time.thread_time_ns() - start) / _TIMING_ROUNDS / 1000)
         out.append(best)
     return out
