@@ -10,13 +10,17 @@ Three parts, each built to carry over to wording nobody wrote down before:
    Every entry carries weighted features (category evidence, a wish, a booking verb, a room,
    a signup cue, a question about facts, chatter...). Explicit rules then reach a verdict and
    say which rule decided (`_Rules.path`).
-3. **A character n-gram naive Bayes model** (`kernel.text.ngram_nb`, counted from the labelled
-   sets by `python -m kernel.text.train_nb` into `nb_model.txt`): it reads wordings the lexicon
-   does not list. The rules' verdict is a prior on the model's damped log-odds, as strong as
-   that rule path proved on unseen wording (`PATH_TRUST`): a booking verb with a room is
-   near-certain, the "no cue matched, so chatter" fall-through is no evidence at all. The
-   category adds the lexicon's category scores to the model's; a message the model reads as
-   an emergency is urgent when a danger family is present in a live clause.
+3. **A logistic regression over character n-grams** (`kernel.text.linear`, fitted from the
+   labelled sets by `python -m kernel.text.train` into `linear_model.txt`): it reads wordings
+   the lexicon does not list, with the rules' verdict and cues among its features, so it learns
+   how far each rule is worth trusting. A line no rule speaks for is chatter unless the model
+   is sure (`UNCUED_CONFIDENCE`): chatter is most of a group's traffic. The category adds the
+   lexicon's category scores to the model's; a message the model reads as an emergency is
+   urgent when a danger family is present in a live clause.
+
+Then the speech act (`kernel.text.speech`): a rating, a progress question, thanks, a greeting,
+a question about the bot; questions ("后天停电吗", "在哪填") and a worker's commands are never
+needs.
 
 Pure: the lexicons and the model load once at import; a message costs tens of µs (chatter)
 to a few hundred µs, no I/O. jieba is used only by `tokens()` / `hot_words()` (merging similar
@@ -28,13 +32,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
-from kernel.text.ngram_nb import Models
-from kernel.text.ngram_nb import features as nb_features
-from kernel.text.ngram_nb import load as load_models
+from kernel.text.linear import Linear, ngrams, softmax
+from kernel.text.linear import load as load_model
 from kernel.text.normalize import clean
 from kernel.text.numbers import cn_to_int
+from kernel.text.speech import rating as rating_of
+from kernel.text.speech import speech_act
 from kernel.text.urgent import detect as detect_urgent
 from kernel.text.urgent import plausible as plausible_urgent
 
@@ -51,6 +57,12 @@ class Understanding:
     category: str | None
     urgent: bool
     building: int | None
+    # A question to answer (hours, "后天停电吗", "怎么预约", "我的报修"), never a need to file.
+    question: bool = False
+    # progress | rating | thanks | greeting | about_bot | media (kernel.text.speech), else None.
+    speech_act: str | None = None
+    # With speech_act "rating": 1 满意, 2 基本满意, 3 不满意.
+    rating: int | None = None
 
     def as_json_dict(self, text: str) -> dict[str, object]:
         """The CONTRACTS §2 object for `gridbot classify`."""
@@ -379,9 +391,16 @@ def _build_lexicon() -> dict[str, Features]:
 
 
 _LEXICON = _build_lexicon()
-_LENGTHS = tuple(sorted({len(w) for w in _LEXICON}, reverse=True))
-# A first-character filter makes the scan skip most positions of a chatter line cheaply.
-_FIRST_CHARS = frozenset(w[0] for w in _LEXICON)
+# For each first character, the lengths of the entries that start with it, longest first: the
+# scan skips most positions of a chatter line at once and tries only lengths that can match.
+def _lengths_by_first(words: Iterable[str]) -> dict[str, tuple[int, ...]]:
+    lengths: dict[str, set[int]] = {}
+    for word in words:
+        lengths.setdefault(word[0], set()).add(len(word))
+    return {first: tuple(sorted(found, reverse=True)) for first, found in lengths.items()}
+
+
+_LENGTHS_BY_FIRST = _lengths_by_first(_LEXICON)
 
 _MENTION_RE = re.compile(r"@[^\s@]{1,16}\s+")
 _PLACEHOLDER_RE = re.compile(r"\[[^\[\]]{1,8}\]")
@@ -398,6 +417,7 @@ _RESOLVED_WORDS_RE = re.compile("|".join(
     sorted((w for w in _RESOLVED_WORDS.split() if not w.endswith(":")), key=len, reverse=True)))
 _RESOLVED_RE = re.compile(
     r"(?:已经|已)(?:修|处理|解决|排除|恢复|清理|清走|弄好|搞好|疏通|通了|盖|换|装|找到|送回)"
+    r"|(?:清理|处理|修|弄|搞|收拾)完(?:了|毕)"
 )
 _TIME_RE = re.compile(
     r"今天|明天|后天|今晚|明晚|明早|今早|周[一二三四五六日天末]|星期[一二三四五六日天]|礼拜[一二三四五六日天]"
@@ -462,9 +482,10 @@ def _scan(s: str) -> list[_Hit]:
     hits: list[_Hit] = []
     n = len(s)
     i = 0
-    lexicon, lengths, first = _LEXICON, _LENGTHS, _FIRST_CHARS
+    lexicon, by_first = _LEXICON, _LENGTHS_BY_FIRST
     while i < n:
-        if s[i] not in first:
+        lengths = by_first.get(s[i])
+        if lengths is None:
             i += 1
             continue
         for length in lengths:
@@ -508,6 +529,20 @@ def _resolved_at(s: str) -> int:
 
 _CHATTER = Understanding("chatter", None, False, None)
 
+# A question about a scheduled outage or where/how to do something is a question, not a need.
+_OUTAGES = "停电|停水|停气|断水|断电|检修|施工"
+_INFO_QUESTION_RE = re.compile(
+    rf"(?:今天|明天|后天|今晚|明晚|明早|周[一二三四五六日天末]|星期.|礼拜.|下周|这周|几号|\d+号)"
+    rf"[^,.!?;。]{{0,6}}(?:{_OUTAGES})[^,.!?;。]{{0,4}}(?:吗|么|没|不|呢|\?)"
+    rf"|(?:{_OUTAGES})(?:到|要到)?(?:几点|多久|什么时候|啥时候|哪天)"
+    r"|(?:在哪|去哪|哪里|到哪|在什么地方)(?:儿|里)?(?:填|交|领|办|拿|登记|报名|预约|打印|申请|下载)"
+    r"|^(?:请问|问一下|想问下?)?\s?(?:怎么|如何|咋)(?:样)?(?:预约|报名|填|交|办理?|申请|登记|操作|缴费|用)")
+_OUTAGE_NOW_RE = re.compile(rf"(?:{_OUTAGES})了|又(?:{_OUTAGES})|还没来|一直")
+# A worker's words: statistics, exports, work-order commands. Never a resident's need.
+_STAFF_RE = re.compile(
+    r"(?:统计|导出|汇总|列一下|拉一下)[^,.!?;。]{0,8}(?:报修|诉求|工单|投诉|需求|台账|报表|数量|数据|情况)"
+    r"|^(?:接单|办结|派单|转办|退单|签收|催办|督办)\s?[a-z]?\d")
+
 
 @dataclass(slots=True)
 class _Rules:
@@ -515,11 +550,42 @@ class _Rules:
     intent: str
     path: str  # resolved | booking(_weak) | signup(_weak) | inquiry | demand | question | chat | default | nohit
     cat: dict[str, float]
+    cues: tuple[str, ...] = ()  # which kinds of lexicon evidence were there (features for the model)
 
 
+@lru_cache(maxsize=4096)
 def classify(text: str) -> Understanding:
-    """Classify one message. Pure and thread-safe: no I/O, no shared mutable state."""
+    """Classify one message. Pure and thread-safe: no I/O, no shared mutable state. Group talk
+    repeats itself ("收到", "好的", "谢谢", "+1"): the latest few thousand answers are kept."""
     s = _normalize(text)
+    u = _understand(s)
+    if u.urgent:
+        return u
+    if u.intent == "demand" and _INFO_QUESTION_RE.search(s) and not _OUTAGE_NOW_RE.search(s):
+        u = Understanding("inquiry", None, False, u.building)   # "后天停电吗", "这个表在哪填"
+    elif u.intent in ("demand", "booking", "signup") and _STAFF_RE.search(s):
+        u = Understanding("chatter", None, False, u.building)   # a worker's command is no need
+    act = speech_act(s, actionable=u.intent in ("demand", "booking", "signup"))
+    if act is None:
+        return u if u.intent != "inquiry" else replace(u, question=True)
+    if act == "rating":   # "不太满意 还是漏" rates the need just done: never a new one
+        return Understanding("chatter", None, False, u.building, False, act, rating_of(s))
+    if act in ("progress", "about_bot"):
+        return Understanding("inquiry", None, False, u.building, True, act)
+    return replace(u, speech_act=act)
+
+
+# A greeting in front of what someone came to say ("你好 3栋电梯坏了"): the rest is the message.
+_LEADING_GREETING = re.compile(
+    r"^(?:(?:你好|您好|大家好|各位好|早上好|早安|上午好|中午好|下午好|晚上好|在吗|在不在|哈喽|hello|hi|嗨|小助手|打扰了|打扰一下)"
+    r"[\s,.!~。…]*)+")
+
+
+def _understand(s: str) -> Understanding:
+    """Intent, category, urgency and building of normalised text."""
+    greeting = _LEADING_GREETING.match(s)
+    if greeting and len(s) - greeting.end() >= 3:
+        s = s[greeting.end():]
     building = _building(s)
     if s.startswith(_FORWARD_PREFIXES):
         return Understanding("chatter", None, False, building)
@@ -530,10 +596,14 @@ def classify(text: str) -> Understanding:
     emergency = detect_urgent(s)
     if emergency:
         return Understanding("demand", emergency, True, building)
-    hits = _scan(s)
-    rules = _decide(s, hits) if hits else _Rules("chatter", "nohit", {})
+    rules = _rules(s)
     intent, category, urgent = _combine(s, rules)
     return Understanding(intent, category, urgent, building)
+
+
+def _rules(s: str) -> _Rules:
+    hits = _scan(s)
+    return _decide(s, hits) if hits else _Rules("chatter", "nohit", {})
 
 
 def _decide(s: str, hits: list[_Hit]) -> _Rules:
@@ -562,22 +632,26 @@ def _decide(s: str, hits: list[_Hit]) -> _Rules:
             else:
                 score[feature] += weight
 
-    resolved_at = _resolved_at(s)
-    if resolved_at >= 0 and not any(c in s[resolved_at + 2:] for c in _CONTRAST):
-        return _Rules("chatter", "resolved", cat)
-
-    best_cat, best = _best_category(cat)
     if _POTENTIAL_RE.search(s):
         score["problem"] += 3.0
     question = bool(_QUESTION_RE.search(s))
     timed = bool(_TIME_RE.search(s))
     party = bool(_PARTY_RE.search(s))
+    cues = tuple(name for name, value in score.items() if value > 0) + tuple(
+        name for name, on in (("strong", strong >= _PROBLEM_WEIGHT), ("ask", question), ("timed", timed),
+                              ("party", party)) if on)
+
+    resolved_at = _resolved_at(s)
+    if resolved_at >= 0 and not any(c in s[resolved_at + 2:] for c in _CONTRAST):
+        return _Rules("chatter", "resolved", cat, cues)
+
+    best_cat, best = _best_category(cat)
     need = strong + score["wish"] + score["problem"]
 
     # Booking: a room plus a booking verb, or a room, a time and a wish for oneself.
     if score["room"] and strong < 5 and (
             score["book"] >= 2 or (timed and (score["want"] or party) and score["inq"] < 4)):
-        return _Rules("booking", "booking" if score["book"] >= 2 else "booking_weak", cat)
+        return _Rules("booking", "booking" if score["book"] >= 2 else "booking_weak", cat, cues)
     # Signup: a strong cue ("报名", "算我一个", "+1"), or a weak one ("我去", "参加") about an
     # event or a party size, or alone ("参加!"); an event with a party size also counts.
     signup = score["signup"]
@@ -586,90 +660,104 @@ def _decide(s: str, hits: list[_Hit]) -> _Rules:
     if party and score["event"]:
         signup += 2.0
     if signup >= 3 and signup + score["event"] > score["inq"]:
-        return _Rules("signup", "signup" if score["signup"] >= 4 else "signup_weak", cat)
+        return _Rules("signup", "signup" if score["signup"] >= 4 else "signup_weak", cat, cues)
     # Inquiry: a question about hours, schedules, places or fees, not about a problem.
     inquiry = score["inq"]
     if "有没有" in s and timed and score["wish"] <= 3:
         inquiry += 4.0  # "这周末有没有电影放" asks what is on, it wishes for nothing
         score["wish"] = 0.0
     if inquiry >= 4 and score["wish"] < 2 and strong < inquiry and inquiry > score["chat"]:
-        return _Rules("inquiry", "inquiry", cat)
+        return _Rules("inquiry", "inquiry", cat, cues)
     if need >= 3 and need + best - strong >= score["chat"]:
-        return _Rules("demand", "demand", cat)
+        return _Rules("demand", "demand", cat, cues)
     if question and score["chat"] < 4 and (
             inquiry >= 2 or score["room"] + score["place"] > 0 or (timed and score["event"])):
-        return _Rules("inquiry", "question", cat)  # a question about a room, facility or schedule
-    return _Rules("chatter", "default" if score["chat"] == 0 else "chat", cat)
+        return _Rules("inquiry", "question", cat, cues)  # a question about a room, facility or schedule
+    return _Rules("chatter", "default" if score["chat"] == 0 else "chat", cat, cues)
 
 
 # --------------------------------------------------------------------------------------
 # The statistical model, and how its view is combined with the rules'.
 # --------------------------------------------------------------------------------------
 
-def _load_models() -> Models | None:
+def _load_model() -> Linear | None:
     try:
-        models = load_models()
-    except (OSError, KeyError, ValueError):  # pragma: no cover - missing or from an older train_nb
+        model = load_model()
+    except (OSError, KeyError, ValueError):  # pragma: no cover - missing or being rebuilt
         return None
-    return models if set(models.names) == {"intent", "category", "urgent"} else None
+    return model if set(model.classes) == {"intent", "category", "urgent"} else None
 
 
-_MODELS = _load_models()
+_MODEL = _load_model()
 
-# How far each rule path is trusted against the model (log-odds added to the rule's intent).
-# Measured on wording the rules were not written for: booking/signup/resolved cues are
-# rarely wrong, a "demand" verdict mostly right, and the chatter fall-through (no cue
-# matched) is a guess that the model should make instead.
-PATH_TRUST: dict[str, float] = {
-    "resolved": 9.0, "booking": 9.0, "booking_weak": 4.5, "signup": 9.0, "signup_weak": 4.5,
-    "demand": 6.0, "inquiry": 4.5, "question": 1.5, "chat": 3.0, "default": 0.0, "nohit": 0.0,
-}
-# The model's log-odds are damped: n-gram features are not independent, so raw naive Bayes
-# is far too sure of itself.
-NB_TEMPERATURE = 0.25
-# Category: lexicon scores (weights of matched words) against the model's damped log-posterior.
-CATEGORY_LEXICON_WEIGHT = 0.5
-# The model's emergencies: P(urgent) at least this, and a danger family in a live clause.
-URGENT_MODEL_THRESHOLD = 0.99
-# Messages this short with no lexicon word are chatter ("在的", "好滴"): too little for the model.
+
+def prepare(text: str) -> str:
+    """The text as `classify()` hands it to the model (training uses the same)."""
+    return _PLACEHOLDER_RE.sub(" ", _normalize(text)).strip()
+
+
+def model_features(s: str, rules: _Rules | None = None) -> set[str]:
+    """The model's features of prepared text `s`: its character n-grams and what the rules saw
+    (the path that decided, "#p:default" when none did, and each kind of cue, "#c:wish")."""
+    if rules is None:
+        rules = _rules(s)
+    features = ngrams(s)
+    features.add("#p:" + rules.path)
+    features.update("#c:" + cue for cue in rules.cues)
+    return features
+
+
+# Without a rule cue ("#p:default"/"nohit"), the model must be this sure before a line is
+# anything but chatter: chatter is most of a group's traffic, and a line that matches nothing
+# a resident would say about a problem is talk.
+UNCUED_CONFIDENCE = 0.5
+# The model this sure of chatter: no need to ask the urgent layer.
+CLEAR_CHATTER = 0.95
+# The model's own emergencies: P(urgent) at least this, and a danger family in a live clause.
+URGENT_MODEL_THRESHOLD = 0.9
+# Category: lexicon scores (weights of matched words) added to the model's log-odds.
+CATEGORY_LEXICON_WEIGHT = 0.35
+# Messages this short with no lexicon word are chatter ("在的", "好滴"): too little to go on.
 _SHORT = 3
-# Without any rule cue, the model must recognise at least this many Chinese n-grams (2–3
-# characters) before it may call a message anything but chatter: junk, Latin text, commands
-# and mistyped codes are chatter, not needs.
-MIN_MODEL_EVIDENCE = 4
 
 
 def _combine(s: str, rules: _Rules) -> tuple[str, str | None, bool]:
-    """The intent (with the rules' view as a prior on the model's), the category, the urgency."""
-    models = _MODELS
-    if models is None:  # pragma: no cover - only while the model file is being rebuilt
+    """The intent (the model, with the rules' verdict among its features), category, urgency."""
+    model = _MODEL
+    if model is None:  # pragma: no cover - only while the model file is being rebuilt
         intent = rules.intent
         return intent, (_best_category(rules.cat)[0] or "other") if intent == "demand" else None, False
     if rules.path == "nohit" and len(s) <= _SHORT:
         return "chatter", None, False
-    grams = nb_features(s)
-    if rules.path in ("nohit", "default") and models.evidence(grams) < MIN_MODEL_EVIDENCE:
-        return "chatter", None, False
-    z = models.log_scores(grams)
+    features = model_features(s, rules)
+    p = softmax(model.classes["intent"], model.scores("intent", features))
+    intent = max(p, key=p.__getitem__)
     # An emergency in words the urgent rules do not know is a demand whatever else it looks like,
-    # filed under its danger family (a manhole is safety whatever else the words suggest).
-    if rules.path != "resolved" and models.posterior("urgent", z["urgent"])["yes"] >= URGENT_MODEL_THRESHOLD:
+    # filed under its danger family (a manhole is safety whatever else the words suggest). Plain
+    # talk (the model sure it is chatter) skips this: it is most of the traffic.
+    if rules.path != "resolved" and p["chatter"] < CLEAR_CHATTER and \
+            model.probabilities("urgent", features)["yes"] >= URGENT_MODEL_THRESHOLD:
         family = plausible_urgent(s)
         if family:
             return "demand", family, True
-    top = max(z["intent"])
-    score = {c: (v - top) * NB_TEMPERATURE for c, v in zip(models.classes["intent"], z["intent"])}
-    score[rules.intent] += PATH_TRUST.get(rules.path, 0.0)
-    intent = max(score, key=score.__getitem__)
+    if intent != "chatter" and rules.path in ("nohit", "default") and p[intent] < UNCUED_CONFIDENCE:
+        intent = "chatter"
     if intent != "demand":
         return intent, None, False
-    return intent, _category(models.classes["category"], z["category"], rules.cat), False
+    if "wish" not in rules.cues and _REPORTED_RE.match(s):
+        # "听说3栋昨天有人摔倒了", "如果家里着火了先打119还是找物业": talk about what happened to
+        # others or might happen, not a need (nobody asks for anything).
+        return ("inquiry" if "ask" in rules.cues and not s.startswith(("听说", "据说")) else "chatter"), None, False
+    return intent, _category(model, features, rules.cat), False
 
 
-def _category(classes: tuple[str, ...], z: list[float], lexicon: dict[str, float]) -> str:
-    """The model's damped log-posterior plus the lexicon's category scores."""
-    top = max(z)
-    score = {c: (v - top) * NB_TEMPERATURE for c, v in zip(classes, z)}
+_REPORTED_RE = re.compile(r"(?:听说|据说|如果|万一|假如|要是|假设)")
+
+
+def _category(model: Linear, features: set[str], lexicon: dict[str, float]) -> str:
+    """The model's log-odds plus the lexicon's category scores."""
+    z = model.scores("category", features)
+    score = dict(zip(model.classes["category"], z))
     for code, weight in lexicon.items():
         score[code] += CATEGORY_LEXICON_WEIGHT * weight
     return max(score, key=lambda c: (score[c], -_CATEGORY_ORDER[c]))

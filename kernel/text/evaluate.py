@@ -20,7 +20,8 @@ from typing import TextIO
 
 from kernel.text.classify import INTENTS, Understanding, classify
 
-_TIMING_ROUNDS = 30
+_TIMING_ROUNDS = 10
+_TIMING_BATCHES = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,10 @@ class Report:
     urgent_recall: float
     urgent_precision: float
     building_accuracy: float
+    chatter_actionable: float   # gold chatter taken as a demand, booking or signup
+
+
+ACTIONABLE = frozenset({"demand", "booking", "signup"})
 
 
 def load(path: Path) -> list[Gold]:
@@ -59,6 +64,7 @@ def score(golds: Sequence[Gold], preds: Sequence[Understanding]) -> Report:
     pairs = list(zip(golds, preds, strict=True))
     demand = [(g, p) for g, p in pairs if g.intent == "demand"]
     true_urgent = sum(g.urgent and p.urgent for g, p in pairs)
+    chatter = [p for g, p in pairs if g.intent == "chatter"]
     return Report(
         total=len(pairs),
         intent_accuracy=_ratio(sum(g.intent == p.intent for g, p in pairs), len(pairs)),
@@ -66,6 +72,7 @@ def score(golds: Sequence[Gold], preds: Sequence[Understanding]) -> Report:
         urgent_recall=_ratio(true_urgent, sum(g.urgent for g in golds)),
         urgent_precision=_ratio(true_urgent, sum(p.urgent for p in preds)),
         building_accuracy=_ratio(sum(g.building == p.building for g, p in pairs), len(pairs)),
+        chatter_actionable=1.0 - _ratio(sum(p.intent not in ACTIONABLE for p in chatter), len(chatter)),
     )
 
 
@@ -75,17 +82,23 @@ def evaluate(path: Path) -> Report:
     return score(golds, [classify(g.text) for g in golds])
 
 
-def _timings_us(texts: Sequence[str]) -> list[float]:
+def timings_us(texts: Sequence[str]) -> list[float]:
+    """Per message, the CPU cost of one `classify()` in µs: thread CPU time (time spent waiting for
+    a core on a shared or throttled machine is not the classifier's cost), the best of a few
+    batches of rounds."""
     out = []
     for text in texts:
-        start = time.perf_counter_ns()
-        for _ in range(_TIMING_ROUNDS):
-            classify(text)
-        out.append((time.perf_counter_ns() - start) / _TIMING_ROUNDS / 1000)
+        best = float("inf")
+        for _ in range(_TIMING_BATCHES):
+            start = time.thread_time_ns()
+            for _ in range(_TIMING_ROUNDS):
+                classify.__wrapped__(text)   # the work itself, not the cache of repeated lines
+            best = min(best, (time.thread_time_ns() - start) / _TIMING_ROUNDS / 1000)
+        out.append(best)
     return out
 
 
-def _percentile(values: Sequence[float], q: float) -> float:
+def percentile(values: Sequence[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
@@ -103,6 +116,7 @@ def report(path: Path, out: TextIO) -> Report:
     w(f"urgent recall       {r.urgent_recall:7.2%}\n")
     w(f"urgent precision    {r.urgent_precision:7.2%}\n")
     w(f"building accuracy   {r.building_accuracy:7.2%}\n")
+    w(f"chatter actionable  {r.chatter_actionable:7.2%}  (gold chatter taken as demand/booking/signup)\n")
     w("confusion (rows gold, columns predicted):\n")
     w(" " * 10 + "".join(f"{i[:7]:>8}" for i in INTENTS) + "\n")
     for gi in INTENTS:
@@ -116,12 +130,12 @@ def report(path: Path, out: TextIO) -> Report:
         if wrong:
             got = ", ".join(f"{n}={getattr(p, n)!r} (gold {getattr(g, n)!r})" for n in wrong)
             w(f"  {g.text!r}: {got}\n")
-    chatter = _timings_us([g.text for g in golds if g.intent == "chatter"])
-    other = _timings_us([g.text for g in golds if g.intent != "chatter"])
+    chatter = timings_us([g.text for g in golds if g.intent == "chatter"])
+    other = timings_us([g.text for g in golds if g.intent != "chatter"])
     for name, values in (("chatter", chatter), ("non-chatter", other)):
         if values:
             w(f"timing {name:<12} median {statistics.median(values):7.1f} µs   "
-              f"p99 {_percentile(values, 0.99):7.1f} µs   (n={len(values)})\n")
+              f"p99 {percentile(values, 0.99):7.1f} µs   (n={len(values)})\n")
     return r
 
 

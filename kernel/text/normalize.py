@@ -9,13 +9,17 @@ import unicodedata
 _INVISIBLE = dict.fromkeys(
     [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, *range(0x202A, 0x202F), *range(0x2066, 0x206A)], None)
 _SPACES = re.compile(r"[ \t\u3000]+")
+# Control characters (Unicode category Cc) other than the line break.
+_CONTROLS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 
 def clean(text: str) -> str:
     """NFKC (full-width digits, letters, spaces and colons become plain), no control characters,
     runs of spaces folded. Line breaks stay: a pasted 接龙 list is one message of many lines."""
     text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
-    text = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) != "Cc")
+    text = _CONTROLS.sub("", text)
+    if "\n" not in text:
+        return _SPACES.sub(" ", text).strip()
     lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
 

@@ -87,6 +87,7 @@ _CUE_TABLE: tuple[tuple[str, str, str | None], ...] = (
     (r"爆|炸|崩|裂开|破了|断了|飞了|冲掉", "flood",
      r"(?:管|水龙头|阀门|总阀|水表|接头)" + _W + r"{0,3}$"),
     (r"没过(?:了)?(?:脚|脚踝|脚面|小腿|膝盖|腰)|水(?:越来越|很|好)深", "flood", None),
+    (r"越来越深|快(?:要)?(?:淹|泡)到", "flood", r"(?:进水|积水|水)[^。!?!?]{0,10}$"),
     (r"水漫|漫水|漫金山|漫出来|漫了|漫到|淹了|被淹|淹到|淹没|水淹", "flood", None),
     (r"往外喷|喷出来|往下灌|往里灌|灌进|灌到|往屋里|往家里|往我家|涌进|涌出来|直喷", "flood", r"水" + _W + r"{0,6}$"),
     (r"喷水(?!池)|往外喷|往下灌|往我家灌", "flood", None),
@@ -122,9 +123,14 @@ _CUE_TABLE: tuple[tuple[str, str, str | None], ...] = (
     # things thrown from height
     (r"高空抛物|高空坠物|高空扔|(?:往|朝)(?:楼)?下(?:扔|抛|丢|砸|泼)|(?:扔|抛|丢|砸|泼)(?:了)?下来|"
      r"砸(?:到|中|伤)(?:人|车|头|我|小孩|孩子)|差点砸", "height", None),
-    (r"扔|抛|(?:丢|砸)(?:下|了|东西|出)", "height", _HIGH + _W + r"{0,8}$"),
+    (r"扔|抛|(?:丢|砸)(?:下|了|东西|出)|掉(?:了)?下来", "height", _HIGH + _W + r"{0,8}$"),
+    (r"砸(?:坏|烂|碎|瘪)(?:了)?(?:我的|我家的?|他的|人家的?)?车", "height", None),
     # violence, drowning
     (r"持刀|砍人|拿刀|动刀|打人了|打起来了|打架了|溺水|落水", "violence", None),
+    (r"打架|斗殴|互殴|打起来(?!游戏)", "violence", r"(?:有人|正在|两个人|几个人|一群人|他们)" + _W + r"{0,4}$"),
+    # violence at home: someone hitting a partner or a child, happening now
+    (r"打(?:我|孩子|小孩|老婆|老公|妈|她|他|人)|家暴|掐(?:我|她|他|脖子)|要杀|拿刀砍|往死里打", "violence",
+     r"(?:老公|丈夫|男人|老婆|媳妇|爸|妈|儿子|他|她|隔壁|楼上|楼下|对门|又|正在|在)" + _W + r"{0,8}$"),
 )
 _BEFORE_SPAN = 30
 _CUES: tuple[tuple[re.Pattern[str], str, re.Pattern[str] | None], ...] = tuple(
@@ -162,13 +168,17 @@ _DRILL = re.compile(r"演习|演练|模拟|消防培训|应急培训|急救培�
 _OVER = re.compile(
     r"已经(?:灭|扑灭|处理|修好|修了|解决|找到|回来|回家|出来|救出|没事|关了|关掉|送医|送到医院|抢修好|盖好|好了)|"
     r"灭了|扑灭了|找到了|回来了|回家了|救出来了|人出来了|已经出来|没事了|虚惊|没什么事|没啥事|平安|放心吧|"
-    r"不用担心|没受伤|没人受伤|幸亏|还好没")
+    r"不用担心|没受伤|没人受伤|人没事|人都没事|没危险|没有危险|不危险|不浓|以前发生过|发生过好几次")
+# Luck, not an end: "还好没砸到人" says something just fell (a near miss is urgent), a fire or a
+# fall that "luckily hurt nobody" is over.
+_LUCKY = re.compile(r"幸亏|幸好|还好没|好在没|所幸")
 # A claim for damages or a lawsuit about an old injury ("摔伤了,包工头不管,能告吗", "淹了要我赔").
 _CLAIM = re.compile(r"能告|告他|起诉|赔偿|索赔|要我赔|让我赔|赔钱|工伤|官司|维权|律师|仲裁")
 # Sewage overflowing in the street is dirty but not dangerous now; water pouring into homes is.
 _SEWAGE = re.compile(r"下水道|污水|化粪池|粪水|窨井|排水沟|阴沟|堵了|堵住|堵塞")
 _INDOORS = re.compile(r"家里|屋里|室内|进屋|进门|灌进|往家|往屋|电梯井|配电|爆管|水管爆|管子爆")
-_NEGATED = re.compile(r"(?:没有|没|无|不是|别|未|并非|不)$")
+_NEGATED = re.compile(r"(?:没有|没|无|不是|别|未|并非|不)$|(?:没有|没闻到|没看到|不是|并非)" + _W + "{0,4}$")
+_PARKING = re.compile(r"车位|挪车|停车|车主|堵车|占道")
 _QUESTION_NOISE = re.compile(r"是不是|有没有|不知道|会不会")
 
 
@@ -209,6 +219,8 @@ def detect(s: str) -> str | None:
                 break
     if not kinds or _OVER.search(s):
         return None
+    if _LUCKY.search(s):
+        kinds &= {"height"}
     if "smoke" in kinds and _SMOKE_EXCUSES.search(s):
         kinds.discard("smoke")
     if _DRILL.search(s):
@@ -220,6 +232,8 @@ def detect(s: str) -> str | None:
     someone = bool(_SOMEONE_RE.search(s))
     if not someone:
         kinds -= _NEEDS_SOMEONE
+    if _PARKING.search(s):
+        kinds -= {"missing", "silent"}   # "占了我家车位 打电话也不接": a car owner, not a lost person
     if "missing" in kinds and _PET_RE.search(s) and not _ELDER_RE.search(s):
         kinds -= {"missing", "silent"}  # "我家猫走丢了"
     if not kinds:
@@ -257,10 +271,13 @@ def plausible(s: str) -> str | None:
     """Whether `s` could report a danger now: both parts of a danger family, the second in a
     live clause; no drill, no "it is over", no claim about an old injury. Returns the category
     of the first such family (safety | repair | elderly), else None."""
-    if _OVER.search(s) or _DRILL.search(s) or _CLAIM.search(s):
+    if _OVER.search(s) or _LUCKY.search(s) or _DRILL.search(s) or _CLAIM.search(s):
         return None
     for thing, event, category in _FAMILIES:
-        if thing.search(s):
+        found = thing.search(s)
+        if found and _NEGATED.search(_QUESTION_NOISE.sub("", _clause_before(s, found.start()))):
+            continue   # "没有煤气味"
+        if found:
             for m in event.finditer(s):
                 if _live(s, m.start(), m.end()):
                     if category == "elderly" and _CHILD_RE.search(s) and not _ELDER_RE.search(s):

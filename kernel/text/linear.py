@@ -1,0 +1,118 @@
+"""A logistic regression over character n-grams: the statistical half of `classify()`.
+
+The lexicon rules in `classify.py` know the words someone chose; this model knows the labelled
+messages. Its features are the character 1–3-grams of a message (no tokenizer, so wordings nobody
+listed still share pieces with ones that were: "又双叒叕坏了", "帮订一下", "能约不") plus a few
+marks of what the rules saw ("#p:default": no rule decided; "#c:chat": a chatter word). Unlike
+naive Bayes, a logistic regression weighs overlapping n-grams jointly, so a word that appears
+in requests and in chatter alike ("电梯", "火") does not drag a line to "demand" on its own.
+
+``python -m kernel.text.train`` fits the weights (multinomial, SGD with L2, deterministic) into
+``linear_model.txt``; this module only reads them. Pure Python: a message costs one dict lookup
+per n-gram and a few additions, no I/O.
+
+File format (UTF-8 text, tab-separated, one record per line):
+
+    meta     inputs  <fingerprint of what the weights were fitted from>
+    classes  <set>  <class> <class> ...         sets: intent, category, urgent
+    bias     <set>  <weight per class>
+    w        <set>  <feature>  <weight per class>
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+MODEL_PATH = Path(__file__).with_name("linear_model.txt")
+SETS = ("intent", "category", "urgent")
+
+_DIGITS = re.compile(r"\d+")
+_SEPARATORS = re.compile(r"[\s,.;:、~。,;…\"'“”‘’()()【】\[\]<>《》/\\|_=*&^%$@\-—·]+")
+_BANG = re.compile(r"!+")
+_ASK = re.compile(r"\?+")
+
+
+def ngrams(s: str) -> set[str]:
+    """Character 1–3-grams of a normalised message (see `classify._normalize`), with start and
+    end marks; digits fold to 0 and punctuation other than ? and ! to one space."""
+    s = _DIGITS.sub("0", s)
+    if "!" in s or "?" in s:
+        s = _ASK.sub("?", _BANG.sub("!", s))
+    s = "^" + _SEPARATORS.sub(" ", s).strip() + "$"
+    n = len(s)
+    grams = {s[i:i + k] for k in (1, 2, 3) for i in range(n - k + 1)}
+    grams.discard(" ")
+    grams.discard("^")
+    grams.discard("$")
+    return grams
+
+
+class Linear:
+    """One softmax layer per label set; `scores(name, features)` gives its log-odds per class."""
+
+    __slots__ = ("classes", "bias", "weights", "inputs")
+
+    def __init__(self, classes: dict[str, tuple[str, ...]], bias: dict[str, tuple[float, ...]],
+                 weights: dict[str, dict[str, tuple[float, ...]]], inputs: str = "") -> None:
+        self.classes = classes
+        self.bias = bias
+        self.weights = weights
+        self.inputs = inputs
+
+    def scores(self, name: str, features: Iterable[str]) -> list[float]:
+        table = self.weights[name]
+        rows = [w for w in map(table.get, features) if w is not None]
+        bias = self.bias[name]
+        if not rows:
+            return list(bias)
+        return [b + sum(col) for b, col in zip(bias, zip(*rows))]
+
+    def probabilities(self, name: str, features: Iterable[str]) -> dict[str, float]:
+        return softmax(self.classes[name], self.scores(name, features))
+
+
+def softmax(classes: tuple[str, ...], z: list[float]) -> dict[str, float]:
+    top = max(z)
+    e = [math.exp(v - top) for v in z]
+    total = sum(e)
+    return {c: v / total for c, v in zip(classes, e)}
+
+
+def dump(model: Linear) -> str:
+    lines = []
+    for name in SETS:
+        if name not in model.classes:
+            continue
+        lines.append(f"classes\t{name}\t" + " ".join(model.classes[name]))
+        lines.append(f"bias\t{name}\t" + " ".join(_fmt(v) for v in model.bias[name]))
+        for feature in sorted(model.weights[name]):
+            lines.append(f"w\t{name}\t{feature}\t" + " ".join(_fmt(v) for v in model.weights[name][feature]))
+    return "\n".join(lines) + "\n"
+
+
+def _fmt(v: float) -> str:
+    text = f"{v:.3f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def load(path: Path = MODEL_PATH) -> Linear:
+    classes: dict[str, tuple[str, ...]] = {}
+    bias: dict[str, tuple[float, ...]] = {}
+    weights: dict[str, dict[str, tuple[float, ...]]] = {}
+    inputs = ""
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if parts[0] == "w":
+                weights[parts[1]][parts[2]] = tuple(map(float, parts[3].split()))
+            elif parts[0] == "classes":
+                classes[parts[1]] = tuple(parts[2].split())
+                weights[parts[1]] = {}
+            elif parts[0] == "bias":
+                bias[parts[1]] = tuple(map(float, parts[2].split()))
+            elif parts[0] == "meta" and parts[1] == "inputs":
+                inputs = parts[2]
+    return Linear(classes, bias, weights, inputs)

@@ -1,0 +1,134 @@
+"""Understanding real residents (issue 13 §1): the real-text blind set, speech acts, questions,
+urgency as danger now, neighbour disputes, staff words, and talk that matches nothing."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from kernel.text.classify import INTENTS, classify
+from kernel.text.evaluate import evaluate, load
+
+DATA = Path(__file__).parent / "data"
+REAL_BLIND = DATA / "real_blind.jsonl"
+REAL_SETS = (REAL_BLIND, DATA / "real_train.jsonl", DATA / "chat_train.jsonl")
+
+
+def test_real_blind_set_stays_above_the_measured_figures() -> None:
+    """Lines shortened from public complaint letters and a public chat corpus, labelled by hand
+    and never trained or tuned on. Floors are the measured figures less a small margin (the
+    goals of issue 13 are higher: see the README)."""
+    r = evaluate(REAL_BLIND)
+    assert r.intent_accuracy >= 0.89, r
+    assert r.category_accuracy >= 0.82, r
+    assert r.urgent_recall >= 0.92, r
+    assert r.urgent_precision >= 0.70, r
+    assert r.building_accuracy >= 0.98, r
+    assert r.chatter_actionable <= 0.09, r
+
+
+def test_real_sets_name_their_sources() -> None:
+    sources = set(re.findall(r"^\| (S\d+) \|", (DATA / "SOURCES.md").read_text(encoding="utf-8"), re.M))
+    for path in REAL_SETS:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            assert row["src"] in sources | {"ISSUE", "HAND"}, row
+            assert row["intent"] in INTENTS, row
+            assert (row["category"] is not None) == (row["intent"] == "demand"), row
+    blind = load(REAL_BLIND)
+    assert len(blind) >= 100
+    assert sum(g.intent == "chatter" for g in blind) >= 30 and sum(g.urgent for g in blind) >= 10
+    assert not {g.text for g in blind} & {g.text for p in REAL_SETS[1:] for g in load(p)}
+
+
+@pytest.mark.parametrize(("text", "score"), [
+    ("满意满意 辛苦小李了🙏", 1), ("@小助手 非常满意", 1), ("还行吧 基本满意", 2), ("不太满意 还是漏", 3),
+    ("不满意", 3),
+])
+def test_a_rating_in_words_is_a_rating_never_a_need(text: str, score: int) -> None:
+    u = classify(text)
+    assert (u.speech_act, u.rating, u.intent) == ("rating", score, "chatter")
+
+
+@pytest.mark.parametrize("text", ["满意度调查什么时候发", "不满意的地方可以提吗"])
+def test_talk_about_satisfaction_is_no_rating(text: str) -> None:
+    assert classify(text).rating is None
+
+
+@pytest.mark.parametrize(("text", "act"), [
+    ("我前天说的下水道弄好没", "progress"), ("我反映的问题怎么样了", "progress"), ("我的诉求", "progress"),
+    ("我的报修", "progress"), ("之前报修的路灯有人来处理吗", "progress"),
+    ("谢谢小助手", "thanks"), ("辛苦了🙏", "thanks"), ("早上好", "greeting"), ("在吗", "greeting"),
+    ("你能干啥", "about_bot"), ("你是机器人吗", "about_bot"), ("[语音]", "media"), ("[图片]", "media"),
+])
+def test_speech_acts(text: str, act: str) -> None:
+    u = classify(text)
+    assert u.speech_act == act
+    assert u.intent not in ("demand", "booking", "signup")
+    assert u.question == (act in ("progress", "about_bot"))
+
+
+def test_a_greeting_before_a_need_is_the_need() -> None:
+    u = classify("你好 3栋电梯坏了")
+    assert (u.intent, u.category, u.speech_act) == ("demand", "repair", None)
+
+
+@pytest.mark.parametrize("text", ["后天停电吗", "这个表在哪填", "我的报修", "怎么预约", "明天停水吗 几点开始",
+                                  "居住证在哪里办"])
+def test_a_question_is_not_a_need(text: str) -> None:
+    u = classify(text)
+    assert (u.intent, u.question) == ("inquiry", True)
+
+
+@pytest.mark.parametrize("text", ["帮我统计一下这周的报修数量", "导出本月的诉求台账", "接单 D20261123-0001"])
+def test_staff_words_are_never_needs(text: str) -> None:
+    assert classify(text).intent not in ("demand", "booking", "signup")
+
+
+@pytest.mark.parametrize(("text", "urgent"), [
+    ("闻到煤气味", True),
+    ("没有煤气味 是隔壁在炖汤", False),                       # negated
+    ("厨房刚才起火 已经扑灭了 没人受伤", False),               # over
+    ("化工厂那边每天都有一股刺鼻的味道 好几年了", False),       # chronic
+    ("楼上经常往下扔烟头 之前把晾的衣服都烫坏了", False),       # habit, past
+    ("万一着火了往哪边跑", False),                           # hypothetical
+    ("我妈去年在小区摔了一跤 保险能报吗", False),              # an old fall, a claim
+    ("刚才楼上掉下来一块瓷砖 差点砸到我", True),               # a near miss
+    ("楼上扔下来一口砂锅 把车砸了 还好没砸到人", True),
+    ("老公又喝醉了打我 我躲在卫生间 快来人", True),            # violence at home
+    ("隔壁又在打孩子 孩子哭喊救命", True),
+    ("有人占了我家车位 打电话也不接", False),                  # a car owner, not a lost person
+    ("地下室进水了 越来越深 电箱快泡到了", True),
+    ("小区门口有人打架 有人流血了", True),
+    ("电梯老是困人 上个月困了两次 物业也不管", False),
+    ("前天楼上扔下来一个花盆 幸好没人", False),
+])
+def test_urgency_is_danger_now(text: str, urgent: bool) -> None:
+    u = classify(text)
+    assert u.urgent is urgent
+    if urgent:
+        assert u.intent == "demand"
+
+
+@pytest.mark.parametrize("text", [
+    "楼上卫生间漏水 水滴到我家厨房 说了好几次不修",       # water from upstairs
+    "楼下烧烤的油烟全飘我家 窗户都不敢开",               # smells
+    "对门天天把车停在我家门口 出不去",                   # parking
+    "谁家的狗天天在楼道叫 能不能管管",                   # pets
+    "楼上半夜拖椅子 吱吱响 天天这样",                    # noise
+    "早上五点多就有人在楼下跳广场舞 天天被吵醒",
+])
+def test_neighbour_disputes_are_recognised(text: str) -> None:
+    u = classify(text)
+    assert (u.intent, u.category) == ("demand", "neighbor")
+
+
+@pytest.mark.parametrize("text", [
+    "祝大家冬至快乐 身体健康", "今天降温了 大家多穿点", "炒菜时火开大一点 油烧热再下锅 特别香",
+    "你喜欢什么食物", "我很无奈", "吃喝睡 还有旅行", "表扬一下保洁阿姨 楼道扫得真干净",
+])
+def test_talk_that_matches_nothing_is_chatter(text: str) -> None:
+    assert classify(text).intent == "chatter"
