@@ -16,10 +16,11 @@ from datetime import timedelta
 from typing import Any
 
 from handlers.base import PASS, Context, Router, Stage, View
-from handlers.needs import fmt_time, say
+from handlers.needs import say
 from kernel.text import speech_acts as S
 from kernel.text.knowledge import knowledge_base
 from models import needs as N
+from notices.needs import fmt_time, short
 from texts import speech as T
 
 router = Router("speech")
@@ -103,18 +104,13 @@ def _item(ctx: Context, need: N.Need, shown: N.Need) -> str:
     if shown.status in N.OPEN_STATUSES and (shown.department or shown.assignee_name):
         status += T.PROGRESS_HOLDER.format(holder=shown.department or shown.assignee_name)
     text = T.PROGRESS_ITEM.format(code=T.PROGRESS_CODE.format(code=code) if code else "",
-                                  category=need.category_name, text=_short(need.text, 24), status=status)
+                                  category=need.category_name, text=short(need.text, 24), status=status)
     if shown.last_reply:
         text += T.PROGRESS_REPLY.format(at=fmt_time(shown.last_reply_at, ctx.now, ctx.config),
-                                        reply=_short(shown.last_reply, 60))
+                                        reply=short(shown.last_reply, 60))
     elif shown.resolution and shown.status in N.DONE_STATUSES:
-        text += T.PROGRESS_RESOLUTION.format(resolution=_short(shown.resolution, 60))
+        text += T.PROGRESS_RESOLUTION.format(resolution=short(shown.resolution, 60))
     return text
-
-
-def _short(text: str, limit: int) -> str:
-    text = text.replace("\n", " ")
-    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 _HAN = re.compile(r"[\u4e00-\u9fff]{2,}")

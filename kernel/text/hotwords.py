@@ -26,6 +26,7 @@ FILLER = frozenset("""
     尽快 马上 门口 一直在 还是 又 了 出现 发现 知道 觉得 感觉 说 看 弄 搞 想 要 能 会 用 做 去 来 有 没 在 是
 """.split())
 _A_NOT_A = re.compile(r"^(.)[不没]\1")                       # 有没有, 能不能, 是不是 …
+_DOUBLED = re.compile(r"^(.)\1$")                               # 管管, 看看 (a verb; 奶奶 and 宝宝 stay)
 _DURATION = re.compile(r"^[好几一两二三四五六七八九十半多\d]+(天|周|个月|月|年|次|回|遍|小时|分钟|个)$")
 _HAS_WORD = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 _PLACEHOLDER = re.compile(r"\[[^\[\]]{1,8}\]|@\S+")
@@ -34,6 +35,7 @@ _PLACEHOLDER = re.compile(r"\[[^\[\]]{1,8}\]|@\S+")
 def is_filler(word: str, tag: str = "") -> bool:
     return (len(word) < 2 or word in FILLER or tag in _FILLER_TAGS or not _HAS_WORD.search(word)
             or bool(_A_NOT_A.match(word)) or bool(_DURATION.match(word))
+            or (tag.startswith("v") and bool(_DOUBLED.match(word)))
             or word.startswith(("没人", "有人")) or word[0].isdigit())
 
 
