@@ -95,3 +95,22 @@ def test_hot_words_are_topics_not_filler() -> None:
         assert filler not in top
     assert {"路灯", "噪音"} <= set(top)
     assert topic_words("电梯电梯电梯坏了") == ["电梯"]
+
+
+async def test_progress_never_shows_a_code_the_resident_was_not_given(harness) -> None:  # type: ignore[no-untyped-def]
+    """未诉先办: a worker registered what the resident said in the group without @; the resident was
+    never told a code, so "我的诉求" shows the request and its status but no code."""
+    from kernel.identity import Person, Role
+    from models import needs as N
+    from models.db import transaction
+
+    h = harness
+    assert await h.say("网格1一家亲", "wx_zhang", "3栋电梯又坏了,烦死了", name="张阿姨") == []
+    async with transaction(h.core.sessions) as s:
+        (sug,) = await N.list_suggestions(s)
+        intake = await N.confirm_suggestion(s, h.clock.now(), h.config, sug.id,
+                                            Person("wx_wang", "王网格员", Role.WORKER, 1))
+    code = intake.need.code
+    replies = await h.say("私聊", "wx_zhang", "我反映的电梯怎么样了", name="张阿姨")
+    assert len(replies) == 1 and "3栋电梯又坏了" in replies[0].text and "王网格员" in replies[0].text
+    assert code not in replies[0].text and "D2026" not in replies[0].text

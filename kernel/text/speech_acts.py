@@ -48,7 +48,8 @@ _SAT_WORDS = {
     "比较满意": 2, "基本满意": 2, "还算满意": 2, "基本上满意": 2, "还比较满意": 2,
     "不太满意": 3, "不是很满意": 3, "不怎么满意": 3, "不满意": 3, "很不满意": 3, "非常不满意": 3, "不大满意": 3,
 }
-_SAT_RE = re.compile("|".join(sorted(map(re.escape, _SAT_WORDS), key=len, reverse=True)))
+_SAT_RE = re.compile("(?:%s)(?!度)" % "|".join(sorted(map(re.escape, _SAT_WORDS), key=len, reverse=True)))  # not 满意度
+_QUESTION = re.compile(r"什么|怎么(?!回事)|哪|吗|啥|为何|是不是|有没有|多少|几")
 # Without a satisfaction word: what the resident says about the result or the service.
 _BAD = re.compile(
     r"没(有)?(修|弄|搞|处理|解决|整)?好|没(有)?解决|没(人)?(来|管|处理)|还(是|在|有)(点|些)?(漏|滴|渗|堵|坏|臭|吵|响|"
@@ -79,6 +80,8 @@ def rating_in_words(text: str) -> int | None:
         return max(found)
     if _BAD.search(s) or _BAD_EMOJI.search(text):
         return 3
+    if _QUESTION.search(s) or "?" in text or "?" in text:
+        return None          # "满意度调查是什么", "修好了吗": a question, not a verdict
     if _MID.search(s):
         return 2
     if _GOOD.search(s) or _GOOD_EMOJI.search(text):
