@@ -32,8 +32,9 @@ MAX_LISTED = 5
 def speech_act(view: View) -> str | None:
     """The classifier's reading when it gives one, else ours (progress / thanks / greeting / about_bot / media)."""
     # Reading `understanding` classifies the message: only when addressed (it is read anyway then).
-    act = getattr(view.understanding, "speech_act", None) if view.addressed else None
-    if act in (S.PROGRESS, S.THANKS, S.GREETING, S.ABOUT_BOT):
+    u = view.understanding if view.addressed else None
+    act = getattr(u, "speech_act", None)
+    if act in (S.PROGRESS, S.THANKS, S.GREETING, S.ABOUT_BOT) and u is not None and u.intent != "demand":
         return act
     if S.is_progress_question(view.text):
         return S.PROGRESS

@@ -25,8 +25,8 @@ PROGRESS_REPLY = "\n  最新回复({at}): {reply}"
 PROGRESS_RESOLUTION = "\n  办理结果: {resolution}"
 PROGRESS_FOOTER = "\n发送「查 编号」可以看详细进度。"
 PROGRESS_NONE = "您最近没有反映过诉求,或者都已经办完了。有问题直接告诉{bot}就行,比如「3栋楼道灯坏了」。"
-PROGRESS_ELSEWHERE = "\n(您在私聊里反映的 {n} 条诉求,请私聊{bot}发「我的诉求」查看。)"
-PROGRESS_ONLY_ELSEWHERE = "您在私聊里反映过 {n} 条诉求,涉及个人信息,请私聊{bot}发「我的诉求」查看。"
+PROGRESS_ELSEWHERE = "\n(您在私聊或其他群里反映的 {n} 条诉求,请私聊{bot}发「我的诉求」查看。)"
+PROGRESS_ONLY_ELSEWHERE = "您在私聊或其他群里反映过 {n} 条诉求,涉及个人信息,请私聊{bot}发「我的诉求」查看。"
 
 # ---------------------------------------------------------------- ratings
 
