@@ -55,9 +55,10 @@ def _progress_matcher(view: View) -> bool | None:
 @router.route(Stage.RESIDENT_COMMAND, _progress_matcher)
 async def progress(ctx: Context, _args: Any) -> Any:
     rows = await N.requester_needs(ctx.session, ctx.sender.id, ctx.now - RECENT)
-    here = rows if ctx.msg.is_private else [n for n in rows if n.chat == ctx.msg.group_topic]
-    elsewhere = len(rows) - len(here) if not ctx.msg.is_private else 0
-    shown = [(n, s) for n in here if (s := await _shown(ctx, n)) is not None]
+    visible = [(n, s) for n in rows if (s := await _shown(ctx, n)) is not None]
+    # In a group, only what was raised in that group: the rest may be private.
+    shown = visible if ctx.msg.is_private else [(n, s) for n, s in visible if n.chat == ctx.msg.group_topic]
+    elsewhere = len(visible) - len(shown)
     bot = ctx.config.bot_name
     if not shown:
         if not ctx.view.addressed:
