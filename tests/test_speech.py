@@ -114,3 +114,12 @@ async def test_progress_never_shows_a_code_the_resident_was_not_given(harness) -
     replies = await h.say("私聊", "wx_zhang", "我反映的电梯怎么样了", name="张阿姨")
     assert len(replies) == 1 and "3栋电梯又坏了" in replies[0].text and "王网格员" in replies[0].text
     assert code not in replies[0].text and "D2026" not in replies[0].text
+
+
+@pytest.mark.parametrize("text", [
+    "无犯罪证明去哪开", "社区能开具亲属关系证明吗", "端午活动几点开始啊", "周末有人打羽毛球吗,约起",
+    "大家注意 最近诈骗电话多 别信", "我想上班 有适合宝妈的工作吗",
+])
+def test_knowledge_does_not_answer_what_it_does_not_know(text: str) -> None:
+    """From the labelled message sets: questions near an FAQ topic that a person must answer."""
+    assert _kb().answer(text) is None

@@ -24,11 +24,13 @@ _EDGE_VERBS = ("申请", "领取", "办", "交", "开", "扔", "领", "补", "�
 _QUESTION_CUE = re.compile(r"[??]|吗|呢|怎么|什么|哪|几点|多少|能不能|能否|可不可以|是否|有没有|请问|想问|咨询|流程|手续|材料|"
                            r"要带|需要带|去哪|如何|咋")
 _COMPLAINT = re.compile(r"没人(管|处理|清|收|理)|不通|打不通|坏了|漏|堵|投诉|举报|乱扔|乱堆|堆在|臭|吵|太慢|没人接")
-_HOURS = re.compile(r"几点(开门|关门|上班|下班|开|关)|(开门|关门|上班|下班|办公|开放|营业|工作)(时间|吗)|什么时候(开门|上班|开放|办公)|"
-                    r"(周末|周六|周日|星期天|星期六|节假日|假期|中午|午休)(社区|你们|窗口)?(开门|上班|开放|办公|有人|休息)|几点到几点")
+_HOURS = re.compile(r"几点(开门|关门|上班|下班|开放|关)|(开门|关门|上班|下班|办公|开放|营业|工作)时间|(开门|关门|上班|办公|开放)吗|"
+                    r"什么时候(开门|上班|开放|办公)|几点到几点")
+# "周末开门吗" is about the centre; "周末有人打羽毛球吗" is not: these need the centre named.
+_DAY_HOURS = re.compile(r"(周末|周六|周日|星期天|星期六|节假日|假期|中午|午休|今天|明天)\w{0,4}(开门|上班|开放|办公|有人|休息)")
 _ADDRESS = re.compile(r"(在|去|到)哪|地址|怎么走|位置|在什么地方")
 _CENTRE = re.compile(r"社区|窗口|办事|你们")
-_PHONE = re.compile(r"电话|号码|联系方式|热线|怎么联系")
+_PHONE = re.compile(r"(电话|号码|联系方式|热线)(是)?(多少|啥|什么|几号|给|发|有吗|呢|在哪)|(怎么|如何)联系|^\w{0,6}电话$")
 _ROOM_WORDS = re.compile(r"房|室|厅|坊|馆")     # a room's hours are the booking capability's answer
 
 
@@ -67,7 +69,23 @@ class _Entry:
 
     def score(self, folded: str) -> int:
         """Characters of the question found in the message; 0 unless every piece is there."""
-        return sum(map(len, self.pieces)) if self.pieces and all(p in folded for p in self.pieces) else 0
+        return sum(map(len, self.pieces)) if self.pieces and all(_found(p, folded) for p in self.pieces) else 0
+
+
+# A short noun piece ("证明", "医保") must stand on its own: "开个证明" and "交医保" are it, "无犯罪证明"
+# and "租房证明" are other things (a person should answer those).
+_BEFORE_OK = set("开办交领补换查报申请个张份的要去哪么在了把给帮和跟及与问想我")
+
+
+def _found(piece: str, folded: str) -> bool:
+    if len(piece) > 2 or piece in _EDGE_VERBS:
+        return piece in folded
+    at = folded.find(piece)
+    while at != -1:
+        if at == 0 or folded[at - 1] in _BEFORE_OK or not folded[at - 1].isalpha():
+            return True
+        at = folded.find(piece, at + 1)
+    return False
 
 
 class KnowledgeBase:
@@ -96,7 +114,7 @@ class KnowledgeBase:
             return "\n".join(f"{n}: {num}" for n, num in shown)
         if _ROOM_WORDS.search(folded.replace("居委会", "")):
             return None
-        if s.hours and _HOURS.search(folded):
+        if s.hours and (_HOURS.search(folded) or (_DAY_HOURS.search(folded) and _CENTRE.search(folded))):
             return f"{self.centre}开放时间: {s.hours}。" + (f"\n地址: {s.address}" if s.address else "")
         if s.address and asks and _ADDRESS.search(folded) and _CENTRE.search(folded):
             return f"地址: {s.address}" + (f"\n开放时间: {s.hours}" if s.hours else "")
