@@ -457,7 +457,7 @@ def _rating_matcher(view: View) -> RatingArgs | None:
     if len(view.text) > _LOOSE_MAX or N.normalize_code(view.text) is not None:
         return None
     score = getattr(view.understanding, "rating", None) if view.addressed else None
-    score = score if score in (1, 2, 3) else speech_acts.rating_in_words(view.text)
+    score = score if score in (1, 2, 3) else speech_acts.rating_in_words(view.text, addressed=view.addressed)
     if score is None:
         return RatingArgs(0, "", None, False, loose=True) if view.addressed and speech_acts.is_bare_ack(view.text) \
             else None

@@ -33,6 +33,18 @@ def test_ratings_in_words(text: str, score: int) -> None:
     assert S.rating_in_words(text) == score
 
 
+@pytest.mark.parametrize("text", ["今天天气真好", "楼下新开了家面馆 味道还行", "周末去爬山了,风景不错"])
+def test_everyday_praise_in_a_group_is_no_rating(text: str) -> None:
+    """Without @, only 满意-words, complaints and thanks or praise of a service read as a rating, so
+    everyday group talk does not make the bot look up open questions."""
+    assert S.rating_in_words(text, addressed=False) is None
+
+
+@pytest.mark.parametrize("text, score", [("谢谢网格员 问题已经解决了", 1), ("还行吧", 2), ("又漏了", 3), ("👍", 1)])
+def test_ratings_in_a_group_without_at(text: str, score: int) -> None:
+    assert S.rating_in_words(text, addressed=False) == score
+
+
 @pytest.mark.parametrize("text", ["好的", "嗯嗯", "收到", "知道了"])
 def test_a_bare_ack_is_no_rating(text: str) -> None:
     assert S.rating_in_words(text) is None and S.is_bare_ack(text)

@@ -56,6 +56,7 @@ _BAD = re.compile(
     r"不亮|不行|不通|没|老样子|一样)|又(坏|漏|堵|不亮|不行)|不行|没用|差评|(很|太|真|超)差|敷衍|糊弄|不咋地|"
     r"一点(都|也)不|不好(?!意思)|不太行|没效果|没变化|等了(好|半)?(几|半)?天")
 _MID = re.compile(r"还行|还可以|还凑合|凑合|一般般?|马马虎虎|过得去|还好吧|将就|勉强|就那样|中规中矩|还算可以|说得过去")
+_MID_ALONE = re.compile(r"^(%s)+(吧|啦|了|啊|呀|哈)*$" % _MID.pattern)
 _GOOD = re.compile(
     r"挺好|很好|真好|太好了|非常好|好极了|不错|很棒|真棒|棒棒|给力|点赞|赞|好评|辛苦|谢谢|感谢|多谢|谢啦|3q|thank|"
     r"修好了|弄好了|解决了|好了|搞定了|处理好了|通了|亮了|速度(很|真|挺)?快|很快|效率(很|真|挺)?高|专业|负责|热心|到位|"
@@ -70,10 +71,18 @@ def is_bare_ack(text: str) -> bool:
     return bool(_ACK.match(_plain(text)))
 
 
-def rating_in_words(text: str) -> int | None:
+# Praise that is about a service, not the weather or a meal: enough on its own in a group without @.
+_SERVICE_GOOD = re.compile(r"谢谢|感谢|多谢|谢啦|辛苦|点赞|好评|给力|修好了|弄好了|解决了|处理好了|搞定了|效率|负责|专业|到位")
+
+
+def rating_in_words(text: str, *, addressed: bool = True) -> int | None:
     """1 满意 / 2 基本满意 / 3 不满意 read from a resident's reply to "请您评价", or None when the
     words say nothing about the service. An explicit 满意-word wins (the lowest one when several:
-    "满意…但是不太满意" is not 满意); else complaints > "so-so" > praise and thanks."""
+    "满意…但是不太满意" is not 满意); else complaints > "so-so" > praise and thanks.
+
+    `addressed=False` (a group line without @): general praise ("今天天气真好", "味道还行") is not
+    read as a rating — only 满意-words, complaints, thanks and praise of a service are, so everyday
+    group talk does not make the bot look up open questions."""
     s = _plain(text)
     found = [_SAT_WORDS[m.group(0)] for m in _SAT_RE.finditer(s)]
     if found:
@@ -82,6 +91,10 @@ def rating_in_words(text: str) -> int | None:
         return 3
     if _QUESTION.search(s) or "?" in text or "?" in text:
         return None          # "满意度调查是什么", "修好了吗": a question, not a verdict
+    if not addressed:
+        if _MID_ALONE.match(s):
+            return 2         # a bare "还行吧" / "一般般" right after the question
+        return 1 if _SERVICE_GOOD.search(s) or _GOOD_EMOJI.search(text) else None
     if _MID.search(s):
         return 2
     if _GOOD.search(s) or _GOOD_EMOJI.search(text):
