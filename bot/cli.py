@@ -135,7 +135,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from bot.service import run_service
 
-    return asyncio.run(run_service(_served(args), db_url=args.db, port=args.port, demo=True))
+    return asyncio.run(run_service(_served(args), db_url=args.db, port=args.port, demo=True,
+                                   demo_channel=args.channel))
 
 
 def cmd_invite(args: argparse.Namespace) -> int:
@@ -201,6 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.add_argument("--port", type=int, help="网页端口 / web port (0 = any free port)")
     p.add_argument("--host", help="网页监听地址 / web listen address")
+    p.add_argument("--channel", choices=("wechaty", "wecom"), default="wechaty",
+                   help="模拟哪种通道: wechaty 网关 或 企业微信智能机器人 / simulate a wechaty gateway (default) "
+                        "or the WeCom AI bot's long connection")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("simulate", help="回放聊天脚本 / replay a chat script with simulated time")

@@ -1,11 +1,13 @@
 """`gridbot run` and `gridbot demo`: the long-running service.
 
-run:  channel from the config — or, whenever WECHATY_PUPPET_SERVICE_ENDPOINT and _TOKEN are set, the
-      real gateway through wechaty — plus the scheduler, the outbox sender and the web. It refuses a
+run:  the WeCom AI bot when WECOM_BOT_ID and _SECRET are set; else, whenever WECHATY_PUPPET_SERVICE_ENDPOINT
+      and _TOKEN are set, the real gateway through wechaty; else the config's channel — plus the scheduler,
+      the outbox sender and the web. Half of either pair in the environment is refused. It refuses a
       database that holds the demo accounts (public password "demo").
-demo: the same service against the built-in gateway simulator (a local gRPC puppet service that the
-      unmodified wechaty client connects to), with the demo logins and the web sandbox (only here) to
-      chat as a demo resident.
+demo: the same service against a built-in simulator — the wechaty gateway (a local gRPC puppet service the
+      unmodified wechaty client connects to) or, with --channel wecom, WeCom's long connection (a local
+      WebSocket server the real wecom-aibot-sdk connects to) — with the demo logins and the web sandbox
+      (only here) to chat as a demo resident.
 
 SIGTERM or Ctrl-C stops it in order within seconds, live streams included: the channel hands over what it
 received, messages in flight commit, a scheduler tick in progress commits, the sender hands back its
@@ -44,13 +46,45 @@ log = logging.getLogger("gridbot")
 SHUTDOWN_GRACE = 2.0    # seconds the web server gives open requests (live streams) after telling them to end
 
 
+def _env_pair(first: str, second: str) -> tuple[str, str] | None:
+    """Both variables, or neither; one alone is an operator mistake, never a silent fallback."""
+    a, b = os.environ.get(first) or None, os.environ.get(second) or None
+    if a and b:
+        return a, b
+    if a or b:
+        given, missing = (first, second) if a else (second, first)
+        raise OperatorError(T.ENV_HALF_SET, given=given, missing=missing)
+    return None
+
+
 def gateway_settings(config: Config) -> tuple[str | None, str | None]:
     """The environment wins over the config file: that is how operators deploy it."""
-    endpoint = os.environ.get("WECHATY_PUPPET_SERVICE_ENDPOINT") or None
-    token = os.environ.get("WECHATY_PUPPET_SERVICE_TOKEN") or None
-    if endpoint and token:
-        return endpoint, token
-    return config.endpoint, config.token
+    pair = _env_pair("WECHATY_PUPPET_SERVICE_ENDPOINT", "WECHATY_PUPPET_SERVICE_TOKEN")
+    return pair if pair else (config.endpoint, config.token)
+
+
+def wecom_settings() -> tuple[str, str, str | None] | None:
+    """(bot id, secret, WebSocket URL or None for WeCom's own) when the environment selects the WeCom AI bot."""
+    pair = _env_pair("WECOM_BOT_ID", "WECOM_BOT_SECRET")
+    return (*pair, os.environ.get("WECOM_WS_URL") or None) if pair else None
+
+
+def sim_wecom_community(config: Config):  # type: ignore[no-untyped-def]
+    """The demo community as the WeCom simulator sees it: the [wecom] chats, plus a chat for every group the
+    config does not map (the bot answers there that the group is not registered), and every demo person."""
+    from bot.channels.wecom_sim import WecomCommunity
+
+    chats = dict(config.wecom.groups)
+    mapped = set(chats.values())
+    for i, topic in enumerate([g.group for g in config.grids] + [config.staff_group], 1):
+        if topic not in mapped:
+            chats[f"wr-unmapped-{i}"] = topic
+    user_of = {person: user for user, person in config.wecom.people.items()}
+    people = [(p.id, p.name) for p in (*config.residents, *config.workers, *config.admins)]
+    people += [(d.contact_id, d.name) for d in config.departments]
+    users = {user_of.get(pid, pid): name for pid, name in people} | dict(config.wecom.users)
+    return WecomCommunity(bot_id=config.bot_id, bot_name=config.bot_name, chats=chats, users=users,
+                          aliases={pid: user_of.get(pid, pid) for pid, _ in people})
 
 
 def sim_community(config: Config):  # type: ignore[no-untyped-def]
@@ -133,11 +167,57 @@ async def watch_channel(channel: Channel, interval: float = 1.0) -> None:
         await asyncio.sleep(interval)
 
 
+def wecom_fault(exc: BaseException, bot_id: str, url: str) -> OperatorError:
+    from bot.channels.wecom_channel import WecomAuthError
+
+    text = T.WECOM_SECRET if isinstance(exc, WecomAuthError) else T.WECOM_UNREACHABLE
+    return OperatorError(text, bot_id=bot_id, url=url, error=str(exc) or type(exc).__name__)
+
+
+async def choose_channel(config: Config, core: Core, running: Running, *, demo: bool,
+                         demo_channel: str) -> tuple[Channel, Callable[[BaseException], OperatorError]]:
+    """The channel `gridbot run` or `demo` talks through, and how its start-up failure reads to the operator:
+    the WeCom AI bot when WECOM_BOT_ID/SECRET are set, else a wechaty gateway (environment, then config),
+    else the built-in simulator; the demo runs a simulator of the chosen kind."""
+    wecom = None if demo else wecom_settings()
+    if wecom is not None or (demo and demo_channel == "wecom"):
+        from bot.channels.wecom_channel import WecomChannel   # only then: the SDK pulls in httpx (a second to load)
+
+        if wecom is None:
+            from bot.channels.wecom_sim import WecomSimulator
+
+            running.simulator = WecomSimulator(sim_wecom_community(config), secret="demo-" + secrets.token_hex(8))
+            await running.simulator.start("127.0.0.1", 0)
+            wecom = (config.bot_id, running.simulator.secret, running.simulator.url)
+            log.info("WeCom simulator listening on %s", running.simulator.url)
+        bot_id, secret, url = wecom
+        wecom_channel = WecomChannel(bot_id=bot_id, secret=secret, ws_url=url, settings=config.wecom,
+                                     account=config.bot_id, clock=core.clock)
+        return wecom_channel, lambda exc: wecom_fault(exc, bot_id, wecom_channel.url)
+    from bot.channels.wechaty_channel import WechatyChannel
+
+    endpoint, token = gateway_settings(config)
+    env_gateway = bool(os.environ.get("WECHATY_PUPPET_SERVICE_ENDPOINT"))
+    if demo or (config.channel == "gateway-sim" and not env_gateway):
+        from bot.channels.gateway_sim import GatewaySimulator
+
+        token = "demo-" + secrets.token_hex(8)
+        running.simulator = GatewaySimulator(sim_community(config), token=token)
+        await running.simulator.start("127.0.0.1", 0)
+        endpoint = running.simulator.endpoint
+        log.info("gateway simulator listening on %s", endpoint)
+    if not endpoint or not token:
+        raise OperatorError(T.NO_GATEWAY)
+    channel = WechatyChannel(account=config.bot_id, endpoint=endpoint, token=token, bot_name=config.bot_name,
+                             clock=core.clock)
+    return channel, lambda exc: channel_fault(exc, endpoint)
+
+
 async def start_service(config: Config, *, db_url: str | None, port: int | None, demo: bool,
-                        tick_seconds: float = 15.0, on_listening: Callable[[str], None] | None = None) -> Running:
+                        demo_channel: str = "wechaty", tick_seconds: float = 15.0,
+                        on_listening: Callable[[str], None] | None = None) -> Running:
     """Start everything; `on_listening(url)` is called once the web server listens, before the gateway
     is connected (with --port 0 the operator learns the port even if the gateway never answers)."""
-    from bot.channels.wechaty_channel import WechatyChannel
     from bot.web.app import make_app
 
     # Bind the web port first: with --port 0 the address is only known now, and links in messages
@@ -156,21 +236,7 @@ async def start_service(config: Config, *, db_url: str | None, port: int | None,
         running.lock.enter_context(service_lock(core.db_url))
         if not demo:
             await refuse_demo_accounts(core)
-        endpoint, token = gateway_settings(config)
-        env_gateway = bool(os.environ.get("WECHATY_PUPPET_SERVICE_ENDPOINT")
-                           and os.environ.get("WECHATY_PUPPET_SERVICE_TOKEN"))
-        if demo or (config.channel == "gateway-sim" and not env_gateway):
-            from bot.channels.gateway_sim import GatewaySimulator
-
-            token = "demo-" + secrets.token_hex(8)
-            running.simulator = GatewaySimulator(sim_community(config), token=token)
-            await running.simulator.start("127.0.0.1", 0)
-            endpoint = running.simulator.endpoint
-            log.info("gateway simulator listening on %s", endpoint)
-        if not endpoint or not token:
-            raise OperatorError(T.NO_GATEWAY)
-        channel = WechatyChannel(account=config.bot_id, endpoint=endpoint, token=token, bot_name=config.bot_name,
-                                 clock=core.clock)
+        channel, fault = await choose_channel(config, core, running, demo=demo, demo_channel=demo_channel)
         running.channel = channel
         sender = core.attach_channel(channel)
 
@@ -201,7 +267,7 @@ async def start_service(config: Config, *, db_url: str | None, port: int | None,
         try:
             await channel.start(on_message)
         except (ChannelError, OSError, TimeoutError) as exc:
-            raise channel_fault(exc, endpoint) from exc
+            raise fault(exc) from exc
         running.tasks.append(asyncio.create_task(watch_channel(channel), name="channel-watch"))
         running.tasks.append(asyncio.create_task(sender.run(), name="outbox-sender"))
         core.ticker.start(tick_seconds)
@@ -246,7 +312,8 @@ def _loopback_url(url: str) -> bool:
     return host in ("localhost", "::1") or host.startswith("127.")
 
 
-async def run_service(config: Config, *, db_url: str | None, port: int | None, demo: bool) -> int:
+async def run_service(config: Config, *, db_url: str | None, port: int | None, demo: bool,
+                      demo_channel: str = "wechaty") -> int:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
 
@@ -264,11 +331,13 @@ async def run_service(config: Config, *, db_url: str | None, port: int | None, d
 
     def listening(url: str) -> None:
         endpoint = os.environ.get("WECHATY_PUPPET_SERVICE_ENDPOINT") or config.endpoint or "(demo)"
-        print(T.WEB_LISTENING.format(url=url, endpoint=endpoint if not demo else "(demo)"),
+        if os.environ.get("WECOM_BOT_ID"):
+            endpoint = "WeCom " + (os.environ.get("WECOM_WS_URL") or "wss://openws.work.weixin.qq.com")
+        print(T.WEB_LISTENING.format(url=url, endpoint=endpoint if not demo else f"(demo {demo_channel})"),
               file=sys.stderr, flush=True)
 
     starting = asyncio.create_task(start_service(config, db_url=db_url, port=port, demo=demo,
-                                                 on_listening=listening))
+                                                 demo_channel=demo_channel, on_listening=listening))
     stopped = asyncio.create_task(stop.wait())
     await asyncio.wait({starting, stopped}, return_when=asyncio.FIRST_COMPLETED)
     if not starting.done():                 # stopped while connecting or catching up: undo what started

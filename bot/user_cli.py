@@ -1,4 +1,4 @@
-"""`gridbot user add|passwd|disable|enable|token|list`: web inbox accounts, from the command line.
+"""`gridbot user add|passwd|disable|enable|token|revoke|list`: web inbox accounts, from the command line.
 
 Each sub-command takes --config and --db like every other command; passwords are asked twice on the
 terminal, or read from one line of standard input with --password-stdin (scripts, `docker compose exec -T`)."""
@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import getpass
 import sys
+from datetime import timedelta
 from collections.abc import Callable
 
 from bot.app import open_core
@@ -24,7 +25,7 @@ ROLES = [r.value for r in M.WebRole]
 
 def add_parsers(sub: argparse._SubParsersAction, add_common: Callable[..., None],
                 load: Callable[[argparse.Namespace], Config]) -> None:
-    p = sub.add_parser("user", help="网页账号 / web inbox accounts: add, passwd, disable, enable, token, list",
+    p = sub.add_parser("user", help="网页账号 / web inbox accounts: add, passwd, disable, enable, token, revoke, list",
                        description="诉求工作台账号 / web inbox accounts")
     users = p.add_subparsers(dest="user_command", metavar="SUBCOMMAND", required=True)
 
@@ -42,6 +43,8 @@ def add_parsers(sub: argparse._SubParsersAction, add_common: Callable[..., None]
     q = users.add_parser("enable", help="重新启用账号 / enable an account again")
     q.add_argument("username")
     q = users.add_parser("token", help="生成 API 令牌 / create an API bearer token")
+    q.add_argument("username")
+    q = users.add_parser("revoke", help="注销全部登录和 API 令牌 / end every session and API token")
     q.add_argument("username")
     users.add_parser("list", help="列出账号 / list accounts")
     for q in users.choices.values():
@@ -85,9 +88,12 @@ async def run(config: Config, args: argparse.Namespace) -> int:
                 user = await M.get_user(session, name)
                 if user is None or not user.active:
                     raise M.InboxError("no_user", username=name)
-                token, row = await M.open_session(session, user, now, kind="api")
+                token, row = await M.open_session(session, user, now, kind="api",
+                                                  api_ttl=timedelta(hours=config.web.api_token_hours))
                 until = f"{row.expires_at.astimezone(config.timezone):%Y-%m-%d %H:%M}"
                 print(T.USER_TOKEN.format(token=token, until=until))
+            elif command == "revoke":
+                print(T.USER_REVOKED.format(username=name, n=await M.revoke_all(session, name)))
             else:
                 users = await M.list_users(session)
                 if not users:

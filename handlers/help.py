@@ -23,9 +23,14 @@ STAFF_HELP = (
     "· 推送: 定时通知 时间 [群 …] 内容 / 推送列表 / 暂停推送 P代码 / 立即推送 P代码 / 问卷结果 S代码"
 )
 
+# The WeCom AI bot receives only group messages that @ it (and single chats): say so where it runs.
+WECOM_NOTE = "· 在企业微信群里请先 @{bot} 再说(没有 @ 我的消息我收不到;接龙也请 @{bot} 后发)"
+
 
 def _help_text(view: View) -> str:
     text = RESIDENT_HELP.format(bot=view.config.bot_name)
+    if view.msg.channel == "wecom":
+        text += "\n" + WECOM_NOTE.format(bot=view.config.bot_name)
     return text + "\n" + STAFF_HELP if view.sender.is_staff else text
 
 

@@ -358,10 +358,25 @@ def _check_wecom(r: Reader, f: _File, grids_complete: bool) -> None:
     if not grids_complete or f.community is None:
         return
     known = "、".join(sorted(topics))
+    chats: dict[str, str] = {}
     for chat, topic in f.wecom.groups.items():
+        if topic in chats:
+            r.error(Loc("wecom", None, ("groups", chat)), f"群 {topic!r} 已对应企业微信群 {chats[topic]!r}",
+                    f"{topic!r} is already the group of WeCom chat {chats[topic]!r}")
+        chats.setdefault(topic, chat)
         if topic not in topics:
             r.error(Loc("wecom", None, ("groups", chat)), f"群 {topic!r} 不是配置中的网格群或工作群(可用: {known})",
                     f"{topic!r} is not a grid group or the staff group of this config (known: {known})")
+    ids = {p.id for p in (*f.workers, *f.admins, *f.residents)} | {d.contact_id for d in f.departments}
+    acting: dict[str, str] = {}
+    for user, person in f.wecom.people.items():
+        if person not in ids:
+            r.error(Loc("wecom", None, ("people", user)), f"{person!r} 不是配置中任何人的 id(网格员、书记、科室或居民)",
+                    f"{person!r} is not the id of a worker, admin, department or resident of this config")
+        elif person in acting:
+            r.error(Loc("wecom", None, ("people", user)), f"{person!r} 已由企业微信用户 {acting[person]!r} 代表",
+                    f"{person!r} is already mapped from WeCom user {acting[person]!r}")
+        acting.setdefault(person, user)
     for topic, url in f.wecom.webhooks.items():
         if topic not in topics:
             r.error(Loc("wecom", None, ("webhooks", topic)), f"群 {topic!r} 不是配置中的网格群或工作群(可用: {known})",

@@ -160,6 +160,7 @@ class WebSettings:
     host: str = setting("127.0.0.1")
     port: int = setting(8080, ge=0, le=65535)          # 0: any free port
     base_url: str | None = setting(None, check=_http_url)   # public address for links in messages
+    api_token_hours: int = setting(12, ge=1, le=720)   # an API bearer token (POST /api/token) lives this long
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,8 @@ class WecomSettings:
 
     groups: Mapping[str, str] = setting(factory=_empty)     # WeCom chat id → group topic (a grid group or staff group)
     users: Mapping[str, str] = setting(factory=_empty)      # WeCom user id → display name
+    people: Mapping[str, str] = setting(factory=_empty)     # WeCom user id → a config person's id (worker, admin,
+                                                            # department, resident): that user acts in that role
     webhooks: Mapping[str, str] = setting(factory=_empty)   # group topic → group-robot webhook URL
 
 

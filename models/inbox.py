@@ -246,7 +246,7 @@ async def authenticate(session: AsyncSession, username: str, password: str) -> W
 
 WEB_IDLE = timedelta(hours=12)        # a worker's evening shift; slides while the page is open
 WEB_MAX = timedelta(days=7)
-API_TTL = timedelta(days=30)
+API_TTL = timedelta(hours=12)        # default of [web] api_token_hours
 _SLIDE_EVERY = timedelta(minutes=5)   # do not write the row on every request
 
 
@@ -254,10 +254,11 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-async def open_session(session: AsyncSession, user: WebUser, now: datetime, *, kind: str = "web") -> tuple[str, WebSession]:
+async def open_session(session: AsyncSession, user: WebUser, now: datetime, *, kind: str = "web",
+                       api_ttl: timedelta = API_TTL) -> tuple[str, WebSession]:
     """A fresh random token (returned once, never stored) and its row."""
     token = secrets.token_urlsafe(32)
-    ttl, limit = (WEB_IDLE, WEB_MAX) if kind == "web" else (API_TTL, API_TTL)
+    ttl, limit = (WEB_IDLE, WEB_MAX) if kind == "web" else (api_ttl, api_ttl)
     row = WebSession(token_hash=token_hash(token), user_id=user.id, kind=kind, csrf=secrets.token_urlsafe(24),
                      created_at=now, last_seen_at=now, expires_at=now + ttl, max_expires_at=now + limit)
     session.add(row)
@@ -266,8 +267,8 @@ async def open_session(session: AsyncSession, user: WebUser, now: datetime, *, k
 
 
 async def session_by_token(session: AsyncSession, token: str | None, now: datetime, *,
-                           kind: str | None = None) -> tuple[WebSession, WebUser] | None:
-    """The live session and its active user; slides a web session's idle expiry."""
+                           kind: str | None = None, slide: bool = True) -> tuple[WebSession, WebUser] | None:
+    """The live session and its active user; slides a web session's idle expiry (unless `slide` is False)."""
     if not token or len(token) > 128:
         return None
     row = await session.get(WebSession, token_hash(token))
@@ -276,7 +277,7 @@ async def session_by_token(session: AsyncSession, token: str | None, now: dateti
     user = await session.get(WebUser, row.user_id)
     if user is None or not user.active:
         return None
-    if row.kind == "web" and now - row.last_seen_at >= _SLIDE_EVERY:
+    if slide and row.kind == "web" and now - row.last_seen_at >= _SLIDE_EVERY:
         row.last_seen_at = now
         row.expires_at = min(now + WEB_IDLE, row.max_expires_at)
     return row, user
@@ -285,6 +286,26 @@ async def session_by_token(session: AsyncSession, token: str | None, now: dateti
 async def close_session(session: AsyncSession, token: str | None) -> None:
     if token:
         await session.execute(delete(WebSession).where(WebSession.token_hash == token_hash(token)))
+
+
+async def log_out(session: AsyncSession, token: str | None) -> int | None:
+    """Logout: this session and every API token of its user end (a token copied to a script or a
+    stolen laptop does not outlive the logout). The user's id, or None if the session was gone."""
+    row = await session.get(WebSession, token_hash(token)) if token and len(token) <= 128 else None
+    if row is None:
+        return None
+    await session.execute(delete(WebSession).where(
+        (WebSession.token_hash == row.token_hash) | ((WebSession.user_id == row.user_id) & (WebSession.kind == "api"))))
+    return row.user_id
+
+
+async def revoke_all(session: AsyncSession, username: str) -> int:
+    """Every web session and API token of a user ends (`gridbot user revoke`); how many there were."""
+    user = await get_user(session, username)
+    if user is None:
+        raise InboxError("no_user", username=username)
+    result = await session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    return result.rowcount or 0
 
 
 async def purge_expired(session: AsyncSession, now: datetime) -> int:

@@ -1193,8 +1193,11 @@ def period_bounds(word: str | None, now: datetime, config: Config) -> tuple[date
 
 
 async def _needs_in(session: AsyncSession, start: datetime, end: datetime, *, grid: int | None = None,
-                    category: str | None = None) -> list[Need]:
+                    category: str | None = None, where: Any = None) -> list[Need]:
+    """`where`: an extra SQL condition, e.g. a web user's scope (models.inbox.Scope.clause)."""
     q = select(Need).where(Need.created_at >= start, Need.created_at < end)
+    if where is not None:
+        q = q.where(where)
     if grid is not None:
         q = q.where(Need.grid == grid)
     if category is not None:
@@ -1221,9 +1224,9 @@ def _tally(rows: list[Need], rates: Rates) -> Rates:
 
 
 async def three_rates(session: AsyncSession, start: datetime, end: datetime, *, grid: int | None = None,
-                      worker: str | None = None, category: str | None = None) -> Rates:
+                      worker: str | None = None, category: str | None = None, where: Any = None) -> Rates:
     """三率 over needs received in [start, end) (formulas in the module docstring)."""
-    rows = await _needs_in(session, start, end, grid=grid, category=category)
+    rows = await _needs_in(session, start, end, grid=grid, category=category, where=where)
     if worker is not None:
         rows = [n for n in rows if (n.acknowledged_by or n.assignee) == worker]
     return _tally(rows, Rates())
@@ -1241,12 +1244,16 @@ async def rates_by(session: AsyncSession, start: datetime, end: datetime, by: st
 
 
 async def hot_words(session: AsyncSession, start: datetime, end: datetime, *, grid: int | None = None,
-                    top: int = 20) -> list[tuple[str, int]]:
-    """热词: the topic words (kernel/text/hotwords.py) of the needs and unconfirmed suggestions of a
-    grid and period. 树洞 needs are left out: a rare word could point at who wrote one."""
+                    top: int = 20, where: Any = None, suggestions: bool = True) -> list[tuple[str, int]]:
+    """热词: the topic words (kernel/text/hotwords.py: no filler such as 坏了, 几天, 有没有) of the needs
+    (and, with `suggestions`, the unconfirmed suggestions) of a grid and period. Never the words of a
+    树洞 message: a rare word there could point at its sender."""
     from kernel.text.hotwords import hot_words as _hot
 
-    texts = [n.text for n in await _needs_in(session, start, end, grid=grid) if not n.tree_hole]
+    texts = [n.text for n in await _needs_in(session, start, end, grid=grid, where=where)
+             if n.source != Source.TREE_HOLE]
+    if not suggestions:
+        return [(w, c) for w, c in _hot(texts, top * 2) if w not in _NOISE_TOKENS][:top]
     q = select(Suggestion.text).where(Suggestion.created_at >= start, Suggestion.created_at < end,
                                       Suggestion.status == str(SuggestionStatus.OPEN))
     if grid is not None:

@@ -19,6 +19,7 @@ import hmac
 import re
 import secrets
 import tomllib
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -717,24 +718,64 @@ def respondent_key(survey: Survey, r: Respondent) -> str:
 
 
 _ROOM_RE = re.compile(r"(\d{1,3}|[一二三四五六七八九十]{1,3})\s*(?:栋|幢|号楼|座|#|号)\s*(?:(\d{1,2})\s*单元\s*)?[-_ ]?(\d{3,4})\s*(?:室|号)?")
+_DASHED_RE = re.compile(r"\s*(\d{1,3})\s*[-—_]\s*(?:(\d{1,2})\s*[-—_]\s*)?(\d{3,4})\s*(?:室|号)?\s*")
+_UNIT_ROOM_RE = re.compile(r"\s*(?:(\d{1,2})\s*(?:单元|-)\s*)?(\d{3,4})\s*(?:室|号)?\s*")
+
+
+def household_room(unit: str | int | None, number: str) -> str | None:
+    """The one spelling of a flat: no leading zeros ("0101" → "101"), unit 1 left out ("1单元101" is the
+    "101" of a single-unit building), other units as "2-101". None if it cannot be a flat number."""
+    n = int(number)
+    u = int(unit) if unit not in (None, "") else 1
+    if not (1 <= n // 100 <= 99 and n % 100 >= 1 and 1 <= u <= 20):
+        return None
+    return str(n) if u == 1 else f"{u}-{n}"
 
 
 def parse_household(text: str) -> tuple[int, str] | None:
-    """"7栋602" / "7号楼 1单元 602" / "7-602" → (7, "602") — or "1-602" with a unit."""
+    """"7栋602" / "7号楼 1单元 602室" / "7-602" / "3-2-401" / full-width "７栋６０２" → (building, room) with the
+    room spelt one way (household_room), so that one household is one key whatever was typed."""
     from kernel.text.numbers import cn_to_int
 
-    m = _ROOM_RE.search(text)
-    if m:
-        try:
-            building = cn_to_int(m.group(1))
-        except ValueError:
-            return None
-        room = m.group(3) if not m.group(2) else f"{int(m.group(2))}-{m.group(3)}"
-        return building, room
-    m = re.fullmatch(r"\s*(\d{1,3})\s*[-—_]\s*(\d{3,4})\s*", text)
-    if m:
-        return int(m.group(1)), m.group(2)
-    return None
+    text = unicodedata.normalize("NFKC", text)
+    m = _ROOM_RE.search(text) or _DASHED_RE.fullmatch(text)
+    if m is None:
+        return None
+    try:
+        building = cn_to_int(m.group(1))
+    except ValueError:
+        return None
+    room = household_room(m.group(2), m.group(3))
+    return (building, room) if room is not None and building >= 1 else None
+
+
+def parse_household_fields(building: str, room: str) -> tuple[int, str] | None:
+    """The H5 form's two fields: building "3" / "3号楼" / "３栋" and room "401" / "2-401" / "2单元401室" /
+    "0101"; or the whole address typed into either field."""
+    building, room = unicodedata.normalize("NFKC", building).strip(), unicodedata.normalize("NFKC", room).strip()
+    if not building:
+        return parse_household(room) if room else None
+    whole = parse_household(building)
+    if whole is not None and not room:
+        return whole
+    b = re.fullmatch(r"(\d{1,3}|[一二三四五六七八九十]{1,3})\s*(?:栋|幢|号楼|座|#|号|楼)?", building)
+    r = _UNIT_ROOM_RE.fullmatch(room)
+    if b is None or r is None:
+        return None
+    from kernel.text.numbers import cn_to_int
+
+    try:
+        number = cn_to_int(b.group(1))
+    except ValueError:
+        return None
+    flat = household_room(r.group(1), r.group(2))
+    return (number, flat) if flat is not None and number >= 1 else None
+
+
+def known_building(config: Config, building: int) -> bool:
+    """A building of one of the configured grids (any building, when the config lists none)."""
+    listed = [b for g in config.grids for b in g.buildings]
+    return not listed or building in listed
 
 
 async def has_answered(session: AsyncSession, survey: Survey, r: Respondent) -> bool:
@@ -816,7 +857,7 @@ def _classify(text: str) -> tuple[str, str | None] | None:
 async def submit_response(session: AsyncSession, now: datetime, config: Config, code: str, respondent: Respondent,
                           answers: dict[int, Any], *, channel: str) -> Submitted:
     """Save one complete answer. Raises SurveyError: not_found, not_open, closed, already_answered,
-    need_household, invalid_answer (with the question number)."""
+    need_household, unknown_household (a building not in the config), invalid_answer (with the question number)."""
     view = await get_view(session, code)
     survey = view.survey
     if survey.max_answers is not None:      # serialise answers only where a limit must hold exactly
@@ -828,6 +869,8 @@ async def submit_response(session: AsyncSession, now: datetime, config: Config, 
     typed = check_answers(view, answers)
     if not typed:
         raise SurveyError("invalid_answer", question=view.path({})[0] if view.questions else 1, why="required")
+    if respondent.building is not None and not known_building(config, respondent.building):
+        raise SurveyError("unknown_household", building=respondent.building)
     key = respondent_key(survey, respondent)
     group = respondent.group
     if group is None and respondent.building is not None:

@@ -56,8 +56,8 @@ async def test_api_lists_reads_and_acts_with_a_bearer_token(web) -> None:
 
     # another grid's need: not listed, not readable, not actionable
     other = "D20261123-0003"
-    assert (await api.api("GET", f"/api/needs/{other}"))[0] == 403
-    assert (await api.api("POST", f"/api/needs/{other}/actions", json={"action": "accept"}))[0] == 403
+    assert (await api.api("GET", f"/api/needs/{other}"))[0] == 404
+    assert (await api.api("POST", f"/api/needs/{other}/actions", json={"action": "accept"}))[0] == 404
     assert (await need(h, other)).status == N.Status.DISPATCHED
     status, data = await api.api("GET", "/api/stats?period=今天")
     assert status == 200 and data["grid"] == 1 and data["received"] == 2

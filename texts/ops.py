@@ -86,15 +86,34 @@ HOST_UNKNOWN = (
     "Cannot listen on {host}:{port}: {error}. Check [web] host in the config (127.0.0.1 for this machine only, "
     "0.0.0.0 for every interface).")
 GATEWAY_UNREACHABLE = (
-    "连不上微信网关 {endpoint}: {error}。网关没有运行、地址不对,或网关开着 TLS(Python 客户端只支持明文 gRPC)。"
+    "连不上微信网关 {endpoint}: {error}。网关没有运行、地址不对,或网关开着 TLS(Python 客户端只支持明文 gRPC,"
+    "表现为 \"StreamTerminatedError: Connection lost\";请在网关一侧设置 WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_SERVER=true)。"
     "请检查 WECHATY_PUPPET_SERVICE_ENDPOINT 和网关日志;服务运行后断线会自动重连,启动时则必须连得上。",
     "Cannot reach the WeChat gateway at {endpoint}: {error}. The gateway is not running, the address is wrong, "
-    "or it has TLS on (the Python client speaks plaintext gRPC only). Check WECHATY_PUPPET_SERVICE_ENDPOINT and "
-    "the gateway's log; once running, gridbot reconnects by itself, but at start the gateway must answer.")
+    "or it has TLS on (the Python client speaks plaintext gRPC only and then sees \"StreamTerminatedError: "
+    "Connection lost\"; start the gateway with WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_SERVER=true). Check "
+    "WECHATY_PUPPET_SERVICE_ENDPOINT and the gateway's log; once running, gridbot reconnects by itself, but at "
+    "start the gateway must answer.")
 GATEWAY_TOKEN = (
     "微信网关 {endpoint} 拒绝了令牌: {error}。请核对 WECHATY_PUPPET_SERVICE_TOKEN 与网关配置的令牌是否一致。",
     "The WeChat gateway at {endpoint} rejected the token: {error}. Check that WECHATY_PUPPET_SERVICE_TOKEN matches "
     "the gateway's token.")
+WECOM_SECRET = (
+    "企业微信拒绝了智能机器人的凭证 (bot {bot_id}, {url}): {error}。请在企业微信管理后台「智能机器人 → API 模式(长连接)」"
+    "核对 Bot ID 和 Secret,把它们填入环境变量 WECOM_BOT_ID 和 WECOM_BOT_SECRET(重置 Secret 后旧的立即失效)。",
+    "WeCom rejected the AI bot's credentials (bot {bot_id}, {url}): {error}. Check the Bot ID and Secret in the WeCom "
+    "admin console (智能机器人 → API mode, long connection) and set WECOM_BOT_ID and WECOM_BOT_SECRET to them "
+    "(resetting the Secret invalidates the old one at once).")
+WECOM_UNREACHABLE = (
+    "连不上企业微信智能机器人长连接 {url}: {error}。请检查本机能否访问该地址(防火墙、代理),或 WECOM_WS_URL 是否写对;"
+    "服务运行后断线会自动重连,启动时则必须连得上。",
+    "Cannot open the WeCom AI-bot long connection at {url}: {error}. Check that this machine can reach it (firewall, "
+    "proxy) and that WECOM_WS_URL, if set, is right; once running, gridbot reconnects by itself, but at start the "
+    "connection must succeed.")
+ENV_HALF_SET = (
+    "环境变量只设置了 {given},没有设置 {missing}。这两个要么都设置(使用该通道),要么都不设置;只设一个时不会悄悄改用别的通道。",
+    "The environment sets {given} but not {missing}. Set both (to use that channel) or neither; with only one, "
+    "gridbot refuses to start rather than silently use another channel.")
 NO_GATEWAY = (
     "没有配置微信网关,服务无法收发消息。请设置环境变量 WECHATY_PUPPET_SERVICE_ENDPOINT(主机:端口)和 "
     "WECHATY_PUPPET_SERVICE_TOKEN,或在配置 [channel] 中填写 endpoint 和 token;只想试用请运行 gridbot demo。",
@@ -196,6 +215,7 @@ INVITE_CODE = "邀请码 / invite code: {code}  (请让对方私聊机器人发�
 USER_ADDED = "已添加 / added: {username} ({role})"
 USER_PASSWORD_SET = "已设置新密码,该账号的登录和令牌均已失效 / password set; the user's sessions and tokens ended: {username}"
 USER_DISABLED = "已停用,登录和令牌均已失效 / disabled; sessions and tokens ended: {username}"
+USER_REVOKED = "已注销 {n} 个登录/令牌 / {n} sessions and tokens ended: {username}"
 USER_ENABLED = "已启用 / enabled: {username}"
 USER_TOKEN = "{token}\n(有效期至 / valid until {until}; 请求头 / header: Authorization: Bearer …)"
 PASSWORDS_DIFFER = "两次输入不一致 / the passwords differ"

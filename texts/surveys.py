@@ -169,6 +169,7 @@ ERRORS = {
     "cancelled": "问卷「{code}」已取消。",
     "already_answered": "您已经填写过这份问卷啦,{per}只需填写一次,感谢您的支持!",
     "need_household": "本问卷每户填写一份,请告诉我们楼栋和房号,例如「7栋602」。",
+    "unknown_household": "本小区没有{building}号楼,请核对楼栋号;如有疑问请联系网格员。",
     "has_answers": "问卷 {code} 已有 {count} 份回答,不能再修改;请换一个编号(code)另建问卷。",
 }
 INVALID = {
@@ -296,8 +297,11 @@ H5 = {
     "not_open": "问卷「{title}」还没有开始,请稍后再来。",
     "not_found": "没有找到这份问卷,请核对链接。",
     "already": "您已经填写过这份问卷啦,{per}只需填写一次,感谢您的支持!",
-    "need_household": "请填写楼栋和房号(每户填写一份)。",
+    "need_household": "请填写楼栋和房号(每户填写一份),例如楼栋「3」、房号「2单元401」。",
+    "unknown_household": "本小区没有{building}号楼,请核对楼栋号;如有疑问请联系网格员。",
     "need_name": "请填写您的称呼。",
+    "too_long": "「{field}」太长了(最多{most}个字),请返回修改后再提交。",
+    "too_many": "提交太频繁了,请过几分钟再试。",
     "bad_form": "页面已过期,请刷新后重新填写。",
     "fix": "请修改以下问题后再提交:",
     "question_error": "第{question}题: {why}",

@@ -4,7 +4,8 @@ The unmodified `wechaty-puppet-service` client connects to it over plaintext gRP
 127.0.0.1 exactly as it connects to a real gateway, so the production `WechatyChannel`
 can be exercised end to end in tests and in the demo sandbox: residents "type" with
 `inject()`, what the bot sends shows up in `sent`, and faults can be injected
-(`drop_stream`, `set_unresponsive`, `fail_sends`).
+(`drop_stream`, `set_unresponsive`, `fail_sends`, `rename` a group, `npm_errors`: "not found" answered
+as the official npm gateway does).
 
 Wire details that matter (measured against the client):
 - the token travels as the HTTP/2 `:authority` of every call (the client overwrites
@@ -212,12 +213,15 @@ class GatewaySimulator:
         clock: Clock | None = None,
         echo_sent: bool = True,
         logged_in: bool = True,
+        npm_errors: bool = False,
     ) -> None:
-        """`logged_in=False`: the account needs a QR scan first (see `confirm_scan`)."""
+        """`logged_in=False`: the account needs a QR scan first (see `confirm_scan`). `npm_errors`: answer
+        "not found" as the official npm gateway does — gRPC UNKNOWN with "no payload found" — not NOT_FOUND."""
         self.community = community
         self.token = token or f"gridbot-sim-{uuid.uuid4().hex[:12]}"
         self._clock: Clock = clock or SystemClock()
         self._echo_sent = echo_sent
+        self._npm_errors = npm_errors
         self._names: dict[str, str] = {community.bot_id: community.bot_name}
         self._rooms: dict[str, _Room] = {}
         self._topics: dict[str, str] = {}
@@ -306,6 +310,16 @@ class GatewaySimulator:
         if room_id is None:
             raise ValueError(f"no simulated group with topic {topic!r}")
         return self._rooms[room_id]
+
+    def rename(self, topic: str, new_topic: str, *, changer_id: str | None = None) -> None:
+        """Someone renames a group: the gateway answers RoomPayload with the new topic and emits room-topic."""
+        room = self._room_by_topic(topic)
+        del self._topics[topic]
+        room.topic = new_topic
+        self._topics[new_topic] = room.room_id
+        self._emit(pb.EventType.EVENT_TYPE_ROOM_TOPIC, {
+            "roomId": room.room_id, "newTopic": new_topic, "oldTopic": topic,
+            "changerId": changer_id or self.community.bot_id, "timestamp": self._timestamp_ms()})
 
     # ---- residents talk ------------------------------------------------------------
 
@@ -415,6 +429,11 @@ class GatewaySimulator:
 
     # ---- internals -----------------------------------------------------------------
 
+    def _not_found(self, what: str) -> GRPCError:
+        if self._npm_errors:
+            return GRPCError(Status.UNKNOWN, f"no payload found: {what}")
+        return GRPCError(Status.NOT_FOUND, what)
+
     def _next_id(self) -> str:
         return f"{self._id_prefix}-{next(self._ids)}"
 
@@ -522,7 +541,7 @@ class GatewaySimulator:
         request = await self._enter("ContactPayload", stream)
         name = self._names.get(request.id)
         if name is None:
-            raise GRPCError(Status.NOT_FOUND, f"contact {request.id} not found")
+            raise self._not_found(f"contact {request.id} not found")
         await stream.send_message(pb.ContactPayloadResponse(
             id=request.id, name=name, type=pb.ContactType.CONTACT_TYPE_PERSONAL, friend=True,
         ))
@@ -547,7 +566,7 @@ class GatewaySimulator:
         request = await self._enter("RoomMemberPayload", stream)
         room = self._room(request.id)
         if request.member_id not in room.member_ids:
-            raise GRPCError(Status.NOT_FOUND, f"{request.member_id} is not in room {request.id}")
+            raise self._not_found(f"{request.member_id} is not in room {request.id}")
         await stream.send_message(pb.RoomMemberPayloadResponse(
             id=request.member_id, name=self._names[request.member_id],
         ))
@@ -558,7 +577,7 @@ class GatewaySimulator:
         if payload is not None and self._sent_payloads_hidden and payload.from_id == self.community.bot_id:
             payload = None
         if payload is None:
-            raise GRPCError(Status.NOT_FOUND, f"message {request.id} not found")
+            raise self._not_found(f"message {request.id} not found")
         await stream.send_message(payload)
 
     async def _rpc_message_send_text(self, stream: grpclib.server.Stream[Any, Any]) -> None:
@@ -575,7 +594,7 @@ class GatewaySimulator:
             chat_kind, chat_id = ChatKind.PRIVATE, conversation_id
             room_id, to_id = "", conversation_id
         else:
-            raise GRPCError(Status.NOT_FOUND, f"conversation {conversation_id} not found")
+            raise self._not_found(f"conversation {conversation_id} not found")
         message_id = self._next_id()
         timestamp = self._timestamp_ms()
         self._messages[message_id] = pb.MessagePayloadResponse(
@@ -598,7 +617,7 @@ class GatewaySimulator:
     def _room(self, room_id: str) -> _Room:
         room = self._rooms.get(room_id)
         if room is None:
-            raise GRPCError(Status.NOT_FOUND, f"room {room_id} not found")
+            raise self._not_found(f"room {room_id} not found")
         return room
 
 

@@ -59,6 +59,8 @@ _KINDS: dict[Any, MessageKind] = {
 }
 _TS_TYPE_MAX = 15  # highest TypeScript MessageType the client's mapping table knows (Video)
 _PERMANENT_STATUSES = {Status.NOT_FOUND, Status.INVALID_ARGUMENT}
+_MISSING_ATTEMPTS = 2     # tries of a send whose contact or room the gateway has no payload for
+_MISSING_PAUSE = 0.5
 _AUTH_STATUSES = {Status.UNAUTHENTICATED, Status.PERMISSION_DENIED}
 
 # Collects the ids of texts the gateway accepted during one `send()`: wechaty reloads the
@@ -269,23 +271,31 @@ class WechatyChannel:
         session = self._session
         if session is None or not self.is_ready():
             raise ChannelError("not connected to the WeChat gateway")
-        receipt: list[str] = []
-        token = _send_receipt.set(receipt)
-        try:
-            await asyncio.wait_for(self._send(session, out), self._call_timeout)
-        except ChannelError:
-            raise
-        except Exception as exc:
-            if receipt:
-                # The gateway accepted the text; only wechaty's reload of it failed.
-                self._log.warning(
-                    "send %s: gateway accepted message %s but wechaty failed afterwards: %s",
-                    out.key, receipt[0], _describe(exc),
-                )
+        for attempt in range(1, _MISSING_ATTEMPTS + 1):
+            receipt: list[str] = []
+            token = _send_receipt.set(receipt)
+            try:
+                await asyncio.wait_for(self._send(session, out), self._call_timeout)
                 return
-            raise _channel_error(exc, f"send {out.key} to {_where(out)}") from exc
-        finally:
-            _send_receipt.reset(token)
+            except ChannelError:
+                raise
+            except Exception as exc:
+                if receipt:
+                    # The gateway accepted the text; only wechaty's reload of it failed.
+                    self._log.warning(
+                        "send %s: gateway accepted message %s but wechaty failed afterwards: %s",
+                        out.key, receipt[0], _describe(exc),
+                    )
+                    return
+                if _missing(exc) and attempt < _MISSING_ATTEMPTS:
+                    # The npm gateway says UNKNOWN "no payload found" for an unknown contact, but also while
+                    # its cache is warming up: one more try after a pause, then it is permanent.
+                    self._log.info("send %s: gateway has no payload yet; retrying once", out.key)
+                    await asyncio.sleep(_MISSING_PAUSE)
+                    continue
+                raise _channel_error(exc, f"send {out.key} to {_where(out)}") from exc
+            finally:
+                _send_receipt.reset(token)
 
     # ---- sending ---------------------------------------------------------------------
 
@@ -335,7 +345,7 @@ class WechatyChannel:
             try:
                 await session.bot.Contact.load(contact_id).ready()
             except GRPCError as exc:
-                if exc.status not in _PERMANENT_STATUSES:
+                if not _missing(exc):
                     raise
                 self._log.warning("cannot mention a contact the gateway does not know; sending without it")
                 continue
@@ -495,6 +505,15 @@ class WechatyChannel:
                     waiter.set_result(None)
             session.dongs.clear()
 
+        async def on_room_topic(room: Room, new_topic: str, old_topic: str, *_rest: Any) -> None:
+            # wechaty keeps the old topic in its cached payload: a group renamed *to* a grid's topic would be
+            # refused service until the next reconnect. Correct the cache and our topic → room map now.
+            room.payload.topic = new_topic
+            if session.rooms.get(old_topic) == room.room_id:
+                del session.rooms[old_topic]
+            session.rooms[new_topic] = room.room_id
+            self._log.info("WeChat group %s renamed from %r to %r", room.room_id, old_topic, new_topic)
+
         def on_error(payload: Any) -> None:
             # Without an 'error' listener pyee raises inside wechaty's event bridge.
             self._log.warning("wechaty error event: %s", payload)
@@ -503,6 +522,7 @@ class WechatyChannel:
         bot.on("scan", on_scan)
         bot.on("message", on_message)
         bot.on("dong", on_dong)
+        bot.on("room-topic", on_room_topic)
         bot.on("error", on_error)
 
     async def _probe(self) -> None:
@@ -619,11 +639,20 @@ def _describe(exc: BaseException | None) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
+def _missing(exc: BaseException) -> bool:
+    """The gateway does not know that contact, room or message: NOT_FOUND from gateways that say so, UNKNOWN
+    "no payload found" from the official npm gateway (which maps every puppet error to UNKNOWN)."""
+    if not isinstance(exc, GRPCError):
+        return False
+    return exc.status in _PERMANENT_STATUSES or (
+        exc.status is Status.UNKNOWN and "no payload" in (exc.message or "").lower())
+
+
 def _channel_error(exc: BaseException | None, what: str) -> ChannelError:
     if isinstance(exc, GRPCError):
         if exc.status in _AUTH_STATUSES:
             return GatewayAuthError(f"{what}: the gateway rejected the token ({_describe(exc)})")
-        if exc.status in _PERMANENT_STATUSES:
+        if _missing(exc):
             return PermanentChannelError(f"{what}: {_describe(exc)}")
     return ChannelError(f"{what}: {_describe(exc)}")
 

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from bot.web import auth as A
 from bot.web import inbox_ops as O
+from bot.web.filters import parse_filters
 from texts import inbox as X
 from models import inbox as M
 from models import needs as N
@@ -28,10 +29,6 @@ def _error(status: int, code: str, message: str) -> web.Response:
 
 
 def setup_routes(app: web.Application, get_core: Callable[[], Any], notifier: Any) -> None:
-    from bot.web.inbox import parse_filters
-
-    throttle = A.Throttle()
-
     def guard(roles: frozenset[str] = A.ALL_ROLES):  # type: ignore[no-untyped-def]
         return A.page(get_core, roles, api=True)
 
@@ -45,31 +42,19 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any], notifier: An
         return {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
 
     async def token(request: web.Request) -> web.StreamResponse:
-        """POST /api/token {username, password} → a 30-day bearer token. No cookie is set."""
-        core = get_core()
+        """POST /api/token {username, password} → a short-lived bearer token ([web] api_token_hours).
+        No cookie is set. The login page's throttle counts these tries too."""
         data = await body_of(request)
-        username, password = str(data.get("username") or "")[:64], str(data.get("password") or "")[:256]
-        now = core.clock.now()
-        keys = [f"u:{username.lower()}", f"ip:{request.remote}"]
-        wait = throttle.blocked(keys, now)
-        if wait:
-            A.record_login(request, username, "throttled", "api")
-            return _error(429, "throttled", X.LOGIN_THROTTLED.format(minutes=wait))
-        async with transaction(core.sessions) as session:
-            user = await M.authenticate(session, username, password)
-            if user is None:
-                throttle.fail(keys, now)
-                A.record_login(request, username, "failed", "api")
-                return _error(401, "unauthorized", X.LOGIN_FAILED)
-            try:
-                A.identity_for(core.config, core.directory, user)
-            except M.InboxError:
-                A.record_login(request, username, "failed", "api")
-                return _error(403, "bad_account", X.LOGIN_BAD_ACCOUNT)
-            raw, row = await M.open_session(session, user, now, kind="api")
-        throttle.success(keys[:1])
-        A.record_login(request, username, "ok", "api")
-        return web.json_response({"token": raw, "expires_at": row.expires_at.isoformat(), "role": user.role})
+        done = await A.log_in(request, get_core(), str(data.get("username") or ""), str(data.get("password") or ""),
+                              via="api")
+        if done.error == "throttled":
+            return _error(429, "throttled", X.LOGIN_THROTTLED.format(minutes=done.wait))
+        if done.error == "failed":
+            return _error(401, "unauthorized", X.LOGIN_FAILED)
+        if done.error == "bad_account":
+            return _error(403, "bad_account", X.LOGIN_BAD_ACCOUNT)
+        assert done.expires_at is not None
+        return web.json_response({"token": done.token, "expires_at": done.expires_at.isoformat(), "role": done.role})
 
     @guard()
     async def needs_list(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
@@ -93,12 +78,13 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any], notifier: An
         core = get_core()
         now = core.clock.now()
         async with transaction(core.sessions) as session:
+            code = request.match_info["code"]
             try:
-                need = await N.get_need(session, request.match_info["code"])
-            except N.NeedError as exc:
-                return _error(404, "not_found", O.error_message(exc, None))
-            if not O.sees(actor, need):
-                return _error(403, "forbidden", X.FORBIDDEN_NEED.format(code=need.code))
+                need = await N.get_need(session, code)
+            except N.NeedError:
+                need = None
+            if need is None or not O.sees(actor, need):
+                return _error(404, "not_found", O.unseen(code).message)
             events = await N.events_of(session, need)
             followers = await N.followers_of(session, need)
             await M.log_view(session, now, user_id=actor.user_id, username=actor.username, role=actor.role,
@@ -123,6 +109,8 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any], notifier: An
         except O.Refused as exc:
             return _error(exc.status, exc.code, exc.message)
         except N.NeedError as exc:
+            if exc.code == "not_found":
+                return _error(404, "not_found", O.unseen(code).message)
             return _error(O.http_status(exc), exc.code, O.error_message(exc, action))
         notifier.poke()
         now = core.clock.now()
@@ -173,7 +161,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any], notifier: An
         start, end, label = N.period_bounds(request.query.get("period"), core.clock.now(), core.config)
         grid = actor.scope.grid if actor.role == M.WebRole.WORKER else None
         async with core.sessions() as session:
-            rates = await N.three_rates(session, start, end, grid=grid)
+            rates = await N.three_rates(session, start, end, where=actor.scope.clause())
         return web.json_response({"period": label, "start": start.isoformat(), "end": end.isoformat(),
                                   "grid": grid, **rates.as_dict()})
 
@@ -255,7 +243,7 @@ def openapi_spec(community: str) -> dict[str, Any]:
         "security": [{"bearer": []}, {"cookie": []}],
         "paths": {
             "/api/token": {"post": {
-                "summary": "登录,换取 API 令牌 (30天)", "security": [],
+                "summary": "登录,换取 API 令牌 (默认12小时,退出登录即失效)", "security": [],
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "object", "required": ["username", "password"],
                     "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}}}},

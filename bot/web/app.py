@@ -9,7 +9,6 @@ import logging
 import os
 import secrets
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -17,16 +16,14 @@ from sqlalchemy import func, select
 
 from bot import metrics
 from bot.app import Core
+from bot.web import inbox, sandbox, survey_h5
 from bot.web.auth import bearer
+from bot.web.keys import CORE, CSRF_SECRET, METRICS_TOKEN, SIMULATOR, STATIC, THROTTLE
+from bot.web.throttle import Throttle
 from models.outbox import OutboxMessage, OutboxStatus
 
 log = logging.getLogger("gridbot.web")
 
-CORE = web.AppKey("core", Core)
-SIMULATOR = web.AppKey("simulator", object)
-CSRF_SECRET = web.AppKey("csrf_secret", str)
-METRICS_TOKEN = web.AppKey("metrics_token", object)   # str | None
-STATIC = Path(__file__).resolve().parent / "static"
 
 
 @web.middleware
@@ -133,16 +130,13 @@ def make_app(core: Core, simulator: Any = None) -> web.Application:
     app[SIMULATOR] = simulator
     app[CSRF_SECRET] = secrets.token_urlsafe(32)
     app[METRICS_TOKEN] = metrics_token()
+    app[THROTTLE] = Throttle()
     app.router.add_get("/", index)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_view)
     app.router.add_static("/static/", STATIC)
     if simulator is not None:
-        from bot.web import sandbox
-
         sandbox.setup_routes(app)
-    from bot.web import inbox, survey_h5   # they import this module's AppKeys
-
     inbox.setup_routes(app, lambda: core)
     survey_h5.setup_routes(app, lambda: core)
     return app

@@ -15,10 +15,12 @@ import functools
 import hmac
 import logging
 import secrets
+import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 
@@ -29,6 +31,7 @@ from kernel.logevent import log_event
 from texts import inbox as X
 from models import inbox as M
 from models.db import transaction
+from bot.web.keys import THROTTLE
 
 COOKIE = "gb_sid"
 PRE_COOKIE = "gb_pre"          # the login form's CSRF nonce (before there is a session)
@@ -129,14 +132,19 @@ async def load_actor(request: web.Request, core: Any) -> WebActor | None:
     return actor
 
 
+def request_token(request: web.Request) -> tuple[str | None, str]:
+    """The request's credential and its session kind: a bearer token ("api") or the cookie ("web")."""
+    token = bearer(request)
+    return (token, "api") if token is not None else (request.cookies.get(COOKIE), "web")
+
+
 async def session_expiry(request: web.Request, core: Any) -> datetime | None:
-    """The request's session expiry as of now (it slides while the user works in other tabs); None
-    when it has ended. For long-lived responses (the live feed)."""
-    token, kind = bearer(request), "api"
-    if token is None:
-        token, kind = request.cookies.get(COOKIE), "web"
-    async with transaction(core.sessions) as session:
-        found = await M.session_by_token(session, token, core.clock.now(), kind=kind)
+    """The request's session expiry as of now (it slides while the user works in other tabs); None when
+    it has ended (logout, revoke, idle). For long-lived responses (the live feed), which read it without
+    sliding it: an open stream alone does not keep a session alive."""
+    token, kind = request_token(request)
+    async with core.sessions() as session:
+        found = await M.session_by_token(session, token, core.clock.now(), kind=kind, slide=False)
     return found[0].expires_at if found is not None else None
 
 
@@ -181,16 +189,17 @@ def page(get_core: Callable[[], Any], roles: frozenset[str] = ALL_ROLES, *, api:
 
 
 def _quote(path: str) -> str:
-    from urllib.parse import quote
-
     return quote(path, safe="/")
 
 
 def safe_next(value: str | None) -> str:
-    """Only a local path: never //evil.example or https://… (an open redirect)."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value or "\n" in value:
+    """Only a path on this site, else /inbox: never //evil, /\\evil, https://evil, nor a path with a tab, a
+    newline or a space, which browsers drop ("/\t/evil.example" is opened as //evil.example)."""
+    if (not value or len(value) > 2000 or not value.startswith("/") or value[1:2] in ("/", "\\")
+            or any(c.isspace() or not c.isprintable() or c == "\\" for c in value)):
         return "/inbox"
-    return value
+    parts = urlsplit(value)
+    return value if not parts.scheme and not parts.netloc else "/inbox"
 
 
 # ---------------------------------------------------------------- login form CSRF (no session yet)
@@ -203,49 +212,45 @@ def new_nonce() -> str:
     return secrets.token_urlsafe(16)
 
 
-# ---------------------------------------------------------------- throttling failed logins
+# ---------------------------------------------------------------- logging in (page and API alike)
 
-class Throttle:
-    """Failed logins per key in `window`: 5 per username ("u:…"), 30 per address ("ip:…" — a whole office
-    behind one NAT must not be locked out by one person's typos); then wait. In memory: a restart
-    forgets, which is fine for slowing a guesser down."""
+@dataclass(frozen=True)
+class Login:
+    """The outcome of one login try: a new session token, or why not (throttled | failed | bad_account)."""
 
-    LIMITS = {"u": 5, "ip": 30}
+    username: str
+    token: str | None = None
+    expires_at: datetime | None = None
+    role: str = ""
+    error: str = ""
+    wait: int = 0            # minutes, when throttled
 
-    def __init__(self, window: timedelta = timedelta(minutes=15)) -> None:
-        self.window = window
-        self._fails: dict[str, list[datetime]] = {}
 
-    def limit(self, key: str) -> int:
-        return self.LIMITS.get(key.split(":", 1)[0], 5)
-
-    def _recent(self, key: str, now: datetime) -> list[datetime]:
-        kept = [t for t in self._fails.get(key, []) if now - t < self.window]
-        if kept:
-            self._fails[key] = kept
-        else:
-            self._fails.pop(key, None)
-        return kept
-
-    def blocked(self, keys: list[str], now: datetime) -> int:
-        """Minutes to wait (0: go ahead)."""
-        worst = 0
-        for key in keys:
-            recent = self._recent(key, now)
-            if len(recent) >= self.limit(key):
-                left = self.window - (now - recent[0])
-                worst = max(worst, int(left.total_seconds() // 60) + 1)
-        return worst
-
-    def fail(self, keys: list[str], now: datetime) -> None:
-        for key in keys:
-            self._fails.setdefault(key, []).append(now)
-        if len(self._fails) > 10_000:        # bound the memory a scanner can make us use
-            self._fails.clear()
-
-    def success(self, keys: list[str]) -> None:
-        for key in keys:
-            self._fails.pop(key, None)
+async def log_in(request: web.Request, core: Any, username: str, password: str, *, via: str) -> Login:
+    """Check a password behind the app's one throttle and open a session (via "page": a cookie session,
+    "api": a bearer token). Logged and counted either way."""
+    name = unicodedata.normalize("NFKC", username.strip())[:64]
+    now = core.clock.now()
+    ticket = request.app[THROTTLE].begin(name, request.remote, now)
+    if ticket.wait:
+        record_login(request, name, "throttled", via)
+        return Login(name, error="throttled", wait=ticket.wait)
+    async with transaction(core.sessions) as session:
+        user = await M.authenticate(session, name, password[:256])
+        if user is None:
+            record_login(request, name, "failed", via)
+            return Login(name, error="failed")
+        try:
+            identity_for(core.config, core.directory, user)
+        except M.InboxError:
+            record_login(request, name, "failed", via)
+            return Login(name, error="bad_account")
+        await M.purge_expired(session, now)
+        token, row = await M.open_session(session, user, now, kind="web" if via == "page" else "api",
+                                          api_ttl=timedelta(hours=core.config.web.api_token_hours))
+    request.app[THROTTLE].succeeded(ticket)
+    record_login(request, name, "ok", via)
+    return Login(name, token, row.expires_at, user.role)
 
 
 def record_login(request: web.Request, username: str, result: str, via: str) -> None:
@@ -257,8 +262,16 @@ def record_login(request: web.Request, username: str, result: str, via: str) -> 
               result=result, user=shown, via=via, ip=request.remote or "")
 
 
-def set_session_cookie(response: web.StreamResponse, request: web.Request, token: str) -> None:
-    response.set_cookie(COOKIE, token, httponly=True, samesite="Lax", path="/", secure=request.secure,
+def secure_cookies(request: web.Request, config: Config) -> bool:
+    """Cookies only over TLS when the public address is https: behind a TLS proxy the request reaching us
+    is plain http, so its own scheme cannot tell."""
+    base = config.web.base_url or ""
+    return request.secure or base.lower().startswith("https://")
+
+
+def set_session_cookie(response: web.StreamResponse, request: web.Request, core: Any, token: str) -> None:
+    response.set_cookie(COOKIE, token, httponly=True, samesite="Lax", path="/",
+                        secure=secure_cookies(request, core.config),
                         max_age=int(M.WEB_MAX.total_seconds()))
 
 

@@ -21,7 +21,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,9 @@ from aiohttp import web
 from kernel.identity import Role
 from bot import export as E
 from bot.web import auth as A
+from bot.web import api
+from bot.web.filters import STATUS_CHOICES, parse_filters
+from bot.web.keys import CSRF_SECRET
 from bot.web import inbox_ops as O
 from texts import inbox as X
 from notices import needs as tell
@@ -61,16 +64,19 @@ class Notifier:
         self.get_core = get_core
         self.interval = interval
         self.subscribers: set[asyncio.Queue[dict[str, Any] | None]] = set()
+        self.owners: dict[asyncio.Queue[dict[str, Any] | None], tuple[int, str, str]] = {}  # user, via, token hash
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self.polls = 0
 
-    async def subscribe(self) -> asyncio.Queue[dict[str, Any] | None]:
+    async def subscribe(self, owner: tuple[int, str, str] | None = None) -> asyncio.Queue[dict[str, Any] | None]:
         """A queue of every change committed from now on. The first subscriber starts the poller, which
         takes its starting point before this returns: a page that re-reads its list once the stream
         is open (inbox.js does) misses nothing in between."""
         queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(maxsize=1000)
         self.subscribers.add(queue)
+        if owner is not None:
+            self.owners[queue] = owner
         if self._task is None or self._task.done():
             self._wake = asyncio.Event()
             started = asyncio.get_running_loop().create_future()
@@ -80,6 +86,16 @@ class Notifier:
 
     def unsubscribe(self, queue: asyncio.Queue[dict[str, Any] | None]) -> None:
         self.subscribers.discard(queue)
+        self.owners.pop(queue, None)
+
+    def end_streams(self, user_id: int, token_hash: str) -> None:
+        """A logout: the streams of that session and of the user's API tokens end now (streams of other
+        processes notice at their next keep-alive, when they re-check their session)."""
+        for queue, (uid, via, hashed) in list(self.owners.items()):
+            if hashed == token_hash or (uid == user_id and via == "token"):
+                while queue.full():
+                    queue.get_nowait()
+                queue.put_nowait({"type": "ended"})
 
     def poke(self) -> None:
         """Poll now (after a web action) rather than at the next interval."""
@@ -208,35 +224,6 @@ def _elapsed(request: web.Request) -> float | None:
 
 
 # ---------------------------------------------------------------- filters
-
-STATUS_CHOICES = [("open", "未办结"), ("done", "已办结"), ("all", "全部")] + [
-    (str(s), N.STATUS_NAMES[s]) for s in N.Status]
-
-
-def parse_filters(query: Any, actor: A.WebActor, config: Any) -> M.Filters:
-    f = M.Filters()
-    grid = str(query.get("grid") or "")
-    if grid.isdigit() and config.grid_by_number(int(grid)) is not None:
-        f.grid = int(grid)
-    category = query.get("category")
-    if category in N.CATEGORY_NAMES:
-        f.category = category
-    status = query.get("status") or "open"
-    f.status = status if status in {k for k, _ in STATUS_CHOICES} else "open"
-    f.urgent = query.get("urgent") == "1"
-    f.overdue = query.get("overdue") == "1"
-    dept = query.get("department")
-    if dept and config.department(dept) is not None:
-        f.department = config.department(dept).name
-    for attr in ("date_from", "date_to"):
-        raw = query.get(attr.replace("date_", ""))
-        if raw:
-            with contextlib.suppress(ValueError):
-                setattr(f, attr, date.fromisoformat(str(raw)[:10]))
-    q = str(query.get("q") or "").strip()[:50]
-    f.q = q or None
-    return f
-
 
 def _filter_query(f: M.Filters) -> str:
     params: dict[str, str] = {}
@@ -468,12 +455,8 @@ def _local(value: datetime | None, config: Any) -> str:
 # ---------------------------------------------------------------- routes
 
 def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
-    from bot.web import api
-    from bot.web.app import CSRF_SECRET
-
     notifier = Notifier(get_core)
     app[NOTIFIER] = notifier
-    throttle = A.Throttle()
 
     async def _close(_app: web.Application) -> None:
         await notifier.close()
@@ -518,7 +501,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
         response = render(core, None, title=X.LOGIN_TITLE, body=body, page="login", status=status)
         if fresh:
             response.set_cookie(A.PRE_COOKIE, nonce, httponly=True, samesite="Lax", path="/inbox/login",
-                                secure=request.secure, max_age=3600)
+                                secure=A.secure_cookies(request, core.config), max_age=3600)
         return response
 
     async def login_get(request: web.Request) -> web.StreamResponse:
@@ -534,34 +517,15 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
         expected = A.login_token(request.app[CSRF_SECRET], nonce) if nonce else ""
         if not nonce or not hmac.compare_digest(str(form.get("_csrf") or ""), expected):
             return message_page(core, None, X.FORBIDDEN_TITLE, X.CSRF_REFUSED, 403)
-        username = str(form.get("username") or "").strip()[:64]
-        password = str(form.get("password") or "")[:256]
-        now = core.clock.now()
-        keys = [f"u:{username.lower()}", f"ip:{request.remote}"]
-        wait = throttle.blocked(keys, now)
-        if wait:
-            A.record_login(request, username, "throttled", "page")
-            return login_page(request, error=X.LOGIN_THROTTLED.format(minutes=wait), status=429, nonce=nonce,
-                              username=username)
-        async with transaction(core.sessions) as session:
-            user = await M.authenticate(session, username, password)
-            if user is None:
-                throttle.fail(keys, now)
-                error = X.LOGIN_FAILED
-            else:
-                try:
-                    A.identity_for(core.config, core.directory, user)
-                except M.InboxError:
-                    user, error = None, X.LOGIN_BAD_ACCOUNT
-                else:
-                    await M.purge_expired(session, now)
-                    token, _row = await M.open_session(session, user, now)
-        A.record_login(request, username, "failed" if user is None else "ok", "page")
-        if user is None:
-            return login_page(request, error=error, status=401, nonce=nonce, username=username)
-        throttle.success(keys[:1])
+        done = await A.log_in(request, core, str(form.get("username") or ""), str(form.get("password") or ""),
+                              via="page")
+        if done.token is None:
+            error = {"throttled": X.LOGIN_THROTTLED.format(minutes=done.wait), "failed": X.LOGIN_FAILED,
+                     "bad_account": X.LOGIN_BAD_ACCOUNT}[done.error]
+            return login_page(request, error=error, status=429 if done.error == "throttled" else 401, nonce=nonce,
+                              username=done.username)
         response = web.HTTPSeeOther(A.safe_next(request.query.get("next")))
-        A.set_session_cookie(response, request, token)
+        A.set_session_cookie(response, request, core, done.token)
         response.del_cookie(A.PRE_COOKIE, path="/inbox/login")
         raise response
 
@@ -572,8 +536,11 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
         if actor is not None:
             if not A.csrf_ok(request, actor, form):
                 return csrf_refused(actor)
+            token = request.cookies.get(A.COOKIE) if actor.via == "cookie" else A.bearer(request)
             async with transaction(core.sessions) as session:
-                await M.close_session(session, request.cookies.get(A.COOKIE))
+                user_id = await M.log_out(session, token)
+            if user_id is not None:
+                notifier.end_streams(user_id, M.token_hash(token or ""))
         response = web.HTTPSeeOther("/inbox/login")
         response.del_cookie(A.COOKIE, path="/")
         raise response
@@ -620,24 +587,24 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
         core = get_core()
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store",
                                                "X-Accel-Buffering": "no"})
-        queue = await notifier.subscribe()
+        token, _kind = A.request_token(request)
+        queue = await notifier.subscribe((actor.user_id, actor.via, M.token_hash(token or "")))
         try:
             await response.prepare(request)
             await response.write(b"retry: 3000\n: connected\n\n")
-            expires = actor.expires_at
             while True:
-                if core.clock.now() >= expires:
-                    expires = await A.session_expiry(request, core)
-                    if expires is None:
-                        await response.write(b"event: expired\ndata: {}\n\n")
-                        break
                 try:
                     event = await asyncio.wait_for(queue.get(), timeout=15)
                 except TimeoutError:
-                    await response.write(b": keep-alive\n\n")
-                    continue
+                    event = {"type": "check"}     # logged out elsewhere, revoked, expired?
                 if event is None:
                     break
+                if event["type"] in ("check", "ended"):
+                    if event["type"] == "ended" or await A.session_expiry(request, core) is None:
+                        await response.write(b"event: expired\ndata: {}\n\n")
+                        break
+                    await response.write(b": keep-alive\n\n")
+                    continue
                 if event["type"] == "need":
                     visible = actor.scope.sees(grid=event["grid"], department=event["department"],
                                                assignee=event["assignee"])
@@ -664,9 +631,9 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
             try:
                 need = await N.get_need(session, code)
             except N.NeedError:
-                return message_page(core, actor, X.NOT_FOUND_TITLE, X.NOT_FOUND_NEED.format(code=code), 404)
-            if not O.sees(actor, need):
-                return message_page(core, actor, X.FORBIDDEN_TITLE, X.FORBIDDEN_NEED.format(code=need.code), 403)
+                need = None
+            if need is None or not O.sees(actor, need):
+                return message_page(core, actor, X.NOT_FOUND_TITLE, O.unseen(code).message, 404)
             events_ = await N.events_of(session, need)
             followers = await N.followers_of(session, need)
             parent = None
@@ -696,12 +663,14 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
         try:
             done = await O.perform(core, actor, code, action, fields)
         except O.Refused as exc:
+            if exc.code == "not_found":
+                return message_page(core, actor, X.NOT_FOUND_TITLE, exc.message, 404)
             if exc.code in ("read_only", "forbidden", "unknown_action"):
                 return message_page(core, actor, X.FORBIDDEN_TITLE, exc.message, exc.status)
             return await need_response(request, actor, code, error=exc.message, status=exc.status, form=fields)
         except N.NeedError as exc:
             if exc.code == "not_found":
-                return message_page(core, actor, X.NOT_FOUND_TITLE, X.NOT_FOUND_NEED.format(code=code), 404)
+                return message_page(core, actor, X.NOT_FOUND_TITLE, O.unseen(code).message, 404)
             return await need_response(request, actor, code, error=O.error_message(exc, action),
                                        status=O.http_status(exc), form=fields)
         notifier.poke()

@@ -38,7 +38,7 @@ def _card(title: str, svg: str, note: str = "") -> str:
     return f'<section class="card chart-card"><h2>{escape(title)}</h2>{svg}{extra}</section>'
 
 
-async def _rates(core: Any, grid: int | None, today: date) -> str:
+async def _rates(core: Any, where: Any, today: date) -> str:
     tz = core.config.timezone
     monday = today - timedelta(days=today.weekday())
     weeks = [monday - timedelta(weeks=i) for i in range(11, -1, -1)]
@@ -46,7 +46,7 @@ async def _rates(core: Any, grid: int | None, today: date) -> str:
     async with core.sessions() as session:
         for w in weeks:
             lo = datetime.combine(w, time(0), tzinfo=tz)
-            rates = await N.three_rates(session, lo, lo + timedelta(days=7), grid=grid)
+            rates = await N.three_rates(session, lo, lo + timedelta(days=7), where=where)
             labels.append(f"{w.month}/{w.day}")
             response.append(rates.response_rate)
             resolution.append(rates.resolution_rate)
@@ -139,30 +139,32 @@ async def charts_body(core: Any, actor: WebActor, query: Any) -> str:
     today = core.clock.now().astimezone(tz).date()
     end = datetime.combine(today + timedelta(days=1), time(0), tzinfo=tz)
     start = end - timedelta(days=days)
+    # Every number is over what this user may see in the list (a department: what was handed to it).
     grid = actor.scope.grid if actor.role == M.WebRole.WORKER else None
-    scope = actor.scope if actor.role == M.WebRole.WORKER else M.Scope(M.WebRole.ADMIN)
-
+    scope, where = actor.scope, actor.scope.clause()
     async with core.sessions() as session:
-        rates = await N.three_rates(session, start, end, grid=grid)
+        rates = await N.three_rates(session, start, end, where=where)
         cats = await M.counts_by(session, "category", start, end, scope)
         grids = await M.counts_by(session, "grid", start, end, scope)
     try:
         async with core.sessions() as session:
-            hot = await N.hot_words(session, start, end, grid=grid, top=12)
+            hot = await N.hot_words(session, start, end, top=12, grid=grid, where=None if grid else where,
+                                    suggestions=actor.sees_suggestions)
     except Exception:
         log.exception("charts: hot words unavailable")
         hot = []
 
     period_links = " ".join(
         f'<a href="/inbox/charts?days={d}"{" class=on" if d == days else ""}>{label}</a>' for d, label in PERIODS.items())
-    scope_name = f"网格{grid}" if grid is not None else "全社区"
+    scope_name = (f"网格{grid}" if grid is not None else actor.scope.department
+                  if actor.role == M.WebRole.DEPARTMENT else "全社区")
     tiles = [("受理", f"{rates.received}"), ("紧急", f"{rates.urgent}"), ("在办", f"{rates.open}"),
              ("响应率", _pct(rates.response_rate)), ("解决率", _pct(rates.resolution_rate)),
              ("满意率", _pct(rates.satisfaction_rate))]
     parts = [f'<div class="periods">{period_links}<span class="muted">({escape(scope_name)})</span></div>',
              '<div class="tiles">' + "".join(f'<div class="tile"><b>{escape(v)}</b><span>{escape(k)}</span></div>'
                                              for k, v in tiles) + "</div>"]
-    parts.append(await _rates(core, grid, today))
+    parts.append(await _rates(core, where, today))
     parts.append(_card(X.CHART_CATEGORY, C.bar_chart([(N.CATEGORY_NAMES.get(c, c or "其他"), n) for c, n in cats],
                                                      title=X.CHART_CATEGORY, unit="件", empty_text=X.CHART_EMPTY)))
     parts.append(_card(X.CHART_GRID, C.bar_chart([(f"网格{g}" if g is not None else "未分网格", n) for g, n in grids],

@@ -163,6 +163,12 @@ class Refused(Exception):
         self.status, self.message, self.code = status, message, code
 
 
+def unseen(code: str) -> Refused:
+    """A need out of the actor's scope and one that does not exist get the same 404 and the same words,
+    so that nobody learns which codes exist by probing."""
+    return Refused(404, X.NOT_FOUND_NEED.format(code=code[:40]), "not_found")
+
+
 def http_status(exc: N.NeedError) -> int:
     return {"not_found": 404, "suggestion_not_found": 404, "not_yours": 403, "not_allowed": 403,
             "illegal": 409, "merged": 409, "already_there": 409, "suggestion_handled": 409}.get(exc.code, 400)
@@ -199,9 +205,12 @@ async def perform(core: Any, actor: WebActor, code: str, action: str, fields: di
     if action == "transfer" and not _field(fields, "department"):
         raise Refused(400, X.NEED_FIELD["transfer"], "no_department")
     async with transaction(core.sessions) as session:
-        need = await N.get_need(session, code)
+        try:
+            need = await N.get_need(session, code)
+        except N.NeedError as exc:
+            raise unseen(code) if exc.code == "not_found" else exc
         if not sees(actor, need):
-            raise Refused(403, X.FORBIDDEN_NEED.format(code=need.code), "forbidden")
+            raise unseen(code)
         tc = TickContext(session, now, config, core.directory, config.bot_id)
         if action == "accept":
             change = await N.accept(session, now, config, code, person)

@@ -13,7 +13,7 @@ from html import escape
 from aiohttp import web
 
 from kernel.message import ChatKind
-from bot.web.app import CORE, CSRF_SECRET, SIMULATOR, STATIC
+from bot.web.keys import CORE, CSRF_SECRET, SIMULATOR, STATIC
 
 PRIVATE = "私聊"
 

@@ -16,15 +16,20 @@ from __future__ import annotations
 import html
 import secrets
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
 
+from bot.web.auth import secure_cookies
+from bot.web.throttle import RateLimit
 from texts import surveys as T
 from models import surveys as S
 from models.db import transaction
 
 COOKIE = "gb_s"
+FIELD_MAX = {"name": 20, "building": 16, "room": 16}   # as the form's maxlength; the columns are wider
+POSTS_PER_WINDOW, POST_WINDOW = 20, timedelta(minutes=10)   # answers from one address (a family, a 4G NAT)
 _H = T.H5
 
 CSS = """
@@ -95,9 +100,9 @@ def render_form(view: S.SurveyView, *, csrf: str, token: str | None, grid: str |
             who.append(f'<div><label>{_H["name"]}<input type="text" name="name" maxlength="20" '
                        f'value="{esc(str(values.get("name", "")))}"></label></div>')
         who.append(f'<div class="row"><div><label>{_H["building"]}<input type="text" name="building" '
-                   f'inputmode="numeric" maxlength="4" placeholder="{_H["building_ph"]}" '
+                   f'maxlength="16" placeholder="{_H["building_ph"]}" '
                    f'value="{esc(str(values.get("building", "")))}"></label></div>'
-                   f'<div><label>{_H["room"]}<input type="text" name="room" maxlength="10" '
+                   f'<div><label>{_H["room"]}<input type="text" name="room" maxlength="16" '
                    f'placeholder="{_H["room_ph"]}" value="{esc(str(values.get("room", "")))}"></label></div></div>')
         parts.append(f'<div class="card">{"".join(who)}</div>')
     for q in view.questions:
@@ -134,6 +139,7 @@ def render_form(view: S.SurveyView, *, csrf: str, token: str | None, grid: str |
 
 def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
     """Mount GET/POST /s/{code}. `get_core()` returns the running bot.app.Core."""
+    posts = RateLimit(POSTS_PER_WINDOW, POST_WINDOW)
 
     async def load(code: str) -> S.SurveyView | None:
         core = get_core()
@@ -150,9 +156,10 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
         key = "not_open" if status == S.SurveyStatus.DRAFT else "closed"
         return _message(view.survey.title, _H[key].format(title=view.survey.title))
 
-    def with_cookie(resp: web.Response, nonce: str, fresh: bool) -> web.Response:
+    def with_cookie(request: web.Request, resp: web.Response, nonce: str, fresh: bool) -> web.Response:
         if fresh:
-            resp.set_cookie(COOKIE, nonce, httponly=True, samesite="Lax", path="/s/", max_age=6 * 3600)
+            resp.set_cookie(COOKIE, nonce, httponly=True, samesite="Lax", path="/s/", max_age=6 * 3600,
+                            secure=secure_cookies(request, get_core().config))
         resp.headers["Cache-Control"] = "no-store"
         resp.headers["X-Frame-Options"] = "DENY"
         return resp
@@ -178,7 +185,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
             nonce = secrets.token_urlsafe(18)
         csrf = S.form_token(survey, nonce, int(core.clock.now().timestamp()))
         page = render_form(view, csrf=csrf, token=token if person else None, grid=grid, person=person)
-        return with_cookie(web.Response(text=page, content_type="text/html", charset="utf-8"), nonce, fresh)
+        return with_cookie(request, web.Response(text=page, content_type="text/html", charset="utf-8"), nonce, fresh)
 
     async def post_form(request: web.Request) -> web.Response:
         core = get_core()
@@ -190,7 +197,13 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
         if (page := closed_page(view)) is not None:
             return page
         survey = view.survey
+        if not posts.hit(request.remote or "?", now):
+            return _message(survey.title, _H["too_many"], 429)
         form = await request.post()
+        too_long = [k for k, most in FIELD_MAX.items() if len(str(form.get(k, ""))) > most]
+        if too_long:
+            return _message(survey.title, _H["too_long"].format(
+                field=_H[too_long[0]], most=FIELD_MAX[too_long[0]]), 400)
         nonce = request.cookies.get(COOKIE)
         if not S.check_form_token(survey, nonce, str(form.get("csrf", "")), now):
             return _message(survey.title, _H["bad_form"], 403)
@@ -216,9 +229,11 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
         if not person or survey.one_per == "household":
             if not person and not survey.anonymous and not values["name"]:
                 errors.append(_H["need_name"])
-            found = S.parse_household(f"{values['building']}栋{values['room']}") if values["building"] else None
+            found = S.parse_household_fields(values["building"], values["room"])
             if found is None:
                 errors.append(_H["need_household"])
+            elif not S.known_building(config, found[0]):
+                errors.append(_H["unknown_household"].format(building=found[0]))
             else:
                 building, room = found
         respondent = S.Respondent(person_id=person, name=values["name"] or None, building=building, room=room,
@@ -249,8 +264,8 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
                 if q is not None:
                     bad.add(n)
                 return again()
-            if exc.code == "need_household":
-                errors.append(_H["need_household"])
+            if exc.code in ("need_household", "unknown_household"):
+                errors.append(_H[exc.code].format(**exc.details))
                 return again()
             if exc.code == "already_answered":
                 return _message(survey.title, _H["already"].format(per=T.per_word(
