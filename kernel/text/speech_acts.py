@@ -19,14 +19,11 @@ PROGRESS, RATING, THANKS, GREETING, ABOUT_BOT, MEDIA = "progress", "rating", "th
 
 _MENTION = re.compile(r"@\S+")
 _PLACEHOLDER = re.compile(r"\[[^\[\]]{1,8}\]")
-_NOT_WORD = re.compile(r"[^\w\u4e00-\u9fff]+")
 
 
 def _plain(text: str) -> str:
     """Lower case, no @mentions, no emoji, punctuation or spaces: "满意满意 辛苦小李了🙏" → "满意满意辛苦小李了"."""
-    s = _MENTION.sub(" ", clean(text).lower())
-    s = "".join(ch for ch in s if unicodedata.category(ch)[0] in "LN")
-    return s
+    return "".join(ch for ch in _MENTION.sub(" ", clean(text).lower()) if unicodedata.category(ch)[0] in "LN")
 
 
 def is_media_only(text: str) -> bool:
