@@ -64,8 +64,8 @@ def _obvious_word(view: View) -> IntakeArgs | None:
     """报修/求助/投诉/#诉求 … at the start: a need (in a group without @ too). 反映/建议 only when the
     rest reads as a demand ("建议大家早点休息" is chatter)."""
     m = _INTAKE_RE.match(view.text)
-    if m is None:
-        return None
+    if m is None or speech_acts.is_progress_question(view.text):
+        return None          # "报修的有人管吗" asks about an earlier request (handlers/speech.py)
     word, rest = m.group(1), m.group(2).strip()
     if not rest:
         return IntakeArgs("", view.understanding) if (view.addressed and word in _STRONG_WORDS) else None

@@ -43,10 +43,13 @@ def speech_act(view: View) -> str | None:
 
 # ---------------------------------------------------------------- progress ("我的诉求")
 
+_MINE = re.compile(r"我|报修|反映|投诉|诉求")
+
+
 def _progress_matcher(view: View) -> bool | None:
     """Addressed, or in private: any progress question. In a group without @, only one that is plainly
     about "my" request ("我反映的…怎么样了"); it is answered only if the sender has needs."""
-    if not view.addressed and "我" not in view.text:
+    if not view.addressed and not _MINE.search(view.text):
         return None
     return True if S.is_progress_question(view.text) or (
         view.addressed and speech_act(view) == S.PROGRESS) else None
