@@ -1,6 +1,6 @@
-"""Questions and greetings addressed to the bot (inquiry intent): opening hours of a room, what is on,
-a hello. What the bot cannot answer is handed to the grid's worker — a person answers, and the
-resident is told who will."""
+"""Questions addressed to the bot (inquiry intent): opening hours of a room, what is on. What the bot
+cannot answer is handed to the grid's worker — a person answers, and the resident is told who will.
+(Greetings, thanks and the knowledge base are handlers/speech.py.)"""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from models.events import open_events, places_left
 
 router = Router("inquiry")
 
-GREETING = "您好,我是{bot}。有问题可以直接@我说,比如「3栋电梯坏了」「预约 钢琴房 明天下午3点」「报名 花灯」,或发「帮助」看看我能做什么。"
 ROOM_HOURS = "{room}开放时间: {hours}{closed}。预约请说「预约 {room} 明天下午3点到5点」。"
 ROOM_CLOSED_DAYS = ",每{days}闭馆"
 EVENTS_HEADER = "近期活动:"
@@ -24,14 +23,11 @@ HANDED_ON_NOBODY = "这个问题小助手答不上来,请联系社区工作人�
 TO_WORKER = "居民{name}({chat})问: {text}\n(小助手答不上来,请您直接回复居民。)"
 
 WEEKDAYS = "一二三四五六日"
-_GREETING_RE = re.compile(r"^(?:你好|您好|在吗|在不在|哈喽|hello|hi|嗨|早上好|晚上好|下午好|小助手)[!!。.~??\s]*$", re.I)
 _HOURS_RE = re.compile(r"几点|开门|关门|开放|营业|时间|闭馆|休息")
 _EVENTS_RE = re.compile(r"活动|课程|讲座|课")
 
 
 def _match(view: View) -> str | None:
-    if _GREETING_RE.match(view.text):
-        return "greeting"
     if view.understanding.intent != "inquiry":
         return None
     if mentions_room(view.config, view.text) and _HOURS_RE.search(view.text):
@@ -43,9 +39,7 @@ def _match(view: View) -> str | None:
 
 @router.route(Stage.INTENT, _match)
 async def answer(ctx: Context, kind: str) -> None:
-    if kind == "greeting":
-        await ctx.reply(GREETING.format(bot=ctx.config.bot_name))
-    elif kind == "room_hours":
+    if kind == "room_hours":
         await _room_hours(ctx)
     elif kind == "events":
         await _events(ctx)

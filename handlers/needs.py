@@ -14,9 +14,12 @@ from typing import Any
 
 from kernel.config import Config
 from kernel.identity import DEPARTMENT_STAFF, STAFF, Person, Role
+from kernel.text import speech_acts
 from kernel.text.classify import Understanding, classify
+from kernel.text.knowledge import knowledge_base
 from kernel.workhours import on_duty
 from texts import needs as T
+from texts import speech as TS
 from handlers.base import PASS, Context, Router, Stage, View, command_matcher
 from models import needs as N
 from models.outbox import Priority
@@ -61,8 +64,8 @@ def _obvious_word(view: View) -> IntakeArgs | None:
     """报修/求助/投诉/#诉求 … at the start: a need (in a group without @ too). 反映/建议 only when the
     rest reads as a demand ("建议大家早点休息" is chatter)."""
     m = _INTAKE_RE.match(view.text)
-    if m is None:
-        return None
+    if m is None or speech_acts.is_progress_question(view.text):
+        return None          # "报修的有人管吗" asks about an earlier request (handlers/speech.py)
     word, rest = m.group(1), m.group(2).strip()
     if not rest:
         return IntakeArgs("", view.understanding) if (view.addressed and word in _STRONG_WORDS) else None
@@ -97,7 +100,10 @@ def _passive(view: View) -> IntakeArgs | None:
     if len(view.text) < 5 or _is_rating_words(view.text):
         return None
     u = view.understanding
-    return IntakeArgs(view.text, u) if u.intent == "demand" else None
+    if u.intent != "demand" or speech_acts.is_progress_question(view.text) or \
+            knowledge_base(view.config.knowledge).answer(view.text) is not None:
+        return None          # "报修的有人管吗", "医保怎么交": questions, not problems to pick up
+    return IntakeArgs(view.text, u)
 
 
 async def _intake(ctx: Context, args: IntakeArgs, source: N.Source) -> None:
@@ -432,13 +438,33 @@ _RATING_RE = re.compile(
 
 @dataclass(frozen=True)
 class RatingArgs:
-    score: int
+    score: int              # 1–3; 0: words that answer without rating ("好的"), the bot asks again
     comment: str
     code: str | None
     by_digit: bool
+    loose: bool = False     # read from free words ("挺好的谢谢"): only an answer to an open question
+
+
+_LOOSE_MAX = 40             # longer than this, free words are a new message, not a reply to "请您评价"
 
 
 def _rating_matcher(view: View) -> RatingArgs | None:
+    strict = _strict_rating(view)
+    if strict is not None:
+        return strict
+    # "满意满意 辛苦小李了🙏", "还行吧 基本满意", "不太满意 还是漏", "挺好的谢谢": a rating only when the bot
+    # has just asked this resident (the `rating` route; `rating_unasked` passes on them).
+    if len(view.text) > _LOOSE_MAX or N.normalize_code(view.text) is not None:
+        return None
+    score = getattr(view.understanding, "rating", None) if view.addressed else None
+    score = score if score in (1, 2, 3) else speech_acts.rating_in_words(view.text, addressed=view.addressed)
+    if score is None:
+        return RatingArgs(0, "", None, False, loose=True) if view.addressed and speech_acts.is_bare_ack(view.text) \
+            else None
+    return RatingArgs(score, view.text.strip(), None, False, loose=True)
+
+
+def _strict_rating(view: View) -> RatingArgs | None:
     m = _RATING_RE.match(view.text)
     if m is None:
         return None
@@ -463,14 +489,33 @@ def _rating_matcher(view: View) -> RatingArgs | None:
 async def rating(ctx: Context, args: RatingArgs) -> Any:
     """The answer to "请为本次服务打分": a digit or words, about the need the bot asked about."""
     assert ctx.question is not None
-    return await _rate(ctx, args, args.code or ctx.question.data.get("code"))
+    code = args.code or ctx.question.data.get("code")
+    if args.loose:
+        if args.score == 0:
+            await say(ctx, TS.RATE_AGAIN.format(code=code))
+            return None
+        if await _another_problem(ctx, args, code):
+            return PASS
+    return await _rate(ctx, args, code)
+
+
+async def _another_problem(ctx: Context, args: RatingArgs, code: str | None) -> bool:
+    """"5栋电梯又坏了" while 3栋's light waits for a rating is a new need, not a verdict on the light."""
+    u = ctx.view.understanding
+    if args.score != 3 or u.intent != "demand" or u.building is None or code is None:
+        return False
+    try:
+        need = await N.get_need(ctx.session, code)
+    except N.NeedError:
+        return False
+    return need.building is not None and u.building != need.building
 
 
 @router.route(Stage.FOLLOW_UP, _rating_matcher)
 async def rating_unasked(ctx: Context, args: RatingArgs) -> Any:
     """Rating words with no open question: "满意 D20261123-0001", or "满意" for the need this resident
-    was last asked about. A bare digit is only a rating when the bot has just asked."""
-    if args.by_digit and args.code is None:
+    was last asked about. A bare digit, or free words, are only a rating when the bot has just asked."""
+    if args.loose or (args.by_digit and args.code is None):
         return PASS
     code = args.code
     if code is None:

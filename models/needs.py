@@ -60,7 +60,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, Index, Integer, String, Text, func, select, update
+from sqlalchemy import Boolean, Index, Integer, String, Text, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -668,6 +668,15 @@ async def latest_awaiting_rating(session: AsyncSession, requester: str, chat: st
     return (await session.scalars(q.order_by(Need.visited_at.desc(), Need.id.desc()).limit(1))).first()
 
 
+async def requester_needs(session: AsyncSession, requester: str, since: datetime, limit: int = 20) -> list[Need]:
+    """A resident's own needs that are open, or were closed after `since`, newest first ("我的诉求").
+    树洞 needs have no requester, so they are never among them."""
+    q = select(Need).where(Need.requester == requester, Need.source != str(Source.TREE_HOLE),
+                           or_(Need.status.in_([str(s) for s in OPEN_STATUSES] + [str(Status.MERGED)]),
+                               Need.updated_at >= since))
+    return list((await session.scalars(q.order_by(Need.created_at.desc(), Need.id.desc()).limit(limit))).all())
+
+
 # ---------------------------------------------------------------- permissions
 
 def _grid_cfg(config: Config, need: Need) -> GridConfig | None:
@@ -1236,9 +1245,10 @@ async def rates_by(session: AsyncSession, start: datetime, end: datetime, by: st
 
 async def hot_words(session: AsyncSession, start: datetime, end: datetime, *, grid: int | None = None,
                     top: int = 20, where: Any = None, suggestions: bool = True) -> list[tuple[str, int]]:
-    """热词: classify.hot_words over the needs (and, with `suggestions`, the unconfirmed suggestions) of a grid
-    and period. Never the words of a 树洞 message: a rare word there could point at its sender."""
-    from kernel.text.classify import hot_words as _hot
+    """热词: the topic words (kernel/text/hotwords.py: no filler such as 坏了, 几天, 有没有) of the needs
+    (and, with `suggestions`, the unconfirmed suggestions) of a grid and period. Never the words of a
+    树洞 message: a rare word there could point at its sender."""
+    from kernel.text.hotwords import hot_words as _hot
 
     texts = [n.text for n in await _needs_in(session, start, end, grid=grid, where=where)
              if n.source != Source.TREE_HOLE]
@@ -1253,8 +1263,9 @@ async def hot_words(session: AsyncSession, start: datetime, end: datetime, *, gr
 
 
 async def frequent_list(session: AsyncSession, start: datetime, end: datetime, *, top: int = 5) -> dict[Any, dict[str, Any]]:
-    """高频清单: per grid (None = no grid), the top categories and words over the period."""
-    from kernel.text.classify import hot_words as _hot
+    """高频清单: per grid (None = no grid), the top categories and words over the period (树洞 needs
+    count in the categories, never in the words)."""
+    from kernel.text.hotwords import hot_words as _hot
 
     rows = await _needs_in(session, start, end)
     out: dict[Any, dict[str, Any]] = {}
@@ -1267,7 +1278,7 @@ async def frequent_list(session: AsyncSession, start: datetime, end: datetime, *
             "needs": len(needs),
             "categories": [{"category": c, "name": CATEGORY_NAMES.get(c, c), "count": k}
                            for c, k in cats.most_common(top)],
-            "words": [{"word": w, "count": k} for w, k in _hot([n.text for n in needs], top * 2)
+            "words": [{"word": w, "count": k} for w, k in _hot([n.text for n in needs if not n.tree_hole], top * 2)
                       if w not in _NOISE_TOKENS][:top],
         }
     return out

@@ -5,6 +5,7 @@ Scenario scripts (`gridbot simulate` format) can carry expectations after a line
     #> some text                 a message sent in reply to the line above contains it
     #> [私聊:wx_yang] some text   … and went to that chat ("[网格1一家亲] …" for a group)
     #> (nothing)                 the line above made the bot say nothing
+    #>! some text                no message sent in reply to the line above contains it
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from kernel.clock import ManualClock
 from kernel.config import Config
 from bot.simulate import ADVANCE_RE, CLOCK_RE, LINE_RE, ScriptMessage, Simulation, parse_duration
 
-EXPECT_RE = re.compile(r"^#>\s*(?:\[(?P<to>[^\]]+)\]\s*)?(?P<text>.*)$")
+EXPECT_RE = re.compile(r"^#>(?P<not>!?)\s*(?:\[(?P<to>[^\]]+)\]\s*)?(?P<text>.*)$")
 
 
 class Harness:
@@ -84,6 +85,11 @@ async def replay_script(h: Harness, script: Path) -> list[str]:
             m = EXPECT_RE.match(line)
             assert m is not None
             to, text = m.group("to"), m.group("text").strip()
+            if m.group("not"):
+                said = [(d.to, d.text) for d in last if text in d.text and (to is None or d.to == to)]
+                if said:
+                    failures.append(f"line {no} ({where}): expected no message containing {text!r}; got {said}")
+                continue
             if text == "(nothing)":
                 if last:
                     failures.append(f"line {no} ({where}): expected silence, got {[d.text for d in last]}")

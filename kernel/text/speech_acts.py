@@ -1,0 +1,153 @@
+"""What a short message does, beyond asking for something: rates a service, asks how one's own
+request is going, thanks, greets, asks what the bot is, or is only a picture/voice placeholder.
+
+Pure functions over the text (no database, no config), a few µs each: the router's matchers call
+them on every addressed message and on short group lines. They read *cues* (word classes), not
+whole sentences, so that "满意满意 辛苦小李了🙏", "还行吧 基本满意" and "修好了 谢谢啊" all read the same
+way without listing each phrasing."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from kernel.text.normalize import clean
+
+PROGRESS, RATING, THANKS, GREETING, ABOUT_BOT, MEDIA = "progress", "rating", "thanks", "greeting", "about_bot", "media"
+
+# ---------------------------------------------------------------- shaping the text
+
+_MENTION = re.compile(r"@\S+")
+_PLACEHOLDER = re.compile(r"\[[^\[\]]{1,8}\]")
+
+
+def _plain(text: str) -> str:
+    """Lower case, no @mentions, no emoji, punctuation or spaces: "满意满意 辛苦小李了🙏" → "满意满意辛苦小李了"."""
+    return "".join(ch for ch in _MENTION.sub(" ", clean(text).lower()) if unicodedata.category(ch)[0] in "LN")
+
+
+def is_media_only(text: str) -> bool:
+    """"[语音]", "[图片][图片]", "[表情]", a lone emoji or sticker: nothing to read."""
+    s = _MENTION.sub(" ", clean(text))
+    if not s.strip():
+        return False
+    rest = _PLACEHOLDER.sub(" ", s)
+    had_placeholder = rest != s
+    rest = "".join(ch for ch in rest if unicodedata.category(ch)[0] in "LN")
+    return not rest and (had_placeholder or any(unicodedata.category(ch) == "So" for ch in s))
+
+
+# ---------------------------------------------------------------- ratings in words
+
+# Explicit satisfaction words decide on their own (longest first, so 不太满意 is not 满意).
+_SAT_WORDS = {
+    "非常满意": 1, "十分满意": 1, "特别满意": 1, "很满意": 1, "挺满意": 1, "满意": 1,
+    "比较满意": 2, "基本满意": 2, "还算满意": 2, "基本上满意": 2, "还比较满意": 2,
+    "不太满意": 3, "不是很满意": 3, "不怎么满意": 3, "不满意": 3, "很不满意": 3, "非常不满意": 3, "不大满意": 3,
+}
+_SAT_RE = re.compile("(?:%s)(?!度)" % "|".join(sorted(map(re.escape, _SAT_WORDS), key=len, reverse=True)))  # not 满意度
+_QUESTION = re.compile(r"什么|怎么(?!回事)|哪|吗|啥|为何|是不是|有没有|多少|几")
+# Without a satisfaction word: what the resident says about the result or the service.
+_BAD = re.compile(
+    r"没(有)?(修|弄|搞|处理|解决|整)?好|没(有)?解决|没(人)?(来|管|处理)|还(是|在|有)(点|些)?(漏|滴|渗|堵|坏|臭|吵|响|"
+    r"不亮|不行|不通|没|老样子|一样)|又(坏|漏|堵|不亮|不行)|不行|没用|差评|(很|太|真|超)差|敷衍|糊弄|不咋地|"
+    r"一点(都|也)不|不好(?!意思)|不太行|没效果|没变化|等了(好|半)?(几|半)?天")
+_MID = re.compile(r"还行|还可以|还凑合|凑合|一般般?|马马虎虎|过得去|还好吧|将就|勉强|就那样|中规中矩|还算可以|说得过去")
+_MID_ALONE = re.compile(r"^(%s)+(吧|啦|了|啊|呀|哈)*$" % _MID.pattern)
+_GOOD = re.compile(
+    r"挺好|很好|真好|太好了|非常好|好极了|不错|很棒|真棒|棒棒|给力|点赞|赞|好评|辛苦|谢谢|感谢|多谢|谢啦|3q|thank|"
+    r"修好了|弄好了|解决了|好了|搞定了|处理好了|通了|亮了|速度(很|真|挺)?快|很快|效率(很|真|挺)?高|专业|负责|热心|到位|"
+    r"满分|五星|5星|完美")
+# "好的" / "嗯" / "收到" after "请您评价": heard, but no rating in it.
+_ACK = re.compile(r"^(好的?|好滴|嗯+|哦+|噢|ok|okay|收到|知道了|明白了?|行|可以|没问题|好吧)(的|啊|呀|哈|了|啦)*$")
+_GOOD_EMOJI = re.compile("[\U0001F44D\U0001F64F\U0001F44F\U0001F490\u2764\U0001F60A\U0001F604\U0001F970]")
+_BAD_EMOJI = re.compile("[\U0001F44E\U0001F621\U0001F620\U0001F624]")
+
+
+def is_bare_ack(text: str) -> bool:
+    return bool(_ACK.match(_plain(text)))
+
+
+# Praise that is about a service, not the weather or a meal: enough on its own in a group without @.
+_SERVICE_GOOD = re.compile(r"谢谢|感谢|多谢|谢啦|辛苦|点赞|好评|给力|修好了|弄好了|解决了|处理好了|搞定了|效率|负责|专业|到位")
+
+
+def rating_in_words(text: str, *, addressed: bool = True) -> int | None:
+    """1 满意 / 2 基本满意 / 3 不满意 read from a resident's reply to "请您评价", or None when the
+    words say nothing about the service. An explicit 满意-word wins (the lowest one when several:
+    "满意…但是不太满意" is not 满意); else complaints > "so-so" > praise and thanks.
+
+    `addressed=False` (a group line without @): general praise ("今天天气真好", "味道还行") is not
+    read as a rating — only 满意-words, complaints, thanks and praise of a service are, so everyday
+    group talk does not make the bot look up open questions."""
+    s = _plain(text)
+    found = [_SAT_WORDS[m.group(0)] for m in _SAT_RE.finditer(s)]
+    if found:
+        return max(found)
+    if _BAD.search(s) or _BAD_EMOJI.search(text):
+        return 3
+    if _QUESTION.search(s) or "?" in text or "?" in text:
+        return None          # "满意度调查是什么", "修好了吗": a question, not a verdict
+    if not addressed:
+        if _MID_ALONE.match(s):
+            return 2         # a bare "还行吧" / "一般般" right after the question
+        return 1 if _SERVICE_GOOD.search(s) or _GOOD_EMOJI.search(text) else None
+    if _MID.search(s):
+        return 2
+    if _GOOD.search(s) or _GOOD_EMOJI.search(text):
+        return 1
+    return None
+
+
+# ---------------------------------------------------------------- progress of one's own requests
+
+_SELF = re.compile(r"我(们|家)?(的|之前|前|昨|上|刚|那|早|反映|报|说|提|投诉|问|找|发|求助|咨询)|俺|本人")
+_ABOUT_NEED = re.compile(r"诉求|反映|报修|报的|投诉|求助|工单|申请|问题|说的|提的|的事|那事|那个事|那件事|找你们|找过|"
+                         r"你们(处理|修|弄|管|解决|办)")
+_STATUS = re.compile(
+    r"(弄|修|搞|办|处理|解决|整)(好|完|了)?(没|了没|了吗|没有|吗|了么|没呢)|怎么样了?|咋样了?|如何了|进展|进度|"
+    r"有(没有|没)?人(管|处理|理|来|跟进)|管不管|理不理|还管|到哪(一步|了)|什么时候(来|修|弄|处理|解决|办)|啥时候|"
+    r"有(消息|回复|下文|结果)吗|有回音|结果呢|回复呢|还没(人)?(来|修|弄|处理|回复|解决)|怎么没(人|动静|消息|下文)|"
+    r"多久|查(一下|下)?(进度|状态)|跟进")
+_MY_NEEDS = re.compile(r"^(查(询|看)?)?(一下)?我的(诉求|报修|工单|反映|投诉|问题|求助)(进度|情况|状态)?(呢|吗)?$")
+
+
+def is_progress_question(text: str) -> bool:
+    """"我前天说的下水道弄好没", "我反映的问题怎么样了", "我的诉求", "报修的有人管吗": the resident
+    asks how their own request is going (not a new problem, not somebody else's)."""
+    s = _plain(text)
+    if not s or len(s) > 40:
+        return False
+    if _MY_NEEDS.match(s):
+        return True
+    if not _STATUS.search(s):
+        return False
+    return bool(_SELF.search(s) or _ABOUT_NEED.search(s))
+
+
+# ---------------------------------------------------------------- small talk
+
+_THANKS = re.compile(r"^(好的|嗯|哦|ok|收到|知道了|明白了?)?(谢谢|感谢|多谢|谢啦|谢了|3q|thanks?|thankyou|辛苦(了|啦|你了|您了)?|"
+                     r"麻烦(你|您)了)+(你|您|小助手|啦|了|哈|呀|啊|喔|哦|噢|大家)*(辛苦(了|啦)?)?$")
+_GREETING = re.compile(r"^(你好|您好|在吗|在不在|在么|哈喽|嗨|hello|hi|hey|早|早上好|早安|上午好|中午好|下午好|晚上好|"
+                       r"晚安|大家好|有人吗|有人在吗|小助手)+(啊|呀|呢|哈|小助手|机器人)*$")
+_ABOUT = re.compile(r"你(是|叫)(谁|什么|啥|哪个|机器人|真人|人工|ai|人吗)|你能(干|做|帮)(啥|什么|我什么|我啥)|"
+                    r"你(会|可以)(干|做)?(啥|什么)|你有(什么|啥)(用|功能)|(是|转)人工|"
+                    r"怎么用你|你(是)?(真人|机器人)|你的功能|小助手(是|能|会)(干|做)?(啥|什么)|机器人吗|^(有|是)(真)?人(回复)?吗$")
+
+
+def small_talk(text: str) -> str | None:
+    """THANKS / GREETING / ABOUT_BOT / MEDIA for a message that is only that, else None.
+    ("谢谢,3栋的灯还是不亮" is not only thanks.)"""
+    if is_media_only(text):
+        return MEDIA
+    s = _plain(text)
+    if not s or len(s) > 24:
+        return None
+    if _THANKS.match(s):
+        return THANKS
+    if _GREETING.match(s):
+        return GREETING
+    if _ABOUT.search(s):
+        return ABOUT_BOT
+    return None
