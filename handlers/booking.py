@@ -29,7 +29,7 @@ from typing import Any
 
 from kernel.config import Config, RoomConfig
 from kernel.identity import STAFF
-from kernel.text.numbers import NUMERAL_CHARS, cn_to_int
+from kernel.text.numbers import SIGNED_NUMERAL, cn_to_int, read_count
 from kernel.text.timeparse import END_BEFORE_START, IN_PAST, INVALID_DATE, NONE_FOUND, TimeReading, describe, \
     parse_span, strip_noise
 from texts import booking as T
@@ -75,7 +75,7 @@ SHORT_ANSWER = re.compile(
 YES = re.compile(r"^(?:是|是的|对|对的|好|好的|可以|行|确认|确定|嗯|嗯嗯|要|要的)")
 NO = re.compile(r"^(?:不是|不要|不用|不用了|不了|取消|算了|不约了)")
 QUEUE = re.compile(r"排队|候补")
-PARTY_RE = re.compile(rf"([{NUMERAL_CHARS}]+)\s*个?\s*(座位|位子|座|位|个人|人|名)")
+PARTY_RE = re.compile(rf"({SIGNED_NUMERAL})\s*个?\s*(座位|位子|座|位|个人|人|名)")
 ROOMISH_RE = re.compile(r"([\u4e00-\u9fff]{1,4}?(?:室|房|厅|坊|馆|池|场|教室))(?!间|子)")
 NOT_A_NAME = re.compile(r"哪|什么|啥|些|几|空|有")
 FILLER_EDGE = re.compile(r"^(?:[\s,，。.!！?？~～、]|帮我|帮忙|麻烦|请|我想|我要|想要|想|要|预约|预订|预定|订|约|借用?|租"
@@ -152,11 +152,10 @@ def _read_party(text: str) -> tuple[int | None, str]:
     if m is None:
         return None, text
     try:
-        n = cn_to_int(m.group(1))
+        n = read_count(m.group(1))
     except ValueError:
         return None, text
-    if not 0 < n <= 500:
-        return None, text
+    # As typed, sign included: "-3个座" is refused (_request), "600个座" meets the room's capacity rule.
     return n, text[:m.start()] + " " + text[m.end():]
 
 
@@ -363,6 +362,9 @@ async def _request(ctx: Context, text: str, *, room: RoomConfig | None = None, i
         return
 
     party, rest = _read_party(text)
+    if party is not None and party < 1:
+        await ctx.reply(T.BAD_PARTY.format(room=room.name, capacity=room.capacity))
+        return
     reading = _read_time(config, now, rest, room)
     purpose = _purpose(config, rest, reading)
     if intent == "avail":

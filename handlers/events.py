@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from kernel.config import Config
 from kernel.identity import STAFF, Person, Role
-from kernel.text.numbers import cn_to_int
+from kernel.text.numbers import SIGN, read_count, read_yuan
 from texts import events as T
 from handlers.base import PASS, Context, Router, Stage, View
 from handlers.jielong import JielongList, looks_like_list, parse_continuation, parse_inline, parse_list, parse_party
@@ -34,7 +34,7 @@ from models.events import Event, EventError, EventSpec, ListEntry, Signup, Signu
 
 router = Router("events")
 
-_N = r"(?:\d{1,5}|[零一二两三四五六七八九十百]{1,4})"
+_N = rf"(?:{SIGN}\s*)?(?:\d+|[零一二两三四五六七八九十百]{{1,4}})"   # signed: "名额-30" is refused, not read as 30
 _CODE = r"[Ee]\d{3,7}"
 PICK_KIND = "events_pick"
 TAIL_KIND = "events_jielong_tail"
@@ -44,7 +44,7 @@ UNKNOWN_KIND = "events_jielong_unknown"
 
 def _int(text: str) -> int | None:
     try:
-        return cn_to_int(text)
+        return read_count(text)
     except ValueError:
         return None
 
@@ -131,9 +131,9 @@ _OPT = re.compile(
     rf"|(?P<limit>每户限|每人限|每家限|每户最多|每人最多|每户|每次限)(?:报|带)?\s*(?P<limit_n>{_N})\s*(?:人|位|名)"
     rf"|(?P<barelimit>限(?:报)?)\s*(?P<barelimit_n>{_N})\s*(?:人|位|名)"
     r"|(?P<deadline>(?:报名)?截[止至](?:时间|日期)?)\s*[::]?"
-    r"|(?P<fee>费用|收费)\s*[::]?\s*(?P<fee_v>免费|\d+(?:\.\d{1,2})?\s*元?)"
+    rf"|(?P<fee>费用|收费)\s*[::]?\s*(?P<fee_v>免费|(?:{SIGN}\s*)?\d+(?:\.\d{{1,2}})?\s*元?)"
     r"|(?:(?<=\s)|^)(?P<free_>免费)(?=\s|$)"
-    r"|(?:(?<=\s)|^)(?P<yuan>\d+(?:\.\d{1,2})?\s*元(?:/人|每人)?)(?=\s|$)"
+    rf"|(?:(?<=\s)|^)(?P<yuan>(?:{SIGN}\s*)?\d+(?:\.\d{{1,2}})?\s*元(?:/人|每人)?)(?=\s|$)"
     r"|(?:(?<=\s)|^)(?P<groups>群|发到|通知群)\s*[::]?"
     r"|(?P<note>备注)\s*[::]?"
     rf"|(?P<confirm>确认(?:时限|时间)?)\s*(?P<confirm_n>{_N})\s*个?小时"
@@ -150,8 +150,7 @@ def _fee(value: str) -> tuple[str, int]:
     if value == "免费":
         return "免费", 0
     amount = value.rstrip("元")
-    cents = round(float(amount) * 100)
-    return (f"{amount}元", cents)
+    return (f"{amount}元", read_yuan(amount))   # a negative or absurd fee is refused by the model
 
 
 _KINDS = ("cap", "limit", "barelimit", "deadline", "fee", "free_", "yuan", "groups", "note", "confirm", "time",
@@ -942,7 +941,7 @@ def match_list(view: View) -> JielongList | None:
     return lst if lst is not None and (lst.entries or view.text.startswith("#")) else None
 
 
-@router.route(Stage.RESIDENT_COMMAND, match_list)
+@router.route(Stage.RESIDENT_COMMAND, match_list, long_text=True)
 async def jielong_list(ctx: Context, lst: JielongList) -> None:
     group = _scope_group(ctx)
     event = await _list_event(ctx, lst.title)
@@ -1024,7 +1023,7 @@ def _match_continuation(view: View) -> list | None:
     return parse_continuation(view.text)
 
 
-@router.route(Stage.RESIDENT_COMMAND, _match_continuation)
+@router.route(Stage.RESIDENT_COMMAND, _match_continuation, long_text=True)
 async def jielong_tail(ctx: Context, entries: list) -> object:
     state = await ctx.pending(TAIL_KIND)
     if state is None:
@@ -1082,12 +1081,12 @@ async def sign_up_by_name(ctx: Context, m: re.Match[str]) -> None:
         return
     event = event or await _recent(ctx)
     if event is None:
-        event = await _resolve_event(ctx, "", {"action": "signup", "name": name, "party": p.size or 1,
+        event = await _resolve_event(ctx, "", {"action": "signup", "name": name, "party": 1 if p.size is None else p.size,
                                                "source": "name", "for_other": True})
         if event is None:
             return
     own = ev.person_key(name) == ev.person_key(ctx.sender.name)
-    await _sign_up(ctx, event, name=name, contact_id=ctx.sender.id if own else None, party=p.size or 1,
+    await _sign_up(ctx, event, name=name, contact_id=ctx.sender.id if own else None, party=1 if p.size is None else p.size,
                    source="name", for_other=not own, party_said=p.size is not None)
 
 
@@ -1158,7 +1157,7 @@ async def sign_up(ctx: Context, rest: str) -> None:
             if event is not None:
                 p = parse_party(words)
                 name = event_words(p.rest) or ctx.sender.name
-                await _sign_up(ctx, event, name=name, contact_id=ctx.sender.id, party=p.size or 1,
+                await _sign_up(ctx, event, name=name, contact_id=ctx.sender.id, party=1 if p.size is None else p.size,
                                source="plus_one", party_said=p.size is not None)
                 return
         rest = words

@@ -335,6 +335,9 @@ class EventSpec:
     confirm_hours: int | None = None
 
 
+MAX_FEE_CENTS = 1_000_000    # 10,000元: a 低偿 class costs tens of yuan; more is a typo (and overflows columns)
+
+
 def _validate(now: datetime, spec: EventSpec, settings: EventSettings, *, check_past: bool = True) -> None:
     if not spec.title.strip():
         raise EventError("no_title")
@@ -353,6 +356,8 @@ def _validate(now: datetime, spec: EventSpec, settings: EventSettings, *, check_
             raise EventError("deadline_past", deadline=spec.deadline)
     if spec.per_signup_limit is not None and not 1 <= spec.per_signup_limit <= max(settings.max_party, 1):
         raise EventError("bad_limit", limit=spec.per_signup_limit, max=settings.max_party)
+    if not 0 <= spec.fee_cents <= MAX_FEE_CENTS:
+        raise EventError("bad_fee", max=MAX_FEE_CENTS // 100)
     if spec.confirm_hours is not None and not 0 <= spec.confirm_hours <= 72:
         raise EventError("bad_confirm_hours", hours=spec.confirm_hours)
 
@@ -752,7 +757,8 @@ async def import_jielong(session: AsyncSession, now: datetime, event_id: int, en
     for entry in new:
         try:
             res = await sign_up(session, now, event.id, name=entry.name, contact_id=poster_id if entry is own else None,
-                                party_size=entry.party_size or 1, group=group, added_by=poster_id, source="jielong",
+                                party_size=1 if entry.party_size is None else entry.party_size, group=group,
+                                added_by=poster_id, source="jielong",
                                 staff=staff, settings=settings)
         except EventError as exc:
             if exc.code in ("deadline", "started", "cancelled", "not_found"):

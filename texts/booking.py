@@ -43,6 +43,7 @@ BOOKED_PENDING = ("📝 已提交申请: {room} {when}{party}{purpose}\n预约�
                   "审批结果会通知您。")
 STAFF_APPROVAL = ("【预约待审批】{code} {room} {when}{party}\n申请人: {name}{purpose}\n"
                   "请回复「通过 {code}」或「拒绝 {code} 原因」。")
+BAD_PARTY = "人数(座位数)要写1到{capacity}之间的整数,例如「预约 {room} 明天下午3点 2人」。"
 PARTY_SEATS = ",{n}个座位"
 PARTY_PEOPLE = ",{n}人"
 PURPOSE = "\n用途: {purpose}"
@@ -58,6 +59,7 @@ RULES = {
     "end_before_start": "结束时间要晚于开始时间(我读到的是 {when})。",
     "staff_only": "{room}只供社区工作人员预约,如需使用请联系网格员。",
     "over_capacity_seats": "{room}共{capacity}个座位,一次最多约{capacity}个。",
+    "bad_party": "人数要写1到{capacity}之间的整数。",
     "over_capacity": "{room}最多容纳{capacity}人,您说的是{party}人。请减少人数,或换多功能厅等大房间。",
     "closed_weekday": "{room}每周{weekday}不开放,请换一天。",
     "closed_date": "{room}在{day}不开放,请换一天。",

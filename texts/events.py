@@ -372,6 +372,8 @@ def refusal(code: str, info: dict, tz: ZoneInfo) -> str:
         return "报名截止时间已经过去了,请写一个将来的时间。"
     if code == "bad_capacity":
         return "名额要在1到10000之间,例如「名额30」。"
+    if code == "bad_fee":
+        return f"费用要在0到{info['max']}元之间,例如「费用 20元」或「免费」。"
     if code == "bad_limit":
         return f"每户限报人数要在1到{info['max']}之间。"
     if code == "bad_confirm_hours":
