@@ -638,7 +638,7 @@ async def cancel(ctx: Context, args: tuple[str, str]) -> None:
     config, now = ctx.config, ctx.now
     try:
         b = await ops.cancel_booking(ctx.session, now, code, by_id=ctx.sender.id, is_staff=ctx.sender.is_staff,
-                                     reason=reason.strip())
+                                     reason=reason.strip(), by_name=ctx.sender.name)
     except BookingError as exc:
         await ctx.reply(_code_error(config, now, exc))
         return
@@ -681,7 +681,8 @@ async def check_in(ctx: Context, code: str) -> Any:
             return PASS
         code = b.code
     try:
-        b = await ops.check_in(ctx.session, now, config, code, by_id=ctx.sender.id, is_staff=ctx.sender.is_staff)
+        b = await ops.check_in(ctx.session, now, config, code, by_id=ctx.sender.id, is_staff=ctx.sender.is_staff,
+                               by_name=ctx.sender.name)
     except BookingError as exc:
         await ctx.reply(_code_error(config, now, exc))
         return None
@@ -726,7 +727,7 @@ async def change(ctx: Context, args: tuple[str, str]) -> None:
     end = reading.end if reading.has_end and reading.end else start + (b.end_at - b.start_at)
     try:
         b = await ops.change_booking(ctx.session, now, config, code, start, end, by_id=ctx.sender.id,
-                                     is_staff=ctx.sender.is_staff)
+                                     is_staff=ctx.sender.is_staff, by_name=ctx.sender.name)
     except BookingError as exc:
         text = _rule_text(config, now, exc, room, start, end, b.party_size)
         if exc.detail.get("suggestions"):
@@ -874,7 +875,7 @@ async def follow_up(ctx: Context, args: tuple[str, str]) -> Any:
 async def approve(ctx: Context, code: str) -> None:
     config, now = ctx.config, ctx.now
     try:
-        b = await ops.approve(ctx.session, now, config, code, by_id=ctx.sender.id)
+        b = await ops.approve(ctx.session, now, config, code, by_id=ctx.sender.id, by_name=ctx.sender.name)
     except BookingError as exc:
         await ctx.reply(_code_error(config, now, exc))
         return
@@ -893,7 +894,7 @@ async def reject(ctx: Context, args: tuple[str, str]) -> None:
         await ctx.reply(T.REJECT_NEEDS_REASON.format(code=ops.normalise_code(code)))
         return
     try:
-        b = await ops.reject(ctx.session, now, code, by_id=ctx.sender.id, reason=reason)
+        b = await ops.reject(ctx.session, now, code, by_id=ctx.sender.id, reason=reason, by_name=ctx.sender.name)
     except BookingError as exc:
         await ctx.reply(_code_error(config, now, exc))
         return
@@ -953,7 +954,7 @@ async def block(ctx: Context, text: str) -> None:
     reason = _purpose(config, text.replace("全天", " ").replace("一整天", " "), reading) or "临时安排"
     try:
         result = await ops.block_room(ctx.session, now, config, room=room.name, start=start, end=end,
-                                      reason=reason, by_id=ctx.sender.id)
+                                      reason=reason, by_id=ctx.sender.id, by_name=ctx.sender.name)
     except BookingError as exc:
         await ctx.reply(_rule_text(config, now, exc, room, start, end, 1))
         return
