@@ -576,7 +576,8 @@ async def remove_signup(ctx: Context, rest: str) -> None:
         await ctx.reply(T.checked_in(event, [], [], [names], self_checkin=False))
         return
     try:
-        res = await ev.cancel_signup(ctx.session, ctx.now, event.id, row.id, by=ctx.sender.id, staff=True)
+        res = await ev.cancel_signup(ctx.session, ctx.now, event.id, row.id, by=ctx.sender.id, staff=True,
+                                     by_name=ctx.sender.name)
     except EventError as exc:
         await ctx.reply(T.refusal(exc.code, exc.info, tz))
         return
@@ -658,7 +659,7 @@ async def _sign_up(ctx: Context, event: Event, *, name: str, contact_id: str | N
     try:
         res = await ev.sign_up(ctx.session, ctx.now, event.id, name=name, contact_id=contact_id, party_size=party,
                                group=_scope_group(ctx), added_by=ctx.sender.id, source=source,
-                               staff=ctx.sender.is_staff, settings=ctx.config.events)
+                               staff=ctx.sender.is_staff, settings=ctx.config.events, by_name=ctx.sender.name)
     except EventError as exc:
         await ctx.reply(T.refusal(exc.code, exc.info, tz))
         return
@@ -869,7 +870,8 @@ async def check_in(ctx: Context, m: re.Match[str]) -> None:
     staff = ctx.sender.is_staff and bool(names)
     try:
         res = await ev.check_in(ctx.session, ctx.now, event.id, contact_id=ctx.sender.id,
-                                names=names if staff else (), staff=staff, settings=ctx.config.events)
+                                names=names if staff else (), staff=staff, settings=ctx.config.events,
+                                by_name=ctx.sender.name)
     except EventError as exc:
         await ctx.reply(T.refusal(exc.code, exc.info, tz))
         return

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.settings import EventSettings
 from models.base import Base
+from models.lifecycle import Lifecycle, LifecycleEvent
 
 CODE_OFFSET = 100          # E101 is event id 1: codes are "E" + a sequence from 101
 CODE_RE = re.compile(r"(?<![A-Za-z0-9])[Ee](\d{3,7})(?![0-9])")
@@ -48,6 +49,24 @@ class SignupStatus(StrEnum):
 
 HOLDING = (SignupStatus.CONFIRMED, SignupStatus.OFFERED)
 ACTIVE = (SignupStatus.CONFIRMED, SignupStatus.OFFERED, SignupStatus.WAITING)
+_GONE = (None, SignupStatus.CANCELLED, SignupStatus.REMOVED, SignupStatus.EXPIRED)   # may sign up (again)
+
+EVENT = Lifecycle("event", {
+    "publish": {None: EventStatus.OPEN},
+    "cancel": {EventStatus.OPEN: EventStatus.CANCELLED},
+}, refuse=lambda event, action: EventError("cancelled", event=event))
+
+SIGNUP = Lifecycle("signup", {
+    "join": {s: SignupStatus.CONFIRMED for s in _GONE},
+    "wait": {s: SignupStatus.WAITING for s in _GONE},
+    "promote": {SignupStatus.WAITING: SignupStatus.CONFIRMED},     # a place came free
+    "offer": {SignupStatus.WAITING: SignupStatus.OFFERED},         # … held until confirm_hours pass
+    "confirm": {SignupStatus.OFFERED: SignupStatus.CONFIRMED},
+    "lapse": {SignupStatus.OFFERED: SignupStatus.EXPIRED},
+    "cancel": {s: SignupStatus.CANCELLED for s in ACTIVE},
+    "remove": {s: SignupStatus.REMOVED for s in ACTIVE},           # taken off by staff
+    "admit": {SignupStatus.WAITING: SignupStatus.CONFIRMED, SignupStatus.OFFERED: SignupStatus.CONFIRMED},
+}, refuse=lambda row, action: EventError("no_signup"))
 
 
 class EventError(Exception):
@@ -380,6 +399,7 @@ async def publish_event(session: AsyncSession, now: datetime, spec: EventSpec, *
                   status=EventStatus.OPEN, created_by=created_by, created_at=now, updated_at=now, next_seq=1)
     session.add(event)
     await session.flush()
+    EVENT.begin(session, now, event, "publish", actor_id=created_by)
     for topic in topics:
         session.add(EventGroup(event_id=event.id, topic=topic, notice_due=True, notice_version=0))
     await session.flush()
@@ -454,12 +474,34 @@ async def cancel_event(session: AsyncSession, now: datetime, event_id: int, *, b
     if event.status == EventStatus.CANCELLED:
         raise EventError("cancelled", event=event)
     people = await signups(session, event.id)
-    event.status = EventStatus.CANCELLED
+    EVENT.move(session, now, event, "cancel", actor_id=by, note=(reason or "").strip()[:200] or None)
     event.cancel_reason = (reason or "").strip()[:200] or None
     event.updated_at = now
     for eg in await event_groups(session, event.id):
         eg.notice_due = False
     return event, people
+
+
+# ------------------------------------------------------------------ audit trail
+
+@dataclass(frozen=True)
+class TrailLine:
+    event: LifecycleEvent
+    name: str | None          # the signup's name; None for a move of the event itself
+
+
+async def event_trail(session: AsyncSession, event_id: int, *, name: str | None = None) -> list[TrailLine]:
+    """Who did what, and when, oldest first: the event's own moves (published, cancelled) and every
+    move of its signups — or, with `name`, only that person's signup moves."""
+    ids = select(Signup.id).where(Signup.event_id == event_id)
+    if name is not None:
+        ids = ids.where(Signup.person_key == person_key(name))
+    signup_moves = select(LifecycleEvent, Signup.name).join(Signup, Signup.id == LifecycleEvent.subject_id).where(
+        LifecycleEvent.subject == SIGNUP.subject, LifecycleEvent.subject_id.in_(ids))
+    lines = [TrailLine(e, n) for e, n in (await session.execute(signup_moves)).all()]
+    if name is None:
+        lines += [TrailLine(e, None) for e in await EVENT.history(session, event_id)]
+    return sorted(lines, key=lambda line: (line.event.at, line.event.id))
 
 
 # ------------------------------------------------------------------ signing up
@@ -526,10 +568,10 @@ async def _promote(session: AsyncSession, now: datetime, event: Event) -> list[S
         if s.party_size > free:
             continue
         if event.confirm_hours:
-            s.status = SignupStatus.OFFERED
+            SIGNUP.move(session, now, s, "offer")
             s.offered_until = min(now + timedelta(hours=event.confirm_hours), event.starts_at)
         else:
-            s.status = SignupStatus.CONFIRMED
+            SIGNUP.move(session, now, s, "promote")
         s.updated_at = now
         free -= s.party_size
         promoted.append(s)
@@ -543,7 +585,8 @@ async def _promote(session: AsyncSession, now: datetime, event: Event) -> list[S
 
 async def sign_up(session: AsyncSession, now: datetime, event_id: int, *, name: str, contact_id: str | None,
                   party_size: int, group: str | None, added_by: str, source: str = "command",
-                  staff: bool = False, settings: EventSettings | None = None) -> SignupResult:
+                  staff: bool = False, settings: EventSettings | None = None,
+                  by_name: str | None = None) -> SignupResult:
     """Sign someone up: confirmed while places last (a party takes party_size places), else on the
     waiting list. Someone already in is told so (nothing changes). Staff may add after the deadline."""
     settings = settings or EventSettings()
@@ -577,6 +620,8 @@ async def sign_up(session: AsyncSession, now: datetime, event_id: int, *, name: 
     promoted = await _promote(session, now, event)        # a stale free place goes to the waiting first
     free = event.capacity - await taken_places(session, event.id)
     status = SignupStatus.CONFIRMED if party_size <= free else SignupStatus.WAITING
+    action = "join" if status == SignupStatus.CONFIRMED else "wait"
+    note = f"{party_size}人 ({source})"
     seq = event.next_seq
     event.next_seq = seq + 1
     event.touch(now)
@@ -585,9 +630,12 @@ async def sign_up(session: AsyncSession, now: datetime, event_id: int, *, name: 
                      added_by=added_by, group_topic=group, party_size=party_size, status=status, seq=seq,
                      source=source, created_at=now, updated_at=now)
         session.add(row)
+        await session.flush()
+        SIGNUP.begin(session, now, row, action, actor_id=added_by, actor_name=by_name, note=note)
     else:                                                  # signing up again after cancelling
+        SIGNUP.move(session, now, row, action, actor_id=added_by, actor_name=by_name, note=note)
         row.name, row.contact_id, row.added_by = name.strip()[:64] or row.name, contact_id or row.contact_id, added_by
-        row.group_topic, row.party_size, row.status, row.seq = group, party_size, status, seq
+        row.group_topic, row.party_size, row.seq = group, party_size, seq
         row.source, row.updated_at, row.offered_until, row.checked_in_at = source, now, None, None
     await session.flush()
     return SignupResult(event, row, position=await waiting_position(session, row),
@@ -644,8 +692,8 @@ async def cancel_signup(session: AsyncSession, now: datetime, event_id: int, sig
     named_me = row.contact_id is None and by_name is not None and person_key(by_name) == row.person_key.split("~")[0]
     if not staff and by not in (row.contact_id, row.added_by) and not named_me:
         raise EventError("not_yours", event=event)
-    row.status = (SignupStatus.REMOVED if staff and by not in (row.contact_id, row.added_by) and not named_me
-                  else SignupStatus.CANCELLED)
+    removed = staff and by not in (row.contact_id, row.added_by) and not named_me
+    SIGNUP.move(session, now, row, "remove" if removed else "cancel", actor_id=by, actor_name=by_name)
     row.updated_at = now
     row.offered_until = None
     event.touch(now)
@@ -666,7 +714,7 @@ async def confirm_offer(session: AsyncSession, now: datetime, event_id: int, con
         raise EventError("already_confirmed", event=event, signup=row)
     if row.status != SignupStatus.OFFERED:
         raise EventError("no_offer", event=event, signup=row, position=await waiting_position(session, row))
-    row.status = SignupStatus.CONFIRMED
+    SIGNUP.move(session, now, row, "confirm", actor_id=contact_id, actor_name=row.name)
     row.offered_until = None
     row.updated_at = now
     return row
@@ -694,7 +742,8 @@ async def expire_offers(session: AsyncSession, now: datetime) -> list[OfferLapse
         if not expired:
             continue   # another instance got there first
         for s in expired:
-            s.status, s.updated_at = SignupStatus.EXPIRED, now
+            SIGNUP.move(session, now, s, "lapse", note="未在时限内确认")
+            s.updated_at = now
         event.touch(now)
         await session.flush()
         lapses.append(OfferLapse(event, expired, await _promote(session, now, event)))
@@ -758,7 +807,7 @@ async def import_jielong(session: AsyncSession, now: datetime, event_id: int, en
         try:
             res = await sign_up(session, now, event.id, name=entry.name, contact_id=poster_id if entry is own else None,
                                 party_size=1 if entry.party_size is None else entry.party_size, group=group,
-                                added_by=poster_id, source="jielong",
+                                added_by=poster_id, by_name=poster_name, source="jielong",
                                 staff=staff, settings=settings)
         except EventError as exc:
             if exc.code in ("deadline", "started", "cancelled", "not_found"):
@@ -786,7 +835,7 @@ def checkin_window(event: Event, settings: EventSettings) -> tuple[datetime, dat
 
 async def check_in(session: AsyncSession, now: datetime, event_id: int, *, contact_id: str | None = None,
                    names: Sequence[str] = (), staff: bool = False,
-                   settings: EventSettings | None = None) -> CheckInResult:
+                   settings: EventSettings | None = None, by_name: str | None = None) -> CheckInResult:
     """签到: a resident for themselves (in the check-in window), or staff for names on the list."""
     settings = settings or EventSettings()
     event = await get_event(session, event_id, lock=True)
@@ -825,7 +874,8 @@ async def check_in(session: AsyncSession, now: datetime, event_id: int, *, conta
             result.again.append(row)
             continue
         if row.status in (SignupStatus.WAITING, SignupStatus.OFFERED):
-            row.status = SignupStatus.CONFIRMED   # staff let them in: they came, so they have the place
+            # Staff let them in: they came, so they have the place.
+            SIGNUP.move(session, now, row, "admit", actor_id=contact_id, actor_name=by_name)
         row.checked_in_at = now
         row.no_show = False
         row.updated_at = now
