@@ -33,6 +33,7 @@ from kernel.text.numbers import SIGNED_NUMERAL, cn_to_int, read_count
 from kernel.text.timeparse import END_BEFORE_START, IN_PAST, INVALID_DATE, NONE_FOUND, TimeReading, describe, \
     parse_span, strip_noise
 from texts import booking as T
+from texts import trail as TR
 from handlers.base import PASS, Context, Router, Stage, View
 from models import booking as ops
 from models import booking_stats as stats
@@ -60,6 +61,7 @@ BLOCK_RE = re.compile(r"^(?:封闭|封场|停用|暂停开放)[\s:：]*(.*)$", r
 DAY_RE = re.compile(r"^(今日|今天|明日|明天)(?:的)?预约(?:情况|一览)?[\s?？]*$")
 UTIL_RE = re.compile(r"^(?:功能室)?(?:利用率|使用率|忙闲)[\s:：]*(.*)$")
 POP_RE = re.compile(r"^人气(?:指数)?[\s:：]*(.*)$")
+TRAIL_RE = re.compile(rf"^(?:操作)?(?:记录|历史|日志)[\s:：]*{_CODE}[\s。?？]*$")
 
 BOOK_VERB = re.compile(r"预约|预订|预定|(?<![大相节])约(?![了好定会束])|订(?![了单阅])|借用?|租|包场|想用|要用|占个?座")
 AVAIL_RE = re.compile(r"有空|空闲|空着|空位|空座|空房|还有座|有座|有位|有没有位|余位|剩.{0,2}座|能约|能订|可以约"
@@ -1041,3 +1043,21 @@ async def popularity(ctx: Context, which: str) -> None:
                                 a=T.POP_ATTEND.format(a=r.attendance) if r.attendance else "")
               for r in rows[1:] if r.bookings or r.checkins or r.attendance]
     await ctx.reply("\n".join(lines))
+
+
+# ------------------------------------------------------------------ audit trail (staff)
+
+@router.route(Stage.STAFF_COMMAND, lambda v: (m := TRAIL_RE.match(v.text)) and m.group(1), roles=STAFF, private=True)
+async def trail(ctx: Context, code: str) -> None:
+    """记录 B101: who booked, approved, moved, cancelled it, and when (names: privately in a group)."""
+    config, tz = ctx.config, ctx.config.timezone
+    try:
+        b, events = await ops.booking_trail(ctx.session, code)
+    except BookingError as exc:
+        await ctx.reply(_code_error(config, ctx.now, exc))
+        return
+    header = T.TRAIL_HEADER.format(code=b.code, room=b.room_name, when=_when(config, ctx.now, b.start_at, b.end_at),
+                                   name=b.person_name)
+    lines = [TR.line(e.at, tz, e.actor, e.actor_name, e.action, T.TRAIL_ACTIONS, e.note,
+                     who="候补" if e.subject == ops.WAITLIST.subject else None) for e in events]
+    await ctx.reply(TR.trail(header, lines))

@@ -26,6 +26,7 @@ from kernel.config import Config
 from kernel.identity import STAFF, Person, Role
 from kernel.text.numbers import SIGN, read_count, read_yuan
 from texts import events as T
+from texts import trail as TR
 from handlers.base import PASS, Context, Router, Stage, View
 from handlers.jielong import JielongList, looks_like_list, parse_continuation, parse_inline, parse_list, parse_party
 from models import conversation
@@ -583,6 +584,23 @@ async def remove_signup(ctx: Context, rest: str) -> None:
         return
     await _tell_promoted(ctx, res.promoted, res.event)
     await ctx.reply(T.removed_by_staff(res.event, res.signup))
+
+
+_TRAIL_RE = re.compile(rf"^(?:报名)?(?:操作)?(?:记录|历史|日志)\s*[::]?\s*({_CODE})\s*(.{{0,20}})$")
+
+
+@router.route(Stage.STAFF_COMMAND, lambda v: _TRAIL_RE.match(v.text), roles=STAFF, private=True)
+async def trail(ctx: Context, m: re.Match[str]) -> None:
+    """记录 E101 [名字]: who signed up, moved up, cancelled or was removed, and when."""
+    event = await ev.event_by_code(ctx.session, m.group(1))
+    if event is None:
+        await ctx.reply(T.refusal("not_found", {}, ctx.config.timezone))
+        return
+    name = m.group(2).strip() or None
+    tz = ctx.config.timezone
+    lines = [TR.line(t.event.at, tz, t.event.actor, t.event.actor_name, t.event.action, T.TRAIL_ACTIONS,
+                     t.event.note, who=t.name) for t in await ev.event_trail(ctx.session, event.id, name=name)]
+    await ctx.reply(TR.trail(T.trail_header(event, name), lines))
 
 
 _ROSTER_RE = re.compile(rf"^(?:报名)?(?:名单|花名册|报名情况|报名名单)\s*[::]?\s*({_CODE})\s*$")

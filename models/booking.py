@@ -514,8 +514,10 @@ async def booking_trail(session: AsyncSession, code: str) -> tuple[Booking, list
     return b, sorted(events, key=lambda e: (e.at, e.id))
 
 
-def _local(t: datetime, tz: Any) -> str:
-    return t.astimezone(tz).strftime("%m-%d %H:%M")
+def _span(start: datetime, end: datetime, tz: Any) -> str:
+    """"11-24 15:00–16:00", for the audit note of a time change."""
+    a, b = start.astimezone(tz), end.astimezone(tz)
+    return f"{a:%m-%d %H:%M}–{b:%H:%M}" if a.date() == b.date() else f"{a:%m-%d %H:%M}–{b:%m-%d %H:%M}"
 
 
 # ------------------------------------------------------------------ booking
@@ -553,7 +555,7 @@ async def create_booking(session: AsyncSession, now: datetime, config: Config, *
     session.add(booking)
     await session.flush()
     action = {Status.CONFIRMED: "book", Status.PENDING: "request", Status.OFFERED: "offer"}[Status(status)]
-    by = created_by or person_id
+    by = None if action == "offer" else created_by or person_id      # an offer is the bot's doing
     BOOKING.begin(session, now, booking, action, actor_id=by,
                   actor_name=by_name or (person_name if by == person_id else None), note=note)
     return booking
@@ -600,7 +602,7 @@ async def change_booking(session: AsyncSession, now: datetime, config: Config, c
             detail["suggestions"] = await suggest_slots(session, now, config, req)
         raise BookingError(violation.code, **detail)
     tz = config.timezone
-    moved = f"{_local(b.start_at, tz)}–{_local(b.end_at, tz)} → {_local(start, tz)}–{_local(end, tz)}"
+    moved = f"{_span(b.start_at, b.end_at, tz)} → {_span(start, end, tz)}"
     b.start_at, b.end_at, b.updated_at = start, end, now
     again = b.status == Status.CONFIRMED and needs_approval(rc, booker_is_staff)   # a new time, a new approval
     BOOKING.move(session, now, b, "resubmit" if again else "reschedule", actor_id=by_id, actor_name=by_name,

@@ -621,7 +621,7 @@ async def sign_up(session: AsyncSession, now: datetime, event_id: int, *, name: 
     free = event.capacity - await taken_places(session, event.id)
     status = SignupStatus.CONFIRMED if party_size <= free else SignupStatus.WAITING
     action = "join" if status == SignupStatus.CONFIRMED else "wait"
-    note = f"{party_size}人 ({source})"
+    note = f"{party_size}人"
     seq = event.next_seq
     event.next_seq = seq + 1
     event.touch(now)

@@ -177,3 +177,17 @@ ROOMS_FREE_FOOTER = "预约请发: 预约 房间 时间"
 
 # What an open question is about, when an answer went to a newer one (texts/common.py STILL_OPEN).
 QUESTION_BOOKING = "预约的选择"
+
+
+# ------------------------------------------------------------------ audit trail (记录 B101)
+
+TRAIL_HEADER = "预约 {code}({room} {when},{name})的操作记录:"
+TRAIL_USAGE = "查看预约的操作记录请发「记录 预约号」,例如: 记录 B101。"
+TRAIL_ACTIONS = {
+    "book": "预约成功", "request": "提交预约申请", "offer": "候补获得名额(待确认)", "approve": "审批通过",
+    "reject": "审批未通过", "reschedule": "改期", "resubmit": "改期(需重新审批)", "check_in": "签到",
+    "cancel": "取消预约", "close": "封闭房间,预约取消", "accept": "确认候补名额", "accept_pending": "确认候补名额(待审批)",
+    "decline": "放弃候补名额", "expire": "失效", "no_show": "未签到,自动释放",
+    # waitlist entries
+    "join": "登记候补", "pass": "候补名额转给下一位", "lapse": "候补时间已过",
+}

@@ -503,3 +503,18 @@ def reminder_hour_before(event: Event, tz: ZoneInfo, minutes: int) -> str:
 
 # What an open question is about, when an answer went to a newer one (texts/common.py STILL_OPEN).
 QUESTION_PICK = "选择报名哪个活动"
+
+
+# ------------------------------------------------------------------ audit trail (记录 E101 [名字])
+
+TRAIL_USAGE = "查看报名的操作记录请发「记录 活动编号 [名字]」,例如: 记录 E101 或 记录 E101 张三。"
+TRAIL_ACTIONS = {
+    "publish": "发布活动", "cancel": "取消", "join": "报名成功", "wait": "报名(候补)", "promote": "候补转正",
+    "offer": "候补获得名额(待确认)", "confirm": "确认名额", "lapse": "名额未确认,已失效", "remove": "被工作人员移除",
+    "admit": "现场签到补入",
+}
+
+
+def trail_header(event: Event, name: str | None) -> str:
+    who = f"{clip(name, 12)}的" if name else ""
+    return f"{event_label(event)}{who}报名操作记录:"
