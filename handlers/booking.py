@@ -1058,6 +1058,7 @@ async def trail(ctx: Context, code: str) -> None:
         return
     header = T.TRAIL_HEADER.format(code=b.code, room=b.room_name, when=_when(config, ctx.now, b.start_at, b.end_at),
                                    name=b.person_name)
-    lines = [TR.line(e.at, tz, e.actor, e.actor_name, e.action, T.TRAIL_ACTIONS, e.note,
-                     who="候补" if e.subject == ops.WAITLIST.subject else None) for e in events]
+    lines = [TR.line(e.at, tz, e.actor, e.actor_name, e.action, T.TRAIL_WAITLIST_ACTIONS, e.note, who=T.TRAIL_WAITLIST)
+             if e.subject == ops.WAITLIST.subject else
+             TR.line(e.at, tz, e.actor, e.actor_name, e.action, T.TRAIL_ACTIONS, e.note) for e in events]
     await ctx.reply(TR.trail(header, lines))

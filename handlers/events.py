@@ -14,7 +14,7 @@ Matchers are regexes over the cleaned text, no database. The domain work is in m
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +27,7 @@ from kernel.identity import STAFF, Person, Role
 from kernel.text.numbers import SIGN, read_count, read_yuan
 from texts import events as T
 from texts import trail as TR
+from notices import events as notices
 from handlers.base import PASS, Context, Router, Stage, View
 from handlers.jielong import JielongList, looks_like_list, parse_continuation, parse_inline, parse_list, parse_party
 from models import conversation
@@ -50,61 +51,8 @@ def _int(text: str) -> int | None:
         return None
 
 
-# ====================================================================== deliveries (handlers and jobs)
-
-@dataclass(frozen=True)
-class Delivery:
-    """One message to send: to a group (with @s) or privately."""
-
-    group: bool
-    to: str
-    text: str
-    mentions: tuple[str, ...] = ()
-
-
-def plan_deliveries(rows: Sequence[Signup], text: str | Callable[[Signup], str], *, per_person: bool,
-                    skip_groups: Sequence[str] = ()) -> list[Delivery]:
-    """Tell people about their signups: in the group where they signed up, with an @ (one message per
-    group unless `per_person`), or privately when they signed up in private chat."""
-    out: list[Delivery] = []
-    by_group: dict[str, list[str]] = {}
-    for s in rows:
-        body = text(s) if callable(text) else text
-        if s.group_topic:
-            if per_person:
-                out.append(Delivery(True, s.group_topic, body, (s.notify_id,)))
-            elif s.group_topic not in skip_groups:
-                ids = by_group.setdefault(s.group_topic, [])
-                if s.notify_id not in ids:
-                    ids.append(s.notify_id)
-        else:
-            out.append(Delivery(False, s.notify_id, body))
-    if not per_person:
-        assert not callable(text)
-        out += [Delivery(True, topic, text, tuple(ids)) for topic, ids in by_group.items()]
-    # One private message per person, however many of their signups it concerns.
-    seen: set[tuple[bool, str, str]] = set()
-    unique = []
-    for d in out:
-        k = (d.group, d.to, d.text)
-        if d.group or k not in seen:
-            seen.add(k)
-            unique.append(d)
-    return unique
-
-
-async def send_all(ctx: Context, deliveries: Sequence[Delivery]) -> None:
-    for d in deliveries:
-        if d.group:
-            await ctx.send_group(d.to, d.text, d.mentions)
-        else:
-            await ctx.send_private(d.to, d.text)
-
-
 async def _tell_promoted(ctx: Context, promoted: Sequence[Signup], event: Event) -> None:
-    if promoted:
-        tz = ctx.config.timezone
-        await send_all(ctx, plan_deliveries(promoted, lambda s: T.promoted(event, s, tz), per_person=True))
+    await notices.promoted(ctx.out, event, promoted, ctx.config.timezone)
 
 
 # ====================================================================== publishing: the fixed form
@@ -256,13 +204,6 @@ def room_names(config: Config) -> list[str]:
     return [n for r in config.rooms for n in (r.name, *r.aliases)]
 
 
-def room_of_place(place: str, config: Config) -> str | None:
-    for r in config.rooms:
-        if any(n and n in place for n in (r.name, *r.aliases)):
-            return r.name
-    return None
-
-
 @dataclass
 class TimeResult:
     at: datetime | None = None
@@ -373,7 +314,7 @@ def parse_publish(rest: str, now: datetime, sender: Person, config: Config) -> P
                      capacity=opts.capacity, deadline=deadline,
                      fee_text=fee_text, fee_cents=fee_cents, per_signup_limit=opts.limit, note=opts.note,
                      confirm_hours=opts.confirm_hours)
-    return PublishRequest(spec, groups, start.echo, deadline_echo, room_of_place(place, config))
+    return PublishRequest(spec, groups, start.echo, deadline_echo, ev.room_of_place(place, config))
 
 
 def parse_edit(rest: str, now: datetime, config: Config) -> dict[str, Any] | str:
@@ -440,16 +381,13 @@ async def publish(ctx: Context, rest: str) -> None:
         await ctx.reply(req)
         return
     try:
-        event = await ev.publish_event(ctx.session, ctx.now, req.spec, created_by=ctx.sender.id, groups=req.groups,
-                                       settings=ctx.config.events)
+        published = await ev.publish(ctx.session, ctx.now, ctx.config, req.spec, by_id=ctx.sender.id,
+                                     by_name=ctx.sender.name, groups=req.groups, room=req.room)
     except EventError as exc:
         await ctx.reply(T.refusal(exc.code, exc.info, tz))
         return
-    room_note = None
-    if req.room:
-        outcome = await ev.reserve_room(ctx.session, ctx.now, ctx.config, event, req.room, by_id=ctx.sender.id,
-                                        by_name=ctx.sender.name, settings=ctx.config.events)
-        room_note = T.room_note(outcome, tz)
+    event = published.event
+    room_note = T.room_note(published.room, tz) if published.room else None
     imported = await _import_pending_list(ctx, event)
     await ctx.reply(T.publish_summary(event, req.groups, tz, time_echo=req.time_echo, deadline_echo=req.deadline_echo,
                                       room_note=room_note, imported=imported))
@@ -481,20 +419,6 @@ async def _event_from_code(ctx: Context, rest: str, usage: str) -> tuple[Event, 
     return event, m.group(2).strip()
 
 
-async def _notify_change(ctx: Context, event: Event, text: str) -> int:
-    """Tell the people signed up (and the groups the notice went to) about a change."""
-    rows = await ev.signups(ctx.session, event.id)
-    posted = [eg.topic for eg in await ev.event_groups(ctx.session, event.id) if eg.notice_posted_at is not None]
-    by_group: dict[str, list[str]] = {t: [] for t in posted}
-    for s in rows:
-        if s.group_topic in by_group and s.notify_id not in by_group[s.group_topic]:
-            by_group[s.group_topic].append(s.notify_id)
-    deliveries = [Delivery(True, t, text, tuple(ids)) for t, ids in by_group.items()]
-    deliveries += plan_deliveries(rows, text, per_person=False, skip_groups=posted)
-    await send_all(ctx, deliveries)
-    return len(rows)
-
-
 @router.command("改活动", "修改活动", "活动修改", "更改活动", stage=Stage.STAFF_COMMAND, roles=STAFF)
 async def edit_event(ctx: Context, rest: str) -> None:
     tz = ctx.config.timezone
@@ -507,42 +431,15 @@ async def edit_event(ctx: Context, rest: str) -> None:
         await ctx.reply(changes)
         return
     try:
-        res = await ev.update_event(ctx.session, ctx.now, event.id, by=ctx.sender.id,
-                                    settings=ctx.config.events, **changes)
+        res = await ev.update_event(ctx.session, ctx.now, event.id, by=ctx.sender.id, by_name=ctx.sender.name,
+                                    config=ctx.config, settings=ctx.config.events, **changes)
     except EventError as exc:
         await ctx.reply(T.EDIT_STARTED if exc.code == "started" else T.refusal(exc.code, exc.info, tz))
         return
-    room_notes = await _follow_room(ctx, res.event, res.changed)
-    promoted_ids = {s.id for s in res.promoted}
-    if res.notable:
-        told = await _notify_change(ctx, res.event, T.change_notice(res.event, res.changed, tz))
-    else:
-        others = [s for s in res.participants if s.id not in promoted_ids]
-        await send_all(ctx, plan_deliveries(others, T.change_notice(res.event, res.changed, tz), per_person=False))
-        told = len(others)
-    await _tell_promoted(ctx, res.promoted, res.event)
+    room_notes = T.room_follow_notes(res.room, tz)
+    told = await notices.changed(ctx.out, res, tz)
     left = await ev.places_left(ctx.session, res.event)
     await ctx.reply("\n".join([T.edited(res.event, res.changed, tz, left, told, len(res.promoted)), *room_notes]))
-
-
-async def _follow_room(ctx: Context, event: Event, changed: Sequence[str]) -> list[str]:
-    """Keep the function-room booking in step with the event's time and place."""
-    tz = ctx.config.timezone
-    settings = ctx.config.events
-    notes: list[str] = []
-    if "place" in changed:
-        if await ev.release_room(ctx.session, ctx.now, event, by_id=ctx.sender.id):
-            notes.append(T.ROOM_RELEASED)
-        room = room_of_place(event.place, ctx.config)
-        if room:
-            notes.append(T.room_note(await ev.reserve_room(ctx.session, ctx.now, ctx.config, event, room,
-                                                           by_id=ctx.sender.id, by_name=ctx.sender.name,
-                                                           settings=settings), tz))
-    elif "starts_at" in changed:
-        moved = await ev.move_room(ctx.session, ctx.now, ctx.config, event, by_id=ctx.sender.id, settings=settings)
-        if moved is not None:
-            notes.append(T.room_moved_note(moved, tz))
-    return notes
 
 
 @router.command("取消活动", "撤销活动", "活动取消", stage=Stage.STAFF_COMMAND, roles=STAFF)
@@ -553,13 +450,13 @@ async def cancel_event(ctx: Context, rest: str) -> None:
         return
     event, reason = found
     try:
-        event, _people = await ev.cancel_event(ctx.session, ctx.now, event.id, by=ctx.sender.id, reason=reason)
+        done = await ev.cancel_event(ctx.session, ctx.now, event.id, by=ctx.sender.id, by_name=ctx.sender.name,
+                                     reason=reason)
     except EventError as exc:
         await ctx.reply(T.refusal(exc.code, exc.info, tz))
         return
-    released = await ev.release_room(ctx.session, ctx.now, event, by_id=ctx.sender.id)
-    told = await _notify_change(ctx, event, T.event_cancelled_notice(event, tz))
-    await ctx.reply(T.event_cancelled_staff(event, told, released))
+    told = await notices.cancelled(ctx.out, done.event, tz)
+    await ctx.reply(T.event_cancelled_staff(done.event, told, done.released))
 
 
 @router.command("移除报名", "删除报名", "移出报名", "剔除报名", stage=Stage.STAFF_COMMAND, roles=STAFF)

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.settings import EventSettings
+from models import booking as bk
 from models.base import Base
 from models.lifecycle import Lifecycle, LifecycleEvent
 
@@ -53,6 +54,7 @@ _GONE = (None, SignupStatus.CANCELLED, SignupStatus.REMOVED, SignupStatus.EXPIRE
 
 EVENT = Lifecycle("event", {
     "publish": {None: EventStatus.OPEN},
+    "edit": {EventStatus.OPEN: EventStatus.OPEN},        # time, place, capacity … (the note says which)
     "cancel": {EventStatus.OPEN: EventStatus.CANCELLED},
 }, refuse=lambda event, action: EventError("cancelled", event=event))
 
@@ -382,7 +384,8 @@ def _validate(now: datetime, spec: EventSpec, settings: EventSettings, *, check_
 
 
 async def publish_event(session: AsyncSession, now: datetime, spec: EventSpec, *, created_by: str,
-                        groups: Sequence[str], settings: EventSettings | None = None) -> Event:
+                        groups: Sequence[str], settings: EventSettings | None = None,
+                        by_name: str | None = None) -> Event:
     """Create an event; its notices wait for the scheduler (one per group, exactly once)."""
     settings = settings or EventSettings()
     _validate(now, spec, settings)
@@ -399,11 +402,38 @@ async def publish_event(session: AsyncSession, now: datetime, spec: EventSpec, *
                   status=EventStatus.OPEN, created_by=created_by, created_at=now, updated_at=now, next_seq=1)
     session.add(event)
     await session.flush()
-    EVENT.begin(session, now, event, "publish", actor_id=created_by)
+    EVENT.begin(session, now, event, "publish", actor_id=created_by, actor_name=by_name)
     for topic in topics:
         session.add(EventGroup(event_id=event.id, topic=topic, notice_due=True, notice_version=0))
     await session.flush()
     return event
+
+
+@dataclass
+class Published:
+    event: Event
+    room: RoomOutcome | None         # the function room booked for it, when the place is one
+
+
+async def publish(session: AsyncSession, now: datetime, config: Any, spec: EventSpec, *, by_id: str,
+                  by_name: str | None, groups: Sequence[str], room: str | None = None) -> Published:
+    """Publish an event and book the function room it is held in (the booking rules decide; a
+    refusal is an outcome to tell the publisher, never a failed publish)."""
+    settings = config.events
+    event = await publish_event(session, now, spec, created_by=by_id, groups=groups, settings=settings,
+                                by_name=by_name)
+    outcome = await reserve_room(session, now, config, event, room, by_id=by_id, by_name=by_name,
+                                 settings=settings) if room else None
+    return Published(event, outcome)
+
+
+@dataclass
+class RoomFollow:
+    """What an event change did to its function-room booking."""
+
+    released: str | None = None              # the booking code freed (the place changed)
+    reserved: RoomOutcome | None = None      # a room booked at the new place
+    moved: RoomOutcome | None = None         # the booking moved to the new time
 
 
 @dataclass
@@ -412,6 +442,8 @@ class UpdateResult:
     changed: list[str]                          # field names: starts_at, place, capacity, deadline…
     participants: list[Signup]
     promoted: list[Signup] = field(default_factory=list)
+    change: LifecycleEvent | None = None        # the audit row of this change (its id keys the notices)
+    room: RoomFollow = field(default_factory=RoomFollow)
 
     @property
     def notable(self) -> bool:
@@ -419,7 +451,8 @@ class UpdateResult:
         return bool({"starts_at", "place", "deadline", "fee"} & set(self.changed))
 
 
-async def update_event(session: AsyncSession, now: datetime, event_id: int, *, by: str,
+async def update_event(session: AsyncSession, now: datetime, event_id: int, *, by: str, by_name: str | None = None,
+                       config: Any = None,
                        settings: EventSettings | None = None, **changes: Any) -> UpdateResult:
     """Change time, place, capacity, deadline, fee, limit, note or confirm hours. A larger capacity
     moves people up from the waiting list; a capacity below the places already taken is refused
@@ -459,27 +492,63 @@ async def update_event(session: AsyncSession, now: datetime, event_id: int, *, b
     event.updated_at = now
     if "starts_at" in changed:   # reminders belong to the new time
         event.day_reminded_at = event.hour_reminded_at = None
+    change = EVENT.move(session, now, event, "edit", actor_id=by, actor_name=by_name, note=",".join(changed))
     promoted = await _promote(session, now, event) if "capacity" in changed else []
     if promoted or "capacity" in changed:
         event.touch(now)
-    return UpdateResult(event, changed, await signups(session, event.id), promoted)
+    room = await follow_room(session, now, config, event, changed, by_id=by, by_name=by_name) \
+        if config is not None else RoomFollow()
+    await session.flush()
+    return UpdateResult(event, changed, await signups(session, event.id), promoted, change, room)
+
+
+async def follow_room(session: AsyncSession, now: datetime, config: Any, event: Event, changed: Sequence[str], *,
+                      by_id: str, by_name: str | None) -> RoomFollow:
+    """Keep the function-room booking in step with the event's place and time."""
+    result = RoomFollow()
+    if "place" in changed:
+        result.released = await release_room(session, now, event, by_id=by_id, by_name=by_name)
+        room = room_of_place(event.place, config)
+        if room:
+            result.reserved = await reserve_room(session, now, config, event, room, by_id=by_id, by_name=by_name,
+                                                 settings=config.events)
+    elif "starts_at" in changed:
+        result.moved = await move_room(session, now, config, event, by_id=by_id, by_name=by_name,
+                                       settings=config.events)
+    return result
+
+
+def room_of_place(place: str, config: Any) -> str | None:
+    """The configured function room an event's place names (多功能厅, an alias), if any."""
+    for r in config.rooms:
+        if any(n and n in place for n in (r.name, *r.aliases)):
+            return r.name
+    return None
+
+
+@dataclass
+class Cancelled:
+    event: Event
+    people: list[Signup]              # everyone signed up or waiting, to be told
+    released: str | None              # the function-room booking freed
 
 
 async def cancel_event(session: AsyncSession, now: datetime, event_id: int, *, by: str,
-                       reason: str) -> tuple[Event, list[Signup]]:
-    """Cancel; returns everyone who was signed up or waiting, to be told."""
+                       reason: str, by_name: str | None = None) -> Cancelled:
+    """Cancel, and free the function room booked for it — whoever cancels (chat, web, CLI)."""
     event = await get_event(session, event_id, lock=True)
     if event is None:
         raise EventError("not_found")
     if event.status == EventStatus.CANCELLED:
         raise EventError("cancelled", event=event)
     people = await signups(session, event.id)
-    EVENT.move(session, now, event, "cancel", actor_id=by, note=(reason or "").strip()[:200] or None)
+    EVENT.move(session, now, event, "cancel", actor_id=by, actor_name=by_name, note=(reason or "").strip()[:200] or None)
     event.cancel_reason = (reason or "").strip()[:200] or None
     event.updated_at = now
     for eg in await event_groups(session, event.id):
         eg.notice_due = False
-    return event, people
+    released = await release_room(session, now, event, by_id=by, by_name=by_name)
+    return Cancelled(event, people, released)
 
 
 # ------------------------------------------------------------------ audit trail
@@ -975,7 +1044,7 @@ async def events_starting_between(session: AsyncSession, start: datetime, end: d
 class RoomOutcome:
     room: str
     code: str | None = None          # the booking made (or moved)
-    error: str | None = None         # a BookingError code; "unavailable" when there is no booking module
+    error: str | None = None         # a BookingError code
     suggestions: list[tuple[datetime, datetime]] = field(default_factory=list)
     pending: bool = False            # booked, waiting for approval
 
@@ -990,10 +1059,6 @@ async def reserve_room(session: AsyncSession, now: datetime, config: Any, event:
     booking capability's own operation so its rules and conflicts apply. Never fails the publish:
     a refusal comes back as an outcome to tell the publisher."""
     settings = settings or EventSettings()
-    try:
-        from models import booking as bk
-    except ImportError:
-        return RoomOutcome(room, error="unavailable")
     rc = bk.room_config(config, room)
     if rc is None:
         return RoomOutcome(room, error="unknown_room")
@@ -1014,16 +1079,16 @@ async def reserve_room(session: AsyncSession, now: datetime, config: Any, event:
     return RoomOutcome(rc.name, code=b.code, pending=b.status == bk.Status.PENDING)
 
 
-async def release_room(session: AsyncSession, now: datetime, event: Event, *, by_id: str) -> str | None:
+async def release_room(session: AsyncSession, now: datetime, event: Event, *, by_id: str,
+                       by_name: str | None = None) -> str | None:
     """The event is cancelled or moved elsewhere: free its room booking. Returns the code released."""
     if not event.room_booking:
         return None
-    from models import booking as bk
-
     code = event.room_booking
     try:
         async with session.begin_nested():
-            await bk.cancel_booking(session, now, code, by_id=by_id, is_staff=True, reason=f"活动 {event.code} 取消或改地点")
+            await bk.cancel_booking(session, now, code, by_id=by_id, is_staff=True, by_name=by_name,
+                                    reason=f"活动 {event.code} 取消或改地点")
     except bk.BookingError:
         pass    # already cancelled or over: nothing to free
     event.room_booking = None
@@ -1031,17 +1096,15 @@ async def release_room(session: AsyncSession, now: datetime, event: Event, *, by
 
 
 async def move_room(session: AsyncSession, now: datetime, config: Any, event: Event, *, by_id: str,
-                    settings: EventSettings | None = None) -> RoomOutcome | None:
+                    by_name: str | None = None, settings: EventSettings | None = None) -> RoomOutcome | None:
     """The event's time changed: move its room booking along (the booking rules decide)."""
     if not event.room_booking:
         return None
-    from models import booking as bk
-
     settings = settings or EventSettings()
     try:
         async with session.begin_nested():
             b = await bk.change_booking(session, now, config, event.room_booking, event.starts_at,
-                                        event_end(event, settings), by_id=by_id, is_staff=True)
+                                        event_end(event, settings), by_id=by_id, is_staff=True, by_name=by_name)
     except bk.BookingError as exc:
         return RoomOutcome(event.place, code=event.room_booking, error=exc.code,
                            suggestions=list(exc.detail.get("suggestions", [])))

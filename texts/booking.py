@@ -188,6 +188,9 @@ TRAIL_ACTIONS = {
     "reject": "审批未通过", "reschedule": "改期", "resubmit": "改期(需重新审批)", "check_in": "签到",
     "cancel": "取消预约", "close": "封闭房间,预约取消", "accept": "确认候补名额", "accept_pending": "确认候补名额(待审批)",
     "decline": "放弃候补名额", "expire": "失效", "no_show": "未签到,自动释放",
-    # waitlist entries
-    "join": "登记候补", "pass": "候补名额转给下一位", "lapse": "候补时间已过",
+}
+TRAIL_WAITLIST = "候补"
+TRAIL_WAITLIST_ACTIONS = {
+    "join": "登记候补", "offer": "轮到候补,发出通知", "book": "候补转为预约", "pass": "未确认,名额转给下一位",
+    "lapse": "候补时间已过", "cancel": "房间封闭,候补取消",
 }

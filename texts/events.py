@@ -117,6 +117,16 @@ def room_note(outcome, tz: ZoneInfo) -> str:
     return "\n".join(lines)
 
 
+def room_follow_notes(follow, tz: ZoneInfo) -> list[str]:
+    """What an event change did to its function room (models.events.RoomFollow)."""
+    notes = [ROOM_RELEASED] if follow.released else []
+    if follow.reserved is not None:
+        notes.append(room_note(follow.reserved, tz))
+    if follow.moved is not None:
+        notes.append(room_moved_note(follow.moved, tz))
+    return notes
+
+
 def room_moved_note(outcome, tz: ZoneInfo) -> str:
     if outcome.error is None:
         return f"功能室预约 {outcome.code} 已同步改到新时间。"
