@@ -34,6 +34,7 @@ from kernel.text.timeparse import END_BEFORE_START, IN_PAST, INVALID_DATE, NONE_
     parse_span, strip_noise
 from texts import booking as T
 from texts import trail as TR
+from notices import booking as notices
 from handlers.base import PASS, Context, Router, Stage, View
 from models import booking as ops
 from models import booking_stats as stats
@@ -202,14 +203,6 @@ def _unknown_word(config: Config, text: str) -> str | None:
 
 # ------------------------------------------------------------------ replies shared by several routes
 
-async def _notify(ctx: Context, b: Booking, text: str) -> None:
-    """Tell a booking's owner: in the group they booked in (with @), else privately."""
-    if b.in_group:
-        await ctx.send_group(b.scope, text, mentions=(b.person_id,))
-    else:
-        await ctx.send_private(b.person_id, text)
-
-
 def _rule_text(config: Config, now: datetime, exc: BookingError, room: RoomConfig, start: datetime | None,
                end: datetime | None, party: int) -> str:
     d = exc.detail
@@ -320,9 +313,7 @@ async def _announce(ctx: Context, b: Booking, note: str = "") -> None:
     if b.status == Status.PENDING:
         await ctx.reply(T.BOOKED_PENDING.format(room=b.room_name, when=when, party=party, purpose=purpose,
                                                 code=b.code))
-        await ctx.send_group(config.staff_group, T.STAFF_APPROVAL.format(
-            code=b.code, room=b.room_name, when=_when(config, now, b.start_at, b.end_at), party=party,
-            name=b.person_name, purpose=purpose))
+        await notices.approval_wanted(ctx.out, config, now, b)
     else:
         await ctx.reply(T.BOOKED.format(room=b.room_name, when=when, party=party, code=b.code,
                                         grace=config.booking.checkin_grace_minutes))
@@ -647,8 +638,7 @@ async def cancel(ctx: Context, args: tuple[str, str]) -> None:
     when = _when(config, now, b.start_at, b.end_at)
     await ctx.reply(T.CANCELLED.format(code=b.code, room=b.room_name, when=when))
     if b.person_id != ctx.sender.id:
-        await _notify(ctx, b, T.CANCELLED_BY_STAFF.format(code=b.code, room=b.room_name, when=when,
-                                                         reason=T.REASON.format(reason=b.reason) if b.reason else ""))
+        await notices.cancelled_by_staff(ctx.out, config, now, b)
 
 
 @router.route(Stage.RESIDENT_COMMAND, lambda v: CANCEL_BARE_RE.match(v.text) and "")
@@ -741,9 +731,7 @@ async def change(ctx: Context, args: tuple[str, str]) -> None:
     await ctx.reply(T.CHANGED.format(code=b.code, room=b.room_name, when=_when(config, now, b.start_at, b.end_at),
                                      pending=pending))
     if b.status == Status.PENDING:
-        await ctx.send_group(config.staff_group, T.STAFF_APPROVAL.format(
-            code=b.code, room=b.room_name, when=_when(config, now, b.start_at, b.end_at), party=_party_of(b, config),
-            name=b.person_name, purpose=T.PURPOSE.format(purpose=b.purpose) if b.purpose else ""))
+        await notices.approval_wanted(ctx.out, config, now, b)
 
 
 # ------------------------------------------------------------------ follow-ups
@@ -883,8 +871,7 @@ async def approve(ctx: Context, code: str) -> None:
         return
     when = _when(config, now, b.start_at, b.end_at)
     await ctx.reply(T.APPROVED.format(code=b.code, room=b.room_name, when=when, name=b.person_name))
-    await _notify(ctx, b, T.APPROVED_NOTICE.format(room=b.room_name, when=when, code=b.code,
-                                                   grace=config.booking.checkin_grace_minutes))
+    await notices.approved(ctx.out, config, now, b)
 
 
 @router.route(Stage.STAFF_COMMAND, lambda v: (m := REJECT_RE.match(v.text)) and (m.group(1), m.group(2)),
@@ -902,8 +889,7 @@ async def reject(ctx: Context, args: tuple[str, str]) -> None:
         return
     when = _when(config, now, b.start_at, b.end_at)
     await ctx.reply(T.REJECTED.format(code=b.code, room=b.room_name, when=when, name=b.person_name))
-    await _notify(ctx, b, T.REJECTED_NOTICE.format(room=b.room_name, when=when, code=b.code,
-                                                   reason=T.REASON.format(reason=reason)))
+    await notices.rejected(ctx.out, config, now, b)
 
 
 @router.route(Stage.STAFF_COMMAND, lambda v: APPROVALS_RE.match(v.text) and "", roles=STAFF)
@@ -961,9 +947,7 @@ async def block(ctx: Context, text: str) -> None:
         await ctx.reply(_rule_text(config, now, exc, room, start, end, 1))
         return
     when = _when(config, now, start, end)
-    for b in result.cancelled:
-        await _notify(ctx, b, T.BLOCK_NOTICE.format(room=room.name, when=when, reason=reason, code=b.code,
-                                                    booked=_when(config, now, b.start_at, b.end_at)))
+    await notices.closed(ctx.out, config, now, result)
     affected = (T.BLOCK_AFFECTED.format(n=len(result.cancelled), codes="、".join(b.code for b in result.cancelled))
                 if result.cancelled else T.BLOCK_NONE_AFFECTED)
     await ctx.reply(T.BLOCKED.format(room=room.name, when=when, reason=f"({reason})", affected=affected))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Index, String, Text, select
+from sqlalchemy import Index, String, Text, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -94,6 +94,14 @@ class Lifecycle:
                                action=action, from_status=current, to_status=to, note=note)
         session.add(event)
         return event
+
+    async def last_move_id(self, session: AsyncSession, subject_id: int) -> int:
+        """The id of the row's newest event (0 if none): a notice about "what just happened" keys its
+        delivery by it, so one move is told once however often it is reported."""
+        await session.flush()
+        return int(await session.scalar(
+            select(func.max(LifecycleEvent.id)).where(LifecycleEvent.subject == self.subject,
+                                                      LifecycleEvent.subject_id == subject_id)) or 0)
 
     async def history(self, session: AsyncSession, subject_id: int) -> list[LifecycleEvent]:
         return list((await session.scalars(
