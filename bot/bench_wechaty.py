@@ -36,7 +36,7 @@ from typing import Any
 
 from pyee import AsyncIOEventEmitter
 
-from bot.bench import bench_config, rss_mb, traffic
+from bot.bench_traffic import bench_config, rss_mb, traffic
 from kernel.config import Config, SenderConfig
 from kernel.message import IncomingMessage
 from bot.wechaty_shim import (

@@ -1,18 +1,16 @@
 """Needs (诉求) in chat: intake (@小助手 / 报修 / 求助 … / 私聊 / 树洞), passive discovery (未诉先办),
 the worker and department commands, 查, 待办, 统计 and ratings (回访).
 
-The domain rules live in models/needs.py; this module parses, and words the messages. The
-`announce_*` functions turn an operation's result into messages through an `Out` — a Context here, a
-TickContext in the scheduler and the web inbox — so every caller tells the same people the same thing."""
+The domain rules live in models/needs.py; this module parses and words the chat replies; what everyone
+else is told about a change (the holder, the resident, the staff group) is notices/needs.py, shared with
+the scheduler and the web inbox."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, Protocol
-
-from sqlalchemy.ext.asyncio import AsyncSession
+from datetime import datetime
+from typing import Any
 
 from kernel.config import Config
 from kernel.identity import DEPARTMENT_STAFF, STAFF, Person, Role
@@ -20,55 +18,14 @@ from kernel.text.classify import Understanding, classify
 from kernel.workhours import on_duty
 from texts import needs as T
 from handlers.base import PASS, Context, Router, Stage, View, command_matcher
-from models import conversation
 from models import needs as N
-from models.conversation import PRIVATE_SCOPE
 from models.outbox import Priority
+from notices.needs import (RATE_QUESTION, ack_text, announce_change, announce_intake, common, error_text, fmt_minutes,
+                           fmt_time, short)
 
 router = Router("needs")
 
 STAFF_OR_DEPT = STAFF | DEPARTMENT_STAFF
-RATE_STATE = "rate_need"
-
-
-# ---------------------------------------------------------------- output adapters
-
-class Out(Protocol):
-    session: AsyncSession
-    now: datetime
-
-    async def private(self, contact_id: str, text: str, *, key: str, priority: Priority = Priority.REPLY) -> None: ...
-
-    async def group(self, topic: str, text: str, *, key: str, mentions: tuple[str, ...] = (),
-                    priority: Priority = Priority.REPLY) -> None: ...
-
-
-class CtxOut:
-    """Messages from a chat message's transaction (keys come from the message id)."""
-
-    def __init__(self, ctx: Context) -> None:
-        self.ctx, self.session, self.now = ctx, ctx.session, ctx.now
-
-    async def private(self, contact_id: str, text: str, *, key: str, priority: Priority = Priority.REPLY) -> None:
-        await self.ctx.send_private(contact_id, text, priority)
-
-    async def group(self, topic: str, text: str, *, key: str, mentions: tuple[str, ...] = (),
-                    priority: Priority = Priority.REPLY) -> None:
-        await self.ctx.send_group(topic, N.mask_phones(text), mentions, priority)
-
-
-class TickOut:
-    """Messages from a scheduled job or a web action (a TickContext): exactly once per key."""
-
-    def __init__(self, tc: Any) -> None:
-        self.tc, self.session, self.now = tc, tc.session, tc.now
-
-    async def private(self, contact_id: str, text: str, *, key: str, priority: Priority = Priority.REPLY) -> None:
-        await self.tc.send_private(contact_id, text, key=key, priority=priority)
-
-    async def group(self, topic: str, text: str, *, key: str, mentions: tuple[str, ...] = (),
-                    priority: Priority = Priority.REPLY) -> None:
-        await self.tc.send_group(topic, N.mask_phones(text), key=key, mentions=mentions, priority=priority)
 
 
 REPLY_LIMIT = 560          # a chat reply stays readable on a phone screen
@@ -85,208 +42,6 @@ def fit(text: str, limit: int = REPLY_LIMIT) -> str:
 async def say(ctx: Context, text: str) -> None:
     """Reply in the chat the message came from; phone numbers masked in groups; never a wall of text."""
     await ctx.reply(fit(text if ctx.msg.is_private else N.mask_phones(text)))
-
-
-# ---------------------------------------------------------------- wording helpers
-
-def fmt_time(when: datetime | None, now: datetime, config: Config) -> str:
-    if when is None:
-        return ""
-    local, today = when.astimezone(config.timezone), now.astimezone(config.timezone).date()
-    if local.date() == today:
-        return f"{local:%H:%M}"
-    if local.date() == today + timedelta(days=1):
-        return f"明天{local:%H:%M}"
-    return f"{local.month}月{local.day}日{local:%H:%M}"
-
-
-def fmt_minutes(minutes: float) -> str:
-    m = max(0, int(round(minutes)))
-    if m < 60:
-        return f"{m}分钟"
-    h, m = divmod(m, 60)
-    if h < 24:
-        return f"{h}小时{m}分" if m else f"{h}小时"
-    d, h = divmod(h, 24)
-    return f"{d}天{h}小时" if h else f"{d}天"
-
-
-def place(need: N.Need) -> str:
-    if need.building is not None:
-        return f"{need.building}栋"
-    if need.grid is not None:
-        return f"网格{need.grid}"
-    return "未注明位置"
-
-
-def source_of(need: N.Need) -> str:
-    if need.tree_hole:
-        return T.SOURCE_TREE_HOLE
-    name = need.requester_name or need.requester or ""
-    if need.source == N.Source.SUGGESTION:
-        return T.SOURCE_SUGGESTION.format(name=name, chat=need.chat or "")
-    if need.chat:
-        return T.SOURCE_GROUP.format(name=name, chat=need.chat)
-    return T.SOURCE_PRIVATE.format(name=name)
-
-
-def _common(need: N.Need, now: datetime, config: Config, *, group: bool = False, limit: int = 300) -> dict[str, Any]:
-    text = _short(N.mask_phones(need.text) if group else need.text, limit)
-    return {"code": need.code, "category": need.category_name, "place": place(need), "text": text,
-            "urgent": T.URGENT_TAG if need.urgent else "", "worker": need.assignee_name or "社区工作人员",
-            "due": fmt_time(need.due_at, now, config), "source": source_of(need),
-            "handle_due": fmt_time(need.resolve_due_at, now, config), "status": need.status_name,
-            "bot": config.bot_name}
-
-
-def error_text(exc: N.NeedError, action: str | None = None) -> str:
-    data = {k: _short(v, 40) if isinstance(v, str) else v for k, v in exc.data.items()}
-    data.setdefault("example", T.EXAMPLE_CODE)
-    data.setdefault("code", "")
-    verb = T.ACTION_VERBS.get(str(data.get("action") or action or ""), "这样操作")
-    data["verb"] = verb
-    if "status" in data and data["status"] in N.STATUS_NAMES:
-        data["status"] = N.STATUS_NAMES[N.Status(data["status"])]
-    if "departments" in data and isinstance(data["departments"], list):
-        data["departments"] = "、".join(data["departments"])
-    key = exc.code
-    if key == "not_allowed" and action in ("return", "transfer"):
-        key = f"not_allowed_{action}"
-    text = T.ERRORS.get(key, T.ERRORS["not_allowed"]).format(**data)
-    if exc.code == "illegal":
-        hint = T.ILLEGAL_HINTS.get(str(exc.data.get("status")))
-        if hint:
-            text += hint
-    return text
-
-
-# ---------------------------------------------------------------- announcing results (shared with web/scheduler)
-
-def _key(need: N.Need, what: str, now: datetime, who: str = "") -> str:
-    return f"need:{need.code}:{what}:{int(now.timestamp())}:{who}"
-
-
-async def announce_intake(out: Out, config: Config, intake: N.Intake) -> None:
-    """Tell the holder about a new need; for an urgent one also the staff group (and the AB岗 backup
-    when the worker is off duty). The resident's acknowledgement is the caller's (it answers in chat)."""
-    need, now = intake.need, out.now
-    if intake.parent is not None:
-        return
-    c = _common(need, now, config)
-    targets = N.urgent_alert_targets(config, need, now) if need.urgent else (
-        [N.Target("private", need.assignee, need.assignee_name or "", "worker")] if need.assignee else [])
-    prio = Priority.URGENT if need.urgent else Priority.REPLY
-    for t in targets:
-        if t.role == "worker":
-            await out.private(t.id, T.DISPATCH_NOTICE.format(**c), key=_key(need, "dispatch", now, t.id), priority=prio)
-        elif t.role == "backup":
-            await out.private(t.id, T.URGENT_BACKUP_ALERT.format(**c), key=_key(need, "backup", now, t.id), priority=prio)
-        else:
-            await out.group(t.id, T.URGENT_STAFF_ALERT.format(**_common(need, now, config, group=True)),
-                            key=_key(need, "alert", now, t.id), priority=prio)
-
-
-def ack_text(config: Config, intake: N.Intake, now: datetime) -> str:
-    need = intake.need
-    if intake.parent is not None:
-        return T.ACK_MERGED.format(parent=intake.parent.code)
-    c = _common(need, now, config)
-    if need.tree_hole:
-        return T.ACK_TREE_HOLE.format(**c) + (T.ACK_TREE_HOLE_URGENT if need.urgent else "")
-    if need.urgent:
-        return T.ACK_URGENT.format(**c)
-    return (T.ACK if need.assignee_name else T.ACK_NO_WORKER).format(**c)
-
-
-async def _to_resident(out: Out, config: Config, needs: list[N.Need], text_for: Any, what: str,
-                       priority: Priority = Priority.REPLY) -> None:
-    """One message per group (all its residents @-mentioned) and one per private requester."""
-    by_chat: dict[str, list[N.Need]] = {}
-    for n in needs:
-        if n.requester is None:
-            continue
-        if n.chat:
-            by_chat.setdefault(n.chat, []).append(n)
-        else:
-            await out.private(n.requester, text_for(n), key=_key(n, what, out.now, n.requester), priority=priority)
-    for chat, group in by_chat.items():
-        mentions = tuple(dict.fromkeys(n.requester for n in group if n.requester))
-        await out.group(chat, text_for(group[0]), key=_key(group[0], what, out.now, chat), mentions=mentions,
-                        priority=priority)
-
-
-async def _ask_rating(out: Out, config: Config, need: N.Need) -> None:
-    if need.requester is None:
-        return
-    await conversation.ask(out.session, scope=need.chat or PRIVATE_SCOPE, person_id=need.requester, kind=RATE_STATE,
-                           data={"code": need.code}, now=out.now,
-                           ttl=timedelta(hours=config.needs.rating_hours))
-
-
-async def announce_change(out: Out, config: Config, change: N.Change) -> None:
-    """Messages that follow an operation, to everyone but the actor (the caller confirms to them)."""
-    need, now = change.need, out.now
-    c = _common(need, now, config)
-    if change.action == N.Action.REPLY:
-        reply = need.last_reply or ""
-        who = change.actor.name if change.actor else c["worker"]
-        await _to_resident(out, config, [need, *change.followers],
-                           lambda n: T.REPLY_TO_RESIDENT.format(code=need.code, worker=who, text=reply), "reply")
-    elif change.action == N.Action.TRANSFER:
-        dept = change.extra["department"]
-        note = change.extra.get("note")
-        await out.private(dept.contact_id, T.TRANSFER_TO_DEPARTMENT.format(
-            **c, actor=change.actor.name if change.actor else "", note=f",说明: {note}" if note else ""),
-            key=_key(need, "transfer", now, dept.contact_id), priority=Priority.URGENT if need.urgent else Priority.REPLY)
-    elif change.action == N.Action.RETURN:
-        if need.assignee:
-            await out.private(need.assignee, T.RETURN_TO_HOLDER.format(
-                **c, actor=change.actor.name if change.actor else "", reason=change.extra.get("reason", "")),
-                key=_key(need, "return", now, need.assignee))
-    elif change.action == N.Action.RESOLVE:
-        note = need.resolution or ""
-        # Merged residents get the same words (the code they were told is the parent's).
-        await _to_resident(out, config, [need, *change.followers],
-                           lambda n: T.RESOLVED_TO_RESIDENT.format(code=need.code, note=note), "resolve")
-        for n in (need, *change.followers):
-            await _ask_rating(out, config, n)
-    elif change.action == N.Action.REOPEN:
-        target = change.extra.get("reopened") or need
-        if target.assignee:
-            tc = _common(target, now, config)
-            resident = change.actor is None or change.actor.role == Role.RESIDENT
-            words = change.extra.get("words") or need.rating_note or T.NO_WORDS
-            template = T.REOPENED_TO_HOLDER if resident else T.REOPENED_BY_STAFF
-            await out.private(target.assignee, template.format(
-                **tc, words=words, actor=change.actor.name if change.actor else ""),
-                key=_key(target, "reopen", now, target.assignee),
-                priority=Priority.URGENT if target.urgent else Priority.REPLY)
-
-
-async def announce_escalation(out: Out, config: Config, esc: N.Escalation) -> None:
-    """督办 messages, one per target, under keys that make each level exactly-once."""
-    need = esc.need
-    holder = need.department or need.assignee_name or "无"
-    for t in esc.targets:
-        ask = {"backup": T.ASK_BACKUP, "holder": T.ASK_HOLDER, "department": T.ASK_DEPARTMENT,
-               "admin": T.ASK_ADMIN_HANDLE if esc.clock == "handle" else T.ASK_ADMIN,
-               }.get(t.role, T.ASK_STAFF_GROUP).format(code=need.code)
-        group = t.kind == "group"
-        cc = _common(need, out.now, config, group=group)
-        if esc.clock == "handle":
-            text = T.ESCALATE_HANDLE.format(**cc, level=esc.level, holder=holder, ask=ask,
-                                            minutes=int(config.needs.handle_minutes_urgent))
-        else:
-            late = (T.LATE_BY.format(over=fmt_minutes(esc.minutes_over)) if esc.minutes_over >= 1
-                    else T.LATE_AT_LIMIT)
-            text = T.ESCALATE_RESPOND.format(**cc, level=esc.level, holder=holder, ask=ask, late=late,
-                                             what=T.WHAT_DEPT if esc.clock == "dept_ack" else T.WHAT_RESPOND)
-        key = f"need-clock:{need.code}:{esc.clock}:{esc.clock_no}:{esc.level}:{t.id}"
-        prio = Priority.URGENT if need.urgent else Priority.REPLY
-        if group:
-            await out.group(t.id, text, key=key, priority=prio)
-        else:
-            await out.private(t.id, text, key=key, priority=prio)
 
 
 # ---------------------------------------------------------------- intake routes
@@ -358,7 +113,7 @@ async def _intake(ctx: Context, args: IntakeArgs, source: N.Source) -> None:
         requester_name=None if source == N.Source.TREE_HOLE else ctx.sender.name,
         chat=None if private else ctx.msg.group_topic, chat_grid=ctx.grid.number if ctx.grid else None)
     await say(ctx, ack_text(ctx.config, intake, ctx.now))
-    await announce_intake(CtxOut(ctx), ctx.config, intake)
+    await announce_intake(ctx.out, ctx.config, intake)
 
 
 @router.route(Stage.RESIDENT_COMMAND, command_matcher("树洞"))
@@ -396,10 +151,10 @@ async def passive_discovery(ctx: Context, args: IntakeArgs) -> None:
     if u.urgent and ctx.grid is not None:
         grid = ctx.config.grid_of_building(u.building) or ctx.grid
         text = T.PASSIVE_URGENT_ALERT.format(chat=ctx.msg.group_topic, name=ctx.sender.name, text=args.text)
-        await ctx.send_private(grid.worker, text, Priority.URGENT)
+        await ctx.out.private(grid.worker, text, priority=Priority.URGENT)
         worker = next((w for w in ctx.config.workers if w.id == grid.worker), None)
         if worker is not None and grid.backup and not on_duty(worker.duty, ctx.now, ctx.config.timezone):
-            await ctx.send_private(grid.backup, text, Priority.URGENT)
+            await ctx.out.private(grid.backup, text, priority=Priority.URGENT)
 
 
 # ---------------------------------------------------------------- staff commands
@@ -442,13 +197,13 @@ async def _run(ctx: Context, word: str, rest: str, action: str, op: Any) -> None
 async def accept_need(ctx: Context, rest: str) -> None:
     async def op(code: str, _after: str) -> None:
         change = await N.accept(ctx.session, ctx.now, ctx.config, code, ctx.sender)
-        c = _common(change.need, ctx.now, ctx.config, group=not ctx.msg.is_private, limit=120)
+        c = common(change.need, ctx.now, ctx.config, group=not ctx.msg.is_private, limit=120)
         text = T.ACCEPTED.format(**c)
         if change.need.urgent and change.need.resolve_due_at:
             late = change.need.resolve_due_at <= ctx.now
             text += (T.ACCEPTED_URGENT_LATE if late else T.ACCEPTED_URGENT).format(**c)
         await say(ctx, text)
-        await announce_change(CtxOut(ctx), ctx.config, change)
+        await announce_change(ctx.out, ctx.config, change)
     await _run(ctx, "接单", rest, "accept", op)
 
 
@@ -456,7 +211,7 @@ async def accept_need(ctx: Context, rest: str) -> None:
 async def sign_need(ctx: Context, rest: str) -> None:
     async def op(code: str, _after: str) -> None:
         change = await N.accept(ctx.session, ctx.now, ctx.config, code, ctx.sender)
-        c = _common(change.need, ctx.now, ctx.config, group=not ctx.msg.is_private, limit=120)
+        c = common(change.need, ctx.now, ctx.config, group=not ctx.msg.is_private, limit=120)
         await say(ctx, (T.SIGNED if ctx.sender.role == Role.DEPARTMENT else T.ACCEPTED).format(**c))
     await _run(ctx, "签收", rest, "accept", op)
 
@@ -471,7 +226,7 @@ async def reply_need(ctx: Context, rest: str) -> None:
         need = change.need
         await say(ctx, T.REPLIED_TREE_HOLE.format(code=need.code) if need.tree_hole
                   else T.REPLIED.format(code=need.code))
-        await announce_change(CtxOut(ctx), ctx.config, change)
+        await announce_change(ctx.out, ctx.config, change)
     await _run(ctx, "回复", rest, "reply", op)
 
 
@@ -492,7 +247,7 @@ async def transfer_need(ctx: Context, rest: str) -> None:
                                   note.strip(" ::,,") or None)
         await say(ctx, T.TRANSFERRED.format(department=change.need.department, code=change.need.code,
                                             due=fmt_time(change.need.due_at, ctx.now, ctx.config)))
-        await announce_change(CtxOut(ctx), ctx.config, change)
+        await announce_change(ctx.out, ctx.config, change)
     await _run(ctx, "转派", rest, "transfer", op)
 
 
@@ -501,7 +256,7 @@ async def return_need(ctx: Context, rest: str) -> None:
     async def op(code: str, after: str) -> None:
         change = await N.hand_back(ctx.session, ctx.now, ctx.config, code, ctx.sender, after)
         await say(ctx, T.RETURNED.format(code=change.need.code, holder=change.need.assignee_name or "社区"))
-        await announce_change(CtxOut(ctx), ctx.config, change)
+        await announce_change(ctx.out, ctx.config, change)
     await _run(ctx, "退单", rest, "return", op)
 
 
@@ -514,7 +269,7 @@ async def resolve_need(ctx: Context, rest: str) -> None:
             await say(ctx, T.RESOLVED_NO_VISIT.format(code=need.code, why=T.RESOLVED_TREE_HOLE_WHY))
         else:
             await say(ctx, T.RESOLVED.format(code=need.code))
-        await announce_change(CtxOut(ctx), ctx.config, change)
+        await announce_change(ctx.out, ctx.config, change)
     await _run(ctx, "办结", rest, "resolve", op)
 
 
@@ -533,7 +288,7 @@ async def todo(ctx: Context, _rest: str) -> None:
     text = T.TODO_HEAD.format(n=len(rows))
     shown = 0
     for i, need in enumerate(rows, 1):
-        c = _common(need, ctx.now, ctx.config, group=not ctx.msg.is_private, limit=30)
+        c = common(need, ctx.now, ctx.config, group=not ctx.msg.is_private, limit=30)
         item = T.TODO_ITEM.format(i=i, **c, clock=_clock(need, ctx.now, ctx.config))
         if len(text) + len(item) > REPLY_LIMIT - 40:
             break
@@ -542,11 +297,6 @@ async def todo(ctx: Context, _rest: str) -> None:
     if shown < len(rows):
         text += T.TODO_MORE.format(n=len(rows) - shown)
     await say(ctx, text)
-
-
-def _short(text: str, limit: int = 40) -> str:
-    text = text.replace("\n", " ")
-    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _clock(need: N.Need, now: datetime, config: Config) -> str:
@@ -633,9 +383,9 @@ def _resident_status(ctx: Context, view: N.StatusView) -> str:
         text += T.STATUS_HOLDER.format(holder=shown.department or shown.assignee_name)
     if shown.last_reply:
         text += T.STATUS_LAST_REPLY.format(at=fmt_time(shown.last_reply_at, ctx.now, ctx.config),
-                                           reply=_short(shown.last_reply, 200))
+                                           reply=short(shown.last_reply, 200))
     if shown.resolution and shown.status in N.DONE_STATUSES:
-        text += T.STATUS_RESOLUTION.format(resolution=_short(shown.resolution, 200))
+        text += T.STATUS_RESOLUTION.format(resolution=short(shown.resolution, 200))
     if need.satisfaction:
         text += T.STATUS_SATISFACTION.format(satisfaction=N.SATISFACTION_NAMES[N.Satisfaction(need.satisfaction)])
     elif need.tree_hole and need.status == N.Status.RESOLVED:
@@ -644,7 +394,7 @@ def _resident_status(ctx: Context, view: N.StatusView) -> str:
 
 
 async def _staff_status(ctx: Context, need: N.Need) -> str:
-    c = _common(need, ctx.now, ctx.config, group=not ctx.msg.is_private, limit=150)
+    c = common(need, ctx.now, ctx.config, group=not ctx.msg.is_private, limit=150)
     due = ""
     if need.due_at is not None or need.resolve_due_at is not None:
         due = T.STATUS_STAFF_DUE.format(due=_clock(need, ctx.now, ctx.config).strip())
@@ -655,15 +405,15 @@ async def _staff_status(ctx: Context, need: N.Need) -> str:
         text += "\n" + T.STATUS_MERGED.format(parent=need.merged_into)
     if need.last_reply:
         text += T.STATUS_LAST_REPLY.format(at=fmt_time(need.last_reply_at, ctx.now, ctx.config),
-                                           reply=_short(need.last_reply, 80))
+                                           reply=short(need.last_reply, 80))
     if need.resolution:
-        text += T.STATUS_RESOLUTION.format(resolution=_short(need.resolution, 80))
+        text += T.STATUS_RESOLUTION.format(resolution=short(need.resolution, 80))
     events = await N.events_of(ctx.session, need)
     if events:
         text += T.STATUS_STAFF_HISTORY
         for e in events[-6:]:
             who = f" {e.actor_name}" if e.actor_name else ""
-            note = f": {_short(e.note, 30)}" if e.note else ""
+            note = f": {short(e.note, 30)}" if e.note else ""
             text += T.STATUS_STAFF_EVENT.format(at=fmt_time(e.at, ctx.now, ctx.config),
                                                 action=T.ACTION_NAMES.get(e.action, e.action), who=who, note=note)
     return text
@@ -709,7 +459,7 @@ def _rating_matcher(view: View) -> RatingArgs | None:
     return RatingArgs(_RATING_WORDS[m.group("word")], comment, code, False)
 
 
-@router.answer(RATE_STATE, match=_rating_matcher, label=T.QUESTION_RATING)
+@router.answer(RATE_QUESTION, match=_rating_matcher, label=T.QUESTION_RATING)
 async def rating(ctx: Context, args: RatingArgs) -> Any:
     """The answer to "请为本次服务打分": a digit or words, about the need the bot asked about."""
     assert ctx.question is not None
@@ -736,17 +486,17 @@ async def _rate(ctx: Context, args: RatingArgs, code: str) -> Any:
     try:
         change = await N.rate(ctx.session, ctx.now, ctx.config, code, args.score, ctx.sender, args.comment)
     except N.NeedError as exc:
-        await ctx.answered(RATE_STATE)
+        await ctx.answered(RATE_QUESTION)
         if args.by_digit and args.code is None and exc.code in ("illegal", "not_requester"):
             return PASS
         await say(ctx, error_text(exc, "rate"))
         return None
-    await ctx.answered(RATE_STATE)
+    await ctx.answered(RATE_QUESTION)
     need = change.need
     if change.action == N.Action.REOPEN:
         target = change.extra.get("reopened") or need
         await say(ctx, T.RATED_DISSATISFIED.format(code=need.code, worker=target.assignee_name or "工作人员"))
-        await announce_change(CtxOut(ctx), ctx.config, change)
+        await announce_change(ctx.out, ctx.config, change)
     else:
         await say(ctx, T.RATED.format(code=need.code, bot=ctx.config.bot_name,
                                       satisfaction=N.SATISFACTION_NAMES[N.Satisfaction(need.satisfaction)]))

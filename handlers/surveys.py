@@ -19,6 +19,7 @@ from handlers.base import PASS, Context, Router, Stage, View
 from models import pushes as P
 from models import surveys as S
 from models.conversation import PRIVATE_SCOPE
+from notices.surveys import results_message
 
 router = Router("surveys")
 
@@ -364,7 +365,6 @@ async def list_surveys(ctx: Context, _args: str) -> None:
 
 @router.command("问卷结果", "问卷统计", stage=Stage.STAFF_COMMAND, roles=STAFF)
 async def survey_results(ctx: Context, args: str) -> None:
-    from scheduler.pushes import results_message
 
     code = S.normalize_code(args.split()[0]) if args.split() else None
     if code is None:

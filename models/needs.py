@@ -611,6 +611,13 @@ async def events_of(session: AsyncSession, need: Need) -> list[NeedEvent]:
         select(NeedEvent).where(NeedEvent.need_id == need.id).order_by(NeedEvent.at, NeedEvent.id))).all())
 
 
+async def event_count(session: AsyncSession, need: Need) -> int:
+    """How many event rows the need has: it grows with every change, so it names one change uniquely
+    (a notice's delivery key) even when two changes share a timestamp."""
+    return int(await session.scalar(select(func.count()).select_from(NeedEvent).where(NeedEvent.need_id == need.id))
+               or 0)
+
+
 async def followers_of(session: AsyncSession, need: Need) -> list[Need]:
     return list((await session.scalars(
         select(Need).where(Need.merged_into == need.code).order_by(Need.id))).all())

@@ -1082,12 +1082,3 @@ def check_form_token(survey: Survey, nonce: str | None, token: str | None, now: 
     if not 0 <= now.timestamp() - issued <= max_age.total_seconds():
         return False
     return hmac.compare_digest(sig, _sign(survey, f"c|{nonce}|{issued}", 24))
-
-
-# --------------------------------------------------------------------------- CLI
-
-async def load_survey_cli(config: Config, db_url: str | None, path: str) -> int:
-    """`gridbot survey load FILE`: check and load a survey file; prints what will happen. Exit code 0/2."""
-    from bot.survey_cli import load_file
-
-    return await load_file(config, db_url, path)

@@ -11,17 +11,16 @@ The deadlines themselves are set by the operations in models/needs.py."""
 from __future__ import annotations
 
 from bot import metrics
-from handlers.needs import TickOut, announce_escalation
 from kernel.logevent import log_event
 from models import needs as N
+from notices.needs import announce_escalation
 from scheduler.ticker import Job, TickContext
 
 
 async def needs_clocks(tc: TickContext) -> None:
     """One job (one transaction a tick): 督办 first, then 回访 expiry."""
-    out = TickOut(tc)
     for esc in await N.run_escalations(tc.session, tc.now, tc.config):
-        await announce_escalation(out, tc.config, esc)
+        await announce_escalation(tc.out, tc.config, esc)
         tc.after_commit.append(lambda code=esc.need.code, clock=esc.clock, level=esc.level: _escalated(code, clock, level))
     await N.expire_unrated(tc.session, tc.now, tc.config)
 

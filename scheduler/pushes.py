@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from kernel.calendar_cn import DayRule, calendar_for, in_quiet_hours
 from texts import surveys as T
 from models import pushes as P
 from models import surveys as S
+from notices.surveys import results_message
 from scheduler.ticker import Job, TickContext
 
 log = logging.getLogger("gridbot.pushes")
@@ -195,16 +195,6 @@ async def _push_digest(tc: TickContext, run: P.PushRun, groups: list[str]) -> No
 
 
 # --------------------------------------------------------------------------- surveys: close, results, reminders
-
-def results_message(res: S.SurveyResults, *, recurring: bool, final: bool, tz: ZoneInfo) -> str:
-    period = None
-    if res.opens_at:
-        period = f"{T.when_text(res.opens_at, tz)} 至 {T.when_text(res.closes_at, tz) if res.closes_at else '现在'}"
-    lines = [T.ResultLine(q.number, q.kind, q.text, q.answered, q.options, q.ratings, q.average, q.texts)
-             for q in res.questions]
-    return T.results_text(code=res.code, title=res.title, round_=res.round, recurring=recurring, total=res.responses,
-                          by_group=res.by_group, questions=lines, final=final, period=period)
-
 
 async def post_results(tc: TickContext, survey: S.Survey, round_: int) -> bool:
     res = await S.results(tc.session, tc.config, survey.code, round_)

@@ -162,7 +162,7 @@ def test_phone_and_id_masking() -> None:
 
 
 async def test_staff_reopen_needs_a_reason_and_goes_back_to_the_resolver(harness) -> None:
-    from handlers.needs import TickOut, announce_change
+    from notices.needs import announce_change
     from scheduler.ticker import TickContext
 
     h = harness
@@ -178,7 +178,7 @@ async def test_staff_reopen_needs_a_reason_and_goes_back_to_the_resolver(harness
         assert err.value.code == "not_yours"
         change = await N.reopen(s, now, h.config, code, LI, "居民来电说又坏了")
         tc = TickContext(s, now, h.config, h.core.directory, h.config.bot_id)
-        await announce_change(TickOut(tc), h.config, change)
+        await announce_change(tc.out, h.config, change)
     n = change.need
     assert (n.status, n.assignee, n.reopen_count, n.resolved_at) == ("dispatched", "wx_wang", 1, None)
     out = await h.advance("1m")

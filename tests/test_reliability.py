@@ -473,7 +473,7 @@ async def test_wechaty_bench_fake_puppet_round_trip(tmp_path: Path) -> None:
     """`gridbot bench --mode wechaty` drives real wechaty objects on an in-process fake puppet: the
     bare echo bot answers every @-mention, and gridbot's WechatyChannel path answers through
     wechaty's room.say with the @-prefix, every outbox row delivered."""
-    from bot.bench import bench_config, traffic
+    from bot.bench_traffic import bench_config, traffic
     from bot.bench_wechaty import room_id_of, run_bare, run_gridbot
 
     config = bench_config(20)

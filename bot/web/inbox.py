@@ -34,7 +34,7 @@ from bot import export as E
 from bot.web import auth as A
 from bot.web import inbox_ops as O
 from texts import inbox as X
-from handlers import needs as H
+from notices import needs as tell
 from models import inbox as M
 from models import needs as N
 from models.db import transaction
@@ -319,7 +319,7 @@ def row_html(r: Any, now: datetime, config: Any, actor: A.WebActor) -> str:
             f'<span class="place">{esc(O.place(r.building, r.grid))}</span> · '
             f'<span class="status">{esc(O.status_name(r.status, r.department))}</span>'
             f'{" · <span class=holder>" + esc(holder) + "</span>" if holder else ""}'
-            f'<span class="when">{esc(H.fmt_time(r.created_at, now, config))}</span></span>'
+            f'<span class="when">{esc(tell.fmt_time(r.created_at, now, config))}</span></span>'
             f'<span class="text">{esc(text)}</span></a>')
 
 
@@ -728,7 +728,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
             out.append(
                 f'<div class="card sug{" is-urgent" if s.urgent else ""}" data-id="{s.id}">'
                 f'<div class="l2">{urgent}<b>{esc(s.sender_name)}</b> 在 {esc(s.chat)} · '
-                f'{esc(O.place(s.building, s.grid))} · <span class="when">{esc(H.fmt_time(s.created_at, now, config))}</span></div>'
+                f'{esc(O.place(s.building, s.grid))} · <span class="when">{esc(tell.fmt_time(s.created_at, now, config))}</span></div>'
                 f'<p class="need-text">{esc(s.text)}</p><div class="sug-actions">'
                 f'<form method="post" action="/inbox/suggestions/{s.id}/confirm" class="act inline">'
                 f'<input type="hidden" name="_csrf" value="{esc(actor.csrf)}">'

@@ -1,10 +1,9 @@
 """What the inbox pages and the JSON API share: clocks for display, masking, and the actions — each
-one a call of the models.needs operation plus handlers.needs.announce_* (the same messages, in the
+one a call of the models.needs operation plus notices.needs.announce_* (the same messages, in the
 same words, as when the worker types the command in chat), in one transaction with the outbox rows."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,11 +12,10 @@ from kernel.config import Config
 from kernel.privacy import mask_name
 from texts import inbox as X
 from bot.web.auth import WebActor
-from handlers import needs as H
+from notices import needs as tell
 from texts import needs as T
 from models import needs as N
 from models.db import transaction
-from models.outbox import Priority
 from scheduler.ticker import TickContext
 
 OPEN = frozenset(str(s) for s in N.OPEN_STATUSES)
@@ -165,27 +163,6 @@ class Refused(Exception):
         self.status, self.message, self.code = status, message, code
 
 
-class _UniqueKeys:
-    """A TickContext whose outbox keys get a per-request suffix: handlers.needs keys a message by
-    (code, what, second, who), which is right for a chat message (deduplicated upstream) but would
-    silently drop a second web reply sent within the same second."""
-
-    def __init__(self, tc: TickContext, nonce: str) -> None:
-        self.tc, self.session, self.now, self.nonce = tc, tc.session, tc.now, nonce
-
-    async def send_private(self, contact_id: str, text: str, *, key: str, priority: Priority = Priority.NOTICE) -> bool:
-        return await self.tc.send_private(contact_id, text, key=f"{key}:web:{self.nonce}", priority=priority)
-
-    async def send_group(self, topic: str, text: str, *, key: str, mentions: tuple[str, ...] = (),
-                         priority: Priority = Priority.NOTICE) -> bool:
-        return await self.tc.send_group(topic, text, key=f"{key}:web:{self.nonce}", mentions=mentions,
-                                        priority=priority)
-
-
-def web_out(tc: TickContext) -> H.TickOut:
-    return H.TickOut(_UniqueKeys(tc, uuid.uuid4().hex[:12]))
-
-
 def http_status(exc: N.NeedError) -> int:
     return {"not_found": 404, "suggestion_not_found": 404, "not_yours": 403, "not_allowed": 403,
             "illegal": 409, "merged": 409, "already_there": 409, "suggestion_handled": 409}.get(exc.code, 400)
@@ -196,7 +173,7 @@ def error_message(exc: N.NeedError, action: str | None) -> str:
         return X.SUGGESTION_NOT_FOUND
     if exc.code == "suggestion_handled":
         return X.SUGGESTION_HANDLED
-    return H.error_text(exc, action)
+    return tell.error_text(exc, action)
 
 
 @dataclass
@@ -248,7 +225,7 @@ async def perform(core: Any, actor: WebActor, code: str, action: str, fields: di
                 raise Refused(400, X.NEED_FIELD["reopen"], "no_reason")
             change = await reopen(session, now, config, code, person, reason)  # type: ignore[misc]
             key = "reopen"
-        await H.announce_change(web_out(tc), config, change)
+        await tell.announce_change(tc.out, config, change)
     core.wake_sender()
     return Done(change.need, key)
 
@@ -257,7 +234,7 @@ def done_message(key: str, need: N.Need, now: datetime, config: Config) -> str:
     template = X.DONE.get(key)
     if template is None:
         return ""
-    return template.format(department=need.department or "", due=H.fmt_time(need.due_at, now, config),
+    return template.format(department=need.department or "", due=tell.fmt_time(need.due_at, now, config),
                            holder=need.assignee_name or "社区", code=need.code, parent=need.merged_into or "")
 
 
@@ -274,7 +251,7 @@ async def confirm_suggestion(core: Any, actor: WebActor, suggestion_id: int, cat
         intake = await N.confirm_suggestion(session, now, config, suggestion_id, actor.person,
                                             category=category if category in N.CATEGORY_NAMES else None)
         tc = TickContext(session, now, config, core.directory, config.bot_id)
-        await H.announce_intake(web_out(tc), config, intake)
+        await tell.announce_intake(tc.out, config, intake)
     core.wake_sender()
     return intake
 
