@@ -7,10 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from kernel.text.normalize import clip  # noqa: F401  (re-exported for the events handlers)
-from models.events import Event, Signup, SignupStatus
+
+# Texts sit below the models (tests/test_layers.py): they read an event's and a signup's fields but do not
+# import the tables. Event and Signup stand for models.events.Event and Signup; statuses are their values.
+Event = Any
+Signup = Any
+CONFIRMED, OFFERED, WAITING = "confirmed", "offered", "waiting"
 
 WEEKDAYS = "一二三四五六日"
 
@@ -171,14 +177,14 @@ def roster(event: Event, holders: Sequence[Signup], waiting: Sequence[Signup], t
 
 def staff_roster(event: Event, rows: Sequence[Signup], tz: ZoneInfo, left: int, limit: int = 30) -> str:
     """Full names, for staff only (private chat or the staff group); the whole list is the export."""
-    status = {SignupStatus.CONFIRMED: "", SignupStatus.OFFERED: "(待确认)", SignupStatus.WAITING: "(候补)"}
+    status = {CONFIRMED: "", OFFERED: "(待确认)", WAITING: "(候补)"}
     lines = [f"{event.title}({event.code}) {when(event.starts_at, tz)} {event.place}",
              f"名额{event.capacity},剩余{left}"]
     if not rows:
         lines.append("还没有人报名。")
     for i, s in enumerate(rows[:limit], 1):
         tick = " ✔已签到" if s.checked_in_at else ""
-        lines.append(f"{i}. {clip(s.name, 12)} {s.party_size}人{status.get(SignupStatus(s.status), '')}{tick}")
+        lines.append(f"{i}. {clip(s.name, 12)} {s.party_size}人{status.get(str(s.status), '')}{tick}")
     if len(rows) > limit:
         lines.append(f"……共{len(rows)}组。完整名单请在网页收件箱导出(报名名单)。")
     return "\n".join(lines)
@@ -205,16 +211,16 @@ def waitlisted(event: Event, s: Signup, position: int, *, for_other: bool = Fals
 
 def already_in(event: Event, s: Signup, position: int | None, *, for_other: bool = False) -> str:
     who = s.name if for_other else "您"
-    if s.status == SignupStatus.WAITING:
+    if s.status == WAITING:
         return f"{who}已在{event_label(event)}的候补名单上(第{position}位,{party(s.party_size)}),不用重复报名。"
-    if s.status == SignupStatus.OFFERED:
+    if s.status == OFFERED:
         return f"{who}已有{event_label(event)}的递补名额({party(s.party_size)}),请回复「确认 {event.code}」。"
     tail = "要改人数请回复「改成3人」这样的话。" if not for_other else ""
     return f"{who}已经报名{event_label(event)}了({party(s.party_size)}),不用重复报名。{tail}"
 
 
 def party_changed(event: Event, s: Signup, left: int) -> str:
-    if s.status == SignupStatus.WAITING:
+    if s.status == WAITING:
         return f"已改为{party(s.party_size)}(候补){event_label(event)}。"
     return f"已改为{party(s.party_size)}{event_label(event)},剩余名额{left}个。"
 
@@ -233,7 +239,7 @@ def removed_by_staff(event: Event, s: Signup) -> str:
 
 
 def promoted(event: Event, s: Signup, tz: ZoneInfo) -> str:
-    if s.status == SignupStatus.OFFERED and s.offered_until:
+    if s.status == OFFERED and s.offered_until:
         return (f"🎉 {event_label(event)}有名额空出来了!已为{s.name}保留{party(s.party_size)},"
                 f"请在{short_when(s.offered_until, tz)}前回复「确认 {event.code}」,逾期将顺延给下一位。")
     return (f"🎉 好消息:{event_label(event)}有名额空出,{s.name}已从候补转为正式报名({party(s.party_size)})。"
@@ -253,8 +259,8 @@ def my_signups(items: Sequence[tuple[Event, Signup, int | None]], tz: ZoneInfo) 
         return "您目前没有报名任何活动。回复「活动列表」看看最近的活动。"
     lines = ["您的报名:"]
     for e, s, pos in items:
-        state = {SignupStatus.WAITING: f"候补第{pos}位", SignupStatus.OFFERED: f"待确认(回复「确认 {e.code}」)"}.get(
-            SignupStatus(s.status), "已报名")
+        state = {WAITING: f"候补第{pos}位", OFFERED: f"待确认(回复「确认 {e.code}」)"}.get(
+            str(s.status), "已报名")
         name = "" if s.contact_id and s.added_by == s.contact_id else f" {s.name}"
         lines.append(f"· {e.title}({e.code}){name} {party(s.party_size)} {state} — {when(e.starts_at, tz)} {e.place}")
     lines.append("取消请回复「取消报名 活动名」")
