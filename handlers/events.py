@@ -496,7 +496,8 @@ async def trail(ctx: Context, m: re.Match[str]) -> None:
     name = m.group(2).strip() or None
     tz = ctx.config.timezone
     lines = [TR.line(t.event.at, tz, t.event.actor, t.event.actor_name, t.event.action, T.TRAIL_ACTIONS,
-                     t.event.note, who=t.name) for t in await ev.event_trail(ctx.session, event.id, name=name)]
+                     T.field_names(t.event.note.split(",")) if t.event.action == "edit" and t.event.note else t.event.note,
+                     who=t.name) for t in await ev.event_trail(ctx.session, event.id, name=name)]
     await ctx.reply(TR.trail(T.trail_header(event, name), lines))
 
 

@@ -451,12 +451,12 @@ class UpdateResult:
         return bool({"starts_at", "place", "deadline", "fee"} & set(self.changed))
 
 
-async def update_event(session: AsyncSession, now: datetime, event_id: int, *, by: str, by_name: str | None = None,
-                       config: Any = None,
-                       settings: EventSettings | None = None, **changes: Any) -> UpdateResult:
+async def update_event(session: AsyncSession, now: datetime, event_id: int, *, by: str, config: Any,
+                       by_name: str | None = None, settings: EventSettings | None = None,
+                       **changes: Any) -> UpdateResult:
     """Change time, place, capacity, deadline, fee, limit, note or confirm hours. A larger capacity
     moves people up from the waiting list; a capacity below the places already taken is refused
-    (nobody confirmed is bumped)."""
+    (nobody confirmed is bumped). The function-room booking follows the new place or time."""
     settings = settings or EventSettings()
     event = await _lock_open(session, now, event_id, allow_started=False)
     allowed = {"title", "starts_at", "ends_at", "place", "capacity", "deadline", "fee_text", "fee_cents",
@@ -496,8 +496,7 @@ async def update_event(session: AsyncSession, now: datetime, event_id: int, *, b
     promoted = await _promote(session, now, event) if "capacity" in changed else []
     if promoted or "capacity" in changed:
         event.touch(now)
-    room = await follow_room(session, now, config, event, changed, by_id=by, by_name=by_name) \
-        if config is not None else RoomFollow()
+    room = await follow_room(session, now, config, event, changed, by_id=by, by_name=by_name)
     await session.flush()
     return UpdateResult(event, changed, await signups(session, event.id), promoted, change, room)
 

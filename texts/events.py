@@ -426,10 +426,16 @@ LEFTOVER = "这些内容没看懂: {text}\n"
 EDIT_STARTED = "活动已经开始或结束,不能再修改了。"
 
 
+FIELD_NAMES = {"starts_at": "时间", "place": "地点", "capacity": "名额", "deadline": "截止时间", "fee": "费用",
+               "per_signup_limit": "每户限报", "note": "备注", "confirm_hours": "确认时限", "title": "标题"}
+
+
+def field_names(changed: Sequence[str]) -> str:
+    return "、".join(FIELD_NAMES.get(c, c) for c in changed)
+
+
 def edited(event: Event, changed: Sequence[str], tz: ZoneInfo, left: int, told: int, promoted_n: int) -> str:
-    names = {"starts_at": "时间", "place": "地点", "capacity": "名额", "deadline": "截止时间", "fee": "费用",
-             "per_signup_limit": "每户限报", "note": "备注", "confirm_hours": "确认时限", "title": "标题"}
-    lines = [f"✅ 已修改{event_label(event)}: " + "、".join(names.get(c, c) for c in changed),
+    lines = [f"✅ 已修改{event_label(event)}: " + field_names(changed),
              f"时间: {when(event.starts_at, tz)} 地点: {event.place} 名额{event.capacity}(剩余{left})"]
     if promoted_n:
         lines.append(f"已从候补递补{promoted_n}组。")
@@ -525,7 +531,7 @@ QUESTION_PICK = "选择报名哪个活动"
 
 TRAIL_USAGE = "查看报名的操作记录请发「记录 活动编号 [名字]」,例如: 记录 E101 或 记录 E101 张三。"
 TRAIL_ACTIONS = {
-    "publish": "发布活动", "cancel": "取消", "join": "报名成功", "wait": "报名(候补)", "promote": "候补转正",
+    "publish": "发布活动", "edit": "修改活动", "cancel": "取消", "join": "报名成功", "wait": "报名(候补)", "promote": "候补转正",
     "offer": "候补获得名额(待确认)", "confirm": "确认名额", "lapse": "名额未确认,已失效", "remove": "被工作人员移除",
     "admit": "现场签到补入",
 }
