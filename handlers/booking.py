@@ -94,8 +94,7 @@ def _mentions_room(view: View) -> bool:
 
 # ------------------------------------------------------------------ small formatting helpers
 
-def _when(config: Config, now: datetime, start: datetime, end: datetime | None) -> str:
-    return describe(TimeReading(start=start, end=end), now, config.timezone)
+_when = notices.when     # "明天(11月24日 周二)下午 15:00–16:00", the same words as the notices
 
 
 def _hm(config: Config, t: datetime) -> str:
@@ -125,10 +124,7 @@ def _party(room: RoomConfig, n: int) -> str:
 
 
 def _party_of(b: Booking, config: Config) -> str:
-    rc = ops.room_config(config, b.room_name)
-    if rc is None:
-        return T.PARTY_PEOPLE.format(n=b.party_size) if b.party_size > 1 else ""
-    return _party(rc, b.party_size)
+    return notices.party(config, b)
 
 
 def _spans(config: Config, spans: Any) -> str:
