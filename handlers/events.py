@@ -39,6 +39,8 @@ router = Router("events")
 _N = rf"(?:{SIGN}\s*)?(?:\d+|[零一二两三四五六七八九十百]{{1,4}})"   # signed: "名额-30" is refused, not read as 30
 _CODE = r"[Ee]\d{3,7}"
 PICK_KIND = "events_pick"
+MAX_LIST_LINES = 500      # a 接龙 list is read to the end up to 500 numbered lines …
+_LIST_SLACK = 20          # … plus its header, title and notes
 TAIL_KIND = "events_jielong_tail"
 PENDING_KIND = "events_jielong_pending"
 UNKNOWN_KIND = "events_jielong_unknown"
@@ -851,16 +853,21 @@ async def change_party(ctx: Context, m: re.Match[str]) -> object:
 
 # -------- 接龙 lists
 
-def match_list(view: View) -> JielongList | None:
+def match_list(view: View) -> JielongList | str | None:
     if not looks_like_list(view.text):
         return None
+    if view.text.count("\n") > MAX_LIST_LINES + _LIST_SLACK:
+        return "too_long"     # said so, never silently dropped (and never one huge transaction)
     lst = parse_list(view.text)
     # Without "#接龙" and without numbered lines it is a sentence that happens to say 接龙.
     return lst if lst is not None and (lst.entries or view.text.startswith("#")) else None
 
 
 @router.route(Stage.RESIDENT_COMMAND, match_list, long_text=True)
-async def jielong_list(ctx: Context, lst: JielongList) -> None:
+async def jielong_list(ctx: Context, lst: JielongList | str) -> None:
+    if isinstance(lst, str):
+        await ctx.reply(T.JIELONG_TOO_LONG.format(lines=MAX_LIST_LINES))
+        return
     group = _scope_group(ctx)
     event = await _list_event(ctx, lst.title)
     if event is None:
@@ -936,7 +943,7 @@ async def _import(ctx: Context, event: Event, entries: list[ListEntry], group: s
 
 
 def _match_continuation(view: View) -> list | None:
-    if view.is_private or not view.text[:1].isdigit():
+    if view.is_private or not view.text[:1].isdigit() or view.text.count("\n") > MAX_LIST_LINES + _LIST_SLACK:
         return None
     return parse_continuation(view.text)
 

@@ -84,3 +84,10 @@ async def test_a_500_line_list_is_planned_for_the_list_route(harness) -> None:  
     assert planned is not None
     route, lst = planned.routes[0]
     assert route.name == "events.jielong_list" and len(lst.entries) == 500
+
+
+async def test_a_list_longer_than_500_lines_gets_an_answer_not_silence(harness) -> None:  # type: ignore[no-untyped-def]
+    await harness.say("私聊", "wx_li", "发布活动 中秋花灯 11月28日14:30 社区活动室 名额800", name="李书记")
+    out = await harness.say("网格1一家亲", "wx_zhang", _list("中秋花灯", 600), name="张阿姨")
+    assert len(out) == 1 and "超过500行" in out[0].text and "分成几条" in out[0].text
+    assert await _signed_up(harness, 1) == (0, 0)

@@ -319,6 +319,9 @@ def jielong_result(event: Event, added: Sequence[Signup], waiting: Sequence[tupl
     return "\n".join(lines)
 
 
+JIELONG_TOO_LONG = "这份接龙超过{lines}行,小助手一次读不完。请分成几条发送(每条不超过{lines}行),已登记的人不会重复。"
+
+
 def jielong_nothing_new(event: Event) -> str:
     return f"这份接龙里的人都已登记{event_label(event)},没有新增。"
 
