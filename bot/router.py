@@ -37,7 +37,8 @@ from texts.common import (
 
 log = logging.getLogger("gridbot.router")
 
-MAX_TEXT = 1000          # longer than this, addressed: ask for something shorter; not addressed: ignore
+MAX_TEXT = 1000          # longer than this, addressed: ask for something shorter; not addressed: ignore …
+MAX_LONG_TEXT = 30_000   # … unless a long_text route (a 接龙 list, up to 500 lines) reads it
 
 
 
@@ -93,11 +94,14 @@ class Dispatcher:
                                 UNKNOWN_GROUP_REPLY.format(community=self.config.community)) if addressed else None
         if msg.kind != MessageKind.TEXT:
             return self._canned(view, "router.non_text", NON_TEXT_REPLY) if private else None
-        if len(text) > MAX_TEXT:
-            return self._canned(view, "router.too_long", TOO_LONG_REPLY.format(limit=MAX_TEXT)) if addressed else None
+        too_long = len(text) > MAX_TEXT
+        if len(text) > MAX_LONG_TEXT:
+            return self._too_long(view)
 
         matched: list[tuple[Route, Any]] = []
         for route in self.routes:
+            if too_long and not route.long_text:
+                continue
             if route.stage in (Stage.INTENT, Stage.FALLBACK) and not addressed:
                 continue
             if route.stage == Stage.PASSIVE and addressed:
@@ -105,7 +109,14 @@ class Dispatcher:
             args = route.match(view)
             if args is not None:
                 matched.append((route, args))
+        if too_long and not matched:
+            return self._too_long(view)
         return Planned(view, matched) if matched else None
+
+    def _too_long(self, view: View) -> Planned | None:
+        if not view.addressed:
+            return None
+        return self._canned(view, "router.too_long", TOO_LONG_REPLY.format(limit=MAX_TEXT))
 
     def _canned(self, view: View, name: str, text: str) -> Planned:
         async def say(ctx: Context, _args: Any) -> None:

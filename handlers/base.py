@@ -90,6 +90,7 @@ class Route:
     label: str = ""                        # … and what that question is, in a resident's words
     private: bool = False                  # answers reveal need texts, names, phones or rosters: in a
                                            # group they go to the sender privately (Context.reply)
+    long_text: bool = False                # reads texts beyond the router's MAX_TEXT (a pasted 接龙 list)
 
 
 class Router:
@@ -100,13 +101,16 @@ class Router:
         self.routes: list[Route] = []
 
     def route(self, stage: Stage, match: Matcher, *, roles: frozenset[Role] | None = None,
-              refusal: str | None = None, private: bool = False) -> Callable[[HandlerFn], HandlerFn]:
+              refusal: str | None = None, private: bool = False,
+              long_text: bool = False) -> Callable[[HandlerFn], HandlerFn]:
         """`private`: what this route answers must not be read by a group (a 待办 list, a need's
-        details, a roster): typed in a group, the answer goes to the sender privately."""
+        details, a roster): typed in a group, the answer goes to the sender privately.
+        `long_text`: the matcher also sees texts longer than the router's MAX_TEXT (a 接龙 list of
+        hundreds of lines), so it must stay cheap on them."""
         def register(fn: HandlerFn) -> HandlerFn:
             kwargs = {"refusal": refusal} if refusal else {}
             self.routes.append(Route(f"{self.name}.{fn.__name__}", stage, match, fn, roles, private=private,
-                                     **kwargs))
+                                     long_text=long_text, **kwargs))
             return fn
         return register
 

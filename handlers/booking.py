@@ -30,10 +30,12 @@ from typing import Any
 from kernel.calendar_cn import calendar_for
 from kernel.config import Config, RoomConfig
 from kernel.identity import STAFF
-from kernel.text.numbers import NUMERAL_CHARS, cn_to_int
+from kernel.text.numbers import SIGNED_NUMERAL, cn_to_int, read_count
 from kernel.text.timeparse import END_BEFORE_START, IN_PAST, INVALID_DATE, NONE_FOUND, WHICH_DAY, TimeReading, \
     describe, parse_span, strip_noise
 from texts import booking as T
+from texts import trail as TR
+from notices import booking as notices
 from handlers.base import PASS, Context, Router, Stage, View
 from models import booking as ops
 from models import booking_stats as stats
@@ -61,6 +63,7 @@ BLOCK_RE = re.compile(r"^(?:封闭|封场|停用|暂停开放)[\s:：]*(.*)$", r
 DAY_RE = re.compile(r"^(今日|今天|明日|明天)(?:的)?预约(?:情况|一览)?[\s?？]*$")
 UTIL_RE = re.compile(r"^(?:功能室)?(?:利用率|使用率|忙闲)[\s:：]*(.*)$")
 POP_RE = re.compile(r"^人气(?:指数)?[\s:：]*(.*)$")
+TRAIL_RE = re.compile(rf"^(?:操作)?(?:记录|历史|日志)[\s:：]*{_CODE}[\s。?？]*$")
 
 BOOK_VERB = re.compile(r"预约|预订|预定|(?<![大相节])约(?![了好定会束])|订(?![了单阅])|借用?|租|包场|想用|要用|占个?座")
 AVAIL_RE = re.compile(r"有空|空闲|空着|空位|空座|空房|还有座|有座|有位|有没有位|余位|剩.{0,2}座|能约|能订|可以约"
@@ -76,7 +79,7 @@ SHORT_ANSWER = re.compile(
 YES = re.compile(r"^(?:是|是的|对|对的|好|好的|可以|行|确认|确定|嗯|嗯嗯|要|要的)")
 NO = re.compile(r"^(?:不是|不要|不用|不用了|不了|取消|算了|不约了)")
 QUEUE = re.compile(r"排队|候补")
-PARTY_RE = re.compile(rf"([{NUMERAL_CHARS}]+)\s*个?\s*(座位|位子|座|位|个人|人|名)")
+PARTY_RE = re.compile(rf"({SIGNED_NUMERAL})\s*个?\s*(座位|位子|座|位|个人|人|名)")
 ROOMISH_RE = re.compile(r"([\u4e00-\u9fff]{1,4}?(?:室|房|厅|坊|馆|池|场|教室))(?!间|子)")
 NOT_A_NAME = re.compile(r"哪|什么|啥|些|几|空|有")
 FILLER_EDGE = re.compile(r"^(?:[\s,，。.!！?？~～、]|帮我|帮忙|麻烦|请|我想|我要|想要|想|要|预约|预订|预定|订|约|借用?|租"
@@ -92,8 +95,7 @@ def _mentions_room(view: View) -> bool:
 
 # ------------------------------------------------------------------ small formatting helpers
 
-def _when(config: Config, now: datetime, start: datetime, end: datetime | None) -> str:
-    return describe(TimeReading(start=start, end=end), now, config.timezone)
+_when = notices.when     # "明天(11月24日 周二)下午 15:00–16:00", the same words as the notices
 
 
 def _hm(config: Config, t: datetime) -> str:
@@ -123,10 +125,7 @@ def _party(room: RoomConfig, n: int) -> str:
 
 
 def _party_of(b: Booking, config: Config) -> str:
-    rc = ops.room_config(config, b.room_name)
-    if rc is None:
-        return T.PARTY_PEOPLE.format(n=b.party_size) if b.party_size > 1 else ""
-    return _party(rc, b.party_size)
+    return notices.party(config, b)
 
 
 def _spans(config: Config, spans: Any) -> str:
@@ -153,11 +152,10 @@ def _read_party(text: str) -> tuple[int | None, str]:
     if m is None:
         return None, text
     try:
-        n = cn_to_int(m.group(1))
+        n = read_count(m.group(1))
     except ValueError:
         return None, text
-    if not 0 < n <= 500:
-        return None, text
+    # As typed, sign included: "-3个座" is refused (_request), "600个座" meets the room's capacity rule.
     return n, text[:m.start()] + " " + text[m.end():]
 
 
@@ -201,14 +199,6 @@ def _unknown_word(config: Config, text: str) -> str | None:
 
 
 # ------------------------------------------------------------------ replies shared by several routes
-
-async def _notify(ctx: Context, b: Booking, text: str) -> None:
-    """Tell a booking's owner: in the group they booked in (with @), else privately."""
-    if b.in_group:
-        await ctx.send_group(b.scope, text, mentions=(b.person_id,))
-    else:
-        await ctx.send_private(b.person_id, text)
-
 
 def _rule_text(config: Config, now: datetime, exc: BookingError, room: RoomConfig, start: datetime | None,
                end: datetime | None, party: int) -> str:
@@ -320,9 +310,7 @@ async def _announce(ctx: Context, b: Booking, note: str = "") -> None:
     if b.status == Status.PENDING:
         await ctx.reply(T.BOOKED_PENDING.format(room=b.room_name, when=when, party=party, purpose=purpose,
                                                 code=b.code))
-        await ctx.send_group(config.staff_group, T.STAFF_APPROVAL.format(
-            code=b.code, room=b.room_name, when=_when(config, now, b.start_at, b.end_at), party=party,
-            name=b.person_name, purpose=purpose))
+        await notices.approval_wanted(ctx.out, config, now, b)
     else:
         await ctx.reply(T.BOOKED.format(room=b.room_name, when=when, party=party, code=b.code,
                                         grace=config.booking.checkin_grace_minutes))
@@ -364,6 +352,9 @@ async def _request(ctx: Context, text: str, *, room: RoomConfig | None = None, i
         return
 
     party, rest = _read_party(text)
+    if party is not None and party < 1:
+        await ctx.reply(T.BAD_PARTY.format(room=room.name, capacity=room.capacity))
+        return
     reading = _read_time(config, now, rest, room)
     purpose = _purpose(config, rest, reading)
     if intent == "avail":
@@ -639,15 +630,14 @@ async def cancel(ctx: Context, args: tuple[str, str]) -> None:
     config, now = ctx.config, ctx.now
     try:
         b = await ops.cancel_booking(ctx.session, now, code, by_id=ctx.sender.id, is_staff=ctx.sender.is_staff,
-                                     reason=reason.strip())
+                                     reason=reason.strip(), by_name=ctx.sender.name)
     except BookingError as exc:
         await ctx.reply(_code_error(config, now, exc))
         return
     when = _when(config, now, b.start_at, b.end_at)
     await ctx.reply(T.CANCELLED.format(code=b.code, room=b.room_name, when=when))
     if b.person_id != ctx.sender.id:
-        await _notify(ctx, b, T.CANCELLED_BY_STAFF.format(code=b.code, room=b.room_name, when=when,
-                                                         reason=T.REASON.format(reason=b.reason) if b.reason else ""))
+        await notices.cancelled_by_staff(ctx.out, config, now, b)
 
 
 @router.route(Stage.RESIDENT_COMMAND, lambda v: CANCEL_BARE_RE.match(v.text) and "")
@@ -682,7 +672,8 @@ async def check_in(ctx: Context, code: str) -> Any:
             return PASS
         code = b.code
     try:
-        b = await ops.check_in(ctx.session, now, config, code, by_id=ctx.sender.id, is_staff=ctx.sender.is_staff)
+        b = await ops.check_in(ctx.session, now, config, code, by_id=ctx.sender.id, is_staff=ctx.sender.is_staff,
+                               by_name=ctx.sender.name)
     except BookingError as exc:
         await ctx.reply(_code_error(config, now, exc))
         return None
@@ -727,7 +718,7 @@ async def change(ctx: Context, args: tuple[str, str]) -> None:
     end = reading.end if reading.has_end and reading.end else start + (b.end_at - b.start_at)
     try:
         b = await ops.change_booking(ctx.session, now, config, code, start, end, by_id=ctx.sender.id,
-                                     is_staff=ctx.sender.is_staff)
+                                     is_staff=ctx.sender.is_staff, by_name=ctx.sender.name)
     except BookingError as exc:
         text = _rule_text(config, now, exc, room, start, end, b.party_size)
         if exc.detail.get("suggestions"):
@@ -739,9 +730,7 @@ async def change(ctx: Context, args: tuple[str, str]) -> None:
     await ctx.reply(T.CHANGED.format(code=b.code, room=b.room_name, when=_when(config, now, b.start_at, b.end_at),
                                      pending=pending))
     if b.status == Status.PENDING:
-        await ctx.send_group(config.staff_group, T.STAFF_APPROVAL.format(
-            code=b.code, room=b.room_name, when=_when(config, now, b.start_at, b.end_at), party=_party_of(b, config),
-            name=b.person_name, purpose=T.PURPOSE.format(purpose=b.purpose) if b.purpose else ""))
+        await notices.approval_wanted(ctx.out, config, now, b)
 
 
 # ------------------------------------------------------------------ follow-ups
@@ -875,14 +864,13 @@ async def follow_up(ctx: Context, args: tuple[str, str]) -> Any:
 async def approve(ctx: Context, code: str) -> None:
     config, now = ctx.config, ctx.now
     try:
-        b = await ops.approve(ctx.session, now, config, code, by_id=ctx.sender.id)
+        b = await ops.approve(ctx.session, now, config, code, by_id=ctx.sender.id, by_name=ctx.sender.name)
     except BookingError as exc:
         await ctx.reply(_code_error(config, now, exc))
         return
     when = _when(config, now, b.start_at, b.end_at)
     await ctx.reply(T.APPROVED.format(code=b.code, room=b.room_name, when=when, name=b.person_name))
-    await _notify(ctx, b, T.APPROVED_NOTICE.format(room=b.room_name, when=when, code=b.code,
-                                                   grace=config.booking.checkin_grace_minutes))
+    await notices.approved(ctx.out, config, now, b)
 
 
 @router.route(Stage.STAFF_COMMAND, lambda v: (m := REJECT_RE.match(v.text)) and (m.group(1), m.group(2)),
@@ -894,14 +882,13 @@ async def reject(ctx: Context, args: tuple[str, str]) -> None:
         await ctx.reply(T.REJECT_NEEDS_REASON.format(code=ops.normalise_code(code)))
         return
     try:
-        b = await ops.reject(ctx.session, now, code, by_id=ctx.sender.id, reason=reason)
+        b = await ops.reject(ctx.session, now, code, by_id=ctx.sender.id, reason=reason, by_name=ctx.sender.name)
     except BookingError as exc:
         await ctx.reply(_code_error(config, now, exc))
         return
     when = _when(config, now, b.start_at, b.end_at)
     await ctx.reply(T.REJECTED.format(code=b.code, room=b.room_name, when=when, name=b.person_name))
-    await _notify(ctx, b, T.REJECTED_NOTICE.format(room=b.room_name, when=when, code=b.code,
-                                                   reason=T.REASON.format(reason=reason)))
+    await notices.rejected(ctx.out, config, now, b)
 
 
 @router.route(Stage.STAFF_COMMAND, lambda v: APPROVALS_RE.match(v.text) and "", roles=STAFF)
@@ -954,14 +941,12 @@ async def block(ctx: Context, text: str) -> None:
     reason = _purpose(config, text.replace("全天", " ").replace("一整天", " "), reading) or "临时安排"
     try:
         result = await ops.block_room(ctx.session, now, config, room=room.name, start=start, end=end,
-                                      reason=reason, by_id=ctx.sender.id)
+                                      reason=reason, by_id=ctx.sender.id, by_name=ctx.sender.name)
     except BookingError as exc:
         await ctx.reply(_rule_text(config, now, exc, room, start, end, 1))
         return
     when = _when(config, now, start, end)
-    for b in result.cancelled:
-        await _notify(ctx, b, T.BLOCK_NOTICE.format(room=room.name, when=when, reason=reason, code=b.code,
-                                                    booked=_when(config, now, b.start_at, b.end_at)))
+    await notices.closed(ctx.out, config, now, result)
     affected = (T.BLOCK_AFFECTED.format(n=len(result.cancelled), codes="、".join(b.code for b in result.cancelled))
                 if result.cancelled else T.BLOCK_NONE_AFFECTED)
     await ctx.reply(T.BLOCKED.format(room=room.name, when=when, reason=f"({reason})", affected=affected))
@@ -1041,3 +1026,22 @@ async def popularity(ctx: Context, which: str) -> None:
                                 a=T.POP_ATTEND.format(a=r.attendance) if r.attendance else "")
               for r in rows[1:] if r.bookings or r.checkins or r.attendance]
     await ctx.reply("\n".join(lines))
+
+
+# ------------------------------------------------------------------ audit trail (staff)
+
+@router.route(Stage.STAFF_COMMAND, lambda v: (m := TRAIL_RE.match(v.text)) and m.group(1), roles=STAFF, private=True)
+async def trail(ctx: Context, code: str) -> None:
+    """记录 B101: who booked, approved, moved, cancelled it, and when (names: privately in a group)."""
+    config, tz = ctx.config, ctx.config.timezone
+    try:
+        b, events = await ops.booking_trail(ctx.session, code)
+    except BookingError as exc:
+        await ctx.reply(_code_error(config, ctx.now, exc))
+        return
+    header = T.TRAIL_HEADER.format(code=b.code, room=b.room_name, when=_when(config, ctx.now, b.start_at, b.end_at),
+                                   name=b.person_name)
+    lines = [TR.line(e.at, tz, e.actor, e.actor_name, e.action, T.TRAIL_WAITLIST_ACTIONS, e.note, who=T.TRAIL_WAITLIST)
+             if e.subject == ops.WAITLIST.subject else
+             TR.line(e.at, tz, e.actor, e.actor_name, e.action, T.TRAIL_ACTIONS, e.note) for e in events]
+    await ctx.reply(TR.trail(header, lines))

@@ -14,7 +14,7 @@ Matchers are regexes over the cleaned text, no database. The domain work is in m
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,8 +24,10 @@ from sqlalchemy import select
 
 from kernel.config import Config
 from kernel.identity import STAFF, Person, Role
-from kernel.text.numbers import cn_to_int
+from kernel.text.numbers import SIGN, read_count, read_yuan
 from texts import events as T
+from texts import trail as TR
+from notices import events as notices
 from handlers.base import PASS, Context, Router, Stage, View
 from handlers.jielong import JielongList, looks_like_list, parse_continuation, parse_inline, parse_list, parse_party
 from models import conversation
@@ -34,9 +36,11 @@ from models.events import Event, EventError, EventSpec, ListEntry, Signup, Signu
 
 router = Router("events")
 
-_N = r"(?:\d{1,5}|[零一二两三四五六七八九十百]{1,4})"
+_N = rf"(?:{SIGN}\s*)?(?:\d+|[零一二两三四五六七八九十百]{{1,4}})"   # signed: "名额-30" is refused, not read as 30
 _CODE = r"[Ee]\d{3,7}"
 PICK_KIND = "events_pick"
+MAX_LIST_LINES = 500      # a 接龙 list is read to the end up to 500 numbered lines …
+_LIST_SLACK = 20          # … plus its header, title and notes
 TAIL_KIND = "events_jielong_tail"
 PENDING_KIND = "events_jielong_pending"
 UNKNOWN_KIND = "events_jielong_unknown"
@@ -44,66 +48,13 @@ UNKNOWN_KIND = "events_jielong_unknown"
 
 def _int(text: str) -> int | None:
     try:
-        return cn_to_int(text)
+        return read_count(text)
     except ValueError:
         return None
 
 
-# ====================================================================== deliveries (handlers and jobs)
-
-@dataclass(frozen=True)
-class Delivery:
-    """One message to send: to a group (with @s) or privately."""
-
-    group: bool
-    to: str
-    text: str
-    mentions: tuple[str, ...] = ()
-
-
-def plan_deliveries(rows: Sequence[Signup], text: str | Callable[[Signup], str], *, per_person: bool,
-                    skip_groups: Sequence[str] = ()) -> list[Delivery]:
-    """Tell people about their signups: in the group where they signed up, with an @ (one message per
-    group unless `per_person`), or privately when they signed up in private chat."""
-    out: list[Delivery] = []
-    by_group: dict[str, list[str]] = {}
-    for s in rows:
-        body = text(s) if callable(text) else text
-        if s.group_topic:
-            if per_person:
-                out.append(Delivery(True, s.group_topic, body, (s.notify_id,)))
-            elif s.group_topic not in skip_groups:
-                ids = by_group.setdefault(s.group_topic, [])
-                if s.notify_id not in ids:
-                    ids.append(s.notify_id)
-        else:
-            out.append(Delivery(False, s.notify_id, body))
-    if not per_person:
-        assert not callable(text)
-        out += [Delivery(True, topic, text, tuple(ids)) for topic, ids in by_group.items()]
-    # One private message per person, however many of their signups it concerns.
-    seen: set[tuple[bool, str, str]] = set()
-    unique = []
-    for d in out:
-        k = (d.group, d.to, d.text)
-        if d.group or k not in seen:
-            seen.add(k)
-            unique.append(d)
-    return unique
-
-
-async def send_all(ctx: Context, deliveries: Sequence[Delivery]) -> None:
-    for d in deliveries:
-        if d.group:
-            await ctx.send_group(d.to, d.text, d.mentions)
-        else:
-            await ctx.send_private(d.to, d.text)
-
-
 async def _tell_promoted(ctx: Context, promoted: Sequence[Signup], event: Event) -> None:
-    if promoted:
-        tz = ctx.config.timezone
-        await send_all(ctx, plan_deliveries(promoted, lambda s: T.promoted(event, s, tz), per_person=True))
+    await notices.promoted(ctx.out, event, promoted, ctx.config.timezone)
 
 
 # ====================================================================== publishing: the fixed form
@@ -131,9 +82,9 @@ _OPT = re.compile(
     rf"|(?P<limit>每户限|每人限|每家限|每户最多|每人最多|每户|每次限)(?:报|带)?\s*(?P<limit_n>{_N})\s*(?:人|位|名)"
     rf"|(?P<barelimit>限(?:报)?)\s*(?P<barelimit_n>{_N})\s*(?:人|位|名)"
     r"|(?P<deadline>(?:报名)?截[止至](?:时间|日期)?)\s*[::]?"
-    r"|(?P<fee>费用|收费)\s*[::]?\s*(?P<fee_v>免费|\d+(?:\.\d{1,2})?\s*元?)"
+    rf"|(?P<fee>费用|收费)\s*[::]?\s*(?P<fee_v>免费|(?:{SIGN}\s*)?\d+(?:\.\d{{1,2}})?\s*元?)"
     r"|(?:(?<=\s)|^)(?P<free_>免费)(?=\s|$)"
-    r"|(?:(?<=\s)|^)(?P<yuan>\d+(?:\.\d{1,2})?\s*元(?:/人|每人)?)(?=\s|$)"
+    rf"|(?:(?<=\s)|^)(?P<yuan>(?:{SIGN}\s*)?\d+(?:\.\d{{1,2}})?\s*元(?:/人|每人)?)(?=\s|$)"
     r"|(?:(?<=\s)|^)(?P<groups>群|发到|通知群)\s*[::]?"
     r"|(?P<note>备注)\s*[::]?"
     rf"|(?P<confirm>确认(?:时限|时间)?)\s*(?P<confirm_n>{_N})\s*个?小时"
@@ -150,8 +101,7 @@ def _fee(value: str) -> tuple[str, int]:
     if value == "免费":
         return "免费", 0
     amount = value.rstrip("元")
-    cents = round(float(amount) * 100)
-    return (f"{amount}元", cents)
+    return (f"{amount}元", read_yuan(amount))   # a negative or absurd fee is refused by the model
 
 
 _KINDS = ("cap", "limit", "barelimit", "deadline", "fee", "free_", "yuan", "groups", "note", "confirm", "time",
@@ -254,13 +204,6 @@ def default_groups(person: Person, config: Config) -> list[str]:
 
 def room_names(config: Config) -> list[str]:
     return [n for r in config.rooms for n in (r.name, *r.aliases)]
-
-
-def room_of_place(place: str, config: Config) -> str | None:
-    for r in config.rooms:
-        if any(n and n in place for n in (r.name, *r.aliases)):
-            return r.name
-    return None
 
 
 @dataclass
@@ -373,7 +316,7 @@ def parse_publish(rest: str, now: datetime, sender: Person, config: Config) -> P
                      capacity=opts.capacity, deadline=deadline,
                      fee_text=fee_text, fee_cents=fee_cents, per_signup_limit=opts.limit, note=opts.note,
                      confirm_hours=opts.confirm_hours)
-    return PublishRequest(spec, groups, start.echo, deadline_echo, room_of_place(place, config))
+    return PublishRequest(spec, groups, start.echo, deadline_echo, ev.room_of_place(place, config))
 
 
 def parse_edit(rest: str, now: datetime, config: Config) -> dict[str, Any] | str:
@@ -440,16 +383,13 @@ async def publish(ctx: Context, rest: str) -> None:
         await ctx.reply(req)
         return
     try:
-        event = await ev.publish_event(ctx.session, ctx.now, req.spec, created_by=ctx.sender.id, groups=req.groups,
-                                       settings=ctx.config.events)
+        published = await ev.publish(ctx.session, ctx.now, ctx.config, req.spec, by_id=ctx.sender.id,
+                                     by_name=ctx.sender.name, groups=req.groups, room=req.room)
     except EventError as exc:
         await ctx.reply(T.refusal(exc.code, exc.info, tz))
         return
-    room_note = None
-    if req.room:
-        outcome = await ev.reserve_room(ctx.session, ctx.now, ctx.config, event, req.room, by_id=ctx.sender.id,
-                                        by_name=ctx.sender.name, settings=ctx.config.events)
-        room_note = T.room_note(outcome, tz)
+    event = published.event
+    room_note = T.room_note(published.room, tz) if published.room else None
     imported = await _import_pending_list(ctx, event)
     await ctx.reply(T.publish_summary(event, req.groups, tz, time_echo=req.time_echo, deadline_echo=req.deadline_echo,
                                       room_note=room_note, imported=imported))
@@ -481,20 +421,6 @@ async def _event_from_code(ctx: Context, rest: str, usage: str) -> tuple[Event, 
     return event, m.group(2).strip()
 
 
-async def _notify_change(ctx: Context, event: Event, text: str) -> int:
-    """Tell the people signed up (and the groups the notice went to) about a change."""
-    rows = await ev.signups(ctx.session, event.id)
-    posted = [eg.topic for eg in await ev.event_groups(ctx.session, event.id) if eg.notice_posted_at is not None]
-    by_group: dict[str, list[str]] = {t: [] for t in posted}
-    for s in rows:
-        if s.group_topic in by_group and s.notify_id not in by_group[s.group_topic]:
-            by_group[s.group_topic].append(s.notify_id)
-    deliveries = [Delivery(True, t, text, tuple(ids)) for t, ids in by_group.items()]
-    deliveries += plan_deliveries(rows, text, per_person=False, skip_groups=posted)
-    await send_all(ctx, deliveries)
-    return len(rows)
-
-
 @router.command("改活动", "修改活动", "活动修改", "更改活动", stage=Stage.STAFF_COMMAND, roles=STAFF)
 async def edit_event(ctx: Context, rest: str) -> None:
     tz = ctx.config.timezone
@@ -507,42 +433,15 @@ async def edit_event(ctx: Context, rest: str) -> None:
         await ctx.reply(changes)
         return
     try:
-        res = await ev.update_event(ctx.session, ctx.now, event.id, by=ctx.sender.id,
-                                    settings=ctx.config.events, **changes)
+        res = await ev.update_event(ctx.session, ctx.now, event.id, by=ctx.sender.id, by_name=ctx.sender.name,
+                                    config=ctx.config, settings=ctx.config.events, **changes)
     except EventError as exc:
         await ctx.reply(T.EDIT_STARTED if exc.code == "started" else T.refusal(exc.code, exc.info, tz))
         return
-    room_notes = await _follow_room(ctx, res.event, res.changed)
-    promoted_ids = {s.id for s in res.promoted}
-    if res.notable:
-        told = await _notify_change(ctx, res.event, T.change_notice(res.event, res.changed, tz))
-    else:
-        others = [s for s in res.participants if s.id not in promoted_ids]
-        await send_all(ctx, plan_deliveries(others, T.change_notice(res.event, res.changed, tz), per_person=False))
-        told = len(others)
-    await _tell_promoted(ctx, res.promoted, res.event)
+    room_notes = T.room_follow_notes(res.room, tz)
+    told = await notices.changed(ctx.out, res, tz)
     left = await ev.places_left(ctx.session, res.event)
     await ctx.reply("\n".join([T.edited(res.event, res.changed, tz, left, told, len(res.promoted)), *room_notes]))
-
-
-async def _follow_room(ctx: Context, event: Event, changed: Sequence[str]) -> list[str]:
-    """Keep the function-room booking in step with the event's time and place."""
-    tz = ctx.config.timezone
-    settings = ctx.config.events
-    notes: list[str] = []
-    if "place" in changed:
-        if await ev.release_room(ctx.session, ctx.now, event, by_id=ctx.sender.id):
-            notes.append(T.ROOM_RELEASED)
-        room = room_of_place(event.place, ctx.config)
-        if room:
-            notes.append(T.room_note(await ev.reserve_room(ctx.session, ctx.now, ctx.config, event, room,
-                                                           by_id=ctx.sender.id, by_name=ctx.sender.name,
-                                                           settings=settings), tz))
-    elif "starts_at" in changed:
-        moved = await ev.move_room(ctx.session, ctx.now, ctx.config, event, by_id=ctx.sender.id, settings=settings)
-        if moved is not None:
-            notes.append(T.room_moved_note(moved, tz))
-    return notes
 
 
 @router.command("取消活动", "撤销活动", "活动取消", stage=Stage.STAFF_COMMAND, roles=STAFF)
@@ -553,13 +452,13 @@ async def cancel_event(ctx: Context, rest: str) -> None:
         return
     event, reason = found
     try:
-        event, _people = await ev.cancel_event(ctx.session, ctx.now, event.id, by=ctx.sender.id, reason=reason)
+        done = await ev.cancel_event(ctx.session, ctx.now, event.id, by=ctx.sender.id, by_name=ctx.sender.name,
+                                     reason=reason)
     except EventError as exc:
         await ctx.reply(T.refusal(exc.code, exc.info, tz))
         return
-    released = await ev.release_room(ctx.session, ctx.now, event, by_id=ctx.sender.id)
-    told = await _notify_change(ctx, event, T.event_cancelled_notice(event, tz))
-    await ctx.reply(T.event_cancelled_staff(event, told, released))
+    told = await notices.cancelled(ctx.out, done.event, tz)
+    await ctx.reply(T.event_cancelled_staff(done.event, told, done.released))
 
 
 @router.command("移除报名", "删除报名", "移出报名", "剔除报名", stage=Stage.STAFF_COMMAND, roles=STAFF)
@@ -577,12 +476,31 @@ async def remove_signup(ctx: Context, rest: str) -> None:
         await ctx.reply(T.checked_in(event, [], [], [names], self_checkin=False))
         return
     try:
-        res = await ev.cancel_signup(ctx.session, ctx.now, event.id, row.id, by=ctx.sender.id, staff=True)
+        res = await ev.cancel_signup(ctx.session, ctx.now, event.id, row.id, by=ctx.sender.id, staff=True,
+                                     by_name=ctx.sender.name)
     except EventError as exc:
         await ctx.reply(T.refusal(exc.code, exc.info, tz))
         return
     await _tell_promoted(ctx, res.promoted, res.event)
     await ctx.reply(T.removed_by_staff(res.event, res.signup))
+
+
+_TRAIL_RE = re.compile(rf"^(?:报名)?(?:操作)?(?:记录|历史|日志)\s*[::]?\s*({_CODE})\s*(.{{0,20}})$")
+
+
+@router.route(Stage.STAFF_COMMAND, lambda v: _TRAIL_RE.match(v.text), roles=STAFF, private=True)
+async def trail(ctx: Context, m: re.Match[str]) -> None:
+    """记录 E101 [名字]: who signed up, moved up, cancelled or was removed, and when."""
+    event = await ev.event_by_code(ctx.session, m.group(1))
+    if event is None:
+        await ctx.reply(T.refusal("not_found", {}, ctx.config.timezone))
+        return
+    name = m.group(2).strip() or None
+    tz = ctx.config.timezone
+    lines = [TR.line(t.event.at, tz, t.event.actor, t.event.actor_name, t.event.action, T.TRAIL_ACTIONS,
+                     T.field_names(t.event.note.split(",")) if t.event.action == "edit" and t.event.note else t.event.note,
+                     who=t.name) for t in await ev.event_trail(ctx.session, event.id, name=name)]
+    await ctx.reply(TR.trail(T.trail_header(event, name), lines))
 
 
 _ROSTER_RE = re.compile(rf"^(?:报名)?(?:名单|花名册|报名情况|报名名单)\s*[::]?\s*({_CODE})\s*$")
@@ -659,7 +577,7 @@ async def _sign_up(ctx: Context, event: Event, *, name: str, contact_id: str | N
     try:
         res = await ev.sign_up(ctx.session, ctx.now, event.id, name=name, contact_id=contact_id, party_size=party,
                                group=_scope_group(ctx), added_by=ctx.sender.id, source=source,
-                               staff=ctx.sender.is_staff, settings=ctx.config.events)
+                               staff=ctx.sender.is_staff, settings=ctx.config.events, by_name=ctx.sender.name)
     except EventError as exc:
         await ctx.reply(T.refusal(exc.code, exc.info, tz))
         return
@@ -870,7 +788,8 @@ async def check_in(ctx: Context, m: re.Match[str]) -> None:
     staff = ctx.sender.is_staff and bool(names)
     try:
         res = await ev.check_in(ctx.session, ctx.now, event.id, contact_id=ctx.sender.id,
-                                names=names if staff else (), staff=staff, settings=ctx.config.events)
+                                names=names if staff else (), staff=staff, settings=ctx.config.events,
+                                by_name=ctx.sender.name)
     except EventError as exc:
         await ctx.reply(T.refusal(exc.code, exc.info, tz))
         return
@@ -934,16 +853,21 @@ async def change_party(ctx: Context, m: re.Match[str]) -> object:
 
 # -------- 接龙 lists
 
-def match_list(view: View) -> JielongList | None:
+def match_list(view: View) -> JielongList | str | None:
     if not looks_like_list(view.text):
         return None
+    if view.text.count("\n") > MAX_LIST_LINES + _LIST_SLACK:
+        return "too_long"     # said so, never silently dropped (and never one huge transaction)
     lst = parse_list(view.text)
     # Without "#接龙" and without numbered lines it is a sentence that happens to say 接龙.
     return lst if lst is not None and (lst.entries or view.text.startswith("#")) else None
 
 
-@router.route(Stage.RESIDENT_COMMAND, match_list)
-async def jielong_list(ctx: Context, lst: JielongList) -> None:
+@router.route(Stage.RESIDENT_COMMAND, match_list, long_text=True)
+async def jielong_list(ctx: Context, lst: JielongList | str) -> None:
+    if isinstance(lst, str):
+        await ctx.reply(T.JIELONG_TOO_LONG.format(lines=MAX_LIST_LINES))
+        return
     group = _scope_group(ctx)
     event = await _list_event(ctx, lst.title)
     if event is None:
@@ -1019,12 +943,12 @@ async def _import(ctx: Context, event: Event, entries: list[ListEntry], group: s
 
 
 def _match_continuation(view: View) -> list | None:
-    if view.is_private or not view.text[:1].isdigit():
+    if view.is_private or not view.text[:1].isdigit() or view.text.count("\n") > MAX_LIST_LINES + _LIST_SLACK:
         return None
     return parse_continuation(view.text)
 
 
-@router.route(Stage.RESIDENT_COMMAND, _match_continuation)
+@router.route(Stage.RESIDENT_COMMAND, _match_continuation, long_text=True)
 async def jielong_tail(ctx: Context, entries: list) -> object:
     state = await ctx.pending(TAIL_KIND)
     if state is None:
@@ -1082,12 +1006,12 @@ async def sign_up_by_name(ctx: Context, m: re.Match[str]) -> None:
         return
     event = event or await _recent(ctx)
     if event is None:
-        event = await _resolve_event(ctx, "", {"action": "signup", "name": name, "party": p.size or 1,
+        event = await _resolve_event(ctx, "", {"action": "signup", "name": name, "party": 1 if p.size is None else p.size,
                                                "source": "name", "for_other": True})
         if event is None:
             return
     own = ev.person_key(name) == ev.person_key(ctx.sender.name)
-    await _sign_up(ctx, event, name=name, contact_id=ctx.sender.id if own else None, party=p.size or 1,
+    await _sign_up(ctx, event, name=name, contact_id=ctx.sender.id if own else None, party=1 if p.size is None else p.size,
                    source="name", for_other=not own, party_said=p.size is not None)
 
 
@@ -1158,7 +1082,7 @@ async def sign_up(ctx: Context, rest: str) -> None:
             if event is not None:
                 p = parse_party(words)
                 name = event_words(p.rest) or ctx.sender.name
-                await _sign_up(ctx, event, name=name, contact_id=ctx.sender.id, party=p.size or 1,
+                await _sign_up(ctx, event, name=name, contact_id=ctx.sender.id, party=1 if p.size is None else p.size,
                                source="plus_one", party_said=p.size is not None)
                 return
         rest = words

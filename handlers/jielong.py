@@ -14,9 +14,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from kernel.text.numbers import cn_to_int
+from kernel.text.numbers import SIGN, read_count
 
-_N = r"(?:\d{1,3}|[零一二两俩仨三四五六七八九十]{1,3})"
+# A count as typed, sign and all: "-5人" is -5 and "1000人" is 1000, both refused by the model with
+# the events sentence ("人数请写1到10之间"), never read as 5 or 0.
+_N = rf"(?:{SIGN}\s*)?(?:\d+|[零一二两俩仨三四五六七八九十]{{1,3}})"
 
 _ADULTS = re.compile(rf"({_N})\s*[个位名]?\s*(?:大人|成人|家长)")
 _KIDS = re.compile(rf"({_N})\s*[个位名]?\s*(?:小孩|孩子|儿童|小朋友|娃娃|娃|宝宝|学生|小学生)")
@@ -39,7 +41,7 @@ _COMPANION = re.compile(rf"(?:带|和|跟|同|与|加|还有|陪|及)\s*(?:上|�
 
 def _num(text: str) -> int | None:
     try:
-        return cn_to_int(text)
+        return read_count(text)
     except ValueError:
         return None
 

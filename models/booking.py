@@ -53,6 +53,7 @@ from models.booking_rules import (
     weekly_quota,
 )
 from models.conversation import PRIVATE_SCOPE
+from models.lifecycle import Lifecycle, LifecycleEvent
 from models.sql import insert_ignore
 
 
@@ -178,6 +179,39 @@ class WaitlistEntry(Base):
     booking_code: Mapped[str | None] = mapped_column(String(16))   # the offered booking
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+# ------------------------------------------------------------------ lifecycles: the legal moves
+
+_ACTIVE = {Status.PENDING: Status.CANCELLED, Status.CONFIRMED: Status.CANCELLED, Status.OFFERED: Status.CANCELLED,
+           Status.CHECKED_IN: Status.CANCELLED}
+
+BOOKING = Lifecycle("booking", {
+    "book": {None: Status.CONFIRMED},
+    "request": {None: Status.PENDING},              # a room that needs approval
+    "offer": {None: Status.OFFERED},                # a freed slot held for the next on the waitlist
+    "approve": {Status.PENDING: Status.CONFIRMED},
+    "reject": {Status.PENDING: Status.REJECTED, Status.CONFIRMED: Status.REJECTED},
+    "reschedule": {Status.PENDING: Status.PENDING, Status.CONFIRMED: Status.CONFIRMED},
+    "resubmit": {Status.CONFIRMED: Status.PENDING},  # a new time that needs a new approval
+    "check_in": {Status.CONFIRMED: Status.CHECKED_IN},
+    "cancel": _ACTIVE,
+    "close": _ACTIVE,                               # cancelled by a block (封闭)
+    "accept": {Status.OFFERED: Status.CONFIRMED},
+    "accept_pending": {Status.OFFERED: Status.PENDING},
+    "decline": {Status.OFFERED: Status.EXPIRED},
+    "expire": {Status.OFFERED: Status.EXPIRED, Status.PENDING: Status.EXPIRED},
+    "no_show": {Status.CONFIRMED: Status.NO_SHOW},
+}, refuse=lambda b, action: BookingError("not_active", code=getattr(b, "code", ""), status=b.status))
+
+WAITLIST = Lifecycle("waitlist", {
+    "join": {None: WaitStatus.WAITING},
+    "offer": {WaitStatus.WAITING: WaitStatus.OFFERED},
+    "book": {WaitStatus.OFFERED: WaitStatus.BOOKED},
+    "pass": {WaitStatus.OFFERED: WaitStatus.PASSED},
+    "lapse": {WaitStatus.WAITING: WaitStatus.LAPSED},
+    "cancel": {WaitStatus.WAITING: WaitStatus.CANCELLED, WaitStatus.OFFERED: WaitStatus.CANCELLED},
+}, refuse=lambda w, action: BookingError("not_active", code="", status=w.status))
 
 
 class Counter(Base):
@@ -469,6 +503,23 @@ async def get_booking(session: AsyncSession, code: str, *, lock: bool = False) -
     return row
 
 
+async def booking_trail(session: AsyncSession, code: str) -> tuple[Booking, list[LifecycleEvent]]:
+    """The audit trail of a booking, oldest first — who booked, approved, moved, cancelled it, and
+    when — together with the waitlist entry it was offered from, if any. Raises unknown_code."""
+    b = await get_booking(session, code)
+    events = await BOOKING.history(session, b.id)
+    entry = await session.scalar(select(WaitlistEntry).where(WaitlistEntry.booking_code == b.code))
+    if entry is not None:
+        events += await WAITLIST.history(session, entry.id)
+    return b, sorted(events, key=lambda e: (e.at, e.id))
+
+
+def _span(start: datetime, end: datetime, tz: Any) -> str:
+    """"11-24 15:00–16:00", for the audit note of a time change."""
+    a, b = start.astimezone(tz), end.astimezone(tz)
+    return f"{a:%m-%d %H:%M}–{b:%H:%M}" if a.date() == b.date() else f"{a:%m-%d %H:%M}–{b:%m-%d %H:%M}"
+
+
 # ------------------------------------------------------------------ booking
 
 async def create_booking(session: AsyncSession, now: datetime, config: Config, *, room: str, person_id: str,
@@ -476,7 +527,7 @@ async def create_booking(session: AsyncSession, now: datetime, config: Config, *
                          is_staff: bool = False, scope: str = PRIVATE_SCOPE, purpose: str = "",
                          created_by: str | None = None, series: str | None = None,
                          status: Status | None = None, quota: bool = True,
-                         suggest: bool = True) -> Booking:
+                         suggest: bool = True, by_name: str | None = None, note: str | None = None) -> Booking:
     """Book a room, or raise BookingError(code, …) naming the first rule it breaks.
 
     A conflict-like refusal carries `suggestions`: the nearest free slots of the same length."""
@@ -503,6 +554,10 @@ async def create_booking(session: AsyncSession, now: datetime, config: Config, *
     )
     session.add(booking)
     await session.flush()
+    action = {Status.CONFIRMED: "book", Status.PENDING: "request", Status.OFFERED: "offer"}[Status(status)]
+    by = None if action == "offer" else created_by or person_id      # an offer is the bot's doing
+    BOOKING.begin(session, now, booking, action, actor_id=by,
+                  actor_name=by_name or (person_name if by == person_id else None), note=note)
     return booking
 
 
@@ -512,14 +567,14 @@ def _owner_or_staff(b: Booking, by_id: str, is_staff: bool) -> None:
 
 
 async def cancel_booking(session: AsyncSession, now: datetime, code: str, *, by_id: str, is_staff: bool = False,
-                         reason: str = "") -> Booking:
+                         reason: str = "", by_name: str | None = None) -> Booking:
     b = await get_booking(session, code, lock=True)
     _owner_or_staff(b, by_id, is_staff)
     if b.status not in HOLDING:
         raise BookingError("not_active", code=b.code, status=b.status)
     if b.end_at <= now:
         raise BookingError("already_over", code=b.code)
-    b.status = Status.CANCELLED
+    BOOKING.move(session, now, b, "cancel", actor_id=by_id, actor_name=by_name, note=reason or None)
     b.reason = reason or None
     b.decided_by = by_id
     b.updated_at = now
@@ -529,7 +584,7 @@ async def cancel_booking(session: AsyncSession, now: datetime, code: str, *, by_
 
 
 async def change_booking(session: AsyncSession, now: datetime, config: Config, code: str, start: datetime,
-                         end: datetime, *, by_id: str, is_staff: bool = False) -> Booking:
+                         end: datetime, *, by_id: str, is_staff: bool = False, by_name: str | None = None) -> Booking:
     """Move a booking to another time (same room, same party), re-checking every rule."""
     b = await get_booking(session, code)
     _owner_or_staff(b, by_id, is_staff)
@@ -546,15 +601,20 @@ async def change_booking(session: AsyncSession, now: datetime, config: Config, c
         if violation.code in SUGGESTABLE:
             detail["suggestions"] = await suggest_slots(session, now, config, req)
         raise BookingError(violation.code, **detail)
+    tz = config.timezone
+    moved = f"{_span(b.start_at, b.end_at, tz)} → {_span(start, end, tz)}"
     b.start_at, b.end_at, b.updated_at = start, end, now
-    if b.status == Status.CONFIRMED and needs_approval(rc, booker_is_staff):
-        b.status, b.confirmed_at = Status.PENDING, None    # a new time needs a new approval
+    again = b.status == Status.CONFIRMED and needs_approval(rc, booker_is_staff)   # a new time, a new approval
+    BOOKING.move(session, now, b, "resubmit" if again else "reschedule", actor_id=by_id, actor_name=by_name,
+                 note=moved)
+    if again:
+        b.confirmed_at = None
     b.reminded_at = now if start - now <= timedelta(minutes=config.booking.reminder_minutes) else None
     return b
 
 
 async def check_in(session: AsyncSession, now: datetime, config: Config, code: str, *, by_id: str,
-                   is_staff: bool = False) -> Booking:
+                   is_staff: bool = False, by_name: str | None = None) -> Booking:
     b = await get_booking(session, code, lock=True)
     _owner_or_staff(b, by_id, is_staff)
     if b.status == Status.CHECKED_IN:
@@ -568,7 +628,8 @@ async def check_in(session: AsyncSession, now: datetime, config: Config, code: s
         raise BookingError("checkin_too_early", code=b.code, opens=opens)
     if now >= b.end_at:
         raise BookingError("already_over", code=b.code)
-    b.status, b.checked_in_at, b.checked_in_by, b.updated_at = Status.CHECKED_IN, now, by_id, now
+    BOOKING.move(session, now, b, "check_in", actor_id=by_id, actor_name=by_name)
+    b.checked_in_at, b.checked_in_by, b.updated_at = now, by_id, now
     return b
 
 
@@ -581,23 +642,27 @@ async def checkin_candidate(session: AsyncSession, now: datetime, config: Config
         .order_by(Booking.start_at).limit(1))
 
 
-async def approve(session: AsyncSession, now: datetime, config: Config, code: str, *, by_id: str) -> Booking:
+async def approve(session: AsyncSession, now: datetime, config: Config, code: str, *, by_id: str,
+                  by_name: str | None = None) -> Booking:
     b = await get_booking(session, code, lock=True)
     if b.status != Status.PENDING:
         raise BookingError("not_pending", code=b.code, status=b.status)
     if b.end_at <= now:
         raise BookingError("already_over", code=b.code)
-    b.status, b.decided_by, b.confirmed_at, b.updated_at = Status.CONFIRMED, by_id, now, now
+    BOOKING.move(session, now, b, "approve", actor_id=by_id, actor_name=by_name)
+    b.decided_by, b.confirmed_at, b.updated_at = by_id, now, now
     if b.start_at - now <= timedelta(minutes=config.booking.reminder_minutes):
         b.reminded_at = now
     return b
 
 
-async def reject(session: AsyncSession, now: datetime, code: str, *, by_id: str, reason: str) -> Booking:
+async def reject(session: AsyncSession, now: datetime, code: str, *, by_id: str, reason: str,
+                 by_name: str | None = None) -> Booking:
     b = await get_booking(session, code, lock=True)
     if b.status not in (Status.PENDING, Status.CONFIRMED):
         raise BookingError("not_pending", code=b.code, status=b.status)
-    b.status, b.decided_by, b.reason, b.updated_at = Status.REJECTED, by_id, reason or None, now
+    BOOKING.move(session, now, b, "reject", actor_id=by_id, actor_name=by_name, note=reason or None)
+    b.decided_by, b.reason, b.updated_at = by_id, reason or None, now
     return b
 
 
@@ -692,7 +757,7 @@ class BlockResult:
 
 
 async def block_room(session: AsyncSession, now: datetime, config: Config, *, room: str, start: datetime,
-                     end: datetime, reason: str, by_id: str) -> BlockResult:
+                     end: datetime, reason: str, by_id: str, by_name: str | None = None) -> BlockResult:
     """Close a room for [start, end): bookings inside are cancelled (the caller tells their owners)."""
     rc = _room_of(config, room)
     if end <= start:
@@ -708,14 +773,16 @@ async def block_room(session: AsyncSession, now: datetime, config: Config, *, ro
                               Booking.start_at < end, Booking.end_at > start, Booking.end_at > now)
         .order_by(Booking.start_at))).all()
     for b in hit:
-        b.status, b.reason, b.decided_by, b.updated_at = Status.CANCELLED, f"封闭: {reason}".strip(), by_id, now
+        BOOKING.move(session, now, b, "close", actor_id=by_id, actor_name=by_name, note=reason or None)
+        b.reason, b.decided_by, b.updated_at = f"封闭: {reason}".strip(), by_id, now
     # Waiting entries inside the block can never be served.
     waiting = (await session.scalars(
         select(WaitlistEntry).where(WaitlistEntry.room_id == row.id,
                                     WaitlistEntry.status.in_((WaitStatus.WAITING, WaitStatus.OFFERED)),
                                     WaitlistEntry.start_at < end, WaitlistEntry.end_at > start))).all()
     for w in waiting:
-        w.status, w.updated_at = WaitStatus.CANCELLED, now
+        WAITLIST.move(session, now, w, "cancel", actor_id=by_id, actor_name=by_name, note=f"封闭: {reason}".strip())
+        w.updated_at = now
     await session.flush()
     return BlockResult(block, list(hit))
 
@@ -853,6 +920,7 @@ async def join_waitlist(session: AsyncSession, now: datetime, config: Config, *,
                           status=WaitStatus.WAITING, created_at=now, updated_at=now)
     session.add(entry)
     await session.flush()
+    WAITLIST.begin(session, now, entry, "join", actor_id=person_id, actor_name=person_name)
     ahead = len((await session.scalars(
         select(WaitlistEntry.id).where(WaitlistEntry.room_id == row.id, WaitlistEntry.status == WaitStatus.WAITING,
                                        WaitlistEntry.start_at < end, WaitlistEntry.end_at > start,
@@ -880,7 +948,8 @@ async def make_offers(session: AsyncSession, now: datetime, config: Config) -> l
                 continue
         begin = max(w.start_at, start_floor)
         if rc is None or w.end_at - begin < timedelta(minutes=rc.min_minutes):
-            w.status, w.updated_at = WaitStatus.LAPSED, now
+            WAITLIST.move(session, now, w, "lapse")
+            w.updated_at = now
             continue
         try:
             async with session.begin_nested():
@@ -891,7 +960,8 @@ async def make_offers(session: AsyncSession, now: datetime, config: Config) -> l
         except BookingError:
             continue      # still taken (or now over quota): stays in the queue
         b.offer_expires_at = now + timedelta(minutes=s.offer_minutes)
-        w.status, w.booking_code, w.updated_at = WaitStatus.OFFERED, b.code, now
+        WAITLIST.move(session, now, w, "offer", note=b.code)
+        w.booking_code, w.updated_at = b.code, now
         offers.append(b)
     return offers
 
@@ -902,7 +972,8 @@ async def expire_offers(session: AsyncSession, now: datetime) -> list[Booking]:
         select(Booking).where(Booking.status == Status.OFFERED, Booking.offer_expires_at <= now)
         .with_for_update(skip_locked=True))).all()
     for b in rows:
-        b.status, b.updated_at, b.reason = Status.EXPIRED, now, "候补未确认"
+        BOOKING.move(session, now, b, "expire", note="候补未确认")
+        b.updated_at, b.reason = now, "候补未确认"
         await _pass_on_offer(session, now, b)
     return list(rows)
 
@@ -910,7 +981,8 @@ async def expire_offers(session: AsyncSession, now: datetime) -> list[Booking]:
 async def _pass_on_offer(session: AsyncSession, now: datetime, b: Booking) -> None:
     entry = await session.scalar(select(WaitlistEntry).where(WaitlistEntry.booking_code == b.code))
     if entry is not None and entry.status == WaitStatus.OFFERED:
-        entry.status, entry.updated_at = WaitStatus.PASSED, now
+        WAITLIST.move(session, now, entry, "pass", note=b.code)
+        entry.updated_at = now
 
 
 async def accept_offer(session: AsyncSession, now: datetime, config: Config, code: str, *, person_id: str) -> Booking:
@@ -920,14 +992,17 @@ async def accept_offer(session: AsyncSession, now: datetime, config: Config, cod
     if b.status != Status.OFFERED or (b.offer_expires_at is not None and b.offer_expires_at <= now):
         raise BookingError("offer_gone", code=b.code)
     rc = _room_of(config, b.room_name)
-    b.status = Status.PENDING if needs_approval(rc, False) else Status.CONFIRMED
-    b.confirmed_at = now if b.status == Status.CONFIRMED else None
+    approval = needs_approval(rc, False)
+    BOOKING.move(session, now, b, "accept_pending" if approval else "accept", actor_id=person_id,
+                 actor_name=b.person_name)
+    b.confirmed_at = None if approval else now
     b.offer_expires_at, b.updated_at = None, now
     if b.start_at - now <= timedelta(minutes=config.booking.reminder_minutes):
         b.reminded_at = now
     entry = await session.scalar(select(WaitlistEntry).where(WaitlistEntry.booking_code == b.code))
-    if entry is not None:
-        entry.status, entry.updated_at = WaitStatus.BOOKED, now
+    if entry is not None and entry.status == WaitStatus.OFFERED:
+        WAITLIST.move(session, now, entry, "book", actor_id=person_id, actor_name=b.person_name, note=b.code)
+        entry.updated_at = now
     return b
 
 
@@ -937,7 +1012,8 @@ async def decline_offer(session: AsyncSession, now: datetime, code: str, *, pers
         raise BookingError("not_yours", code=b.code)
     if b.status != Status.OFFERED:
         raise BookingError("offer_gone", code=b.code)
-    b.status, b.updated_at, b.reason = Status.EXPIRED, now, "候补放弃"
+    BOOKING.move(session, now, b, "decline", actor_id=person_id, actor_name=b.person_name, note="候补放弃")
+    b.updated_at, b.reason = now, "候补放弃"
     await _pass_on_offer(session, now, b)
     return b
 
@@ -970,7 +1046,8 @@ async def release_no_shows(session: AsyncSession, now: datetime, config: Config)
         since = max(b.start_at, b.confirmed_at or b.start_at)
         if now < since + grace:
             continue
-        b.status, b.updated_at, b.reason = Status.NO_SHOW, now, "超时未签到,自动释放"
+        BOOKING.move(session, now, b, "no_show", note="超时未签到,自动释放")
+        b.updated_at, b.reason = now, "超时未签到,自动释放"
         released.append(b)
     return released
 
@@ -981,7 +1058,8 @@ async def expire_pending(session: AsyncSession, now: datetime) -> list[Booking]:
         select(Booking).where(Booking.status == Status.PENDING, Booking.start_at <= now)
         .with_for_update(skip_locked=True))).all()
     for b in rows:
-        b.status, b.updated_at, b.reason = Status.EXPIRED, now, "开始前未审批"
+        BOOKING.move(session, now, b, "expire", note="开始前未审批")
+        b.updated_at, b.reason = now, "开始前未审批"
     return list(rows)
 
 

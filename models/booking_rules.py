@@ -120,7 +120,9 @@ def advance_window(req: Request, now: datetime, tz: ZoneInfo) -> Violation | Non
 
 
 def capacity(req: Request, now: datetime, tz: ZoneInfo) -> Violation | None:
-    if req.party_size < 1 or req.party_size > req.room.capacity:
+    if req.party_size < 1:
+        return Violation("bad_party", {"capacity": req.room.capacity})
+    if req.party_size > req.room.capacity:
         return Violation("over_capacity", {"capacity": req.room.capacity, "per_seat": req.room.per_seat})
     return None
 

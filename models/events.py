@@ -26,7 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.settings import EventSettings
+from models import booking as bk
 from models.base import Base
+from models.lifecycle import Lifecycle, LifecycleEvent
 
 CODE_OFFSET = 100          # E101 is event id 1: codes are "E" + a sequence from 101
 CODE_RE = re.compile(r"(?<![A-Za-z0-9])[Ee](\d{3,7})(?![0-9])")
@@ -48,6 +50,25 @@ class SignupStatus(StrEnum):
 
 HOLDING = (SignupStatus.CONFIRMED, SignupStatus.OFFERED)
 ACTIVE = (SignupStatus.CONFIRMED, SignupStatus.OFFERED, SignupStatus.WAITING)
+_GONE = (None, SignupStatus.CANCELLED, SignupStatus.REMOVED, SignupStatus.EXPIRED)   # may sign up (again)
+
+EVENT = Lifecycle("event", {
+    "publish": {None: EventStatus.OPEN},
+    "edit": {EventStatus.OPEN: EventStatus.OPEN},        # time, place, capacity … (the note says which)
+    "cancel": {EventStatus.OPEN: EventStatus.CANCELLED},
+}, refuse=lambda event, action: EventError("cancelled", event=event))
+
+SIGNUP = Lifecycle("signup", {
+    "join": {s: SignupStatus.CONFIRMED for s in _GONE},
+    "wait": {s: SignupStatus.WAITING for s in _GONE},
+    "promote": {SignupStatus.WAITING: SignupStatus.CONFIRMED},     # a place came free
+    "offer": {SignupStatus.WAITING: SignupStatus.OFFERED},         # … held until confirm_hours pass
+    "confirm": {SignupStatus.OFFERED: SignupStatus.CONFIRMED},
+    "lapse": {SignupStatus.OFFERED: SignupStatus.EXPIRED},
+    "cancel": {s: SignupStatus.CANCELLED for s in ACTIVE},
+    "remove": {s: SignupStatus.REMOVED for s in ACTIVE},           # taken off by staff
+    "admit": {SignupStatus.WAITING: SignupStatus.CONFIRMED, SignupStatus.OFFERED: SignupStatus.CONFIRMED},
+}, refuse=lambda row, action: EventError("no_signup"))
 
 
 class EventError(Exception):
@@ -335,6 +356,9 @@ class EventSpec:
     confirm_hours: int | None = None
 
 
+MAX_FEE_CENTS = 1_000_000    # 10,000元: a 低偿 class costs tens of yuan; more is a typo (and overflows columns)
+
+
 def _validate(now: datetime, spec: EventSpec, settings: EventSettings, *, check_past: bool = True) -> None:
     if not spec.title.strip():
         raise EventError("no_title")
@@ -353,12 +377,15 @@ def _validate(now: datetime, spec: EventSpec, settings: EventSettings, *, check_
             raise EventError("deadline_past", deadline=spec.deadline)
     if spec.per_signup_limit is not None and not 1 <= spec.per_signup_limit <= max(settings.max_party, 1):
         raise EventError("bad_limit", limit=spec.per_signup_limit, max=settings.max_party)
+    if not 0 <= spec.fee_cents <= MAX_FEE_CENTS:
+        raise EventError("bad_fee", max=MAX_FEE_CENTS // 100)
     if spec.confirm_hours is not None and not 0 <= spec.confirm_hours <= 72:
         raise EventError("bad_confirm_hours", hours=spec.confirm_hours)
 
 
 async def publish_event(session: AsyncSession, now: datetime, spec: EventSpec, *, created_by: str,
-                        groups: Sequence[str], settings: EventSettings | None = None) -> Event:
+                        groups: Sequence[str], settings: EventSettings | None = None,
+                        by_name: str | None = None) -> Event:
     """Create an event; its notices wait for the scheduler (one per group, exactly once)."""
     settings = settings or EventSettings()
     _validate(now, spec, settings)
@@ -375,10 +402,38 @@ async def publish_event(session: AsyncSession, now: datetime, spec: EventSpec, *
                   status=EventStatus.OPEN, created_by=created_by, created_at=now, updated_at=now, next_seq=1)
     session.add(event)
     await session.flush()
+    EVENT.begin(session, now, event, "publish", actor_id=created_by, actor_name=by_name)
     for topic in topics:
         session.add(EventGroup(event_id=event.id, topic=topic, notice_due=True, notice_version=0))
     await session.flush()
     return event
+
+
+@dataclass
+class Published:
+    event: Event
+    room: RoomOutcome | None         # the function room booked for it, when the place is one
+
+
+async def publish(session: AsyncSession, now: datetime, config: Any, spec: EventSpec, *, by_id: str,
+                  by_name: str | None, groups: Sequence[str], room: str | None = None) -> Published:
+    """Publish an event and book the function room it is held in (the booking rules decide; a
+    refusal is an outcome to tell the publisher, never a failed publish)."""
+    settings = config.events
+    event = await publish_event(session, now, spec, created_by=by_id, groups=groups, settings=settings,
+                                by_name=by_name)
+    outcome = await reserve_room(session, now, config, event, room, by_id=by_id, by_name=by_name,
+                                 settings=settings) if room else None
+    return Published(event, outcome)
+
+
+@dataclass
+class RoomFollow:
+    """What an event change did to its function-room booking."""
+
+    released: str | None = None              # the booking code freed (the place changed)
+    reserved: RoomOutcome | None = None      # a room booked at the new place
+    moved: RoomOutcome | None = None         # the booking moved to the new time
 
 
 @dataclass
@@ -387,6 +442,8 @@ class UpdateResult:
     changed: list[str]                          # field names: starts_at, place, capacity, deadline…
     participants: list[Signup]
     promoted: list[Signup] = field(default_factory=list)
+    change: LifecycleEvent | None = None        # the audit row of this change (its id keys the notices)
+    room: RoomFollow = field(default_factory=RoomFollow)
 
     @property
     def notable(self) -> bool:
@@ -394,11 +451,12 @@ class UpdateResult:
         return bool({"starts_at", "place", "deadline", "fee"} & set(self.changed))
 
 
-async def update_event(session: AsyncSession, now: datetime, event_id: int, *, by: str,
-                       settings: EventSettings | None = None, **changes: Any) -> UpdateResult:
+async def update_event(session: AsyncSession, now: datetime, event_id: int, *, by: str, config: Any,
+                       by_name: str | None = None, settings: EventSettings | None = None,
+                       **changes: Any) -> UpdateResult:
     """Change time, place, capacity, deadline, fee, limit, note or confirm hours. A larger capacity
     moves people up from the waiting list; a capacity below the places already taken is refused
-    (nobody confirmed is bumped)."""
+    (nobody confirmed is bumped). The function-room booking follows the new place or time."""
     settings = settings or EventSettings()
     event = await _lock_open(session, now, event_id, allow_started=False)
     allowed = {"title", "starts_at", "ends_at", "place", "capacity", "deadline", "fee_text", "fee_cents",
@@ -434,27 +492,84 @@ async def update_event(session: AsyncSession, now: datetime, event_id: int, *, b
     event.updated_at = now
     if "starts_at" in changed:   # reminders belong to the new time
         event.day_reminded_at = event.hour_reminded_at = None
+    change = EVENT.move(session, now, event, "edit", actor_id=by, actor_name=by_name, note=",".join(changed))
     promoted = await _promote(session, now, event) if "capacity" in changed else []
     if promoted or "capacity" in changed:
         event.touch(now)
-    return UpdateResult(event, changed, await signups(session, event.id), promoted)
+    room = await follow_room(session, now, config, event, changed, by_id=by, by_name=by_name)
+    await session.flush()
+    return UpdateResult(event, changed, await signups(session, event.id), promoted, change, room)
+
+
+async def follow_room(session: AsyncSession, now: datetime, config: Any, event: Event, changed: Sequence[str], *,
+                      by_id: str, by_name: str | None) -> RoomFollow:
+    """Keep the function-room booking in step with the event's place and time."""
+    result = RoomFollow()
+    if "place" in changed:
+        result.released = await release_room(session, now, event, by_id=by_id, by_name=by_name)
+        room = room_of_place(event.place, config)
+        if room:
+            result.reserved = await reserve_room(session, now, config, event, room, by_id=by_id, by_name=by_name,
+                                                 settings=config.events)
+    elif "starts_at" in changed:
+        result.moved = await move_room(session, now, config, event, by_id=by_id, by_name=by_name,
+                                       settings=config.events)
+    return result
+
+
+def room_of_place(place: str, config: Any) -> str | None:
+    """The configured function room an event's place names (多功能厅, an alias), if any."""
+    for r in config.rooms:
+        if any(n and n in place for n in (r.name, *r.aliases)):
+            return r.name
+    return None
+
+
+@dataclass
+class Cancelled:
+    event: Event
+    people: list[Signup]              # everyone signed up or waiting, to be told
+    released: str | None              # the function-room booking freed
 
 
 async def cancel_event(session: AsyncSession, now: datetime, event_id: int, *, by: str,
-                       reason: str) -> tuple[Event, list[Signup]]:
-    """Cancel; returns everyone who was signed up or waiting, to be told."""
+                       reason: str, by_name: str | None = None) -> Cancelled:
+    """Cancel, and free the function room booked for it — whoever cancels (chat, web, CLI)."""
     event = await get_event(session, event_id, lock=True)
     if event is None:
         raise EventError("not_found")
     if event.status == EventStatus.CANCELLED:
         raise EventError("cancelled", event=event)
     people = await signups(session, event.id)
-    event.status = EventStatus.CANCELLED
+    EVENT.move(session, now, event, "cancel", actor_id=by, actor_name=by_name, note=(reason or "").strip()[:200] or None)
     event.cancel_reason = (reason or "").strip()[:200] or None
     event.updated_at = now
     for eg in await event_groups(session, event.id):
         eg.notice_due = False
-    return event, people
+    released = await release_room(session, now, event, by_id=by, by_name=by_name)
+    return Cancelled(event, people, released)
+
+
+# ------------------------------------------------------------------ audit trail
+
+@dataclass(frozen=True)
+class TrailLine:
+    event: LifecycleEvent
+    name: str | None          # the signup's name; None for a move of the event itself
+
+
+async def event_trail(session: AsyncSession, event_id: int, *, name: str | None = None) -> list[TrailLine]:
+    """Who did what, and when, oldest first: the event's own moves (published, cancelled) and every
+    move of its signups — or, with `name`, only that person's signup moves."""
+    ids = select(Signup.id).where(Signup.event_id == event_id)
+    if name is not None:
+        ids = ids.where(Signup.person_key == person_key(name))
+    signup_moves = select(LifecycleEvent, Signup.name).join(Signup, Signup.id == LifecycleEvent.subject_id).where(
+        LifecycleEvent.subject == SIGNUP.subject, LifecycleEvent.subject_id.in_(ids))
+    lines = [TrailLine(e, n) for e, n in (await session.execute(signup_moves)).all()]
+    if name is None:
+        lines += [TrailLine(e, None) for e in await EVENT.history(session, event_id)]
+    return sorted(lines, key=lambda line: (line.event.at, line.event.id))
 
 
 # ------------------------------------------------------------------ signing up
@@ -521,10 +636,10 @@ async def _promote(session: AsyncSession, now: datetime, event: Event) -> list[S
         if s.party_size > free:
             continue
         if event.confirm_hours:
-            s.status = SignupStatus.OFFERED
+            SIGNUP.move(session, now, s, "offer")
             s.offered_until = min(now + timedelta(hours=event.confirm_hours), event.starts_at)
         else:
-            s.status = SignupStatus.CONFIRMED
+            SIGNUP.move(session, now, s, "promote")
         s.updated_at = now
         free -= s.party_size
         promoted.append(s)
@@ -538,7 +653,8 @@ async def _promote(session: AsyncSession, now: datetime, event: Event) -> list[S
 
 async def sign_up(session: AsyncSession, now: datetime, event_id: int, *, name: str, contact_id: str | None,
                   party_size: int, group: str | None, added_by: str, source: str = "command",
-                  staff: bool = False, settings: EventSettings | None = None) -> SignupResult:
+                  staff: bool = False, settings: EventSettings | None = None,
+                  by_name: str | None = None) -> SignupResult:
     """Sign someone up: confirmed while places last (a party takes party_size places), else on the
     waiting list. Someone already in is told so (nothing changes). Staff may add after the deadline."""
     settings = settings or EventSettings()
@@ -572,6 +688,8 @@ async def sign_up(session: AsyncSession, now: datetime, event_id: int, *, name: 
     promoted = await _promote(session, now, event)        # a stale free place goes to the waiting first
     free = event.capacity - await taken_places(session, event.id)
     status = SignupStatus.CONFIRMED if party_size <= free else SignupStatus.WAITING
+    action = "join" if status == SignupStatus.CONFIRMED else "wait"
+    note = f"{party_size}人"
     seq = event.next_seq
     event.next_seq = seq + 1
     event.touch(now)
@@ -580,9 +698,12 @@ async def sign_up(session: AsyncSession, now: datetime, event_id: int, *, name: 
                      added_by=added_by, group_topic=group, party_size=party_size, status=status, seq=seq,
                      source=source, created_at=now, updated_at=now)
         session.add(row)
+        await session.flush()
+        SIGNUP.begin(session, now, row, action, actor_id=added_by, actor_name=by_name, note=note)
     else:                                                  # signing up again after cancelling
+        SIGNUP.move(session, now, row, action, actor_id=added_by, actor_name=by_name, note=note)
         row.name, row.contact_id, row.added_by = name.strip()[:64] or row.name, contact_id or row.contact_id, added_by
-        row.group_topic, row.party_size, row.status, row.seq = group, party_size, status, seq
+        row.group_topic, row.party_size, row.seq = group, party_size, seq
         row.source, row.updated_at, row.offered_until, row.checked_in_at = source, now, None, None
     await session.flush()
     return SignupResult(event, row, position=await waiting_position(session, row),
@@ -639,8 +760,8 @@ async def cancel_signup(session: AsyncSession, now: datetime, event_id: int, sig
     named_me = row.contact_id is None and by_name is not None and person_key(by_name) == row.person_key.split("~")[0]
     if not staff and by not in (row.contact_id, row.added_by) and not named_me:
         raise EventError("not_yours", event=event)
-    row.status = (SignupStatus.REMOVED if staff and by not in (row.contact_id, row.added_by) and not named_me
-                  else SignupStatus.CANCELLED)
+    removed = staff and by not in (row.contact_id, row.added_by) and not named_me
+    SIGNUP.move(session, now, row, "remove" if removed else "cancel", actor_id=by, actor_name=by_name)
     row.updated_at = now
     row.offered_until = None
     event.touch(now)
@@ -661,7 +782,7 @@ async def confirm_offer(session: AsyncSession, now: datetime, event_id: int, con
         raise EventError("already_confirmed", event=event, signup=row)
     if row.status != SignupStatus.OFFERED:
         raise EventError("no_offer", event=event, signup=row, position=await waiting_position(session, row))
-    row.status = SignupStatus.CONFIRMED
+    SIGNUP.move(session, now, row, "confirm", actor_id=contact_id, actor_name=row.name)
     row.offered_until = None
     row.updated_at = now
     return row
@@ -689,7 +810,8 @@ async def expire_offers(session: AsyncSession, now: datetime) -> list[OfferLapse
         if not expired:
             continue   # another instance got there first
         for s in expired:
-            s.status, s.updated_at = SignupStatus.EXPIRED, now
+            SIGNUP.move(session, now, s, "lapse", note="未在时限内确认")
+            s.updated_at = now
         event.touch(now)
         await session.flush()
         lapses.append(OfferLapse(event, expired, await _promote(session, now, event)))
@@ -752,7 +874,8 @@ async def import_jielong(session: AsyncSession, now: datetime, event_id: int, en
     for entry in new:
         try:
             res = await sign_up(session, now, event.id, name=entry.name, contact_id=poster_id if entry is own else None,
-                                party_size=entry.party_size or 1, group=group, added_by=poster_id, source="jielong",
+                                party_size=1 if entry.party_size is None else entry.party_size, group=group,
+                                added_by=poster_id, by_name=poster_name, source="jielong",
                                 staff=staff, settings=settings)
         except EventError as exc:
             if exc.code in ("deadline", "started", "cancelled", "not_found"):
@@ -780,7 +903,7 @@ def checkin_window(event: Event, settings: EventSettings) -> tuple[datetime, dat
 
 async def check_in(session: AsyncSession, now: datetime, event_id: int, *, contact_id: str | None = None,
                    names: Sequence[str] = (), staff: bool = False,
-                   settings: EventSettings | None = None) -> CheckInResult:
+                   settings: EventSettings | None = None, by_name: str | None = None) -> CheckInResult:
     """签到: a resident for themselves (in the check-in window), or staff for names on the list."""
     settings = settings or EventSettings()
     event = await get_event(session, event_id, lock=True)
@@ -819,7 +942,8 @@ async def check_in(session: AsyncSession, now: datetime, event_id: int, *, conta
             result.again.append(row)
             continue
         if row.status in (SignupStatus.WAITING, SignupStatus.OFFERED):
-            row.status = SignupStatus.CONFIRMED   # staff let them in: they came, so they have the place
+            # Staff let them in: they came, so they have the place.
+            SIGNUP.move(session, now, row, "admit", actor_id=contact_id, actor_name=by_name)
         row.checked_in_at = now
         row.no_show = False
         row.updated_at = now
@@ -919,7 +1043,7 @@ async def events_starting_between(session: AsyncSession, start: datetime, end: d
 class RoomOutcome:
     room: str
     code: str | None = None          # the booking made (or moved)
-    error: str | None = None         # a BookingError code; "unavailable" when there is no booking module
+    error: str | None = None         # a BookingError code
     suggestions: list[tuple[datetime, datetime]] = field(default_factory=list)
     pending: bool = False            # booked, waiting for approval
 
@@ -934,10 +1058,6 @@ async def reserve_room(session: AsyncSession, now: datetime, config: Any, event:
     booking capability's own operation so its rules and conflicts apply. Never fails the publish:
     a refusal comes back as an outcome to tell the publisher."""
     settings = settings or EventSettings()
-    try:
-        from models import booking as bk
-    except ImportError:
-        return RoomOutcome(room, error="unavailable")
     rc = bk.room_config(config, room)
     if rc is None:
         return RoomOutcome(room, error="unknown_room")
@@ -958,16 +1078,16 @@ async def reserve_room(session: AsyncSession, now: datetime, config: Any, event:
     return RoomOutcome(rc.name, code=b.code, pending=b.status == bk.Status.PENDING)
 
 
-async def release_room(session: AsyncSession, now: datetime, event: Event, *, by_id: str) -> str | None:
+async def release_room(session: AsyncSession, now: datetime, event: Event, *, by_id: str,
+                       by_name: str | None = None) -> str | None:
     """The event is cancelled or moved elsewhere: free its room booking. Returns the code released."""
     if not event.room_booking:
         return None
-    from models import booking as bk
-
     code = event.room_booking
     try:
         async with session.begin_nested():
-            await bk.cancel_booking(session, now, code, by_id=by_id, is_staff=True, reason=f"活动 {event.code} 取消或改地点")
+            await bk.cancel_booking(session, now, code, by_id=by_id, is_staff=True, by_name=by_name,
+                                    reason=f"活动 {event.code} 取消或改地点")
     except bk.BookingError:
         pass    # already cancelled or over: nothing to free
     event.room_booking = None
@@ -975,17 +1095,15 @@ async def release_room(session: AsyncSession, now: datetime, event: Event, *, by
 
 
 async def move_room(session: AsyncSession, now: datetime, config: Any, event: Event, *, by_id: str,
-                    settings: EventSettings | None = None) -> RoomOutcome | None:
+                    by_name: str | None = None, settings: EventSettings | None = None) -> RoomOutcome | None:
     """The event's time changed: move its room booking along (the booking rules decide)."""
     if not event.room_booking:
         return None
-    from models import booking as bk
-
     settings = settings or EventSettings()
     try:
         async with session.begin_nested():
             b = await bk.change_booking(session, now, config, event.room_booking, event.starts_at,
-                                        event_end(event, settings), by_id=by_id, is_staff=True)
+                                        event_end(event, settings), by_id=by_id, is_staff=True, by_name=by_name)
     except bk.BookingError as exc:
         return RoomOutcome(event.place, code=event.room_booking, error=exc.code,
                            suggestions=list(exc.detail.get("suggestions", [])))

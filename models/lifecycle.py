@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Index, String, Text, select
+from sqlalchemy import Index, String, Text, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -71,6 +71,21 @@ class Lifecycle:
         to = self.target(current, action)
         if to is None:
             raise self.refuse(row, action)
+        event = self._record(session, now, row, action, current, to, actor_id, actor_name, note)
+        row.status = to
+        return event
+
+    def begin(self, session: AsyncSession, now: datetime, row: Stateful, action: str, *,
+              actor_id: str | None = None, actor_name: str | None = None, note: str | None = None) -> LifecycleEvent:
+        """The first event of a new row, flushed with the status `action` gives it from nothing
+        (its status column may not be empty): the trail starts with who created it, and how."""
+        to = self.target(None, action)
+        if to is None or str(row.status) != to:
+            raise ValueError(f"{self.subject}: {action!r} does not create a row in status {row.status!r}")
+        return self._record(session, now, row, action, None, to, actor_id, actor_name, note)
+
+    def _record(self, session: AsyncSession, now: datetime, row: Stateful, action: str, current: str | None,
+                to: str, actor_id: str | None, actor_name: str | None, note: str | None) -> LifecycleEvent:
         if row.id is None:
             raise ValueError(f"{self.subject} has no id yet: flush it before its first move")
         event = LifecycleEvent(subject=self.subject, subject_id=row.id, at=now,
@@ -78,8 +93,15 @@ class Lifecycle:
                                actor_name=actor_name[:64] if actor_name else None,
                                action=action, from_status=current, to_status=to, note=note)
         session.add(event)
-        row.status = to
         return event
+
+    async def last_move_id(self, session: AsyncSession, subject_id: int) -> int:
+        """The id of the row's newest event (0 if none): a notice about "what just happened" keys its
+        delivery by it, so one move is told once however often it is reported."""
+        await session.flush()
+        return int(await session.scalar(
+            select(func.max(LifecycleEvent.id)).where(LifecycleEvent.subject == self.subject,
+                                                      LifecycleEvent.subject_id == subject_id)) or 0)
 
     async def history(self, session: AsyncSession, subject_id: int) -> list[LifecycleEvent]:
         return list((await session.scalars(

@@ -10,66 +10,39 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 
-from kernel.text.timeparse import TimeReading, describe
-from texts import booking as T
 from models import booking as ops
 from models import booking_stats as stats
 from models import conversation
-from models.booking import Booking
+from notices import booking as notices
 from scheduler.ticker import Job, TickContext
 
 POPULARITY_AFTER = time(0, 5)     # local time after which yesterday's index is computed
 
 
-def _when(tc: TickContext, b: Booking) -> str:
-    return describe(TimeReading(start=b.start_at, end=b.end_at), tc.now, tc.config.timezone)
-
-
-def _party(tc: TickContext, b: Booking) -> str:
-    rc = ops.room_config(tc.config, b.room_name)
-    if rc is not None and rc.per_seat:
-        return T.PARTY_SEATS.format(n=b.party_size)
-    return T.PARTY_PEOPLE.format(n=b.party_size) if b.party_size > 1 else ""
-
-
-async def _tell(tc: TickContext, b: Booking, text: str, key: str) -> bool:
-    """Privately, or in the group they booked in with an @."""
-    if b.in_group:
-        return await tc.send_group(b.scope, text, key=key, mentions=(b.person_id,))
-    return await tc.send_private(b.person_id, text, key=key)
-
-
 async def reminders(tc: TickContext) -> None:
-    s = tc.config.booking
     for b in await ops.due_reminders(tc.session, tc.now, tc.config):
-        await _tell(tc, b, T.REMINDER.format(room=b.room_name, when=_when(tc, b), code=b.code,
-                                             grace=s.checkin_grace_minutes), key=f"booking-reminder:{b.code}")
+        await notices.reminder(tc.out, tc.config, tc.now, b)
 
 
 async def no_shows(tc: TickContext) -> None:
-    s = tc.config.booking
     for b in await ops.release_no_shows(tc.session, tc.now, tc.config):
-        await _tell(tc, b, T.NO_SHOW.format(room=b.room_name, when=_when(tc, b), code=b.code,
-                                            grace=s.checkin_grace_minutes), key=f"booking-noshow:{b.code}")
+        await notices.no_show(tc.out, tc.config, tc.now, b)
 
 
 async def unapproved(tc: TickContext) -> None:
     for b in await ops.expire_pending(tc.session, tc.now):
-        await _tell(tc, b, T.PENDING_EXPIRED.format(room=b.room_name, when=_when(tc, b), code=b.code),
-                    key=f"booking-pending-expired:{b.code}")
+        await notices.pending_expired(tc.out, tc.config, tc.now, b)
 
 
 async def waitlist(tc: TickContext) -> None:
     s = tc.config.booking
     for b in await ops.expire_offers(tc.session, tc.now):
         await conversation.forget(tc.session, b.scope, b.person_id, ["booking_offer"])
-        await _tell(tc, b, T.OFFER_EXPIRED.format(code=b.code, minutes=s.offer_minutes),
-                    key=f"booking-offer-expired:{b.code}")
+        await notices.offer_expired(tc.out, tc.config, b)
     for b in await ops.make_offers(tc.session, tc.now, tc.config):
         await conversation.ask(tc.session, scope=b.scope, person_id=b.person_id, kind="booking_offer",
                                data={"code": b.code}, now=tc.now, ttl=timedelta(minutes=s.offer_minutes))
-        await _tell(tc, b, T.OFFER.format(room=b.room_name, when=_when(tc, b), party=_party(tc, b),
-                                          minutes=s.offer_minutes, code=b.code), key=f"booking-offer:{b.code}")
+        await notices.offer(tc.out, tc.config, tc.now, b)
 
 
 async def daily_popularity(tc: TickContext) -> None:

@@ -10,12 +10,11 @@ from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 
 from kernel.config import Config
-from texts import events as T
-from handlers.events import Delivery, plan_deliveries
 from models import events as ev
 from models.events import Signup, SignupStatus
-from models.outbox import Priority
+from notices import events as notices
 from scheduler.ticker import Job, TickContext
+from texts import events as T
 
 
 def in_quiet_hours(now: datetime, config: Config) -> bool:
@@ -24,16 +23,6 @@ def in_quiet_hours(now: datetime, config: Config) -> bool:
     if q.start <= q.end:
         return q.start <= local < q.end
     return local >= q.start or local < q.end
-
-
-async def _send(tc: TickContext, deliveries: Sequence[Delivery], key: str,
-                priority: Priority = Priority.NOTICE) -> None:
-    for d in deliveries:
-        k = f"{key}:{'g' if d.group else 'p'}:{d.to}"
-        if d.group:
-            await tc.send_group(d.to, d.text, key=k, mentions=d.mentions, priority=priority)
-        else:
-            await tc.send_private(d.to, d.text, key=k, priority=priority)
 
 
 async def post_notices(tc: TickContext) -> None:
@@ -53,21 +42,10 @@ async def post_notices(tc: TickContext) -> None:
         eg.last_post_at = tc.now
 
 
-def _promotion_key(s: Signup) -> str:
-    return f"event-promoted:{s.id}:{int(s.updated_at.timestamp())}"
-
-
 async def lapse_offers(tc: TickContext) -> None:
     """pretix-style: a place offered from the waiting list and not confirmed in time passes on."""
-    tz = tc.config.timezone
     for lapse in await ev.expire_offers(tc.session, tc.now):
-        for s in lapse.expired:
-            await _send(tc, plan_deliveries([s], T.offer_lapsed(lapse.event, s), per_person=True),
-                        f"event-lapsed:{s.id}:{int(s.offered_until.timestamp()) if s.offered_until else 0}",
-                        Priority.REPLY)
-        for s in lapse.promoted:
-            await _send(tc, plan_deliveries([s], T.promoted(lapse.event, s, tz), per_person=True),
-                        _promotion_key(s), Priority.REPLY)
+        await notices.lapses(tc.out, lapse, tc.config.timezone)
 
 
 async def post_rosters(tc: TickContext) -> None:
@@ -116,14 +94,12 @@ async def send_reminders(tc: TickContext) -> None:
             if tc.now < hour_at:
                 # Only people who signed up before the reminder time: a signup at 20:00 needs no "tomorrow!".
                 rows = _reminder_targets(await ev.signups(tc.session, event.id), day_at)
-                await _send(tc, plan_deliveries(rows, T.reminder_day_before(event, tz), per_person=False),
-                            f"event-remind:{event.code}:day:{int(event.starts_at.timestamp())}")
+                await notices.reminder(tc.out, event, rows, T.reminder_day_before(event, tz), "day")
         if event.hour_reminded_at is None and tc.now >= hour_at:
             event.hour_reminded_at = tc.now
             rows = _reminder_targets(await ev.signups(tc.session, event.id))
-            await _send(tc, plan_deliveries(rows, T.reminder_hour_before(event, tz, settings.remind_before_minutes),
-                                            per_person=False),
-                        f"event-remind:{event.code}:hour:{int(event.starts_at.timestamp())}")
+            await notices.reminder(tc.out, event, rows,
+                                   T.reminder_hour_before(event, tz, settings.remind_before_minutes), "hour")
 
 
 def _day_reminder_at(event, at: time, tz) -> datetime:  # type: ignore[no-untyped-def]

@@ -44,6 +44,7 @@ BOOKED_PENDING = ("📝 已提交申请: {room} {when}{party}{purpose}\n预约�
                   "审批结果会通知您。")
 STAFF_APPROVAL = ("【预约待审批】{code} {room} {when}{party}\n申请人: {name}{purpose}\n"
                   "请回复「通过 {code}」或「拒绝 {code} 原因」。")
+BAD_PARTY = "人数(座位数)要写1到{capacity}之间的整数,例如「预约 {room} 明天下午3点 2人」。"
 PARTY_SEATS = ",{n}个座位"
 PARTY_PEOPLE = ",{n}人"
 PURPOSE = "\n用途: {purpose}"
@@ -59,6 +60,7 @@ RULES = {
     "end_before_start": "结束时间要晚于开始时间(我读到的是 {when})。",
     "staff_only": "{room}只供社区工作人员预约,如需使用请联系网格员。",
     "over_capacity_seats": "{room}共{capacity}个座位,一次最多约{capacity}个。",
+    "bad_party": "人数要写1到{capacity}之间的整数。",
     "over_capacity": "{room}最多容纳{capacity}人,您说的是{party}人。请减少人数,或换多功能厅等大房间。",
     "closed_weekday": "{room}每周{weekday}不开放,请换一天。",
     "closed_date": "{room}在{day}不开放,请换一天。",
@@ -176,3 +178,20 @@ ROOMS_FREE_FOOTER = "预约请发: 预约 房间 时间"
 
 # What an open question is about, when an answer went to a newer one (texts/common.py STILL_OPEN).
 QUESTION_BOOKING = "预约的选择"
+
+
+# ------------------------------------------------------------------ audit trail (记录 B101)
+
+TRAIL_HEADER = "预约 {code}({room} {when},{name})的操作记录:"
+TRAIL_USAGE = "查看预约的操作记录请发「记录 预约号」,例如: 记录 B101。"
+TRAIL_ACTIONS = {
+    "book": "预约成功", "request": "提交预约申请", "offer": "候补获得名额(待确认)", "approve": "审批通过",
+    "reject": "审批未通过", "reschedule": "改期", "resubmit": "改期(需重新审批)", "check_in": "签到",
+    "cancel": "取消预约", "close": "封闭房间,预约取消", "accept": "确认候补名额", "accept_pending": "确认候补名额(待审批)",
+    "decline": "放弃候补名额", "expire": "失效", "no_show": "未签到,自动释放",
+}
+TRAIL_WAITLIST = "候补"
+TRAIL_WAITLIST_ACTIONS = {
+    "join": "登记候补", "offer": "轮到候补,发出通知", "book": "候补转为预约", "pass": "未确认,名额转给下一位",
+    "lapse": "候补时间已过", "cancel": "房间封闭,候补取消",
+}

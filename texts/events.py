@@ -7,10 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from kernel.text.normalize import clip  # noqa: F401  (re-exported for the events handlers)
-from models.events import Event, Signup, SignupStatus
+
+# Texts sit below the models (tests/test_layers.py): they read an event's and a signup's fields but do not
+# import the tables. Event and Signup stand for models.events.Event and Signup; statuses are their values.
+Event = Any
+Signup = Any
+CONFIRMED, OFFERED, WAITING = "confirmed", "offered", "waiting"
 
 WEEKDAYS = "一二三四五六日"
 
@@ -117,6 +123,16 @@ def room_note(outcome, tz: ZoneInfo) -> str:
     return "\n".join(lines)
 
 
+def room_follow_notes(follow, tz: ZoneInfo) -> list[str]:
+    """What an event change did to its function room (models.events.RoomFollow)."""
+    notes = [ROOM_RELEASED] if follow.released else []
+    if follow.reserved is not None:
+        notes.append(room_note(follow.reserved, tz))
+    if follow.moved is not None:
+        notes.append(room_moved_note(follow.moved, tz))
+    return notes
+
+
 def room_moved_note(outcome, tz: ZoneInfo) -> str:
     if outcome.error is None:
         return f"功能室预约 {outcome.code} 已同步改到新时间。"
@@ -161,14 +177,14 @@ def roster(event: Event, holders: Sequence[Signup], waiting: Sequence[Signup], t
 
 def staff_roster(event: Event, rows: Sequence[Signup], tz: ZoneInfo, left: int, limit: int = 30) -> str:
     """Full names, for staff only (private chat or the staff group); the whole list is the export."""
-    status = {SignupStatus.CONFIRMED: "", SignupStatus.OFFERED: "(待确认)", SignupStatus.WAITING: "(候补)"}
+    status = {CONFIRMED: "", OFFERED: "(待确认)", WAITING: "(候补)"}
     lines = [f"{event.title}({event.code}) {when(event.starts_at, tz)} {event.place}",
              f"名额{event.capacity},剩余{left}"]
     if not rows:
         lines.append("还没有人报名。")
     for i, s in enumerate(rows[:limit], 1):
         tick = " ✔已签到" if s.checked_in_at else ""
-        lines.append(f"{i}. {clip(s.name, 12)} {s.party_size}人{status.get(SignupStatus(s.status), '')}{tick}")
+        lines.append(f"{i}. {clip(s.name, 12)} {s.party_size}人{status.get(str(s.status), '')}{tick}")
     if len(rows) > limit:
         lines.append(f"……共{len(rows)}组。完整名单请在网页收件箱导出(报名名单)。")
     return "\n".join(lines)
@@ -195,16 +211,16 @@ def waitlisted(event: Event, s: Signup, position: int, *, for_other: bool = Fals
 
 def already_in(event: Event, s: Signup, position: int | None, *, for_other: bool = False) -> str:
     who = s.name if for_other else "您"
-    if s.status == SignupStatus.WAITING:
+    if s.status == WAITING:
         return f"{who}已在{event_label(event)}的候补名单上(第{position}位,{party(s.party_size)}),不用重复报名。"
-    if s.status == SignupStatus.OFFERED:
+    if s.status == OFFERED:
         return f"{who}已有{event_label(event)}的递补名额({party(s.party_size)}),请回复「确认 {event.code}」。"
     tail = "要改人数请回复「改成3人」这样的话。" if not for_other else ""
     return f"{who}已经报名{event_label(event)}了({party(s.party_size)}),不用重复报名。{tail}"
 
 
 def party_changed(event: Event, s: Signup, left: int) -> str:
-    if s.status == SignupStatus.WAITING:
+    if s.status == WAITING:
         return f"已改为{party(s.party_size)}(候补){event_label(event)}。"
     return f"已改为{party(s.party_size)}{event_label(event)},剩余名额{left}个。"
 
@@ -223,7 +239,7 @@ def removed_by_staff(event: Event, s: Signup) -> str:
 
 
 def promoted(event: Event, s: Signup, tz: ZoneInfo) -> str:
-    if s.status == SignupStatus.OFFERED and s.offered_until:
+    if s.status == OFFERED and s.offered_until:
         return (f"🎉 {event_label(event)}有名额空出来了!已为{s.name}保留{party(s.party_size)},"
                 f"请在{short_when(s.offered_until, tz)}前回复「确认 {event.code}」,逾期将顺延给下一位。")
     return (f"🎉 好消息:{event_label(event)}有名额空出,{s.name}已从候补转为正式报名({party(s.party_size)})。"
@@ -243,8 +259,8 @@ def my_signups(items: Sequence[tuple[Event, Signup, int | None]], tz: ZoneInfo) 
         return "您目前没有报名任何活动。回复「活动列表」看看最近的活动。"
     lines = ["您的报名:"]
     for e, s, pos in items:
-        state = {SignupStatus.WAITING: f"候补第{pos}位", SignupStatus.OFFERED: f"待确认(回复「确认 {e.code}」)"}.get(
-            SignupStatus(s.status), "已报名")
+        state = {WAITING: f"候补第{pos}位", OFFERED: f"待确认(回复「确认 {e.code}」)"}.get(
+            str(s.status), "已报名")
         name = "" if s.contact_id and s.added_by == s.contact_id else f" {s.name}"
         lines.append(f"· {e.title}({e.code}){name} {party(s.party_size)} {state} — {when(e.starts_at, tz)} {e.place}")
     lines.append("取消请回复「取消报名 活动名」")
@@ -301,6 +317,9 @@ def jielong_result(event: Event, added: Sequence[Signup], waiting: Sequence[tupl
     if len(refused) > 3:
         lines.append(f"……另有{len(refused) - 3}行没能登记。")
     return "\n".join(lines)
+
+
+JIELONG_TOO_LONG = "这份接龙超过{lines}行,小助手一次读不完。请分成几条发送(每条不超过{lines}行),已登记的人不会重复。"
 
 
 def jielong_nothing_new(event: Event) -> str:
@@ -372,6 +391,8 @@ def refusal(code: str, info: dict, tz: ZoneInfo) -> str:
         return "报名截止时间已经过去了,请写一个将来的时间。"
     if code == "bad_capacity":
         return "名额要在1到10000之间,例如「名额30」。"
+    if code == "bad_fee":
+        return f"费用要在0到{info['max']}元之间,例如「费用 20元」或「免费」。"
     if code == "bad_limit":
         return f"每户限报人数要在1到{info['max']}之间。"
     if code == "bad_confirm_hours":
@@ -408,10 +429,16 @@ LEFTOVER = "这些内容没看懂: {text}\n"
 EDIT_STARTED = "活动已经开始或结束,不能再修改了。"
 
 
+FIELD_NAMES = {"starts_at": "时间", "place": "地点", "capacity": "名额", "deadline": "截止时间", "fee": "费用",
+               "per_signup_limit": "每户限报", "note": "备注", "confirm_hours": "确认时限", "title": "标题"}
+
+
+def field_names(changed: Sequence[str]) -> str:
+    return "、".join(FIELD_NAMES.get(c, c) for c in changed)
+
+
 def edited(event: Event, changed: Sequence[str], tz: ZoneInfo, left: int, told: int, promoted_n: int) -> str:
-    names = {"starts_at": "时间", "place": "地点", "capacity": "名额", "deadline": "截止时间", "fee": "费用",
-             "per_signup_limit": "每户限报", "note": "备注", "confirm_hours": "确认时限", "title": "标题"}
-    lines = [f"✅ 已修改{event_label(event)}: " + "、".join(names.get(c, c) for c in changed),
+    lines = [f"✅ 已修改{event_label(event)}: " + field_names(changed),
              f"时间: {when(event.starts_at, tz)} 地点: {event.place} 名额{event.capacity}(剩余{left})"]
     if promoted_n:
         lines.append(f"已从候补递补{promoted_n}组。")
@@ -501,3 +528,18 @@ def reminder_hour_before(event: Event, tz: ZoneInfo, minutes: int) -> str:
 
 # What an open question is about, when an answer went to a newer one (texts/common.py STILL_OPEN).
 QUESTION_PICK = "选择报名哪个活动"
+
+
+# ------------------------------------------------------------------ audit trail (记录 E101 [名字])
+
+TRAIL_USAGE = "查看报名的操作记录请发「记录 活动编号 [名字]」,例如: 记录 E101 或 记录 E101 张三。"
+TRAIL_ACTIONS = {
+    "publish": "发布活动", "edit": "修改活动", "cancel": "取消", "join": "报名成功", "wait": "报名(候补)", "promote": "候补转正",
+    "offer": "候补获得名额(待确认)", "confirm": "确认名额", "lapse": "名额未确认,已失效", "remove": "被工作人员移除",
+    "admit": "现场签到补入",
+}
+
+
+def trail_header(event: Event, name: str | None) -> str:
+    who = f"{clip(name, 12)}的" if name else ""
+    return f"{event_label(event)}{who}报名操作记录:"

@@ -6,6 +6,8 @@ use it the same way for digits and Chinese numerals ("2人", "两个人", "十�
 
 from __future__ import annotations
 
+import re
+
 # Digit characters, including full-width digits and the colloquial 两/俩/仨/幺.
 _DIGITS: dict[str, int] = {
     "〇": 0, "零": 0, "○": 0,
@@ -77,3 +79,40 @@ def _with_units(s: str) -> int:
             digit *= last_unit // 10
         section += digit
     return total + section
+
+
+# ------------------------------------------------------------------ quantities people type in commands
+#
+# Counts (people, seats, places) and money are read here, sign included, so every command sees the
+# number as typed: "-5人" is -5, not 5, and 99999999999999 stays that big. Nothing is clamped or dropped
+# here; each capability refuses what is out of its range with its own polite sentence.
+
+#: A minus as residents type it: ASCII, full-width, the math sign, a dash, or 负 — but not the "-" of a
+#: range or an address ("1-2人", "3-2-401").
+SIGN = r"(?:(?<![0-9０-９])[-－−–—]|负)"
+_SIGN_AT_START = re.compile(rf"^\s*{SIGN}\s*")
+#: A count as a regex piece, sign included: pass the capture to `read_count`.
+SIGNED_NUMERAL = rf"(?:{SIGN}\s*)?[{NUMERAL_CHARS}]+"
+
+
+def read_count(text: str) -> int:
+    """A count as typed: "5" → 5, "-5" → -5, "负三" → -3, "１２" → 12; ValueError if not a numeral."""
+    s = text.strip()
+    m = _SIGN_AT_START.match(s)
+    if m is None:
+        return cn_to_int(s)
+    return -cn_to_int(s[m.end():])
+
+
+_YUAN = re.compile(rf"^({SIGN}\s*)?(\d+(?:\.\d{{1,2}})?)\s*(?:元|块钱|块)?$")
+
+
+def read_yuan(text: str) -> int:
+    """An amount of money in 元 → cents, sign included: "29.9元" → 2990, "-5元" → -500; ValueError
+    if it is not an amount. The caller decides which range is a plausible fee."""
+    m = _YUAN.match(text.strip().replace(" ", ""))
+    if m is None:
+        raise ValueError(f"not an amount: {text!r}")
+    whole, _, frac = m.group(2).partition(".")
+    cents = int(whole) * 100 + int((frac + "00")[:2])
+    return -cents if m.group(1) else cents
