@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import metrics
+from kernel import metrics
 from handlers.base import PASS, Context, Route, Router, Stage, View
 from kernel.clock import Clock
 from kernel.config import Config

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import metrics
+from kernel import metrics
 from bot.channels.base import Channel, ChannelError, PermanentChannelError
 from kernel.clock import Clock
 from kernel.config import SenderConfig

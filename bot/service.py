@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from bot import metrics
+from kernel import metrics
 from bot.app import Core, open_core
 from bot.backup import service_lock
 from bot.channels.base import Channel, ChannelError

@@ -10,7 +10,7 @@ The deadlines themselves are set by the operations in models/needs.py."""
 
 from __future__ import annotations
 
-from bot import metrics
+from kernel import metrics
 from kernel.logevent import log_event
 from models import needs as N
 from notices.needs import announce_escalation

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import metrics
+from kernel import metrics
 from bot.cli import build_parser
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import pytest
 
-from bot import metrics
+from kernel import metrics
 from bot.logs import QUIET, json_wanted, setup_logging
 from bot.service import start_service
 from kernel.config import Config

@@ -11,7 +11,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot import metrics
+from kernel import metrics
 from bot.app import open_core
 from bot.channels.gateway_sim import GatewaySimulator
 from bot.service import sim_community, start_service

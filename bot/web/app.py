@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import func, select
 
-from bot import metrics
+from kernel import metrics
 from bot.app import Core
 from bot.web import inbox, sandbox, survey_h5
 from bot.web.auth import bearer

@@ -24,7 +24,7 @@ from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 
-from bot import metrics
+from kernel import metrics
 from kernel.config import Config
 from kernel.identity import Directory, Person, Role
 from kernel.logevent import log_event
