@@ -1106,7 +1106,7 @@ def _ladder(config: Config, need: Need, clock: str) -> list[list[Target]]:
     if holder != admin and admin_t:
         levels.append(admin_t if levels else holder_t + admin_t)
     levels.append(staff if levels else holder_t + staff)
-    return levels
+    return [level for level in levels if level]
 
 
 def _next_step(need: Need, clock: str, now: datetime, config: Config, s: NeedsSettings) -> datetime:

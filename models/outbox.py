@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.message import ChatKind, OutgoingMessage
-from kernel.privacy import mask_phones
+from kernel.privacy import mask_for_group
 from models.base import Base
 from models.sql import insert_ignore
 
@@ -184,7 +184,7 @@ class Outbox:
                     priority: Priority = Priority.REPLY, reply_to: str | None = None,
                     not_before: datetime | None = None) -> bool:
         """Queue a message to a group (by topic). False when the key was delivered already."""
-        return await self._put(ChatKind.GROUP, topic, mask_phones(text), key=key, mentions=mentions,
+        return await self._put(ChatKind.GROUP, topic, mask_for_group(text), key=key, mentions=mentions,
                                priority=priority, reply_to=reply_to, not_before=not_before)
 
     async def private(self, contact_id: str, text: str, *, key: str | None = None,
@@ -199,7 +199,7 @@ class Outbox:
         one INSERT … ON CONFLICT DO NOTHING per 500 rows, the same claim per key as one by one, ~10×
         less CPU. Returns how many keys were newly claimed."""
         rows = [{"key": key, "account": self.account, "chat_kind": str(ChatKind.GROUP), "chat_id": topic,
-                 "text": mask_phones(text), "mentions": [], "reply_to": None, "priority": int(priority),
+                 "text": mask_for_group(text), "mentions": [], "reply_to": None, "priority": int(priority),
                  "status": OutboxStatus.PENDING, "created_at": self.now, "next_attempt_at": self.now, "attempts": 0}
                 for topic, text, key in items]
         queued = 0
