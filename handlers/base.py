@@ -160,7 +160,9 @@ class Context:
     now: datetime
     after_commit: list[Callable[[], None]] = field(default_factory=list)  # run once the transaction commits
     question: conversation.Question | None = None   # the question a FOLLOW_UP route is answering
-    privately: bool = False    # the route's answers are private: in a group, reply() writes to the sender
+    privately: bool = False    # the route's answers are private: in a resident group, reply() writes to the sender
+    # … in the staff group too (a 树洞 is shown in no group at all); set by a handler that shows one
+    private_in_staff_group: bool = False
     anonymous: bool = False    # a 树洞 message: nothing written may link it to its sender (go_anonymous)
     out: Outbox = field(init=False)
     _told_group: bool = field(default=False, init=False)
@@ -211,7 +213,7 @@ class Context:
             await self.out.private(self.msg.sender_id, text, key=anonymous_key(), priority=priority)
         elif self.msg.is_private:
             await self.out.private(self.msg.sender_id, text, priority=priority, reply_to=self.msg.id)
-        elif self.privately:
+        elif self.privately and (self.private_in_staff_group or self.view.scope != self.config.staff_group):
             await self.out.private(self.msg.sender_id, text, priority=priority)
             if not self._told_group:
                 self._told_group = True

@@ -197,6 +197,8 @@ async def _run(ctx: Context, word: str, rest: str, action: str, op: Any) -> None
         await say(ctx, T.USAGE[word].format(example=T.EXAMPLE_CODE))
         return
     try:
+        # what is said about a 树洞 goes to no group at all, the staff group included
+        ctx.private_in_staff_group = (await N.get_need(ctx.session, code)).tree_hole
         await op(code, after)
     except N.NeedError as exc:
         await say(ctx, error_text(exc, action))
@@ -291,6 +293,7 @@ def _todo_matcher(view: View) -> str | None:
 @router.route(Stage.STAFF_COMMAND, _todo_matcher, roles=STAFF_OR_DEPT, private=True)
 async def todo(ctx: Context, _rest: str) -> None:
     rows = [n for n in await N.todo_for(ctx.session, ctx.sender) if access.may_see(ctx.sender, n)]
+    ctx.private_in_staff_group = any(n.tree_hole for n in rows)
     await log_chat_view(ctx, None, "待办: " + " ".join(n.code for n in rows[:50]))
     if not rows:
         await say(ctx, T.TODO_EMPTY)
@@ -383,6 +386,7 @@ async def query(ctx: Context, rest: str) -> None:
     except N.NeedError as exc:
         await say(ctx, error_text(exc, "query"))
         return
+    ctx.private_in_staff_group = view.need.tree_hole
     if staff and not (view.need.tree_hole and code == view.need.follow_code):
         await log_chat_view(ctx, view.need.code)
         await say(ctx, await _staff_status(ctx, view.need))

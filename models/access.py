@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, false, or_
 
 from kernel.identity import Person, Role
+from models.base import Base
 
 # The web's role words (models/inbox.WebRole is a StrEnum over the same strings).
 ADMIN, WORKER, DEPARTMENT, VIEWER, NOBODY = "admin", "worker", "department", "viewer", "nobody"
@@ -68,18 +69,17 @@ def may_see(who: Scope | Person, need: Any) -> bool:
 
 def visible_clause(who: Scope | Person) -> ColumnElement[bool] | None:
     """The same rule as a WHERE clause over needs, for lists (None: no restriction)."""
-    from models.needs import Need     # models.needs imports this module
-
+    need = Base.metadata.tables["needs"].c     # the table, not the class: models.needs imports this module
     scope = who if isinstance(who, Scope) else scope_of(who)
     if scope.role == WORKER:
         parts = []
         if scope.grid is not None:
-            parts.append(Need.grid == scope.grid)
+            parts.append(need.grid == scope.grid)
         if scope.contact_id:
-            parts.append(Need.assignee == scope.contact_id)
+            parts.append(need.assignee == scope.contact_id)
         return or_(*parts) if parts else false()
     if scope.role == DEPARTMENT:
-        return Need.department == scope.department if scope.department else false()
+        return need.department == scope.department if scope.department else false()
     if scope.role in (ADMIN, VIEWER):
         return None
     return false()

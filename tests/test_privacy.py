@@ -220,3 +220,17 @@ async def test_bind_guessing_is_throttled_per_person_and_for_everyone(harness) -
     await h.advance(LIMITS.global_window + LIMITS.global_window)
     out = await h.say("私聊", "wx_liu", f"绑定 {invite}", name="刘网格员")
     assert "绑定成功" in out[0].text
+
+
+async def test_the_staff_group_sees_staff_lists_but_never_a_tree_hole(harness) -> None:
+    h = harness
+    staff_group = h.config.staff_group
+    out = await h.say(G3, "wx_zhou", "@小助手 13栋电梯坏了", name="周桂兰")
+    code = CODE.search(out[0].text).group(0)
+    out = await h.say(staff_group, "wx_sun", f"@小助手 查 {code}")      # staff only: answered there
+    assert [d.to for d in out] == [staff_group] and "电梯" in out[0].text
+    _, _, hole = await tree_hole(h)
+    for text in ("@小助手 待办", f"@小助手 查 {hole}", f"@小助手 回复 {hole} 已联系妇联"):
+        out = await h.say(staff_group, "wx_sun", text)
+        assert [d.text for d in groups(out)] == [ANSWERED_PRIVATELY], text
+        assert to(out, "私聊:wx_sun"), text
