@@ -910,7 +910,7 @@ async def rate(session: AsyncSession, now: datetime, config: Config, code: str, 
             raise NeedError("already_rated", code=need.code, satisfaction=SATISFACTION_NAMES[Satisfaction(need.satisfaction)])
         raise NeedError("illegal", code=need.code, status=need.status, action=Action.RATE)
     sat = SCORES[score]
-    comment = (comment or "").strip() or None
+    comment = FOLLOW_RE.sub(" ", comment or "").strip(" ,,。.!!、::") or None   # "满意 H-…": the code is no comment
     need.satisfaction, need.rating_note, need.rated_at = str(sat), comment, now
     need.solved = _solved_from(comment, sat)
     before = need.status

@@ -64,7 +64,8 @@ async def test_a_tree_hole_leaves_no_trace_in_tables_logs_or_metrics(harness) ->
     try:
         out, follow, code = await tree_hole(h)
         again = await h.say("私聊", "wx_lin", f"查 {follow}", name="林同学")
-        rated = await h.say("私聊", "wx_lin", f"不满意 {follow} 没人管", name="林同学")
+        await h.say("私聊", "wx_sun", f"办结 {code} 已联系妇联上门")
+        rated = await h.say("私聊", "wx_lin", f"满意 {follow} 谢谢", name="林同学")
     finally:
         for hd in list(root.handlers):
             root.removeHandler(hd)
@@ -72,14 +73,14 @@ async def test_a_tree_hole_leaves_no_trace_in_tables_logs_or_metrics(harness) ->
             root.addHandler(hd)
         root.setLevel(saved[1])
         logging.getLogger("gridbot").setLevel(saved[2])
-    assert "匿名" in to(out, "私聊:wx_lin")[0].text and again and rated
+    assert "匿名" in to(out, "私聊:wx_lin")[0].text and again and "已关闭" in rated[0].text
     database = await dump(h)
     for trace in ("wx_lin", "林同学"):
         assert trace not in database, [line for line in database.splitlines() if trace in line]
         assert trace not in stream.getvalue()
         assert trace not in generate_latest(REGISTRY).decode()
-    # the follow-up code is stored once, on the need — never next to a chat
-    assert database.count(follow) == 1
+    # the follow-up code is stored once, on the need — never next to a chat, nor as the rating's words
+    assert database.count(follow) == 1 and "谢谢" in database
     async with h.core.sessions() as s:
         digests = (await s.scalars(select(ProcessedMessage.message_id))).all()
         assert digests and all(re.fullmatch(r"[0-9a-f]{64}", d) for d in digests)   # no message ids
