@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-12-03 17:40:24.165089
+Create Date: 2026-12-03 17:51:29.259490
 """
 from alembic import op
 import sqlalchemy as sa
