@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-12-03 17:51:29.259490
+Create Date: 2026-12-03 18:07:41.424346
 """
 from alembic import op
 import sqlalchemy as sa
