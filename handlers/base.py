@@ -8,6 +8,7 @@ transaction as the change."""
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -24,7 +25,8 @@ from kernel.message import IncomingMessage
 from kernel.text.classify import Understanding, classify
 from models import conversation
 from models.conversation import PRIVATE_SCOPE
-from models.outbox import Outbox, Priority
+from models.needs import normalize_follow_code
+from models.outbox import Outbox, Priority, anonymous_key
 from texts.common import ANSWERED_PRIVATELY, STAFF_ONLY
 
 PASS = object()   # a handler returns PASS when, on a closer look (e.g. no pending question), it is not its message
@@ -158,13 +160,18 @@ class Context:
     now: datetime
     after_commit: list[Callable[[], None]] = field(default_factory=list)  # run once the transaction commits
     question: conversation.Question | None = None   # the question a FOLLOW_UP route is answering
-    privately: bool = False    # the route's answers are private: in a group, reply() writes to the sender
+    privately: bool = False    # the route's answers are private: in a resident group, reply() writes to the sender
+    # … in the staff group too (a 树洞 is shown in no group at all); set by a handler that shows one
+    private_in_staff_group: bool = False
+    anonymous: bool = False    # a 树洞 message: nothing written may link it to its sender (go_anonymous)
     out: Outbox = field(init=False)
     _told_group: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         self.out = Outbox(self.session, account=self.msg.account, now=self.now,
                           origin=f"msg:{self.msg.account}:{self.msg.id}")
+        if self.msg.is_private and normalize_follow_code(self.view.text):
+            self.go_anonymous()    # 查 / 满意 with a 树洞's follow-up code: the answer must not link it to them
 
     @property
     def msg(self) -> IncomingMessage:
@@ -193,12 +200,20 @@ class Context:
     def local_now(self) -> datetime:
         return self.now.astimezone(self.config.timezone)
 
+    def go_anonymous(self) -> None:
+        """From here on, this message is a 树洞: the rows it writes are keyed by a random origin instead
+        of the incoming message id, and the reply to the sender is deleted from the outbox once delivered."""
+        self.anonymous = True
+        self.out.origin = f"th:{secrets.token_hex(8)}"
+
     async def reply(self, text: str, *, mention: bool = True, priority: Priority = Priority.REPLY) -> None:
         """Answer in the chat the message came from; in a group, @ the sender. A private route's answer
         typed in a group goes to the sender privately, and the group hears only that it did."""
-        if self.msg.is_private:
+        if self.anonymous:
+            await self.out.private(self.msg.sender_id, text, key=anonymous_key(), priority=priority)
+        elif self.msg.is_private:
             await self.out.private(self.msg.sender_id, text, priority=priority, reply_to=self.msg.id)
-        elif self.privately:
+        elif self.privately and (self.private_in_staff_group or self.view.scope != self.config.staff_group):
             await self.out.private(self.msg.sender_id, text, priority=priority)
             if not self._told_group:
                 self._told_group = True

@@ -860,7 +860,8 @@ async def follow_up(ctx: Context, args: tuple[str, str]) -> Any:
 
 # ------------------------------------------------------------------ staff routes
 
-@router.route(Stage.STAFF_COMMAND, lambda v: (m := APPROVE_RE.match(v.text)) and m.group(1), roles=STAFF)
+@router.route(Stage.STAFF_COMMAND, lambda v: (m := APPROVE_RE.match(v.text)) and m.group(1), roles=STAFF,
+              private=True)
 async def approve(ctx: Context, code: str) -> None:
     config, now = ctx.config, ctx.now
     try:
@@ -874,7 +875,7 @@ async def approve(ctx: Context, code: str) -> None:
 
 
 @router.route(Stage.STAFF_COMMAND, lambda v: (m := REJECT_RE.match(v.text)) and (m.group(1), m.group(2)),
-              roles=STAFF)
+              roles=STAFF, private=True)
 async def reject(ctx: Context, args: tuple[str, str]) -> None:
     code, reason = args[0], args[1].strip()
     config, now = ctx.config, ctx.now
@@ -891,7 +892,7 @@ async def reject(ctx: Context, args: tuple[str, str]) -> None:
     await notices.rejected(ctx.out, config, now, b)
 
 
-@router.route(Stage.STAFF_COMMAND, lambda v: APPROVALS_RE.match(v.text) and "", roles=STAFF)
+@router.route(Stage.STAFF_COMMAND, lambda v: APPROVALS_RE.match(v.text) and "", roles=STAFF, private=True)
 async def approvals(ctx: Context, _args: str) -> None:
     config, now = ctx.config, ctx.now
     rows = await ops.pending_approvals(ctx.session, now)
@@ -952,7 +953,7 @@ async def block(ctx: Context, text: str) -> None:
     await ctx.reply(T.BLOCKED.format(room=room.name, when=when, reason=f"({reason})", affected=affected))
 
 
-@router.route(Stage.STAFF_COMMAND, lambda v: (m := DAY_RE.match(v.text)) and m.group(1), roles=STAFF)
+@router.route(Stage.STAFF_COMMAND, lambda v: (m := DAY_RE.match(v.text)) and m.group(1), roles=STAFF, private=True)
 async def day_list(ctx: Context, which: str) -> None:
     config, now = ctx.config, ctx.now
     day = now.astimezone(config.timezone).date() + timedelta(days=0 if which in ("今日", "今天") else 1)

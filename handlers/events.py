@@ -461,7 +461,7 @@ async def cancel_event(ctx: Context, rest: str) -> None:
     await ctx.reply(T.event_cancelled_staff(done.event, told, done.released))
 
 
-@router.command("移除报名", "删除报名", "移出报名", "剔除报名", stage=Stage.STAFF_COMMAND, roles=STAFF)
+@router.command("移除报名", "删除报名", "移出报名", "剔除报名", stage=Stage.STAFF_COMMAND, roles=STAFF, private=True)
 async def remove_signup(ctx: Context, rest: str) -> None:
     tz = ctx.config.timezone
     found = await _event_from_code(ctx, rest, T.REMOVE_USAGE)
@@ -506,7 +506,7 @@ async def trail(ctx: Context, m: re.Match[str]) -> None:
 _ROSTER_RE = re.compile(rf"^(?:报名)?(?:名单|花名册|报名情况|报名名单)\s*[::]?\s*({_CODE})\s*$")
 
 
-@router.route(Stage.STAFF_COMMAND, lambda v: _ROSTER_RE.match(v.text), roles=STAFF)
+@router.route(Stage.STAFF_COMMAND, lambda v: _ROSTER_RE.match(v.text), roles=STAFF, private=True)
 async def staff_roster(ctx: Context, m: re.Match[str]) -> None:
     event = await ev.event_by_code(ctx.session, m.group(1))
     if event is None:
@@ -514,22 +514,14 @@ async def staff_roster(ctx: Context, m: re.Match[str]) -> None:
         return
     rows = await ev.signups(ctx.session, event.id)
     left = await ev.places_left(ctx.session, event)
-    text = T.staff_roster(event, rows, ctx.config.timezone, left)
-    if ctx.msg.is_private or ctx.view.scope == ctx.config.staff_group:
-        await ctx.reply(text)
-    else:   # full names do not belong in a resident group: answer privately
-        await ctx.send_private(ctx.sender.id, text)
+    await ctx.reply(T.staff_roster(event, rows, ctx.config.timezone, left))   # full names: privately
 
 
-@router.command("爽约", "爽约记录", "爽约次数", stage=Stage.STAFF_COMMAND, roles=STAFF)
+@router.command("爽约", "爽约记录", "爽约次数", stage=Stage.STAFF_COMMAND, roles=STAFF, private=True)
 async def no_shows(ctx: Context, rest: str) -> None:
     name = rest.strip() or None
     records = await ev.no_show_records(ctx.session, name=name)
-    text = T.no_shows(records, ctx.config.timezone, name)
-    if ctx.msg.is_private or ctx.view.scope == ctx.config.staff_group:
-        await ctx.reply(text)
-    else:
-        await ctx.send_private(ctx.sender.id, text)
+    await ctx.reply(T.no_shows(records, ctx.config.timezone, name))
 
 
 # ====================================================================== resident commands

@@ -21,6 +21,8 @@ from kernel.workhours import on_duty
 from texts import needs as T
 from texts import speech as TS
 from handlers.base import PASS, Context, Router, Stage, View, command_matcher
+from models import access
+from models import inbox as views
 from models import needs as N
 from models.outbox import Priority
 from notices.needs import (RATE_QUESTION, ack_text, announce_change, announce_intake, common, error_text, fmt_minutes,
@@ -131,6 +133,7 @@ async def tree_hole(ctx: Context, rest: str) -> None:
     if len(rest.strip()) < 2:
         await ctx.reply(T.TREE_HOLE_USAGE)
         return
+    ctx.go_anonymous()      # from here on nothing written names the sender or this message's id
     u = classify(rest)
     await _intake(ctx, IntakeArgs(rest.strip(), Understanding("demand", u.category if u.intent == "demand" else
                                                               (u.category or "other"), u.urgent, u.building)),
@@ -194,12 +197,14 @@ async def _run(ctx: Context, word: str, rest: str, action: str, op: Any) -> None
         await say(ctx, T.USAGE[word].format(example=T.EXAMPLE_CODE))
         return
     try:
+        # what is said about a 树洞 goes to no group at all, the staff group included
+        ctx.private_in_staff_group = (await N.get_need(ctx.session, code)).tree_hole
         await op(code, after)
     except N.NeedError as exc:
         await say(ctx, error_text(exc, action))
 
 
-@router.route(Stage.STAFF_COMMAND, _staff_matcher("接单"), roles=STAFF)
+@router.route(Stage.STAFF_COMMAND, _staff_matcher("接单"), roles=STAFF, private=True)
 async def accept_need(ctx: Context, rest: str) -> None:
     async def op(code: str, _after: str) -> None:
         change = await N.accept(ctx.session, ctx.now, ctx.config, code, ctx.sender)
@@ -213,7 +218,7 @@ async def accept_need(ctx: Context, rest: str) -> None:
     await _run(ctx, "接单", rest, "accept", op)
 
 
-@router.route(Stage.STAFF_COMMAND, _staff_matcher("签收"), roles=STAFF_OR_DEPT)
+@router.route(Stage.STAFF_COMMAND, _staff_matcher("签收"), roles=STAFF_OR_DEPT, private=True)
 async def sign_need(ctx: Context, rest: str) -> None:
     async def op(code: str, _after: str) -> None:
         change = await N.accept(ctx.session, ctx.now, ctx.config, code, ctx.sender)
@@ -222,7 +227,7 @@ async def sign_need(ctx: Context, rest: str) -> None:
     await _run(ctx, "签收", rest, "accept", op)
 
 
-@router.route(Stage.STAFF_COMMAND, _staff_matcher("回复"), roles=STAFF_OR_DEPT)
+@router.route(Stage.STAFF_COMMAND, _staff_matcher("回复"), roles=STAFF_OR_DEPT, private=True)
 async def reply_need(ctx: Context, rest: str) -> None:
     async def op(code: str, after: str) -> None:
         if not after:
@@ -236,7 +241,7 @@ async def reply_need(ctx: Context, rest: str) -> None:
     await _run(ctx, "回复", rest, "reply", op)
 
 
-@router.route(Stage.STAFF_COMMAND, _staff_matcher("转派", "转交"), roles=STAFF_OR_DEPT)
+@router.route(Stage.STAFF_COMMAND, _staff_matcher("转派", "转交"), roles=STAFF_OR_DEPT, private=True)
 async def transfer_need(ctx: Context, rest: str) -> None:
     async def op(code: str, after: str) -> None:
         depts = [d.name for d in ctx.config.departments]
@@ -257,7 +262,7 @@ async def transfer_need(ctx: Context, rest: str) -> None:
     await _run(ctx, "转派", rest, "transfer", op)
 
 
-@router.route(Stage.STAFF_COMMAND, _staff_matcher("退单", "退回"), roles=STAFF_OR_DEPT)
+@router.route(Stage.STAFF_COMMAND, _staff_matcher("退单", "退回"), roles=STAFF_OR_DEPT, private=True)
 async def return_need(ctx: Context, rest: str) -> None:
     async def op(code: str, after: str) -> None:
         change = await N.hand_back(ctx.session, ctx.now, ctx.config, code, ctx.sender, after)
@@ -266,7 +271,7 @@ async def return_need(ctx: Context, rest: str) -> None:
     await _run(ctx, "退单", rest, "return", op)
 
 
-@router.route(Stage.STAFF_COMMAND, _staff_matcher("办结"), roles=STAFF_OR_DEPT)
+@router.route(Stage.STAFF_COMMAND, _staff_matcher("办结"), roles=STAFF_OR_DEPT, private=True)
 async def resolve_need(ctx: Context, rest: str) -> None:
     async def op(code: str, after: str) -> None:
         change = await N.resolve(ctx.session, ctx.now, ctx.config, code, ctx.sender, after)
@@ -287,7 +292,9 @@ def _todo_matcher(view: View) -> str | None:
 
 @router.route(Stage.STAFF_COMMAND, _todo_matcher, roles=STAFF_OR_DEPT, private=True)
 async def todo(ctx: Context, _rest: str) -> None:
-    rows = await N.todo_for(ctx.session, ctx.sender)
+    rows = [n for n in await N.todo_for(ctx.session, ctx.sender) if access.may_see(ctx.sender, n)]
+    ctx.private_in_staff_group = any(n.tree_hole for n in rows)
+    await log_chat_view(ctx, None, "待办: " + " ".join(n.code for n in rows[:50]))
     if not rows:
         await say(ctx, T.TODO_EMPTY)
         return
@@ -366,23 +373,36 @@ def _query_matcher(view: View) -> str | None:
 @router.route(Stage.RESIDENT_COMMAND, _query_matcher)
 async def query(ctx: Context, rest: str) -> None:
     code = N.normalize_code(rest)
+    staff = ctx.sender.role in (Role.WORKER, Role.ADMIN, Role.DEPARTMENT)
+    ctx.privately = staff          # a staff view in a group goes to the sender privately
     if code is None:
         await say(ctx, T.USAGE["查"].format(example=T.EXAMPLE_CODE))
+        return
+    if code.startswith("H-") and not ctx.msg.is_private:
+        await say(ctx, T.TREE_HOLE_QUERY_IN_GROUP.format(bot=ctx.config.bot_name))   # not even whether it exists
         return
     try:
         view = await N.status_for(ctx.session, code, ctx.sender)
     except N.NeedError as exc:
         await say(ctx, error_text(exc, "query"))
         return
-    if ctx.sender.role in (Role.WORKER, Role.ADMIN, Role.DEPARTMENT):
+    ctx.private_in_staff_group = view.need.tree_hole
+    if staff and not (view.need.tree_hole and code == view.need.follow_code):
+        await log_chat_view(ctx, view.need.code)
         await say(ctx, await _staff_status(ctx, view.need))
     else:
         await say(ctx, _resident_status(ctx, view))
 
 
+async def log_chat_view(ctx: Context, need_code: str | None, detail: str | None = None) -> None:
+    """A staff view in chat goes to the web's view log (user id 0: a chat contact, not a web user)."""
+    await views.log_view(ctx.session, ctx.now, user_id=0, username=ctx.sender.id[:64], role=str(ctx.sender.role),
+                         action="chat", need_code=need_code, detail=detail[:2000] if detail else None)
+
+
 def _resident_status(ctx: Context, view: N.StatusView) -> str:
     need, shown = view.need, view.shown
-    text = T.STATUS_RESIDENT.format(code=need.code, category=need.category_name, status=shown.status_name)
+    text = T.STATUS_RESIDENT.format(code=need.public_code, category=need.category_name, status=shown.status_name)
     if shown is not need:
         text += T.STATUS_MERGED.format(parent=shown.code)
     if shown.status in N.OPEN_STATUSES and (shown.department or shown.assignee_name):
@@ -395,7 +415,7 @@ def _resident_status(ctx: Context, view: N.StatusView) -> str:
     if need.satisfaction:
         text += T.STATUS_SATISFACTION.format(satisfaction=N.SATISFACTION_NAMES[N.Satisfaction(need.satisfaction)])
     elif need.tree_hole and need.status == N.Status.RESOLVED:
-        text += T.STATUS_TREE_HOLE_RATE.format(code=need.code)
+        text += T.STATUS_TREE_HOLE_RATE.format(code=need.public_code)
     return text
 
 

@@ -8,12 +8,40 @@ from __future__ import annotations
 
 import re
 
+from typing import Any
+
 from kernel.identity import Role
 from texts import needs as T
-from handlers.base import Context, Router, Stage, View, command_matcher
+from handlers.base import PASS, Context, Router, Stage, View, command_matcher
+from models import people
+from models.outbox import Priority
 from models.people import all_bindings, create_invite, redeem_invite
 
 router = Router("staff")
+
+
+def _leak_matcher(view: View) -> list[str] | None:
+    """Any group message with a word shaped like an invite code (no database here)."""
+    if view.is_private:
+        return None
+    return people.invite_tokens(view.text) or None
+
+
+@router.route(Stage.STAFF_COMMAND, _leak_matcher)
+async def invite_leaked(ctx: Context, tokens: list[str]) -> Any:
+    """A live invite code posted in a group is public: revoke it at once and tell the admins privately
+    (whoever posted it, whatever else the message says)."""
+    leaked = await people.revoke_leaked(ctx.session, tokens, ctx.now)
+    if not leaked:
+        return PASS
+    admins = {a.id for a in ctx.config.admins}
+    for invite in leaked:
+        text = T.INVITE_LEAKED_ADMIN.format(invite=invite.code, role=T.ROLE_NAMES.get(invite.role, invite.role),
+                                            name=invite.name, chat=ctx.msg.group_topic or "", bot=ctx.config.bot_name)
+        for admin in sorted(admins | {invite.created_by}):
+            await ctx.send_private(admin, text, Priority.URGENT)
+    await ctx.reply(T.INVITE_LEAKED_GROUP)
+    return None
 
 ADMINS = frozenset({Role.ADMIN})
 _ROLE_WORDS = {"网格员": "worker", "科室": "department", "管理员": "admin", "书记": "admin"}
@@ -26,7 +54,8 @@ def _invite_matcher(view: View) -> str | None:
     return command_matcher("邀请")(view)
 
 
-@router.route(Stage.STAFF_COMMAND, _invite_matcher, roles=ADMINS,
+# private: typed in a group, the new code still goes to the admin privately (a code in a group is void).
+@router.route(Stage.STAFF_COMMAND, _invite_matcher, roles=ADMINS, private=True,
               refusal="抱歉,只有社区管理员可以生成邀请码。")
 async def invite(ctx: Context, rest: str) -> None:
     config = ctx.config
@@ -82,8 +111,22 @@ async def bind(ctx: Context, rest: str) -> None:
     if not code:
         await ctx.reply(T.BIND_USAGE.format(bot=bot))
         return
+    gate = await people.bind_gate(ctx.session, ctx.sender.id, ctx.now)
+    if not gate.open:       # guessing: one polite answer per lock, then silence
+        if gate.tell:
+            limits = people.LIMITS
+            window = limits.person_window if gate.why == "person" else limits.global_window
+            await ctx.reply((T.BIND_LOCKED if gate.why == "person" else T.BIND_PAUSED)
+                            .format(minutes=int(window.total_seconds() // 60)))
+        return
     binding = await redeem_invite(ctx.session, code, ctx.sender.id, ctx.now)
     if binding is None:
+        if await people.bind_failed(ctx.session, ctx.sender.id, ctx.now):
+            limits = people.LIMITS
+            minutes = int(limits.global_window.total_seconds() // 60)
+            for admin in ctx.config.admins:
+                await ctx.send_private(admin.id, T.BIND_FLOOD_ADMIN.format(
+                    minutes=minutes, n=limits.global_failures, pause=minutes), Priority.URGENT)
         await ctx.reply(T.BIND_FAILED)
         return
     await ctx.session.flush()

@@ -1,7 +1,9 @@
 """Masking what must not be read in a group or by a read-only viewer: phone numbers, ID numbers, names.
 
-The outbox applies `mask_phones` to every group message (one chokepoint, whatever capability wrote
-it); notices mask names themselves where a roster or an echo would show them."""
+The outbox applies `mask_for_group` to every group message (one chokepoint, whatever capability wrote
+it): phones, ID numbers, a mobile number cut short ("13700001…") and the name written against a phone
+("张桂芳13700001111" → "张**137****1111"). Names standing alone cannot be told from other words here:
+notices and texts mask them themselves where a roster or an echo would show them."""
 
 from __future__ import annotations
 
@@ -45,3 +47,23 @@ def mask_name(name: str | None) -> str | None:
     if not name:
         return name
     return name[0] + "*" * max(1, min(3, len(name) - 1))
+
+
+# What is left of a mobile number after a cut ("13700001…") or a typo: 7–10 digits from 13x–19x.
+_PARTIAL_MOBILE = re.compile(r"(?<![\d*])(1[3-9]\d)(\d{4,7})(?![\d*])")
+# Two or three Chinese characters written right against a (masked) mobile number: a name.
+_NAME_BEFORE_PHONE = re.compile(r"([\u4e00-\u9fff]{2,3})(?=[\s:：,，]?(?:\+?86[\s-]?)?1[3-9]\d\*{4}\d{4})")
+_NOT_NAMES = ("电话", "手机", "号码", "联系", "热线", "拨打", "致电", "打给", "微信")
+
+
+def mask_for_group(text: str) -> str:
+    """Everything a resident group must not read in clear, as far as the text itself shows it."""
+    text = mask_phones(text)
+    if not text or not any(ch.isdigit() for ch in text):
+        return text
+    text = _PARTIAL_MOBILE.sub(lambda m: m.group(1) + "*" * len(m.group(2)), text)
+
+    def name(m: re.Match[str]) -> str:
+        word = m.group(1)
+        return word if any(word.endswith(w) or w in word for w in _NOT_NAMES) else (mask_name(word) or word)
+    return _NAME_BEFORE_PHONE.sub(name, text)

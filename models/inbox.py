@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.clock import SystemClock
+from models.access import Scope  # noqa: F401  (the web's scope is the shared permission rule)
 from models.base import Base
 
 
@@ -332,43 +333,6 @@ async def views(session: AsyncSession, *, need_code: str | None = None, username
 
 
 # ---------------------------------------------------------------- the inbox list (read-only)
-
-@dataclass(frozen=True)
-class Scope:
-    """What a web user may see: a grid worker their grid (and what they hold), a department what was
-    handed to it, an admin or a viewer everything."""
-
-    role: str
-    grid: int | None = None
-    department: str | None = None
-    contact_id: str | None = None
-
-    def clause(self) -> ColumnElement[bool] | None:
-        from models.needs import Need
-
-        if self.role == WebRole.WORKER:
-            parts = []
-            if self.grid is not None:
-                parts.append(Need.grid == self.grid)
-            if self.contact_id:
-                parts.append(Need.assignee == self.contact_id)
-            return or_(*parts) if parts else false()
-        if self.role == WebRole.DEPARTMENT:
-            return Need.department == self.department if self.department else false()
-        return None
-
-    def sees(self, *, grid: int | None, department: str | None, assignee: str | None) -> bool:
-        if self.role == WebRole.WORKER:
-            return (self.grid is not None and grid == self.grid) or (bool(self.contact_id) and assignee == self.contact_id)
-        if self.role == WebRole.DEPARTMENT:
-            return self.department is not None and department == self.department
-        return True
-
-    def sees_suggestion(self, grid: int | None) -> bool:
-        if self.role == WebRole.ADMIN:
-            return True
-        return self.role == WebRole.WORKER and self.grid is not None and grid == self.grid
-
 
 @dataclass
 class Filters:

@@ -1,7 +1,11 @@
-"""Persistent dedup of incoming messages: one effect per (account, message id)."""
+"""Persistent dedup of incoming messages: one effect per (account, message id).
+
+Only a digest of the message id is kept: the gateway's id names the message and so its sender, and a
+树洞 message must not be traceable from our tables. A redelivery has the same digest."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from sqlalchemy import String, delete
@@ -24,7 +28,12 @@ class ProcessedMessage(Base):
 async def claim_message(session: AsyncSession, account: str, message_id: str, handled_by: str, at: datetime) -> bool:
     """True the first time this message is seen; False for a redelivery (do nothing then)."""
     return await insert_ignore(session, ProcessedMessage.__table__,
-                               {"account": account, "message_id": message_id, "handled_by": handled_by, "at": at}) == 1
+                               {"account": account, "message_id": message_digest(account, message_id),
+                                "handled_by": handled_by, "at": at}) == 1
+
+
+def message_digest(account: str, message_id: str) -> str:
+    return hashlib.sha256(f"{account}\x00{message_id}".encode()).hexdigest()
 
 
 async def forget_before(session: AsyncSession, before: datetime) -> int:

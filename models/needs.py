@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import math
 import re
+import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -69,7 +70,9 @@ from kernel.identity import Person, Role
 from kernel.logevent import log_event
 from kernel.privacy import find_phones, mask_phones  # noqa: F401  (callers use N.mask_phones, N.find_phones)
 from kernel.settings import NeedsSettings
+from kernel.text.danger import danger_words
 from kernel.workhours import add_working_minutes, on_duty
+from models import access
 from models.base import Base
 from models.sql import insert_ignore
 
@@ -195,6 +198,9 @@ class Need(Base):
     text: Mapped[str] = mapped_column(Text)
     tokens: Mapped[list[Any]]                                   # classify.tokens, for merging
     requester: Mapped[str | None] = mapped_column(String(64), index=True)   # None: 树洞
+    # 树洞 only: the random follow-up code (H-XXXXX-XXXXX) its resident was given, the only key that reads
+    # its progress; the sequential code stays for staff, who see it within their scope.
+    follow_code: Mapped[str | None] = mapped_column(String(16), unique=True)
     requester_name: Mapped[str | None] = mapped_column(String(64))
     chat: Mapped[str | None] = mapped_column(String(128))       # group topic it was raised in; None: private
     assignee: Mapped[str | None] = mapped_column(String(64), index=True)    # who holds it now
@@ -234,6 +240,11 @@ class Need(Base):
     @property
     def tree_hole(self) -> bool:
         return self.source == Source.TREE_HOLE
+
+    @property
+    def public_code(self) -> str:
+        """The code its resident holds: a 树洞's follow-up code, else the need code."""
+        return self.follow_code or self.code
 
     @property
     def is_open(self) -> bool:
@@ -305,10 +316,28 @@ class Suggestion(Base):
 
 CODE_RE = re.compile(r"(?<![A-Za-z0-9])[Dd]\s?-?(\d{8})\s?-?(\d{4,5})(?!\d)")
 
+# A 树洞 follow-up code: H + 10 random characters (≈ 47 bits; no 0/O, 1/I, and none of B D E P S that
+# start other codes), written H-K7M3Q-9XRTA; case, spaces and dashes do not matter.
+_FOLLOW_ALPHABET = "ACFGHJKLMNQRTUVWXYZ23456789"
+FOLLOW_RE = re.compile(r"(?<![A-Za-z0-9])[Hh][\s-]?([%s]{5})[\s-]?([%s]{5})(?![A-Za-z0-9])"
+                       % (_FOLLOW_ALPHABET + _FOLLOW_ALPHABET.lower(), _FOLLOW_ALPHABET + _FOLLOW_ALPHABET.lower()))
+
+
+def new_follow_code() -> str:
+    pick = "".join(secrets.choice(_FOLLOW_ALPHABET) for _ in range(10))
+    return f"H-{pick[:5]}-{pick[5:]}"
+
+
+def normalize_follow_code(text: str) -> str | None:
+    m = FOLLOW_RE.search(text)
+    return f"H-{m.group(1).upper()}-{m.group(2).upper()}" if m else None
+
+
 def normalize_code(text: str) -> str | None:
-    """'d20261121-0007', 'D20261121 0007', 'D202611210007' → 'D20261121-0007'."""
+    """'d20261121-0007', 'D20261121 0007', 'D202611210007' → 'D20261121-0007'; a 树洞 follow-up code
+    'hk7m3q9xrta' → 'H-K7M3Q-9XRTA'."""
     m = CODE_RE.search(text)
-    return f"D{m.group(1)}-{m.group(2)}" if m else None
+    return f"D{m.group(1)}-{m.group(2)}" if m else normalize_follow_code(text)
 
 
 def name_of(config: Config, contact_id: str | None) -> str | None:
@@ -521,9 +550,14 @@ async def create_need(session: AsyncSession, now: datetime, config: Config, *, t
 
     A 树洞 need gets no requester, no name and no chat whatever the caller passes."""
     s = config.needs
+    follow_code = None
     if source == Source.TREE_HOLE:
         requester = requester_name = chat = None
         chat_grid = None
+        follow_code = new_follow_code()
+        if danger_words(text):          # 家暴, 想不开 …: a person may be in danger now
+            urgent = True
+            category = category if category not in (None, "other") else "safety"
     requester_name = requester_name[:64] if requester_name else requester_name
     g = config.grid_of_building(building)
     grid = g.number if g else chat_grid
@@ -531,7 +565,7 @@ async def create_need(session: AsyncSession, now: datetime, config: Config, *, t
     code = await _next_code(session, now, config)
     need = Need(code=code, status=str(Status.RECEIVED), source=str(source), category=category, urgent=urgent,
                 building=building, grid=grid, text=text, tokens=merge_tokens(text), requester=requester,
-                requester_name=requester_name, chat=chat, created_at=now, updated_at=now,
+                requester_name=requester_name, chat=chat, follow_code=follow_code, created_at=now, updated_at=now,
                 clock_no=0, level=0, resolve_level=0, overdue=False, reopen_count=0)
     session.add(need)
     await session.flush()
@@ -589,15 +623,19 @@ def urgent_alert_targets(config: Config, need: Need, now: datetime) -> list[Targ
         if (worker is not None and not on_duty(worker.duty, now, config.timezone) and grid is not None
                 and grid.backup and grid.backup != need.assignee):
             out.append(Target("private", grid.backup, name_of(config, grid.backup) or grid.backup, "backup"))
-    out.append(Target("group", config.staff_group, config.staff_group, "staff_group"))
+    if need.tree_hole:          # a 树洞 goes to no group, not even the staff group: every admin, privately
+        out += [Target("private", a.id, a.name, "admin") for a in config.admins if a.id != need.assignee]
+    else:
+        out.append(Target("group", config.staff_group, config.staff_group, "staff_group"))
     return out
 
 
 # ---------------------------------------------------------------- look-ups
 
 async def get_need(session: AsyncSession, code: str, *, lock: bool = False) -> Need:
+    """By need code, or by a 树洞's follow-up code."""
     norm = normalize_code(code) or code.strip().upper()
-    q = select(Need).where(Need.code == norm)
+    q = select(Need).where(Need.follow_code == norm if norm.startswith("H-") else Need.code == norm)
     if lock:
         q = q.with_for_update()
     need = (await session.scalars(q)).first()
@@ -855,6 +893,8 @@ async def rate(session: AsyncSession, now: datetime, config: Config, code: str, 
     if score not in SCORES:
         raise NeedError("bad_score", code=code)
     need = await get_need(session, code, lock=True)
+    if need.tree_hole and normalize_code(code) != need.follow_code:
+        raise NeedError("not_found", code=need.code)     # a 树洞 is rated only with its follow-up code
     if need.requester is not None and (rater is None or rater.id != need.requester):
         # a resident merged into this need rates their own (merged) need
         mine = None
@@ -870,7 +910,7 @@ async def rate(session: AsyncSession, now: datetime, config: Config, code: str, 
             raise NeedError("already_rated", code=need.code, satisfaction=SATISFACTION_NAMES[Satisfaction(need.satisfaction)])
         raise NeedError("illegal", code=need.code, status=need.status, action=Action.RATE)
     sat = SCORES[score]
-    comment = (comment or "").strip() or None
+    comment = FOLLOW_RE.sub(" ", comment or "").strip(" ,,。.!!、::") or None   # "满意 H-…": the code is no comment
     need.satisfaction, need.rating_note, need.rated_at = str(sat), comment, now
     need.solved = _solved_from(comment, sat)
     before = need.status
@@ -962,15 +1002,22 @@ class StatusView:
 
 
 async def status_for(session: AsyncSession, code: str, asker: Person) -> StatusView:
-    """查 CODE. Staff see any need; the requester sees theirs (and the parent it was merged into);
-    anyone holding a 树洞 code sees that need — the code is the only key a 树洞 resident has."""
+    """查 CODE. Staff see the needs their scope allows (models/access, the web's rule); the requester
+    sees theirs (and the parent it was merged into); a 树洞 is read by its random follow-up code, which
+    is all its resident has — its sequential code reads as unknown to anyone outside staff scope."""
     need = await get_need(session, code)
     shown = need
     if need.merged_into:
         shown = await get_need(session, need.merged_into)
-    if asker.role in (Role.WORKER, Role.ADMIN) or (asker.role == Role.DEPARTMENT and asker.department):
+    if need.follow_code is not None and normalize_code(code) == need.follow_code:
         return StatusView(need, shown)
-    if need.tree_hole or need.requester == asker.id:
+    if asker.role != Role.RESIDENT:
+        if access.may_see(asker, need):
+            return StatusView(need, shown)
+        raise NeedError("not_found", code=normalize_code(code) or code)
+    if need.tree_hole:
+        raise NeedError("not_found", code=need.code)
+    if need.requester == asker.id:
         return StatusView(need, shown)
     # a resident who was merged into this need
     merged = (await session.scalars(select(Need.id).where(Need.merged_into == need.code,
@@ -1042,6 +1089,8 @@ def _ladder(config: Config, need: Need, clock: str) -> list[list[Target]]:
     admin = first_admin(config)
     admin_t = [Target("private", admin, name_of(config, admin) or admin, "admin")] if admin else []
     staff = [Target("group", config.staff_group, config.staff_group, "staff_group")]
+    if need.tree_hole:          # never in a group: its last level is the admin, privately
+        staff = admin_t if admin_t and need.assignee != admin else []
     if clock == "handle":
         return [t for t in (admin_t, staff) if t]
     if clock == "dept_ack":
@@ -1057,7 +1106,7 @@ def _ladder(config: Config, need: Need, clock: str) -> list[list[Target]]:
     if holder != admin and admin_t:
         levels.append(admin_t if levels else holder_t + admin_t)
     levels.append(staff if levels else holder_t + staff)
-    return levels
+    return [level for level in levels if level]
 
 
 def _next_step(need: Need, clock: str, now: datetime, config: Config, s: NeedsSettings) -> datetime:

@@ -4,18 +4,28 @@ success, so nothing the resident was told is lost, and a delivered row is never 
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
 from typing import Any
 
-from sqlalchemy import Index, String, Text, or_, select, update
+from sqlalchemy import Index, String, Text, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.message import ChatKind, OutgoingMessage
-from kernel.privacy import mask_phones
+from kernel.privacy import mask_for_group
 from models.base import Base
 from models.sql import insert_ignore
+
+
+# A row to a 树洞 sender: its key is random (never the incoming message id) and the row is deleted once
+# delivered or given up, so no table keeps the sender's chat id next to the anonymous need.
+ANONYMOUS = "anon:"
+
+
+def anonymous_key() -> str:
+    return ANONYMOUS + secrets.token_hex(12)
 
 
 class Priority(IntEnum):
@@ -98,6 +108,8 @@ async def claim_due(session: AsyncSession, *, account: str, worker: str, now: da
 
 
 async def mark_sent(session: AsyncSession, row_id: int, now: datetime) -> None:
+    if await _forget_anonymous(session, row_id):
+        return
     await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(
         status=OutboxStatus.SENT, sent_at=now, claimed_by=None, claimed_until=None, last_error=None,
         attempts=OutboxMessage.attempts + 1))
@@ -108,10 +120,19 @@ async def mark_failed(session: AsyncSession, row_id: int, now: datetime, error: 
     values: dict[str, Any] = {"attempts": OutboxMessage.attempts + 1, "last_error": error[:500],
                               "claimed_by": None, "claimed_until": None}
     if retry_at is None:
+        if await _forget_anonymous(session, row_id):
+            return
         values["status"] = OutboxStatus.FAILED
     else:
         values["next_attempt_at"] = retry_at
     await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
+
+
+async def _forget_anonymous(session: AsyncSession, row_id: int) -> bool:
+    """Delete the row if it went to a 树洞 sender (see ANONYMOUS); True if it did."""
+    result = await session.execute(delete(OutboxMessage).where(
+        OutboxMessage.id == row_id, OutboxMessage.key.startswith(ANONYMOUS, autoescape=True)))
+    return bool(result.rowcount)
 
 
 async def release_claims(session: AsyncSession, worker: str) -> None:
@@ -163,7 +184,7 @@ class Outbox:
                     priority: Priority = Priority.REPLY, reply_to: str | None = None,
                     not_before: datetime | None = None) -> bool:
         """Queue a message to a group (by topic). False when the key was delivered already."""
-        return await self._put(ChatKind.GROUP, topic, mask_phones(text), key=key, mentions=mentions,
+        return await self._put(ChatKind.GROUP, topic, mask_for_group(text), key=key, mentions=mentions,
                                priority=priority, reply_to=reply_to, not_before=not_before)
 
     async def private(self, contact_id: str, text: str, *, key: str | None = None,
@@ -178,7 +199,7 @@ class Outbox:
         one INSERT … ON CONFLICT DO NOTHING per 500 rows, the same claim per key as one by one, ~10×
         less CPU. Returns how many keys were newly claimed."""
         rows = [{"key": key, "account": self.account, "chat_kind": str(ChatKind.GROUP), "chat_id": topic,
-                 "text": mask_phones(text), "mentions": [], "reply_to": None, "priority": int(priority),
+                 "text": mask_for_group(text), "mentions": [], "reply_to": None, "priority": int(priority),
                  "status": OutboxStatus.PENDING, "created_at": self.now, "next_attempt_at": self.now, "attempts": 0}
                 for topic, text, key in items]
         queued = 0

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, select
+from sqlalchemy import Boolean, Index, String, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -34,10 +36,26 @@ class Invite(Base):
     used_by: Mapped[str | None] = mapped_column(String(64))
 
 
+class BindAttempt(Base):
+    """A failed 绑定 (kept a day, for the throttle): who tried, when, and whether it was refused unread."""
+
+    __tablename__ = "bind_attempts"
+    __table_args__ = (Index("ix_bind_attempts_contact_at", "contact_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(index=True)
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)   # refused by the throttle, code not tried
+
+
+# No B/D/E/P/S: codes starting with those letters read like booking/need/event/push/survey codes.
+INVITE_ALPHABET = "ACFGHJKLMNQRTUVWXYZ23456789"
+_INVITE_TOKEN = re.compile(r"(?<![A-Za-z0-9])[%s]{6}(?![A-Za-z0-9])" % (INVITE_ALPHABET + INVITE_ALPHABET.lower()))
+
+
 async def create_invite(session: AsyncSession, *, role: str, ref: str | None, name: str, created_by: str,
                         now: datetime, ttl: timedelta = timedelta(days=2)) -> str:
-    # No B/D/E/P/S: codes starting with those letters read like booking/need/event/push/survey codes.
-    code = "".join(secrets.choice("ACFGHJKLMNQRTUVWXYZ23456789") for _ in range(6))
+    code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(6))
     session.add(Invite(code=code, role=role, ref=ref, name=name, created_by=created_by, expires_at=now + ttl))
     return code
 
@@ -58,3 +76,67 @@ async def redeem_invite(session: AsyncSession, code: str, contact_id: str, now: 
 
 async def all_bindings(session: AsyncSession) -> list[RoleBinding]:
     return list((await session.scalars(select(RoleBinding))).all())
+
+
+# ---------------------------------------------------------------- leaked invites
+
+def invite_tokens(text: str) -> list[str]:
+    """Words of a message that could be an invite code (cheap; no database)."""
+    return list(dict.fromkeys(t.upper() for t in _INVITE_TOKEN.findall(text or "")))
+
+
+async def revoke_leaked(session: AsyncSession, tokens: list[str], now: datetime) -> list[Invite]:
+    """Invite codes seen in a group are public: every live one among `tokens` expires now."""
+    if not tokens:
+        return []
+    live = list((await session.scalars(select(Invite).where(
+        Invite.code.in_(tokens), Invite.used_by.is_(None), Invite.expires_at > now).with_for_update())).all())
+    for invite in live:
+        invite.expires_at = now
+    return live
+
+
+# ---------------------------------------------------------------- 绑定 throttle
+
+@dataclass(frozen=True)
+class BindLimits:
+    person_failures: int = 5            # per person within person_window → locked (sliding while they keep trying)
+    person_window: timedelta = timedelta(minutes=30)
+    global_failures: int = 30           # everyone together within global_window → binding paused
+    global_window: timedelta = timedelta(minutes=10)
+
+
+LIMITS = BindLimits()
+
+
+@dataclass(frozen=True)
+class Gate:
+    open: bool                  # the code may be tried
+    why: str = ""               # "person" | "global" when closed
+    tell: bool = False          # closed: the first refusal in this window gets a polite answer, later ones silence
+
+
+async def bind_gate(session: AsyncSession, contact_id: str, now: datetime, limits: BindLimits = LIMITS) -> Gate:
+    """May this person try an invite code now? A refused try is recorded too: the lock slides while
+    someone keeps guessing, and only their first refused try in the window is answered."""
+    await session.execute(delete(BindAttempt).where(BindAttempt.at < now - timedelta(days=1)))
+    mine = select(func.count()).select_from(BindAttempt).where(
+        BindAttempt.contact_id == contact_id[:64], BindAttempt.at > now - limits.person_window)
+    person = int(await session.scalar(mine) or 0)
+    everyone = int(await session.scalar(select(func.count()).select_from(BindAttempt).where(
+        BindAttempt.blocked.is_(False), BindAttempt.at > now - limits.global_window)) or 0)
+    why = "person" if person >= limits.person_failures else "global" if everyone >= limits.global_failures else ""
+    if not why:
+        return Gate(True)
+    refused_before = int(await session.scalar(mine.where(BindAttempt.blocked.is_(True))) or 0)
+    session.add(BindAttempt(contact_id=contact_id[:64], at=now, blocked=True))
+    return Gate(False, why, tell=refused_before == 0)
+
+
+async def bind_failed(session: AsyncSession, contact_id: str, now: datetime, limits: BindLimits = LIMITS) -> bool:
+    """Record a wrong code; True when this failure just closed binding for everyone (tell the admin)."""
+    session.add(BindAttempt(contact_id=contact_id[:64], at=now, blocked=False))
+    await session.flush()
+    everyone = int(await session.scalar(select(func.count()).select_from(BindAttempt).where(
+        BindAttempt.blocked.is_(False), BindAttempt.at > now - limits.global_window)) or 0)
+    return everyone == limits.global_failures

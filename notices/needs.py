@@ -10,6 +10,7 @@ from typing import Any
 
 from kernel.config import Config
 from kernel.identity import Role
+from kernel.text.danger import danger_words
 from models import conversation
 from models import needs as N
 from models.conversation import PRIVATE_SCOPE
@@ -116,6 +117,10 @@ async def announce_intake(out: Outbox, config: Config, intake: N.Intake) -> None
             await out.private(t.id, T.DISPATCH_NOTICE.format(**c), key=_key(need, "dispatch", "new", t.id), priority=prio)
         elif t.role == "backup":
             await out.private(t.id, T.URGENT_BACKUP_ALERT.format(**c), key=_key(need, "backup", "new", t.id), priority=prio)
+        elif t.role == "admin":      # an urgent 树洞: the admin, privately (no group hears of it)
+            words = "、".join(danger_words(need.text)) or T.URGENT_TAG.strip("·")
+            await out.private(t.id, T.TREE_HOLE_DANGER_ALERT.format(**{**c, "text": short(need.text, 200)}, words=words),
+                              key=_key(need, "admin", "new", t.id), priority=prio)
         else:
             await out.group(t.id, T.URGENT_STAFF_ALERT.format(**common(need, now, config, group=True)),
                             key=_key(need, "alert", "new", t.id), priority=prio)
@@ -126,8 +131,8 @@ def ack_text(config: Config, intake: N.Intake, now: datetime) -> str:
     if intake.parent is not None:
         return T.ACK_MERGED.format(parent=intake.parent.code)
     c = common(need, now, config)
-    if need.tree_hole:
-        return T.ACK_TREE_HOLE.format(**c) + (T.ACK_TREE_HOLE_URGENT if need.urgent else "")
+    if need.tree_hole:     # the resident holds the random follow-up code, never the sequential one
+        return T.ACK_TREE_HOLE.format(**{**c, "code": need.public_code}) + (T.ACK_TREE_HOLE_URGENT if need.urgent else "")
     if need.urgent:
         return T.ACK_URGENT.format(**c)
     return (T.ACK if need.assignee_name else T.ACK_NO_WORKER).format(**c)

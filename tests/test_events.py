@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from models.events import Event, Signup
+from texts.events import mask_name
 
 G1, G2, G3 = "网格1一家亲", "网格2一家亲", "网格3一家亲"
 
@@ -80,7 +81,7 @@ async def test_every_way_residents_sign_up(harness) -> None:
     out = await h.say(G3, "wx_qian", "算我一个!", name="钱奶奶")
     assert "已报名" in out[0].text
     out = await h.say(G1, "wx_zhang", "接龙 王芳 2人", name="张阿姨")
-    assert "王芳已报名" in out[0].text and out[0].mentions == ("wx_zhang",)
+    assert "王*已报名" in out[0].text and out[0].mentions == ("wx_zhang",)   # names masked in the group
     rows = await _signups(h)
     assert {n: (r.party_size, r.status, r.contact_id) for n, r in rows.items()} == {
         "张阿姨": (2, "confirmed", "wx_zhang"), "马阿姨": (3, "confirmed", "wx_ma"),
@@ -133,7 +134,7 @@ async def test_a_list_reposted_by_five_people_counts_five(harness) -> None:
     for i, (cid, name) in enumerate(posters, 1):
         out = await h.say(G3, cid, HEADER + "\n".join(lines[:i]), name=name)
         replies.append(out)
-        assert len(out) == 1 and out[0].mentions == (cid,) and f"{name}(" in out[0].text
+        assert len(out) == 1 and out[0].mentions == (cid,) and f"{mask_name(name)}(" in out[0].text
     # somebody re-posts the same list again: nothing new, nothing said
     assert await h.say(G3, "wx_feng", HEADER + "\n".join(lines), name="冯女士") == []
     rows = await _signups(h)
@@ -148,17 +149,17 @@ async def test_list_lines_for_others_continuations_and_the_english_client(harnes
     await _publish(h, LAMP)
     # two new lines: the one with the poster's name is theirs, the other is someone they added
     out = await h.say(G1, "wx_zhang", "#接龙\n中秋花灯\n1. 张阿姨\n2. 王芳 2人", name="张阿姨")
-    assert "张阿姨(1人)" in out[0].text and "王芳(2人)" in out[0].text
+    assert "张*姨(1人)" in out[0].text and "王*(2人)" in out[0].text
     # a list too long for one message: the rest comes as numbered lines only
     out = await h.say(G2, "wx_ma", "#接龙\n中秋花灯\n1. 张阿姨\n2. 王芳 2人\n3. 马阿姨", name="马阿姨")
     out += await h.say(G2, "wx_ma", "4. 马先生\n5. 马奶奶", name="马阿姨")
-    assert "马先生(1人)" in out[1].text
+    assert "马*生(1人)" in out[1].text
     # the English client's Group Note; the title is fuzzy-matched
     out = await h.say(G3, "wx_lily", "#Group Note\n中秋做花灯活动\n1. 张阿姨\n2. Lily", name="Lily")
-    assert "Lily(1人)" in out[0].text
+    assert "L**y(1人)" in out[0].text
     # someone already in adds one line under another name: a person they sign up, not a second self
     out = await h.say(G1, "wx_zhang", "#接龙\n中秋花灯\n1. 张阿姨\n2. 王芳 2人\n3. 小芳", name="张阿姨")
-    assert "小芳(1人)" in out[0].text
+    assert "小*(1人)" in out[0].text
     rows = await _signups(h)
     assert rows["张阿姨"].contact_id == "wx_zhang" and rows["王芳"].contact_id is None
     assert rows["马阿姨"].contact_id == "wx_ma" and rows["马先生"].contact_id is None
@@ -272,7 +273,7 @@ async def test_deadline_refuses_residents_but_staff_can_add(harness) -> None:
     out = await h.say(G1, "wx_zhang", "报名 反诈讲座")
     assert "报名已于11月24日(周二) 12:00截止" in out[0].text
     out = await h.say(G1, "wx_wang", "接龙 E101 张阿姨 2人")
-    assert "张阿姨已报名" in out[0].text
+    assert "张*姨已报名" in out[0].text
     assert (await _signups(h))["张阿姨"].party_size == 2
 
 
@@ -460,7 +461,7 @@ async def test_someone_named_by_another_can_claim_and_cancel(harness) -> None:
     out = await h.say(G1, "wx_wf", "报名 剪纸", name="王芳")
     assert "已报名" in out[0].text
     out = await h.say(G1, "wx_zhang", "接龙 王芳 2人", name="张阿姨")
-    assert "王芳已经报名" in out[0].text
+    assert "王*已经报名" in out[0].text
     rows = await _signups(h)
     assert len(rows) == 1 and rows["王芳"].contact_id == "wx_wf" and rows["王芳"].party_size == 1
 
@@ -476,9 +477,9 @@ async def test_plain_words_in_a_group_without_the_bot_named(harness) -> None:
     out = await h.say(G1, "wx_c", "包饺子还能报吗?想带我妈去", name="阿C")
     assert "还有7个名额" in out[0].text and "报名 包饺子 2人" in out[0].text
     out = await h.say(G1, "wx_d", "接龙 3 阿D 2人", name="阿D")
-    assert "阿D(2人)" in out[0].text
+    assert "阿*(2人)" in out[0].text
     out = await h.say(G1, "wx_e", "接龙 1.阿E 2.阿F 3.阿G", name="阿E")
-    assert "阿E(1人)、阿F(1人)、阿G(1人)" in out[0].text
+    assert "阿*(1人)、阿*(1人)、阿*(1人)" in out[0].text
     out = await h.say(G1, "wx_h", "+1+1", name="阿H")
     assert "2人" in out[0].text
     # talk that only sounds like it stays unanswered

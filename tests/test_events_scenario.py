@@ -12,6 +12,7 @@ from bot.export import export_rows
 from bot.simulate import run_script
 from models.db import make_engine, make_sessionmaker
 from models.events import Signup
+from texts.events import mask_name
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 
@@ -50,7 +51,7 @@ async def test_signup_full_scenario(config, db_url) -> None:
     for cid, name in [("wx_feng", "冯女士"), ("wx_he", "何大爷"), ("wx_xu", "许先生"), ("wx_zhou", "周阿姨"),
                       ("wx_wu", "吴老师")]:
         said = [x for x in lines if x["mentions"] == [cid]]
-        assert said and name in said[0]["text"]
+        assert said and mask_name(name) in said[0]["text"] and name not in said[0]["text"]   # masked in the group
     assert "候补第3位" in [x for x in lines if x["mentions"] == ["wx_wu"]][0]["text"]
     # the cancellation moves 许先生 up, told in his own group
     promoted = _said(lines, "网格3一家亲", "候补转为正式报名")
@@ -89,7 +90,7 @@ async def test_shared_signup_jielong_scenario(config, db_url) -> None:
     replies = {tuple(x["mentions"]): x["text"] for x in lines[2:]}
     assert "2人" in replies[("wx_qian",)] or "您的报名" in replies[("wx_qian",)]
     assert "已报名" in replies[("wx_xu",)]
-    assert "冯女士(2人)" in replies[("wx_feng",)] and "何大爷(1人)" in replies[("wx_he",)]
+    assert "冯*士(2人)" in replies[("wx_feng",)] and "何*爷(1人)" in replies[("wx_he",)]
     assert "反诈讲座(E101) 2人 已报名" in lines[-1]["text"]
     rows = {r["person"]: r for r in await _export(config, db_url)}
     assert {n: r["party_size"] for n, r in rows.items()} == {"钱奶奶": 2, "许先生": 1, "冯女士": 2, "何大爷": 1}

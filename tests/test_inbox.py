@@ -217,9 +217,11 @@ async def test_a_tree_hole_need_never_shows_who_and_a_reply_is_kept_not_sent(web
     status, html = await li.post(f"/inbox/needs/{code}/reply", {"text": "已和楼上沟通"})
     assert "树洞诉求的居民是匿名的" in html
     assert [m for m in await outbox(h) if "已和楼上沟通" in m.text] == []
-    # …and the resident sees it with 查 CODE
-    out = await h.say("私聊", "wx_lin", f"查 {code}")
+    # …and the resident sees it with 查 and the follow-up code they were given (the need code reads nothing)
+    out = await h.say("私聊", "wx_lin", f"查 {(await need(h, code)).follow_code}")
     assert "已和楼上沟通" in out[0].text
+    out = await h.say("私聊", "wx_lin", f"查 {code}")
+    assert "已和楼上沟通" not in out[0].text
 
 
 async def test_merged_needs_are_listed_on_the_parent_and_followers_point_to_it(web) -> None:

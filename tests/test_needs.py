@@ -11,6 +11,7 @@ from models.outbox import OutboxMessage
 
 G1, G2 = "网格1一家亲", "网格2一家亲"
 CODE = re.compile(r"D\d{8}-\d{4}")
+FOLLOW = re.compile(r"H-[A-Z0-9]{5}-[A-Z0-9]{5}")
 
 
 def code_of(text: str) -> str:
@@ -182,17 +183,23 @@ async def test_tree_hole_keeps_no_trace_of_the_sender(harness) -> None:
     h = harness
     out = await h.say("私聊", "wx_lin", "树洞 12栋楼上邻居每天半夜蹦迪,不好意思当面说")
     assert out[0].to == "私聊:wx_lin" and "匿名" in out[0].text
-    code = code_of(out[0].text)
+    follow = FOLLOW.search(out[0].text).group(0)     # the resident holds the random follow-up code only
+    assert CODE.search(out[0].text) is None
     worker = to(out, "私聊:wx_sun")
     assert len(worker) == 1 and "wx_lin" not in worker[0].text and "林" not in worker[0].text
+    code = code_of(worker[0].text)                    # staff work with the need code
     out = await h.say("私聊", "wx_sun", f"回复 {code} 已上门提醒")
     assert [d.to for d in out] == ["私聊:wx_sun"]               # nobody to send it to
-    out = await h.say("私聊", "wx_lin", f"查 {code}")           # the code is the key
+    out = await h.say("私聊", "wx_lin", f"查 {follow}")         # the code is the key
     assert "已上门提醒" in out[0].text
-    out = await h.say("私聊", "wx_qian", f"查 {code}")
+    out = await h.say("私聊", "wx_qian", f"查 {follow}")
     assert "已上门提醒" in out[0].text
+    out = await h.say("私聊", "wx_qian", f"查 {code}")          # the sequential code reads nothing
+    assert "没有找到" in out[0].text and "已上门提醒" not in out[0].text
     await h.say("私聊", "wx_sun", f"办结 {code} 已调解")
-    out = await h.say("私聊", "wx_lin", f"满意 {code}")
+    out = await h.say("私聊", "wx_qian", f"满意 {code}")         # nor rates it
+    assert "已关闭" not in out[0].text
+    out = await h.say("私聊", "wx_lin", f"满意 {follow}")
     assert "已关闭" in out[0].text
     async with h.core.sessions() as s:
         n = (await s.scalars(select(Need).where(Need.code == code))).one()
@@ -201,9 +208,9 @@ async def test_tree_hole_keeps_no_trace_of_the_sender(harness) -> None:
         rows = [*(str(vars(e)) for e in evs), str(vars(n))]
         assert not any("wx_lin" in r or "林同学" in r for r in rows)
         assert {e.actor for e in evs} <= {None, "wx_sun"}
-        # the outbox holds replies *to* the resident (that is how they got them) and nothing else about them
+        # once delivered, the outbox keeps nothing addressed to the 树洞 sender
         sent = (await s.scalars(select(OutboxMessage))).all()
-        assert all(m.chat_id == "wx_lin" for m in sent if "wx_lin" in (m.chat_id + m.text + str(m.mentions)))
+        assert not [m for m in sent if "wx_lin" in (m.chat_id + m.text + str(m.mentions))]
     # in a group, 树洞 is not stored at all
     out = await h.say(G1, "wx_zhang", "树洞 我家隔壁天天吵架")
     assert "私聊" in out[0].text

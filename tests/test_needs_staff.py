@@ -19,8 +19,14 @@ async def test_admin_invites_a_worker_who_binds_privately_and_can_then_work(harn
     # before binding, the newcomer is a resident
     out = await h.say("私聊", "wx_liu", f"接单 {code}")
     assert "只有网格员" in out[0].text
-    out = await h.say(G2, "wx_liu", f"绑定 {invite}")             # not in a group
+    out = await h.say(G2, "wx_liu", f"绑定 {invite}")             # posted in a group: the code is void now
+    assert "作废" in out[0].text
+    out = await h.say("私聊", "wx_liu", f"绑定 {invite}", name="刘网格员")
+    assert "无效" in out[0].text
+    out = await h.say(G2, "wx_liu", "绑定 K7M3QX")                 # not a live code: told to bind privately
     assert "私聊" in out[0].text
+    out = await h.say("私聊", "wx_li", "邀请 网格员 2 刘网格员")
+    invite = INVITE.search(out[0].text).group(1)
     out = await h.say("私聊", "wx_liu", f"绑定 {invite.lower()}", name="刘网格员")
     assert "绑定成功" in out[0].text and "网格2" in out[0].text
     async with h.core.sessions() as s:

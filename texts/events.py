@@ -193,7 +193,7 @@ def staff_roster(event: Event, rows: Sequence[Signup], tz: ZoneInfo, left: int, 
 # ------------------------------------------------------------------ replies to residents
 
 def signed_up(event: Event, s: Signup, tz: ZoneInfo, left: int, *, for_other: bool = False) -> str:
-    who = f"{s.name}" if for_other else "您"
+    who = mask_name(s.name) if for_other else "您"   # echoed in the group
     lines = [f"✅ {who}已报名{event_label(event)},{party(s.party_size)}。",
              f"时间: {when(event.starts_at, tz)} 地点: {event.place}"]
     fee = fee_line(event)
@@ -204,13 +204,13 @@ def signed_up(event: Event, s: Signup, tz: ZoneInfo, left: int, *, for_other: bo
 
 
 def waitlisted(event: Event, s: Signup, position: int, *, for_other: bool = False) -> str:
-    who = s.name if for_other else "您"
+    who = mask_name(s.name) if for_other else "您"
     return (f"{event_label(event)}名额已满,已为{who}登记候补第{position}位({party(s.party_size)})。"
             "有人取消时会按顺序自动递补并通知。")
 
 
 def already_in(event: Event, s: Signup, position: int | None, *, for_other: bool = False) -> str:
-    who = s.name if for_other else "您"
+    who = mask_name(s.name) if for_other else "您"
     if s.status == WAITING:
         return f"{who}已在{event_label(event)}的候补名单上(第{position}位,{party(s.party_size)}),不用重复报名。"
     if s.status == OFFERED:
@@ -230,7 +230,7 @@ def party_unchanged(event: Event, s: Signup) -> str:
 
 
 def cancelled_signup(event: Event, s: Signup, *, for_other: bool = False) -> str:
-    who = s.name if for_other else "您"
+    who = mask_name(s.name) if for_other else "您"
     return f"已取消{who}的报名{event_label(event)}。欢迎下次参加!"
 
 
@@ -240,9 +240,9 @@ def removed_by_staff(event: Event, s: Signup) -> str:
 
 def promoted(event: Event, s: Signup, tz: ZoneInfo) -> str:
     if s.status == OFFERED and s.offered_until:
-        return (f"🎉 {event_label(event)}有名额空出来了!已为{s.name}保留{party(s.party_size)},"
+        return (f"🎉 {event_label(event)}有名额空出来了!已为{mask_name(s.name)}保留{party(s.party_size)},"
                 f"请在{short_when(s.offered_until, tz)}前回复「确认 {event.code}」,逾期将顺延给下一位。")
-    return (f"🎉 好消息:{event_label(event)}有名额空出,{s.name}已从候补转为正式报名({party(s.party_size)})。"
+    return (f"🎉 好消息:{event_label(event)}有名额空出,{mask_name(s.name)}已从候补转为正式报名({party(s.party_size)})。"
             f"时间: {when(event.starts_at, tz)} 地点: {event.place}")
 
 
@@ -251,7 +251,7 @@ def offer_confirmed(event: Event, s: Signup, tz: ZoneInfo) -> str:
 
 
 def offer_lapsed(event: Event, s: Signup) -> str:
-    return f"{event_label(event)}为{s.name}保留的名额已过确认时间,已顺延给下一位。如仍想参加,可重新报名候补。"
+    return f"{event_label(event)}为{mask_name(s.name)}保留的名额已过确认时间,已顺延给下一位。如仍想参加,可重新报名候补。"
 
 
 def my_signups(items: Sequence[tuple[Event, Signup, int | None]], tz: ZoneInfo) -> str:
@@ -308,10 +308,10 @@ def jielong_result(event: Event, added: Sequence[Signup], waiting: Sequence[tupl
                    refused: Sequence[str], left: int) -> str:
     lines = []
     if added:
-        names = names_list([f"{clip(s.name, 12)}({party(s.party_size)})" for s in added], 10)
+        names = names_list([f"{mask_name(clip(s.name, 12))}({party(s.party_size)})" for s in added], 10)
         lines.append(f"✅ 接龙已登记{event_label(event)}: {names}。剩余名额{left}个。")
     if waiting:
-        names = names_list([f"{clip(s.name, 12)}(候补第{pos}位)" for s, pos in waiting], 8)
+        names = names_list([f"{mask_name(clip(s.name, 12))}(候补第{pos}位)" for s, pos in waiting], 8)
         lines.append(f"名额已满,已登记候补: {names}。")
     lines.extend(refused[:3])
     if len(refused) > 3:

@@ -24,6 +24,11 @@ ACK_TREE_HOLE_URGENT = "\n情况紧急,正在通知社区值班人员。如有�
 TREE_HOLE_USAGE = "请在「树洞」后面写上您想说的话,例如: 树洞 楼上邻居每天半夜很吵,不好意思当面说"
 TREE_HOLE_IN_GROUP = ("树洞是匿名的,请私聊{bot}发送「树洞 + 内容」。群里的消息大家都看得到哦,"
                       "这条小助手没有记录。")
+TREE_HOLE_QUERY_IN_GROUP = "树洞编号只能私聊{bot}查询,请不要把编号发到群里。"
+# To every admin, privately, when a 树洞 is urgent (danger words: violence at home, thoughts of suicide).
+TREE_HOLE_DANGER_ALERT = ("⚠️ 紧急树洞(匿名)· {code} · {place}\n「{text}」\n危险信号: {words}。\n"
+                          "居民匿名,无法直接联系本人,请立即研判,必要时报警(110)或联系120;"
+                          "可用「回复 {code} 内容」留言,居民凭树洞编号可以看到。")
 INTAKE_TOO_SHORT = "请具体说说遇到了什么问题、在几栋,例如: 报修 3栋2单元楼道灯不亮"
 
 # ---------------------------------------------------------------- to staff: new needs and alerts
@@ -186,6 +191,13 @@ INVITE_NO_GRID = "没有网格{grid}。现有网格: {grids}"
 INVITE_NO_DEPARTMENT = "没有找到科室「{name}」。现有科室: {departments}"
 BIND_USAGE = "请私聊{bot}发送: 绑定 邀请码(邀请码由社区管理员提供)"
 BIND_IN_GROUP = "绑定请私聊{bot}发送「绑定 邀请码」,不要在群里发哦。"
+BIND_LOCKED = "尝试次数过多,为保护账号安全,绑定已暂停{minutes}分钟。请稍后再试,或联系社区管理员确认邀请码。"
+BIND_PAUSED = "绑定功能暂时繁忙,请{minutes}分钟后再试。如有疑问请联系社区管理员。"
+# To every admin, privately.
+INVITE_LEAKED_ADMIN = ("⚠️ 邀请码 {invite}({role} {name})出现在群「{chat}」里,已自动作废,"
+                       "以免被他人冒用。如仍需要,请私聊{bot}重新生成: 邀请 …")
+INVITE_LEAKED_GROUP = "这条消息里的邀请码已作废(邀请码只能私下交给本人)。如需绑定,请联系社区管理员重新生成。"
+BIND_FLOOD_ADMIN = "⚠️ 最近{minutes}分钟内绑定失败{n}次,可能有人在猜邀请码。绑定已暂停{pause}分钟。"
 BIND_FAILED = "邀请码无效、已使用或已过期,请联系社区管理员重新生成。"
 BOUND = "绑定成功!您现在是{what}。发送「帮助」查看可用指令,发送「待办」查看待办诉求。"
 ROLE_NAMES = {"worker": "网格员", "admin": "社区管理员", "department": "科室工作人员"}

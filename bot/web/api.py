@@ -17,6 +17,7 @@ from bot.web import auth as A
 from bot.web import inbox_ops as O
 from bot.web.filters import parse_filters
 from texts import inbox as X
+from models import access
 from models import inbox as M
 from models import needs as N
 from models.db import transaction
@@ -83,7 +84,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any], notifier: An
                 need = await N.get_need(session, code)
             except N.NeedError:
                 need = None
-            if need is None or not O.sees(actor, need):
+            if need is None or not access.may_see(actor.scope, need):
                 return _error(404, "not_found", O.unseen(code).message)
             events = await N.events_of(session, need)
             followers = await N.followers_of(session, need)

@@ -38,6 +38,7 @@ from bot.web.keys import CSRF_SECRET
 from bot.web import inbox_ops as O
 from texts import inbox as X
 from notices import needs as tell
+from models import access
 from models import inbox as M
 from models import needs as N
 from models.db import transaction
@@ -632,7 +633,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
                 need = await N.get_need(session, code)
             except N.NeedError:
                 need = None
-            if need is None or not O.sees(actor, need):
+            if need is None or not access.may_see(actor.scope, need):
                 return message_page(core, actor, X.NOT_FOUND_TITLE, O.unseen(code).message, 404)
             events_ = await N.events_of(session, need)
             followers = await N.followers_of(session, need)
@@ -674,7 +675,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
             return await need_response(request, actor, code, error=O.error_message(exc, action),
                                        status=O.http_status(exc), form=fields)
         notifier.poke()
-        if not O.sees(actor, done.need):          # e.g. a department handed it back: it is no longer theirs
+        if not access.may_see(actor.scope, done.need):          # e.g. a department handed it back: it is no longer theirs
             raise web.HTTPSeeOther(f"/inbox?away={action}&code={quote(done.need.code)}")
         raise web.HTTPSeeOther(f"/inbox/needs/{quote(done.need.code)}?done={done.key}")
 
