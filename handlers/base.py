@@ -224,13 +224,6 @@ class Context:
             await self.out.group(chat, text, mentions=(self.msg.sender_id,) if mention else (), priority=priority,
                                  reply_to=self.msg.id)
 
-    async def send_private(self, contact_id: str, text: str, priority: Priority = Priority.REPLY) -> None:
-        await self.out.private(contact_id, text, priority=priority)
-
-    async def send_group(self, topic: str, text: str, mentions: tuple[str, ...] = (),
-                         priority: Priority = Priority.REPLY) -> None:
-        await self.out.group(topic, text, mentions=mentions, priority=priority)
-
     # -- pending questions, per (chat, person, kind) --
     async def awaiting(self) -> tuple[conversation.Question, ...]:
         """The sender's open questions in this chat, newest first (loaded once per message)."""

@@ -73,5 +73,5 @@ async def _hand_on(ctx: Context) -> None:
         await ctx.reply(HANDED_ON_NOBODY)
         return
     chat = "私聊" if ctx.msg.is_private else (ctx.msg.group_topic or "")
-    await ctx.send_private(worker.id, TO_WORKER.format(name=ctx.sender.name, chat=chat, text=ctx.text[:300]))
+    await ctx.out.private(worker.id, TO_WORKER.format(name=ctx.sender.name, chat=chat, text=ctx.text[:300]))
     await ctx.reply(HANDED_ON.format(worker=worker.name))

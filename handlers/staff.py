@@ -39,7 +39,7 @@ async def invite_leaked(ctx: Context, tokens: list[str]) -> Any:
         text = T.INVITE_LEAKED_ADMIN.format(invite=invite.code, role=T.ROLE_NAMES.get(invite.role, invite.role),
                                             name=invite.name, chat=ctx.msg.group_topic or "", bot=ctx.config.bot_name)
         for admin in sorted(admins | {invite.created_by}):
-            await ctx.send_private(admin, text, Priority.URGENT)
+            await ctx.out.private(admin, text, priority=Priority.URGENT)
     await ctx.reply(T.INVITE_LEAKED_GROUP)
     return None
 
@@ -125,8 +125,8 @@ async def bind(ctx: Context, rest: str) -> None:
             limits = people.LIMITS
             minutes = int(limits.global_window.total_seconds() // 60)
             for admin in ctx.config.admins:
-                await ctx.send_private(admin.id, T.BIND_FLOOD_ADMIN.format(
-                    minutes=minutes, n=limits.global_failures, pause=minutes), Priority.URGENT)
+                await ctx.out.private(admin.id, T.BIND_FLOOD_ADMIN.format(
+                    minutes=minutes, n=limits.global_failures, pause=minutes), priority=Priority.URGENT)
         await ctx.reply(T.BIND_FAILED)
         return
     await ctx.session.flush()

@@ -11,6 +11,7 @@ from datetime import datetime, time, timedelta
 
 from kernel.config import Config
 from models import events as ev
+from models.outbox import Priority
 from models.events import Signup, SignupStatus
 from notices import events as notices
 from scheduler.ticker import Job, TickContext
@@ -35,7 +36,8 @@ async def post_notices(tc: TickContext) -> None:
         if event.id not in left_cache:
             left_cache[event.id] = await ev.places_left(tc.session, event)
         text = T.notice(event, tz, left_cache[event.id], changed=eg.notice_version > 0)
-        await tc.send_group(eg.topic, text, key=f"event-notice:{event.code}:{eg.topic}:{eg.notice_version}")
+        await tc.out.group(eg.topic, text, key=f"event-notice:{event.code}:{eg.topic}:{eg.notice_version}",
+                           priority=Priority.NOTICE)
         eg.notice_due = False
         eg.notice_version += 1
         eg.notice_posted_at = eg.notice_posted_at or tc.now
@@ -64,7 +66,8 @@ async def post_rosters(tc: TickContext) -> None:
         for eg in await ev.event_groups(tc.session, event.id):
             if eg.notice_posted_at is None:
                 continue   # the notice itself is still to come and will show the numbers
-            await tc.send_group(eg.topic, text, key=f"event-roster:{event.code}:{eg.topic}:{window}")
+            await tc.out.group(eg.topic, text, key=f"event-roster:{event.code}:{eg.topic}:{window}",
+                               priority=Priority.NOTICE)
             eg.last_post_at = tc.now
         event.roster_at = tc.now
         event.roster_dirty_since = None
@@ -115,8 +118,8 @@ async def close_attendance(tc: TickContext) -> None:
         came = [s for s in holders if s.checked_in_at is not None]
         if not came:
             continue
-        await tc.send_private(event.created_by, T.attendance_summary(event, holders, came, missed),
-                              key=f"event-attendance:{event.code}")
+        await tc.out.private(event.created_by, T.attendance_summary(event, holders, came, missed),
+                             key=f"event-attendance:{event.code}", priority=Priority.NOTICE)
 
 
 def jobs() -> list[tuple[str, Job]]:

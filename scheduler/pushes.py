@@ -1,7 +1,7 @@
 """The push jobs: due schedules → runs → messages (notices, survey posts, the weekly digest), and survey
 upkeep (closing, results to the staff group, reminders to groups with low response).
 
-Every message goes through tc.send_group with a key derived from what it is:
+Every message goes through the outbox (tc.out) with a key derived from what it is:
     push:<schedule>:<slot>:<group>            one push to one group
     survey-results:<code>:r<round>            results of one round
     survey-remind:<code>:r<round>:<group>:<n> the n-th reminder to a group
@@ -17,6 +17,7 @@ from kernel.calendar_cn import DayRule, calendar_for, in_quiet_hours
 from texts import surveys as T
 from models import pushes as P
 from models import surveys as S
+from models.outbox import Priority
 from notices.surveys import results_message
 from scheduler.ticker import Job, TickContext
 
@@ -37,7 +38,7 @@ async def send_groups(tc: TickContext, items: list[tuple[str, str, str]]) -> int
     if len(items) < BULK_FROM:
         queued = 0
         for topic, text, key in items:
-            queued += await tc.send_group(topic, text, key=key)
+            queued += await tc.out.group(topic, text, key=key, priority=Priority.NOTICE)
         return queued
     return await tc.out.groups(items)
 
@@ -201,7 +202,7 @@ async def post_results(tc: TickContext, survey: S.Survey, round_: int) -> bool:
     sched = await S.schedule_of(tc.session, survey)
     text = results_message(res, recurring=bool(sched and sched.cron), final=True, tz=tc.config.timezone)
     target = survey.staff_group or tc.config.staff_group
-    ok = await tc.send_group(target, text, key=f"survey-results:{survey.code}:r{round_}")
+    ok = await tc.out.group(target, text, key=f"survey-results:{survey.code}:r{round_}", priority=Priority.NOTICE)
     await S.mark_results_posted(tc.session, survey, round_)
     return ok
 
@@ -242,7 +243,8 @@ async def send_reminders(tc: TickContext) -> None:
             link = S.survey_link(base, survey.code, grid=grid.number if grid else None)
             text = T.reminder(code=survey.code, title=survey.title, answers=d.answers, link=link,
                               bot=tc.config.bot_name, closes=closes, poll=view.is_poll)
-            await tc.send_group(d.group, text, key=f"survey-remind:{survey.code}:r{survey.round}:{d.group}:{d.n}")
+            await tc.out.group(d.group, text, key=f"survey-remind:{survey.code}:r{survey.round}:{d.group}:{d.n}",
+                               priority=Priority.NOTICE)
 
 
 def jobs() -> list[tuple[str, Job]]:

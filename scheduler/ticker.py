@@ -58,14 +58,6 @@ class TickContext:
                                         not_before=not_before)
         return await self.out.private(chat_id, text, key=key, priority=priority, not_before=not_before)
 
-    async def send_group(self, topic: str, text: str, *, key: str, mentions: tuple[str, ...] = (),
-                         priority: Priority = Priority.NOTICE) -> bool:
-        return await self.out.group(topic, text, key=key, mentions=mentions, priority=priority)
-
-    async def send_private(self, contact_id: str, text: str, *, key: str,
-                           priority: Priority = Priority.NOTICE) -> bool:
-        return await self.out.private(contact_id, text, key=key, priority=priority)
-
 
 Job = Callable[[TickContext], Awaitable[None]]
 
