@@ -4,6 +4,7 @@ success, so nothing the resident was told is lost, and a delivered row is never 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
 from typing import Any
@@ -139,6 +140,8 @@ class Outbox:
         self.sent: list[str] = []     # texts queued by this unit of work (tests, the router's outcome)
         self.queued = 0
         self._seq = 0
+        # The router's reply budget (bot/flood.py): (chat kind, chat id, priority) → True to hold the row back.
+        self.withhold: Callable[[ChatKind, str, int], bool] | None = None
 
     def _key(self, key: str | None) -> str:
         if key is not None:
@@ -151,6 +154,8 @@ class Outbox:
     async def _put(self, chat_kind: ChatKind, chat_id: str, text: str, *, key: str | None,
                    mentions: tuple[str, ...], priority: Priority, reply_to: str | None,
                    not_before: datetime | None) -> bool:
+        if self.withhold is not None and self.withhold(chat_kind, chat_id, priority):
+            return True   # held back by the reply budget: as far as the handler knows, it was said
         ok = await enqueue(self.session, key=self._key(key), account=self.account, chat_kind=chat_kind,
                            chat_id=chat_id, text=text, now=self.now, mentions=mentions, priority=priority,
                            not_before=not_before, reply_to=reply_to)
