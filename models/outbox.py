@@ -98,10 +98,14 @@ async def claim_due(session: AsyncSession, *, account: str, worker: str, now: da
     return list(rows)
 
 
-async def mark_sent(session: AsyncSession, row_id: int, now: datetime) -> None:
-    await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(
+async def mark_sent(session: AsyncSession, row_ids: int | list[int], now: datetime) -> None:
+    """Delivered: one row, or the several a sender has sent since it last wrote (one UPDATE)."""
+    ids = [row_ids] if isinstance(row_ids, int) else row_ids
+    if not ids:
+        return
+    await session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(
         status=OutboxStatus.SENT, sent_at=now, claimed_by=None, claimed_until=None, last_error=None,
-        attempts=OutboxMessage.attempts + 1))
+        attempts=OutboxMessage.attempts + 1).execution_options(synchronize_session=False))
 
 
 async def mark_failed(session: AsyncSession, row_id: int, now: datetime, error: str, *, retry_at: datetime | None) -> None:

@@ -119,3 +119,34 @@ def test_budget_memory_is_bounded_and_forgets_expired_windows_first() -> None:
         ledger.spend(f"p:{i}")
         ledger.commit()
     assert len(budget) == 100 and "p:old" not in budget._windows and "p:149" in budget._windows
+
+
+async def test_an_urgent_alert_committed_during_a_long_send_run_goes_next(harness) -> None:
+    """The service loop holds a batch of claimed rows; an urgent row committed meanwhile overtakes them."""
+    from models.db import transaction
+    from models.outbox import enqueue
+
+    h = harness
+    ft = FakeTime()
+    cfg = SenderConfig(min_interval_s=1.0, jitter_s=0.5, reply_burst=3)
+
+    async def queue(key: str, priority: Priority) -> None:
+        async with transaction(h.core.sessions) as s:
+            await enqueue(s, key=key, account=h.config.bot_id, chat_kind=ChatKind.GROUP, chat_id=GROUP,
+                          text=key, now=h.clock.now(), priority=priority)
+
+    class AlertMidway(RecordingChannel):
+        async def send(self, out) -> None:  # type: ignore[no-untyped-def]
+            await super().send(out)
+            if len(self.sent) == 5:
+                await queue("urgent", Priority.URGENT)
+                sender.wake()           # what the router's commit does
+
+    for i in range(30):
+        await queue(f"reply{i}", Priority.REPLY)
+    channel = AlertMidway(ft)
+    sender = OutboxSender(h.core.sessions, channel, h.clock, cfg, h.config.bot_id, "t",
+                          limiter=RateLimiter(cfg, monotonic=ft.monotonic, sleep=ft.sleep))
+    assert await sender.pump() == 31
+    keys = [o.key for _, o in channel.sent]
+    assert keys.index("urgent") == 5 and len(set(keys)) == 31
