@@ -96,7 +96,7 @@ class Dispatcher:
         self.max_batch = max_batch
         self.max_waiting = max_waiting
         self.retry_first_s = retry_first_s
-        self.budget = ReplyBudget(config.sender)
+        self.budget: ReplyBudget | None = ReplyBudget(config.sender)   # None: no reply budget (simulations)
         self.health = WriteHealth()
         self._retry: list[Planned] = []     # a batch whose commit failed, replayed first
         routes = [r for router in routers for r in router.routes]
@@ -239,8 +239,8 @@ class Dispatcher:
     async def _process(self, batch: list[Planned]) -> list[Outcome]:
         now = self.clock.now()
         outcomes: list[Outcome] = []
-        ledger = self.budget.ledger(now)
-        after_commit: list[Callable[[], None]] = [ledger.commit]
+        ledger = self.budget.ledger(now) if self.budget is not None else None
+        after_commit: list[Callable[[], None]] = [ledger.commit] if ledger is not None else []
         failed: list[Planned] = []
         async with self.sessions() as session:
             async with session.begin():
@@ -267,7 +267,7 @@ class Dispatcher:
         self.on_committed()
         return outcomes
 
-    async def _run_one(self, session: AsyncSession, planned: Planned, now: Any, ledger: Ledger,
+    async def _run_one(self, session: AsyncSession, planned: Planned, now: Any, ledger: Ledger | None,
                        after_commit: list[Callable[[], None]]) -> Outcome:
         view = planned.view
         msg = view.msg
@@ -275,6 +275,8 @@ class Dispatcher:
             metrics.MESSAGES.labels("duplicate").inc()
             return Outcome("router.duplicate")
         ctx = Context(view, session, self.clock, self.directory, now, after_commit=after_commit)
+        if ledger is None:
+            return await self._dispatch(ctx, planned)
         gate = ReplyGate(ledger, sender_id=msg.sender_id, sender_role=view.sender.role,
                          group=None if msg.is_private else (msg.group_topic or msg.group_id or ""))
         ctx.out.withhold = gate.withhold

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.flood import ReplyBudget
@@ -18,6 +19,13 @@ from texts.common import FLOOD_GROUP, FLOOD_PERSON
 from tests.test_sender import FakeTime, RecordingChannel
 
 GROUP = "网格1一家亲"
+
+
+@pytest.fixture
+async def harness(harness):  # type: ignore[no-untyped-def]
+    """The chat harness with the reply budget on (simulations run without it: script time is frozen)."""
+    harness.core.dispatcher.budget = ReplyBudget(harness.config.sender)
+    return harness
 
 
 def _msg(h, n: int, sender: str, text: str, *, group: str | None = GROUP) -> IncomingMessage:
