@@ -2,10 +2,12 @@
 send, retries with backoff.
 
 Write transactions are few (issue 16: two per row starved SQLite): one transaction claims a batch of
-rows and, in the same breath, marks the ones sent since the last; marks are also written at least every
-FLUSH_S, so a restart resends at most what went out in that last fraction of a second. Rows are held in
-memory in priority order, and the batch is claimed afresh whenever the router has committed new rows, so
-an urgent alert queued behind a long push (or a flood's replies) goes out with the very next send."""
+rows and, in the same breath, marks the ones sent since the last. A sent row is marked before the next
+send whenever the rate limit makes that next send wait anyway — under the anti-ban policy always, so a
+crash resends at most the one send in flight; only back-to-back sends (no rate limit) share one mark,
+written at least every FLUSH_S. Rows are held in memory in priority order, and the batch is claimed
+afresh whenever the router has committed new rows, so an urgent alert queued behind a long push (or a
+flood's replies) goes out with the very next send."""
 
 from __future__ import annotations
 
@@ -53,6 +55,15 @@ class RateLimiter:
             return max(0.0, 0.2 - elapsed)   # a short gap even in a burst: never machine-gun a group
         gap = self.cfg.min_interval_s + self.rng.uniform(0, self.cfg.jitter_s)
         return max(0.0, gap - elapsed)
+
+    def will_wait(self, priority: int) -> bool:
+        """Whether the next send of this priority must wait (no jitter drawn, nothing changed)."""
+        elapsed = self.monotonic() - self.last
+        tokens = self.tokens
+        if self.cfg.min_interval_s > 0:
+            tokens = min(self.cfg.reply_burst, tokens + elapsed / self.cfg.min_interval_s)
+        floor = 0.2 if priority <= Priority.REPLY and tokens >= 1 else self.cfg.min_interval_s
+        return floor - elapsed > 0
 
     async def wait(self, priority: int) -> None:
         delay = self.delay_for(priority)
@@ -147,7 +158,10 @@ class OutboxSender:
                     break
             if await self._send_one(self._held.pop(0)):
                 sent += 1
-            if self.limiter.monotonic() - self._flushed_at >= FLUSH_S:
+            # Mark at once whenever the next send must wait anyway (always, under the anti-ban policy: a
+            # crash then resends at most the one send in flight); back-to-back sends share one mark.
+            if (not self._held or self.limiter.will_wait(self._held[0].priority)
+                    or self.limiter.monotonic() - self._flushed_at >= FLUSH_S):
                 await self._flush()
         await self._flush()
         return sent
