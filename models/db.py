@@ -31,7 +31,7 @@ def normalise_url(url: str) -> str:
     return url
 
 
-WRITE_LOCK_WAIT_S = 60.0   # a writer waiting longer than this gets "database is locked" (a stuck transaction)
+WRITE_LOCK_WAIT_S = 30.0   # a writer waiting longer than this gets "database is locked" (a stuck transaction)
 
 
 def make_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
@@ -49,6 +49,7 @@ class WriteQueue:
     """How many transactions wait for the SQLite write lock right now (tests, health)."""
 
     waiting: int = 0
+    owner: object = None     # the asyncio task whose transaction holds the lock
 
 
 _WRITE_QUEUES: WeakKeyDictionary[Engine, WriteQueue] = WeakKeyDictionary()
@@ -91,6 +92,11 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
             conn.exec_driver_sql("BEGIN")
             return
         if not conn.info.get(_HOLDS_LOCK):
+            me = asyncio.current_task()
+            if lock.locked() and queue.owner is me:
+                # Waiting would never end: this task's other transaction holds the lock until we return.
+                raise OperationalError("BEGIN IMMEDIATE", None, Exception(
+                    "database is locked (a second write transaction in the task that holds the write lock)"))
             # We run inside SQLAlchemy's greenlet: await_only hands the wait to the event loop.
             queue.waiting += 1
             try:
@@ -101,6 +107,7 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
             finally:
                 queue.waiting -= 1
             conn.info[_HOLDS_LOCK] = True
+            queue.owner = me
         try:
             _query_only(conn, False)
             # BEGIN IMMEDIATE takes SQLite's write lock up front, so check-then-insert (a free slot, a free
@@ -117,6 +124,7 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
 
     def _release(info) -> None:  # type: ignore[no-untyped-def]
         if info.pop(_HOLDS_LOCK, False):
+            queue.owner = None
             lock.release()
 
     # The transaction ends: hand the lock to the next writer. The commit/rollback events fire just before

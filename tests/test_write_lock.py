@@ -92,3 +92,12 @@ async def test_a_write_through_a_read_session_fails_at_once(dbs) -> None:
     async with reads() as s:
         with pytest.raises(OperationalError, match="readonly"):
             await s.execute(insert(T).values(who="oops"))
+
+
+async def test_a_second_write_transaction_in_the_same_task_fails_at_once_instead_of_hanging(dbs) -> None:
+    writes, _, _ = dbs
+    async with transaction(writes) as outer:
+        await outer.execute(insert(T).values(who="outer"))
+        with pytest.raises(OperationalError, match="second write transaction"):
+            async with transaction(writes) as inner:
+                await inner.execute(insert(T).values(who="inner"))
