@@ -22,7 +22,7 @@ from kernel.identity import Directory
 from bot.router import Dispatcher
 from bot.sender import OutboxSender
 from handlers.registry import all_routers
-from models.db import make_engine, make_sessionmaker, migrate, sqlite_url
+from models.db import make_engine, make_sessionmaker, migrate, read_sessionmaker, sqlite_url
 from models.people import all_bindings
 from scheduler.jobs import all_jobs
 from scheduler.ticker import Ticker
@@ -74,7 +74,8 @@ class Core:
     clock: Clock
     db_url: str
     engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
+    sessions: async_sessionmaker[AsyncSession]   # transactions that may write (queue for SQLite's write lock)
+    reads: async_sessionmaker[AsyncSession]      # read-only: never wait for or block a writer (models/db.py)
     directory: Directory
     dispatcher: Dispatcher
     ticker: Ticker
@@ -85,7 +86,7 @@ class Core:
             self.sender.wake()
 
     async def reload_directory(self) -> None:
-        async with self.sessions() as session:
+        async with self.reads() as session:
             self.directory.reload(await all_bindings(session))
 
     def attach_channel(self, channel: Channel, instance: str | None = None) -> OutboxSender:
@@ -113,7 +114,7 @@ async def open_core(config: Config, db_url: str | None = None, clock: Clock | No
     dispatcher = Dispatcher(config, sessions, clock, directory, all_routers(),
                             on_committed=lambda: core_ref[0].wake_sender())
     ticker = Ticker(sessions, clock, config, directory, all_jobs(), on_queued=lambda: core_ref[0].wake_sender())
-    core = Core(config, clock, url, engine, sessions, directory, dispatcher, ticker)
+    core = Core(config, clock, url, engine, sessions, read_sessionmaker(engine), directory, dispatcher, ticker)
     core_ref.append(core)
     try:
         await core.reload_directory()

@@ -421,7 +421,7 @@ async def run_gridbot(config: Config, msgs: list[IncomingMessage], db_url: str, 
 
     async def outbox_empty() -> None:
         while True:
-            async with core.sessions() as session:
+            async with core.reads() as session:   # a poll must not queue for the write lock
                 pending = await session.scalar(select(func.count()).select_from(OutboxMessage)
                                                .where(OutboxMessage.status == OutboxStatus.PENDING))
             if not pending:

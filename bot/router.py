@@ -6,6 +6,10 @@
 2. A matched message is processed in a transaction together with its dedup record and its outbox rows.
    Messages arriving together share one transaction (group commit), each in its own savepoint, so one
    bad message rolls back alone. A message counts as handled only once that transaction commits.
+3. When that commit fails because the database cannot be written (down, locked, disk full), the batch is
+   kept in memory (bounded, `max_waiting`) and replayed with backoff until it commits: nothing received is
+   dropped, the replies go out once it is stored, and `write_health()` (shown by /healthz) says so meanwhile.
+4. Each message's replies pass the reply budget (bot/flood.py): a flood is read and recorded, not answered.
 """
 
 from __future__ import annotations
@@ -15,15 +19,19 @@ import logging
 import time as _time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.flood import Ledger, ReplyBudget, ReplyGate
 from kernel import metrics
 from handlers.base import PASS, Context, Route, Router, Stage, View
 from kernel.clock import Clock
 from kernel.config import Config
 from kernel.identity import Directory
+from kernel.logevent import log_event
 from kernel.message import IncomingMessage, MessageKind
 from kernel.text.normalize import clean, strip_mention
 from models.messages import claim_message
@@ -39,7 +47,26 @@ log = logging.getLogger("gridbot.router")
 
 MAX_TEXT = 1000          # longer than this, addressed: ask for something shorter; not addressed: ignore …
 MAX_LONG_TEXT = 30_000   # … unless a long_text route (a 接龙 list, up to 500 lines) reads it
+MAX_WAITING = 10_000     # messages kept in memory while the database cannot be written (≈ 2 KB each)
+RETRY_FIRST_S, RETRY_MAX_S = 0.5, 10.0   # replaying a batch whose commit failed: backoff bounds
 
+
+def database_unwritable(exc: BaseException) -> bool:
+    """A failure of the database itself (down, locked, disk full, connection lost), worth replaying —
+    as opposed to a bug, which replaying would only repeat."""
+    if isinstance(exc, (sa_exc.IntegrityError, sa_exc.ProgrammingError, sa_exc.DataError)):
+        return False
+    return isinstance(exc, (sa_exc.DBAPIError, sa_exc.DisconnectionError, OSError, TimeoutError))
+
+
+@dataclass
+class WriteHealth:
+    """The state of the router's commits, for /healthz."""
+
+    failing_since: datetime | None = None
+    failures: int = 0               # consecutive failed commits
+    last_error: str | None = None
+    dropped: int = 0                # messages refused because MAX_WAITING were already kept
 
 
 @dataclass
@@ -60,13 +87,19 @@ class Outcome:
 class Dispatcher:
     def __init__(self, config: Config, sessions: async_sessionmaker[AsyncSession], clock: Clock,
                  directory: Directory, routers: Sequence[Router],
-                 on_committed: Callable[[], None] = lambda: None, max_batch: int = 64) -> None:
+                 on_committed: Callable[[], None] = lambda: None, max_batch: int = 64,
+                 max_waiting: int = MAX_WAITING, retry_first_s: float = RETRY_FIRST_S) -> None:
         self.config = config
         self.sessions = sessions
         self.clock = clock
         self.directory = directory
         self.on_committed = on_committed
         self.max_batch = max_batch
+        self.max_waiting = max_waiting
+        self.retry_first_s = retry_first_s
+        self.budget: ReplyBudget | None = ReplyBudget(config.sender)   # None: no reply budget (simulations)
+        self.health = WriteHealth()
+        self._retry: list[Planned] = []     # a batch whose commit failed, replayed first
         routes = [r for router in routers for r in router.routes]
         self.routes = sorted(routes, key=lambda r: r.stage)   # stable: registration order within a stage
         self._queue: asyncio.Queue[Planned] | None = None
@@ -145,6 +178,12 @@ class Dispatcher:
         if self._queue is None:
             self._queue = asyncio.Queue()
             self._worker = asyncio.create_task(self._drain(), name="router-group-commit")
+        if self.waiting() >= self.max_waiting:
+            self.health.dropped += 1
+            metrics.MESSAGES.labels("error").inc()
+            log_event(log, "router.dropped", log_level=logging.ERROR, waiting=self.waiting(),
+                      reason="database unwritable and the in-memory spool is full")
+            return None
         planned.done = asyncio.get_running_loop().create_future()
         started = _time.perf_counter()
         await self._queue.put(planned)
@@ -152,23 +191,52 @@ class Dispatcher:
         metrics.LATENCY.observe(_time.perf_counter() - started)
         return route
 
+    def waiting(self) -> int:
+        """Messages received and not yet committed (queued, or kept for replay)."""
+        return (self._queue.qsize() if self._queue else 0) + len(self._retry)
+
+    def write_health(self) -> dict[str, Any]:
+        h = self.health
+        return {"ok": h.failing_since is None, "failing_since": h.failing_since.isoformat() if h.failing_since else None,
+                "failures": h.failures, "last_error": h.last_error, "waiting": self.waiting(), "dropped": h.dropped}
+
     async def _drain(self) -> None:
         assert self._queue is not None
+        delay = self.retry_first_s
         while True:
-            batch = [await self._queue.get()]
+            batch, self._retry = self._retry or [await self._queue.get()], []
             while len(batch) < self.max_batch and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             try:
                 outcomes = await self._process(batch)
-            except Exception as exc:   # the whole transaction failed (database down): let callers retry
-                log.exception("batch of %d failed", len(batch))
+            except Exception as exc:
+                if database_unwritable(exc):   # keep the batch and replay it: nothing received is lost
+                    self._retry = batch
+                    self._failed(exc, len(batch), delay)
+                    await asyncio.sleep(delay)
+                    delay = min(RETRY_MAX_S, delay * 2)
+                    continue
+                log.exception("batch of %d failed", len(batch))   # a bug: replaying would only repeat it
                 for p in batch:
                     if p.done and not p.done.done():
                         p.done.set_exception(exc)
                 continue
+            if self.health.failing_since is not None:
+                log_event(log, "database.writable", failures=self.health.failures, replayed=len(batch))
+                self.health = WriteHealth(dropped=self.health.dropped)
+            delay = self.retry_first_s
             for p, o in zip(batch, outcomes):
                 if p.done and not p.done.done():
                     p.done.set_result(o.route or "")
+
+    def _failed(self, exc: BaseException, kept: int, delay: float) -> None:
+        h = self.health
+        if h.failing_since is None:
+            h.failing_since = self.clock.now()
+        h.failures += 1
+        h.last_error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+        log_event(log, "database.unwritable", log_level=logging.ERROR if h.failures == 1 else logging.WARNING,
+                  kept=kept, waiting=self.waiting(), failures=h.failures, retry_in_s=delay, error=h.last_error)
 
     async def close(self) -> None:
         if self._worker:
@@ -182,14 +250,15 @@ class Dispatcher:
     async def _process(self, batch: list[Planned]) -> list[Outcome]:
         now = self.clock.now()
         outcomes: list[Outcome] = []
-        after_commit: list[Callable[[], None]] = []
+        ledger = self.budget.ledger(now) if self.budget is not None else None
+        after_commit: list[Callable[[], None]] = [ledger.commit] if ledger is not None else []
         failed: list[Planned] = []
         async with self.sessions() as session:
             async with session.begin():
                 for planned in batch:
                     try:
                         async with session.begin_nested():
-                            outcome = await self._run_one(session, planned, now, after_commit)
+                            outcome = await self._run_one(session, planned, now, ledger, after_commit)
                     except _NothingToDo:
                         metrics.MESSAGES.labels("ignored").inc()
                         outcome = Outcome(None)
@@ -209,7 +278,7 @@ class Dispatcher:
         self.on_committed()
         return outcomes
 
-    async def _run_one(self, session: AsyncSession, planned: Planned, now: Any,
+    async def _run_one(self, session: AsyncSession, planned: Planned, now: Any, ledger: Ledger | None,
                        after_commit: list[Callable[[], None]]) -> Outcome:
         view = planned.view
         msg = view.msg
@@ -217,6 +286,17 @@ class Dispatcher:
             metrics.MESSAGES.labels("duplicate").inc()
             return Outcome("router.duplicate")
         ctx = Context(view, session, self.clock, self.directory, now, after_commit=after_commit)
+        if ledger is None:
+            return await self._dispatch(ctx, planned)
+        gate = ReplyGate(ledger, sender_id=msg.sender_id, sender_role=view.sender.role,
+                         group=None if msg.is_private else (msg.group_topic or msg.group_id or ""))
+        ctx.out.withhold = gate.withhold
+        outcome = await self._dispatch(ctx, planned)
+        await gate.settle(ctx.out)
+        return outcome
+
+    async def _dispatch(self, ctx: Context, planned: Planned) -> Outcome:
+        view = planned.view
         candidates = await self._candidates(ctx, planned.routes)
         for route, args, question in candidates:
             if route.roles is not None and view.sender.role not in route.roles:

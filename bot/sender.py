@@ -1,6 +1,13 @@
-"""Delivers outbox rows through the channel: replies first, an anti-ban rate limit with jitter on every
-send, retries with backoff. A row is marked sent right after the channel reports success, in its own
-transaction, so a restart resends at most what was in flight — never what was confirmed."""
+"""Delivers outbox rows through the channel: most urgent first, an anti-ban rate limit with jitter on every
+send, retries with backoff.
+
+Write transactions are few (issue 16: two per row starved SQLite): one transaction claims a batch of
+rows and, in the same breath, marks the ones sent since the last. A sent row is marked before the next
+send whenever the rate limit makes that next send wait anyway — under the anti-ban policy always, so a
+crash resends at most the one send in flight; only back-to-back sends (no rate limit) share one mark,
+written at least every FLUSH_S. Rows are held in memory in priority order, and the batch is claimed
+afresh whenever the router has committed new rows, so an urgent alert queued behind a long push (or a
+flood's replies) goes out with the very next send."""
 
 from __future__ import annotations
 
@@ -49,6 +56,15 @@ class RateLimiter:
         gap = self.cfg.min_interval_s + self.rng.uniform(0, self.cfg.jitter_s)
         return max(0.0, gap - elapsed)
 
+    def will_wait(self, priority: int) -> bool:
+        """Whether the next send of this priority must wait (no jitter drawn, nothing changed)."""
+        elapsed = self.monotonic() - self.last
+        tokens = self.tokens
+        if self.cfg.min_interval_s > 0:
+            tokens = min(self.cfg.reply_burst, tokens + elapsed / self.cfg.min_interval_s)
+        floor = 0.2 if priority <= Priority.REPLY and tokens >= 1 else self.cfg.min_interval_s
+        return floor - elapsed > 0
+
     async def wait(self, priority: int) -> None:
         delay = self.delay_for(priority)
         if delay > 0:
@@ -56,6 +72,11 @@ class RateLimiter:
         if priority <= Priority.REPLY and self.tokens >= 1:
             self.tokens -= 1
         self.last = self.monotonic()
+
+
+FLUSH_S = 0.5          # sent rows are marked in the database at least this often
+CLAIM_EVERY_S = 0.1    # re-claim on new rows at most this often (an urgent row waits at most this long)
+BATCH = 20             # rows claimed at once by the service loop
 
 
 class OutboxSender:
@@ -69,19 +90,27 @@ class OutboxSender:
         self.instance = instance
         self.limiter = limiter or RateLimiter(cfg)
         self._wake = asyncio.Event()
+        self._fresh = True                 # rows were committed since our last claim
         self._stopping = False
+        self._held: list[OutboxMessage] = []   # claimed, not yet sent, most urgent first
+        self._done: list[int] = []             # sent, not yet marked
+        self._claimed_at = self._flushed_at = -1e9
+        self.failing_since: float | None = None   # monotonic time the first of consecutive failed rounds began
 
     def wake(self) -> None:
+        self._fresh = True
         self._wake.set()
 
     async def run(self) -> None:
         """The service loop: deliver what is due, sleep until woken or a second has passed."""
         while not self._stopping:
             try:
-                # One row per round: a reply queued during a long push goes out with the very next send.
-                sent = await self.deliver_due(batch=1, rate_limited=True)
+                sent = await self.pump(batch=BATCH)
+                self.failing_since = None
             except Exception:
                 log.exception("outbox delivery round failed; retrying shortly")
+                self.failing_since = self.failing_since or self.limiter.monotonic()
+                self._held = []        # claim again once the database answers
                 sent = 0
             if sent == 0:
                 self._wake.clear()
@@ -94,22 +123,69 @@ class OutboxSender:
         self._stopping = True
         self._wake.set()
         async with transaction(self.sessions) as session:
+            await mark_sent(session, self._done, self.clock.now())
             await release_claims(session, self.instance)
+        self._done, self._held = [], []
 
     async def deliver_due(self, *, batch: int = 50, rate_limited: bool = False) -> int:
-        """Send up to `batch` due rows, replies first. Returns how many went."""
+        """Claim up to `batch` due rows, most urgent first, and send them. Returns how many went."""
         if not self.channel.is_ready():
             return 0
-        async with transaction(self.sessions) as session:
-            rows = await claim_due(session, account=self.account, worker=self.instance,
-                                   now=self.clock.now(), limit=batch)
+        await self._claim(batch)
         sent = 0
-        for row in rows:
+        while self._held:
+            row = self._held.pop(0)
             if rate_limited:
                 await self.limiter.wait(row.priority)
             if await self._send_one(row):
                 sent += 1
+        await self._flush()
         return sent
+
+    async def pump(self, *, batch: int = BATCH) -> int:
+        """Send until nothing is due, under the rate limit; claim again when the held rows run out, when
+        the router committed new rows (they may outrank what we hold), or before our lease runs out."""
+        sent = 0
+        while not self._stopping and self.channel.is_ready():
+            if not self._held or self._should_reclaim():
+                await self._claim(batch)
+            if not self._held:
+                break
+            await self.limiter.wait(self._held[0].priority)
+            if self._should_reclaim():           # committed while we waited: maybe something more urgent
+                await self._claim(batch)
+                if not self._held:
+                    break
+            if await self._send_one(self._held.pop(0)):
+                sent += 1
+            # Mark at once whenever the next send must wait anyway (always, under the anti-ban policy: a
+            # crash then resends at most the one send in flight); back-to-back sends share one mark.
+            if (not self._held or self.limiter.will_wait(self._held[0].priority)
+                    or self.limiter.monotonic() - self._flushed_at >= FLUSH_S):
+                await self._flush()
+        await self._flush()
+        return sent
+
+    def _should_reclaim(self) -> bool:
+        since = self.limiter.monotonic() - self._claimed_at
+        return (self._fresh and since >= CLAIM_EVERY_S) or since >= 60
+
+    async def _claim(self, batch: int) -> None:
+        """One write transaction: mark what was sent, take the most urgent due rows (ours included)."""
+        self._fresh = False
+        async with transaction(self.sessions) as session:
+            await mark_sent(session, self._done, self.clock.now())
+            self._held = await claim_due(session, account=self.account, worker=self.instance,
+                                         now=self.clock.now(), limit=batch)
+        self._done = []
+        self._claimed_at = self._flushed_at = self.limiter.monotonic()
+
+    async def _flush(self) -> None:
+        if self._done:
+            async with transaction(self.sessions) as session:
+                await mark_sent(session, self._done, self.clock.now())
+            self._done = []
+        self._flushed_at = self.limiter.monotonic()
 
     async def drain(self) -> int:
         """Send everything due now, without the rate limit (simulated time: the simulator and tests)."""
@@ -143,8 +219,7 @@ class OutboxSender:
             return False
         metrics.SENDS.labels("sent").inc()
         log_event(log, "outbox.sent", **where, attempts=row.attempts + 1)
-        async with transaction(self.sessions) as session:
-            await mark_sent(session, row.id, self.clock.now())
+        self._done.append(row.id)    # marked with the next claim or flush (at most FLUSH_S from now)
         return True
 
 

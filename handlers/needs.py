@@ -44,9 +44,9 @@ def fit(text: str, limit: int = REPLY_LIMIT) -> str:
     return (text[:cut] if cut > limit // 2 else text[:limit - 2]) + "\n…"
 
 
-async def say(ctx: Context, text: str) -> None:
+async def say(ctx: Context, text: str, priority: Priority = Priority.REPLY) -> None:
     """Reply in the chat the message came from; phone numbers masked in groups; never a wall of text."""
-    await ctx.reply(fit(text if ctx.msg.is_private else N.mask_phones(text)))
+    await ctx.reply(fit(text if ctx.msg.is_private else N.mask_phones(text)), priority=priority)
 
 
 # ---------------------------------------------------------------- intake routes
@@ -120,7 +120,9 @@ async def _intake(ctx: Context, args: IntakeArgs, source: N.Source) -> None:
         requester=None if source == N.Source.TREE_HOLE else ctx.sender.id,
         requester_name=None if source == N.Source.TREE_HOLE else ctx.sender.name,
         chat=None if private else ctx.msg.group_topic, chat_grid=ctx.grid.number if ctx.grid else None)
-    await say(ctx, ack_text(ctx.config, intake, ctx.now))
+    # An urgent need's acknowledgement goes with its alert, ahead of every ordinary reply (and past the
+    # reply budget): the resident must know at once that someone was told.
+    await say(ctx, ack_text(ctx.config, intake, ctx.now), Priority.URGENT if intake.need.urgent else Priority.REPLY)
     await announce_intake(ctx.out, ctx.config, intake)
 
 

@@ -144,13 +144,17 @@ class InboxSettings:
 
 @dataclass(frozen=True)
 class SenderConfig:
-    """[sender]: the anti-ban rate limit every send goes through (seconds)."""
+    """[sender]: the anti-ban rate limit every send goes through (seconds), and the reply budget."""
 
     min_interval_s: float = setting(1.0, ge=0, warn_below=1)  # at least this long between two sends
     jitter_s: float = setting(0.6, ge=0)               # plus up to this much random jitter
     reply_burst: int = setting(3, ge=0)                # replies may use a small burst before the interval applies
     max_attempts: int = setting(8, ge=1)
     backoff_s: float = setting(2.0, gt=0)
+    # Reply budget (bot/flood.py): answered messages per window, then one notice, then silence; 0 = no limit.
+    replies_per_person: int = setting(5, ge=0, le=1000)   # a resident's messages answered per window
+    replies_per_group: int = setting(20, ge=0, le=1000)   # messages answered in one group per window
+    budget_window_s: float = setting(60.0, ge=1, le=3600)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, Index, Integer, String, Text, and_, case, delete, false, func, or_, select
+from sqlalchemy import (Boolean, ColumnElement, Index, Integer, String, Text, and_, case, delete, false, func, or_,
+                        select, update)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -267,9 +268,22 @@ async def open_session(session: AsyncSession, user: WebUser, now: datetime, *, k
     return token, row
 
 
+def slide_due(row: WebSession, now: datetime) -> bool:
+    """A web session's idle expiry is moved on at most every _SLIDE_EVERY: most requests write nothing."""
+    return row.kind == "web" and now - row.last_seen_at >= _SLIDE_EVERY
+
+
+async def slide_session(session: AsyncSession, row: WebSession, now: datetime) -> None:
+    """Move a web session's idle expiry on (in a write transaction; `row` may come from a read session)."""
+    row.last_seen_at, row.expires_at = now, min(now + WEB_IDLE, row.max_expires_at)
+    await session.execute(update(WebSession).where(WebSession.token_hash == row.token_hash).values(
+        last_seen_at=row.last_seen_at, expires_at=row.expires_at))
+
+
 async def session_by_token(session: AsyncSession, token: str | None, now: datetime, *,
                            kind: str | None = None, slide: bool = True) -> tuple[WebSession, WebUser] | None:
-    """The live session and its active user; slides a web session's idle expiry (unless `slide` is False)."""
+    """The live session and its active user; slides a web session's idle expiry unless `slide` is False
+    (a read-only session: the caller slides it with `slide_session` when `slide_due`)."""
     if not token or len(token) > 128:
         return None
     row = await session.get(WebSession, token_hash(token))
@@ -278,7 +292,7 @@ async def session_by_token(session: AsyncSession, token: str | None, now: dateti
     user = await session.get(WebUser, row.user_id)
     if user is None or not user.active:
         return None
-    if slide and row.kind == "web" and now - row.last_seen_at >= _SLIDE_EVERY:
+    if slide and slide_due(row, now):
         row.last_seen_at = now
         row.expires_at = min(now + WEB_IDLE, row.max_expires_at)
     return row, user

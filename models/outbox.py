@@ -5,6 +5,7 @@ success, so nothing the resident was told is lost, and a delivered row is never 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
 from typing import Any
@@ -107,12 +108,18 @@ async def claim_due(session: AsyncSession, *, account: str, worker: str, now: da
     return list(rows)
 
 
-async def mark_sent(session: AsyncSession, row_id: int, now: datetime) -> None:
-    if await _forget_anonymous(session, row_id):
+async def mark_sent(session: AsyncSession, row_ids: int | list[int], now: datetime) -> None:
+    """Delivered: one row, or the several a sender has sent since it last wrote (one UPDATE). A row that
+    went to a 树洞 sender is deleted instead: nothing may keep the link once it is delivered."""
+    ids = [row_ids] if isinstance(row_ids, int) else row_ids
+    if not ids:
         return
-    await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(
+    await session.execute(delete(OutboxMessage).where(
+        OutboxMessage.id.in_(ids), OutboxMessage.key.startswith(ANONYMOUS, autoescape=True)
+    ).execution_options(synchronize_session=False))
+    await session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(
         status=OutboxStatus.SENT, sent_at=now, claimed_by=None, claimed_until=None, last_error=None,
-        attempts=OutboxMessage.attempts + 1))
+        attempts=OutboxMessage.attempts + 1).execution_options(synchronize_session=False))
 
 
 async def mark_failed(session: AsyncSession, row_id: int, now: datetime, error: str, *, retry_at: datetime | None) -> None:
@@ -160,6 +167,8 @@ class Outbox:
         self.sent: list[str] = []     # texts queued by this unit of work (tests, the router's outcome)
         self.queued = 0
         self._seq = 0
+        # The router's reply budget (bot/flood.py): (chat kind, chat id, priority) → True to hold the row back.
+        self.withhold: Callable[[ChatKind, str, int], bool] | None = None
 
     def _key(self, key: str | None) -> str:
         if key is not None:
@@ -172,6 +181,8 @@ class Outbox:
     async def _put(self, chat_kind: ChatKind, chat_id: str, text: str, *, key: str | None,
                    mentions: tuple[str, ...], priority: Priority, reply_to: str | None,
                    not_before: datetime | None) -> bool:
+        if self.withhold is not None and self.withhold(chat_kind, chat_id, priority):
+            return True   # held back by the reply budget: as far as the handler knows, it was said
         ok = await enqueue(self.session, key=self._key(key), account=self.account, chat_kind=chat_kind,
                            chat_id=chat_id, text=text, now=self.now, mentions=mentions, priority=priority,
                            not_before=not_before, reply_to=reply_to)

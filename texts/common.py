@@ -9,3 +9,7 @@ STAFF_ONLY = "抱歉,这个指令只有网格员和社区工作人员可以使�
 STILL_OPEN = "(您还有「{what}」没有回复,如需回复请再发一次。)"
 # A staff command typed in a resident group whose answer holds private data: the answer went privately.
 ANSWERED_PRIVATELY = "涉及居民个人信息,已私信发给您,请查看与小助手的私聊。"
+# Reply budget (bot/flood.py): said once when a person or a group goes over it; the messages are still read.
+FLOOD_PERSON = "您发得比较快,小助手先不一一回复了。您说的都已记下,需要办的事会转给网格员;请一分钟后再问我。"
+FLOOD_GROUP = ("群里消息较多,小助手先不一一回复了。大家的报名、预约和反映的事都已记下,可私聊小助手发「我的预约」「我的报名」查看;"
+               "紧急情况照常第一时间处理。")

@@ -40,18 +40,24 @@ async def security_headers(request: web.Request, handler: Any) -> web.StreamResp
 
 
 async def healthz(request: web.Request) -> web.Response:
+    """ok only when the database answers, every recent write committed, and the channel is up. While
+    writes fail, received messages are kept and replayed (bot/router.py): `writes` says how many wait."""
     core = request.app[CORE]
     try:
-        async with core.sessions() as session:
+        async with core.reads() as session:
             pending = await session.scalar(select(func.count()).select_from(OutboxMessage)
                                            .where(OutboxMessage.status == OutboxStatus.PENDING))
         db_ok = True
     except Exception:
         log.exception("health check: database unreachable")
         pending, db_ok = None, False
+    writes = core.dispatcher.write_health()
+    if core.sender is not None and core.sender.failing_since is not None:
+        writes["ok"] = False
+        writes["outbox"] = "failing"
     channel_ready = core.sender.channel.is_ready() if core.sender else False
-    ok = db_ok and channel_ready
-    return web.json_response({"status": "ok" if ok else "degraded", "database": db_ok,
+    ok = db_ok and writes["ok"] and channel_ready
+    return web.json_response({"status": "ok" if ok else "degraded", "database": db_ok, "writes": writes,
                               "channel": channel_ready, "outbox_pending": pending},
                              status=200 if ok else 503)
 

@@ -124,10 +124,9 @@ async def load_actor(request: web.Request, core: Any) -> WebActor | None:
     actor = None
     if token:
         now = core.clock.now()
-        async with transaction(core.sessions) as session:
-            found = await M.session_by_token(session, token, now, kind="api" if via == "token" else "web")
-            if found is not None:
-                actor = _actor(core.config, core.directory, found[0], found[1], via)
+        found = await _live_session(core, token, now, kind="api" if via == "token" else "web")
+        if found is not None:
+            actor = _actor(core.config, core.directory, found[0], found[1], via)
     request[ACTOR] = actor
     return actor
 
@@ -141,11 +140,23 @@ def request_token(request: web.Request) -> tuple[str | None, str]:
 async def session_expiry(request: web.Request, core: Any) -> datetime | None:
     """The request's session expiry as of now (it slides while the user works in other tabs); None when
     it has ended (logout, revoke, idle). For long-lived responses (the live feed), which read it without
-    sliding it: an open stream alone does not keep a session alive."""
+    sliding it, in a read-only session: an open stream alone does not keep a session alive."""
     token, kind = request_token(request)
-    async with core.sessions() as session:
+    async with core.reads() as session:
         found = await M.session_by_token(session, token, core.clock.now(), kind=kind, slide=False)
     return found[0].expires_at if found is not None else None
+
+
+async def _live_session(core: Any, token: str | None, now: datetime,
+                        kind: str) -> tuple[M.WebSession, M.WebUser] | None:
+    """Read in a read-only session (no write lock: a GET never waits behind a burst of messages); write
+    only when the idle expiry is due to slide, at most every few minutes per session."""
+    async with core.reads() as session:
+        found = await M.session_by_token(session, token, now, kind=kind, slide=False)
+    if found is not None and M.slide_due(found[0], now):
+        async with transaction(core.sessions) as session:
+            await M.slide_session(session, found[0], now)
+    return found
 
 
 def csrf_ok(request: web.Request, actor: WebActor, form: Any = None) -> bool:
