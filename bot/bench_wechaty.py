@@ -36,6 +36,7 @@ from typing import Any
 
 from pyee import AsyncIOEventEmitter
 
+from bot.channels.base import InOrderDelivery
 from bot.bench_traffic import bench_config, rss_mb, traffic
 from kernel.config import Config, SenderConfig
 from kernel.message import IncomingMessage
@@ -193,6 +194,36 @@ def room_id_of(topic: str) -> str:
 # --------------------------------------------------------------------------- gridbot's channel on it
 
 
+class _PipelinedDelivery(InOrderDelivery):
+    """The variant the report proposes: hand messages to the dispatcher in order without waiting for
+    each one's commit, so that its group commit can batch them. Order is kept: each task runs plan()
+    and queues the message before its first suspension."""
+
+    async def _loop(self) -> None:
+        window = asyncio.Semaphore(256)
+        tasks: set[asyncio.Task[None]] = set()
+
+        async def one(incoming: IncomingMessage) -> None:
+            try:
+                await self._handler(incoming)
+            except Exception:
+                self._log.exception("message handler failed on %s", incoming.id)
+            finally:
+                window.release()
+
+        try:
+            while True:
+                incoming = await self._queue.get()
+                await window.acquire()
+                task = asyncio.create_task(one(incoming))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+                self._queue.task_done()
+        finally:
+            for task in list(tasks):
+                task.cancel()
+
+
 def _injected_channel_class() -> type:
 
     from bot.channels import wechaty_channel as wc
@@ -205,36 +236,10 @@ def _injected_channel_class() -> type:
             super().__init__(endpoint="in-process", token="bench", puppet_factory=puppet_factory, **kwargs)
             self._pipelined = pipelined
 
-        async def _deliver_loop(self) -> None:
+        def _delivery_for(self, on_message: Any) -> InOrderDelivery:
             if not self._pipelined:
-                await super()._deliver_loop()
-                return
-            # The variant the report proposes: hand messages to the dispatcher in order without
-            # waiting for each one's commit, so that its group commit can batch them. Order is kept:
-            # each task runs plan() and queues the message before its first suspension.
-            window = asyncio.Semaphore(256)
-            tasks: set[asyncio.Task[None]] = set()
-
-            async def one(incoming: IncomingMessage) -> None:
-                try:
-                    assert self._handler is not None
-                    await self._handler(incoming)
-                except Exception:
-                    self._log.exception("message handler failed on %s", incoming.id)
-                finally:
-                    window.release()
-
-            try:
-                while True:
-                    incoming = await self._inbox.get()
-                    await window.acquire()
-                    task = asyncio.create_task(one(incoming))
-                    tasks.add(task)
-                    task.add_done_callback(tasks.discard)
-                    self._inbox.task_done()
-            finally:
-                for task in list(tasks):
-                    task.cancel()
+                return super()._delivery_for(on_message)
+            return _PipelinedDelivery(on_message, self._log, "wechaty-delivery")
 
     return _InjectedWechatyChannel
 

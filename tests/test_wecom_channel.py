@@ -151,7 +151,7 @@ async def test_an_at_addressed_jielong_list_signs_people_up(
         await wecom.inject("zhangayi", "#接龙\n中秋花灯\n1. 张阿姨\n2. 李华 2人", topic="网格1一家亲", mention_bot=True)
         sent = await wecom.wait_sent(2, timeout=30)
         answer = [s for s in sent if s.chat_id == "网格1一家亲"]
-        assert answer and "接龙已登记" in answer[0].text and "李华" in answer[0].text, [s.text for s in sent]
+        assert answer and "接龙已登记" in answer[0].text and "李*(2人)" in answer[0].text and "李华" not in answer[0].text, [s.text for s in sent]
     finally:
         await running.stop()
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
@@ -32,3 +35,38 @@ class Channel(Protocol):
         Raise ChannelError (retry later) or PermanentChannelError (give up)."""
 
     def is_ready(self) -> bool: ...
+
+
+class InOrderDelivery:
+    """Received messages handed to the router one at a time, in arrival order, never concurrently — the
+    router's group commit and the dedup record rely on it. Started with the channel, closed with it."""
+
+    def __init__(self, on_message: MessageHandler, log: logging.Logger, name: str) -> None:
+        self._queue: asyncio.Queue[IncomingMessage] = asyncio.Queue()
+        self._handler = on_message
+        self._log = log
+        self._task: asyncio.Task[None] | None = asyncio.create_task(self._loop(), name=name)
+
+    def put(self, incoming: IncomingMessage) -> None:
+        self._queue.put_nowait(incoming)
+
+    async def drain(self, timeout: float) -> None:
+        """Wait (at most `timeout` s) until everything received has been handed over."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._queue.join(), timeout)
+
+    async def close(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def _loop(self) -> None:
+        while True:
+            incoming = await self._queue.get()
+            try:
+                await self._handler(incoming)
+            except Exception:
+                self._log.exception("message handler failed on %s", incoming.id)
+            finally:
+                self._queue.task_done()

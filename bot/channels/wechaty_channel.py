@@ -34,7 +34,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 
-from bot.channels.base import ChannelError, MessageHandler, PermanentChannelError
+from bot.channels.base import ChannelError, InOrderDelivery, MessageHandler, PermanentChannelError
 from kernel.clock import Clock
 from kernel.message import ChatKind, IncomingMessage, MessageKind, OutgoingMessage
 from bot.wechaty_shim import (
@@ -192,12 +192,10 @@ class WechatyChannel:
         self._start_timeout = start_timeout
         self._scan_timeout = scan_timeout
 
-        self._handler: MessageHandler | None = None
         self._session: _Session | None = None
         self._ready = False
-        self._inbox: asyncio.Queue[IncomingMessage] = asyncio.Queue()
         self._supervisor: asyncio.Task[None] | None = None
-        self._delivery: asyncio.Task[None] | None = None
+        self._delivery: InOrderDelivery | None = None
         self.reconnects = 0
 
     # ---- Channel protocol ------------------------------------------------------------
@@ -211,12 +209,11 @@ class WechatyChannel:
         if self._supervisor is not None:
             raise RuntimeError("WechatyChannel already started")
         reset_wechaty_globals()
-        self._handler = on_message
-        self._delivery = asyncio.create_task(self._deliver_loop(), name="wechaty-delivery")
+        self._delivery = self._delivery_for(on_message)
         try:
             session = await self._first_connect()
         except BaseException:
-            await self._stop_delivery()
+            await self._delivery.close()
             raise
         self._session = session
         self._ready = True
@@ -249,13 +246,13 @@ class WechatyChannel:
         if self._delivery is not None:
             # wechaty has marked queued ids as seen: a later connection would not get them
             # again. Still connected meanwhile, so replies sent by the handler go out.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._inbox.join(), self._call_timeout)
+            await self._delivery.drain(self._call_timeout)
         self._ready = False
         session, self._session = self._session, None
         if session is not None:
             await self._teardown(session)
-        await self._stop_delivery()
+        if self._delivery is not None:
+            await self._delivery.close()
         self._log.info("wechaty channel stopped")
 
     def is_ready(self) -> bool:
@@ -360,8 +357,8 @@ class WechatyChannel:
         except Exception:
             self._log.exception("could not read wechaty message %s", msg.message_id)
             return
-        if incoming is not None:
-            self._inbox.put_nowait(incoming)
+        if incoming is not None and self._delivery is not None:
+            self._delivery.put(incoming)
 
     async def _convert(self, session: _Session, msg: Message) -> IncomingMessage | None:
         if not msg.payload.from_id:
@@ -399,23 +396,8 @@ class WechatyChannel:
         seconds = timestamp / 1000 if timestamp > 10**11 else timestamp  # gateways send s or ms
         return datetime.fromtimestamp(seconds, timezone.utc)
 
-    async def _deliver_loop(self) -> None:
-        # One at a time: the router gets messages in order and never concurrently.
-        while True:
-            incoming = await self._inbox.get()
-            assert self._handler is not None
-            try:
-                await self._handler(incoming)
-            except Exception:
-                self._log.exception("message handler failed on %s", incoming.id)
-            finally:
-                self._inbox.task_done()
-
-    async def _stop_delivery(self) -> None:
-        delivery, self._delivery = self._delivery, None
-        if delivery is not None:
-            delivery.cancel()
-            await asyncio.gather(delivery, return_exceptions=True)
+    def _delivery_for(self, on_message: MessageHandler) -> InOrderDelivery:
+        return InOrderDelivery(on_message, self._log, "wechaty-delivery")
 
     # ---- connection lifecycle --------------------------------------------------------
 

@@ -35,7 +35,7 @@ from typing import Any
 import aiohttp
 from wecom_aibot_sdk import WSAuthFailureError, WSClient
 
-from bot.channels.base import ChannelError, MessageHandler, PermanentChannelError
+from bot.channels.base import ChannelError, InOrderDelivery, MessageHandler, PermanentChannelError
 from kernel.clock import Clock
 from kernel.message import ChatKind, IncomingMessage, MessageKind, OutgoingMessage
 from kernel.settings import WecomSettings
@@ -115,13 +115,11 @@ class WecomChannel:
         self._check_interval = check_interval
         self._log = logger or logging.getLogger(LOGGER_NAME)
         self._sdk_log = _SdkLog(logging.getLogger(LOGGER_NAME + ".sdk"))
-        self._handler: MessageHandler | None = None
         self._conn: _Connection | None = None
-        self._inbox: asyncio.Queue[IncomingMessage] = asyncio.Queue()
         self._frames: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._unmapped: set[str] = set()
         self._supervisor: asyncio.Task[None] | None = None
-        self._delivery: asyncio.Task[None] | None = None
+        self._delivery: InOrderDelivery | None = None
         self.reconnects = 0
 
     # ---- Channel protocol ------------------------------------------------------------
@@ -131,12 +129,11 @@ class WecomChannel:
         Wrong credentials raise WecomAuthError at once."""
         if self._supervisor is not None:
             raise RuntimeError("WecomChannel already started")
-        self._handler = on_message
-        self._delivery = asyncio.create_task(self._deliver_loop(), name="wecom-delivery")
+        self._delivery = InOrderDelivery(on_message, self._log, "wecom-delivery")
         try:
             self._conn = await self._first_connect()
         except BaseException:
-            await self._stop_delivery()
+            await self._delivery.close()
             raise
         self._supervisor = asyncio.create_task(self._supervise(), name="wecom-supervisor")
 
@@ -146,12 +143,12 @@ class WecomChannel:
             supervisor.cancel()
             await asyncio.gather(supervisor, return_exceptions=True)
         if self._delivery is not None:   # hand over what was received; replies can still go out meanwhile
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._inbox.join(), self._call_timeout)
+            await self._delivery.drain(self._call_timeout)
         conn, self._conn = self._conn, None
         if conn is not None:
             await self._close(conn)
-        await self._stop_delivery()
+        if self._delivery is not None:
+            await self._delivery.close()
         if self._http is not None:
             await self._http.close()
             self._http = None
@@ -253,8 +250,8 @@ class WecomChannel:
         except (KeyError, TypeError, AttributeError, ValueError):
             self._log.warning("dropping a WeCom message in an unexpected shape")
             return
-        if incoming is not None:
-            self._inbox.put_nowait(incoming)
+        if incoming is not None and self._delivery is not None:
+            self._delivery.put(incoming)
 
     def _convert(self, frame: dict[str, Any]) -> IncomingMessage | None:
         body = frame["body"]
@@ -290,23 +287,6 @@ class WecomChannel:
         if isinstance(stamp, (int, float)) and stamp > 0:
             return datetime.fromtimestamp(stamp / 1000 if stamp > 10**11 else stamp, timezone.utc)
         return self._clock.now()
-
-    async def _deliver_loop(self) -> None:
-        while True:   # one at a time, in arrival order
-            incoming = await self._inbox.get()
-            assert self._handler is not None
-            try:
-                await self._handler(incoming)
-            except Exception:
-                self._log.exception("message handler failed on %s", incoming.id)
-            finally:
-                self._inbox.task_done()
-
-    async def _stop_delivery(self) -> None:
-        delivery, self._delivery = self._delivery, None
-        if delivery is not None:
-            delivery.cancel()
-            await asyncio.gather(delivery, return_exceptions=True)
 
     # ---- connection lifecycle --------------------------------------------------------
 
