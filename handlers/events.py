@@ -77,15 +77,24 @@ class Options:
     bare_limit: int | None = None       # 限N人 without 每户: capacity when no 名额 is given
 
 
+# A fee the way notices write it: "低偿 20元一位", "每人10块", "收费15元/人", "材料费 8元", "AA 30元每人".
+# 块 needs digits ("一块" is "together"); an amount without a money word stays text.
+_PER = r"(?:\s*(?:/|每|一)\s*(?:人|位|个人|次|户|家)|\s*(?:每人|每位|一位|一人))?"
+_MONEY = (rf"(?P<money>(?:(?:低偿|收费|费用|材料费|工本费|报名费|每人|每位|每个人|人均|一人|一位|AA)\s*[::]?\s*)?"
+          rf"(?P<money_v>(?:{SIGN}\s*)?\d+(?:\.\d{{1,2}})?)\s*(?:元|块钱?|RMB|rmb){_PER})")
+# A grid named without 群 ("… 网格2", "网格1、网格3", "2网格"): where the notice goes.
+_GRID_WORD = r"(?:网格\d{1,2}|\d{1,2}\s*号?网格)(?:一家亲)?群?"
+
 _OPT = re.compile(
     rf"(?P<cap>名额|人数上限|限额)\s*[::]?\s*(?P<cap_n>{_N})\s*(?:人|个|位|名)?"
     rf"|(?P<limit>每户限|每人限|每家限|每户最多|每人最多|每户|每次限)(?:报|带)?\s*(?P<limit_n>{_N})\s*(?:人|位|名)"
     rf"|(?P<barelimit>限(?:报)?)\s*(?P<barelimit_n>{_N})\s*(?:人|位|名)"
     r"|(?P<deadline>(?:报名)?截[止至](?:时间|日期)?)\s*[::]?"
+    rf"|{_MONEY}"
     rf"|(?P<fee>费用|收费)\s*[::]?\s*(?P<fee_v>免费|(?:{SIGN}\s*)?\d+(?:\.\d{{1,2}})?\s*元?)"
     r"|(?:(?<=\s)|^)(?P<free_>免费)(?=\s|$)"
-    rf"|(?:(?<=\s)|^)(?P<yuan>(?:{SIGN}\s*)?\d+(?:\.\d{{1,2}})?\s*元(?:/人|每人)?)(?=\s|$)"
     r"|(?:(?<=\s)|^)(?P<groups>群|发到|通知群)\s*[::]?"
+    rf"|(?:(?<=\s)|^)(?P<grids>{_GRID_WORD}(?:\s*[,，、和及]\s*{_GRID_WORD})*)(?=\s|$)"
     r"|(?P<note>备注)\s*[::]?"
     rf"|(?P<confirm>确认(?:时限|时间)?)\s*(?P<confirm_n>{_N})\s*个?小时"
     r"|(?:(?<=\s)|^)(?P<time>时间)\s*[::]?"
@@ -93,7 +102,7 @@ _OPT = re.compile(
     r"|(?:(?<=\s)|^)(?P<title>标题)\s*[::]?"
 )
 _OPEN_ENDED = {"deadline", "groups", "note", "time", "place", "title"}
-_WEAK = {"yuan", "free_", "limit", "barelimit"}   # inside a 备注 these are just words
+_WEAK = {"money", "free_", "limit", "barelimit", "grids"}   # inside a 备注 these are just words
 
 
 def _fee(value: str) -> tuple[str, int]:
@@ -104,7 +113,7 @@ def _fee(value: str) -> tuple[str, int]:
     return (f"{amount}元", read_yuan(amount))   # a negative or absurd fee is refused by the model
 
 
-_KINDS = ("cap", "limit", "barelimit", "deadline", "fee", "free_", "yuan", "groups", "note", "confirm", "time",
+_KINDS = ("cap", "limit", "barelimit", "deadline", "fee", "free_", "money", "groups", "grids", "note", "confirm", "time",
           "place", "title")
 
 
@@ -138,8 +147,11 @@ def parse_options(text: str) -> Options:
         elif g["free_"]:
             opts.fee = ("免费", 0)
             free.append(value)
-        elif g["yuan"]:
-            opts.fee = _fee(re.sub(r"(/人|每人)$", "", g["yuan"]))
+        elif g["money"]:
+            opts.fee = _fee(g["money_v"])
+            free.append(value)
+        elif g["grids"]:
+            opts.groups_text = " ".join(filter(None, [opts.groups_text, g["grids"]]))   # "群 网格1 网格2" too
             free.append(value)
         elif g["confirm"]:
             opts.confirm_hours = _int(g["confirm_n"])
