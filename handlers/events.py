@@ -29,7 +29,8 @@ from texts import events as T
 from texts import trail as TR
 from notices import events as notices
 from handlers.base import PASS, Context, Router, Stage, View
-from handlers.jielong import JielongList, is_group_buy, looks_like_list, parse_continuation, parse_inline, parse_list, parse_party
+from handlers.jielong import (JielongList, is_group_buy, looks_like_list, parse_continuation, parse_inline, parse_list,
+                              parse_party)
 from models import conversation
 from models import events as ev
 from models.events import Event, EventError, EventSpec, ListEntry, Signup, SignupStatus
