@@ -295,8 +295,14 @@ async def _book(ctx: Context, room: RoomConfig, start: datetime, end: datetime, 
                                      person_name=ctx.sender.name, start=start, end=end, party_size=party,
                                      is_staff=ctx.sender.is_staff, scope=ctx.view.scope, purpose=purpose)
     except BookingError as exc:
-        await _refuse(ctx, exc, room, start, end, party, purpose)
-        return None
+        if exc.code != "same_booking":
+            await _refuse(ctx, exc, room, start, end, party, purpose)
+            return None
+        await ctx.answered(*DIALOGUE)
+        b = await ops.get_booking(ctx.session, exc.detail["code"])
+        await ctx.reply(T.SAME_BOOKING.format(code=b.code, room=b.room_name, party=_party_of(b, config),
+                                              when=_when(config, now, b.start_at, b.end_at)))
+        return b
     await ctx.answered(*DIALOGUE)
     await _announce(ctx, b, note)
     return b
@@ -683,6 +689,30 @@ async def check_in(ctx: Context, code: str) -> Any:
     else:
         await ctx.reply(T.CHECKED_IN.format(code=b.code, room=b.room_name, when=when))
     return None
+
+
+# "我到自习室了", "我到了 钢琴房", "已经到了": arriving is checking in to the booking open now. Only a room
+# (or nothing) may be named: "我到家了" is not for the bot.
+ARRIVED_RE = re.compile(r"^(?:我|我们|人)?(?:已经|已)?(?:到|到达|来到|进)(?:了|啦)?\s*(?P<place>[^\s,，。!！~]{0,10}?)"
+                        r"\s*(?:了|啦)?[\s,，。!！~～]*(?:签(?:个)?到)?[\s。!！~～]*$")
+
+
+def match_arrived(view: View) -> str | None:
+    m = ARRIVED_RE.match(view.text)
+    return None if m is None or not re.search(r"到|进", view.text[:6]) else m.group("place")
+
+
+@router.route(Stage.RESIDENT_COMMAND, match_arrived)
+async def arrived(ctx: Context, place: str) -> Any:
+    config, now = ctx.config, ctx.now
+    b = await ops.checkin_candidate(ctx.session, now, config, ctx.sender.id)
+    if b is None:
+        return PASS
+    if place:
+        named = ops.find_rooms(config, place).rooms
+        if not named or b.room_name not in {r.name for r in named}:
+            return PASS      # somewhere else ("我到家了"), or a room they have no booking for now
+    return await check_in(ctx, b.code)
 
 
 def match_change(view: View) -> tuple[str, str] | None:

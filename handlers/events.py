@@ -29,7 +29,8 @@ from texts import events as T
 from texts import trail as TR
 from notices import events as notices
 from handlers.base import PASS, Context, Router, Stage, View
-from handlers.jielong import JielongList, looks_like_list, parse_continuation, parse_inline, parse_list, parse_party
+from handlers.jielong import (JielongList, is_group_buy, looks_like_list, parse_continuation, parse_inline, parse_list,
+                              parse_party)
 from models import conversation
 from models import events as ev
 from models.events import Event, EventError, EventSpec, ListEntry, Signup, SignupStatus
@@ -77,15 +78,24 @@ class Options:
     bare_limit: int | None = None       # 限N人 without 每户: capacity when no 名额 is given
 
 
+# A fee the way notices write it: "低偿 20元一位", "每人10块", "收费15元/人", "材料费 8元", "AA 30元每人".
+# 块 needs digits ("一块" is "together"); an amount without a money word stays text.
+_PER = r"(?:\s*(?:/|每|一)\s*(?:人|位|个人|次|户|家)|\s*(?:每人|每位|一位|一人))?"
+_MONEY = (rf"(?P<money>(?:(?:低偿|收费|费用|材料费|工本费|报名费|每人|每位|每个人|人均|一人|一位|AA)\s*[::]?\s*)?"
+          rf"(?P<money_v>(?:{SIGN}\s*)?\d+(?:\.\d{{1,2}})?)\s*(?:元|块钱?|RMB|rmb){_PER})")
+# A grid named without 群 ("… 网格2", "网格1、网格3", "2网格"): where the notice goes.
+_GRID_WORD = r"(?:网格\d{1,2}|\d{1,2}\s*号?网格)(?:一家亲)?群?"
+
 _OPT = re.compile(
     rf"(?P<cap>名额|人数上限|限额)\s*[::]?\s*(?P<cap_n>{_N})\s*(?:人|个|位|名)?"
     rf"|(?P<limit>每户限|每人限|每家限|每户最多|每人最多|每户|每次限)(?:报|带)?\s*(?P<limit_n>{_N})\s*(?:人|位|名)"
     rf"|(?P<barelimit>限(?:报)?)\s*(?P<barelimit_n>{_N})\s*(?:人|位|名)"
     r"|(?P<deadline>(?:报名)?截[止至](?:时间|日期)?)\s*[::]?"
+    rf"|{_MONEY}"
     rf"|(?P<fee>费用|收费)\s*[::]?\s*(?P<fee_v>免费|(?:{SIGN}\s*)?\d+(?:\.\d{{1,2}})?\s*元?)"
     r"|(?:(?<=\s)|^)(?P<free_>免费)(?=\s|$)"
-    rf"|(?:(?<=\s)|^)(?P<yuan>(?:{SIGN}\s*)?\d+(?:\.\d{{1,2}})?\s*元(?:/人|每人)?)(?=\s|$)"
     r"|(?:(?<=\s)|^)(?P<groups>群|发到|通知群)\s*[::]?"
+    rf"|(?:(?<=\s)|^)(?P<grids>{_GRID_WORD}(?:\s*[,，、和及]\s*{_GRID_WORD})*)(?=\s|$)"
     r"|(?P<note>备注)\s*[::]?"
     rf"|(?P<confirm>确认(?:时限|时间)?)\s*(?P<confirm_n>{_N})\s*个?小时"
     r"|(?:(?<=\s)|^)(?P<time>时间)\s*[::]?"
@@ -93,7 +103,7 @@ _OPT = re.compile(
     r"|(?:(?<=\s)|^)(?P<title>标题)\s*[::]?"
 )
 _OPEN_ENDED = {"deadline", "groups", "note", "time", "place", "title"}
-_WEAK = {"yuan", "free_", "limit", "barelimit"}   # inside a 备注 these are just words
+_WEAK = {"money", "free_", "limit", "barelimit", "grids"}   # inside a 备注 these are just words
 
 
 def _fee(value: str) -> tuple[str, int]:
@@ -104,7 +114,7 @@ def _fee(value: str) -> tuple[str, int]:
     return (f"{amount}元", read_yuan(amount))   # a negative or absurd fee is refused by the model
 
 
-_KINDS = ("cap", "limit", "barelimit", "deadline", "fee", "free_", "yuan", "groups", "note", "confirm", "time",
+_KINDS = ("cap", "limit", "barelimit", "deadline", "fee", "free_", "money", "groups", "grids", "note", "confirm", "time",
           "place", "title")
 
 
@@ -138,8 +148,11 @@ def parse_options(text: str) -> Options:
         elif g["free_"]:
             opts.fee = ("免费", 0)
             free.append(value)
-        elif g["yuan"]:
-            opts.fee = _fee(re.sub(r"(/人|每人)$", "", g["yuan"]))
+        elif g["money"]:
+            opts.fee = _fee(g["money_v"])
+            free.append(value)
+        elif g["grids"]:
+            opts.groups_text = " ".join(filter(None, [opts.groups_text, g["grids"]]))   # "群 网格1 网格2" too
             free.append(value)
         elif g["confirm"]:
             opts.confirm_hours = _int(g["confirm_n"])
@@ -713,6 +726,42 @@ async def cancel_signup(ctx: Context, m: re.Match[str]) -> None:
     await _cancel(ctx, event_words(words) if not ev.parse_code(words) else words)
 
 
+# Dropping out in plain words. Only when the rest names an event the sender is signed up for:
+# "明天我去不了了" alone is chatter.
+_DROP_RE = re.compile(r"(?:去不了|去不成|来不了|来不成|参加不了|参加不成|不能去|不能参加|没法去|没办法去|去不到|"
+                      r"不去了|不参加了|不来了|报不了|要退出|退出|不报了|取消一下|取消掉|取消吧)")
+_DROP_FILLER = re.compile(r"不好意思|抱歉|对不起|sorry|实在|临时有事|有事|家里|突然|那天|到时候|了|啦|呀|哈|哦|吧|的|那个|这个|"
+                          r"我们家|我们|我家|我|活动|报名|帮我|麻烦|把|[,，。.!！~～、?？\s]+", re.I)
+
+
+def match_drop_out(view: View) -> str | None:
+    if "\n" in view.text or len(view.text) > 40:
+        return None
+    m = _DROP_RE.search(view.text)
+    if m is None:
+        return None
+    words = _DROP_FILLER.sub(" ", view.text[: m.start()] + " " + view.text[m.end():]).strip()
+    return words or None
+
+
+@router.route(Stage.RESIDENT_COMMAND, match_drop_out)
+async def drop_out(ctx: Context, words: str) -> object:
+    mine = await _my_active(ctx)
+    tokens = [t for t in words.split() if t]
+    named = [m for m in mine if m.signup.contact_id == ctx.sender.id
+             and any(ev.title_score(t, m.event.title) >= ev.MATCH_THRESHOLD for t in tokens)]
+    if not named:
+        return PASS      # not one of their events: someone's talk, not a cancellation
+    events = list({m.event.id: m for m in named}.values())
+    if len(events) > 1:
+        await ctx.ask(PICK_KIND, {"action": "cancel", "ids": [m.event.id for m in events[:6]]},
+                      ttl=timedelta(minutes=10))
+        await ctx.reply(T.pick_one([m.event for m in events[:6]], ctx.config.timezone, "取消"))
+        return None
+    await _cancel_one(ctx, events[0])
+    return None
+
+
 @router.route(Stage.RESIDENT_COMMAND, lambda v: _CANCEL_CODE_RE.match(v.text))
 async def cancel_by_code(ctx: Context, m: re.Match[str]) -> None:
     # "取消 E101" (CONTRACTS §5 取消 <代码>); booking codes are another capability's.
@@ -861,6 +910,8 @@ async def jielong_list(ctx: Context, lst: JielongList | str) -> None:
         await ctx.reply(T.JIELONG_TOO_LONG.format(lines=MAX_LIST_LINES))
         return
     group = _scope_group(ctx)
+    if is_group_buy(lst) and not (lst.title and await ev.find_events(ctx.session, ctx.now, lst.title, group=group)):
+        return      # 大米团购 / 拼单: the neighbours' own list, not an event and not ours to answer
     event = await _list_event(ctx, lst.title)
     if event is None:
         await _unknown_list(ctx, lst)
@@ -921,16 +972,18 @@ async def _import(ctx: Context, event: Event, entries: list[ListEntry], group: s
     added = [r.signup for r in res.added if r.signup.status != SignupStatus.WAITING]
     waiting = [(r.signup, r.position or 0) for r in res.added if r.signup.status == SignupStatus.WAITING]
     refused = [f"{T.clip(entry.name, 12)}: {T.refusal(exc.code, exc.info, tz)}" for entry, exc in res.refused]
+    for r in res.changed:
+        await ctx.reply(T.party_changed(r.event, r.signup, r.places_left))
     if added or waiting or refused:
         left = await ev.places_left(ctx.session, res.event)
         await ctx.reply(T.jielong_result(res.event, added, waiting, refused, left))
-    elif ctx.view.addressed or always_answer:
+    elif (ctx.view.addressed or always_answer) and not res.changed:
         if res.poster_already is not None:
             pos = await ev.waiting_position(ctx.session, res.poster_already)
             await ctx.reply(T.already_in(res.event, res.poster_already, pos))
         else:
             await ctx.reply(T.jielong_nothing_new(res.event))
-    for r in res.added:
+    for r in res.added + res.changed:
         await _tell_promoted(ctx, r.promoted, res.event)
 
 
@@ -1035,9 +1088,44 @@ def match_plus_one(view: View) -> int | None:
     return p.size or extra
 
 
+# A question asked in a group after the latest notice: a "+1" that follows agrees with it ("明天停水吗?" "+1").
+ASKED_KIND = "events_group_question"
+_ASKED_KEY = "#asked"
+_QUESTION_RE = re.compile(r"(?:[?？]|吗|么|呢|没有|请问|有没有|是不是|能不能|可不可以|怎么|什么|几点|哪里|哪儿|谁)\s*[~～。!！]*$|^请问")
+
+
+def match_question(view: View) -> bool | None:
+    if view.addressed or view.grid is None or "\n" in view.text or len(view.text) < 3:
+        return None
+    return True if _QUESTION_RE.search(view.text) and not _PLUS_ONE_RE.match(view.text) else None
+
+
+@router.route(Stage.PASSIVE, match_question)
+async def remember_question(ctx: Context, _m: object) -> object:
+    """Says nothing: notes that the group's talk moved on from the latest notice to a question."""
+    if await _recent(ctx) is None:
+        return PASS
+    await ctx.ask(ASKED_KIND, {"by": ctx.sender.id}, ttl=timedelta(hours=ctx.config.events.plus_one_hours),
+                  person_id=_ASKED_KEY)
+    return None
+
+
+async def _after_question(ctx: Context, event: Event) -> bool:
+    """True when someone else asked something in the group after this event was last posted there."""
+    asked = [q for q in await conversation.awaiting(ctx.session, ctx.view.scope, _ASKED_KEY, ctx.now)
+             if q.kind == ASKED_KIND and q.data.get("by") != ctx.sender.id]
+    if not asked:
+        return False
+    posted = await ctx.session.scalar(select(ev.EventGroup.last_post_at).where(
+        ev.EventGroup.event_id == event.id, ev.EventGroup.topic == _scope_group(ctx)))
+    return posted is None or asked[0].asked_at >= posted
+
+
 @router.route(Stage.RESIDENT_COMMAND, match_plus_one)
 async def plus_one(ctx: Context, party: int) -> object:
     event = await _recent(ctx)
+    if event is not None and not ctx.view.addressed and await _after_question(ctx, event):
+        return PASS             # "+1" to a neighbour's question, not a signup
     if event is None:
         if not ctx.view.addressed:
             return PASS         # "+1" to someone's complaint: not ours, and nothing to say

@@ -163,6 +163,18 @@ def _entry(line: str) -> Entry | None:
     return split_entry(int(m.group(1)), m.group(2).strip()) or Entry(int(m.group(1)), line, "", None)
 
 
+# A group buy (团购 / 拼单 / 大米 10斤 / 2袋 / 58元) is a 接龙 too, but never an event: the bot keeps out.
+_GROUP_BUY = re.compile(
+    r"团购|拼单|拼团|团长|代购|集采|统一采购|接龙购买|下单|到货|自提|取货|快递|优惠价|批发|"
+    r"大米|面粉|食用油|鸡蛋|牛奶|水果|蔬菜|橙子|苹果|橘子|柚子|猪肉|牛肉|羊肉|海鲜|螃蟹|粽子|月饼|"
+    r"\d+\s*(?:斤|公斤|kg|KG|袋|箱|盒|瓶|桶|提|件|份|包|只|个装|斤装)|[¥￥]\s*\d|\d\s*(?:元|块)")
+
+
+def is_group_buy(lst: JielongList) -> bool:
+    text = " ".join([lst.title or "", *lst.description, *(f"{e.raw} {e.note}" for e in lst.entries)])
+    return bool(_GROUP_BUY.search(text))
+
+
 def looks_like_list(text: str) -> bool:
     """The cheap test a matcher can afford: a first line saying 接龙 / Group Note, then more lines."""
     if "\n" not in text:

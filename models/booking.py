@@ -533,6 +533,14 @@ async def create_booking(session: AsyncSession, now: datetime, config: Config, *
     A conflict-like refusal carries `suggestions`: the nearest free slots of the same length."""
     rc = _room_of(config, room)
     row = await _room_row(session, config, rc.name, lock=True)   # serialises check-then-insert
+    if series is None and status is None:
+        # The same request sent twice (a resend, a double tap) is the booking they already have.
+        same = await session.scalar(select(Booking).where(
+            Booking.room_id == row.id, Booking.person_id == person_id, Booking.start_at == start,
+            Booking.end_at == end, Booking.party_size == party_size,
+            Booking.status.in_([Status.PENDING, Status.CONFIRMED])).limit(1))
+        if same is not None:
+            raise BookingError("same_booking", code=same.code)
     req = Request(rc, person_id, start, end, party_size, is_staff)
     violation = await _validate(session, now, config, req, row.id, quota=quota)
     if violation is not None:

@@ -833,6 +833,7 @@ class JielongImport:
     refused: list[tuple[ListEntry, EventError]] = field(default_factory=list)
     known: int = 0                                   # lines already on record (re-posts)
     poster_already: Signup | None = None              # the poster's line when they were signed up already
+    changed: list[SignupResult] = field(default_factory=list)   # the poster's own lines with a new party size
 
 
 async def import_jielong(session: AsyncSession, now: datetime, event_id: int, entries: Sequence[ListEntry], *,
@@ -844,10 +845,14 @@ async def import_jielong(session: AsyncSession, now: datetime, event_id: int, en
     settings = settings or EventSettings()
     event = await _lock_open(session, now, event_id)
     result = JielongImport(event)
-    existing = {s.person_key.split("~")[0] for s in (await session.scalars(
-        select(Signup).where(Signup.event_id == event.id))).all()}
+    rows = (await session.scalars(select(Signup).where(Signup.event_id == event.id).order_by(Signup.id))).all()
+    existing = {s.person_key.split("~")[0] for s in rows}
+    # A line the poster owns (their own, or one they wrote for someone) edited in the re-post: "钱奶奶 2人" → "3人".
+    editable = {s.person_key.split("~")[0]: s for s in rows
+                if s.status in ACTIVE and poster_id in (s.contact_id, s.added_by)}
     seen: set[str] = set()
     new: list[ListEntry] = []
+    edits: list[tuple[Signup, int]] = []
     for entry in entries:
         key = person_key(entry.name)
         if not key or key in seen:
@@ -855,8 +860,19 @@ async def import_jielong(session: AsyncSession, now: datetime, event_id: int, en
         seen.add(key)
         if key in existing:
             result.known += 1
+            own_row = editable.get(key)
+            if own_row is not None and entry.party_size is not None and entry.party_size != own_row.party_size:
+                edits.append((own_row, entry.party_size))
         else:
             new.append(entry)
+    for row, size in edits:
+        try:
+            result.changed.append(await change_party(session, now, event.id, row.id, size, staff=staff,
+                                                     settings=settings))
+        except EventError as exc:
+            if exc.code in ("deadline", "started", "cancelled", "not_found"):
+                raise
+            result.refused.append((ListEntry(row.name, size), exc))
     if not new:
         return result
 

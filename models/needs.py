@@ -605,11 +605,54 @@ async def _find_similar(session: AsyncSession, now: datetime, need: Need, s: Nee
         Need.created_at >= now - timedelta(hours=s.merge_window_hours))
     q = q.where(Need.building == need.building) if need.building is not None else q.where(Need.grid == need.grid)
     best, best_score = None, 0.0
+    families = problem_families(need.text)
+    grams = _problem_grams(need.text)
     for other in (await session.scalars(q.order_by(Need.created_at))).all():
-        score = similarity(need.tokens, other.tokens)
+        if need.urgent and not other.urgent:
+            continue    # 管子爆了 after 水管漏了: danger now must not vanish into a routine need's queue
+        grams_score = _gram_overlap(grams, _problem_grams(other.text))
+        score = max(similarity(need.tokens, other.tokens), grams_score if grams_score >= _GRAMS_BAR else 0.0)
+        if families & problem_families(other.text):
+            score = max(score, 1.0)     # 水管漏了 / 管子爆了 / 一直在滴水: one problem, however it is said
         if score >= s.merge_threshold and score > best_score:
             best, best_score = other, score
     return best
+
+
+# Families of words residents use for one kind of problem; two needs of the same category in the same
+# building that both fall in a family are the same problem.
+PROBLEM_FAMILIES: dict[str, re.Pattern[str]] = {k: re.compile(v) for k, v in {
+    "water_leak": r"漏水|渗水|滴水|跑水|冒水|水管|管子|管道|水龙头|爆管|管.{0,2}爆|漏了|在漏|往下滴|滴滴答答|淹",
+    "drain": r"下水道|下水|堵了|堵住|堵塞|反水|返水|马桶.{0,2}(?:堵|冒)|地漏|化粪池|污水|粪水",
+    "lift": r"电梯",
+    "light": r"路灯|声控灯|楼道灯|灯.{0,2}(?:不亮|坏|黑)|黑漆漆|没有灯|太暗",
+    "power": r"停电|没电|跳闸|电闸|断电",
+    "no_water": r"停水|没水|水压|水很小|水太小",
+    "gas": r"燃气|煤气|天然气",
+    "door": r"门禁|单元门|防盗门|门锁|刷卡|门坏",
+    "garbage": r"垃圾|臭味|异味|清运",
+    "noise": r"噪音|太吵|吵死|扰民|装修声|施工声|广场舞",
+    "parking": r"乱停|占道|堵车|挡住|车位|停车",
+}.items()}
+_PLACE_WORDS = re.compile(r"[0-9零一二三四五六七八九十百两]+\s*(?:号楼|号|栋|幢|座|楼|单元|层|室)|[\s,，。.!！?？~～]|"
+                          r"小助手|快来|看看|一下|麻烦|请|了|的|啊|呀|吧|呢")
+
+
+def problem_families(text: str) -> set[str]:
+    return {name for name, rx in PROBLEM_FAMILIES.items() if rx.search(text or "")}
+
+
+def _problem_grams(text: str) -> set[str]:
+    """Character bigrams of what is wrong, without the building and filler words."""
+    core = _PLACE_WORDS.sub("", text or "")
+    return {core[i:i + 2] for i in range(len(core) - 1)}
+
+
+_GRAMS_BAR = 0.34     # bigram overlap alone is weaker evidence than shared words: a higher bar
+
+
+def _gram_overlap(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
 
 
 def urgent_alert_targets(config: Config, need: Need, now: datetime) -> list[Target]:

@@ -172,9 +172,11 @@ async def test_list_lines_for_others_continuations_and_the_english_client(harnes
 
 async def test_a_list_for_an_unknown_event(harness) -> None:
     h = harness
-    out = await h.say(G1, "wx_zhang", "#接龙\n团购橙子\n1. 张阿姨 2箱")
-    assert "没找到「团购橙子」这个活动" in out[0].text
-    assert await h.say(G1, "wx_ma", "#接龙\n团购橙子\n1. 张阿姨 2箱\n2. 马阿姨") == []   # said once is enough
+    out = await h.say(G1, "wx_zhang", "#接龙\n广场舞培训\n1. 张阿姨 2人")
+    assert "没找到「广场舞培训」这个活动" in out[0].text
+    assert await h.say(G1, "wx_ma", "#接龙\n广场舞培训\n1. 张阿姨 2人\n2. 马阿姨") == []   # said once is enough
+    # a group buy is the neighbours' own list: not an event, nothing to say (issue 13 §3)
+    assert await h.say(G1, "wx_zhang", "#接龙\n团购橙子\n1. 张阿姨 2箱") == []
     # staff are asked whether to create it; publishing then imports the list
     out = await h.say(G1, "wx_wang", "#接龙\n亲子阅读\n1. 张阿姨\n2. 马阿姨 2人")
     assert "要创建吗" in out[0].text and "发布活动 亲子阅读" in out[0].text

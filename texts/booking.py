@@ -105,6 +105,7 @@ MINE_FOOTER = "取消请发「取消 预约号」,改时间请发「改到 预�
 
 # ------------------------------------------------------------------ check-in, reminders, no-show, waitlist
 
+SAME_BOOKING = "已经帮你约好了 {code}: {room} {when}{party},不用再约。取消请发「取消 {code}」。"
 CHECKED_IN = "签到成功 ✅ {code} {room} {when}。祝您使用愉快,离开时请随手关灯关窗。"
 CHECKED_IN_BY_STAFF = "已为 {name} 签到: {code} {room} {when}。"
 CHECKIN_TOO_EARLY = "{code} 还没到签到时间,{opens} 起可以签到。"
