@@ -7,7 +7,8 @@ from __future__ import annotations
 YES, NO = "是", "否"
 ANONYMOUS = "匿名"                 # the requester of a 树洞 need
 
-NEED_SOURCES = {"group": "群聊", "private": "私聊", "tree_hole": "树洞", "suggestion": "未诉先办"}
+NEED_SOURCES = {"group": "群聊", "private": "私聊", "tree_hole": "树洞", "suggestion": "未诉先办",
+                "phone": "来电", "counter": "来访"}
 SIGNUP_STATUS = {
     "confirmed": "已报名", "offered": "递补待确认", "waiting": "候补",
     "cancelled": "已取消", "removed": "已移除", "expired": "递补过期",

@@ -1,0 +1,84 @@
+"""Staff pages beside the inbox: 来电来访 (a need taken by phone or at the counter) and the 月报.
+Mounted by bot/web/app.py after the inbox (it reuses the inbox's layout, guard and live feed); the
+matching JSON endpoints are in bot/web/api.py. The work itself is bot/web/inbox_ops.take_need and
+models/monthly_report.py, shared with the API and the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+from aiohttp import web
+
+from bot.web import auth as A
+from bot.web import inbox_ops as O
+from bot.web.inbox import NOTIFIER, _options, esc, message_page, render
+from models import inbox as M
+from models import needs as N
+from texts import inbox as X
+
+STAFF = frozenset({M.WebRole.ADMIN, M.WebRole.WORKER})
+
+
+def intake_form(actor: A.WebActor, fields: dict[str, str], error: str = "", flash: str = "") -> str:
+    f = {k: esc(v) for k, v in fields.items()}
+    source = fields.get("source") or "phone"
+    radios = "".join(
+        f'<label class="inline"><input type="radio" name="source" value="{k}"{" checked" if k == source else ""}>'
+        f'{esc(v)}</label>' for k, v in X.INTAKE_SOURCES.items())
+    cats = _options(list(N.CATEGORY_NAMES.items()), fields.get("category"), blank="自动识别")
+    urgent = " checked" if O._flag(fields.get("urgent")) else ""
+    err = f'<div class="flash err" role="alert">{esc(error)}</div>' if error else ""
+    ok = f'<div class="flash ok" role="status">{flash}</div>' if flash else ""
+    return (f'<section class="card"><h1>{esc(X.INTAKE_TITLE)}</h1>{ok}{err}'
+            f'<p class="muted">{esc(X.INTAKE_HINT)}</p>'
+            f'<form method="post" action="/inbox/intake" class="intake-form">'
+            f'<input type="hidden" name="_csrf" value="{esc(actor.csrf)}">'
+            f'<fieldset><legend>渠道</legend>{radios}</fieldset>'
+            f'<label>诉求内容<textarea name="text" rows="4" required maxlength="{O.INTAKE_TEXT_LIMIT}">'
+            f'{f.get("text", "")}</textarea></label>'
+            f'<label>类别<select name="category">{cats}</select></label>'
+            f'<label>楼栋<input name="building" inputmode="numeric" value="{f.get("building", "")}" placeholder="如 7"></label>'
+            f'<label>房号<input name="room" maxlength="32" value="{f.get("room", "")}" placeholder="如 2单元602"></label>'
+            f'<label>来电人/来访人<input name="caller_name" maxlength="32" value="{f.get("caller_name", "")}"></label>'
+            f'<label>联系电话<input name="caller_phone" type="tel" maxlength="20" value="{f.get("caller_phone", "")}"></label>'
+            f'<label class="inline"><input type="checkbox" name="urgent" value="1"{urgent}>紧急(漏水、停电、老人摔倒等)</label>'
+            f'<button type="submit" class="primary">登记并派单</button></form></section>')
+
+
+def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
+    def forbidden(request: web.Request, actor: A.WebActor, message: str) -> web.StreamResponse:
+        return message_page(get_core(), actor, X.FORBIDDEN_TITLE, message, 403)
+
+    def guard(roles: frozenset[str]):  # type: ignore[no-untyped-def]
+        return A.page(get_core, roles, forbidden=forbidden)
+
+    def page(actor: A.WebActor, body: str, status: int = 200) -> web.Response:
+        return render(get_core(), actor, title=f"{X.INTAKE_TITLE} · {X.APP_TITLE}", body=body, page="intake",
+                      tab="intake", status=status)
+
+    @guard(STAFF)
+    async def intake_get(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
+        flash = ""
+        code = N.normalize_code(request.query.get("done") or "")
+        if code:
+            flash = (esc(X.INTAKE_DONE_PAGE.format(code=code)) +
+                     f' · <a href="/inbox/needs/{esc(quote(code))}">查看</a>')
+        return page(actor, intake_form(actor, {}, flash=flash))
+
+    @guard(STAFF)
+    async def intake_post(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
+        form = await request.post()
+        if not A.csrf_ok(request, actor, form):
+            return message_page(get_core(), actor, X.FORBIDDEN_TITLE, X.CSRF_REFUSED, 403)
+        fields = {k: str(v) for k, v in form.items() if isinstance(v, str) and k != "_csrf"}
+        try:
+            intake = await O.take_need(get_core(), actor, fields)
+        except O.Refused as exc:
+            return page(actor, intake_form(actor, fields, error=exc.message), status=exc.status)
+        request.app[NOTIFIER].poke()
+        raise web.HTTPSeeOther(f"/inbox/intake?done={quote(intake.need.code)}")
+
+    app.router.add_get("/inbox/intake", intake_get)
+    app.router.add_post("/inbox/intake", intake_post)
