@@ -1332,9 +1332,10 @@ async def three_rates(session: AsyncSession, start: datetime, end: datetime, *, 
     return _tally(rows, Rates())
 
 
-async def rates_by(session: AsyncSession, start: datetime, end: datetime, by: str) -> dict[Any, Rates]:
-    """三率 per grid, worker (who accepted it, else who holds it) or category."""
-    rows = await _needs_in(session, start, end)
+async def rates_by(session: AsyncSession, start: datetime, end: datetime, by: str, *,
+                   where: Any = None) -> dict[Any, Rates]:
+    """三率 per grid, worker (who accepted it, else who holds it) or category; `where` as in three_rates."""
+    rows = await _needs_in(session, start, end, where=where)
     groups: dict[Any, list[Need]] = {}
     for n in rows:
         key = {"grid": n.grid, "category": n.category,
