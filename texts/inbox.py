@@ -133,3 +133,12 @@ INTAKE_ERRORS = {
     "room_long": "房号太长了(最多 32 字)。",
     "not_staff": "只有网格员和社区管理员可以登记来电来访诉求。",
 }
+
+# ---- 月报
+
+REPORT_TAB = "月报"
+REPORT_TITLE = "{month}月报"
+REPORT_HINT = ("响应率 = 按时接单/签收 ÷ 受理;解决率 = 已办结 ÷ 受理;满意率 = 满意+基本满意 ÷ 已评价。"
+               "范围: {scope}。超时诉求中的电话号码已打码。")
+REPORT_OVERDUE_MORE = "另有 {n} 件超时诉求未列出,请用导出台账查看。"
+REPORT_NO_POPULARITY = "该月的人气指数尚未计算(每日任务运行后才有)。"

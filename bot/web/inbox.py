@@ -190,6 +190,7 @@ def _tabs(actor: A.WebActor | None, active: str, suggestions: int | None = None)
     if actor.role in (M.WebRole.ADMIN, M.WebRole.WORKER):
         items.append(("intake", "/inbox/intake", X.INTAKE_TAB))
     items.append(("charts", "/inbox/charts", "图表"))
+    items.append(("report", "/inbox/report", X.REPORT_TAB))
     if actor.role in (M.WebRole.ADMIN, M.WebRole.WORKER):
         items.append(("exports", "/inbox/exports", "导出"))
     if actor.role == M.WebRole.ADMIN:

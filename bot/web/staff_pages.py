@@ -6,16 +6,20 @@ models/monthly_report.py, shared with the API and the CLI."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace as dataclass_replace
 from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web
 
+from bot.export import monthly as XM
 from bot.web import auth as A
 from bot.web import inbox_ops as O
 from bot.web.inbox import NOTIFIER, _options, esc, message_page, render
 from models import inbox as M
+from models import monthly_report as MR
 from models import needs as N
+from models.db import transaction
 from texts import inbox as X
 
 STAFF = frozenset({M.WebRole.ADMIN, M.WebRole.WORKER})
@@ -45,6 +49,45 @@ def intake_form(actor: A.WebActor, fields: dict[str, str], error: str = "", flas
             f'<label>联系电话<input name="caller_phone" type="tel" maxlength="20" value="{f.get("caller_phone", "")}"></label>'
             f'<label class="inline"><input type="checkbox" name="urgent" value="1"{urgent}>紧急(漏水、停电、老人摔倒等)</label>'
             f'<button type="submit" class="primary">登记并派单</button></form></section>')
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f'<td class="num">{value:g}</td>'
+    if isinstance(value, int):
+        return f'<td class="num">{value}</td>'
+    return f"<td>{esc(value)}</td>"
+
+
+def _table(columns: Any, rows: list[Any], empty: str = X.CHART_EMPTY) -> str:
+    if not rows:
+        return f'<p class="empty">{esc(empty)}</p>'
+    head = "".join(f"<th>{esc(c.title)}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(_cell(MR.as_cells(r).get(c.key)) for c in columns) + "</tr>" for r in rows)
+    return f'<div class="scroll"><table class="grid"><tr>{head}</tr>{body}</table></div>'
+
+
+def report_body(report: MR.MonthlyReport, actor: A.WebActor) -> str:
+    month = f"{report.month:%Y-%m}"
+    download = ("" if actor.role == M.WebRole.VIEWER else
+                f'<a href="/inbox/report.xlsx?month={month}" download>下载 xlsx</a>')
+    overdue = [dataclass_replace(r, created_at=r.created_at.strftime("%Y-%m-%d %H:%M")) for r in report.overdue]
+    more = f'<p class="muted">{esc(X.REPORT_OVERDUE_MORE.format(n=report.overdue_more))}</p>' if report.overdue_more else ""
+    sections = [
+        ("三率 · 按网格", _table(XM.RATES, [*report.by_grid, report.total] if report.total.received else [])),
+        ("三率 · 按类别", _table(XM.RATES, [*report.by_category, report.total] if report.total.received else [])),
+        (f"超时诉求 {len(report.overdue) + report.overdue_more} 件", _table(XM.OVERDUE, overdue, "本月没有超时诉求 👍") + more),
+        ("热词", _table(XM.HOT, report.hot_words)),
+        ("功能室使用率", _table(XM.ROOMS, report.rooms)),
+        ("人气指数", _table(XM.POPULARITY, report.popularity, X.REPORT_NO_POPULARITY)),
+    ]
+    title = X.REPORT_TITLE.format(month=report.label)
+    return (f'<div class="report"><section class="card"><h1>{esc(title)}</h1>'
+            f'<form method="get" action="/inbox/report" class="report-bar no-print">'
+            f'<label>月份 <input type="month" name="month" value="{month}"></label><button>查看</button>'
+            f'<button type="button" data-print>打印</button>{download}</form>'
+            f'<p class="muted">{esc(X.REPORT_HINT.format(scope=report.scope_name))}</p></section>'
+            + "".join(f'<section class="card"><h2>{esc(h)}</h2>{t}</section>' for h, t in sections) + "</div>")
 
 
 def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
@@ -80,5 +123,39 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
         request.app[NOTIFIER].poke()
         raise web.HTTPSeeOther(f"/inbox/intake?done={quote(intake.need.code)}")
 
+    async def load_report(request: web.Request, actor: A.WebActor) -> MR.MonthlyReport | web.Response:
+        core = get_core()
+        raw = request.query.get("month")
+        try:
+            month = MR.parse_month(raw) if raw else MR.previous_month(core.clock.now(), core.config)
+        except MR.MonthError as exc:
+            return message_page(core, actor, X.REPORT_TAB, str(exc), 400)
+        async with core.sessions() as session:
+            return await MR.monthly_report(session, core.config, month, core.clock.now(), scope=actor.scope)
+
+    @guard(A.ALL_ROLES)
+    async def report_page(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
+        report = await load_report(request, actor)
+        if isinstance(report, web.Response):
+            return report
+        return render(get_core(), actor, title=f"{X.REPORT_TITLE.format(month=report.label)} · {X.APP_TITLE}",
+                      body=report_body(report, actor), page="report", tab="report")
+
+    @guard(A.STAFF_ROLES)
+    async def report_xlsx(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
+        report = await load_report(request, actor)
+        if isinstance(report, web.Response):
+            return report
+        core = get_core()
+        async with transaction(core.sessions) as session:
+            await M.log_view(session, core.clock.now(), user_id=actor.user_id, username=actor.username,
+                             role=actor.role, action="export", need_code=None,
+                             detail=f"monthly {report.month:%Y-%m}", ip=request.remote)
+        return web.Response(body=XM.report_xlsx(report, core.config), headers={
+            "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "Cache-Control": "no-store", "Content-Disposition": f'attachment; filename="{XM.filename(report)}"'})
+
+    app.router.add_get("/inbox/report", report_page)
+    app.router.add_get("/inbox/report.xlsx", report_xlsx)
     app.router.add_get("/inbox/intake", intake_get)
     app.router.add_post("/inbox/intake", intake_post)
