@@ -116,7 +116,7 @@ DEMO_LOGINS = "演示账号(密码都是 demo): {users}"
 INTAKE_TAB = "来电来访"
 INTAKE_TITLE = "来电来访登记"
 INTAKE_HINT = ("居民打电话或到服务台反映的诉求在这里登记,与群聊诉求一样受理、派单、计时和通知。"
-               "类别不选时自动识别;联系电话只有社区管理员和承办人能看到全号。")
+               "类别不选时自动识别;联系电话在群里、只读账号和网格员导出的台账中打码。")
 INTAKE_SOURCES = {"phone": "来电", "counter": "来访"}
 INTAKE_DONE = "已登记诉求 {code},已派给 {holder}。"
 INTAKE_DONE_PAGE = "已登记诉求 {code},已按群聊诉求同样派单通知。"

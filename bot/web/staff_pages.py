@@ -76,7 +76,7 @@ def report_body(report: MR.MonthlyReport, actor: A.WebActor) -> str:
     sections = [
         ("三率 · 按网格", _table(XM.RATES, [*report.by_grid, report.total] if report.total.received else [])),
         ("三率 · 按类别", _table(XM.RATES, [*report.by_category, report.total] if report.total.received else [])),
-        (f"超时诉求 {len(report.overdue) + report.overdue_more} 件", _table(XM.OVERDUE, overdue, "本月没有超时诉求 👍") + more),
+        (f"超时诉求 {len(report.overdue) + report.overdue_more} 件", _table(XM.OVERDUE, overdue, "本月没有超时诉求。") + more),
         ("热词", _table(XM.HOT, report.hot_words)),
         ("功能室使用率", _table(XM.ROOMS, report.rooms)),
         ("人气指数", _table(XM.POPULARITY, report.popularity, X.REPORT_NO_POPULARITY)),
