@@ -94,3 +94,24 @@ async def test_the_xlsx_has_one_printable_sheet_per_table(web) -> None:
     assert overdue[2][0] == late
     ws = book["三率-网格"]
     assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$2:$2"
+
+
+async def test_gridbot_export_monthly(harness, tmp_path, capfdbinary) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+    import json
+
+    from tests.test_export_cli import gridbot
+
+    h = harness
+    done, late = await _november(h)
+    url = h.core.db_url
+    out = tmp_path / "nov.xlsx"
+    code, _, err = await asyncio.to_thread(gridbot, capfdbinary, "export", "monthly", "--db", url,
+                                           "--month", "2026-11", "--format", "xlsx", "--out", str(out))
+    assert code == 0 and "已导出 2 行" in err.decode()
+    assert openpyxl.load_workbook(out).sheetnames[0] == "三率-网格"
+    code, data, _ = await asyncio.to_thread(gridbot, capfdbinary, "export", "monthly", "--db", url, "--month", "2026-11")
+    report = json.loads(data)
+    assert code == 0 and report["total"]["received"] == 2 and report["overdue"][0]["code"] == late
+    code, _, err = await asyncio.to_thread(gridbot, capfdbinary, "export", "monthly", "--db", url, "--month", "11月")
+    assert code == 2 and "看不懂" in err.decode() and "Traceback" not in err.decode()
