@@ -60,8 +60,8 @@ def source_of(need: N.Need, *, group: bool = False) -> str:
         return T.SOURCE_TREE_HOLE
     name = need.requester_name or need.requester or ""
     if need.source in (N.Source.PHONE, N.Source.COUNTER):
-        phone = N.mask_phones(need.caller_phone or "") if group else (need.caller_phone or "")
-        return T.SOURCE_TAKEN[need.source].format(name=name or T.CALLER_UNNAMED, phone=phone).replace(" )", ")")
+        phone = (N.mask_phones(need.caller_phone) if group else need.caller_phone) if need.caller_phone else ""
+        return T.SOURCE_TAKEN[need.source].format(name=name or T.CALLER_UNNAMED, phone=f" {phone}" if phone else "")
     if need.source == N.Source.SUGGESTION:
         return T.SOURCE_SUGGESTION.format(name=name, chat=need.chat or "")
     if need.chat:

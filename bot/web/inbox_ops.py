@@ -301,7 +301,7 @@ class TakenNeed:
     caller_phone: str | None
 
 
-def _flag(value: Any) -> bool:
+def flag(value: Any) -> bool:
     return value is True or str(value or "").strip().lower() in ("1", "on", "true", "yes", "是")
 
 
@@ -343,7 +343,7 @@ def parse_taken(config: Config, fields: dict[str, Any]) -> TakenNeed:
         raise bad("bad_phone")
     if room:   # the ledger reads 房号/地址 from the text, as it does for chat needs
         text = f"{text}({building}栋{room})" if building is not None else f"{text}({room})"
-    return TakenNeed(text, source, category, _flag(fields.get("urgent")), building, name, phone)
+    return TakenNeed(text, source, category, flag(fields.get("urgent")), building, name, phone)
 
 
 async def take_need(core: Any, actor: WebActor, fields: dict[str, Any]) -> N.Intake:

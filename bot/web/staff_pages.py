@@ -32,7 +32,7 @@ def intake_form(actor: A.WebActor, fields: dict[str, str], error: str = "", flas
         f'<label class="inline"><input type="radio" name="source" value="{k}"{" checked" if k == source else ""}>'
         f'{esc(v)}</label>' for k, v in X.INTAKE_SOURCES.items())
     cats = _options(list(N.CATEGORY_NAMES.items()), fields.get("category"), blank="自动识别")
-    urgent = " checked" if O._flag(fields.get("urgent")) else ""
+    urgent = " checked" if O.flag(fields.get("urgent")) else ""
     err = f'<div class="flash err" role="alert">{esc(error)}</div>' if error else ""
     ok = f'<div class="flash ok" role="status">{flash}</div>' if flash else ""
     return (f'<section class="card"><h1>{esc(X.INTAKE_TITLE)}</h1>{ok}{err}'
