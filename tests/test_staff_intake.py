@@ -63,6 +63,12 @@ async def test_an_urgent_counter_visit_alerts_the_staff_group_with_the_phone_mas
         first = (await N.events_of(s, n))[0]
     assert first.actor == "wx_wang" and first.note == "来访登记"
 
+    # a second caller about the same thing joins the open need, as in chat (no second alert)
+    status, html = await wang.post("/inbox/intake", {"source": "phone", "text": "3栋有老人摔倒了", "category": "safety",
+                                                     "urgent": "1"})
+    assert status == 200 and "已合并办理" in html and code in html
+    assert len([m for m in await outbox(h) if m.chat_id == h.config.staff_group]) == 1
+
 
 async def test_bad_input_is_answered_in_chinese_and_nothing_is_created(web) -> None:
     h = web.h

@@ -105,9 +105,11 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
     async def intake_get(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
         flash = ""
         code = N.normalize_code(request.query.get("done") or "")
+        parent = N.normalize_code(request.query.get("merged") or "")
         if code:
-            flash = (esc(X.INTAKE_DONE_PAGE.format(code=code)) +
-                     f' · <a href="/inbox/needs/{esc(quote(code))}">查看</a>')
+            words = (X.INTAKE_DONE_MERGED.format(code=code, parent=parent) if parent
+                     else X.INTAKE_DONE_PAGE.format(code=code))
+            flash = esc(words) + f' · <a href="/inbox/needs/{esc(quote(parent or code))}">查看</a>'
         return page(actor, intake_form(actor, {}, flash=flash))
 
     @guard(STAFF)
@@ -121,7 +123,8 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
         except O.Refused as exc:
             return page(actor, intake_form(actor, fields, error=exc.message), status=exc.status)
         request.app[NOTIFIER].poke()
-        raise web.HTTPSeeOther(f"/inbox/intake?done={quote(intake.need.code)}")
+        merged = f"&merged={quote(intake.parent.code)}" if intake.parent is not None else ""
+        raise web.HTTPSeeOther(f"/inbox/intake?done={quote(intake.need.code)}{merged}")
 
     async def load_report(request: web.Request, actor: A.WebActor) -> MR.MonthlyReport | web.Response:
         core = get_core()
