@@ -241,8 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_parse_time)
 
     p = sub.add_parser("export", help="导出台账 / export needs, bookings, signups, surveys (README: 导出与民情台账)")
-    p.add_argument("kind", choices=["needs", "bookings", "signups", "surveys"])
+    p.add_argument("kind", choices=["needs", "bookings", "signups", "surveys", "monthly"])
     p.add_argument("--format", default="json", choices=["json", "csv", "xlsx", "open311"])
+    p.add_argument("--month", metavar="YYYY-MM", help="月报的月份(默认上月) / the 月报's month (monthly; default last month)")
     p.add_argument("--out", metavar="FILE", help="输出文件 (默认标准输出) / output file (default stdout)")
     p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="起始日期(含) / first day")
     p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="截止日期(含) / last day")

@@ -112,6 +112,8 @@ class Source(StrEnum):
     PRIVATE = "private"        # private chat with the bot
     TREE_HOLE = "tree_hole"    # 树洞: anonymous, no requester stored
     SUGGESTION = "suggestion"  # 未诉先办: confirmed from a passive suggestion
+    PHONE = "phone"            # 来电: taken by a worker on the phone (staff web)
+    COUNTER = "counter"        # 来访: taken at the service counter (staff web)
 
 
 class Satisfaction(StrEnum):
@@ -202,6 +204,7 @@ class Need(Base):
     # its progress; the sequential code stays for staff, who see it within their scope.
     follow_code: Mapped[str | None] = mapped_column(String(16), unique=True)
     requester_name: Mapped[str | None] = mapped_column(String(64))
+    caller_phone: Mapped[str | None] = mapped_column(String(32))   # 来电来访: the number the caller left
     chat: Mapped[str | None] = mapped_column(String(128))       # group topic it was raised in; None: private
     assignee: Mapped[str | None] = mapped_column(String(64), index=True)    # who holds it now
     assignee_name: Mapped[str | None] = mapped_column(String(64))
@@ -545,10 +548,12 @@ def default_holder(config: Config, grid: int | None) -> tuple[str | None, str | 
 async def create_need(session: AsyncSession, now: datetime, config: Config, *, text: str, category: str | None,
                       urgent: bool, building: int | None, source: Source, requester: str | None = None,
                       requester_name: str | None = None, chat: str | None = None,
-                      chat_grid: int | None = None, merge: bool = True) -> Intake:
+                      chat_grid: int | None = None, merge: bool = True, caller_phone: str | None = None,
+                      taken_by: Person | None = None) -> Intake:
     """受理 + 派单 (or 合并 into a similar open need). Grid: from the building, else the group's grid.
 
-    A 树洞 need gets no requester, no name and no chat whatever the caller passes."""
+    A 树洞 need gets no requester, no name and no chat whatever the caller passes. A need taken by staff
+    (来电来访, `taken_by`) has no chat requester; its creation event names the worker who took it."""
     s = config.needs
     follow_code = None
     if source == Source.TREE_HOLE:
@@ -566,13 +571,16 @@ async def create_need(session: AsyncSession, now: datetime, config: Config, *, t
     need = Need(code=code, status=str(Status.RECEIVED), source=str(source), category=category, urgent=urgent,
                 building=building, grid=grid, text=text, tokens=merge_tokens(text), requester=requester,
                 requester_name=requester_name, chat=chat, follow_code=follow_code, created_at=now, updated_at=now,
+                caller_phone=(caller_phone or None) and caller_phone[:32],
                 clock_no=0, level=0, resolve_level=0, overdue=False, reopen_count=0)
     session.add(need)
     await session.flush()
-    session.add(NeedEvent(need_id=need.id, at=now, actor=requester, actor_name=requester_name,
+    actor_id, actor_name = _actor_fields(taken_by) if taken_by else (requester, requester_name)
+    session.add(NeedEvent(need_id=need.id, at=now, actor=actor_id, actor_name=actor_name,
                           action=str(Action.CREATE), from_status=None, to_status=str(Status.RECEIVED),
                           note={Source.TREE_HOLE: "树洞(匿名)", Source.PRIVATE: "私聊", Source.GROUP: chat,
-                                Source.SUGGESTION: "未诉先办"}.get(source)))
+                                Source.SUGGESTION: "未诉先办", Source.PHONE: "来电登记",
+                                Source.COUNTER: "来访登记"}.get(source)))
 
     parent = await _find_similar(session, now, need, s) if merge and source != Source.TREE_HOLE else None
     if parent is not None:
@@ -1324,9 +1332,10 @@ async def three_rates(session: AsyncSession, start: datetime, end: datetime, *, 
     return _tally(rows, Rates())
 
 
-async def rates_by(session: AsyncSession, start: datetime, end: datetime, by: str) -> dict[Any, Rates]:
-    """三率 per grid, worker (who accepted it, else who holds it) or category."""
-    rows = await _needs_in(session, start, end)
+async def rates_by(session: AsyncSession, start: datetime, end: datetime, by: str, *,
+                   where: Any = None) -> dict[Any, Rates]:
+    """三率 per grid, worker (who accepted it, else who holds it) or category; `where` as in three_rates."""
+    rows = await _needs_in(session, start, end, where=where)
     groups: dict[Any, list[Need]] = {}
     for n in rows:
         key = {"grid": n.grid, "category": n.category,

@@ -123,7 +123,8 @@ def need_row(need: N.Need, config: Config, *, full_phones: bool = False) -> Need
     def shown(value: str | None) -> str | None:
         return show(value) if value else None
 
-    phones = [] if tree_hole else N.find_phones(need.text)
+    phones = [] if tree_hole else [p for p in [need.caller_phone] if p] + [
+        p for p in N.find_phones(need.text) if p != need.caller_phone]
     sat = N.Satisfaction(need.satisfaction) if need.satisfaction else None
     return NeedRow(
         code=need.code, status=need.status, category=need.category, urgent=bool(need.urgent),

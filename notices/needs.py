@@ -55,10 +55,13 @@ def place(need: N.Need) -> str:
     return "未注明位置"
 
 
-def source_of(need: N.Need) -> str:
+def source_of(need: N.Need, *, group: bool = False) -> str:
     if need.tree_hole:
         return T.SOURCE_TREE_HOLE
     name = need.requester_name or need.requester or ""
+    if need.source in (N.Source.PHONE, N.Source.COUNTER):
+        phone = (N.mask_phones(need.caller_phone) if group else need.caller_phone) if need.caller_phone else ""
+        return T.SOURCE_TAKEN[need.source].format(name=name or T.CALLER_UNNAMED, phone=f" {phone}" if phone else "")
     if need.source == N.Source.SUGGESTION:
         return T.SOURCE_SUGGESTION.format(name=name, chat=need.chat or "")
     if need.chat:
@@ -70,7 +73,7 @@ def common(need: N.Need, now: datetime, config: Config, *, group: bool = False, 
     text = short(N.mask_phones(need.text) if group else need.text, limit)
     return {"code": need.code, "category": need.category_name, "place": place(need), "text": text,
             "urgent": T.URGENT_TAG if need.urgent else "", "worker": need.assignee_name or "社区工作人员",
-            "due": fmt_time(need.due_at, now, config), "source": source_of(need),
+            "due": fmt_time(need.due_at, now, config), "source": source_of(need, group=group),
             "handle_due": fmt_time(need.resolve_due_at, now, config), "status": need.status_name,
             "bot": config.bot_name}
 

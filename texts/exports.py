@@ -7,7 +7,8 @@ from __future__ import annotations
 YES, NO = "是", "否"
 ANONYMOUS = "匿名"                 # the requester of a 树洞 need
 
-NEED_SOURCES = {"group": "群聊", "private": "私聊", "tree_hole": "树洞", "suggestion": "未诉先办"}
+NEED_SOURCES = {"group": "群聊", "private": "私聊", "tree_hole": "树洞", "suggestion": "未诉先办",
+                "phone": "来电", "counter": "来访"}
 SIGNUP_STATUS = {
     "confirmed": "已报名", "offered": "递补待确认", "waiting": "候补",
     "cancelled": "已取消", "removed": "已移除", "expired": "递补过期",
@@ -39,6 +40,7 @@ STDOUT = "标准输出 (stdout)"
 UNKNOWN_KIND = "暂不支持导出 {kind} / export of {kind} is not available (needs, bookings, signups, surveys)"
 UNKNOWN_FORMAT = "未知格式 {fmt} / unknown format {fmt} (json, csv, xlsx, open311)"
 OPEN311_NEEDS_ONLY = "open311 格式只用于诉求 (needs) / open311 is only for needs"
+MONTHLY_FORMATS = "月报只能导出为 xlsx 或 json / the monthly report is xlsx or json"
 XLSX_NEEDS_FILE = "xlsx 需要 --out 文件名(或重定向到文件) / xlsx needs --out FILE (or redirect stdout to a file)"
 DATABASE_UNREACHABLE = "无法打开数据库 {url}: {error} / cannot open the database"
 CANNOT_WRITE = "无法写入 {path}: {error} / cannot write the output file"

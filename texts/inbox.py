@@ -110,3 +110,35 @@ USER_ERRORS = {
     "bad_ref": "找不到 {ref!r} 对应的网格、网格员或科室。",
 }
 DEMO_LOGINS = "演示账号(密码都是 demo): {users}"
+
+# ---- 来电来访 (need entry by staff)
+
+INTAKE_TAB = "来电来访"
+INTAKE_TITLE = "来电来访登记"
+INTAKE_HINT = ("居民打电话或到服务台反映的诉求在这里登记,与群聊诉求一样受理、派单、计时和通知。"
+               "类别不选时自动识别;联系电话在群里、只读账号和网格员导出的台账中打码。")
+INTAKE_SOURCES = {"phone": "来电", "counter": "来访"}
+INTAKE_DONE = "已登记诉求 {code},已派给 {holder}。"
+INTAKE_DONE_PAGE = "已登记诉求 {code},已按群聊诉求同样派单通知。"
+INTAKE_DONE_MERGED = "已登记诉求 {code},与未办结的 {parent} 内容相近,已合并办理。"
+INTAKE_ERRORS = {
+    "no_text": "请填写诉求内容。",
+    "text_long": "诉求内容太长了(最多 {limit} 字),请精简后再登记。",
+    "bad_source": "请选择「来电」或「来访」。",
+    "bad_category": "没有这个诉求类别,请从列表中选择。",
+    "bad_building": "楼栋号须为数字(如 7)。",
+    "unknown_building": "本社区没有 {building} 栋,请核对楼栋号。",
+    "bad_phone": "联系电话格式不对,请填写手机号(11位)或带区号的座机号。",
+    "name_long": "姓名太长了(最多 32 字)。",
+    "room_long": "房号太长了(最多 32 字)。",
+    "not_staff": "只有网格员和社区管理员可以登记来电来访诉求。",
+}
+
+# ---- 月报
+
+REPORT_TAB = "月报"
+REPORT_TITLE = "{month}月报"
+REPORT_HINT = ("响应率 = 按时接单/签收 ÷ 受理;解决率 = 已办结 ÷ 受理;满意率 = 满意+基本满意 ÷ 已评价。"
+               "范围: {scope}。超时诉求中的电话号码已打码。")
+REPORT_OVERDUE_MORE = "另有 {n} 件超时诉求未列出,请用导出台账查看。"
+REPORT_NO_POPULARITY = "该月的人气指数尚未计算(每日任务运行后才有)。"

@@ -37,6 +37,8 @@ SOURCE_GROUP = "{name}(在{chat})"
 SOURCE_PRIVATE = "{name}(私聊)"
 SOURCE_TREE_HOLE = "树洞(匿名)"
 SOURCE_SUGGESTION = "{name}(未诉先办,在{chat})"
+SOURCE_TAKEN = {"phone": "{name}(来电登记{phone})", "counter": "{name}(来访登记{phone})"}
+CALLER_UNNAMED = "未留姓名"
 
 DISPATCH_NOTICE = ("【新诉求】{code} {category}{urgent} · {place}\n{text}\n来自: {source}\n"
                    "请在 {due} 前接单: 接单 {code}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from openpyxl import Workbook
@@ -83,18 +84,42 @@ def _header_text(text: str) -> str:
 
 
 def to_xlsx(kind: ExportKind, rows: Rows, config: Config, heading: str) -> bytes:
-    columns = layout(kind)
-    tz = config.timezone
-    table = [[xlsx_cell(v, tz) for v in _values(kind, n, row)] for n, row in enumerate(rows, 1)]
+    return workbook([Sheet(kind.sheet_title, layout(kind), [_values(kind, n, row) for n, row in enumerate(rows, 1)],
+                           heading)], config, kind.sheet_title)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One printed table: its tab name, columns, rows of values (in column order) and title line."""
+
+    title: str
+    columns: Sequence[Column]
+    rows: Sequence[Sequence[Any]]
+    heading: str
+
+
+def workbook(sheets: Sequence[Sheet], config: Config, title: str) -> bytes:
+    """One xlsx of one or more ledger-style sheets (the 月报 has six)."""
     # Write-only mode streams rows to the file: a third of the time and memory of the normal mode for
     # 10,000 needs. Its sheet settings (widths, panes, print setup) must be made before the first row.
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(kind.sheet_title[:31])
-    wb.properties.title = f"{config.community} {kind.sheet_title}"
+    wb.properties.title = f"{config.community} {title}"
     wb.properties.creator = "gridbot"
     styles = _styles()
     for style in styles.values():
         wb.add_named_style(style)
+    for sheet in sheets:
+        _write_sheet(wb, styles, sheet, config)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _write_sheet(wb: Workbook, styles: dict[str, NamedStyle], sheet: Sheet, config: Config) -> None:
+    columns = sheet.columns
+    tz = config.timezone
+    table = [[xlsx_cell(v, tz) for v in values] for values in sheet.rows]
+    ws = wb.create_sheet(sheet.title[:31])
     last, end = get_column_letter(len(columns)), 2 + len(table)
     for i, width in enumerate(_widths(columns, table), 1):
         ws.column_dimensions[get_column_letter(i)].width = width
@@ -109,7 +134,7 @@ def to_xlsx(kind: ExportKind, rows: Rows, config: Config, heading: str) -> bytes
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6, header=0.3, footer=0.3)
     ws.print_options.horizontalCentered = True
-    ws.oddHeader.center.text = _header_text(f"{config.community} {kind.sheet_title}")
+    ws.oddHeader.center.text = _header_text(f"{config.community} {sheet.title}")
     ws.oddFooter.center.text = X.FOOTER
     ws.row_dimensions[1].height = 24
 
@@ -120,11 +145,8 @@ def to_xlsx(kind: ExportKind, rows: Rows, config: Config, heading: str) -> bytes
         c.style = style
         return c
 
-    ws.append([cell(formula_safe(heading), styles["title"].name)])   # shows across the empty cells beside it
+    ws.append([cell(formula_safe(sheet.heading), styles["title"].name)])   # shows across the empty cells beside it
     ws.append([cell(c.title, styles["header"].name) for c in columns])
     names = [styles[c.kind].name for c in columns]
     for values in table:
         ws.append([cell(v, name) for v, name in zip(values, names)])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()

@@ -119,6 +119,22 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any], notifier: An
                                   "need": O.need_dict(done.need, now, core.config, actor)})
 
     @guard(STAFF)
+    async def intake(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
+        """来电来访: register a need taken by phone or at the counter (bot/web/inbox_ops.take_need)."""
+        core = get_core()
+        if not A.csrf_ok(request, actor):
+            return _error(403, "csrf", X.CSRF_REFUSED)
+        data = await body_of(request)
+        try:
+            taken = await O.take_need(core, actor, data)
+        except O.Refused as exc:
+            return _error(exc.status, exc.code, exc.message)
+        notifier.poke()
+        now = core.clock.now()
+        return web.json_response({"ok": True, "message": O.intake_message(taken),
+                                  "need": O.need_dict(taken.need, now, core.config, actor)}, status=201)
+
+    @guard(STAFF)
     async def suggestions_list(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
         core = get_core()
         status = request.query.get("status", "open")
@@ -174,6 +190,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any], notifier: An
     app.router.add_get("/api/needs/{code}", need_detail)
     app.router.add_post("/api/needs/{code}/actions", need_action)
     app.router.add_post("/api/needs/{code}/{action:accept|reply|transfer|return|resolve|reopen}", need_action)
+    app.router.add_post("/api/intake", intake)
     app.router.add_get("/api/suggestions", suggestions_list)
     app.router.add_post("/api/suggestions/{id}/{action:confirm|dismiss}", suggestion_action)
     app.router.add_get("/api/stats", stats)
@@ -224,7 +241,8 @@ def openapi_spec(community: str) -> dict[str, Any]:
                     "category": {"type": "string"}, "category_name": {"type": "string"}, "urgent": {"type": "boolean"},
                     "building": {"type": ["integer", "null"]}, "grid": {"type": ["integer", "null"]},
                     "text": {"type": "string", "description": "phones masked for viewers"},
-                    "source": {"type": "string", "enum": ["group", "private", "tree_hole", "suggestion"]},
+                    "source": {"type": "string", "enum": [str(s) for s in N.Source]},
+                    "source_name": {"type": "string", "description": "群聊, 私聊, 树洞, 未诉先办, 来电, 来访"},
                     "requester_name": {"type": ["string", "null"], "description": "null for a 树洞 need; masked for viewers"},
                     "assignee": {"type": ["string", "null"]}, "assignee_name": {"type": ["string", "null"]},
                     "department": {"type": ["string", "null"]},
@@ -271,6 +289,19 @@ def openapi_spec(community: str) -> dict[str, Any]:
                     "ok": {"type": "boolean"}, "message": {"type": "string"}, "need": need}}),
                     "400": resp(error), "404": resp(error), "409": resp(error, "状态不允许 / illegal in this state"),
                     **errors}}},
+            "/api/intake": {"post": {
+                "summary": "来电来访登记: 与群聊诉求同样受理、派单、通知 (网格员、社区管理员)",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["text"], "properties": {
+                        "text": {"type": "string", "maxLength": O.INTAKE_TEXT_LIMIT},
+                        "source": {"type": "string", "enum": ["phone", "counter"], "default": "phone"},
+                        "category": {"type": "string", "description": "空: 自动识别"},
+                        "building": {"type": "integer"}, "room": {"type": "string"},
+                        "caller_name": {"type": "string"}, "caller_phone": {"type": "string"},
+                        "urgent": {"type": "boolean"}}}}}},
+                "responses": {"201": resp({"type": "object", "properties": {
+                    "ok": {"type": "boolean"}, "message": {"type": "string"}, "need": need}}),
+                    "400": resp(error, "填写有误 (message 为中文说明)"), **errors}}},
             "/api/suggestions": {"get": {
                 "summary": "未诉先办线索", "parameters": [{"name": "status", "in": "query", "schema": {
                     "type": "string", "default": "open", "enum": ["open", "confirmed", "dismissed", "all"]}}],

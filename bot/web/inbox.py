@@ -187,7 +187,10 @@ def _tabs(actor: A.WebActor | None, active: str, suggestions: int | None = None)
     if actor.sees_suggestions:
         badge = f' <b class="badge">{suggestions}</b>' if suggestions else ""
         items.append(("suggestions", "/inbox/suggestions", "未诉先办" + badge))
+    if actor.role in (M.WebRole.ADMIN, M.WebRole.WORKER):
+        items.append(("intake", "/inbox/intake", X.INTAKE_TAB))
     items.append(("charts", "/inbox/charts", "图表"))
+    items.append(("report", "/inbox/report", X.REPORT_TAB))
     if actor.role in (M.WebRole.ADMIN, M.WebRole.WORKER):
         items.append(("exports", "/inbox/exports", "导出"))
     if actor.role == M.WebRole.ADMIN:
@@ -295,6 +298,8 @@ def row_html(r: Any, now: datetime, config: Any, actor: A.WebActor) -> str:
         tags.append(f'<span class="tag overdue">{X.OVERDUE_TAG}</span>')
     if r.source == N.Source.TREE_HOLE:
         tags.append('<span class="tag th">树洞</span>')
+    if r.source in X.INTAKE_SOURCES:
+        tags.append(f'<span class="tag taken">{esc(X.INTAKE_SOURCES[r.source])}</span>')
     clock = ""
     if cv.label:
         due = f' data-due="{int(cv.due.timestamp() * 1000)}" data-amber="{cv.amber_s}" data-kind="{esc(X.CLOCK_KINDS.get(cv.kind or "", ""))}"' if cv.due else ""
@@ -406,11 +411,11 @@ def need_body(need: N.Need, events: list[N.NeedEvent], followers: list[N.Need], 
     source = O.requester_label(need, actor)
     if need.source != N.Source.TREE_HOLE:
         where = {"group": f"在{need.chat}" if need.chat else "群聊", "private": "私聊", "suggestion":
-                 f"未诉先办,在{need.chat or ''}"}.get(need.source, "")
+                 f"未诉先办,在{need.chat or ''}", **X.INTAKE_SOURCES}.get(need.source, "")
         source = f"{source}({where})" if where else source
     info = [("类别", esc(need.category_name)), ("位置", esc(O.place(need.building, need.grid)) +
                                                  (f" · 网格{need.grid}" if need.building is not None and need.grid else "")),
-            ("诉求人", esc(source)), ("承办", esc(need.department or need.assignee_name or "")),
+            ("诉求人", esc(source)), ("联系电话", esc(O.shown_text(need.caller_phone or "", actor))), ("承办", esc(need.department or need.assignee_name or "")),
             ("受理", esc(_local(need.created_at, config))),
             ("响应时限", esc(_local(need.response_due_at, config))),
             ("办结时限", esc(_local(need.resolve_due_at, config)) if need.urgent else ""),

@@ -11,9 +11,12 @@ from typing import Any
 from kernel.config import Config
 from kernel.privacy import mask_name
 from texts import inbox as X
+from texts.exports import NEED_SOURCES
 from bot.web.auth import WebActor
 from notices import needs as tell
 from texts import needs as T
+from kernel.text.classify import classify
+from models import inbox as M
 from models import needs as N
 from models.db import transaction
 from scheduler.ticker import TickContext
@@ -123,6 +126,7 @@ def need_dict(need: Any, now: datetime, config: Config, actor: WebActor, *, full
         "category": need.category, "category_name": N.CATEGORY_NAMES.get(need.category, "其他"),
         "urgent": bool(need.urgent), "building": need.building, "grid": need.grid,
         "text": shown_text(need.text, actor), "source": need.source,
+        "source_name": NEED_SOURCES.get(need.source, need.source),
         "requester_name": None if tree_hole else requester_label(need, actor),
         "assignee": need.assignee, "assignee_name": need.assignee_name, "department": need.department,
         "created_at": iso(need.created_at), "updated_at": iso(need.updated_at),
@@ -134,6 +138,7 @@ def need_dict(need: Any, now: datetime, config: Config, actor: WebActor, *, full
     if full:
         d.update({
             "requester": None if (tree_hole or actor.masked) else need.requester,
+            "caller_phone": shown_text(need.caller_phone or "", actor) or None,
             "chat": need.chat, "acknowledged_at": iso(need.acknowledged_at), "resolved_at": iso(need.resolved_at),
             "closed_at": iso(need.closed_at), "last_reply": shown_text(need.last_reply or "", actor) or None,
             "resolution": shown_text(need.resolution or "", actor) or None,
@@ -275,3 +280,96 @@ async def dismiss_suggestion(core: Any, actor: WebActor, suggestion_id: int, not
         if not actor.scope.sees_suggestion(sug.grid):
             raise Refused(403, X.FORBIDDEN_PAGE.format(role=actor.role_name), "forbidden")
         await N.dismiss_suggestion(session, core.clock.now(), suggestion_id, actor.person, (note or "").strip() or None)
+
+
+# ---------------------------------------------------------------- 来电来访: a need taken by staff
+
+TAKEN_SOURCES = (N.Source.PHONE, N.Source.COUNTER)
+INTAKE_TEXT_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class TakenNeed:
+    """A 来电来访 form, checked: what create_need is called with."""
+
+    text: str
+    source: N.Source
+    category: str | None       # None: classify the text, as chat intake does
+    urgent: bool
+    building: int | None
+    caller_name: str | None
+    caller_phone: str | None
+
+
+def flag(value: Any) -> bool:
+    return value is True or str(value or "").strip().lower() in ("1", "on", "true", "yes", "是")
+
+
+def parse_taken(config: Config, fields: dict[str, Any]) -> TakenNeed:
+    """Check the form; Refused(400) with the Chinese reason on the first bad field."""
+    def bad(key: str, **kw: Any) -> Refused:
+        return Refused(400, X.INTAKE_ERRORS[key].format(**kw), key)
+
+    text = str(fields.get("text") or "").strip()
+    if not text:
+        raise bad("no_text")
+    if len(text) > INTAKE_TEXT_LIMIT:
+        raise bad("text_long", limit=INTAKE_TEXT_LIMIT)
+    try:
+        source = N.Source(str(fields.get("source") or "phone").strip())
+    except ValueError:
+        raise bad("bad_source") from None
+    if source not in TAKEN_SOURCES:
+        raise bad("bad_source")
+    category = str(fields.get("category") or "").strip() or None
+    if category is not None and category not in N.CATEGORY_NAMES:
+        raise bad("bad_category")
+    raw_building = str(fields.get("building") or "").strip().removesuffix("栋").removesuffix("号楼")
+    building = None
+    if raw_building:
+        if not raw_building.isdigit() or not 1 <= int(raw_building) <= 9999:
+            raise bad("bad_building")
+        building = int(raw_building)
+        if config.grids and config.grid_of_building(building) is None:
+            raise bad("unknown_building", building=building)
+    room = str(fields.get("room") or "").strip()
+    if len(room) > 32:
+        raise bad("room_long")
+    name = str(fields.get("caller_name") or "").strip() or None
+    if name is not None and len(name) > 32:
+        raise bad("name_long")
+    phone = str(fields.get("caller_phone") or "").strip().replace(" ", "") or None
+    if phone is not None and N.find_phones(phone) != [phone]:
+        raise bad("bad_phone")
+    if room:   # the ledger reads 房号/地址 from the text, as it does for chat needs
+        text = f"{text}({building}栋{room})" if building is not None else f"{text}({room})"
+    return TakenNeed(text, source, category, flag(fields.get("urgent")), building, name, phone)
+
+
+async def take_need(core: Any, actor: WebActor, fields: dict[str, Any]) -> N.Intake:
+    """来电来访: the same create_need as chat intake (classified like a chat message when no category is
+    chosen), then the same intake notices through the outbox, in one transaction."""
+    if not actor.can_act or actor.person is None:
+        raise Refused(403, X.READ_ONLY, "read_only")
+    if actor.role not in (M.WebRole.ADMIN, M.WebRole.WORKER):
+        raise Refused(403, X.INTAKE_ERRORS["not_staff"], "forbidden")
+    config, now = core.config, core.clock.now()
+    form = parse_taken(config, fields)
+    u = classify(form.text)
+    building = form.building if form.building is not None else u.building
+    async with transaction(core.sessions) as session:
+        intake = await N.create_need(
+            session, now, config, text=form.text, category=form.category or u.category,
+            urgent=form.urgent or u.urgent, building=building, source=form.source, requester=None,
+            requester_name=form.caller_name, chat=None, chat_grid=actor.scope.grid,
+            caller_phone=form.caller_phone, taken_by=actor.person)
+        tc = TickContext(session, now, config, core.directory, config.bot_id)
+        await tell.announce_intake(tc.out, config, intake)
+    core.wake_sender()
+    return intake
+
+
+def intake_message(intake: N.Intake) -> str:
+    if intake.parent is not None:
+        return X.INTAKE_DONE_MERGED.format(code=intake.need.code, parent=intake.parent.code)
+    return X.INTAKE_DONE.format(code=intake.need.code, holder=intake.need.assignee_name or "社区")

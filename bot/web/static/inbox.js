@@ -130,4 +130,6 @@
       if (d.urgent && d.new) { cue("🔴 群内紧急线索 · " + baseTitle); beep(); }
     });
   }
+  var printer = document.querySelector("[data-print]");            // 月报: the 打印 button
+  if (printer) printer.addEventListener("click", function () { window.print(); });
 })();

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-12-03 18:07:41.424346
+Create Date: 2026-12-03 18:22:10.003265
 """
 from alembic import op
 import sqlalchemy as sa
@@ -65,6 +65,7 @@ def upgrade() -> None:
     op.drop_table('conversations')
     with op.batch_alter_table('needs', schema=None) as batch_op:
         batch_op.add_column(sa.Column('follow_code', sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column('caller_phone', sa.String(length=32), nullable=True))
         batch_op.create_unique_constraint(batch_op.f('uq_needs_follow_code'), ['follow_code'])
 
     with op.batch_alter_table('outbox', schema=None) as batch_op:
@@ -80,6 +81,7 @@ def downgrade() -> None:
 
     with op.batch_alter_table('needs', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_needs_follow_code'), type_='unique')
+        batch_op.drop_column('caller_phone')
         batch_op.drop_column('follow_code')
 
     op.create_table('conversations',
