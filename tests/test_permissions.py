@@ -14,7 +14,6 @@ import re
 from collections import Counter
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from kernel.identity import Person, Role
