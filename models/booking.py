@@ -533,8 +533,9 @@ async def create_booking(session: AsyncSession, now: datetime, config: Config, *
     A conflict-like refusal carries `suggestions`: the nearest free slots of the same length."""
     rc = _room_of(config, room)
     row = await _room_row(session, config, rc.name, lock=True)   # serialises check-then-insert
-    if series is None and status is None:
-        # The same request sent twice (a resend, a double tap) is the booking they already have.
+    if series is None and status is None and 1 <= party_size <= rc.capacity:
+        # The same request sent twice (a resend, a double tap) is the booking they already have. (An
+        # absurd party size is left to the seat rule: it would overflow an integer column in the query.)
         same = await session.scalar(select(Booking).where(
             Booking.room_id == row.id, Booking.person_id == person_id, Booking.start_at == start,
             Booking.end_at == end, Booking.party_size == party_size,
