@@ -8,6 +8,7 @@ notices and texts mask them themselves where a roster or an echo would show them
 from __future__ import annotations
 
 import re
+import secrets
 
 _PHONE_RES = (
     # mobiles, optionally +86 / 86, digits possibly split by spaces or dashes: 138 1234 5678
@@ -67,3 +68,13 @@ def mask_for_group(text: str) -> str:
         word = m.group(1)
         return word if any(word.endswith(w) or w in word for w in _NOT_NAMES) else (mask_name(word) or word)
     return _NAME_BEFORE_PHONE.sub(name, text)
+
+
+# Random codes a person types (invite codes, 树洞 follow-up codes): no 0/O, 1/I, and none of B D E P S,
+# which start booking/need/event/push/survey codes.
+CODE_ALPHABET = "ACFGHJKLMNQRTUVWXYZ23456789"
+CODE_CHARS = CODE_ALPHABET + CODE_ALPHABET.lower()     # for matching: case does not matter
+
+
+def random_code(length: int) -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))

@@ -54,7 +54,6 @@ from __future__ import annotations
 
 import math
 import re
-import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -68,7 +67,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from kernel.config import Config, GridConfig
 from kernel.identity import Person, Role
 from kernel.logevent import log_event
-from kernel.privacy import find_phones, mask_phones  # noqa: F401  (callers use N.mask_phones, N.find_phones)
+from kernel.privacy import CODE_CHARS, find_phones, mask_phones, random_code  # noqa: F401  (callers use N.mask_phones, N.find_phones)
 from kernel.settings import NeedsSettings
 from kernel.text.danger import danger_words
 from kernel.workhours import add_working_minutes, on_duty
@@ -319,15 +318,13 @@ class Suggestion(Base):
 
 CODE_RE = re.compile(r"(?<![A-Za-z0-9])[Dd]\s?-?(\d{8})\s?-?(\d{4,5})(?!\d)")
 
-# A 树洞 follow-up code: H + 10 random characters (≈ 47 bits; no 0/O, 1/I, and none of B D E P S that
-# start other codes), written H-K7M3Q-9XRTA; case, spaces and dashes do not matter.
-_FOLLOW_ALPHABET = "ACFGHJKLMNQRTUVWXYZ23456789"
-FOLLOW_RE = re.compile(r"(?<![A-Za-z0-9])[Hh][\s-]?([%s]{5})[\s-]?([%s]{5})(?![A-Za-z0-9])"
-                       % (_FOLLOW_ALPHABET + _FOLLOW_ALPHABET.lower(), _FOLLOW_ALPHABET + _FOLLOW_ALPHABET.lower()))
+# A 树洞 follow-up code: H + 10 random characters (≈ 47 bits), written H-K7M3Q-9XRTA; case, spaces and
+# dashes do not matter.
+FOLLOW_RE = re.compile(r"(?<![A-Za-z0-9])[Hh][\s-]?([%s]{5})[\s-]?([%s]{5})(?![A-Za-z0-9])" % (CODE_CHARS, CODE_CHARS))
 
 
 def new_follow_code() -> str:
-    pick = "".join(secrets.choice(_FOLLOW_ALPHABET) for _ in range(10))
+    pick = random_code(10)
     return f"H-{pick[:5]}-{pick[5:]}"
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -11,6 +10,7 @@ from sqlalchemy import Boolean, Index, String, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from kernel.privacy import CODE_CHARS, random_code
 from models.base import Base
 
 
@@ -48,14 +48,12 @@ class BindAttempt(Base):
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)   # refused by the throttle, code not tried
 
 
-# No B/D/E/P/S: codes starting with those letters read like booking/need/event/push/survey codes.
-INVITE_ALPHABET = "ACFGHJKLMNQRTUVWXYZ23456789"
-_INVITE_TOKEN = re.compile(r"(?<![A-Za-z0-9])[%s]{6}(?![A-Za-z0-9])" % (INVITE_ALPHABET + INVITE_ALPHABET.lower()))
+_INVITE_TOKEN = re.compile(r"(?<![A-Za-z0-9])[%s]{6}(?![A-Za-z0-9])" % CODE_CHARS)
 
 
 async def create_invite(session: AsyncSession, *, role: str, ref: str | None, name: str, created_by: str,
                         now: datetime, ttl: timedelta = timedelta(days=2)) -> str:
-    code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(6))
+    code = random_code(6)
     session.add(Invite(code=code, role=role, ref=ref, name=name, created_by=created_by, expires_at=now + ttl))
     return code
 
