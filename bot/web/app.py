@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from kernel import metrics
 from bot.app import Core
-from bot.web import inbox, sandbox, staff_pages, survey_h5
+from bot.web import inbox, pages, sandbox, staff_pages, survey_h5
 from bot.web.auth import bearer
 from bot.web.keys import CORE, CSRF_SECRET, METRICS_TOKEN, SIMULATOR, STATIC, THROTTLE
 from bot.web.throttle import Throttle
@@ -137,6 +137,7 @@ def make_app(core: Core, simulator: Any = None) -> web.Application:
     app[CSRF_SECRET] = secrets.token_urlsafe(32)
     app[METRICS_TOKEN] = metrics_token()
     app[THROTTLE] = Throttle()
+    pages.setup(app)
     app.router.add_get("/", index)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_view)

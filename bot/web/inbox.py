@@ -23,7 +23,6 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from html import escape
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -35,6 +34,7 @@ from bot.web import auth as A
 from bot.web import api
 from bot.web.filters import STATUS_CHOICES, parse_filters
 from bot.web.keys import CSRF_SECRET
+from bot.web.pages import render
 from bot.web import inbox_ops as O
 from texts import inbox as X
 from notices import needs as tell
@@ -45,9 +45,6 @@ from models.db import transaction
 
 log = logging.getLogger("gridbot.inbox")
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
-_SLOT = re.compile(r"\{\{(\w+)\}\}")
-_LAYOUT: list[str] = []
 LOOKBACK = timedelta(seconds=10)
 T0 = web.RequestKey("inbox_t0", float)   # when the request reached the inbox (Server-Timing)
 
@@ -174,52 +171,9 @@ NOTIFIER = web.AppKey("inbox_notifier", Notifier)
 
 # ---------------------------------------------------------------- rendering
 
-def _layout() -> str:
-    if not _LAYOUT:
-        _LAYOUT.append((TEMPLATES / "inbox_layout.html").read_text(encoding="utf-8"))
-    return _LAYOUT[0]
-
-
-def _tabs(actor: A.WebActor | None, active: str, suggestions: int | None = None) -> str:
-    if actor is None:
-        return ""
-    items = [("inbox", "/inbox", "诉求")]
-    if actor.sees_suggestions:
-        badge = f' <b class="badge">{suggestions}</b>' if suggestions else ""
-        items.append(("suggestions", "/inbox/suggestions", "未诉先办" + badge))
-    if actor.role in (M.WebRole.ADMIN, M.WebRole.WORKER):
-        items.append(("intake", "/inbox/intake", X.INTAKE_TAB))
-    items.append(("charts", "/inbox/charts", "图表"))
-    items.append(("report", "/inbox/report", X.REPORT_TAB))
-    if actor.role in (M.WebRole.ADMIN, M.WebRole.WORKER):
-        items.append(("exports", "/inbox/exports", "导出"))
-    if actor.role == M.WebRole.ADMIN:
-        items.append(("audit", "/inbox/audit", "查看记录"))
-    return "".join(f'<a href="{href}"{" class=on" if key == active else ""}>{label}</a>'
-                   for key, href, label in items)
-
-
-def render(core: Any, actor: A.WebActor | None, *, title: str, body: str, page: str, tab: str = "",
-           status: int = 200, suggestions: int | None = None, timing: float | None = None) -> web.Response:
-    who = ""
-    if actor is not None:
-        who = (f'<span>{esc(actor.name)} · {esc(actor.role_name)}</span>'
-               f'<form method="post" action="/inbox/logout" class="inline">'
-               f'<input type="hidden" name="_csrf" value="{esc(actor.csrf)}"><button class="link">退出</button></form>')
-    values = {"title": esc(title), "page": esc(page), "now_ms": str(int(core.clock.now().timestamp() * 1000)),
-              "csrf": esc(actor.csrf) if actor else "", "community": esc(core.config.community), "who": who,
-              "tabs": _tabs(actor, tab, suggestions), "body": body}
-    text = _SLOT.sub(lambda m: values.get(m.group(1), ""), _layout())     # one pass: user text is never re-read
-    response = web.Response(text=text, content_type="text/html", charset="utf-8", status=status)
-    response.headers["Cache-Control"] = "no-store"
-    if timing is not None:
-        response.headers["Server-Timing"] = f"app;dur={timing * 1000:.1f}"
-    return response
-
-
-def message_page(core: Any, actor: A.WebActor | None, title: str, message: str, status: int) -> web.Response:
+def message_page(request: web.Request, actor: A.WebActor | None, title: str, message: str, status: int) -> web.Response:
     body = f'<div class="card msg"><h1>{esc(title)}</h1><p>{esc(message)}</p><p><a href="/inbox">返回诉求列表</a></p></div>'
-    return render(core, actor, title=title, body=body, page="message", status=status)
+    return render(request, actor, title=title, body=body, page="message", status=status)
 
 
 def _elapsed(request: web.Request) -> float | None:
@@ -470,7 +424,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
     app.on_shutdown.append(_close)
 
     def forbidden(request: web.Request, actor: A.WebActor, message: str) -> web.StreamResponse:
-        return message_page(get_core(), actor, X.FORBIDDEN_TITLE, message, 403)
+        return message_page(request, actor, X.FORBIDDEN_TITLE, message, 403)
 
     def guard(roles: frozenset[str] = A.ALL_ROLES):  # type: ignore[no-untyped-def]
         inner = A.page(get_core, roles, forbidden=forbidden)
@@ -484,8 +438,8 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
             return timed
         return wrap
 
-    def csrf_refused(actor: A.WebActor | None) -> web.Response:
-        return message_page(get_core(), actor, X.FORBIDDEN_TITLE, X.CSRF_REFUSED, 403)
+    def csrf_refused(request: web.Request, actor: A.WebActor | None) -> web.Response:
+        return message_page(request, actor, X.FORBIDDEN_TITLE, X.CSRF_REFUSED, 403)
 
     # ---- login / logout
 
@@ -504,7 +458,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
                 f'autocapitalize="none"></label>'
                 f'<label>密码<input name="password" type="password" autocomplete="current-password" required></label>'
                 f'<button type="submit" class="primary">登录</button></form></div>')
-        response = render(core, None, title=X.LOGIN_TITLE, body=body, page="login", status=status)
+        response = render(request, None, title=X.LOGIN_TITLE, body=body, page="login", status=status)
         if fresh:
             response.set_cookie(A.PRE_COOKIE, nonce, httponly=True, samesite="Lax", path="/inbox/login",
                                 secure=A.secure_cookies(request, core.config), max_age=3600)
@@ -522,7 +476,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
         nonce = request.cookies.get(A.PRE_COOKIE, "")
         expected = A.login_token(request.app[CSRF_SECRET], nonce) if nonce else ""
         if not nonce or not hmac.compare_digest(str(form.get("_csrf") or ""), expected):
-            return message_page(core, None, X.FORBIDDEN_TITLE, X.CSRF_REFUSED, 403)
+            return message_page(request, None, X.FORBIDDEN_TITLE, X.CSRF_REFUSED, 403)
         done = await A.log_in(request, core, str(form.get("username") or ""), str(form.get("password") or ""),
                               via="page")
         if done.token is None:
@@ -541,7 +495,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
         form = await request.post()
         if actor is not None:
             if not A.csrf_ok(request, actor, form):
-                return csrf_refused(actor)
+                return csrf_refused(request, actor)
             token = request.cookies.get(A.COOKIE) if actor.via == "cookie" else A.bearer(request)
             async with transaction(core.sessions) as session:
                 user_id = await M.log_out(session, token)
@@ -570,7 +524,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
                   f'<button type="button" id="sound" class="link">{esc(X.SOUND_ON)}</button></div>'
                 + f'<div id="list" class="list" data-src="/inbox/rows{"?" + esc(qs) if qs else ""}">'
                   f'{list_html(page, now, core.config, actor)}</div>')
-        return render(core, actor, title=f"{X.APP_TITLE} · {core.config.community}", body=body, page="inbox",
+        return render(request, actor, title=f"{X.APP_TITLE} · {core.config.community}", body=body, page="inbox",
                       tab="inbox", suggestions=sugs, timing=_elapsed(request))
 
     @guard()
@@ -639,7 +593,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
             except N.NeedError:
                 need = None
             if need is None or not access.may_see(actor.scope, need):
-                return message_page(core, actor, X.NOT_FOUND_TITLE, O.unseen(code).message, 404)
+                return message_page(request, actor, X.NOT_FOUND_TITLE, O.unseen(code).message, 404)
             events_ = await N.events_of(session, need)
             followers = await N.followers_of(session, need)
             parent = None
@@ -651,7 +605,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
         if not flash and request.query.get("done"):
             flash = O.done_message(request.query["done"], need, now, core.config)
         body = need_body(need, events_, followers, parent, actor, core, flash=flash, error=error, form=form)
-        return render(core, actor, title=f"{need.code} · {X.APP_TITLE}", body=body, page="need", tab="inbox",
+        return render(request, actor, title=f"{need.code} · {X.APP_TITLE}", body=body, page="need", tab="inbox",
                       status=status, timing=_elapsed(request))
 
     @guard()
@@ -663,20 +617,20 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
         core = get_core()
         form = await request.post()
         if not A.csrf_ok(request, actor, form):
-            return csrf_refused(actor)
+            return csrf_refused(request, actor)
         code, action = request.match_info["code"], request.match_info["action"]
         fields = {k: str(v) for k, v in form.items() if isinstance(v, str) and k != "_csrf"}
         try:
             done = await O.perform(core, actor, code, action, fields)
         except O.Refused as exc:
             if exc.code == "not_found":
-                return message_page(core, actor, X.NOT_FOUND_TITLE, exc.message, 404)
+                return message_page(request, actor, X.NOT_FOUND_TITLE, exc.message, 404)
             if exc.code in ("read_only", "forbidden", "unknown_action"):
-                return message_page(core, actor, X.FORBIDDEN_TITLE, exc.message, exc.status)
+                return message_page(request, actor, X.FORBIDDEN_TITLE, exc.message, exc.status)
             return await need_response(request, actor, code, error=exc.message, status=exc.status, form=fields)
         except N.NeedError as exc:
             if exc.code == "not_found":
-                return message_page(core, actor, X.NOT_FOUND_TITLE, O.unseen(code).message, 404)
+                return message_page(request, actor, X.NOT_FOUND_TITLE, O.unseen(code).message, 404)
             return await need_response(request, actor, code, error=O.error_message(exc, action),
                                        status=O.http_status(exc), form=fields)
         notifier.poke()
@@ -723,7 +677,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
         body = ((f'<div class="flash ok">{esc(flash)}</div>' if flash else "")
                 + f'<p class="muted">{esc(X.SUGGESTION_HINT)}</p>'
                 + f'<div id="sugs" data-src="/inbox/suggestions/rows">{await _suggestion_list(actor)}</div>')
-        return render(core, actor, title=f"未诉先办 · {X.APP_TITLE}", body=body, page="suggestions",
+        return render(request, actor, title=f"未诉先办 · {X.APP_TITLE}", body=body, page="suggestions",
                       tab="suggestions")
 
     @guard(frozenset({M.WebRole.ADMIN, M.WebRole.WORKER}))
@@ -735,7 +689,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
         core = get_core()
         form = await request.post()
         if not A.csrf_ok(request, actor, form):
-            return csrf_refused(actor)
+            return csrf_refused(request, actor)
         try:
             sid = int(request.match_info["id"])
         except ValueError:
@@ -747,9 +701,9 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
                 raise web.HTTPSeeOther(f"/inbox/suggestions?done=confirm&code={quote(intake.need.code)}")
             await O.dismiss_suggestion(core, actor, sid, str(form.get("note") or ""))
         except O.Refused as exc:
-            return message_page(core, actor, X.FORBIDDEN_TITLE, exc.message, exc.status)
+            return message_page(request, actor, X.FORBIDDEN_TITLE, exc.message, exc.status)
         except N.NeedError as exc:
-            return message_page(core, actor, X.NOT_FOUND_TITLE, O.error_message(exc, None), O.http_status(exc))
+            return message_page(request, actor, X.NOT_FOUND_TITLE, O.error_message(exc, None), O.http_status(exc))
         notifier.poke()
         raise web.HTTPSeeOther("/inbox/suggestions?done=dismiss")
 
@@ -761,7 +715,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
 
         core = get_core()
         body = await charts_body(core, actor, request.query)
-        return render(core, actor, title=f"图表 · {X.APP_TITLE}", body=body, page="charts", tab="charts",
+        return render(request, actor, title=f"图表 · {X.APP_TITLE}", body=body, page="charts", tab="charts",
                       timing=_elapsed(request))
 
     @guard(frozenset({M.WebRole.ADMIN, M.WebRole.WORKER}))
@@ -777,7 +731,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
         body = (f'<section class="card"><h1>{esc(X.EXPORT_TITLE)}</h1><p class="muted">{esc(X.EXPORT_HINT)}</p>{note}'
                 + (f'<ul class="exports">{"".join(items)}</ul>' if items else f"<p>{esc(X.EXPORT_NONE)}</p>")
                 + "</section>")
-        return render(core, actor, title=f"{X.EXPORT_TITLE} · {X.APP_TITLE}", body=body, page="exports", tab="exports")
+        return render(request, actor, title=f"{X.EXPORT_TITLE} · {X.APP_TITLE}", body=body, page="exports", tab="exports")
 
     @guard(frozenset({M.WebRole.ADMIN, M.WebRole.WORKER}))
     async def export_file(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
@@ -786,7 +740,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
         if fmt not in E.FORMATS:
             raise web.HTTPNotFound()
         if actor.role != M.WebRole.ADMIN and kind_name != "needs":
-            return message_page(core, actor, X.FORBIDDEN_TITLE, X.EXPORT_FORBIDDEN, 403)
+            return message_page(request, actor, X.FORBIDDEN_TITLE, X.EXPORT_FORBIDDEN, 403)
         now = core.clock.now()
         q = request.query
         try:
@@ -795,7 +749,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
             done = await E.export(core.sessions, core.config, kind_name, fmt, now=now, filters=filters,
                                   audience=E.audience_for(actor.role, actor.scope))
         except E.ExportError as exc:   # an unknown kind, or a filter that names nothing
-            return message_page(core, actor, X.NOT_FOUND_TITLE, str(exc), 400 if kind_name in E.KINDS else 404)
+            return message_page(request, actor, X.NOT_FOUND_TITLE, str(exc), 400 if kind_name in E.KINDS else 404)
         async with transaction(core.sessions) as session:
             await M.log_view(session, now, user_id=actor.user_id, username=actor.username, role=actor.role,
                              action="export", need_code=None, detail=f"{kind_name}.{fmt} ({done.rows})",
@@ -821,7 +775,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
                 f'<label>用户<input name="user" value="{esc(user or "")}"></label><button>查询</button></form>'
                 f'<div class="scroll"><table class="grid"><tr><th>时间</th><th>用户</th><th>角色</th><th>操作</th>'
                 f'<th>诉求</th><th>说明</th><th>地址</th></tr>{items}</table></div></section>')
-        return render(core, actor, title=f"查看记录 · {X.APP_TITLE}", body=body, page="audit", tab="audit")
+        return render(request, actor, title=f"查看记录 · {X.APP_TITLE}", body=body, page="audit", tab="audit")
 
     app.router.add_get("/inbox/login", login_get)
     app.router.add_post("/inbox/login", login_post)

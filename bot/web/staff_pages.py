@@ -15,7 +15,8 @@ from aiohttp import web
 from bot.export import monthly as XM
 from bot.web import auth as A
 from bot.web import inbox_ops as O
-from bot.web.inbox import NOTIFIER, _options, esc, message_page, render
+from bot.web.inbox import NOTIFIER, _options, esc, message_page
+from bot.web.pages import render
 from models import inbox as M
 from models import monthly_report as MR
 from models import needs as N
@@ -92,13 +93,13 @@ def report_body(report: MR.MonthlyReport, actor: A.WebActor) -> str:
 
 def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
     def forbidden(request: web.Request, actor: A.WebActor, message: str) -> web.StreamResponse:
-        return message_page(get_core(), actor, X.FORBIDDEN_TITLE, message, 403)
+        return message_page(request, actor, X.FORBIDDEN_TITLE, message, 403)
 
     def guard(roles: frozenset[str]):  # type: ignore[no-untyped-def]
         return A.page(get_core, roles, forbidden=forbidden)
 
-    def page(actor: A.WebActor, body: str, status: int = 200) -> web.Response:
-        return render(get_core(), actor, title=f"{X.INTAKE_TITLE} · {X.APP_TITLE}", body=body, page="intake",
+    def page(request: web.Request, actor: A.WebActor, body: str, status: int = 200) -> web.Response:
+        return render(request, actor, title=f"{X.INTAKE_TITLE} · {X.APP_TITLE}", body=body, page="intake",
                       tab="intake", status=status)
 
     @guard(STAFF)
@@ -110,18 +111,18 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
             words = (X.INTAKE_DONE_MERGED.format(code=code, parent=parent) if parent
                      else X.INTAKE_DONE_PAGE.format(code=code))
             flash = esc(words) + f' · <a href="/inbox/needs/{esc(quote(parent or code))}">查看</a>'
-        return page(actor, intake_form(actor, {}, flash=flash))
+        return page(request, actor, intake_form(actor, {}, flash=flash))
 
     @guard(STAFF)
     async def intake_post(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
         form = await request.post()
         if not A.csrf_ok(request, actor, form):
-            return message_page(get_core(), actor, X.FORBIDDEN_TITLE, X.CSRF_REFUSED, 403)
+            return message_page(request, actor, X.FORBIDDEN_TITLE, X.CSRF_REFUSED, 403)
         fields = {k: str(v) for k, v in form.items() if isinstance(v, str) and k != "_csrf"}
         try:
             intake = await O.take_need(get_core(), actor, fields)
         except O.Refused as exc:
-            return page(actor, intake_form(actor, fields, error=exc.message), status=exc.status)
+            return page(request, actor, intake_form(actor, fields, error=exc.message), status=exc.status)
         request.app[NOTIFIER].poke()
         merged = f"&merged={quote(intake.parent.code)}" if intake.parent is not None else ""
         raise web.HTTPSeeOther(f"/inbox/intake?done={quote(intake.need.code)}{merged}")
@@ -132,7 +133,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
         try:
             month = MR.parse_month(raw) if raw else MR.previous_month(core.clock.now(), core.config)
         except MR.MonthError as exc:
-            return message_page(core, actor, X.REPORT_TAB, str(exc), 400)
+            return message_page(request, actor, X.REPORT_TAB, str(exc), 400)
         async with core.sessions() as session:
             return await MR.monthly_report(session, core.config, month, core.clock.now(), scope=actor.scope)
 
@@ -141,7 +142,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
         report = await load_report(request, actor)
         if isinstance(report, web.Response):
             return report
-        return render(get_core(), actor, title=f"{X.REPORT_TITLE.format(month=report.label)} · {X.APP_TITLE}",
+        return render(request, actor, title=f"{X.REPORT_TITLE.format(month=report.label)} · {X.APP_TITLE}",
                       body=report_body(report, actor), page="report", tab="report")
 
     @guard(A.STAFF_ROLES)

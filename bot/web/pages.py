@@ -1,0 +1,77 @@
+"""The staff pages' shell: one Jinja2 environment (auto-escaping every value), one layout
+(templates/base.html) with the tab bar, and `render` that every page module answers through.
+
+A page template extends base.html and fills `{% block body %}`; pages not yet moved to a template hand
+`render` a ready `body` (Markup) instead. Tabs are listed here once, each with the roles that see it, so
+a new page adds one line and no module builds navigation HTML of its own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+from markupsafe import Markup
+
+from bot.web.keys import CORE
+from models import inbox as M
+from texts import inbox as X
+
+TEMPLATES = __import__("pathlib").Path(__file__).resolve().parent / "templates"
+STAFF = frozenset({M.WebRole.ADMIN, M.WebRole.WORKER})
+EVERYONE = frozenset(M.WebRole)
+ADMIN = frozenset({M.WebRole.ADMIN})
+
+
+@dataclass(frozen=True)
+class Tab:
+    key: str
+    href: str
+    label: str
+    roles: frozenset[M.WebRole]
+    badge: int | None = None
+
+
+TABS: tuple[Tab, ...] = (
+    Tab("inbox", "/inbox", "诉求", EVERYONE),
+    Tab("suggestions", "/inbox/suggestions", "未诉先办", STAFF),
+    Tab("intake", "/inbox/intake", X.INTAKE_TAB, STAFF),
+    Tab("charts", "/inbox/charts", "图表", EVERYONE),
+    Tab("report", "/inbox/report", X.REPORT_TAB, EVERYONE),
+    Tab("exports", "/inbox/exports", "导出", STAFF),
+    Tab("audit", "/inbox/audit", "查看记录", ADMIN),
+)
+
+
+def tabs_for(actor: Any, suggestions: int | None = None) -> list[Tab]:
+    if actor is None:
+        return []
+    out = []
+    for tab in TABS:
+        if actor.role in tab.roles:
+            badge = suggestions if tab.key == "suggestions" and suggestions else None
+            out.append(Tab(tab.key, tab.href, tab.label, tab.roles, badge))
+    return out
+
+
+def setup(app: web.Application) -> None:
+    aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def render(request: web.Request, actor: Any, template: str = "base.html", *, title: str, page: str,
+           tab: str = "", status: int = 200, suggestions: int | None = None, timing: float | None = None,
+           body: str | Markup = "", **context: Any) -> web.Response:
+    """One staff page: the layout around `template`'s body block, never cached (staff data), with the
+    time the app spent (Server-Timing) when the caller measured it."""
+    core = request.app[CORE]
+    values = {"title": title, "page": page, "actor": actor, "community": core.config.community,
+              "now_ms": int(core.clock.now().timestamp() * 1000), "tabs": tabs_for(actor, suggestions),
+              "active_tab": tab, "body": Markup(body) if body else "", **context}
+    response = aiohttp_jinja2.render_template(template, request, values, status=status)
+    response.headers["Cache-Control"] = "no-store"
+    if timing is not None:
+        response.headers["Server-Timing"] = f"app;dur={timing * 1000:.1f}"
+    return response
