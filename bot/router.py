@@ -4,8 +4,12 @@
    text, who the sender is (in-memory directory), and which route matches (stage order, then the order
    the capability registered them). Chatter matches nothing and never touches the database.
 2. A matched message is processed in a transaction together with its dedup record and its outbox rows.
-   Messages arriving together share one transaction (group commit), each in its own savepoint, so one
-   bad message rolls back alone. A message counts as handled only once that transaction commits.
+   Messages arriving together share one transaction (group commit). A message counts as handled only
+   once that transaction commits. The batch first runs without savepoints (they cost two statements
+   a message); if any message fails, or passes after writing more than its dedup row, the whole batch
+   is rolled back and run again with one savepoint per message, so one bad message rolls back alone.
+   A message that only answers a pending question is first checked against the open questions in a
+   read-only session: without one it is dropped before any write transaction (chatter like "👍").
 3. When that commit fails because the database cannot be written (down, locked, disk full), the batch is
    kept in memory (bounded, `max_waiting`) and replayed with backoff until it commits: nothing received is
    dropped, the replies go out once it is stored, and `write_health()` (shown by /healthz) says so meanwhile.
@@ -34,7 +38,9 @@ from kernel.identity import Directory
 from kernel.logevent import log_event
 from kernel.message import IncomingMessage, MessageKind
 from kernel.text.normalize import clean, strip_mention
-from models.messages import claim_message
+from models.db import read_sessionmaker, writes_so_far
+from models.messages import claim_message, unclaim_message
+from models import conversation
 from texts.common import (
     ERROR_REPLY,
     NON_TEXT_REPLY,
@@ -102,6 +108,14 @@ class Dispatcher:
         self._retry: list[Planned] = []     # a batch whose commit failed, replayed first
         routes = [r for router in routers for r in router.routes]
         self.routes = sorted(routes, key=lambda r: r.stage)   # stable: registration order within a stage
+        # The routes plan() tries, decided once: by (addressed, too long) — not per message and route.
+        self._tried = {(addressed, too_long): [
+            r for r in self.routes
+            if (r.long_text or not too_long) and (addressed or r.stage not in (Stage.INTENT, Stage.FALLBACK))
+            and not (addressed and r.stage == Stage.PASSIVE)]
+            for addressed in (False, True) for too_long in (False, True)}
+        bind = getattr(sessions, "kw", {}).get("bind")
+        self.reads = read_sessionmaker(bind) if bind is not None else None
         self._queue: asyncio.Queue[Planned] | None = None
         self._worker: asyncio.Task[None] | None = None
 
@@ -132,13 +146,7 @@ class Dispatcher:
             return self._too_long(view)
 
         matched: list[tuple[Route, Any]] = []
-        for route in self.routes:
-            if too_long and not route.long_text:
-                continue
-            if route.stage in (Stage.INTENT, Stage.FALLBACK) and not addressed:
-                continue
-            if route.stage == Stage.PASSIVE and addressed:
-                continue
+        for route in self._tried[(bool(addressed), too_long)]:
             args = route.match(view)
             if args is not None:
                 matched.append((route, args))
@@ -162,7 +170,7 @@ class Dispatcher:
         """Process one message now, in its own transaction (simulator, tests, sandbox)."""
         started = _time.perf_counter()
         planned = self.plan(msg)
-        if planned is None:
+        if planned is None or not await self._worth_writing(planned):
             metrics.MESSAGES.labels("ignored").inc()
             return Outcome(None)
         outcomes = await self._process([planned])
@@ -172,7 +180,7 @@ class Dispatcher:
     async def submit(self, msg: IncomingMessage) -> str | None:
         """Queue a message for group commit; resolves to the handling route once committed."""
         planned = self.plan(msg)
-        if planned is None:
+        if planned is None or not await self._worth_writing(planned):
             metrics.MESSAGES.labels("ignored").inc()
             return None
         if self._queue is None:
@@ -190,6 +198,21 @@ class Dispatcher:
         route = await planned.done
         metrics.LATENCY.observe(_time.perf_counter() - started)
         return route
+
+    async def _worth_writing(self, planned: Planned) -> bool:
+        """A message every matched route of which only answers an open question ("👍", "谢谢" after a
+        rating request): look for such a question in a read-only session — no write lock, no dedup row —
+        and drop the message when there is none, as the write transaction would have found too."""
+        if self.reads is None or not all(r.answers for r, _ in planned.routes):
+            return True
+        view = planned.view
+        kinds = {k for r, _ in planned.routes for k in r.answers}
+        try:
+            async with self.reads() as session:
+                questions = await conversation.awaiting(session, view.scope, view.sender.id, self.clock.now())
+        except Exception:   # a read failing here decides nothing: let the write path see it
+            return True
+        return any(q.kind in kinds for q in questions)
 
     def waiting(self) -> int:
         """Messages received and not yet committed (queued, or kept for replay)."""
@@ -248,6 +271,50 @@ class Dispatcher:
             self._worker = None
 
     async def _process(self, batch: list[Planned]) -> list[Outcome]:
+        try:
+            return await self._process_fast(batch)
+        except _Replay:
+            pass
+        for planned in batch:
+            planned.view.remember_awaiting(None)   # loaded in the rolled-back transaction
+        return await self._process_safe(batch)
+
+    async def _process_fast(self, batch: list[Planned]) -> list[Outcome]:
+        """The batch without savepoints; raises _Replay (after rolling everything back) when a message
+        failed or passed after writing, so _process_safe can isolate it."""
+        now = self.clock.now()
+        outcomes: list[Outcome] = []
+        ledger = self.budget.ledger(now) if self.budget is not None else None
+        after_commit: list[Callable[[], None]] = [ledger.commit] if ledger is not None else []
+        try:
+            async with self.sessions() as session:
+                async with session.begin():
+                    for planned in batch:
+                        before = await writes_so_far(session)
+                        try:
+                            outcome = await self._run_one(session, planned, now, ledger, after_commit)
+                            await session.flush()
+                        except _NothingToDo:
+                            await session.flush()
+                            if await writes_so_far(session) - before > 1:
+                                raise _Replay from None   # it wrote more than its dedup row: undo needs a savepoint
+                            msg = planned.view.msg
+                            await unclaim_message(session, msg.account, msg.id)
+                            metrics.MESSAGES.labels("ignored").inc()
+                            outcome = Outcome(None)
+                        outcomes.append(outcome)
+        except _Replay:
+            raise
+        except Exception as exc:
+            if database_unwritable(exc):
+                raise                  # the savepoints would not help: the caller replays the batch
+            raise _Replay from exc     # a failing message: run the batch again, each in a savepoint
+        for fn in after_commit:
+            fn()
+        self.on_committed()
+        return outcomes
+
+    async def _process_safe(self, batch: list[Planned]) -> list[Outcome]:
         now = self.clock.now()
         outcomes: list[Outcome] = []
         ledger = self.budget.ledger(now) if self.budget is not None else None
@@ -286,13 +353,17 @@ class Dispatcher:
             metrics.MESSAGES.labels("duplicate").inc()
             return Outcome("router.duplicate")
         ctx = Context(view, session, self.clock, self.directory, now, after_commit=after_commit)
+        ctx.out.defer = True    # this message's replies: one multi-row INSERT (flushed below)
         if ledger is None:
-            return await self._dispatch(ctx, planned)
+            outcome = await self._dispatch(ctx, planned)
+            await ctx.out.flush()
+            return outcome
         gate = ReplyGate(ledger, sender_id=msg.sender_id, sender_role=view.sender.role,
                          group=None if msg.is_private else (msg.group_topic or msg.group_id or ""))
         ctx.out.withhold = gate.withhold
         outcome = await self._dispatch(ctx, planned)
         await gate.settle(ctx.out)
+        await ctx.out.flush()
         return outcome
 
     async def _dispatch(self, ctx: Context, planned: Planned) -> Outcome:
@@ -351,3 +422,7 @@ class Dispatcher:
 
 class _NothingToDo(Exception):
     pass
+
+
+class _Replay(Exception):
+    """The savepoint-free run of a batch cannot isolate a message: run it again with savepoints."""

@@ -15,10 +15,13 @@ PERIODS = ("", "今天", "本周", "这周", "本月", "这个月", "昨天", "�
 TOP = 8
 
 
+_HOTWORDS = command_matcher("热词", "高频词", "热点词")   # compiled once, not per message
+
+
 def _matcher(view: View) -> str | None:
     if view.sender.role == Role.RESIDENT and not view.addressed:
         return None          # a resident chatting "热词…" in the group is not asking the bot
-    rest = command_matcher("热词", "高频词", "热点词")(view)
+    rest = _HOTWORDS(view)
     return rest if rest is not None and rest in PERIODS else None
 
 

@@ -286,10 +286,15 @@ async def resolve_need(ctx: Context, rest: str) -> None:
     await _run(ctx, "办结", rest, "resolve", op)
 
 
+_TODO = command_matcher("待办", "我的待办", "待办事项", bare=True)   # matchers compiled once, not per message
+_STATS = command_matcher("统计")
+_QUERY = command_matcher("查", "查询", "查看", "进度")
+
+
 def _todo_matcher(view: View) -> str | None:
     if view.sender.role == Role.RESIDENT and not view.addressed:
         return None
-    return command_matcher("待办", "我的待办", "待办事项", bare=True)(view)
+    return _TODO(view)
 
 
 @router.route(Stage.STAFF_COMMAND, _todo_matcher, roles=STAFF_OR_DEPT, private=True)
@@ -334,7 +339,7 @@ def _pct(x: float | None) -> str:
 def _stats_matcher(view: View) -> str | None:
     if view.sender.role == Role.RESIDENT and not view.addressed:
         return None
-    rest = command_matcher("统计")(view)
+    rest = _STATS(view)
     if rest is None:
         return None
     return rest if rest in ("", "今天", "本周", "本月", "这周", "这个月", "昨天", "上周", "上月", "上个月") else None
@@ -363,7 +368,7 @@ async def stats(ctx: Context, rest: str) -> None:
 # ---------------------------------------------------------------- 查 (anyone with a code)
 
 def _query_matcher(view: View) -> str | None:
-    rest = command_matcher("查", "查询", "查看", "进度")(view)
+    rest = _QUERY(view)
     if rest is None:
         return None
     if N.normalize_code(rest) is not None:
@@ -533,7 +538,16 @@ async def _another_problem(ctx: Context, args: RatingArgs, code: str | None) -> 
     return need.building is not None and u.building != need.building
 
 
-@router.route(Stage.FOLLOW_UP, _rating_matcher)
+def _unasked_rating_matcher(view: View) -> RatingArgs | None:
+    """What rating_unasked acts on: free words and bare digits answer only an open question (the
+    `rating` route), so they are not planned here — chatter like "👍" needs no transaction then."""
+    args = _rating_matcher(view)
+    if args is None or args.loose or (args.by_digit and args.code is None):
+        return None
+    return args
+
+
+@router.route(Stage.FOLLOW_UP, _unasked_rating_matcher)
 async def rating_unasked(ctx: Context, args: RatingArgs) -> Any:
     """Rating words with no open question: "满意 D20261123-0001", or "满意" for the need this resident
     was last asked about. A bare digit, or free words, are only a rating when the bot has just asked."""

@@ -48,10 +48,14 @@ _ROLE_WORDS = {"网格员": "worker", "科室": "department", "管理员": "admi
 _INVITE_RE = re.compile(r"^(网格员|科室|管理员|书记)\s*(.*)$")
 
 
+_INVITE = command_matcher("邀请")   # compiled once, not per message
+_BIND = command_matcher("绑定")
+
+
 def _invite_matcher(view: View) -> str | None:
     if view.sender.role == Role.RESIDENT and not view.addressed:
         return None
-    return command_matcher("邀请")(view)
+    return _INVITE(view)
 
 
 # private: typed in a group, the new code still goes to the admin privately (a code in a group is void).
@@ -93,7 +97,7 @@ async def invite(ctx: Context, rest: str) -> None:
 
 
 def _bind_matcher(view: View) -> str | None:
-    rest = command_matcher("绑定")(view)
+    rest = _BIND(view)
     if rest is None:
         return None
     if not view.is_private and not view.addressed:

@@ -143,6 +143,20 @@ class InboxSettings:
 
 
 @dataclass(frozen=True)
+class MaintenanceSettings:
+    """[maintenance]: what the scheduled maintenance job (scheduler/maintenance.py) prunes, and how often."""
+
+    every_minutes: int = setting(60, ge=1, le=1440)        # how often it runs
+    outbox_keep_days: int = setting(30, ge=1)               # delivered / given-up replies to a message
+    # Rows with a notice's own key (a reminder, a push, an escalation) are that notice's "sent once"
+    # claim: kept longer, so a job looking back never sends twice. 0 = keep them for ever.
+    outbox_keyed_keep_days: int = setting(180, ge=0)
+    suggestion_keep_days: int = setting(90, ge=1)           # open / dismissed 未诉先办 suggestions
+    batch: int = setting(5000, ge=100, le=100_000)          # rows deleted per table per run (the write lock is short)
+    vacuum_pages: int = setting(1000, ge=0, le=100_000)    # SQLite: free pages (4 KB) returned per run (0: none)
+
+
+@dataclass(frozen=True)
 class SenderConfig:
     """[sender]: the anti-ban rate limit every send goes through (seconds), and the reply budget."""
 

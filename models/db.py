@@ -40,9 +40,30 @@ def make_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         _sqlite_setup(engine)
-        return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
-                               hide_parameters=True)
+    else:
+        engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+                                     hide_parameters=True)
+    _count_writes(engine)
+    return engine
+
+
+_WRITES = "gridbot_writes"
+_READS = ("SELECT", "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA", "select")
+
+
+def _count_writes(engine: AsyncEngine) -> None:
+    """Count statements that may change rows, per connection: the router asks whether a message that
+    turned out not to be its business wrote anything besides its dedup row (bot/router.py)."""
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _count(conn, _cursor, statement: str, *_args) -> None:  # type: ignore[no-untyped-def]
+        if not statement.lstrip().startswith(_READS):
+            conn.info[_WRITES] = conn.info.get(_WRITES, 0) + 1
+
+
+async def writes_so_far(session: AsyncSession) -> int:
+    """How many row-changing statements the session's connection has run (a counter: compare two reads)."""
+    conn = await session.connection()
+    return conn.sync_connection.info.get(_WRITES, 0) if conn.sync_connection is not None else 0
 
 
 class WriteQueue:
@@ -79,7 +100,12 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
         # FACTS.md: without busy_timeout concurrent writers lose rows to "database is locked".
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
         cur = dbapi_conn.cursor()
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=5000", "foreign_keys=ON"):
+        # auto_vacuum first: it only takes effect on a file that has no table yet (a new database), so
+        # the maintenance job can give free pages back (PRAGMA incremental_vacuum). A file created
+        # before keeps auto_vacuum=NONE — the pragma is then a no-op — until an offline `VACUUM` rewrites
+        # it (README, "Operations"); until then the file does not shrink, freed pages are reused.
+        for pragma in ("auto_vacuum=INCREMENTAL", "journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=5000",
+                       "foreign_keys=ON"):
             cur.execute(f"PRAGMA {pragma}")
         cur.close()
 

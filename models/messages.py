@@ -40,3 +40,9 @@ async def forget_before(session: AsyncSession, before: datetime) -> int:
     """Gateways redeliver within minutes, not weeks: old dedup rows can go."""
     result = await session.execute(delete(ProcessedMessage).where(ProcessedMessage.at < before))
     return result.rowcount or 0
+
+
+async def unclaim_message(session: AsyncSession, account: str, message_id: str) -> None:
+    """Undo claim_message in the same transaction (the router: the message was not its business after all)."""
+    await session.execute(delete(ProcessedMessage).where(ProcessedMessage.account == account,
+                                                         ProcessedMessage.message_id == message_digest(account, message_id)))

@@ -72,11 +72,18 @@ async def enqueue(session: AsyncSession, *, key: str, account: str, chat_kind: C
                   now: datetime, mentions: tuple[str, ...] = (), priority: Priority = Priority.REPLY,
                   not_before: datetime | None = None, reply_to: str | None = None) -> bool:
     """Queue one message. Returns False if a row with this key exists already (a push claimed twice)."""
-    return await insert_ignore(session, OutboxMessage.__table__, {
-        "key": key, "account": account, "chat_kind": str(chat_kind), "chat_id": chat_id, "text": text,
-        "mentions": list(mentions), "reply_to": reply_to, "priority": int(priority), "status": OutboxStatus.PENDING,
-        "created_at": now, "next_attempt_at": not_before or now, "attempts": 0,
-    }) == 1
+    return await insert_ignore(session, OutboxMessage.__table__, _row(
+        key=key, account=account, chat_kind=chat_kind, chat_id=chat_id, text=text, now=now, mentions=mentions,
+        priority=priority, not_before=not_before, reply_to=reply_to)) == 1
+
+
+def _row(*, key: str, account: str, chat_kind: ChatKind, chat_id: str, text: str, now: datetime,
+         mentions: tuple[str, ...], priority: Priority, not_before: datetime | None,
+         reply_to: str | None) -> dict[str, Any]:
+    return {"key": key, "account": account, "chat_kind": str(chat_kind), "chat_id": chat_id, "text": text,
+            "mentions": list(mentions), "reply_to": reply_to, "priority": int(priority),
+            "status": str(OutboxStatus.PENDING), "created_at": now, "next_attempt_at": not_before or now,
+            "attempts": 0}
 
 
 async def claim_due(session: AsyncSession, *, account: str, worker: str, now: datetime, limit: int,
@@ -169,6 +176,19 @@ class Outbox:
         self._seq = 0
         # The router's reply budget (bot/flood.py): (chat kind, chat id, priority) → True to hold the row back.
         self.withhold: Callable[[ChatKind, str, int], bool] | None = None
+        # defer: rows keyed by origin+sequence (unique by construction, so the insert cannot be refused)
+        # are kept and written together by flush(), one multi-row INSERT per message instead of one per
+        # reply. The router sets it and flushes before its transaction ends; a row with an explicit key is
+        # a claim whose answer the caller needs, so it flushes the kept rows first (order is kept) and
+        # goes in at once.
+        self.defer = False
+        self._kept: list[dict[str, Any]] = []
+
+    async def flush(self) -> None:
+        """Write the rows kept by `defer` (one statement)."""
+        rows, self._kept = self._kept, []
+        if rows:
+            await insert_ignore(self.session, OutboxMessage.__table__, rows)
 
     def _key(self, key: str | None) -> str:
         if key is not None:
@@ -183,9 +203,14 @@ class Outbox:
                    not_before: datetime | None) -> bool:
         if self.withhold is not None and self.withhold(chat_kind, chat_id, priority):
             return True   # held back by the reply budget: as far as the handler knows, it was said
-        ok = await enqueue(self.session, key=self._key(key), account=self.account, chat_kind=chat_kind,
-                           chat_id=chat_id, text=text, now=self.now, mentions=mentions, priority=priority,
-                           not_before=not_before, reply_to=reply_to)
+        row = _row(key=self._key(key), account=self.account, chat_kind=chat_kind, chat_id=chat_id, text=text,
+                   now=self.now, mentions=mentions, priority=priority, not_before=not_before, reply_to=reply_to)
+        if self.defer and key is None:
+            self._kept.append(row)
+            ok = True
+        else:
+            await self.flush()
+            ok = await insert_ignore(self.session, OutboxMessage.__table__, row) == 1
         if ok:
             self.sent.append(text)
             self.queued += 1
@@ -209,10 +234,10 @@ class Outbox:
         """Queue many (topic, text, key) group messages at once — a push to a district's ~2,000 groups:
         one INSERT … ON CONFLICT DO NOTHING per 500 rows, the same claim per key as one by one, ~10×
         less CPU. Returns how many keys were newly claimed."""
-        rows = [{"key": key, "account": self.account, "chat_kind": str(ChatKind.GROUP), "chat_id": topic,
-                 "text": mask_for_group(text), "mentions": [], "reply_to": None, "priority": int(priority),
-                 "status": OutboxStatus.PENDING, "created_at": self.now, "next_attempt_at": self.now, "attempts": 0}
-                for topic, text, key in items]
+        rows = [_row(key=key, account=self.account, chat_kind=ChatKind.GROUP, chat_id=topic,
+                     text=mask_for_group(text), now=self.now, mentions=(), priority=priority, not_before=None,
+                     reply_to=None) for topic, text, key in items]
+        await self.flush()
         queued = 0
         for i in range(0, len(rows), 500):
             queued += await insert_ignore(self.session, OutboxMessage.__table__, rows[i:i + 500])

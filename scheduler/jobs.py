@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from models.conversation import purge_expired
 from models.messages import forget_before
-from scheduler import booking_jobs, event_jobs, needs_clocks, pushes
+from scheduler import booking_jobs, event_jobs, maintenance, needs_clocks, pushes
 from scheduler.ticker import Job, TickContext
 
 
@@ -18,4 +18,4 @@ async def housekeeping(tc: TickContext) -> None:
 
 def all_jobs() -> list[tuple[str, Job]]:
     return [*needs_clocks.jobs(), *booking_jobs.jobs(), *event_jobs.jobs(), *pushes.jobs(),
-            ("housekeeping", housekeeping)]
+            ("housekeeping", housekeeping), *maintenance.jobs()]
