@@ -507,3 +507,27 @@ async def counts_by(session: AsyncSession, column: str, start: datetime, end: da
         q = q.where(clause)
     rows = (await session.execute(q.group_by(col).order_by(func.count().desc()))).all()
     return [(r[0], int(r[1])) for r in rows]
+
+
+async def inbox_keyset_page(session: AsyncSession, scope: Scope, f: Filters, now: datetime, tz: Any, *,
+                            limit: int = 100, before_id: int | None = None, counts: bool = True) -> Page:
+    """One page in creation order, newest first, after a cursor (the last id of the previous page): the
+    API's `?after=` paging. The inbox order moves with the clock (a need turns overdue) and offset paging
+    costs the rows it skips; this order is fixed and the primary key finds the page at once, so a client
+    walking all pages sees every need there was when it started exactly once, however many arrive
+    meanwhile (they are newer: before its first page). `counts`: the totals (the first page only)."""
+    from models.needs import OPEN_STATUSES, Need
+
+    conds = _where(scope, f, tz, now)
+    q = select(*_list_columns()).where(*conds)
+    if before_id is not None:
+        q = q.where(Need.id < before_id)
+    rows = list((await session.execute(q.order_by(Need.id.desc()).limit(limit))).all())
+    if not counts:
+        return Page(rows, -1, -1, -1)
+    open_ = Need.status.in_([str(s) for s in OPEN_STATUSES])
+    late = or_(Need.overdue.is_(True), Need.due_at < now, and_(Need.resolve_due_at < now, open_))
+    c = (await session.execute(select(
+        func.count(), func.sum(case((and_(Need.urgent.is_(True), open_), 1), else_=0)),
+        func.sum(case((and_(late, open_), 1), else_=0))).where(*conds))).one()
+    return Page(rows, int(c[0] or 0), int(c[1] or 0), int(c[2] or 0))

@@ -209,3 +209,29 @@ async def test_survey_results_appear_on_the_charts_page(web) -> None:
         await S.load_survey(s, h.clock.now(), h.config, spec)
     status, html = await (await web.user("li")).get("/inbox/charts")
     assert status == 200 and "问卷结果: 锦城社区服务直通车·月度需求问卷" in html and "共 0 份回答" in html
+
+
+async def test_cursor_paging_sees_every_need_once_while_needs_arrive(web) -> None:
+    h = web.h
+    before = [await new_need(h, f"{b}栋楼道灯不亮了", building=b) for b in (1, 2, 3, 4, 5, 6, 7)]
+    api = await web.user()
+    api.token = await _token(web, "li")   # the whole community
+    seen: list[str] = []
+    status, data = await api.api("GET", "/api/needs?status=all&limit=3&after=")
+    assert status == 200 and data["total"] == 7 and data["next"] is not None
+    pages = 1
+    while True:
+        seen += [n["code"] for n in data["needs"]]
+        # needs keep arriving between pages: they are newer than the first page, so never on a later one
+        await new_need(h, "3栋电梯又坏了", building=3)
+        if data["next"] is None:
+            break
+        status, data = await api.api("GET", f"/api/needs?status=all&limit=3&after={data['next']}")
+        assert status == 200 and data["total"] is None
+        pages += 1
+    assert seen == list(reversed(before)) and pages == 3     # each need once, newest first
+    # the offset paging of the inbox order still works
+    status, data = await api.api("GET", "/api/needs?status=all&limit=2&offset=2")
+    assert status == 200 and data["offset"] == 2 and len(data["needs"]) == 2
+    status, data = await api.api("GET", "/api/needs?after=x")
+    assert status == 400

@@ -59,20 +59,38 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any], notifier: An
 
     @guard()
     async def needs_list(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
+        """`?offset=N`: pages in the inbox's order (urgent, overdue, nearest clock). `?after=CURSOR` (empty
+        for the first page): pages newest first, each found through the primary key however deep, and
+        stable while needs arrive; the response's `next` is the cursor of the following page (null at the
+        end), and the counts come with the first page only."""
         core = get_core()
         f = parse_filters(request.query, actor, core.config)
+        keyset = "after" in request.query
         try:
             limit = max(1, min(500, int(request.query.get("limit", 100))))
             offset = max(0, int(request.query.get("offset", 0)))
+            after = request.query.get("after", "").strip()
+            before_id = int(after) if after else None
         except ValueError:
-            return _error(400, "bad_request", "limit/offset 须为整数")
+            return _error(400, "bad_request", "limit/offset/after 须为整数")
         now = core.clock.now()
-        async with core.sessions() as session:
-            page = await M.inbox_page(session, actor.scope, f, now, core.config.timezone, limit=limit, offset=offset)
-        return web.json_response({"total": page.total, "urgent": page.urgent, "overdue": page.overdue,
-                                  "limit": limit, "offset": offset,
-                                  "needs": [O.need_dict(r, now, core.config, actor)
-                                            for r in page.rows]})
+        async with core.reads() as session:
+            if keyset:
+                page = await M.inbox_keyset_page(session, actor.scope, f, now, core.config.timezone, limit=limit,
+                                                 before_id=before_id, counts=before_id is None)
+            else:
+                page = await M.inbox_page(session, actor.scope, f, now, core.config.timezone, limit=limit,
+                                          offset=offset)
+        body: dict[str, Any] = {"total": page.total, "urgent": page.urgent, "overdue": page.overdue, "limit": limit}
+        if keyset:
+            if before_id is not None:
+                body.update(total=None, urgent=None, overdue=None)
+            body["after"] = after
+            body["next"] = str(page.rows[-1].id) if len(page.rows) == limit else None
+        else:
+            body["offset"] = offset
+        body["needs"] = [O.need_dict(r, now, core.config, actor) for r in page.rows]
+        return web.json_response(body)
 
     @guard()
     async def need_detail(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
@@ -217,7 +235,9 @@ def openapi_spec(community: str) -> dict[str, Any]:
         ("urgent", {"type": "string", "enum": ["1"]}, "只看紧急"), ("overdue", {"type": "string", "enum": ["1"]}, "只看超时"),
         ("department", {"type": "string"}, "科室名"), ("from", {"type": "string", "format": "date"}, "受理日期起"),
         ("to", {"type": "string", "format": "date"}, "受理日期止"), ("q", {"type": "string"}, "编号或关键词"),
-        ("limit", {"type": "integer", "default": 100, "maximum": 500}, ""), ("offset", {"type": "integer", "default": 0}, ""))]
+        ("limit", {"type": "integer", "default": 100, "maximum": 500}, ""), ("offset", {"type": "integer", "default": 0}, "pages in the inbox order"),
+        ("after", {"type": "string"}, "cursor paging, newest first: empty for the first page, then the previous "
+                                      "page's `next`; stable while needs arrive, fast at any depth"))]
     return {
         "openapi": "3.1.0",
         "info": {"title": f"{community} 诉求工作台 API", "version": "1.0",
