@@ -141,6 +141,32 @@ class _Session:
     dongs: list[asyncio.Future[None]] = field(default_factory=list)
 
 
+CONTACT_POOL_MAX = 20_000   # ≈ 15 MB of wechaty Contact objects (≈ 0.74 KB each)
+
+
+class _RecentContacts(dict):  # type: ignore[type-arg]
+    """wechaty's Contact._pool, bounded: `Contact.load` (`in`, then `[]`, else a new object stored with
+    `[]=`) keeps every sender ever seen until a reconnect — ≈ 440 MB for a district of 600k members
+    (issue 16). Here a hit moves a contact to the young end and storing one past `limit` forgets the
+    least recently seen; a forgotten contact is simply loaded again (and its payload re-read) when it
+    next speaks. Objects still referenced by a message in flight are unaffected."""
+
+    def __init__(self, limit: int = CONTACT_POOL_MAX) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __getitem__(self, key: str) -> object:
+        value = super().pop(key)
+        super().__setitem__(key, value)
+        return value
+
+    def __setitem__(self, key: str, value: object) -> None:
+        super().pop(key, None)
+        super().__setitem__(key, value)
+        while len(self) > self.limit:
+            del self[next(iter(self))]
+
+
 class WechatyChannel:
     """Channel over a wechaty puppet-service gateway (see module doc).
 
@@ -423,6 +449,7 @@ class WechatyChannel:
             self._listen(session)
             await bot.init_puppet()
             isolate_user_pools(bot)
+            bot.Contact._pool = _RecentContacts()   # bounded (ContactSelf keeps its own pool)
             await bot.init_puppet_event_bridge(bot.puppet)
             # Start + Event stream: runs until the gateway ends the stream.
             session.stream_task = asyncio.create_task(bot.puppet.start(), name="wechaty-event-stream")
