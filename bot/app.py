@@ -102,10 +102,9 @@ class Core:
 async def open_core(config: Config, db_url: str | None = None, clock: Clock | None = None, *,
                     run_migrations: bool = True, warm_up: bool = True) -> Core:
     url = resolve_db_url(config, db_url)
-    if run_migrations:
-        await migrate_database(url)
-    if warm_up:
-        await asyncio.to_thread(_warm_up_text)
+    # Migrations and jieba's dictionary load side by side (two threads; cold start, issue 16).
+    await asyncio.gather(migrate_database(url) if run_migrations else asyncio.sleep(0),
+                         asyncio.to_thread(_warm_up_text) if warm_up else asyncio.sleep(0))
     clock = clock or SystemClock()
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)

@@ -13,17 +13,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.page import PageMargins
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING
 
 from bot.export.base import Column, ExportKind, Rows
 from bot.export.cells import DATETIME_FORMAT, csv_cell, display_width, formula_safe, xlsx_cell
 from kernel.config import Config
 from texts import exports as X
+
+if TYPE_CHECKING:   # openpyxl (≈ 0.25 s to import) is loaded by the first xlsx export, not at service start
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, NamedStyle
 
 NUMBER = Column("_n", "序号", 6, "int")
 
@@ -46,15 +46,16 @@ def to_csv(kind: ExportKind, rows: Rows, config: Config) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-_THIN = Side(style="thin", color="A6A6A6")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-
-
 def _styles() -> dict[str, NamedStyle]:
     """One named style per kind of cell: a cell then refers to it by name (styling each cell with its
     own Alignment and Border objects took 20 s of 28 for 3,000 needs; with names it is a lookup)."""
+    from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+
+    thin = Side(style="thin", color="A6A6A6")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+
     def named(name: str, alignment: Alignment, number_format: str = "General", **kw: Any) -> NamedStyle:
-        return NamedStyle(name=name, alignment=alignment, border=_BORDER, number_format=number_format, **kw)
+        return NamedStyle(name=name, alignment=alignment, border=border, number_format=number_format, **kw)
 
     top = {"vertical": "top"}
     return {
@@ -102,6 +103,8 @@ def workbook(sheets: Sequence[Sheet], config: Config, title: str) -> bytes:
     """One xlsx of one or more ledger-style sheets (the 月报 has six)."""
     # Write-only mode streams rows to the file: a third of the time and memory of the normal mode for
     # 10,000 needs. Its sheet settings (widths, panes, print setup) must be made before the first row.
+    from openpyxl import Workbook
+
     wb = Workbook(write_only=True)
     wb.properties.title = f"{config.community} {title}"
     wb.properties.creator = "gridbot"
@@ -116,6 +119,11 @@ def workbook(sheets: Sequence[Sheet], config: Config, title: str) -> bytes:
 
 
 def _write_sheet(wb: Workbook, styles: dict[str, NamedStyle], sheet: Sheet, config: Config) -> None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.page import PageMargins
+    from openpyxl.worksheet.worksheet import Worksheet
+
     columns = sheet.columns
     tz = config.timezone
     table = [[xlsx_cell(v, tz) for v in values] for values in sheet.rows]
