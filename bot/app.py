@@ -80,6 +80,12 @@ class Core:
     dispatcher: Dispatcher
     ticker: Ticker
     sender: OutboxSender | None = None
+    warming: asyncio.Future[None] | None = None   # jieba's dictionary loading (open_core)
+
+    async def text_ready(self) -> None:
+        """Wait until text understanding is loaded (open_core starts it and does not wait)."""
+        if self.warming is not None:
+            await asyncio.shield(self.warming)
 
     def wake_sender(self) -> None:
         if self.sender is not None:
@@ -97,14 +103,23 @@ class Core:
     async def close(self) -> None:
         await self.dispatcher.close()
         await self.engine.dispose()
+        if self.warming is not None and not self.warming.done():
+            await asyncio.gather(self.warming, return_exceptions=True)   # its thread must not outlive the loop
 
 
 async def open_core(config: Config, db_url: str | None = None, clock: Clock | None = None, *,
                     run_migrations: bool = True, warm_up: bool = True) -> Core:
     url = resolve_db_url(config, db_url)
-    # Migrations and jieba's dictionary load side by side (two threads; cold start, issue 16).
-    await asyncio.gather(migrate_database(url) if run_migrations else asyncio.sleep(0),
-                         asyncio.to_thread(_warm_up_text) if warm_up else asyncio.sleep(0))
+    # jieba's dictionary (≈ 1 s) loads in a thread while the database migrates and the service starts
+    # (cold start, issue 16); a message that needs it before it is ready waits for it once.
+    warming = asyncio.ensure_future(asyncio.to_thread(_warm_up_text)) if warm_up else None
+    if run_migrations:
+        try:
+            await migrate_database(url)
+        except BaseException:
+            if warming is not None:
+                await asyncio.gather(warming, return_exceptions=True)
+            raise
     clock = clock or SystemClock()
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
@@ -113,12 +128,15 @@ async def open_core(config: Config, db_url: str | None = None, clock: Clock | No
     dispatcher = Dispatcher(config, sessions, clock, directory, all_routers(),
                             on_committed=lambda: core_ref[0].wake_sender())
     ticker = Ticker(sessions, clock, config, directory, all_jobs(), on_queued=lambda: core_ref[0].wake_sender())
-    core = Core(config, clock, url, engine, sessions, read_sessionmaker(engine), directory, dispatcher, ticker)
+    core = Core(config, clock, url, engine, sessions, read_sessionmaker(engine), directory, dispatcher, ticker,
+                warming=warming)
     core_ref.append(core)
     try:
         await core.reload_directory()
     except Exception as exc:
         await engine.dispose()
+        if warming is not None:
+            await asyncio.gather(warming, return_exceptions=True)
         fault = database_fault(exc, url)
         if fault is None:
             raise

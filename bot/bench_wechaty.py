@@ -398,6 +398,7 @@ async def run_gridbot(config: Config, msgs: list[IncomingMessage], db_url: str, 
     t0 = time.perf_counter()
     core = await open_core(config, db_url)
     cold_start = time.perf_counter() - t0
+    await core.text_ready()      # jieba loads in the background: measure traffic once it is in
     puppet = fake_community(config)
     run.wire = puppet.sent
     channel = injected_wechaty_channel(config, core.clock, puppet, pipelined=pipelined)
