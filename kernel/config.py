@@ -17,8 +17,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kernel.config_reader import ConfigError, Loc, Problem, Reader, load_toml
-from kernel.settings import (BookingSettings, EventSettings, Hours, InboxSettings, KnowledgeSettings, MaintenanceSettings, NeedsSettings,
-                             PushSettings, SenderConfig, SurveySettings, WebSettings, WecomSettings, setting)
+from kernel.settings import (BookingSettings, EventSettings, Hours, InboxSettings, KnowledgeSettings,
+                             MaintenanceSettings, NeedsSettings, PushSettings, SenderConfig, SurveySettings,
+                             WebSettings, WecomSettings, setting)
 
 __all__ = ["Config", "ConfigError", "DepartmentConfig", "GridConfig", "Hours", "PersonConfig", "Problem",
            "RoomConfig", "Sections", "SenderConfig", "default_config_path", "load_config", "parse_config"]
