@@ -19,6 +19,8 @@ from bot.faults import OperatorError, database_fault, parse_db_url, user
 from kernel.clock import Clock, SystemClock
 from kernel.config import Config
 from kernel.identity import Directory
+from kernel.text.knowledge import KnowledgeCache
+from models import knowledge as faq
 from bot.router import Dispatcher
 from bot.sender import OutboxSender
 from handlers.registry import all_routers
@@ -79,6 +81,7 @@ class Core:
     directory: Directory
     dispatcher: Dispatcher
     ticker: Ticker
+    knowledge: KnowledgeCache
     sender: OutboxSender | None = None
 
     def wake_sender(self) -> None:
@@ -88,6 +91,13 @@ class Core:
     async def reload_directory(self) -> None:
         async with self.reads() as session:
             self.directory.reload(await all_bindings(session))
+
+    async def reload_knowledge(self) -> None:
+        """Rebuild the bot's FAQ index from the database if it changed (models/knowledge.py)."""
+        async with self.reads() as session:
+            version = await faq.version(session)
+            if version != self.knowledge.version:
+                self.knowledge.install(await faq.faq_settings(session, self.config), version)
 
     def attach_channel(self, channel: Channel, instance: str | None = None) -> OutboxSender:
         self.sender = OutboxSender(self.sessions, channel, self.clock, self.config.sender,
@@ -110,14 +120,17 @@ async def open_core(config: Config, db_url: str | None = None, clock: Clock | No
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
     directory = Directory(config)
+    knowledge = KnowledgeCache(config.knowledge)
     core_ref: list[Core] = []
     dispatcher = Dispatcher(config, sessions, clock, directory, all_routers(),
-                            on_committed=lambda: core_ref[0].wake_sender())
+                            on_committed=lambda: core_ref[0].wake_sender(), knowledge=knowledge)
     ticker = Ticker(sessions, clock, config, directory, all_jobs(), on_queued=lambda: core_ref[0].wake_sender())
-    core = Core(config, clock, url, engine, sessions, read_sessionmaker(engine), directory, dispatcher, ticker)
+    core = Core(config, clock, url, engine, sessions, read_sessionmaker(engine), directory, dispatcher, ticker,
+                knowledge)
     core_ref.append(core)
     try:
         await core.reload_directory()
+        await core.reload_knowledge()
     except Exception as exc:
         await engine.dispose()
         fault = database_fault(exc, url)

@@ -34,6 +34,7 @@ from kernel.identity import Directory
 from kernel.logevent import log_event
 from kernel.message import IncomingMessage, MessageKind
 from kernel.text.normalize import clean, strip_mention
+from kernel.text.knowledge import KnowledgeCache
 from models.messages import claim_message
 from texts.common import (
     ERROR_REPLY,
@@ -88,11 +89,13 @@ class Dispatcher:
     def __init__(self, config: Config, sessions: async_sessionmaker[AsyncSession], clock: Clock,
                  directory: Directory, routers: Sequence[Router],
                  on_committed: Callable[[], None] = lambda: None, max_batch: int = 64,
+                 knowledge: KnowledgeCache | None = None,
                  max_waiting: int = MAX_WAITING, retry_first_s: float = RETRY_FIRST_S) -> None:
         self.config = config
         self.sessions = sessions
         self.clock = clock
         self.directory = directory
+        self.knowledge = knowledge          # the FAQ in force; None: the config's
         self.on_committed = on_committed
         self.max_batch = max_batch
         self.max_waiting = max_waiting
@@ -120,7 +123,8 @@ class Dispatcher:
         addressed = private or msg.mentions_bot or mentioned
         sender = self.directory.resolve(msg.sender_id, msg.sender_name)
         grid = self.config.grid_by_topic(msg.group_topic)
-        view = View(msg, text, addressed, sender, grid, self.config)
+        view = View(msg, text, addressed, sender, grid, self.config,
+                    knowledge=self.knowledge.base if self.knowledge is not None else None)
 
         if not private and not self.config.is_known_group(msg.group_topic):
             return self._canned(view, "router.unknown_group",

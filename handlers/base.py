@@ -23,6 +23,7 @@ from kernel.config import Config, GridConfig
 from kernel.identity import Directory, Person, Role
 from kernel.message import IncomingMessage
 from kernel.text.classify import Understanding, classify
+from kernel.text.knowledge import KnowledgeBase, knowledge_base
 from models import conversation
 from models.conversation import PRIVATE_SCOPE
 from models.needs import normalize_follow_code
@@ -56,6 +57,13 @@ class View:
     # The sender's open questions in this chat, newest first; loaded by the router inside the
     # message's transaction (None until then: planning never touches the database).
     awaiting: tuple[conversation.Question, ...] | None = None
+    # The FAQ in force (the database's, kernel/text/knowledge.KnowledgeCache); None: the config's.
+    knowledge: KnowledgeBase | None = None
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        """What the bot answers residents' questions from."""
+        return self.knowledge if self.knowledge is not None else knowledge_base(self.config.knowledge)
 
     def remember_awaiting(self, questions: tuple[conversation.Question, ...] | None) -> None:
         """Set by the message's Context only (None after it asked or closed a question: reload)."""

@@ -16,14 +16,13 @@ from kernel.config import Config
 from kernel.identity import DEPARTMENT_STAFF, STAFF, Person, Role
 from kernel.text import speech_acts
 from kernel.text.classify import Understanding, classify
-from kernel.text.knowledge import knowledge_base
-from kernel.workhours import on_duty
 from texts import needs as T
 from texts import speech as TS
 from handlers.base import PASS, Context, Router, Stage, View, command_matcher
 from models import access
 from models import inbox as views
 from models import needs as N
+from models import duty as D
 from models.outbox import Priority
 from notices.needs import (RATE_QUESTION, ack_text, announce_change, announce_intake, common, error_text, fmt_minutes,
                            fmt_time, short)
@@ -103,7 +102,7 @@ def _passive(view: View) -> IntakeArgs | None:
         return None
     u = view.understanding
     if u.intent != "demand" or speech_acts.is_progress_question(view.text) or \
-            knowledge_base(view.config.knowledge).answer(view.text) is not None:
+            view.kb.answer(view.text) is not None:
         return None          # "报修的有人管吗", "医保怎么交": questions, not problems to pick up
     return IntakeArgs(view.text, u)
 
@@ -163,9 +162,9 @@ async def passive_discovery(ctx: Context, args: IntakeArgs) -> None:
         grid = ctx.config.grid_of_building(u.building) or ctx.grid
         text = T.PASSIVE_URGENT_ALERT.format(chat=ctx.msg.group_topic, name=ctx.sender.name, text=args.text)
         await ctx.out.private(grid.worker, text, priority=Priority.URGENT)
-        worker = next((w for w in ctx.config.workers if w.id == grid.worker), None)
-        if worker is not None and grid.backup and not on_duty(worker.duty, ctx.now, ctx.config.timezone):
-            await ctx.out.private(grid.backup, text, priority=Priority.URGENT)
+        backup = (await D.roster(ctx.session, ctx.config)).covering(grid.number, ctx.now)
+        if backup is not None:
+            await ctx.out.private(backup, text, priority=Priority.URGENT)
 
 
 # ---------------------------------------------------------------- staff commands

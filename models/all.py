@@ -2,4 +2,5 @@
 
 from models import (  # noqa: F401
     booking, conversation, events, inbox, lifecycle, messages, needs, outbox, people, pushes, surveys,
+    admin_log, duty, staff, knowledge,
 )
