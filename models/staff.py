@@ -61,7 +61,7 @@ async def add_account(session: AsyncSession, now: datetime, config: Config, dire
     username = (username or "").strip()
     ref = (ref or "").strip() or None
     name = (name or "").strip() or None
-    M.check_user_fields(username, password or "x" * M.MIN_PASSWORD, role, ref)
+    M.check_user_fields(username, password if password is not None else "x" * M.MIN_PASSWORD, role, ref)
     check_ref(config, directory, role, ref, username)
     password = password if password is not None else new_password()
     user = await M.create_user(session, username, password, role, ref, name=name, now=now)

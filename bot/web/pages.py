@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from bot.web.keys import CORE
 from models import inbox as M
+from texts import admin as XA
 from texts import inbox as X
 
 TEMPLATES = __import__("pathlib").Path(__file__).resolve().parent / "templates"
@@ -42,6 +43,8 @@ TABS: tuple[Tab, ...] = (
     Tab("report", "/inbox/report", X.REPORT_TAB, EVERYONE),
     Tab("exports", "/inbox/exports", "导出", STAFF),
     Tab("audit", "/inbox/audit", "查看记录", ADMIN),
+    Tab("admin-staff", "/inbox/admin/staff", XA.STAFF_TAB, ADMIN),
+    Tab("admin-faq", "/inbox/admin/faq", XA.FAQ_TAB, ADMIN),
 )
 
 
