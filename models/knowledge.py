@@ -113,7 +113,8 @@ async def _seed(session: AsyncSession, now: datetime, config: Config, actor: str
 
 async def _row(session: AsyncSession, ref: str, refs: dict[str, int]) -> FaqRow:
     ref = (ref or "").strip()
-    row_id = refs.get(ref) if ref.startswith("c") else (int(ref) if ref.isdigit() else None)
+    number = ref.isascii() and ref.isdigit() and len(ref) <= 9
+    row_id = refs.get(ref) if ref.startswith("c") else (int(ref) if number else None)
     row = await session.get(FaqRow, row_id) if row_id is not None else None
     if row is None:
         raise StaffError("faq_gone")

@@ -125,6 +125,9 @@ async def test_changing_the_backup_on_the_page_sends_the_next_urgent_alert_to_th
     assert status == 400 and "不能是网格1的网格员本人" in html
     status, html = await li.post("/inbox/admin/staff/duty/1", {"backup": "wx_sun", "duty": "晚上"})
     assert status == 400 and "值班时间格式不对" in html
+    for bogus in ("9", "²", "1" * 40):
+        status, html = await li.post(f"/inbox/admin/staff/duty/{bogus}", {"backup": "", "duty": ""})
+        assert status == 400 and "没有网格" in html
     status, html = await li.get("/inbox/admin/staff")
     assert "AB岗 · 1: wx_zhao → wx_sun" in html and "值班时间 · wx_wang: 08:30-21:30 → 08:00-23:30" in html
 
@@ -150,6 +153,9 @@ async def test_an_admin_edits_the_faq_and_the_bot_answers_from_it_at_once(web) -
     status, html = await li.post(f"/inbox/admin/faq/{ref}/delete")
     assert "已删除问答" in html and f'data-ref="{ref}"' not in html and "删除问答" in html
     assert "四色桶" not in (await h.say("私聊", "wx_zhang", "垃圾分类怎么弄"))[0].text
+    for bogus in ("c99", "9" * 30, "x"):
+        status, html = await li.post(f"/inbox/admin/faq/{bogus}/delete")
+        assert status == 400 and "已不存在" in html
     wang = await web.user("wang")
     status, _ = await wang.post("/inbox/admin/faq/1/delete")
     assert status == 403

@@ -104,5 +104,5 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
     app.router.add_get("/inbox/admin/faq", faq_page)
     app.router.add_post("/inbox/admin/faq", add)
     app.router.add_post("/inbox/admin/faq/import", import_config)
-    app.router.add_post(r"/inbox/admin/faq/{ref:c?\d{1,9}}/edit", edit)
-    app.router.add_post(r"/inbox/admin/faq/{ref:c?\d{1,9}}/delete", delete)
+    app.router.add_post("/inbox/admin/faq/{ref}/edit", edit)
+    app.router.add_post("/inbox/admin/faq/{ref}/delete", delete)

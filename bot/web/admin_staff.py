@@ -135,12 +135,13 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
         if form is None:
             return message(request, actor, X.FORBIDDEN_TITLE, X.CSRF_REFUSED, 403)
         core = get_core()
-        grid = int(request.match_info["grid"])
+        raw = request.match_info["grid"]
+        grid = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 6 else 0
         g = core.config.grid_by_number(grid)
         now = core.clock.now()
         try:
             if g is None:
-                raise StaffError("no_grid", grid=grid)
+                raise StaffError("no_grid", grid=raw[:6])
             hours = D.parse_duty(form.get("duty"))
             async with transaction(core.sessions) as session:
                 await D.set_backup(session, now, core.config, grid, form.get("backup"), actor=actor.username)
@@ -153,4 +154,4 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
     app.router.add_post("/inbox/admin/staff/users", add_user)
     app.router.add_post("/inbox/admin/staff/users/{username}/password", reset_password)
     app.router.add_post("/inbox/admin/staff/users/{username}/active", set_active)
-    app.router.add_post(r"/inbox/admin/staff/duty/{grid:\d{1,6}}", set_duty)
+    app.router.add_post("/inbox/admin/staff/duty/{grid}", set_duty)
