@@ -155,8 +155,7 @@ def parse_duty(text: str | None) -> Hours | None:
 async def set_duty(session: AsyncSession, now: datetime, config: Config, person: str, hours: Hours | None, *,
                    actor: str) -> Roster:
     """The person's duty hours from now on (None: always on duty)."""
-    if person not in {w.id for w in config.workers} | {a.id for a in config.admins} and \
-            person not in await staff_choices(session, config):
+    if person not in await staff_choices(session, config):
         raise StaffError("no_person", who=person)
     before = await roster(session, config)
     old = before.duty_of(person)
