@@ -48,11 +48,23 @@ def masked_name(actor: A.WebActor, name: str | None) -> str:
 
 
 class Bad(Exception):
-    """A form value the page cannot use: answered on the form, in Chinese, with status 400."""
+    """A form value the page cannot use, or a refusal of the model: answered on the form, in Chinese."""
 
-    def __init__(self, message: str, status: int = 400) -> None:
+    def __init__(self, message: str, status: int = 400, *, duplicate: bool = False) -> None:
         super().__init__(message)
-        self.message, self.status = message, status
+        self.message, self.status, self.duplicate = message, status, duplicate
+
+
+def worded(exc: EventError, tz: Any) -> Bad:
+    """A model refusal in the chat's words, worded inside the transaction (the event it names is still
+    readable there; the transaction then rolls back)."""
+    if exc.code == "duplicate":
+        same = exc.info["event"]
+        return Bad(S.DUPLICATE_WARNING.format(label=T.event_label(same), when=_local(same.starts_at, tz),
+                                              place=same.place), 409, duplicate=True)
+    if exc.code == "started":
+        return Bad(T.EDIT_STARTED, 409)
+    return Bad(T.refusal(exc.code, exc.info, tz), 409 if exc.code == "cancelled" else 400)
 
 
 # ---------------------------------------------------------------- reading the form
@@ -151,6 +163,8 @@ def read_form(form: Any, config: Any, *, publishing: bool) -> EventForm:
         known = {g.group for g in config.grids}
         for topic in form.getall("groups", []) if hasattr(form, "getall") else []:
             topic = str(topic).strip()
+            if not topic:
+                continue
             if topic not in known:
                 raise Bad(S.GROUP_UNKNOWN.format(name=topic[:40]))
             groups.append(topic)
@@ -311,19 +325,20 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
         assert person is not None
         try:
             async with transaction(core.sessions) as session:
-                published = await ev.publish(session, now, config, parsed.spec, by_id=person.id, by_name=person.name,
-                                             groups=parsed.groups, room=ev.room_of_place(parsed.spec.place, config),
-                                             allow_duplicate=_text(form, "confirm_duplicate") == "1")
+                try:
+                    published = await ev.publish(session, now, config, parsed.spec, by_id=person.id,
+                                                 by_name=person.name, groups=parsed.groups,
+                                                 room=ev.room_of_place(parsed.spec.place, config),
+                                                 allow_duplicate=_text(form, "confirm_duplicate") == "1")
+                except EventError as exc:
+                    raise worded(exc, tz) from None
                 code = published.event.code
                 room = published.room
-        except EventError as exc:
-            if exc.code == "duplicate":
-                same = exc.info["event"]
-                warning = S.DUPLICATE_WARNING.format(label=T.event_label(same), when=_local(same.starts_at, tz),
-                                                     place=same.place)
-                return await list_page(request, actor, values=values, groups=chosen, duplicate=warning, status=409)
-            return await list_page(request, actor, values=values, groups=chosen,
-                                   error=T.refusal(exc.code, exc.info, tz), status=400)
+        except Bad as exc:
+            if exc.duplicate:
+                return await list_page(request, actor, values=values, groups=chosen, duplicate=exc.message,
+                                       status=exc.status)
+            return await list_page(request, actor, values=values, groups=chosen, error=exc.message, status=exc.status)
         core.wake_sender()
         room_error = f"&room_error={quote(room.error)}" if room is not None and room.error else ""
         raise web.HTTPSeeOther(f"/inbox/activities/{code}?done=published{room_error}")
@@ -375,9 +390,12 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
                     raise Bad(S.NOT_FOUND_EVENT.format(code=code[:20]), 404)
                 if action == "edit":
                     parsed = read_form(form, config, publishing=False)
-                    res = await ev.update_event(session, now, event.id, by=person.id, by_name=person.name,
-                                                config=config, settings=config.events,
-                                                **changes_of(event, parsed.spec))
+                    try:
+                        res = await ev.update_event(session, now, event.id, by=person.id, by_name=person.name,
+                                                    config=config, settings=config.events,
+                                                    **changes_of(event, parsed.spec))
+                    except EventError as exc:
+                        raise worded(exc, tz) from None
                     out = TickContext(session, now, config, core.directory, config.bot_id).out
                     told = await notices.changed(out, res, tz)
                     label, fields = T.event_label(res.event), T.field_names(res.changed)
@@ -389,8 +407,11 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
                     reason = _text(form, "reason")
                     if len(reason) > 200:
                         raise Bad(S.REASON_TOO_LONG)
-                    cancelled = await ev.cancel_event(session, now, event.id, by=person.id, by_name=person.name,
-                                                      reason=reason)
+                    try:
+                        cancelled = await ev.cancel_event(session, now, event.id, by=person.id,
+                                                          by_name=person.name, reason=reason)
+                    except EventError as exc:
+                        raise worded(exc, tz) from None
                     out = TickContext(session, now, config, core.directory, config.bot_id).out
                     told = await notices.cancelled(out, cancelled.event, tz)
                     done = [S.CANCELLED.format(label=T.event_label(cancelled.event), told=told)]
@@ -400,10 +421,6 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
             if exc.status == 404:
                 return message(request, actor, S.EVENTS_TITLE, exc.message, 404)
             return await detail_page(request, actor, code, error=exc.message, values=values, status=exc.status)
-        except EventError as exc:
-            words = T.EDIT_STARTED if exc.code == "started" else T.refusal(exc.code, exc.info, tz)
-            return await detail_page(request, actor, code, error=words, values=values,
-                                     status=409 if exc.code in ("started", "cancelled") else 400)
         core.wake_sender()
         return await detail_page(request, actor, code, flash=done)
 
