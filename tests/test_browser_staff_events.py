@@ -45,7 +45,7 @@ async def test_a_worker_publishes_an_event_and_approves_a_booking_on_a_phone(ser
     await page.fill("input[name=title]", "亲子剪纸课")
     await page.fill("input[name=starts_at]", f"{day.isoformat()}T10:00")
     await page.fill("input[name=ends_at]", "11:30")
-    await page.fill("input[name=place]", "书画室")
+    await page.fill("input[name=place]", "亲子活动室")
     await page.fill("input[name=capacity]", "3")
     await page.fill("input[name=note]", "剪刀彩纸社区准备")
     assert await page.is_checked(f"input[name=groups][value='{G1}']")
@@ -53,6 +53,7 @@ async def test_a_worker_publishes_an_event_and_approves_a_booking_on_a_phone(ser
     flash = page.locator(".flash.ok").first
     await flash.wait_for()
     assert "活动已发布: 亲子剪纸课" in await flash.inner_text()
+    assert "功能室「亲子活动室」已为活动预约" in await page.locator("section.head").inner_text()
     assert "/inbox/activities/E101" in page.url
 
     for n, (who, words) in enumerate((("wx_qian", "报名 亲子剪纸课 2人"), ("wx_zhang", "报名 亲子剪纸课"),
@@ -73,6 +74,10 @@ async def test_a_worker_publishes_an_event_and_approves_a_booking_on_a_phone(ser
     await page.wait_for_url(base(service) + "/inbox/bookings")
     card = page.locator(f"#b-{booking.code}")
     assert "会议室" in await card.inner_text()
+    await page.fill("input[name=day]", day.isoformat())          # the day it is for: the room's timetable
+    await page.click("button:has-text('查看')")
+    await page.wait_for_url(f"**/inbox/bookings?day={day.isoformat()}")
+    assert booking.code in await page.locator("section.day").inner_text()
     await page.screenshot(path=str(shots / "inbox-bookings.png"), full_page=True)
     await card.locator("button:has-text('通过')").click()
     await page.locator(".flash.ok >> text=已通过").wait_for()
