@@ -288,6 +288,34 @@ async def places_left(session: AsyncSession, event: Event) -> int:
     return max(0, event.capacity - await taken_places(session, event.id))
 
 
+@dataclass(frozen=True)
+class Places:
+    """An event's signups at a glance: places held (confirmed or offered) and the waiting list."""
+
+    taken: int = 0
+    waiting_groups: int = 0
+    waiting_people: int = 0
+
+
+async def places_by_event(session: AsyncSession, event_ids: Sequence[int]) -> dict[int, Places]:
+    """Places taken and the waiting list of many events in one query (the staff web's event list)."""
+    if not event_ids:
+        return {}
+    rows = (await session.execute(
+        select(Signup.event_id, Signup.status, func.count(), func.coalesce(func.sum(Signup.party_size), 0))
+        .where(Signup.event_id.in_(list(event_ids)), Signup.status.in_(list(ACTIVE)))
+        .group_by(Signup.event_id, Signup.status))).all()
+    out: dict[int, Places] = {}
+    for event_id, status, groups, people in rows:
+        p = out.get(event_id, Places())
+        if status == SignupStatus.WAITING:
+            p = Places(p.taken, p.waiting_groups + int(groups), p.waiting_people + int(people))
+        else:
+            p = Places(p.taken + int(people), p.waiting_groups, p.waiting_people)
+        out[event_id] = p
+    return out
+
+
 async def signups(session: AsyncSession, event_id: int, statuses: Sequence[str] = ACTIVE) -> list[Signup]:
     return list((await session.scalars(
         select(Signup).where(Signup.event_id == event_id, Signup.status.in_(list(statuses)))

@@ -21,6 +21,15 @@ READ_ONLY = "只读账号不能发布或修改活动。"
 NOT_FOUND_EVENT = "没有找到活动 {code}。"
 CANCELLED_TAG = "已取消"
 STARTED_TAG = "已开始"
+BACK_EVENTS = "返回活动列表"
+PRIVATE_CHAT = "私聊"
+NONE = "无"
+WAITING_AT = "候补第{n}位"
+WAITING_GROUPS = "{n}组"
+CAPACITY_LINE = "{capacity}人,已报{taken}人,剩余{left}"
+PROMOTED = "已从候补递补{n}组。"
+INFO = {"when": "时间", "place": "地点", "capacity": "名额", "waiting": "候补", "deadline": "报名截止", "fee": "费用",
+        "limit": "每户限报", "note": "备注", "groups": "通知群", "cancel_reason": "取消原因"}
 SIGNUP_STATUS = {"confirmed": "正式", "offered": "候补待确认", "waiting": "候补", "cancelled": "已取消",
                  "removed": "已移除", "expired": "已失效"}
 
@@ -61,6 +70,10 @@ PENDING_EMPTY = "没有待审批的预约。"
 DAY_TITLE = "{day} 各功能室预约"
 DAY_EMPTY = "当天没有预约。"
 DAY_BAD = "日期看不懂,请写成 2026-11-28。"
+BACK_BOOKINGS = "返回预约审批"
+DAY_LABEL = "{month}月{day}日(周{weekday})"
+BOOKING_INFO = {"room": "功能室", "when": "时间", "name": "预约人", "party": "人数", "status": "状态", "purpose": "用途",
+                "reason": "原因"}
 BOOKING_READ_ONLY = "只读账号不能审批预约。"
 REJECT_REASON_NEEDED = "请填写拒绝原因,预约人会收到这个原因。"
 NOT_FOUND_BOOKING = "没有找到预约 {code}。"

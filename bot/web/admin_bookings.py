@@ -63,7 +63,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
     def message(request: web.Request, actor: A.WebActor | None, title: str, text: str, status: int) -> web.Response:
         return render(request, actor, "events_message.html", title=f"{title} · {X.APP_TITLE}", page="message",
                       tab="bookings", status=status, heading=title, message=text, back="/inbox/bookings",
-                      back_label="返回预约审批")
+                      back_label=S.BACK_BOOKINGS)
 
     def forbidden(request: web.Request, actor: A.WebActor, text: str) -> web.StreamResponse:
         return message(request, actor, X.FORBIDDEN_TITLE, text, 403)
@@ -96,7 +96,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
             rooms = [(room, [_row(actor, config, now, b) for b in rows])
                      for room, rows in (await bk.day_bookings(session, config, day)).items()]
             flash = await done_flash(request, session, config, now)
-        label = f"{day.month}月{day.day}日(周{TE.WEEKDAYS[day.weekday()]})"
+        label = S.DAY_LABEL.format(month=day.month, day=day.day, weekday=TE.WEEKDAYS[day.weekday()])
         return render(request, actor, "bookings.html", title=f"{S.BOOKINGS_TITLE} · {X.APP_TITLE}", page="bookings",
                       tab="bookings", status=status, S=S, pending=pending, rooms=rooms, day=day.isoformat(),
                       day_label=label, prev_day=(day - timedelta(days=1)).isoformat(),
@@ -125,12 +125,9 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
                           "action": (TB.TRAIL_WAITLIST + " " if waitlist else "") + labels.get(e.action, e.action),
                           "note": e.note or ""})
         row = _row(actor, config, now, b)
-        info = [("功能室", b.room_name), ("时间", row["when"]), ("预约人", row["name"]),
-                ("人数", f"{b.party_size}人"), ("状态", row["status"])]
-        if b.purpose:
-            info.append(("用途", b.purpose))
-        if b.reason:
-            info.append(("原因", b.reason))
+        info = [(S.BOOKING_INFO[k], v) for k, v in (
+            ("room", b.room_name), ("when", row["when"]), ("name", row["name"]), ("party", f"{b.party_size}人"),
+            ("status", row["status"]), ("purpose", b.purpose or ""), ("reason", b.reason or "")) if v]
         return render(request, actor, "bookings_detail.html", title=f"{b.code} · {S.BOOKINGS_TITLE}", page="booking",
                       tab="bookings", status=status, S=S, b=row, info=info, trail=trail,
                       can_act=may_act(actor) and row["pending"], flash=flash, error=error, reason=reason,

@@ -208,15 +208,14 @@ def _local(value: datetime | None, tz: Any) -> str:
 
 
 async def _event_rows(session: Any, now: datetime, tz: Any) -> list[dict[str, Any]]:
+    events = await ev.open_events(session, now, limit=200)
+    places = await ev.places_by_event(session, [e.id for e in events])
     rows = []
-    for e in await ev.open_events(session, now, limit=200):
-        held = await ev.signups(session, e.id)
-        taken = sum(s.party_size for s in held if s.holds_places)
-        waiting = [s for s in held if s.status == ev.SignupStatus.WAITING]
+    for e in events:
+        p = places.get(e.id, ev.Places())
         rows.append({"code": e.code, "title": e.title, "when": _local(e.starts_at, tz), "place": e.place,
-                     "capacity": e.capacity, "taken": taken, "left": max(0, e.capacity - taken),
-                     "waiting": len(waiting), "waiting_people": sum(s.party_size for s in waiting),
-                     "room_booking": e.room_booking})
+                     "capacity": e.capacity, "taken": p.taken, "left": max(0, e.capacity - p.taken),
+                     "waiting": p.waiting_groups, "waiting_people": p.waiting_people, "room_booking": e.room_booking})
     return rows
 
 
@@ -228,12 +227,11 @@ async def _detail(session: Any, actor: A.WebActor, config: Any, now: datetime, e
     for s in rows:
         if s.status == ev.SignupStatus.WAITING:
             waiting_n += 1
-        status = S.SIGNUP_STATUS.get(s.status, s.status)
-        if s.status == ev.SignupStatus.WAITING:
-            status = f"候补第{waiting_n}位"
+        status = (S.WAITING_AT.format(n=waiting_n) if s.status == ev.SignupStatus.WAITING
+                  else S.SIGNUP_STATUS.get(s.status, s.status))
         roster.append({"seq": len(roster) + 1, "name": masked_name(actor, s.name), "party": s.party_size,
-                       "status": status, "waiting": s.status != ev.SignupStatus.CONFIRMED,
-                       "where": s.group_topic or "私聊", "checked_in": s.checked_in_at is not None})
+                       "status": status, "where": s.group_topic or S.PRIVATE_CHAT,
+                       "checked_in": s.checked_in_at is not None})
     trail = []
     for line in await ev.event_trail(session, event.id):
         e = line.event
@@ -253,27 +251,19 @@ async def _detail(session: Any, actor: A.WebActor, config: Any, now: datetime, e
     groups = [g.topic for g in await ev.event_groups(session, event.id)]
     open_ = event.status == ev.EventStatus.OPEN
     started = now >= event.starts_at
-    info = [("时间", _local(event.starts_at, tz) + (f" – {event.ends_at.astimezone(tz):%H:%M}" if event.ends_at else "")),
-            ("地点", event.place), ("名额", f"{event.capacity}人,已报{taken}人,剩余{max(0, event.capacity - taken)}"),
-            ("候补", f"{waiting_n}组" if waiting_n else "无")]
-    if event.deadline:
-        info.append(("报名截止", _local(event.deadline, tz)))
-    if T.fee_line(event):
-        info.append(("费用", T.fee_line(event).split(": ", 1)[-1]))     # type: ignore[union-attr]
-    if event.per_signup_limit:
-        info.append(("每户限报", f"{event.per_signup_limit}人"))
-    if event.note:
-        info.append(("备注", event.note))
-    info.append(("通知群", "、".join(groups)))
-    if event.cancel_reason:
-        info.append(("取消原因", event.cancel_reason))
+    end = f" – {event.ends_at.astimezone(tz):%H:%M}" if event.ends_at else ""
+    fee = T.fee_line(event)
+    info = [(S.INFO["when"], _local(event.starts_at, tz) + end), (S.INFO["place"], event.place),
+            (S.INFO["capacity"], S.CAPACITY_LINE.format(capacity=event.capacity, taken=taken,
+                                                        left=max(0, event.capacity - taken))),
+            (S.INFO["waiting"], S.WAITING_GROUPS.format(n=waiting_n) if waiting_n else S.NONE)]
+    info += [(S.INFO[k], v) for k, v in (
+        ("deadline", _local(event.deadline, tz)), ("fee", fee.split(": ", 1)[-1] if fee else ""),
+        ("limit", f"{event.per_signup_limit}人" if event.per_signup_limit else ""), ("note", event.note or ""),
+        ("groups", "、".join(groups)), ("cancel_reason", event.cancel_reason or "")) if v]
     return {"event": event, "info": info, "room": room, "roster": roster, "trail": trail,
             "is_open": open_, "started": started, "editable": open_ and not started and may_act(actor),
             "cancellable": open_ and may_act(actor), "masked": actor.masked}
-
-
-def group_choices(actor: A.WebActor, config: Any) -> list[str]:
-    return [g.group for g in config.grids]
 
 
 # ---------------------------------------------------------------- routes
@@ -282,7 +272,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
     def message(request: web.Request, actor: A.WebActor | None, title: str, text: str, status: int) -> web.Response:
         return render(request, actor, "events_message.html", title=f"{title} · {X.APP_TITLE}", page="message",
                       tab="events", status=status, heading=title, message=text, back="/inbox/activities",
-                      back_label="返回活动列表")
+                      back_label=S.BACK_EVENTS)
 
     def forbidden(request: web.Request, actor: A.WebActor, text: str) -> web.StreamResponse:
         return message(request, actor, X.FORBIDDEN_TITLE, text, 403)
@@ -299,7 +289,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
         chosen = groups if groups is not None else ev.default_groups(actor.person, config)
         return render(request, actor, "events.html", title=f"{S.EVENTS_TITLE} · {X.APP_TITLE}", page="events",
                       tab="events", status=status, rows=rows, can_act=may_act(actor), values=values or {},
-                      group_choices=group_choices(actor, config), chosen=chosen, error=error,
+                      group_choices=[g.group for g in config.grids], chosen=chosen, error=error,
                       duplicate=duplicate, rooms=[r.name for r in config.rooms], S=S)
 
     @guard
@@ -401,7 +391,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
                     label, fields = T.event_label(res.event), T.field_names(res.changed)
                     done = [(S.EDITED if told else S.EDITED_NOBODY).format(label=label, fields=fields, told=told)]
                     if res.promoted:
-                        done.append(f"已从候补递补{len(res.promoted)}组。")
+                        done.append(S.PROMOTED.format(n=len(res.promoted)))
                     done += T.room_follow_notes(res.room, tz)
                 else:
                     reason = _text(form, "reason")
