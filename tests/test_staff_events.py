@@ -138,7 +138,8 @@ async def test_bad_event_input_is_answered_on_the_form(web) -> None:
     cases = [({"title": " "}, "请填写活动标题"), ({"title": "x" * 61}, "最多60个字"),
              ({"place": ""}, "请填写活动地点"), ({"starts_at": ""}, "请填写开始时间"),
              ({"starts_at": "明天下午"}, "开始时间看不懂"), ({"starts_at": "2026-11-20T10:00"}, "活动时间已经过去了"),
-             ({"starts_at": "2029-11-20T10:00"}, "一年多以后"),
+             ({"starts_at": "2029-11-20T10:00"}, "一年多以后"), ({"starts_at": "0001-01-01T00:00"}, "开始时间看不懂"),
+             ({"starts_at": "9999-12-31T23:59"}, "开始时间看不懂"), ({"deadline": "0001-01-01T00:00"}, "截止时间看不懂"),
              ({"ends_at": "09:00"}, "结束时间要晚于开始时间"), ({"ends_at": "下午"}, "结束时间看不懂"),
              ({"capacity": "很多"}, "名额请填1到10000"), ({"capacity": "0"}, "名额要在1到10000之间"),
              ({"capacity": "99999999999999999999"}, "名额要在1到10000之间"),
@@ -225,8 +226,9 @@ async def test_staff_approve_and_reject_bookings_and_the_resident_is_told(web) -
     # the day's bookings per room
     status, html = await li.get("/inbox/bookings?day=2026-12-02")
     assert "会议室" in html and "B101" in html and "14:00–16:00" in html and "已预约" in html
-    status, html = await li.get("/inbox/bookings?day=yesterday")
-    assert status == 400 and "日期看不懂" in html
+    for bad in ("yesterday", "0001-01-01", "9999-12-31"):
+        status, html = await li.get(f"/inbox/bookings?day={bad}")
+        assert status == 400 and "日期看不懂" in html
     # the trail
     status, html = await li.get("/inbox/bookings/B101")
     assert status == 200 and "提交预约申请" in html and "审批通过" in html

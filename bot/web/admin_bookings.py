@@ -54,9 +54,10 @@ def _day(raw: str | None, today: date) -> date | None:
     if not raw:
         return today
     try:
-        return date.fromisoformat(raw.strip()[:10])
+        day = date.fromisoformat(raw.strip()[:10])
     except ValueError:
         return None
+    return day if 2000 <= day.year <= 2100 else None      # the day before 0001-01-01 does not exist
 
 
 def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:

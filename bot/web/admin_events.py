@@ -85,9 +85,12 @@ def _moment(value: str, tz: Any) -> datetime:
     text = value.replace("T", " ").strip()
     for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"):
         try:
-            return datetime.strptime(text, fmt).replace(tzinfo=tz)
+            moment = datetime.strptime(text, fmt).replace(tzinfo=tz)
         except ValueError:
             continue
+        if not 2000 <= moment.year <= 2100:      # year 1 or 9999 would overflow in time arithmetic
+            raise ValueError(value)
+        return moment
     raise ValueError(value)
 
 
