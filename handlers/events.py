@@ -410,7 +410,8 @@ async def _publish(ctx: Context, rest: str, *, allow_duplicate: bool = False) ->
                                       room_note=room_note, imported=imported))
 
 
-_DUPLICATE_YES = re.compile(r"^(?:确认发布|确定发布|仍然发布|继续发布|再发一个|确认|确定|是|是的|发布)\s*[。.!！]?$")
+# Only an explicit answer: a "好的" or "是的" said in the group half an hour later must not publish twice.
+_DUPLICATE_YES = re.compile(r"^(?:确认发布|确定发布|仍然发布|继续发布|还是发布|再发一个|再发布一个)\s*[。.!！]?$")
 
 
 @router.answer(DUPLICATE_KIND, match=lambda v: _DUPLICATE_YES.match(v.text), label=T.QUESTION_DUPLICATE)

@@ -118,6 +118,8 @@ async def test_publishing_the_same_event_twice_asks_first_in_chat(web) -> None:
     out = await h.say("私聊", "wx_wang", command)
     assert len(out) == 1 and "已经发布过相同的活动「反诈讲座」(E101)" in out[0].text and "确认发布" in out[0].text
     assert len(await _events(h)) == 1
+    await h.say("私聊", "wx_wang", "好的")                    # not an answer to this question
+    assert len(await _events(h)) == 1
     out = await h.say("私聊", "wx_wang", "确认发布")
     assert "活动已发布" in out[0].text and "E102" in out[0].text
     assert len(await _events(h)) == 2
@@ -222,6 +224,8 @@ async def test_staff_approve_and_reject_bookings_and_the_resident_is_told(web) -
     assert "审批未通过" in html and "当晚已安排消防演练" in html and "未通过" in html
     status, html = await li.post("/inbox/bookings/B999/approve", {})
     assert status == 404 and "B999" in html
+    status, html = await li.get("/inbox/bookings/B999")
+    assert status == 404 and "没有找到预约 B999" in html
 
     # the day's bookings per room
     status, html = await li.get("/inbox/bookings?day=2026-12-02")
