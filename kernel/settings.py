@@ -161,6 +161,8 @@ class SenderConfig:
     reply_burst: int = setting(3, ge=0)                # replies may use a small burst before the interval applies
     max_attempts: int = setting(8, ge=1)
     backoff_s: float = setting(2.0, gt=0)
+    coalesce_max: int = setting(5, ge=1, le=20)        # under load, up to this many replies waiting for one group
+                                                       # go as one message @-ing each resident; 1 = never merge
     # Reply budget (bot/flood.py): answered messages per window, then one notice, then silence; 0 = no limit.
     replies_per_person: int = setting(5, ge=0, le=1000)   # a resident's messages answered per window
     replies_per_group: int = setting(20, ge=0, le=1000)   # messages answered in one group per window
