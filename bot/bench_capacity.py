@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import random
 import tempfile
 from dataclasses import replace
@@ -95,7 +96,7 @@ async def one_run(url: str, cfg: SenderConfig, rate: float, args: argparse.Names
     clock = ManualClock(START)
     vt = VirtualTime(clock)
     channel = Stopwatch(vt)
-    sender = OutboxSender(sessions, channel, clock, cfg, "capacity", tag,
+    sender = OutboxSender(sessions, channel, clock, cfg, tag, tag,
                           limiter=RateLimiter(cfg, rng=random.Random(args.seed), monotonic=vt.monotonic,
                                               sleep=vt.sleep))
     due = arrivals(rate, args.seconds, args.groups, args.reply_ratio, args.seed)
@@ -112,7 +113,7 @@ async def one_run(url: str, cfg: SenderConfig, rate: float, args: argparse.Names
             return
         async with transaction(sessions) as session:
             for who, at, group in batch:
-                await enqueue(session, key=f"r:{who}", account="capacity", chat_kind=ChatKind.GROUP, chat_id=group,
+                await enqueue(session, key=f"r:{who}", account=tag, chat_kind=ChatKind.GROUP, chat_id=group,
                               text=f"收到,已登记。({who})", mentions=(who,), priority=Priority.REPLY,
                               now=START + timedelta(seconds=at))
                 queued[who] = at
@@ -136,13 +137,14 @@ async def one_run(url: str, cfg: SenderConfig, rate: float, args: argparse.Names
 
 
 async def run_capacity(args: argparse.Namespace, policy: SenderConfig) -> dict[str, object]:
+    logging.getLogger("gridbot.sender").setLevel(logging.WARNING)   # thousands of simulated sends
     tmp = tempfile.mkdtemp(prefix="gridbot-capacity-")
     results: dict[str, list[dict[str, object]]] = {}
     capacity: dict[str, float] = {}
     for label, cfg in (("merged", policy), ("one_per_reply", replace(policy, coalesce_max=1))):
         rows = []
         for rate in RATES:
-            url = args.db or f"sqlite+aiosqlite:///{tmp}/{label}-{rate}.db"
+            url = args.db or f"sqlite+aiosqlite:///{tmp}/{label}-{rate}.db"   # one --db: runs apart by account
             await migrate_database(url)
             row = await one_run(url, cfg, rate, args, f"{label}{rate}")
             rows.append(row)
