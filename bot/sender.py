@@ -111,6 +111,8 @@ class OutboxSender:
         self._done: list[int] = []             # sent, not yet marked
         self._claimed_at = self._flushed_at = -1e9
         self.failing_since: float | None = None   # monotonic time the first of consecutive failed rounds began
+        # Called with the rows the sender gave up on (the app reroutes undeliverable urgent alerts).
+        self.on_given_up: Callable[[list[OutboxMessage]], Awaitable[None]] | None = None
 
     def wake(self) -> None:
         self._fresh = True
@@ -209,6 +211,14 @@ class OutboxSender:
             total += n
         return total
 
+    async def _given_up(self, rows: list[OutboxMessage]) -> None:
+        if self.on_given_up is None:
+            return
+        try:
+            await self.on_given_up(rows)
+        except Exception:      # the failure is already recorded; a reroute that fails must not stop sending
+            log.exception("outbox: could not reroute a message the channel gave up on")
+
     def _next_rows(self) -> list[OutboxMessage]:
         """The head row, and with it the replies held for the same group when the rate limit would make
         them wait a turn each (the reply burst is spent): those go as one message."""
@@ -241,6 +251,7 @@ class OutboxSender:
             async with transaction(self.sessions) as session:
                 for r in rows:
                     await mark_failed(session, r.id, self.clock.now(), error, retry_at=None)
+            await self._given_up(rows)
             return False
         except (ChannelError, TimeoutError, OSError) as exc:
             attempts = row.attempts + 1
@@ -254,6 +265,8 @@ class OutboxSender:
                 for r in rows:
                     await mark_failed(session, r.id, self.clock.now(), error,
                                       retry_at=None if give_up else self.clock.now() + timedelta(seconds=delay))
+            if give_up:
+                await self._given_up(rows)
             return False
         metrics.SENDS.labels("sent").inc()
         log_event(log, "outbox.sent", **where, attempts=row.attempts + 1)
