@@ -798,6 +798,12 @@ async def list_surveys(session: AsyncSession, *, statuses: tuple[str, ...] | Non
     return list((await session.scalars(q)).all())
 
 
+async def response_totals(session: AsyncSession) -> dict[int, int]:
+    """Answers per survey id, every round together."""
+    rows = (await session.execute(select(SurveyResponse.survey_id, func.count()).group_by(SurveyResponse.survey_id))).all()
+    return {survey_id: n for survey_id, n in rows}
+
+
 def targets(config: Config, survey_groups: list[str]) -> list[str]:
     return list(survey_groups) if survey_groups else [g.group for g in config.grids]
 
