@@ -322,10 +322,10 @@ def parse_survey_toml(text: str, config: Config, now: datetime) -> SurveySpec:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SurveyDefinitionError([f"TOML 格式错误: {exc}"], [("toml", f"TOML 格式错误: {exc}")]) from None
-    return check_survey_data(data, config, now, source=text)
+    return check_survey_data(data, config, now, file_text=text)
 
 
-def check_survey_data(data: dict[str, Any], config: Config, now: datetime, *, source: str) -> SurveySpec:
+def check_survey_data(data: dict[str, Any], config: Config, now: datetime, *, file_text: str) -> SurveySpec:
     """The one survey validator: a TOML file (parse_survey_toml) and the web builder (models.survey_drafts)
     both hand it the same table shape. Every problem at once, in Chinese, each with the key it is about."""
     problems: list[str] = []
@@ -533,7 +533,7 @@ def check_survey_data(data: dict[str, Any], config: Config, now: datetime, *, so
         raise SurveyDefinitionError(problems, fields)
     return SurveySpec(code.upper() if isinstance(code, str) else None, title.strip(), intro.strip(), anonymous,
                       one_per, groups, staff_group, questions, when, day_rule, urgent, grace, close_at, after,
-                      max_answers, reminder, source)
+                      max_answers, reminder, file_text)
 
 
 async def load_survey(session: AsyncSession, now: datetime, config: Config, spec: SurveySpec, *,
@@ -679,7 +679,7 @@ async def delete_draft(session: AsyncSession, draft_id: int) -> None:
 
 def draft_spec(draft_data: dict[str, Any], config: Config, now: datetime) -> SurveySpec:
     """Check builder data with the TOML loader's validator (raises SurveyDefinitionError)."""
-    return check_survey_data(draft_data, config, now, source=survey_toml(draft_data))
+    return check_survey_data(draft_data, config, now, file_text=survey_toml(draft_data))
 
 
 async def edit_survey(session: AsyncSession, now: datetime, code: str, *, by: str) -> SurveyDraft:

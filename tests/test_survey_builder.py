@@ -157,6 +157,8 @@ async def test_a_survey_built_in_the_page_is_the_survey_its_toml_loads_and_is_pu
     async with li.http.get(li.base + "/inbox/surveys/S1.toml") as r:
         again = await r.text()
     assert 'code = "S1"' in again
+    async with h.core.sessions() as s:
+        assert (await S.get_view(s, "S1")).survey.source == again      # kept as `survey load` keeps its file
     assert S.parse_survey_toml(again, h.config, h.clock.now()).questions == spec.questions
 
     # the scheduler pushes both alike: nothing before 10:00 on the 25th, then each to 网格1 and 网格2
