@@ -641,7 +641,20 @@ def survey_data(survey: Survey) -> dict[str, Any]:
     except tomllib.TOMLDecodeError:
         data = {}
     data["code"] = survey.code
-    return data
+    return _plain(data)
+
+
+def _plain(value: Any) -> Any:
+    """TOML dates and times as the text the loader also reads, so draft data stores as JSON."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if hasattr(value, "isoformat"):         # a TOML local date or time
+        return value.isoformat()
+    return value
 
 
 def new_draft_data() -> dict[str, Any]:

@@ -335,3 +335,29 @@ def test_toml_export_round_trips_the_sample_file(config) -> None:  # type: ignor
     assert tomllib.loads(S.survey_toml(tricky)) == tricky
     now = datetime(2026, 11, 23, tzinfo=timezone.utc)
     assert S.draft_spec(data, config, now).questions == S.parse_survey_toml(text, config, now).questions
+
+
+async def test_a_file_loaded_survey_opens_in_the_editor_and_republishes_the_same(harness) -> None:  # type: ignore[no-untyped-def]
+    """A TOML with native dates (at = 2026-11-25 10:00:00) and keys the form does not show (grace, logic)."""
+    h = harness
+    text = EQUIVALENT_TOML.replace('at = "2026-11-25 10:00"', 'at = 2026-11-25T10:00:00\ngrace = "30m"').replace(
+        'skip = "if q3 == 2 goto q5"\n', "") + '\nlogic = ["if q3 == 2 goto q5"]\n'
+    text = "logic = [\"if q3 == 2 goto q5\"]\n" + text.replace('\nlogic = ["if q3 == 2 goto q5"]\n', "")
+    spec = S.parse_survey_toml(text, h.config, h.clock.now())
+    async with transaction(h.core.sessions) as s:
+        await S.load_survey(s, h.clock.now(), h.config, spec, created_by="cli")
+    before = await stored_survey(h, "S1")
+    async with transaction(h.core.sessions) as s:
+        draft = await S.edit_survey(s, h.clock.now(), "S1", by="li")
+        draft_id = draft.id
+        data = dict(draft.data)
+    from bot.web import admin_surveys as W
+
+    shown = W.editor_view(data, h.config)                       # the editor shows the file's jump under q3
+    assert shown["questions"][2]["rules"] == [{"op": "==", "values": "2", "goto": "5"}]
+    assert shown["mode"] == "at" and shown["sched_at"] == "2026-11-25T10:00"
+    assert [g for g, _label, on in shown["groups"] if on] == ["网格1一家亲", "网格2一家亲"]
+    async with transaction(h.core.sessions) as s:
+        survey, sched = await S.publish_draft(s, h.clock.now(), h.config, draft_id, by="li")
+        assert survey.code == "S1" and sched.grace_minutes == 30
+    assert await stored_survey(h, "S1") == before

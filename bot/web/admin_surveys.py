@@ -31,6 +31,7 @@ from texts import surveys as TS
 
 STAFF = frozenset({M.WebRole.ADMIN, M.WebRole.WORKER})
 MAX_QUESTIONS = 50
+MAX_ID = 2 ** 31 - 2          # a draft number beyond any integer column is simply not found
 CHOICE_KINDS = ("single", "multi")
 RULE_KINDS = ("single", "multi", "rating")
 _LOOSE_RULE = re.compile(r"^\s*(?:(?:if|如果)\s*)?(?:q?(\d+)\s*)?(==|=|!=|in|has|contains|包含|<=|>=|<|>)\s*(.*?)\s*"
@@ -241,6 +242,8 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
                       X=X, kinds=X.KIND_NAMES, ops=X.OP_NAMES, rule_kinds=RULE_KINDS)
 
     async def load_draft(draft_id: int) -> S.SurveyDraft | None:
+        if draft_id > MAX_ID:
+            return None
         async with get_core().sessions() as session:
             try:
                 return await S.get_draft(session, draft_id)
@@ -304,7 +307,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
         form = await checked_form(request, actor)
         core = get_core()
         now = core.clock.now()
-        draft_id = int(request.match_info["id"])
+        draft_id = min(int(request.match_info["id"]), MAX_ID + 1)
         action = str(form.get("action", "save"))
         async with transaction(core.sessions) as session:
             try:
@@ -317,8 +320,9 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
                 if len(questions) >= MAX_QUESTIONS:
                     error = X.TOO_MANY_QUESTIONS.format(n=MAX_QUESTIONS)
                 else:
-                    questions.append({"type": str(form.get("new_type", "single")), "text": "", "options": [],
-                                      "required": True, "rules": []})
+                    kind = str(form.get("new_type", "single"))
+                    questions.append({"type": kind, "text": "", "options": [], "required": kind != "text",
+                                      "rules": []})
             elif action.startswith("delete_") and action[7:].isdigit():
                 if len(questions) <= 1:
                     error = X.NEED_QUESTION
@@ -442,7 +446,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
         core = get_core()
         async with transaction(core.sessions) as session:
             try:
-                await S.delete_draft(session, int(request.match_info["id"]))
+                await S.delete_draft(session, min(int(request.match_info["id"]), MAX_ID + 1))
             except S.SurveyError:
                 return message(request, actor, X.NOT_FOUND, 404)
         raise web.HTTPSeeOther("/inbox/surveys?deleted=1")
