@@ -34,7 +34,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from kernel.calendar_cn import DayRule
 from kernel.config import Config
 from models.base import Base
-from models.pushes import (DEFAULT_GRACE_MINUTES, PushKind, PushSchedule, ScheduleStatus, When, WhenError,
+from models.pushes import (DEFAULT_GRACE_MINUTES, PushKind, PushSchedule, ScheduleStatus, When, WhenError, cancel,
                            create_schedule, parse_recurrence)
 from models.sql import insert_ignore
 
@@ -728,8 +728,6 @@ async def publish_draft(session: AsyncSession, now: datetime, config: Config, dr
 async def close_by_staff(session: AsyncSession, now: datetime, code: str) -> str:
     """Stop a survey from the web: an open one closes now (results follow as on any close) and a recurring
     one gets no further rounds; one not yet pushed is cancelled. Returns "closed" or "cancelled"."""
-    from models import pushes as P
-
     view = await get_view(session, code, lock=True)
     survey = view.survey
     if survey.status == SurveyStatus.OPEN:
@@ -742,7 +740,7 @@ async def close_by_staff(session: AsyncSession, now: datetime, code: str) -> str
         raise SurveyError("closed", code=survey.code)
     sched = await schedule_of(session, survey)
     if sched is not None and sched.status not in (ScheduleStatus.CANCELLED, ScheduleStatus.DONE):
-        await P.cancel(session, now, sched.id)
+        await cancel(session, now, sched.id)
     return outcome
 
 
