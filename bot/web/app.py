@@ -149,4 +149,6 @@ def make_app(core: Core, simulator: Any = None) -> web.Application:
     inbox.setup_routes(app, lambda: core)
     staff_pages.setup_routes(app, lambda: core)
     survey_h5.setup_routes(app, lambda: core)
+    from bot.web import admin_surveys     # the survey builder (/inbox/surveys)
+    admin_surveys.setup_routes(app, lambda: core)
     return app
