@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from kernel import metrics
 from bot.app import Core
 from bot.web import admin_bookings, admin_events, inbox, pages, sandbox, staff_pages, survey_h5
+from bot.web.proxies import forwarded_for
 from bot.web.auth import bearer
 from bot.web.keys import CORE, CSRF_SECRET, METRICS_TOKEN, SIMULATOR, STATIC, THROTTLE
 from bot.web.throttle import Throttle
@@ -131,7 +132,8 @@ async def index(request: web.Request) -> web.Response:
 
 
 def make_app(core: Core, simulator: Any = None) -> web.Application:
-    app = web.Application(middlewares=[security_headers], client_max_size=256 * 1024)
+    app = web.Application(middlewares=[forwarded_for(core.config.web.trusted_proxies), security_headers],
+                          client_max_size=256 * 1024)
     app[CORE] = core
     app[SIMULATOR] = simulator
     app[CSRF_SECRET] = secrets.token_urlsafe(32)
@@ -149,4 +151,6 @@ def make_app(core: Core, simulator: Any = None) -> web.Application:
     admin_events.setup_routes(app, lambda: core)
     admin_bookings.setup_routes(app, lambda: core)
     survey_h5.setup_routes(app, lambda: core)
+    from bot.web import admin_surveys     # the survey builder (/inbox/surveys)
+    admin_surveys.setup_routes(app, lambda: core)
     return app
