@@ -16,7 +16,8 @@ from sqlalchemy import func, select
 
 from kernel import metrics
 from bot.app import Core
-from bot.web import inbox, pages, sandbox, staff_pages, survey_h5
+from bot.web import admin_bookings, admin_events, inbox, pages, sandbox, staff_pages, survey_h5
+from bot.web.proxies import forwarded_for
 from bot.web import admin_knowledge, admin_staff
 from bot.web.auth import bearer
 from bot.web.keys import CORE, CSRF_SECRET, METRICS_TOKEN, SIMULATOR, STATIC, THROTTLE
@@ -132,7 +133,8 @@ async def index(request: web.Request) -> web.Response:
 
 
 def make_app(core: Core, simulator: Any = None) -> web.Application:
-    app = web.Application(middlewares=[security_headers], client_max_size=256 * 1024)
+    app = web.Application(middlewares=[forwarded_for(core.config.web.trusted_proxies), security_headers],
+                          client_max_size=256 * 1024)
     app[CORE] = core
     app[SIMULATOR] = simulator
     app[CSRF_SECRET] = secrets.token_urlsafe(32)
@@ -147,7 +149,11 @@ def make_app(core: Core, simulator: Any = None) -> web.Application:
         sandbox.setup_routes(app)
     inbox.setup_routes(app, lambda: core)
     staff_pages.setup_routes(app, lambda: core)
+    admin_events.setup_routes(app, lambda: core)
+    admin_bookings.setup_routes(app, lambda: core)
     admin_staff.setup_routes(app, lambda: core)
     admin_knowledge.setup_routes(app, lambda: core)
     survey_h5.setup_routes(app, lambda: core)
+    from bot.web import admin_surveys     # the survey builder (/inbox/surveys)
+    admin_surveys.setup_routes(app, lambda: core)
     return app

@@ -43,6 +43,9 @@ TABS: tuple[Tab, ...] = (
     Tab("report", "/inbox/report", X.REPORT_TAB, EVERYONE),
     Tab("exports", "/inbox/exports", "导出", STAFF),
     Tab("audit", "/inbox/audit", "查看记录", ADMIN),
+    Tab("surveys", "/inbox/surveys", "问卷", STAFF),
+    Tab("events", "/inbox/activities", "活动", EVERYONE),
+    Tab("bookings", "/inbox/bookings", "预约审批", EVERYONE),
     Tab("admin-staff", "/inbox/admin/staff", XA.STAFF_TAB, ADMIN),
     Tab("admin-faq", "/inbox/admin/faq", XA.FAQ_TAB, ADMIN),
 )
