@@ -63,6 +63,7 @@ def report_view(report: MR.MonthlyReport, actor: A.WebActor) -> dict[str, Any]:
         {"title": "功能室使用率", "table": _table(XM.ROOMS, report.rooms)},
         {"title": "人气指数", "table": _table(XM.POPULARITY, report.popularity, X.REPORT_NO_POPULARITY)},
     ]
+    sections = [{"more": "", **section} for section in sections]
     return {"heading": X.REPORT_TITLE.format(month=report.label), "month": f"{report.month:%Y-%m}",
             "download": actor.role != M.WebRole.VIEWER, "hint": X.REPORT_HINT.format(scope=report.scope_name),
             "sections": sections}
