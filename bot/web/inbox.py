@@ -37,6 +37,7 @@ from bot import export as E
 from bot.web import auth as A
 from bot.web import api
 from bot.web.filters import STATUS_CHOICES, parse_filters
+from bot.web.inbox_charts import charts_view
 from bot.web.keys import CORE, CSRF_SECRET
 from bot.web.pages import fragment, render
 from bot.web import inbox_ops as O
@@ -645,11 +646,8 @@ async def suggestion_action(request: web.Request, actor: A.WebActor) -> web.Stre
 
 @guard()
 async def charts_page(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
-    from bot.web.inbox_charts import charts_body
-
-    body = await charts_body(request.app[CORE], actor, request.query)    # SVG, escaped where it is drawn
     return render(request, actor, "charts.html", title=f"图表 · {X.APP_TITLE}", page="charts", tab="charts",
-                  timing=_elapsed(request), charts=Markup(body))
+                  timing=_elapsed(request), **await charts_view(request.app[CORE], actor, request.query))
 
 
 @guard(STAFF)
