@@ -194,13 +194,14 @@ def _elapsed(request: web.Request) -> float | None:
 
 
 PageHandler = Callable[[web.Request, A.WebActor], Awaitable[web.StreamResponse]]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def guard(roles: frozenset[str] = A.ALL_ROLES) -> Callable[[PageHandler], Callable[[web.Request], Awaitable[web.StreamResponse]]]:
+def guard(roles: frozenset[str] = A.ALL_ROLES) -> Callable[[PageHandler], Handler]:
     """Login and role check (bot/web/auth.py) for a staff page, timed from here for Server-Timing."""
     inner = A.page(roles, forbidden=forbidden)
 
-    def wrap(handler: PageHandler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    def wrap(handler: PageHandler) -> Handler:
         wrapped = inner(handler)
 
         @functools.wraps(handler)
@@ -366,8 +367,9 @@ def need_view(need: N.Need, events: list[N.NeedEvent], followers: list[N.Need], 
             "clock": _clock(cv), "status": O.status_name(need.status, need.department),
             "text": O.shown_text(need.text, actor), "info": info,
             "parent": parent.code if parent is not None else None,
-            "followers": [{"code": f.code, "requester": O.requester_label(f, actor), "text": O.shown_text(f.text, actor),
-                           "status": O.status_name(f.status, f.department)} for f in followers],
+            "followers": [{"code": f.code, "requester": O.requester_label(f, actor),
+                           "text": O.shown_text(f.text, actor), "status": O.status_name(f.status, f.department)}
+                          for f in followers],
             "rating": rating, "visiting": need.status == N.Status.VISITING}
 
 
@@ -652,7 +654,8 @@ async def charts_page(request: web.Request, actor: A.WebActor) -> web.StreamResp
 
 @guard(STAFF)
 async def exports_page(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
-    kinds = [{"name": k.name, "title": k.sheet_title, "formats": ["xlsx", "csv", "json"] + (["open311"] if k.open311 else [])}
+    kinds = [{"name": k.name, "title": k.sheet_title,
+              "formats": ["xlsx", "csv", "json"] + (["open311"] if k.open311 else [])}
              for k in E.KINDS.values() if actor.role == M.WebRole.ADMIN or k.scoped]
     return render(request, actor, "exports.html", title=f"{X.EXPORT_TITLE} · {X.APP_TITLE}", page="exports",
                   tab="exports", heading=X.EXPORT_TITLE, hint=X.EXPORT_HINT, kinds=kinds, none_text=X.EXPORT_NONE,

@@ -2,8 +2,9 @@
 (templates/base.html) with the tab bar, and `render` that every page module answers through.
 
 A page template extends base.html and fills `{% block body %}`; the pieces a page re-fetches as JSON
-(the need list, the suggestions) are templates of their own, rendered by `fragment`. Tabs are listed here once, each with the roles that see it, so
-a new page adds one line and no module builds navigation HTML of its own."""
+(the need list, the suggestions) are templates of their own, rendered by `fragment`. Tabs are listed
+here once, each with the roles that see it, so a new page adds one line and no module builds
+navigation HTML of its own."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """Staff pages beside the inbox: 来电来访 (a need taken by phone or at the counter) and the 月报.
 Mounted by bot/web/app.py after the inbox (it reuses the inbox's guard, message page and live feed);
-the pages are templates/intake.html and templates/report.html. The matching JSON endpoints are in bot/web/api.py. The work itself is bot/web/inbox_ops.take_need and
-models/monthly_report.py, shared with the API and the CLI."""
+the pages are templates/intake.html and templates/report.html. The matching JSON endpoints are in
+bot/web/api.py. The work itself is bot/web/inbox_ops.take_need and models/monthly_report.py, shared
+with the API and the CLI."""
 
 from __future__ import annotations
 
