@@ -6,6 +6,7 @@ urgent alert; a new FAQ answer is given by the bot from the next message."""
 from __future__ import annotations
 
 import re
+from html import unescape
 
 from models import inbox as M
 from models.db import transaction
@@ -55,7 +56,7 @@ async def test_an_admin_adds_an_account_sees_its_password_once_and_it_logs_in(we
     assert "王二" in html
     # bad input: said in Chinese, nothing created, the form keeps what was typed
     status, html = await li.post("/inbox/admin/staff/users", {"username": "x9", "role": "worker", "ref": "9"})
-    assert status == 400 and "找不到 &#39;9&#39; 对应的网格" in html and 'value="x9"' in html
+    assert status == 400 and "找不到 '9' 对应的网格" in unescape(html) and 'value="x9"' in html
     status, html = await li.post("/inbox/admin/staff/users", {"username": "wang2", "role": "viewer"})
     assert status == 400 and "已存在" in html
 
