@@ -22,7 +22,15 @@ from texts import inbox as X
 from texts import ops as T
 
 ROLES = [r.value for r in M.WebRole]
-CLI = "cli"          # the actor the admin_changes log records for the command line
+
+
+def cli_actor() -> str:
+    """Who the admin_changes log records for the command line: "cli:<system user>" (a colon is never in a
+    web user name, so the command line is never taken for the account it changes)."""
+    try:
+        return f"cli:{getpass.getuser()}"[:64]
+    except (KeyError, OSError):
+        return "cli:?"
 
 
 def add_parsers(sub: argparse._SubParsersAction, add_common: Callable[..., None],
@@ -77,13 +85,13 @@ async def run(config: Config, args: argparse.Namespace) -> int:
             if command == "add":
                 S.check_ref(config, core.directory, args.role, args.ref, name)   # before asking for a password
                 await S.add_account(session, now, config, core.directory, username=name, role=args.role, ref=args.ref,
-                                    name=args.name, password=ask_password(args), actor=CLI)
+                                    name=args.name, password=ask_password(args), actor=cli_actor())
                 print(T.USER_ADDED.format(username=name, role=M.ROLE_NAMES[M.WebRole(args.role)]))
             elif command == "passwd":
-                await S.reset_password(session, now, name, password=ask_password(args), actor=CLI)
+                await S.reset_password(session, now, name, password=ask_password(args), actor=cli_actor())
                 print(T.USER_PASSWORD_SET.format(username=name))
             elif command in ("disable", "enable"):
-                await S.set_account_active(session, now, name, command == "enable", actor=CLI)
+                await S.set_account_active(session, now, name, command == "enable", actor=cli_actor())
                 print((T.USER_ENABLED if command == "enable" else T.USER_DISABLED).format(username=name))
             elif command == "token":
                 user = await M.get_user(session, name)

@@ -162,3 +162,30 @@ async def test_faq_entries_are_checked(harness) -> None:
         with pytest.raises(StaffError) as e:
             await K.edit_faq(s, h.clock.now(), h.config, "c999", "问", "答", actor="li")
         assert e.value.code == "faq_gone"
+
+
+async def test_the_cli_uses_the_same_operations_and_is_logged(config, tmp_path, monkeypatch) -> None:
+    """`gridbot user add/disable` go through models/staff.py: the page's change log shows them too."""
+    import argparse
+    import io
+
+    from bot import user_cli
+    from bot.app import open_core
+
+    monkeypatch.setattr(M, "SCRYPT_N", 2 ** 10)
+    db = str(tmp_path / "cli.db")
+    monkeypatch.setattr("sys.stdin", io.StringIO("a-long-password\n"))
+    add = argparse.Namespace(user_command="add", username="wu", role="viewer", ref=None, name="吴", password_stdin=True,
+                             db=db)
+    assert await user_cli.run(config, add) == 0
+    assert await user_cli.run(config, argparse.Namespace(user_command="disable", username="wu", db=db)) == 0
+    core = await open_core(config, db, warm_up=False)
+    try:
+        async with core.sessions() as s:
+            log = await changes(s)
+            rows = await S.account_rows(s)
+    finally:
+        await core.close()
+    assert [(c.action, c.subject) for c in log] == [("user_disable", "wu"), ("user_add", "wu")]
+    assert all(c.actor.startswith("cli:") for c in log)
+    assert [(r.username, r.active) for r in rows] == [("wu", False)]
