@@ -20,7 +20,6 @@ RESET = "已为 {username} 重置密码,原有登录已失效。新密码(只显
 DISABLED = "已停用账号 {username},其登录已全部失效。"
 ENABLED = "已启用账号 {username}。"
 DUTY_SAVED = "网格{grid}的值班安排已保存,立即生效。"
-NOTHING_CHANGED = "没有变化。"
 
 ACTIONS = {
     "backup": "AB岗", "duty": "值班时间", "user_add": "新建账号", "user_passwd": "重置密码",

@@ -21,7 +21,7 @@ from models.db import transaction
 from texts import admin as T
 from texts import inbox as X
 
-FLASHES = {"disabled": T.DISABLED, "enabled": T.ENABLED, "duty": T.DUTY_SAVED, "same": T.NOTHING_CHANGED}
+FLASHES = {"disabled": T.DISABLED, "enabled": T.ENABLED, "duty": T.DUTY_SAVED}
 
 
 def error_text(exc: Exception) -> str:
