@@ -11,7 +11,7 @@ Everyone logged in may read (a read-only viewer sees names masked); admins and g
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
@@ -20,6 +20,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from bot.web import auth as A
+from bot.web.keys import CORE
 from bot.web.pages import render
 from kernel.text.numbers import read_count, read_yuan
 from models import booking as bk
@@ -271,152 +272,161 @@ async def _detail(session: Any, actor: A.WebActor, config: Any, now: datetime, e
 
 # ---------------------------------------------------------------- routes
 
-def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
-    def message(request: web.Request, actor: A.WebActor | None, title: str, text: str, status: int) -> web.Response:
-        return render(request, actor, "events_message.html", title=f"{title} · {X.APP_TITLE}", page="message",
-                      tab="events", status=status, heading=title, message=text, back="/inbox/activities",
-                      back_label=S.BACK_EVENTS)
+def message(request: web.Request, actor: A.WebActor | None, title: str, text: str, status: int) -> web.Response:
+    return render(request, actor, "events_message.html", title=f"{title} · {X.APP_TITLE}", page="message",
+                  tab="events", status=status, heading=title, message=text, back="/inbox/activities",
+                  back_label=S.BACK_EVENTS)
 
-    def forbidden(request: web.Request, actor: A.WebActor, text: str) -> web.StreamResponse:
-        return message(request, actor, X.FORBIDDEN_TITLE, text, 403)
 
-    guard = A.page(get_core, A.ALL_ROLES, forbidden=forbidden)
+def forbidden(request: web.Request, actor: A.WebActor, text: str) -> web.StreamResponse:
+    return message(request, actor, X.FORBIDDEN_TITLE, text, 403)
 
-    async def list_page(request: web.Request, actor: A.WebActor, *, values: dict[str, str] | None = None,
-                        groups: list[str] | None = None, error: str = "", duplicate: str = "",
-                        status: int = 200) -> web.Response:
-        core = get_core()
-        config, now = core.config, core.clock.now()
-        async with core.reads() as session:
-            rows = await _event_rows(session, now, config.timezone)
-        chosen = groups if groups is not None else ev.default_groups(actor.person, config)
-        return render(request, actor, "events.html", title=f"{S.EVENTS_TITLE} · {X.APP_TITLE}", page="events",
-                      tab="events", status=status, rows=rows, can_act=may_act(actor), values=values or {},
-                      group_choices=[g.group for g in config.grids], chosen=chosen, error=error,
-                      duplicate=duplicate, rooms=[r.name for r in config.rooms], S=S)
 
-    @guard
-    async def events_get(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
-        return await list_page(request, actor)
+guard = A.page(A.ALL_ROLES, forbidden=forbidden)
 
-    @guard
-    async def publish_post(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
-        form = await request.post()
-        if not A.csrf_ok(request, actor, form):
-            return message(request, actor, X.FORBIDDEN_TITLE, X.CSRF_REFUSED, 403)
-        if not may_act(actor):
-            return message(request, actor, X.FORBIDDEN_TITLE, S.READ_ONLY, 403)
-        core = get_core()
-        config, now, tz = core.config, core.clock.now(), core.config.timezone
-        values = posted_values(form)
-        chosen = [str(g) for g in form.getall("groups", [])]
-        try:
-            parsed = read_form(form, config, publishing=True)
-        except Bad as exc:
-            return await list_page(request, actor, values=values, groups=chosen, error=exc.message, status=exc.status)
-        person = actor.person
-        assert person is not None
-        try:
-            async with transaction(core.sessions) as session:
-                try:
-                    published = await ev.publish(session, now, config, parsed.spec, by_id=person.id,
-                                                 by_name=person.name, groups=parsed.groups,
-                                                 room=ev.room_of_place(parsed.spec.place, config),
-                                                 allow_duplicate=_text(form, "confirm_duplicate") == "1")
-                except EventError as exc:
-                    raise worded(exc, tz) from None
-                code = published.event.code
-                room = published.room
-        except Bad as exc:
-            if exc.duplicate:
-                return await list_page(request, actor, values=values, groups=chosen, duplicate=exc.message,
-                                       status=exc.status)
-            return await list_page(request, actor, values=values, groups=chosen, error=exc.message, status=exc.status)
-        core.wake_sender()
-        room_error = f"&room_error={quote(room.error)}" if room is not None and room.error else ""
-        raise web.HTTPSeeOther(f"/inbox/activities/{code}?done=published{room_error}")
 
-    async def detail_page(request: web.Request, actor: A.WebActor, code: str, *, flash: list[str] | None = None,
-                          error: str = "", values: dict[str, str] | None = None, status: int = 200) -> web.Response:
-        core = get_core()
-        config, now, tz = core.config, core.clock.now(), core.config.timezone
-        async with core.reads() as session:
+async def list_page(request: web.Request, actor: A.WebActor, *, values: dict[str, str] | None = None,
+                    groups: list[str] | None = None, error: str = "", duplicate: str = "",
+                    status: int = 200) -> web.Response:
+    core = request.app[CORE]
+    config, now = core.config, core.clock.now()
+    async with core.reads() as session:
+        rows = await _event_rows(session, now, config.timezone)
+    chosen = groups if groups is not None else ev.default_groups(actor.person, config)
+    return render(request, actor, "events.html", title=f"{S.EVENTS_TITLE} · {X.APP_TITLE}", page="events",
+                  tab="events", status=status, rows=rows, can_act=may_act(actor), values=values or {},
+                  group_choices=[g.group for g in config.grids], chosen=chosen, error=error,
+                  duplicate=duplicate, rooms=[r.name for r in config.rooms], S=S)
+
+
+@guard
+async def events_get(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
+    return await list_page(request, actor)
+
+
+@guard
+async def publish_post(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
+    form = await request.post()
+    if not A.csrf_ok(request, actor, form):
+        return message(request, actor, X.FORBIDDEN_TITLE, X.CSRF_REFUSED, 403)
+    if not may_act(actor):
+        return message(request, actor, X.FORBIDDEN_TITLE, S.READ_ONLY, 403)
+    core = request.app[CORE]
+    config, now, tz = core.config, core.clock.now(), core.config.timezone
+    values = posted_values(form)
+    chosen = [str(g) for g in form.getall("groups", [])]
+    try:
+        parsed = read_form(form, config, publishing=True)
+    except Bad as exc:
+        return await list_page(request, actor, values=values, groups=chosen, error=exc.message, status=exc.status)
+    person = actor.person
+    assert person is not None
+    try:
+        async with transaction(core.sessions) as session:
+            try:
+                published = await ev.publish(session, now, config, parsed.spec, by_id=person.id,
+                                             by_name=person.name, groups=parsed.groups,
+                                             room=ev.room_of_place(parsed.spec.place, config),
+                                             allow_duplicate=_text(form, "confirm_duplicate") == "1")
+            except EventError as exc:
+                raise worded(exc, tz) from None
+            code = published.event.code
+            room = published.room
+    except Bad as exc:
+        if exc.duplicate:
+            return await list_page(request, actor, values=values, groups=chosen, duplicate=exc.message,
+                                   status=exc.status)
+        return await list_page(request, actor, values=values, groups=chosen, error=exc.message, status=exc.status)
+    core.wake_sender()
+    room_error = f"&room_error={quote(room.error)}" if room is not None and room.error else ""
+    raise web.HTTPSeeOther(f"/inbox/activities/{code}?done=published{room_error}")
+
+
+async def detail_page(request: web.Request, actor: A.WebActor, code: str, *, flash: list[str] | None = None,
+                      error: str = "", values: dict[str, str] | None = None, status: int = 200) -> web.Response:
+    core = request.app[CORE]
+    config, now, tz = core.config, core.clock.now(), core.config.timezone
+    async with core.reads() as session:
+        event = await ev.event_by_code(session, code)
+        if event is None:
+            return message(request, actor, S.EVENTS_TITLE, S.NOT_FOUND_EVENT.format(code=code[:20]), 404)
+        view = await _detail(session, actor, config, now, event)
+    notes = list(flash or [])
+    if request.method == "GET" and request.query.get("done") == "published":
+        notes.append(S.PUBLISHED.format(title=event.title, code=event.code))
+        place_room = ev.room_of_place(event.place, config)
+        if view["room"] is not None:
+            notes.append(T.room_note(ev.RoomOutcome(view["room"]["room"], code=view["room"]["code"],
+                                                    pending=view["room"]["status"] == TB.STATUS["pending"]), tz))
+        elif place_room is not None:
+            notes.append(T.room_note(ev.RoomOutcome(place_room, error=request.query.get("room_error")
+                                                    or "unavailable"), tz))
+    return render(request, actor, "events_detail.html", title=f"{event.title} · {S.EVENTS_TITLE}", page="event",
+                  tab="events", status=status, flash=notes, error=error,
+                  values=values or form_values(event, tz), S=S, rooms=[r.name for r in config.rooms], **view)
+
+
+@guard
+async def event_get(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
+    return await detail_page(request, actor, request.match_info["code"])
+
+
+@guard
+async def event_action(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
+    code, action = request.match_info["code"], request.match_info["action"]
+    form = await request.post()
+    if not A.csrf_ok(request, actor, form):
+        return message(request, actor, X.FORBIDDEN_TITLE, X.CSRF_REFUSED, 403)
+    if not may_act(actor):
+        return message(request, actor, X.FORBIDDEN_TITLE, S.READ_ONLY, 403)
+    core = request.app[CORE]
+    config, now, tz = core.config, core.clock.now(), core.config.timezone
+    person = actor.person
+    assert person is not None
+    values = posted_values(form) if action == "edit" else None
+    try:
+        async with transaction(core.sessions) as session:
             event = await ev.event_by_code(session, code)
             if event is None:
-                return message(request, actor, S.EVENTS_TITLE, S.NOT_FOUND_EVENT.format(code=code[:20]), 404)
-            view = await _detail(session, actor, config, now, event)
-        notes = list(flash or [])
-        if request.method == "GET" and request.query.get("done") == "published":
-            notes.append(S.PUBLISHED.format(title=event.title, code=event.code))
-            place_room = ev.room_of_place(event.place, config)
-            if view["room"] is not None:
-                notes.append(T.room_note(ev.RoomOutcome(view["room"]["room"], code=view["room"]["code"],
-                                                        pending=view["room"]["status"] == TB.STATUS["pending"]), tz))
-            elif place_room is not None:
-                notes.append(T.room_note(ev.RoomOutcome(place_room, error=request.query.get("room_error")
-                                                        or "unavailable"), tz))
-        return render(request, actor, "events_detail.html", title=f"{event.title} · {S.EVENTS_TITLE}", page="event",
-                      tab="events", status=status, flash=notes, error=error,
-                      values=values or form_values(event, tz), S=S, rooms=[r.name for r in config.rooms], **view)
+                raise Bad(S.NOT_FOUND_EVENT.format(code=code[:20]), 404)
+            if action == "edit":
+                parsed = read_form(form, config, publishing=False)
+                try:
+                    res = await ev.update_event(session, now, event.id, by=person.id, by_name=person.name,
+                                                config=config, settings=config.events,
+                                                **changes_of(event, parsed.spec))
+                except EventError as exc:
+                    raise worded(exc, tz) from None
+                out = TickContext(session, now, config, core.directory, config.bot_id).out
+                told = await notices.changed(out, res, tz)
+                label, fields = T.event_label(res.event), T.field_names(res.changed)
+                done = [(S.EDITED if told else S.EDITED_NOBODY).format(label=label, fields=fields, told=told)]
+                if res.promoted:
+                    done.append(S.PROMOTED.format(n=len(res.promoted)))
+                done += T.room_follow_notes(res.room, tz)
+            else:
+                reason = _text(form, "reason")
+                if len(reason) > 200:
+                    raise Bad(S.REASON_TOO_LONG)
+                try:
+                    cancelled = await ev.cancel_event(session, now, event.id, by=person.id,
+                                                      by_name=person.name, reason=reason)
+                except EventError as exc:
+                    raise worded(exc, tz) from None
+                out = TickContext(session, now, config, core.directory, config.bot_id).out
+                told = await notices.cancelled(out, cancelled.event, tz)
+                done = [S.CANCELLED.format(label=T.event_label(cancelled.event), told=told)]
+                if cancelled.released:
+                    done.append(S.ROOM_RELEASED.format(code=cancelled.released))
+    except Bad as exc:
+        if exc.status == 404:
+            return message(request, actor, S.EVENTS_TITLE, exc.message, 404)
+        return await detail_page(request, actor, code, error=exc.message, values=values, status=exc.status)
+    core.wake_sender()
+    return await detail_page(request, actor, code, flash=done)
 
-    @guard
-    async def event_get(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
-        return await detail_page(request, actor, request.match_info["code"])
 
-    @guard
-    async def event_action(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
-        code, action = request.match_info["code"], request.match_info["action"]
-        form = await request.post()
-        if not A.csrf_ok(request, actor, form):
-            return message(request, actor, X.FORBIDDEN_TITLE, X.CSRF_REFUSED, 403)
-        if not may_act(actor):
-            return message(request, actor, X.FORBIDDEN_TITLE, S.READ_ONLY, 403)
-        core = get_core()
-        config, now, tz = core.config, core.clock.now(), core.config.timezone
-        person = actor.person
-        assert person is not None
-        values = posted_values(form) if action == "edit" else None
-        try:
-            async with transaction(core.sessions) as session:
-                event = await ev.event_by_code(session, code)
-                if event is None:
-                    raise Bad(S.NOT_FOUND_EVENT.format(code=code[:20]), 404)
-                if action == "edit":
-                    parsed = read_form(form, config, publishing=False)
-                    try:
-                        res = await ev.update_event(session, now, event.id, by=person.id, by_name=person.name,
-                                                    config=config, settings=config.events,
-                                                    **changes_of(event, parsed.spec))
-                    except EventError as exc:
-                        raise worded(exc, tz) from None
-                    out = TickContext(session, now, config, core.directory, config.bot_id).out
-                    told = await notices.changed(out, res, tz)
-                    label, fields = T.event_label(res.event), T.field_names(res.changed)
-                    done = [(S.EDITED if told else S.EDITED_NOBODY).format(label=label, fields=fields, told=told)]
-                    if res.promoted:
-                        done.append(S.PROMOTED.format(n=len(res.promoted)))
-                    done += T.room_follow_notes(res.room, tz)
-                else:
-                    reason = _text(form, "reason")
-                    if len(reason) > 200:
-                        raise Bad(S.REASON_TOO_LONG)
-                    try:
-                        cancelled = await ev.cancel_event(session, now, event.id, by=person.id,
-                                                          by_name=person.name, reason=reason)
-                    except EventError as exc:
-                        raise worded(exc, tz) from None
-                    out = TickContext(session, now, config, core.directory, config.bot_id).out
-                    told = await notices.cancelled(out, cancelled.event, tz)
-                    done = [S.CANCELLED.format(label=T.event_label(cancelled.event), told=told)]
-                    if cancelled.released:
-                        done.append(S.ROOM_RELEASED.format(code=cancelled.released))
-        except Bad as exc:
-            if exc.status == 404:
-                return message(request, actor, S.EVENTS_TITLE, exc.message, 404)
-            return await detail_page(request, actor, code, error=exc.message, values=values, status=exc.status)
-        core.wake_sender()
-        return await detail_page(request, actor, code, flash=done)
-
+def setup_routes(app: web.Application) -> None:
     app.router.add_get("/inbox/activities", events_get)
     app.router.add_post("/inbox/activities", publish_post)
     app.router.add_get("/inbox/activities/{code}", event_get)

@@ -13,13 +13,13 @@ only admins publish and close, because publishing posts to the residents' groups
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web
 
 from bot.web import auth as A
+from bot.web.keys import CORE
 from bot.web.pages import render
 from kernel.recurrence import next_fire
 from models import inbox as M
@@ -214,270 +214,294 @@ def describe_rule(rule: S.Rule, q: S.QuestionSpec) -> str:
 
 # --------------------------------------------------------------------------- pages
 
-def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
-    def message(request: web.Request, actor: A.WebActor, text: str, status: int) -> web.Response:
-        return render(request, actor, "surveys_message.html", title=X.TITLE, page="surveys", tab="surveys",
-                      status=status, message=text)
+def message(request: web.Request, actor: A.WebActor, text: str, status: int) -> web.Response:
+    return render(request, actor, "surveys_message.html", title=X.TITLE, page="surveys", tab="surveys",
+                  status=status, message=text)
 
-    def guard(roles: frozenset[str]):  # type: ignore[no-untyped-def]
-        return A.page(get_core, roles, forbidden=lambda r, a, m: message(r, a, m, 403))
 
-    def is_admin(actor: A.WebActor) -> bool:
-        return actor.role == M.WebRole.ADMIN
+def forbidden(request: web.Request, actor: A.WebActor, text: str) -> web.StreamResponse:
+    return message(request, actor, text, 403)
 
-    async def checked_form(request: web.Request, actor: A.WebActor) -> Any:
-        form = await request.post()
-        if not A.csrf_ok(request, actor, form):
-            raise web.HTTPForbidden(text=X.CSRF_REFUSED)
-        return form
 
-    def editor(request: web.Request, actor: A.WebActor, draft: S.SurveyDraft, *, status: int = 200,
-               problems: dict[str, list[str]] | None = None, flash: str = "", error: str = "") -> web.Response:
-        core = get_core()
-        problems = problems or {}
-        summary = [(X.field_name(k), m) for k, ms in problems.items() for m in ms]
-        return render(request, actor, "surveys_edit.html", title=f"{X.EDIT_TITLE} · {X.TITLE}", page="surveys",
-                      tab="surveys", status=status, draft=draft, f=editor_view(draft.data, core.config),
-                      problems=problems, summary=summary, flash=flash, error=error, admin=is_admin(actor),
-                      X=X, kinds=X.KIND_NAMES, ops=X.OP_NAMES, rule_kinds=RULE_KINDS)
 
-    async def load_draft(draft_id: int) -> S.SurveyDraft | None:
-        if draft_id > MAX_ID:
+def guard(roles: frozenset[str]):  # type: ignore[no-untyped-def]
+    return A.page(roles, forbidden=forbidden)
+
+
+def is_admin(actor: A.WebActor) -> bool:
+    return actor.role == M.WebRole.ADMIN
+
+
+async def checked_form(request: web.Request, actor: A.WebActor) -> Any:
+    form = await request.post()
+    if not A.csrf_ok(request, actor, form):
+        raise web.HTTPForbidden(text=X.CSRF_REFUSED)
+    return form
+
+
+def editor(request: web.Request, actor: A.WebActor, draft: S.SurveyDraft, *, status: int = 200,
+           problems: dict[str, list[str]] | None = None, flash: str = "", error: str = "") -> web.Response:
+    core = request.app[CORE]
+    problems = problems or {}
+    summary = [(X.field_name(k), m) for k, ms in problems.items() for m in ms]
+    return render(request, actor, "surveys_edit.html", title=f"{X.EDIT_TITLE} · {X.TITLE}", page="surveys",
+                  tab="surveys", status=status, draft=draft, f=editor_view(draft.data, core.config),
+                  problems=problems, summary=summary, flash=flash, error=error, admin=is_admin(actor),
+                  X=X, kinds=X.KIND_NAMES, ops=X.OP_NAMES, rule_kinds=RULE_KINDS)
+
+
+async def load_draft(request: web.Request, draft_id: int) -> S.SurveyDraft | None:
+    if draft_id > MAX_ID:
+        return None
+    async with request.app[CORE].reads() as session:
+        try:
+            return await S.get_draft(session, draft_id)
+        except S.SurveyError:
             return None
-        async with get_core().sessions() as session:
-            try:
-                return await S.get_draft(session, draft_id)
-            except S.SurveyError:
-                return None
 
-    @guard(STAFF)
-    async def list_page(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
-        core = get_core()
-        tz = core.config.timezone
-        rows = []
-        async with core.sessions() as session:
-            totals = await S.response_totals(session)
-            for s in reversed(await S.list_surveys(session)):
-                sched = await S.schedule_of(session, s)
-                counts = await S.group_counts(session, s)
-                rows.append({"code": s.code, "title": s.title, "status": X.STATUS_NAMES.get(s.status, s.status),
-                             "open": s.status in (S.SurveyStatus.DRAFT, S.SurveyStatus.OPEN),
-                             "round": s.round, "answers": sum(counts.values()), "total": totals.get(s.id, 0),
-                             "groups": TS.groups_label(s.groups),
-                             "schedule": sched.label if sched else "", "push": sched.code if sched else "",
-                             "next": TS.when_text(sched.next_slot, tz) if sched and sched.next_slot else ""})
-            drafts = [{"id": d.id, "title": str(d.data.get("title") or "(未命名)"), "code": d.survey_code,
-                       "by": d.created_by, "at": TS.when_text(d.updated_at, tz),
-                       "questions": len(d.data.get("questions") or [])}
-                      for d in await S.list_drafts(session)]
-        q = request.query
-        flash = ""
-        if code := S.normalize_code(q.get("published", "")):
-            row = next((r for r in rows if r["code"] == code), None)
-            if row is not None:
-                flash = X.PUBLISHED.format(code=code, title=row["title"], push=row["push"], label=row["schedule"],
-                                           first=row["next"] or "—")
-        elif code := S.normalize_code(q.get("closed", "")):
-            flash = X.CLOSED.format(code=code)
-        elif code := S.normalize_code(q.get("cancelled", "")):
-            flash = X.CANCELLED.format(code=code)
-        elif "deleted" in q:
-            flash = X.DELETED
-        return render(request, actor, "surveys.html", title=X.TITLE, page="surveys", tab="surveys",
-                      surveys=rows, drafts=drafts, flash=flash, admin=is_admin(actor), X=X)
 
-    @guard(STAFF)
-    async def new_draft(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
-        await checked_form(request, actor)
-        core = get_core()
-        async with transaction(core.sessions) as session:
-            draft = await S.save_draft(session, core.clock.now(), S.new_draft_data(), by=actor.username)
-            draft_id = draft.id
-        raise web.HTTPSeeOther(f"/inbox/surveys/drafts/{draft_id}")
+@guard(STAFF)
+async def list_page(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
+    core = request.app[CORE]
+    tz = core.config.timezone
+    rows = []
+    async with core.reads() as session:
+        totals = await S.response_totals(session)
+        for s in reversed(await S.list_surveys(session)):
+            sched = await S.schedule_of(session, s)
+            counts = await S.group_counts(session, s)
+            rows.append({"code": s.code, "title": s.title, "status": X.STATUS_NAMES.get(s.status, s.status),
+                         "open": s.status in (S.SurveyStatus.DRAFT, S.SurveyStatus.OPEN),
+                         "round": s.round, "answers": sum(counts.values()), "total": totals.get(s.id, 0),
+                         "groups": TS.groups_label(s.groups),
+                         "schedule": sched.label if sched else "", "push": sched.code if sched else "",
+                         "next": TS.when_text(sched.next_slot, tz) if sched and sched.next_slot else ""})
+        drafts = [{"id": d.id, "title": str(d.data.get("title") or "(未命名)"), "code": d.survey_code,
+                   "by": d.created_by, "at": TS.when_text(d.updated_at, tz),
+                   "questions": len(d.data.get("questions") or [])}
+                  for d in await S.list_drafts(session)]
+    q = request.query
+    flash = ""
+    if code := S.normalize_code(q.get("published", "")):
+        row = next((r for r in rows if r["code"] == code), None)
+        if row is not None:
+            flash = X.PUBLISHED.format(code=code, title=row["title"], push=row["push"], label=row["schedule"],
+                                       first=row["next"] or "—")
+    elif code := S.normalize_code(q.get("closed", "")):
+        flash = X.CLOSED.format(code=code)
+    elif code := S.normalize_code(q.get("cancelled", "")):
+        flash = X.CANCELLED.format(code=code)
+    elif "deleted" in q:
+        flash = X.DELETED
+    return render(request, actor, "surveys.html", title=X.TITLE, page="surveys", tab="surveys",
+                  surveys=rows, drafts=drafts, flash=flash, admin=is_admin(actor), X=X)
 
-    @guard(STAFF)
-    async def edit_page(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
-        draft = await load_draft(int(request.match_info["id"]))
-        if draft is None:
-            return message(request, actor, X.NOT_FOUND, 404)
-        return editor(request, actor, draft, flash=X.SAVED if "saved" in request.query else "")
 
-    @guard(STAFF)
-    async def edit_post(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
-        form = await checked_form(request, actor)
-        core = get_core()
-        now = core.clock.now()
-        draft_id = min(int(request.match_info["id"]), MAX_ID + 1)
-        action = str(form.get("action", "save"))
-        async with transaction(core.sessions) as session:
-            try:
-                draft = await S.get_draft(session, draft_id)
-            except S.SurveyError:
-                return message(request, actor, X.NOT_FOUND, 404)
-            questions = form_questions(form)
-            error = ""
-            if action == "add_question":
-                if len(questions) >= MAX_QUESTIONS:
-                    error = X.TOO_MANY_QUESTIONS.format(n=MAX_QUESTIONS)
-                else:
-                    kind = str(form.get("new_type", "single"))
-                    questions.append({"type": kind, "text": "", "options": [], "required": kind != "text",
-                                      "rules": []})
-            elif action.startswith("delete_") and action[7:].isdigit():
-                if len(questions) <= 1:
-                    error = X.NEED_QUESTION
-                elif 1 <= int(action[7:]) <= len(questions):
-                    delete_question(questions, int(action[7:]))
-            draft = await S.save_draft(session, now, form_data(form, dict(draft.data), questions), by=actor.username,
-                                       draft_id=draft_id)
-            data = dict(draft.data)
-        if action == "preview":
-            raise web.HTTPSeeOther(f"/inbox/surveys/drafts/{draft_id}/preview")
-        if action != "publish":
-            if error:
-                return editor(request, actor, draft, status=400, error=error)
-            if action == "save":
-                problems = {}
-                try:
-                    S.draft_spec(data, core.config, now)
-                except S.SurveyDefinitionError as exc:
-                    problems = problems_by_field(exc)
-                return editor(request, actor, draft, problems=problems, flash=X.SAVED,
-                              error=X.INVALID.format(n=sum(map(len, problems.values()))) if problems else "")
-            anchor = f"#q{len(data['questions'])}" if action == "add_question" else ""
-            raise web.HTTPSeeOther(f"/inbox/surveys/drafts/{draft_id}?saved=1{anchor}")
-        return await publish(request, actor, draft)
+@guard(STAFF)
+async def new_draft(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
+    await checked_form(request, actor)
+    core = request.app[CORE]
+    async with transaction(core.sessions) as session:
+        draft = await S.save_draft(session, core.clock.now(), S.new_draft_data(), by=actor.username)
+        draft_id = draft.id
+    raise web.HTTPSeeOther(f"/inbox/surveys/drafts/{draft_id}")
 
-    async def publish(request: web.Request, actor: A.WebActor, draft: S.SurveyDraft) -> web.StreamResponse:
-        """Publish the stored draft, as `gridbot survey load` would load its TOML."""
-        if not is_admin(actor):
-            return editor(request, actor, draft, status=403, error=X.ADMIN_ONLY)
-        core = get_core()
-        now = core.clock.now()
+
+@guard(STAFF)
+async def edit_page(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
+    draft = await load_draft(request, int(request.match_info["id"]))
+    if draft is None:
+        return message(request, actor, X.NOT_FOUND, 404)
+    return editor(request, actor, draft, flash=X.SAVED if "saved" in request.query else "")
+
+
+@guard(STAFF)
+async def edit_post(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
+    form = await checked_form(request, actor)
+    core = request.app[CORE]
+    now = core.clock.now()
+    draft_id = min(int(request.match_info["id"]), MAX_ID + 1)
+    action = str(form.get("action", "save"))
+    async with transaction(core.sessions) as session:
         try:
-            async with transaction(core.sessions) as session:
-                survey, _sched = await S.publish_draft(session, now, core.config, draft.id, by=actor.username)
-                code = survey.code
-        except S.SurveyDefinitionError as exc:
-            problems = problems_by_field(exc)
-            return editor(request, actor, draft, status=400, problems=problems,
-                          error=X.INVALID.format(n=sum(map(len, problems.values()))))
-        except S.SurveyError as exc:
-            text = X.HAS_ANSWERS.format(**{"code": "", "count": 0, **exc.details}) if exc.code == "has_answers" \
-                else X.NOT_FOUND
-            return editor(request, actor, draft, status=409, error=text)
-        except P.PushError:
-            return editor(request, actor, draft, status=400, problems={"schedule": [X.NEVER_FIRES]},
-                          error=X.INVALID.format(n=1))
-        raise web.HTTPSeeOther(f"/inbox/surveys?published={quote(code)}")
-
-    @guard(STAFF)
-    async def publish_post(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
-        await checked_form(request, actor)
-        draft = await load_draft(int(request.match_info["id"]))
-        if draft is None:
+            draft = await S.get_draft(session, draft_id)
+        except S.SurveyError:
             return message(request, actor, X.NOT_FOUND, 404)
-        return await publish(request, actor, draft)
-
-    @guard(STAFF)
-    async def preview_page(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
-        core = get_core()
-        draft = await load_draft(int(request.match_info["id"]))
-        if draft is None:
-            return message(request, actor, X.NOT_FOUND, 404)
-        now = core.clock.now()
-        tz = core.config.timezone
+        questions = form_questions(form)
+        error = ""
+        if action == "add_question":
+            if len(questions) >= MAX_QUESTIONS:
+                error = X.TOO_MANY_QUESTIONS.format(n=MAX_QUESTIONS)
+            else:
+                kind = str(form.get("new_type", "single"))
+                questions.append({"type": kind, "text": "", "options": [], "required": kind != "text",
+                                  "rules": []})
+        elif action.startswith("delete_") and action[7:].isdigit():
+            if len(questions) <= 1:
+                error = X.NEED_QUESTION
+            elif 1 <= int(action[7:]) <= len(questions):
+                delete_question(questions, int(action[7:]))
+        draft = await S.save_draft(session, now, form_data(form, dict(draft.data), questions), by=actor.username,
+                                   draft_id=draft_id)
         data = dict(draft.data)
-        if draft.survey_code:
-            data["code"] = draft.survey_code
-        try:
-            spec = S.draft_spec(data, core.config, now)
-        except S.SurveyDefinitionError as exc:
-            problems = problems_by_field(exc)
-            return editor(request, actor, draft, status=400, problems=problems,
-                          error=X.INVALID.format(n=sum(map(len, problems.values()))))
-        code = spec.code or "S?"
-        first = next_fire(spec.when.cron, tz, now) if spec.when.cron else spec.when.once_at
-        poll = spec.questions[0] if len(spec.questions) == 1 and spec.questions[0].kind in CHOICE_KINDS else None
-        invitation = TS.invitation(code=code, title=spec.title, intro=spec.intro, questions=len(spec.questions),
-                                   poll_question=poll.text if poll else None,
-                                   poll_options=list(poll.options) if poll else None,
-                                   link=S.survey_link(S.base_url(core.config), code), bot=core.config.bot_name,
-                                   household=spec.one_per == "household", closes=None,
-                                   multi=bool(poll and poll.kind == S.QuestionKind.MULTI))
-        questions = [{"n": q.number, "kind": X.KIND_NAMES.get(str(q.kind), str(q.kind)), "text": q.text,
-                      "options": list(q.options), "required": q.required,
-                      "rules": [describe_rule(r, q) for r in q.rules]} for q in spec.questions]
-        close = ([f"{spec.close_after_minutes // 1440}天后截止" if spec.close_after_minutes and
-                  spec.close_after_minutes % 1440 == 0 else
-                  f"{spec.close_after_minutes}分钟后截止" if spec.close_after_minutes else ""] +
-                 ([f"{TS.when_text(spec.close_at, tz)} 截止"] if spec.close_at else []) +
-                 ([f"回收 {spec.max_answers} 份后截止"] if spec.max_answers else []))
-        return render(request, actor, "surveys_preview.html", title=f"{X.PREVIEW_TITLE} · {X.TITLE}",
-                      page="surveys", tab="surveys", draft=draft, spec=spec, questions=questions,
-                      invitation=invitation, groups=TS.groups_label(spec.groups), when=spec.when.label,
-                      first=TS.when_text(first, tz, now) if first else "", close="、".join(c for c in close if c),
-                      one_per=X.ONE_PER_NAMES.get(spec.one_per, spec.one_per), admin=is_admin(actor), X=X)
-
-    def toml_response(text: str, name: str) -> web.Response:
-        return web.Response(text=text, content_type="application/toml", charset="utf-8", headers={
-            "Cache-Control": "no-store", "Content-Disposition": f'attachment; filename="{name}"'})
-
-    @guard(STAFF)
-    async def draft_toml(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
-        draft = await load_draft(int(request.match_info["id"]))
-        if draft is None:
-            return message(request, actor, X.NOT_FOUND, 404)
-        data = {**draft.data, **({"code": draft.survey_code} if draft.survey_code else {})}
-        return toml_response(S.survey_toml(data), f"survey-draft-{draft.id}.toml")
-
-    @guard(STAFF)
-    async def survey_toml(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
-        async with get_core().sessions() as session:
+    if action == "preview":
+        raise web.HTTPSeeOther(f"/inbox/surveys/drafts/{draft_id}/preview")
+    if action != "publish":
+        if error:
+            return editor(request, actor, draft, status=400, error=error)
+        if action == "save":
+            problems = {}
             try:
-                view = await S.get_view(session, request.match_info["code"])
-            except S.SurveyError:
-                return message(request, actor, X.NOT_FOUND, 404)
-        return toml_response(S.survey_toml(S.survey_data(view.survey)), f"survey-{view.code}.toml")
+                S.draft_spec(data, core.config, now)
+            except S.SurveyDefinitionError as exc:
+                problems = problems_by_field(exc)
+            return editor(request, actor, draft, problems=problems, flash=X.SAVED,
+                          error=X.INVALID.format(n=sum(map(len, problems.values()))) if problems else "")
+        anchor = f"#q{len(data['questions'])}" if action == "add_question" else ""
+        raise web.HTTPSeeOther(f"/inbox/surveys/drafts/{draft_id}?saved=1{anchor}")
+    return await publish(request, actor, draft)
 
-    @guard(STAFF)
-    async def delete_draft(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
-        await checked_form(request, actor)
-        core = get_core()
+
+async def publish(request: web.Request, actor: A.WebActor, draft: S.SurveyDraft) -> web.StreamResponse:
+    """Publish the stored draft, as `gridbot survey load` would load its TOML."""
+    if not is_admin(actor):
+        return editor(request, actor, draft, status=403, error=X.ADMIN_ONLY)
+    core = request.app[CORE]
+    now = core.clock.now()
+    try:
         async with transaction(core.sessions) as session:
-            try:
-                await S.delete_draft(session, min(int(request.match_info["id"]), MAX_ID + 1))
-            except S.SurveyError:
-                return message(request, actor, X.NOT_FOUND, 404)
-        raise web.HTTPSeeOther("/inbox/surveys?deleted=1")
+            survey, _sched = await S.publish_draft(session, now, core.config, draft.id, by=actor.username)
+            code = survey.code
+    except S.SurveyDefinitionError as exc:
+        problems = problems_by_field(exc)
+        return editor(request, actor, draft, status=400, problems=problems,
+                      error=X.INVALID.format(n=sum(map(len, problems.values()))))
+    except S.SurveyError as exc:
+        text = X.HAS_ANSWERS.format(**{"code": "", "count": 0, **exc.details}) if exc.code == "has_answers" \
+            else X.NOT_FOUND
+        return editor(request, actor, draft, status=409, error=text)
+    except P.PushError:
+        return editor(request, actor, draft, status=400, problems={"schedule": [X.NEVER_FIRES]},
+                      error=X.INVALID.format(n=1))
+    raise web.HTTPSeeOther(f"/inbox/surveys?published={quote(code)}")
 
-    @guard(STAFF)
-    async def edit_survey(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
-        await checked_form(request, actor)
-        core = get_core()
+
+@guard(STAFF)
+async def publish_post(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
+    await checked_form(request, actor)
+    draft = await load_draft(request, int(request.match_info["id"]))
+    if draft is None:
+        return message(request, actor, X.NOT_FOUND, 404)
+    return await publish(request, actor, draft)
+
+
+@guard(STAFF)
+async def preview_page(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
+    core = request.app[CORE]
+    draft = await load_draft(request, int(request.match_info["id"]))
+    if draft is None:
+        return message(request, actor, X.NOT_FOUND, 404)
+    now = core.clock.now()
+    tz = core.config.timezone
+    data = dict(draft.data)
+    if draft.survey_code:
+        data["code"] = draft.survey_code
+    try:
+        spec = S.draft_spec(data, core.config, now)
+    except S.SurveyDefinitionError as exc:
+        problems = problems_by_field(exc)
+        return editor(request, actor, draft, status=400, problems=problems,
+                      error=X.INVALID.format(n=sum(map(len, problems.values()))))
+    code = spec.code or "S?"
+    first = next_fire(spec.when.cron, tz, now) if spec.when.cron else spec.when.once_at
+    poll = spec.questions[0] if len(spec.questions) == 1 and spec.questions[0].kind in CHOICE_KINDS else None
+    invitation = TS.invitation(code=code, title=spec.title, intro=spec.intro, questions=len(spec.questions),
+                               poll_question=poll.text if poll else None,
+                               poll_options=list(poll.options) if poll else None,
+                               link=S.survey_link(S.base_url(core.config), code), bot=core.config.bot_name,
+                               household=spec.one_per == "household", closes=None,
+                               multi=bool(poll and poll.kind == S.QuestionKind.MULTI))
+    questions = [{"n": q.number, "kind": X.KIND_NAMES.get(str(q.kind), str(q.kind)), "text": q.text,
+                  "options": list(q.options), "required": q.required,
+                  "rules": [describe_rule(r, q) for r in q.rules]} for q in spec.questions]
+    close = ([f"{spec.close_after_minutes // 1440}天后截止" if spec.close_after_minutes and
+              spec.close_after_minutes % 1440 == 0 else
+              f"{spec.close_after_minutes}分钟后截止" if spec.close_after_minutes else ""] +
+             ([f"{TS.when_text(spec.close_at, tz)} 截止"] if spec.close_at else []) +
+             ([f"回收 {spec.max_answers} 份后截止"] if spec.max_answers else []))
+    return render(request, actor, "surveys_preview.html", title=f"{X.PREVIEW_TITLE} · {X.TITLE}",
+                  page="surveys", tab="surveys", draft=draft, spec=spec, questions=questions,
+                  invitation=invitation, groups=TS.groups_label(spec.groups), when=spec.when.label,
+                  first=TS.when_text(first, tz, now) if first else "", close="、".join(c for c in close if c),
+                  one_per=X.ONE_PER_NAMES.get(spec.one_per, spec.one_per), admin=is_admin(actor), X=X)
+
+
+def toml_response(text: str, name: str) -> web.Response:
+    return web.Response(text=text, content_type="application/toml", charset="utf-8", headers={
+        "Cache-Control": "no-store", "Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@guard(STAFF)
+async def draft_toml(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
+    draft = await load_draft(request, int(request.match_info["id"]))
+    if draft is None:
+        return message(request, actor, X.NOT_FOUND, 404)
+    data = {**draft.data, **({"code": draft.survey_code} if draft.survey_code else {})}
+    return toml_response(S.survey_toml(data), f"survey-draft-{draft.id}.toml")
+
+
+@guard(STAFF)
+async def survey_toml(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
+    async with request.app[CORE].reads() as session:
         try:
-            async with transaction(core.sessions) as session:
-                draft = await S.edit_survey(session, core.clock.now(), request.match_info["code"], by=actor.username)
-                draft_id = draft.id
-        except S.SurveyError as exc:
-            if exc.code == "has_answers":
-                return message(request, actor, X.HAS_ANSWERS.format(**exc.details), 409)
+            view = await S.get_view(session, request.match_info["code"])
+        except S.SurveyError:
             return message(request, actor, X.NOT_FOUND, 404)
-        raise web.HTTPSeeOther(f"/inbox/surveys/drafts/{draft_id}")
+    return toml_response(S.survey_toml(S.survey_data(view.survey)), f"survey-{view.code}.toml")
 
-    @guard(frozenset({M.WebRole.ADMIN}))
-    async def close_survey(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
-        await checked_form(request, actor)
-        core = get_core()
-        code = request.match_info["code"]
+
+@guard(STAFF)
+async def delete_draft(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
+    await checked_form(request, actor)
+    core = request.app[CORE]
+    async with transaction(core.sessions) as session:
         try:
-            async with transaction(core.sessions) as session:
-                outcome = await S.close_by_staff(session, core.clock.now(), code)
-        except S.SurveyError as exc:
-            text = X.ALREADY_CLOSED.format(code=code) if exc.code == "closed" else X.NOT_FOUND
-            return message(request, actor, text, 409 if exc.code == "closed" else 404)
-        raise web.HTTPSeeOther(f"/inbox/surveys?{outcome}={quote(code)}")
+            await S.delete_draft(session, min(int(request.match_info["id"]), MAX_ID + 1))
+        except S.SurveyError:
+            return message(request, actor, X.NOT_FOUND, 404)
+    raise web.HTTPSeeOther("/inbox/surveys?deleted=1")
 
+
+@guard(STAFF)
+async def edit_survey(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
+    await checked_form(request, actor)
+    core = request.app[CORE]
+    try:
+        async with transaction(core.sessions) as session:
+            draft = await S.edit_survey(session, core.clock.now(), request.match_info["code"], by=actor.username)
+            draft_id = draft.id
+    except S.SurveyError as exc:
+        if exc.code == "has_answers":
+            return message(request, actor, X.HAS_ANSWERS.format(**exc.details), 409)
+        return message(request, actor, X.NOT_FOUND, 404)
+    raise web.HTTPSeeOther(f"/inbox/surveys/drafts/{draft_id}")
+
+
+@guard(frozenset({M.WebRole.ADMIN}))
+async def close_survey(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
+    await checked_form(request, actor)
+    core = request.app[CORE]
+    code = request.match_info["code"]
+    try:
+        async with transaction(core.sessions) as session:
+            outcome = await S.close_by_staff(session, core.clock.now(), code)
+    except S.SurveyError as exc:
+        text = X.ALREADY_CLOSED.format(code=code) if exc.code == "closed" else X.NOT_FOUND
+        return message(request, actor, text, 409 if exc.code == "closed" else 404)
+    raise web.HTTPSeeOther(f"/inbox/surveys?{outcome}={quote(code)}")
+
+
+def setup_routes(app: web.Application) -> None:
     app.router.add_get("/inbox/surveys", list_page)
     app.router.add_post("/inbox/surveys/new", new_draft)
     app.router.add_get(r"/inbox/surveys/drafts/{id:\d+}", edit_page)

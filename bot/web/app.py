@@ -144,9 +144,9 @@ def make_app(core: Core, simulator: Any = None) -> web.Application:
     inbox.setup_routes(app)
     staff_pages.setup_routes(app)
     survey_h5.setup_routes(app)
-    admin_events.setup_routes(app, lambda: core)
-    admin_bookings.setup_routes(app, lambda: core)
+    admin_events.setup_routes(app)
+    admin_bookings.setup_routes(app)
+    admin_surveys.setup_routes(app)
     admin_staff.setup_routes(app)
     admin_knowledge.setup_routes(app)
-    admin_surveys.setup_routes(app, lambda: core)
     return app
