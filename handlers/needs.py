@@ -180,6 +180,8 @@ def _window(ctx: Context) -> timedelta:
 
 def _described(view: View) -> str | None:
     """The words that explain photos the bot asked about ("请简单说一下是什么问题、在几栋")."""
+    if not view.is_private:
+        return None          # asked only in private; group chatter must never cost a transaction
     text = view.text.strip()
     return text if len(text) >= 2 and not _is_rating_words(text) else None
 

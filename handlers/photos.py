@@ -33,7 +33,10 @@ def _media(kind: MessageKind) -> Any:
     def match(view: View) -> Media | None:
         if view.msg.kind != kind:
             return None
-        return view.msg.media[0] if view.msg.media else Media(str(kind))
+        if view.msg.media:
+            return view.msg.media[0]
+        # a photo whose bytes the channel could not fetch is the router's "text only, please"
+        return None if kind == MessageKind.IMAGE else Media(str(kind))
     return match
 
 
