@@ -57,3 +57,56 @@ async def test_message_with_a_photo_is_sent_as_a_file_then_text(sim: GatewaySimu
     assert picture.chat_id == "wx_li" and picture.image == path.read_bytes()
     assert Image.open(io.BytesIO(picture.image)).format == "JPEG"
     assert words.text == "📷 这是办结现场照片" and words.image == b""
+
+
+# ---- WeCom AI bot: image and mixed messages (pictures downloaded and decrypted by the SDK), voice ----------
+
+from bot.channels.wecom_channel import WecomChannel  # noqa: E402
+from bot.channels.wecom_sim import WecomSimulator  # noqa: E402
+from kernel.message import IncomingMessage  # noqa: E402
+from tests.test_wecom_channel import COMMUNITY as WECOM, SECRET, _channel, _wait  # noqa: E402
+
+
+@pytest.fixture
+async def wecom() -> AsyncIterator[WecomSimulator]:
+    s = WecomSimulator(WECOM, secret=SECRET)
+    await s.start()
+    try:
+        yield s
+    finally:
+        await s.stop()
+
+
+async def test_wecom_image_mixed_and_voice_messages(wecom: WecomSimulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    pictures = {"https://wecom.example/a": sample_jpeg("a"), "https://wecom.example/b": sample_jpeg("b")}
+    asked: list[tuple[str, str]] = []
+
+    async def download(self: WecomChannel, url: str, aeskey: str) -> bytes:   # stands for the SDK's download_file
+        asked.append((url, aeskey))
+        return pictures[url]
+    monkeypatch.setattr(WecomChannel, "_download", download)
+    inbox: list[IncomingMessage] = []
+
+    async def on_message(msg: IncomingMessage) -> None:
+        inbox.append(msg)
+    channel = _channel(wecom)
+    await channel.start(on_message)
+    try:
+        await wecom.inject("zhang", "", msgtype="image", payload={"url": "https://wecom.example/a", "aeskey": "K1"})
+        await _wait(lambda: len(inbox) == 1)
+        await wecom.inject("zhang", "", topic="网格1一家亲", mention_bot=True, msgtype="mixed", payload={"msg_item": [
+            {"msgtype": "text", "text": {"content": "@小助手 3栋门口垃圾没人收"}},
+            {"msgtype": "image", "image": {"url": "https://wecom.example/b", "aeskey": "K2"}}]})
+        await _wait(lambda: len(inbox) == 2)
+        await wecom.inject("zhang", "", msgtype="voice", payload={"content": "5栋电梯坏了"})
+        await wecom.inject("zhang", "", msgtype="voice", payload={"content": ""})
+        await _wait(lambda: len(inbox) == 4)
+    finally:
+        await channel.stop()
+    image, mixed, heard, unheard = inbox
+    assert image.kind is MessageKind.IMAGE and image.media[0].data == pictures["https://wecom.example/a"]
+    assert mixed.kind is MessageKind.TEXT and mixed.text.endswith("3栋门口垃圾没人收")
+    assert [m.data for m in mixed.media] == [pictures["https://wecom.example/b"]]
+    assert asked == [("https://wecom.example/a", "K1"), ("https://wecom.example/b", "K2")]
+    assert heard.kind is MessageKind.TEXT and heard.heard and heard.text == "5栋电梯坏了"
+    assert unheard.kind is MessageKind.VOICE and not unheard.heard

@@ -127,10 +127,13 @@ class WecomSimulator:
     # ---- residents talk ------------------------------------------------------------
 
     async def inject(self, sender_id: str, text: str, *, topic: str | None = None, mention_bot: bool = False,
-                     chat_id: str | None = None, message_id: str | None = None) -> str:
+                     chat_id: str | None = None, message_id: str | None = None,
+                     msgtype: str = "text", payload: dict[str, Any] | None = None) -> str:
         """`sender_id` (a WeCom user id, or a config person id listed in `aliases`) @-mentions the bot in a
         group (by `topic`, or by raw `chat_id` — also one no config maps) or writes to it in a single chat.
-        A group message that does not @ the bot never reaches an AI bot: it is dropped here too."""
+        A group message that does not @ the bot never reaches an AI bot: it is dropped here too.
+        `msgtype` + `payload`: another kind of message, e.g. "image" with {"url": …, "aeskey": …}, "mixed"
+        with {"msg_item": […]}, "voice" with {"content": transcription} (the body carries payload as is)."""
         user = self.community.aliases.get(sender_id, sender_id)
         if topic is not None:
             chat_id = self._topic_chat.get(topic)
@@ -142,13 +145,16 @@ class WecomSimulator:
             return message_id
         body: dict[str, Any] = {
             "msgid": message_id, "aibotid": self.community.bot_id, "chattype": "group" if chat_id else "single",
-            "from": {"userid": user}, "msgtype": "text", "create_time": int(self._clock.now().timestamp()),
+            "from": {"userid": user}, "msgtype": msgtype, "create_time": int(self._clock.now().timestamp()),
         }
         if chat_id is not None:
             body["chatid"] = chat_id
-            if not text.startswith("@" + self.community.bot_name):
+            if msgtype == "text" and not text.startswith("@" + self.community.bot_name):
                 text = f"@{self.community.bot_name} {text}"
-        body["text"] = {"content": text}
+        if msgtype == "text":
+            body["text"] = {"content": text}
+        else:
+            body[msgtype] = payload or {}
         frame = {"cmd": "aibot_msg_callback", "headers": {"req_id": uuid.uuid4().hex}, "body": body}
         self._open_req_ids[frame["headers"]["req_id"]] = body
         if self._active is None:
