@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from kernel import metrics
 from bot.app import Core
-from bot.web import inbox, pages, sandbox, staff_pages, survey_h5
+from bot.web import inbox, pages, photos, sandbox, staff_pages, survey_h5
 from bot.web.auth import bearer
 from bot.web.keys import CORE, CSRF_SECRET, METRICS_TOKEN, SIMULATOR, STATIC, THROTTLE
 from bot.web.throttle import Throttle
@@ -145,6 +145,7 @@ def make_app(core: Core, simulator: Any = None) -> web.Application:
     if simulator is not None:
         sandbox.setup_routes(app)
     inbox.setup_routes(app, lambda: core)
+    photos.setup_routes(app, lambda: core)
     staff_pages.setup_routes(app, lambda: core)
     survey_h5.setup_routes(app, lambda: core)
     return app

@@ -32,6 +32,7 @@ from kernel.identity import Role
 from bot import export as E
 from bot.web import auth as A
 from bot.web import api
+from bot.web import photos as W
 from bot.web.filters import STATUS_CHOICES, parse_filters
 from bot.web.keys import CSRF_SECRET
 from bot.web.pages import render
@@ -239,7 +240,7 @@ def filters_form(f: M.Filters, actor: A.WebActor, config: Any) -> str:
 
 # ---------------------------------------------------------------- the list
 
-def row_html(r: Any, now: datetime, config: Any, actor: A.WebActor) -> str:
+def row_html(r: Any, now: datetime, config: Any, actor: A.WebActor, photos: list[W.PhotoLink] | None = None) -> str:
     cv = O.clock_view(r, now, config)
     text = O.shown_text(r.text or "", actor).replace("\n", " ")
     if len(text) > 90:
@@ -267,13 +268,13 @@ def row_html(r: Any, now: datetime, config: Any, actor: A.WebActor) -> str:
             f'<span class="status">{esc(O.status_name(r.status, r.department))}</span>'
             f'{" · <span class=holder>" + esc(holder) + "</span>" if holder else ""}'
             f'<span class="when">{esc(tell.fmt_time(r.created_at, now, config))}</span></span>'
-            f'<span class="text">{esc(text)}</span></a>')
+            f'<span class="text">{esc(text)}</span>{W.card_html(photos)}</a>')
 
 
 def list_html(page: M.Page, now: datetime, config: Any, actor: A.WebActor) -> str:
     if not page.rows:
         return f'<p class="empty">{esc(X.EMPTY)}</p>'
-    parts = [row_html(r, now, config, actor) for r in page.rows]
+    parts = [row_html(r, now, config, actor, page.photos.get(r.id)) for r in page.rows]
     if page.total > len(page.rows):
         parts.append(f'<p class="more">{esc(X.MORE.format(n=page.total - len(page.rows)))}</p>')
     return "".join(parts)
@@ -289,6 +290,7 @@ async def _load_list(core: Any, actor: A.WebActor, f: M.Filters) -> tuple[M.Page
         page = await M.inbox_page(session, actor.scope, f, now, core.config.timezone,
                                   limit=core.config.inbox.list_limit)
         sugs = await M.open_suggestion_count(session, actor.scope) if actor.sees_suggestions else 0
+        page.photos = await W.photos_by_need(session, [r.id for r in page.rows])
     return page, sugs
 
 
@@ -341,7 +343,8 @@ def actions_html(need: N.Need, actor: A.WebActor, config: Any, form: dict[str, s
 
 
 def need_body(need: N.Need, events: list[N.NeedEvent], followers: list[N.Need], parent: N.Need | None,
-              actor: A.WebActor, core: Any, *, flash: str = "", error: str = "", form: dict[str, str] | None = None) -> str:
+              actor: A.WebActor, core: Any, *, flash: str = "", error: str = "", form: dict[str, str] | None = None,
+              photos: list[W.PhotoLink] | None = None) -> str:
     config, now = core.config, core.clock.now()
     cv = O.clock_view(need, now, config)
     tags = []
@@ -378,6 +381,7 @@ def need_body(need: N.Need, events: list[N.NeedEvent], followers: list[N.Need], 
             ("办理结果", esc(O.shown_text(need.resolution or "", actor))),
             ("办结", esc(_local(need.resolved_at, config))), ("关闭", esc(_local(need.closed_at, config)))]
     parts.append(f'<dl class="info">{_dl(info)}</dl></section>')
+    parts.append(W.gallery_html(photos))
     if parent is not None:
         parts.append(f'<section class="card"><h2>合并</h2><p>本诉求已与 <a href="/inbox/needs/{esc(parent.code)}">'
                      f'{esc(parent.code)}</a> 合并办理,请在主诉求上操作。</p></section>')
@@ -596,6 +600,7 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
                 return message_page(request, actor, X.NOT_FOUND_TITLE, O.unseen(code).message, 404)
             events_ = await N.events_of(session, need)
             followers = await N.followers_of(session, need)
+            photos = (await W.photos_by_need(session, [need.id])).get(need.id)
             parent = None
             if need.merged_into:
                 with contextlib.suppress(N.NeedError):
@@ -604,7 +609,8 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
                              action="view", need_code=need.code, ip=request.remote)
         if not flash and request.query.get("done"):
             flash = O.done_message(request.query["done"], need, now, core.config)
-        body = need_body(need, events_, followers, parent, actor, core, flash=flash, error=error, form=form)
+        body = need_body(need, events_, followers, parent, actor, core, flash=flash, error=error, form=form,
+                         photos=photos)
         return render(request, actor, title=f"{need.code} · {X.APP_TITLE}", body=body, page="need", tab="inbox",
                       status=status, timing=_elapsed(request))
 
