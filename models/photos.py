@@ -197,6 +197,7 @@ async def attach(session: AsyncSession, now: datetime, config: Config, need: Nee
     rows = [NeedPhoto(need_id=need.id, sha256=p.sha256, mime=p.mime, size=p.size, width=p.width, height=p.height,
                       role=str(role), created_at=now, uploader=uploader) for p in fresh[:room]]
     if rows:
+        need.updated_at = now            # the inbox's live list notices the change
         session.add_all(rows)
         session.add(NeedEvent(need_id=need.id, at=now, actor=uploader, actor_name=uploader_name, action="photo",
                               from_status=need.status, to_status=need.status,
