@@ -117,3 +117,26 @@ async def test_unreadable_image_gets_a_polite_answer(h: Harness) -> None:
     with pytest.raises(P.PhotoRefused) as exc:
         P.store(cfg, buf.getvalue())
     assert exc.value.reason == "too_large"
+
+
+def test_backups_carry_the_photo_directory(config: Config) -> None:
+    from bot import backup as B
+
+    assert "photos" in B.FILE_DIRS and P.photo_dir(config) == config.data_dir / "photos"
+
+
+async def test_ledger_and_open311_exports_link_the_photos(h: Harness) -> None:
+    from bot.export import export_rows, render
+    import json
+
+    await h.set_clock("2026-11-24 19:40")
+    await h.say("网格2一家亲", "wx_ma", "@小助手 8栋门口的下水道堵了,污水漫到路上了", name="马阿姨")
+    await h.say("网格2一家亲", "wx_ma", "[图片:a]")
+    await h.say("网格1一家亲", "wx_zhang", "@小助手 3栋电梯又坏了", name="张阿姨")
+    async with h.core.sessions() as s:
+        kind, rows = await export_rows(s, h.config, "needs")
+    (photo,) = await _photos(h, rows[0]["code"])
+    requests = json.loads(render(kind, rows, "open311", h.config))
+    assert [r["media_url"] for r in requests] == [f"/inbox/photos/{photo.id}", None]
+    assert "照片" in render(kind, rows, "csv", h.config).decode("utf-8-sig").splitlines()[0]
+    assert json.loads(render(kind, rows, "json", h.config))[0]["photo_ids"] == [photo.id]
