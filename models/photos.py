@@ -38,6 +38,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from kernel.config import Config
 from kernel.settings import PhotoSettings
 from models.base import Base
+from models.conversation import Question
 from models.needs import Need, NeedEvent
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "HEIF", "MPO"}   # what pillow says the bytes are (MPO: phone JPEGs)
@@ -232,3 +233,25 @@ async def photo_with_need(session: AsyncSession, photo_id: int) -> tuple[NeedPho
     row = (await session.execute(select(NeedPhoto, Need).join(Need, Need.id == NeedPhoto.need_id)
                                  .where(NeedPhoto.id == photo_id))).first()
     return (row[0], row[1]) if row else None
+
+
+async def forget_unclaimed(session: AsyncSession, config: Config, now: datetime) -> int:
+    """Photos that waited for a need text that never came (a group photo of someone's dinner, a photo in
+    private never described): once their pending item expires, their files go, unless a need holds the same
+    picture or another open item still waits with it. Run before the expired items are purged."""
+    expired = (await session.scalars(select(Question).where(Question.kind == PHOTOS_WAITING,
+                                                            Question.expires_at <= now))).all()
+    shas = {str(p.get("sha256")) for q in expired for p in q.data.get("photos", [])}
+    if not shas:
+        return 0
+    kept = set((await session.scalars(select(NeedPhoto.sha256).where(NeedPhoto.sha256.in_(shas)))).all())
+    open_items = (await session.scalars(select(Question).where(Question.kind == PHOTOS_WAITING,
+                                                               Question.expires_at > now))).all()
+    kept |= {str(p.get("sha256")) for q in open_items for p in q.data.get("photos", [])}
+    gone = 0
+    for sha in shas - kept:
+        for thumb in (False, True):
+            with contextlib.suppress(OSError, ValueError):
+                path_of(config, sha, thumb=thumb).unlink()
+                gone += 1
+    return gone

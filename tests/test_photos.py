@@ -140,3 +140,17 @@ async def test_ledger_and_open311_exports_link_the_photos(h: Harness) -> None:
     assert [r["media_url"] for r in requests] == [f"/inbox/photos/{photo.id}", None]
     assert "照片" in render(kind, rows, "csv", h.config).decode("utf-8-sig").splitlines()[0]
     assert json.loads(render(kind, rows, "json", h.config))[0]["photo_ids"] == [photo.id]
+
+
+async def test_a_photo_no_need_claimed_is_deleted_when_its_wait_ends(h: Harness) -> None:
+    await h.set_clock("2026-11-24 10:00")
+    await h.say("网格1一家亲", "wx_zhang", "@小助手 3栋电梯又坏了", name="张阿姨")
+    await h.say("网格1一家亲", "wx_zhang", "[图片:lift]")                 # joins the need: kept
+    await h.advance("5m")
+    await h.say("网格1一家亲", "wx_zhang", "[图片:dinner]")               # waits for a need text that never comes
+    files = sorted(p.name for p in (h.config.data_dir / "photos").rglob("*.jpg"))
+    assert len(files) == 4
+    await h.advance("5m")
+    kept = sorted(p.name for p in (h.config.data_dir / "photos").rglob("*.jpg"))
+    (photo,) = await _photos(h, h.last_code or "")
+    assert kept == sorted([f"{photo.sha256}.jpg", f"{photo.sha256}-t.jpg"])
