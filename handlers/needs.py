@@ -194,7 +194,8 @@ async def describe_photos(ctx: Context, text: str) -> Any:
         return PASS          # photos held silently in a group, or only a voice note: a need's own words take them
     u = classify(text)
     if u.intent != "demand" and len(text) < 4:
-        return PASS          # "好的", "谢谢": not the description asked for
+        await say(ctx, TP.ASK_WHAT)      # "好的", "谢谢": not the description asked for — ask once more
+        return None
     await _intake(ctx, IntakeArgs(text, Understanding("demand", u.category or "other", u.urgent, u.building)),
                   N.Source.PRIVATE if ctx.msg.is_private else N.Source.GROUP)
     return None

@@ -105,16 +105,16 @@ async def _wait(ctx: Context, *, stored: P.Stored | None = None, voice: bool = F
     if stored is not None and all(p.get("sha256") != stored.sha256 for p in photos) \
             and len(photos) < ctx.config.photos.max_per_need:
         photos.append(stored.as_data())
-    asked_before = bool(data.get("asked"))
+    told_before = bool(data.get("told"))
     private = ctx.msg.is_private
     staff = ctx.sender.role != Role.RESIDENT
     data = {"photos": photos, "voices": int(data.get("voices", 0)) + (1 if voice else 0),
-            "asked": asked_before or (private and not staff)}
+            "asked": bool(data.get("asked")) or (private and not staff), "told": told_before or private}
     ttl = conversation.DEFAULT_TTL if data["asked"] else timedelta(minutes=ctx.config.photos.window_minutes)
     await ctx.ask(P.PHOTOS_WAITING, data, ttl=ttl)
     if voice:
         await _tell(ctx, T.VOICE.format(bot=ctx.config.bot_name))
-    elif private and not asked_before:
+    elif private and not told_before:      # nine photos in a row: one question
         await ctx.reply(T.STAFF_WAITING if staff else T.ASK_WHAT)
 
 
