@@ -110,3 +110,20 @@ async def test_wecom_image_mixed_and_voice_messages(wecom: WecomSimulator, monke
     assert asked == [("https://wecom.example/a", "K1"), ("https://wecom.example/b", "K2")]
     assert heard.kind is MessageKind.TEXT and heard.heard and heard.text == "5栋电梯坏了"
     assert unheard.kind is MessageKind.VOICE and not unheard.heard
+
+
+async def test_wecom_sends_a_photo_as_uploaded_media_then_the_text(wecom: WecomSimulator, tmp_path: Path) -> None:
+    path = tmp_path / "fixed.jpg"
+    path.write_bytes(sample_jpeg("fixed", size=(2000, 1500)))
+    channel = _channel(wecom)
+
+    async def ignore(_msg: IncomingMessage) -> None:
+        return None
+    await channel.start(ignore)
+    try:
+        await channel.send(OutgoingMessage("k1", ChatKind.PRIVATE, "zhang", "📷 这是办结现场照片", image=str(path)))
+        picture, words = await wecom.wait_sent(2)
+    finally:
+        await channel.stop()
+    assert picture.chat_id == "zhang" and picture.image == path.read_bytes() and picture.text == ""
+    assert words.text.endswith("这是办结现场照片") and words.image == b""

@@ -28,6 +28,7 @@ import re
 import time
 import uuid
 from collections import OrderedDict, deque
+from pathlib import Path
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
@@ -173,6 +174,8 @@ class WecomChannel:
         if conn is None or not self.is_ready():
             raise ChannelError("not connected to WeCom")
         chat = self._chat_of(out)
+        if out.image:     # a photo (办结 with a picture) first: uploaded as temporary media, then sent
+            await self._send_picture(conn, chat, out)
         frame = self._frames.get(out.reply_to) if out.reply_to else None
         if frame is not None:
             try:
@@ -187,6 +190,20 @@ class WecomChannel:
                          f"send {out.key}")
 
     # ---- sending ---------------------------------------------------------------------
+
+    async def _send_picture(self, conn: _Connection, chat: str, out: OutgoingMessage) -> None:
+        try:
+            data = Path(out.image or "").read_bytes()
+        except OSError as exc:
+            raise PermanentChannelError(f"send {out.key}: the photo file is gone ({exc.strerror})") from exc
+        try:
+            uploaded = await asyncio.wait_for(conn.client.upload_media(data, type="image",
+                                                                       filename=Path(out.image or "").name),
+                                              max(self._call_timeout, 30.0))
+        except Exception as exc:  # noqa: BLE001 — timeouts and the SDK's plain errors: retried by the outbox
+            raise ChannelError(f"send {out.key}: uploading the photo failed: {exc}") from exc
+        await self._call(conn.client.send_media_message(chat, "image", str(uploaded["media_id"])),
+                         f"send {out.key} (photo)")
 
     def _chat_of(self, out: OutgoingMessage) -> str:
         if out.chat_kind is ChatKind.GROUP:
