@@ -90,3 +90,23 @@ async def _wait_sent(sim: Any, pred: Any, start: int, timeout: float = 20) -> An
                 return record
         await asyncio.sleep(0.1)
     raise AssertionError(f"not sent; got {[(r.chat_id, r.text[:30], bool(r.image)) for r in sim.sent[start:]]}")
+
+
+async def test_the_sandbox_sends_a_sample_photo_and_a_voice_note_through_the_gateway(service) -> None:
+    import aiohttp
+
+    async with aiohttp.ClientSession() as http:
+        async with http.get(base(service) + "/sandbox") as r:
+            page = await r.text()
+        assert "[图片:现场照片]" in page and "[语音:]" in page
+        token = page.split('data-csrf="')[1].split('"')[0]
+
+        async def say(text: str) -> None:
+            body = {"chat": "私聊", "sender": "wx_yang", "text": text, "mention": False}
+            async with http.post(base(service) + "/sandbox/api/send", json=body,
+                                 headers={"X-CSRF-Token": token}) as r:
+                assert r.status == 200
+        await say("[图片:现场照片]")
+        await _wait_sent(service.simulator, lambda r: r.chat_id == "wx_yang" and "请简单说一下" in r.text, 0)
+        await say("[语音:]")
+        await _wait_sent(service.simulator, lambda r: r.chat_id == "wx_yang" and "听不了语音" in r.text, 0)
