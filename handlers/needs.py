@@ -527,6 +527,9 @@ async def _staff_status(ctx: Context, need: N.Need) -> str:
                                            reply=short(need.last_reply, 80))
     if need.resolution:
         text += T.STATUS_RESOLUTION.format(resolution=short(need.resolution, 80))
+    photos = await P.count_for(ctx.session, need.id)
+    if photos:
+        text += TP.STATUS_PHOTOS.format(n=photos)
     events = await N.events_of(ctx.session, need)
     if events:
         text += T.STATUS_STAFF_HISTORY

@@ -17,3 +17,4 @@ VOICE_ON_NEED = ("{bot}暂时还听不了语音😅 已告诉网格员您就诉�
 RESOLUTION_PHOTO_TO_RESIDENT = "📷 这是网格员发来的诉求 {code} 办结现场照片。"
 STAFF_WAITING = "📷 收到照片。接着发「办结 诉求编号 说明」,照片会作为办结照片附上并发给居民。"
 QUESTION_WHAT = "说明照片里的问题"
+STATUS_PHOTOS = "\n📷 照片 {n} 张(网页收件箱可看)"

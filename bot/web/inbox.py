@@ -600,7 +600,9 @@ def setup_routes(app: web.Application, get_core: Callable[[], Any]) -> None:
                 return message_page(request, actor, X.NOT_FOUND_TITLE, O.unseen(code).message, 404)
             events_ = await N.events_of(session, need)
             followers = await N.followers_of(session, need)
-            photos = (await W.photos_by_need(session, [need.id])).get(need.id)
+            ids = [need.id, *(f.id for f in followers)]     # a merged need's photos show on its parent
+            shots = await W.photos_by_need(session, ids)
+            photos = [p for i in ids for p in shots.get(i, [])]
             parent = None
             if need.merged_into:
                 with contextlib.suppress(N.NeedError):
