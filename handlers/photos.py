@@ -69,7 +69,8 @@ def _refusal(ctx: Context, reason: str, code: str | None) -> str:
 async def photo(ctx: Context, media: Media) -> None:
     staff = ctx.sender.role != Role.RESIDENT
     resolving = await _need(ctx, await ctx.pending(P.RESOLVE_WINDOW)) if staff else None
-    need = None if resolving else await _need(ctx, await ctx.pending(P.NEED_WINDOW))
+    window = None if resolving else await ctx.pending(P.NEED_WINDOW)
+    need = await _need(ctx, window)
     ours = ctx.msg.is_private or resolving is not None or need is not None
     try:
         stored = await asyncio.to_thread(P.store, ctx.config, media.data)
@@ -90,7 +91,11 @@ async def photo(ctx: Context, media: Media) -> None:
         except P.PhotoRefused as exc:
             await _tell(ctx, _refusal(ctx, exc.reason, need.code))
             return
-        if ctx.msg.is_private:    # in a group: silence — the need's acknowledgement was said already
+        told = bool(window is not None and window.data.get("told"))
+        # the window stays open while photos keep coming (nine sent at once all join)
+        await ctx.ask(P.NEED_WINDOW, {"code": need.code, "told": told or ctx.msg.is_private},
+                      ttl=timedelta(minutes=ctx.config.photos.window_minutes))
+        if ctx.msg.is_private and not told:   # once; in a group: silence, the acknowledgement was said already
             await ctx.reply(T.ATTACHED.format(code=need.code, n=await P.count_for(ctx.session, need.id)))
         return
     await _wait(ctx, stored=stored)
