@@ -22,8 +22,10 @@ from kernel.identity import Directory
 from bot.router import Dispatcher
 from bot.sender import OutboxSender
 from handlers.registry import all_routers
-from models.db import make_engine, make_sessionmaker, migrate, read_sessionmaker, sqlite_url
+from models.db import make_engine, make_sessionmaker, migrate, read_sessionmaker, sqlite_url, transaction
+from models.outbox import Outbox, OutboxMessage
 from models.people import all_bindings
+from notices.delivery import reroutable, undelivered_alert
 from scheduler.jobs import all_jobs
 from scheduler.ticker import Ticker
 from texts import ops as T
@@ -92,7 +94,19 @@ class Core:
     def attach_channel(self, channel: Channel, instance: str | None = None) -> OutboxSender:
         self.sender = OutboxSender(self.sessions, channel, self.clock, self.config.sender,
                                    self.config.bot_id, instance or instance_name(self.config.bot_id))
+        self.sender.on_given_up = self.reroute_given_up
         return self.sender
+
+    async def reroute_given_up(self, rows: list[OutboxMessage]) -> None:
+        """An urgent alert the channel could not deliver goes to the other admins (notices/delivery.py)."""
+        rows = [r for r in rows if reroutable(r, self.directory)]
+        if not rows:
+            return
+        async with transaction(self.sessions) as session:
+            out = Outbox(session, account=self.config.bot_id, now=self.clock.now(), origin=None)
+            for row in rows:
+                await undelivered_alert(out, self.config, self.directory, row)
+        self.wake_sender()
 
     async def close(self) -> None:
         await self.dispatcher.close()

@@ -31,7 +31,7 @@ from kernel.logevent import log_event
 from texts import inbox as X
 from models import inbox as M
 from models.db import transaction
-from bot.web.keys import THROTTLE
+from bot.web.keys import CORE, THROTTLE
 
 COOKIE = "gb_sid"
 PRE_COOKIE = "gb_pre"          # the login form's CSRF nonce (before there is a session)
@@ -171,16 +171,19 @@ def csrf_ok(request: web.Request, actor: WebActor, form: Any = None) -> bool:
 Handler = Callable[..., Awaitable[web.StreamResponse]]
 
 
-def page(get_core: Callable[[], Any], roles: frozenset[str] = ALL_ROLES, *, api: bool = False,
+def page(roles: Any = ALL_ROLES, *legacy: frozenset[str], api: bool = False,
          forbidden: Callable[[web.Request, WebActor, str], web.StreamResponse] | None = None
          ) -> Callable[[Handler], Callable[[web.Request], Awaitable[web.StreamResponse]]]:
-    """Login and role check in front of a handler(request, actor). Pages send strangers to the login
-    form; the API answers 401 JSON."""
+    """Login and role check in front of a handler(request, actor), with the core read from
+    `request.app[CORE]`. Pages send strangers to the login form; the API answers 401 JSON.
+    (The older `page(get_core, roles)` form is still accepted until every caller has moved.)"""
+    if callable(roles):
+        roles = legacy[0] if legacy else ALL_ROLES
 
     def wrap(handler: Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         @functools.wraps(handler)
         async def inner(request: web.Request) -> web.StreamResponse:
-            actor = await load_actor(request, get_core())
+            actor = await load_actor(request, request.app[CORE])
             if actor is None:
                 if api:
                     return web.json_response({"error": "unauthorized", "message": X.LOGIN_EXPIRED}, status=401,

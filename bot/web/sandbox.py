@@ -1,20 +1,19 @@
 """The demo sandbox: pick a group and a demo resident, type, and watch the bot answer.
 
 The page talks to the gateway simulator — the message goes in over gRPC through the real wechaty client,
-the router and the outbox, and the reply comes back over gRPC — not to a shortcut."""
+the router and the outbox, and the reply comes back over gRPC — not to a shortcut. The page is templates/sandbox.html."""
 
 from __future__ import annotations
 
 import asyncio
 import hmac
 import json
-from html import escape
-
+import aiohttp_jinja2
 from aiohttp import web
 
 from bot.sample_media import media_of_script_text
 from kernel.message import ChatKind, MessageKind
-from bot.web.keys import CORE, CSRF_SECRET, SIMULATOR, STATIC
+from bot.web.keys import CORE, CSRF_SECRET, SIMULATOR
 
 PRIVATE = "私聊"
 
@@ -30,13 +29,9 @@ def _people(config) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-de
 async def page(request: web.Request) -> web.Response:
     config = request.app[CORE].config
     chats = [g.group for g in config.grids] + [config.staff_group, PRIVATE]
-    chat_opts = "".join(f"<option>{escape(c)}</option>" for c in chats)
-    people_opts = "".join(f"<option value='{escape(i)}'>{escape(n)} ({r})</option>" for i, n, r in _people(config))
-    html = (STATIC / "sandbox.html").read_text(encoding="utf-8")
-    html = (html.replace("{{community}}", escape(config.community)).replace("{{bot}}", escape(config.bot_name))
-            .replace("{{chats}}", chat_opts).replace("{{people}}", people_opts)
-            .replace("{{csrf}}", request.app[CSRF_SECRET]))
-    return web.Response(text=html, content_type="text/html")
+    return aiohttp_jinja2.render_template("sandbox.html", request, {
+        "community": config.community, "bot": config.bot_name, "chats": chats, "people": _people(config),
+        "csrf": request.app[CSRF_SECRET]})
 
 
 async def send(request: web.Request) -> web.Response:

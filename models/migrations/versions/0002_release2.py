@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-12-03 20:03:24.852639
+Create Date: 2026-12-03 20:43:21.751111
 """
 from alembic import op
 import sqlalchemy as sa
@@ -59,6 +59,15 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_pending_questions_expires_at'), ['expires_at'], unique=False)
         batch_op.create_index('ix_pending_questions_kind', ['kind', 'expires_at'], unique=False)
 
+    op.create_table('survey_drafts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('survey_code', sa.String(length=16), nullable=True),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_survey_drafts'))
+    )
     op.create_table('need_photos',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('need_id', sa.Integer(), nullable=False),
@@ -119,6 +128,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_need_photos_need')
 
     op.drop_table('need_photos')
+    op.drop_table('survey_drafts')
     with op.batch_alter_table('pending_questions', schema=None) as batch_op:
         batch_op.drop_index('ix_pending_questions_kind')
         batch_op.drop_index(batch_op.f('ix_pending_questions_expires_at'))
