@@ -130,6 +130,10 @@ class Dispatcher:
             return self._canned(view, "router.unknown_group",
                                 UNKNOWN_GROUP_REPLY.format(community=self.config.community)) if addressed else None
         if msg.kind != MessageKind.TEXT:
+            # A photo, a voice note, a file: only the routes that read attachments (handlers/photos.py).
+            media = [(r, a) for r in self.routes if r.media and (a := r.match(view)) is not None]
+            if media:
+                return Planned(view, media)
             return self._canned(view, "router.non_text", NON_TEXT_REPLY) if private else None
         too_long = len(text) > MAX_TEXT
         if len(text) > MAX_LONG_TEXT:
@@ -137,7 +141,7 @@ class Dispatcher:
 
         matched: list[tuple[Route, Any]] = []
         for route in self.routes:
-            if too_long and not route.long_text:
+            if route.media or (too_long and not route.long_text):
                 continue
             if route.stage in (Stage.INTENT, Stage.FALLBACK) and not addressed:
                 continue

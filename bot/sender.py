@@ -275,7 +275,7 @@ class OutboxSender:
 
 
 def _mergeable(row: OutboxMessage) -> bool:
-    return row.chat_kind == ChatKind.GROUP and row.priority == Priority.REPLY
+    return row.chat_kind == ChatKind.GROUP and row.priority == Priority.REPLY and not row.image
 
 
 def _merged(rows: list[OutboxMessage]) -> OutgoingMessage:

@@ -29,6 +29,7 @@ from models.conversation import PRIVATE_SCOPE
 from models.needs import normalize_follow_code
 from models.outbox import Outbox, Priority, anonymous_key
 from texts.common import ANSWERED_PRIVATELY, STAFF_ONLY
+from texts.photos import HEARD
 
 PASS = object()   # a handler returns PASS when, on a closer look (e.g. no pending question), it is not its message
 
@@ -101,6 +102,7 @@ class Route:
     private: bool = False                  # answers reveal need texts, names, phones or rosters: in a
                                            # group they go to the sender privately (Context.reply)
     long_text: bool = False                # reads texts beyond the router's MAX_TEXT (a pasted 接龙 list)
+    media: bool = False                    # reads photo / voice / file messages (and only those)
 
 
 class Router:
@@ -112,7 +114,7 @@ class Router:
 
     def route(self, stage: Stage, match: Matcher, *, roles: frozenset[Role] | None = None,
               refusal: str | None = None, private: bool = False,
-              long_text: bool = False) -> Callable[[HandlerFn], HandlerFn]:
+              long_text: bool = False, media: bool = False) -> Callable[[HandlerFn], HandlerFn]:
         """`private`: what this route answers must not be read by a group (a 待办 list, a need's
         details, a roster): typed in a group, the answer goes to the sender privately.
         `long_text`: the matcher also sees texts longer than the router's MAX_TEXT (a 接龙 list of
@@ -120,7 +122,7 @@ class Router:
         def register(fn: HandlerFn) -> HandlerFn:
             kwargs = {"refusal": refusal} if refusal else {}
             self.routes.append(Route(f"{self.name}.{fn.__name__}", stage, match, fn, roles, private=private,
-                                     long_text=long_text, **kwargs))
+                                     long_text=long_text, media=media, **kwargs))
             return fn
         return register
 
@@ -174,6 +176,7 @@ class Context:
     anonymous: bool = False    # a 树洞 message: nothing written may link it to its sender (go_anonymous)
     out: Outbox = field(init=False)
     _told_group: bool = field(default=False, init=False)
+    _said_heard: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         self.out = Outbox(self.session, account=self.msg.account, now=self.now,
@@ -217,6 +220,10 @@ class Context:
     async def reply(self, text: str, *, mention: bool = True, priority: Priority = Priority.REPLY) -> None:
         """Answer in the chat the message came from; in a group, @ the sender. A private route's answer
         typed in a group goes to the sender privately, and the group hears only that it did."""
+        if self.msg.heard and not self._said_heard:      # a transcribed voice note: say what was understood
+            self._said_heard = True
+            heard = self.text if len(self.text) <= 60 else self.text[:58] + "…"
+            text = HEARD.format(text=heard) + "\n" + text
         if self.anonymous:
             await self.out.private(self.msg.sender_id, text, key=anonymous_key(), priority=priority)
         elif self.msg.is_private:

@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kernel.config_reader import ConfigError, Loc, Problem, Reader, load_toml
-from kernel.settings import (BookingSettings, EventSettings, Hours, InboxSettings, KnowledgeSettings, NeedsSettings,
+from kernel.settings import (BookingSettings, EventSettings, Hours, InboxSettings, KnowledgeSettings, NeedsSettings, PhotoSettings,
                              PushSettings, SenderConfig, SurveySettings, WebSettings, WecomSettings, setting)
 
 __all__ = ["Config", "ConfigError", "DepartmentConfig", "GridConfig", "Hours", "PersonConfig", "Problem",
@@ -122,6 +122,7 @@ class Sections:
     inbox: InboxSettings = setting(factory=InboxSettings)
     wecom: WecomSettings = setting(factory=WecomSettings)
     knowledge: KnowledgeSettings = setting(factory=KnowledgeSettings)
+    photos: PhotoSettings = setting(factory=PhotoSettings)
 
 
 @dataclass(frozen=True)

@@ -153,6 +153,18 @@ class InboxSettings:
 
 
 @dataclass(frozen=True)
+class PhotoSettings:
+    """[photos]: 随手拍 — pictures residents and workers attach to needs (models/photos.py)."""
+
+    max_mb: float = setting(10.0, gt=0, le=50)          # one photo as received; larger ones are refused politely
+    max_per_need: int = setting(9, ge=1, le=50)         # photos kept on one need (WeChat sends at most 9 at once)
+    max_pixels: int = setting(40_000_000, ge=1_000_000)  # decompression-bomb guard (pillow's own limit is 89 M)
+    stored_edge: int = setting(2048, ge=320, le=8192)   # the stored copy's longest edge, pixels (re-encoded)
+    thumb_edge: int = setting(320, ge=64, le=1024)      # thumbnails' longest edge, pixels
+    window_minutes: float = setting(3.0, gt=0, le=60)   # a photo this close to its sender's need text joins it
+
+
+@dataclass(frozen=True)
 class SenderConfig:
     """[sender]: the anti-ban rate limit every send goes through (seconds), and the reply budget."""
 

@@ -22,7 +22,7 @@ import re
 import secrets
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from enum import StrEnum
 from typing import Any
@@ -464,6 +464,7 @@ class Page:
     total: int
     urgent: int
     overdue: int
+    photos: dict[int, list[Any]] = field(default_factory=dict)   # need id → photo links (bot/web/photos.py)
 
 
 async def inbox_page(session: AsyncSession, scope: Scope, f: Filters, now: datetime, tz: Any, *,

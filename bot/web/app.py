@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from kernel import metrics
 from bot.app import Core
-from bot.web import admin_bookings, admin_events, admin_surveys, inbox, pages, sandbox, staff_pages, survey_h5
+from bot.web import admin_bookings, admin_events, admin_surveys, inbox, pages, photos, sandbox, staff_pages, survey_h5
 from bot.web.proxies import forwarded_for
 from bot.web import admin_knowledge, admin_staff
 from bot.web.auth import bearer
@@ -142,6 +142,7 @@ def make_app(core: Core, simulator: Any = None) -> web.Application:
     if simulator is not None:
         sandbox.setup_routes(app)
     inbox.setup_routes(app)
+    photos.setup_routes(app)
     staff_pages.setup_routes(app)
     survey_h5.setup_routes(app)
     admin_events.setup_routes(app)

@@ -36,6 +36,7 @@ from kernel.identity import Role
 from bot import export as E
 from bot.web import auth as A
 from bot.web import api
+from bot.web import photos as W
 from bot.web.filters import STATUS_CHOICES, parse_filters
 from bot.web.inbox_charts import charts_view
 from bot.web.keys import CORE, CSRF_SECRET
@@ -266,7 +267,8 @@ def _clock(cv: Any) -> dict[str, Any] | None:
             "amber": cv.amber_s, "kind": X.CLOCK_KINDS.get(cv.kind or "", "")}
 
 
-def need_row(r: Any, now: datetime, config: Any, actor: A.WebActor) -> dict[str, Any]:
+def need_row(r: Any, now: datetime, config: Any, actor: A.WebActor,
+             photos: list[W.PhotoLink] | None = None) -> dict[str, Any]:
     """One card of the list, as the need_card macro shows it."""
     cv = O.clock_view(r, now, config)
     text = O.shown_text(r.text or "", actor).replace("\n", " ")
@@ -286,13 +288,13 @@ def need_row(r: Any, now: datetime, config: Any, actor: A.WebActor) -> dict[str,
             "tags": tags, "clock": _clock(cv), "category": N.CATEGORY_NAMES.get(r.category, "其他"),
             "place": O.place(r.building, r.grid), "status": O.status_name(r.status, r.department),
             "holder": r.department or r.assignee_name or "", "when": tell.fmt_time(r.created_at, now, config),
-            "text": text}
+            "text": text, "photos": photos or []}
 
 
 def need_list(page: M.Page, now: datetime, config: Any, actor: A.WebActor) -> dict[str, Any]:
     """The values of _need_list.html (the list on the page and in /inbox/rows)."""
     more = page.total - len(page.rows)
-    return {"rows": [need_row(r, now, config, actor) for r in page.rows], "empty": X.EMPTY,
+    return {"rows": [need_row(r, now, config, actor, page.photos.get(r.id)) for r in page.rows], "empty": X.EMPTY,
             "more": X.MORE.format(n=more) if more > 0 else ""}
 
 
@@ -306,6 +308,7 @@ async def _load_list(core: Any, actor: A.WebActor, f: M.Filters) -> tuple[M.Page
         page = await M.inbox_page(session, actor.scope, f, now, core.config.timezone,
                                   limit=core.config.inbox.list_limit)
         sugs = await M.open_suggestion_count(session, actor.scope) if actor.sees_suggestions else 0
+        page.photos = await W.photos_by_need(session, [r.id for r in page.rows])
     return page, sugs
 
 
@@ -332,8 +335,8 @@ def need_actions(need: N.Need, actor: A.WebActor, config: Any) -> dict[str, Any]
 
 
 def need_view(need: N.Need, events: list[N.NeedEvent], followers: list[N.Need], parent: N.Need | None,
-              actor: A.WebActor, core: Any) -> dict[str, Any]:
-    """The values of need.html's head, merges, rating and timeline."""
+              actor: A.WebActor, core: Any, photos: list[W.PhotoLink] | None = None) -> dict[str, Any]:
+    """The values of need.html's head, merges, rating, photos and timeline."""
     config, now = core.config, core.clock.now()
     cv = O.clock_view(need, now, config)
     tags = []
@@ -364,6 +367,7 @@ def need_view(need: N.Need, events: list[N.NeedEvent], followers: list[N.Need], 
         rating = [("评价", sat), ("问题", solved), ("居民意见", O.shown_text(need.rating_note or "", actor)),
                   ("评价时间", _local(need.rated_at, config))]
     return {"code": need.code, "updated_ms": int(need.updated_at.timestamp() * 1000), "tags": tags,
+            "photos": photos or [],
             "clock": _clock(cv), "status": O.status_name(need.status, need.department),
             "text": O.shown_text(need.text, actor), "info": info,
             "parent": parent.code if parent is not None else None,
@@ -535,6 +539,9 @@ async def need_response(request: web.Request, actor: A.WebActor, code: str, *, f
             return message_page(request, actor, X.NOT_FOUND_TITLE, O.unseen(code).message, 404)
         events_ = await N.events_of(session, need)
         followers = await N.followers_of(session, need)
+        ids = [need.id, *(f.id for f in followers)]     # a merged need's photos show on its parent
+        shots = await W.photos_by_need(session, ids)
+        photos = [p for i in ids for p in shots.get(i, [])]
         parent = None
         if need.merged_into:
             with contextlib.suppress(N.NeedError):
@@ -546,7 +553,7 @@ async def need_response(request: web.Request, actor: A.WebActor, code: str, *, f
         flash = O.done_message(request.query["done"], need, now, core.config)
     return render(request, actor, "need.html", title=f"{need.code} · {X.APP_TITLE}", page="need", tab="inbox",
                   status=status, timing=_elapsed(request), flash_ok=flash, error=error, form=form or {},
-                  n=need_view(need, events_, followers, parent, actor, core),
+                  n=need_view(need, events_, followers, parent, actor, core, photos),
                   acts=need_actions(need, actor, core.config), csrf=actor.csrf,
                   timeline=timeline(need, events_, actor, core.config),
                   updated_text=X.NEED_UPDATED, refresh_text=X.REFRESH)

@@ -11,7 +11,8 @@ import json
 import aiohttp_jinja2
 from aiohttp import web
 
-from kernel.message import ChatKind
+from bot.sample_media import media_of_script_text
+from kernel.message import ChatKind, MessageKind
 from bot.web.keys import CORE, CSRF_SECRET, SIMULATOR
 
 PRIVATE = "私聊"
@@ -47,6 +48,15 @@ async def send(request: web.Request) -> web.Response:
     if sender not in {p[0] for p in _people(config)}:
         return web.json_response({"error": "未知的演示人物"}, status=400)
     topic = None if chat == PRIVATE else chat
+    sample = media_of_script_text(text, config.photos.max_mb)
+    if sample is not None:     # "[图片:现场]", "[语音:]", "[文件:a.pdf]": a sample attachment (bot/sample_media.py)
+        kind, media, _, _ = sample
+        if kind is MessageKind.TEXT:
+            kind = MessageKind.VOICE            # a wechaty gateway gives no transcription
+        data = media[0].data if media and media[0].data else None
+        message_id = await sim.inject(sender, "", topic=topic, kind=kind, data=data,
+                                      name=media[0].name if media else "photo.jpg")
+        return web.json_response({"id": message_id})
     if mention and topic and not text.startswith("@" + config.bot_name):
         text = f"@{config.bot_name} {text}"
     message_id = await sim.inject(sender, text, topic=topic, mention_bot=mention and topic is not None)
@@ -55,7 +65,8 @@ async def send(request: web.Request) -> web.Response:
 
 def _record_json(record) -> str:  # type: ignore[no-untyped-def]
     to = record.chat_id if record.chat_kind == ChatKind.GROUP else f"{PRIVATE}:{record.chat_id}"
-    return json.dumps({"to": to, "text": record.text, "mentions": list(record.mention_ids),
+    text = record.text or ("[图片]" if getattr(record, "image", b"") else "")
+    return json.dumps({"to": to, "text": text, "mentions": list(record.mention_ids),
                        "at": record.at.isoformat()}, ensure_ascii=False)
 
 
