@@ -19,11 +19,15 @@ from bot.faults import OperatorError, database_fault, parse_db_url, user
 from kernel.clock import Clock, SystemClock
 from kernel.config import Config
 from kernel.identity import Directory
+from kernel.text.knowledge import KnowledgeCache
+from models import knowledge as faq
 from bot.router import Dispatcher
 from bot.sender import OutboxSender
 from handlers.registry import all_routers
-from models.db import make_engine, make_sessionmaker, migrate, read_sessionmaker, sqlite_url
+from models.db import make_engine, make_sessionmaker, migrate, read_sessionmaker, sqlite_url, transaction
+from models.outbox import Outbox, OutboxMessage
 from models.people import all_bindings
+from notices.delivery import reroutable, undelivered_alert
 from scheduler.jobs import all_jobs
 from scheduler.ticker import Ticker
 from texts import ops as T
@@ -79,6 +83,7 @@ class Core:
     directory: Directory
     dispatcher: Dispatcher
     ticker: Ticker
+    knowledge: KnowledgeCache
     sender: OutboxSender | None = None
     warming: asyncio.Future[None] | None = None   # jieba's dictionary loading (open_core)
 
@@ -95,10 +100,29 @@ class Core:
         async with self.reads() as session:
             self.directory.reload(await all_bindings(session))
 
+    async def reload_knowledge(self) -> None:
+        """Rebuild the bot's FAQ index from the database if it changed (models/knowledge.py)."""
+        async with self.reads() as session:
+            version = await faq.version(session)
+            if version != self.knowledge.version:
+                self.knowledge.install(await faq.faq_settings(session, self.config), version)
+
     def attach_channel(self, channel: Channel, instance: str | None = None) -> OutboxSender:
         self.sender = OutboxSender(self.sessions, channel, self.clock, self.config.sender,
                                    self.config.bot_id, instance or instance_name(self.config.bot_id))
+        self.sender.on_given_up = self.reroute_given_up
         return self.sender
+
+    async def reroute_given_up(self, rows: list[OutboxMessage]) -> None:
+        """An urgent alert the channel could not deliver goes to the other admins (notices/delivery.py)."""
+        rows = [r for r in rows if reroutable(r, self.directory)]
+        if not rows:
+            return
+        async with transaction(self.sessions) as session:
+            out = Outbox(session, account=self.config.bot_id, now=self.clock.now(), origin=None)
+            for row in rows:
+                await undelivered_alert(out, self.config, self.directory, row)
+        self.wake_sender()
 
     async def close(self) -> None:
         await self.dispatcher.close()
@@ -124,15 +148,17 @@ async def open_core(config: Config, db_url: str | None = None, clock: Clock | No
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
     directory = Directory(config)
+    knowledge = KnowledgeCache(config.knowledge)
     core_ref: list[Core] = []
     dispatcher = Dispatcher(config, sessions, clock, directory, all_routers(),
-                            on_committed=lambda: core_ref[0].wake_sender())
+                            on_committed=lambda: core_ref[0].wake_sender(), knowledge=knowledge)
     ticker = Ticker(sessions, clock, config, directory, all_jobs(), on_queued=lambda: core_ref[0].wake_sender())
     core = Core(config, clock, url, engine, sessions, read_sessionmaker(engine), directory, dispatcher, ticker,
-                warming=warming)
+                knowledge, warming=warming)
     core_ref.append(core)
     try:
         await core.reload_directory()
+        await core.reload_knowledge()
     except Exception as exc:
         await engine.dispose()
         if warming is not None:

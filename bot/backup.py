@@ -4,8 +4,8 @@
     database/gridbot.db      SQLite: a consistent copy made with SQLite's online backup API, safe while
                              the service runs (it copies one snapshot; writers carry on)
     database/gridbot.pgdump  PostgreSQL: pg_dump --format=custom (restored with pg_restore)
-    files/<dir>/…            directories of the data directory listed in FILE_DIRS (none yet; photos
-                             will be one more entry there)
+    files/<dir>/…            directories of the data directory listed in FILE_DIRS: photos/ (随手拍,
+                             content-addressed photo files and thumbnails, models/photos.py)
 
 Restore checks the archive (manifest, SQLite integrity_check) before touching anything, refuses while a
 service uses the SQLite database (the service holds a shared lock on `<db>.lock`), and keeps the previous
@@ -37,7 +37,7 @@ from texts import ops as T
 FORMAT = "gridbot-backup"
 VERSION = 1
 # Directories under the data directory that belong in a backup, e.g. "photos" once photos are stored.
-FILE_DIRS: tuple[str, ...] = ()
+FILE_DIRS: tuple[str, ...] = ("photos",)   # 随手拍 (models/photos.py)
 
 
 @dataclass(frozen=True)

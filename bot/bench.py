@@ -81,6 +81,11 @@ def main(args: argparse.Namespace) -> int:
         from bot.bench_wechaty import run_wechaty
 
         result = asyncio.run(run_wechaty(args))
+    elif args.mode == "capacity":
+        from bot.bench_capacity import run_capacity
+        from kernel.config import SenderConfig
+
+        result = asyncio.run(run_capacity(args, SenderConfig()))
     else:
         result = asyncio.run(run_router(args))
     print(json.dumps(result, ensure_ascii=False))

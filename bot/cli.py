@@ -293,7 +293,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--messages", type=int, default=20000)
     p.add_argument("--groups", type=int, default=2000)
     p.add_argument("--rate", type=float, default=0, help="offered load msg/s (0 = as fast as possible)")
-    p.add_argument("--mode", choices=["router", "wechaty"], default="router")
+    p.add_argument("--mode", choices=["router", "wechaty", "capacity"], default="router",
+                   help="capacity: one account's reply latency under the anti-ban send policy (simulated time)")
+    p.add_argument("--seconds", type=float, default=600, help="capacity: simulated seconds of traffic per rate")
+    p.add_argument("--reply-ratio", type=float, default=0.15, help="capacity: replies per incoming message")
+    p.add_argument("--target-s", type=float, default=10.0, help="capacity: reply p99 that counts as keeping up")
+    p.add_argument("--seed", type=int, default=7)
     _add_common(p)
     p.set_defaults(func=cmd_bench)
     return parser
@@ -301,7 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _preflight(args: argparse.Namespace) -> str | None:
     """The database URL of this command (for explaining its faults); a read command's must exist."""
-    if not hasattr(args, "db") or (args.command == "simulate" and not args.db):   # simulate: a fresh temp file
+    if not hasattr(args, "db") or (args.command in ("simulate", "bench") and not args.db):   # a fresh temp file
         return None
     from bot.app import resolve_db_url
 

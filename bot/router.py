@@ -38,9 +38,10 @@ from kernel.identity import Directory
 from kernel.logevent import log_event
 from kernel.message import IncomingMessage, MessageKind
 from kernel.text.normalize import clean, strip_mention
+from kernel.text.knowledge import KnowledgeCache
+from models import conversation
 from models.db import read_sessionmaker, writes_so_far
 from models.messages import claim_message, unclaim_message
-from models import conversation
 from texts.common import (
     ERROR_REPLY,
     NON_TEXT_REPLY,
@@ -94,11 +95,13 @@ class Dispatcher:
     def __init__(self, config: Config, sessions: async_sessionmaker[AsyncSession], clock: Clock,
                  directory: Directory, routers: Sequence[Router],
                  on_committed: Callable[[], None] = lambda: None, max_batch: int = 64,
+                 knowledge: KnowledgeCache | None = None,
                  max_waiting: int = MAX_WAITING, retry_first_s: float = RETRY_FIRST_S) -> None:
         self.config = config
         self.sessions = sessions
         self.clock = clock
         self.directory = directory
+        self.knowledge = knowledge          # the FAQ in force; None: the config's
         self.on_committed = on_committed
         self.max_batch = max_batch
         self.max_waiting = max_waiting
@@ -111,7 +114,8 @@ class Dispatcher:
         # The routes plan() tries, decided once: by (addressed, too long) — not per message and route.
         self._tried = {(addressed, too_long): [
             r for r in self.routes
-            if (r.long_text or not too_long) and (addressed or r.stage not in (Stage.INTENT, Stage.FALLBACK))
+            if not r.media and (r.long_text or not too_long)
+            and (addressed or r.stage not in (Stage.INTENT, Stage.FALLBACK))
             and not (addressed and r.stage == Stage.PASSIVE)]
             for addressed in (False, True) for too_long in (False, True)}
         bind = getattr(sessions, "kw", {}).get("bind")
@@ -134,12 +138,17 @@ class Dispatcher:
         addressed = private or msg.mentions_bot or mentioned
         sender = self.directory.resolve(msg.sender_id, msg.sender_name)
         grid = self.config.grid_by_topic(msg.group_topic)
-        view = View(msg, text, addressed, sender, grid, self.config)
+        view = View(msg, text, addressed, sender, grid, self.config,
+                    knowledge=self.knowledge.base if self.knowledge is not None else None)
 
         if not private and not self.config.is_known_group(msg.group_topic):
             return self._canned(view, "router.unknown_group",
                                 UNKNOWN_GROUP_REPLY.format(community=self.config.community)) if addressed else None
         if msg.kind != MessageKind.TEXT:
+            # A photo, a voice note, a file: only the routes that read attachments (handlers/photos.py).
+            media = [(r, a) for r in self.routes if r.media and (a := r.match(view)) is not None]
+            if media:
+                return Planned(view, media)
             return self._canned(view, "router.non_text", NON_TEXT_REPLY) if private else None
         too_long = len(text) > MAX_TEXT
         if len(text) > MAX_LONG_TEXT:

@@ -7,11 +7,17 @@ send whenever the rate limit makes that next send wait anyway — under the anti
 crash resends at most the one send in flight; only back-to-back sends (no rate limit) share one mark,
 written at least every FLUSH_S. Rows are held in memory in priority order, and the batch is claimed
 afresh whenever the router has committed new rows, so an urgent alert queued behind a long push (or a
-flood's replies) goes out with the very next send."""
+flood's replies) goes out with the very next send.
+
+Under load one account's send rate is the ceiling (≈ 0.8 messages/s under the anti-ban policy). When the
+rate limit makes the next reply wait anyway, the replies already waiting for the same group go as one
+message that @-mentions each resident (`[sender] coalesce_max`): a busy group gets its answers in one
+send instead of a queue that grows without bound. Urgent rows and pushes are never merged."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import random
 import time as _time
@@ -25,7 +31,7 @@ from bot.channels.base import Channel, ChannelError, PermanentChannelError
 from kernel.clock import Clock
 from kernel.config import SenderConfig
 from kernel.logevent import log_event
-from kernel.message import ChatKind
+from kernel.message import ChatKind, OutgoingMessage
 from models.db import transaction
 from models.outbox import OutboxMessage, Priority, claim_due, mark_failed, mark_sent, release_claims
 
@@ -65,6 +71,13 @@ class RateLimiter:
         floor = 0.2 if priority <= Priority.REPLY and tokens >= 1 else self.cfg.min_interval_s
         return floor - elapsed > 0
 
+    def pressed(self) -> bool:
+        """The reply burst is spent: the next reply waits a full interval (never without a rate limit)."""
+        if self.cfg.min_interval_s <= 0:
+            return False
+        elapsed = self.monotonic() - self.last
+        return min(self.cfg.reply_burst, self.tokens + elapsed / self.cfg.min_interval_s) < 1
+
     async def wait(self, priority: int) -> None:
         delay = self.delay_for(priority)
         if delay > 0:
@@ -77,6 +90,8 @@ class RateLimiter:
 FLUSH_S = 0.5          # sent rows are marked in the database at least this often
 CLAIM_EVERY_S = 0.1    # re-claim on new rows at most this often (an urgent row waits at most this long)
 BATCH = 20             # rows claimed at once by the service loop
+MERGED_CHARS = 1500    # a merged message stays well under WeChat's and WeCom's text limits
+PART_BREAK = "\n——————\n"
 
 
 class OutboxSender:
@@ -96,6 +111,8 @@ class OutboxSender:
         self._done: list[int] = []             # sent, not yet marked
         self._claimed_at = self._flushed_at = -1e9
         self.failing_since: float | None = None   # monotonic time the first of consecutive failed rounds began
+        # Called with the rows the sender gave up on (the app reroutes undeliverable urgent alerts).
+        self.on_given_up: Callable[[list[OutboxMessage]], Awaitable[None]] | None = None
 
     def wake(self) -> None:
         self._fresh = True
@@ -137,7 +154,7 @@ class OutboxSender:
             row = self._held.pop(0)
             if rate_limited:
                 await self.limiter.wait(row.priority)
-            if await self._send_one(row):
+            if await self._send([row]):
                 sent += 1
         await self._flush()
         return sent
@@ -156,7 +173,7 @@ class OutboxSender:
                 await self._claim(batch)
                 if not self._held:
                     break
-            if await self._send_one(self._held.pop(0)):
+            if await self._send(self._next_rows()):
                 sent += 1
             # Mark at once whenever the next send must wait anyway (always, under the anti-ban policy: a
             # crash then resends at most the one send in flight); back-to-back sends share one mark.
@@ -194,16 +211,47 @@ class OutboxSender:
             total += n
         return total
 
-    async def _send_one(self, row: OutboxMessage) -> bool:
-        where = {"row": row.id, "kind": row.key.split(":", 1)[0], "chat": row.chat_kind, "priority": row.priority}
+    async def _given_up(self, rows: list[OutboxMessage]) -> None:
+        if self.on_given_up is None:
+            return
         try:
-            await self.channel.send(row.to_outgoing())
+            await self.on_given_up(rows)
+        except Exception:      # the failure is already recorded; a reroute that fails must not stop sending
+            log.exception("outbox: could not reroute a message the channel gave up on")
+
+    def _next_rows(self) -> list[OutboxMessage]:
+        """The head row, and with it the replies held for the same group when the rate limit would make
+        them wait a turn each (the reply burst is spent): those go as one message."""
+        head = self._held.pop(0)
+        if self.cfg.coalesce_max <= 1 or not _mergeable(head) or not self.limiter.pressed():
+            return [head]
+        rows, size = [head], len(head.text)
+        for row in list(self._held):
+            if len(rows) >= self.cfg.coalesce_max:
+                break
+            if (_mergeable(row) and (row.account, row.chat_id) == (head.account, head.chat_id)
+                    and size + len(PART_BREAK) + len(row.text) <= MERGED_CHARS):
+                rows.append(row)
+                size += len(PART_BREAK) + len(row.text)
+                self._held.remove(row)
+        return rows
+
+    async def _send(self, rows: list[OutboxMessage]) -> bool:
+        """Send one row, or several merged (same group): all are marked alike."""
+        row = rows[0]
+        where = {"row": row.id, "kind": row.key.split(":", 1)[0], "chat": row.chat_kind, "priority": row.priority}
+        if len(rows) > 1:
+            where["merged"] = len(rows)
+        try:
+            await self.channel.send(_merged(rows))
         except PermanentChannelError as exc:
             error = _redacted(exc, row)
             log_event(log, "outbox.failed", log_level=logging.ERROR, **where, attempts=row.attempts + 1, error=error)
             metrics.SENDS.labels("failed").inc()
             async with transaction(self.sessions) as session:
-                await mark_failed(session, row.id, self.clock.now(), error, retry_at=None)
+                for r in rows:
+                    await mark_failed(session, r.id, self.clock.now(), error, retry_at=None)
+            await self._given_up(rows)
             return False
         except (ChannelError, TimeoutError, OSError) as exc:
             attempts = row.attempts + 1
@@ -214,13 +262,30 @@ class OutboxSender:
                       log_level=logging.ERROR if give_up else logging.WARNING, **where, attempts=attempts, error=error)
             metrics.SENDS.labels("failed" if give_up else "retry").inc()
             async with transaction(self.sessions) as session:
-                await mark_failed(session, row.id, self.clock.now(), error,
-                                  retry_at=None if give_up else self.clock.now() + timedelta(seconds=delay))
+                for r in rows:
+                    await mark_failed(session, r.id, self.clock.now(), error,
+                                      retry_at=None if give_up else self.clock.now() + timedelta(seconds=delay))
+            if give_up:
+                await self._given_up(rows)
             return False
         metrics.SENDS.labels("sent").inc()
         log_event(log, "outbox.sent", **where, attempts=row.attempts + 1)
-        self._done.append(row.id)    # marked with the next claim or flush (at most FLUSH_S from now)
+        self._done.extend(r.id for r in rows)   # marked with the next claim or flush (at most FLUSH_S from now)
         return True
+
+
+def _mergeable(row: OutboxMessage) -> bool:
+    return row.chat_kind == ChatKind.GROUP and row.priority == Priority.REPLY and not row.image
+
+
+def _merged(rows: list[OutboxMessage]) -> OutgoingMessage:
+    """One message for the rows: their texts in order, each resident @-mentioned once."""
+    if len(rows) == 1:
+        return rows[0].to_outgoing()
+    first = rows[0].to_outgoing()
+    mentions = tuple(dict.fromkeys(m for r in rows for m in r.mentions))
+    return dataclasses.replace(first, text=PART_BREAK.join(r.text for r in rows), mentions=mentions,
+                               reply_to=None)
 
 
 def _redacted(exc: BaseException, row: OutboxMessage) -> str:

@@ -23,7 +23,8 @@ from bot.app import Core, open_core
 from bot.channels.scripted import Delivered, ScriptChannel
 from kernel.clock import ManualClock
 from kernel.config import Config
-from kernel.message import IncomingMessage
+from kernel.message import IncomingMessage, MessageKind
+from bot.sample_media import media_of_script_text
 
 LINE_RE = re.compile(r"^\[(?P<chat>[^\]]+)\]\s*(?P<name>[^():]+?)\s*\((?P<id>[^)]+)\)\s*[::]\s?(?P<text>.*)$")
 CLOCK_RE = re.compile(r"^@clock\s+(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2})(?::(\d{2}))?\s*$")
@@ -116,10 +117,15 @@ class Simulation:
             text = text.replace("{CODE}", self.last_code)
         mention = "@" + self.core.config.bot_name
         private = m.chat == PRIVATE
+        kind, media, heard = MessageKind.TEXT, (), False
+        sample = media_of_script_text(text, self.core.config.photos.max_mb)
+        if sample is not None:            # "[图片:…]", "[语音:…]", "[文件:…]" (bot/sample_media.py)
+            kind, media, text, heard = sample
         msg = IncomingMessage(
             id=f"sim-{self.run}-{self.seq}", account=self.core.config.bot_id, channel="script", sender_id=m.sender_id,
             sender_name=m.name, text=text, at=self.clock.now(), group_id=None if private else m.chat,
-            group_topic=None if private else m.chat, mentions_bot=not private and text.lstrip().startswith(mention))
+            group_topic=None if private else m.chat, mentions_bot=not private and text.lstrip().startswith(mention),
+            kind=kind, media=media, heard=heard)
         await self.core.dispatcher.handle(msg)
         await self.flush()
 

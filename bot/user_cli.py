@@ -1,4 +1,5 @@
 """`gridbot user add|passwd|disable|enable|token|revoke|list`: web inbox accounts, from the command line.
+The same model operations (models/staff.py) as the admin page 账号与值班 (bot/web/admin_staff.py).
 
 Each sub-command takes --config and --db like every other command; passwords are asked twice on the
 terminal, or read from one line of standard input with --password-stdin (scripts, `docker compose exec -T`)."""
@@ -13,14 +14,23 @@ from datetime import timedelta
 from collections.abc import Callable
 
 from bot.app import open_core
-from bot.web.auth import identity_for
 from kernel.config import Config
 from models import inbox as M
+from models import staff as S
 from models.db import transaction
 from texts import inbox as X
 from texts import ops as T
 
 ROLES = [r.value for r in M.WebRole]
+
+
+def cli_actor() -> str:
+    """Who the admin_changes log records for the command line: "cli:<system user>" (a colon is never in a
+    web user name, so the command line is never taken for the account it changes)."""
+    try:
+        return f"cli:{getpass.getuser()}"[:64]
+    except (KeyError, OSError):
+        return "cli:?"
 
 
 def add_parsers(sub: argparse._SubParsersAction, add_common: Callable[..., None],
@@ -73,16 +83,15 @@ async def run(config: Config, args: argparse.Namespace) -> int:
         async with transaction(core.sessions) as session:
             command, name = args.user_command, getattr(args, "username", None)
             if command == "add":
-                probe = M.WebUser(username=name, role=args.role, ref=args.ref, name=args.name, password_hash="",
-                                  active=True)
-                identity_for(config, core.directory, probe)       # refuses a grid or department that is not there
-                await M.create_user(session, name, ask_password(args), args.role, args.ref, name=args.name, now=now)
+                S.check_ref(config, core.directory, args.role, args.ref, name)   # before asking for a password
+                await S.add_account(session, now, config, core.directory, username=name, role=args.role, ref=args.ref,
+                                    name=args.name, password=ask_password(args), actor=cli_actor())
                 print(T.USER_ADDED.format(username=name, role=M.ROLE_NAMES[M.WebRole(args.role)]))
             elif command == "passwd":
-                await M.set_password(session, name, ask_password(args), now=now)
+                await S.reset_password(session, now, name, password=ask_password(args), actor=cli_actor())
                 print(T.USER_PASSWORD_SET.format(username=name))
             elif command in ("disable", "enable"):
-                await M.set_active(session, name, command == "enable")
+                await S.set_account_active(session, now, name, command == "enable", actor=cli_actor())
                 print((T.USER_ENABLED if command == "enable" else T.USER_DISABLED).format(username=name))
             elif command == "token":
                 user = await M.get_user(session, name)
@@ -95,7 +104,7 @@ async def run(config: Config, args: argparse.Namespace) -> int:
             elif command == "revoke":
                 print(T.USER_REVOKED.format(username=name, n=await M.revoke_all(session, name)))
             else:
-                users = await M.list_users(session)
+                users = await S.account_rows(session)
                 if not users:
                     print(T.NO_USERS, file=sys.stderr)
                 for u in users:

@@ -54,7 +54,7 @@ from wechaty import (  # noqa: E402
 from wechaty.config import AT_SEPARATOR  # noqa: E402
 from wechaty.user.contact_self import ContactSelf  # noqa: E402
 from wechaty.utils.async_helper import SingleIdContainer  # noqa: E402
-from wechaty_puppet import MessageType, PuppetOptions  # noqa: E402
+from wechaty_puppet import FileBox, MessageType, PuppetOptions  # noqa: E402
 from wechaty_puppet.exceptions import WechatyPuppetError  # noqa: E402
 from wechaty_puppet_service import PuppetService  # noqa: E402
 from wechaty_puppet_service.puppet import _map_message_type as map_message_type  # noqa: E402
@@ -63,6 +63,7 @@ __all__ = [
     "AT_SEPARATOR",
     "Contact",
     "ContactSelf",
+    "FileBox",
     "Message",
     "MessageType",
     "PuppetOptions",

@@ -23,11 +23,13 @@ from kernel.config import Config, GridConfig
 from kernel.identity import Directory, Person, Role
 from kernel.message import IncomingMessage
 from kernel.text.classify import Understanding, classify
+from kernel.text.knowledge import KnowledgeBase, knowledge_base
 from models import conversation
 from models.conversation import PRIVATE_SCOPE
 from models.needs import normalize_follow_code
 from models.outbox import Outbox, Priority, anonymous_key
 from texts.common import ANSWERED_PRIVATELY, STAFF_ONLY
+from texts.photos import HEARD
 
 PASS = object()   # a handler returns PASS when, on a closer look (e.g. no pending question), it is not its message
 
@@ -56,6 +58,13 @@ class View:
     # The sender's open questions in this chat, newest first; loaded by the router inside the
     # message's transaction (None until then: planning never touches the database).
     awaiting: tuple[conversation.Question, ...] | None = None
+    # The FAQ in force (the database's, kernel/text/knowledge.KnowledgeCache); None: the config's.
+    knowledge: KnowledgeBase | None = None
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        """What the bot answers residents' questions from."""
+        return self.knowledge if self.knowledge is not None else knowledge_base(self.config.knowledge)
 
     def remember_awaiting(self, questions: tuple[conversation.Question, ...] | None) -> None:
         """Set by the message's Context only (None after it asked or closed a question: reload)."""
@@ -93,6 +102,7 @@ class Route:
     private: bool = False                  # answers reveal need texts, names, phones or rosters: in a
                                            # group they go to the sender privately (Context.reply)
     long_text: bool = False                # reads texts beyond the router's MAX_TEXT (a pasted 接龙 list)
+    media: bool = False                    # reads photo / voice / file messages (and only those)
 
 
 class Router:
@@ -104,7 +114,7 @@ class Router:
 
     def route(self, stage: Stage, match: Matcher, *, roles: frozenset[Role] | None = None,
               refusal: str | None = None, private: bool = False,
-              long_text: bool = False) -> Callable[[HandlerFn], HandlerFn]:
+              long_text: bool = False, media: bool = False) -> Callable[[HandlerFn], HandlerFn]:
         """`private`: what this route answers must not be read by a group (a 待办 list, a need's
         details, a roster): typed in a group, the answer goes to the sender privately.
         `long_text`: the matcher also sees texts longer than the router's MAX_TEXT (a 接龙 list of
@@ -112,7 +122,7 @@ class Router:
         def register(fn: HandlerFn) -> HandlerFn:
             kwargs = {"refusal": refusal} if refusal else {}
             self.routes.append(Route(f"{self.name}.{fn.__name__}", stage, match, fn, roles, private=private,
-                                     long_text=long_text, **kwargs))
+                                     long_text=long_text, media=media, **kwargs))
             return fn
         return register
 
@@ -166,6 +176,7 @@ class Context:
     anonymous: bool = False    # a 树洞 message: nothing written may link it to its sender (go_anonymous)
     out: Outbox = field(init=False)
     _told_group: bool = field(default=False, init=False)
+    _said_heard: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         self.out = Outbox(self.session, account=self.msg.account, now=self.now,
@@ -209,6 +220,10 @@ class Context:
     async def reply(self, text: str, *, mention: bool = True, priority: Priority = Priority.REPLY) -> None:
         """Answer in the chat the message came from; in a group, @ the sender. A private route's answer
         typed in a group goes to the sender privately, and the group hears only that it did."""
+        if self.msg.heard and not self._said_heard:      # a transcribed voice note: say what was understood
+            self._said_heard = True
+            heard = self.text if len(self.text) <= 60 else self.text[:58] + "…"
+            text = HEARD.format(text=heard) + "\n" + text
         if self.anonymous:
             await self.out.private(self.msg.sender_id, text, key=anonymous_key(), priority=priority)
         elif self.msg.is_private:

@@ -213,7 +213,7 @@ def _rule_text(config: Config, now: datetime, exc: BookingError, room: RoomConfi
         code = "seats_short"
     template = T.RULES.get(code)
     if template is None:
-        return _code_error(config, now, exc)
+        return notices.code_error(config, now, exc)
     values = {
         "room": room.name, "when": when, "party": party, "capacity": d.get("capacity", room.capacity),
         "hours": str(room.hours), "min": _dur(d.get("min", room.min_minutes)),
@@ -231,36 +231,6 @@ def _rule_text(config: Config, now: datetime, exc: BookingError, room: RoomConfi
     if "{when}" not in template and when:
         text = f"{room.name} {when}: {text}"
     return text
-
-
-def _code_error(config: Config, now: datetime, exc: BookingError) -> str:
-    d = exc.detail
-    code = d.get("code", "")
-    if exc.code == "unknown_code":
-        return T.UNKNOWN_CODE.format(code=code)
-    if exc.code == "not_yours":
-        return T.NOT_YOURS.format(code=code)
-    if exc.code == "not_active":
-        return T.NOT_ACTIVE.format(code=code, status=T.STATUS.get(d.get("status", ""), d.get("status", "")))
-    if exc.code == "already_over":
-        return T.ALREADY_OVER.format(code=code)
-    if exc.code == "already_checked_in":
-        return T.ALREADY_CHECKED_IN.format(code=code)
-    if exc.code == "still_pending":
-        return T.STILL_PENDING.format(code=code)
-    if exc.code == "checkin_too_early":
-        return T.CHECKIN_TOO_EARLY.format(code=code, opens=_when(config, now, d["opens"], None))
-    if exc.code == "not_pending":
-        return T.NOT_PENDING.format(code=code, status=T.STATUS.get(d.get("status", ""), d.get("status", "")))
-    if exc.code == "offer_gone":
-        return T.OFFER_GONE
-    if exc.code == "unknown_room":
-        return T.UNKNOWN_ROOM.format(word=d.get("name", ""), rooms=_rooms(config, True))
-    if exc.code == "in_past":
-        return T.RULES["in_past"].format(when="这个时间")
-    if exc.code == "end_before_start":
-        return T.RULES["end_before_start"].format(when="")
-    return T.NOT_ACTIVE.format(code=code, status=exc.code)
 
 
 def _options_text(config: Config, now: datetime, options: list[tuple[datetime, datetime | None]]) -> str:
@@ -638,7 +608,7 @@ async def cancel(ctx: Context, args: tuple[str, str]) -> None:
         b = await ops.cancel_booking(ctx.session, now, code, by_id=ctx.sender.id, is_staff=ctx.sender.is_staff,
                                      reason=reason.strip(), by_name=ctx.sender.name)
     except BookingError as exc:
-        await ctx.reply(_code_error(config, now, exc))
+        await ctx.reply(notices.code_error(config, now, exc))
         return
     when = _when(config, now, b.start_at, b.end_at)
     await ctx.reply(T.CANCELLED.format(code=b.code, room=b.room_name, when=when))
@@ -681,7 +651,7 @@ async def check_in(ctx: Context, code: str) -> Any:
         b = await ops.check_in(ctx.session, now, config, code, by_id=ctx.sender.id, is_staff=ctx.sender.is_staff,
                                by_name=ctx.sender.name)
     except BookingError as exc:
-        await ctx.reply(_code_error(config, now, exc))
+        await ctx.reply(notices.code_error(config, now, exc))
         return None
     when = _when(config, now, b.start_at, b.end_at)
     if b.person_id != ctx.sender.id:
@@ -727,11 +697,11 @@ async def change(ctx: Context, args: tuple[str, str]) -> None:
     try:
         b = await ops.get_booking(ctx.session, code)
     except BookingError as exc:
-        await ctx.reply(_code_error(config, now, exc))
+        await ctx.reply(notices.code_error(config, now, exc))
         return
     room = ops.room_config(config, b.room_name)
     if room is None:
-        await ctx.reply(_code_error(config, now, BookingError("unknown_room", name=b.room_name)))
+        await ctx.reply(notices.code_error(config, now, BookingError("unknown_room", name=b.room_name)))
         return
     reading = _read_time(config, now, text, room)
     if reading.error == NONE_FOUND:
@@ -808,7 +778,7 @@ async def follow_up(ctx: Context, args: tuple[str, str]) -> Any:
             try:
                 b = await ops.decline_offer(ctx.session, now, data["code"], person_id=ctx.sender.id)
             except BookingError as exc:
-                await ctx.reply(_code_error(config, now, exc))
+                await ctx.reply(notices.code_error(config, now, exc))
                 return None
             await ctx.reply(T.OFFER_DECLINED.format(code=b.code))
             return None
@@ -818,7 +788,7 @@ async def follow_up(ctx: Context, args: tuple[str, str]) -> Any:
         try:
             b = await ops.accept_offer(ctx.session, now, config, data["code"], person_id=ctx.sender.id)
         except BookingError as exc:
-            await ctx.reply(_code_error(config, now, exc))
+            await ctx.reply(notices.code_error(config, now, exc))
             return None
         await _announce(ctx, b)
         return None
@@ -897,7 +867,7 @@ async def approve(ctx: Context, code: str) -> None:
     try:
         b = await ops.approve(ctx.session, now, config, code, by_id=ctx.sender.id, by_name=ctx.sender.name)
     except BookingError as exc:
-        await ctx.reply(_code_error(config, now, exc))
+        await ctx.reply(notices.code_error(config, now, exc))
         return
     when = _when(config, now, b.start_at, b.end_at)
     await ctx.reply(T.APPROVED.format(code=b.code, room=b.room_name, when=when, name=b.person_name))
@@ -915,7 +885,7 @@ async def reject(ctx: Context, args: tuple[str, str]) -> None:
     try:
         b = await ops.reject(ctx.session, now, code, by_id=ctx.sender.id, reason=reason, by_name=ctx.sender.name)
     except BookingError as exc:
-        await ctx.reply(_code_error(config, now, exc))
+        await ctx.reply(notices.code_error(config, now, exc))
         return
     when = _when(config, now, b.start_at, b.end_at)
     await ctx.reply(T.REJECTED.format(code=b.code, room=b.room_name, when=when, name=b.person_name))
@@ -1068,7 +1038,7 @@ async def trail(ctx: Context, code: str) -> None:
     try:
         b, events = await ops.booking_trail(ctx.session, code)
     except BookingError as exc:
-        await ctx.reply(_code_error(config, ctx.now, exc))
+        await ctx.reply(notices.code_error(config, ctx.now, exc))
         return
     header = T.TRAIL_HEADER.format(code=b.code, room=b.room_name, when=_when(config, ctx.now, b.start_at, b.end_at),
                                    name=b.person_name)

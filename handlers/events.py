@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from kernel.config import Config
-from kernel.identity import STAFF, Person, Role
+from kernel.identity import STAFF, Person
 from kernel.text.numbers import SIGN, read_count, read_yuan
 from texts import events as T
 from texts import trail as TR
@@ -45,6 +45,8 @@ _LIST_SLACK = 20          # … plus its header, title and notes
 TAIL_KIND = "events_jielong_tail"
 PENDING_KIND = "events_jielong_pending"
 UNKNOWN_KIND = "events_jielong_unknown"
+DUPLICATE_KIND = "events_publish_duplicate"
+DUPLICATE_TTL = timedelta(minutes=30)
 
 
 def _int(text: str) -> int | None:
@@ -206,15 +208,6 @@ def parse_groups(value: str, config: Config) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(topics)), bad
 
 
-def default_groups(person: Person, config: Config) -> list[str]:
-    """A worker's notice goes to their grid's group; an admin's to every grid."""
-    if person.role == Role.WORKER and person.grid is not None:
-        grid = config.grid_by_number(person.grid)
-        if grid is not None:
-            return [grid.group]
-    return [g.group for g in config.grids]
-
-
 def room_names(config: Config) -> list[str]:
     return [n for r in config.rooms for n in (r.name, *r.aliases)]
 
@@ -323,7 +316,7 @@ def parse_publish(rest: str, now: datetime, sender: Person, config: Config) -> P
         if bad:
             return T.UNKNOWN_GROUP.format(name=T.clip("、".join(bad)))
     else:
-        groups = default_groups(sender, config)
+        groups = ev.default_groups(sender, config)
     fee_text, fee_cents = opts.fee if opts.fee else (None, 0)
     spec = EventSpec(title=title, starts_at=start.at, ends_at=start.end, place=place,  # type: ignore[arg-type]
                      capacity=opts.capacity, deadline=deadline,
@@ -387,6 +380,10 @@ def parse_edit(rest: str, now: datetime, config: Config) -> dict[str, Any] | str
 
 @router.command("发布活动", "新建活动", "发活动", stage=Stage.STAFF_COMMAND, roles=STAFF)
 async def publish(ctx: Context, rest: str) -> None:
+    await _publish(ctx, rest)
+
+
+async def _publish(ctx: Context, rest: str, *, allow_duplicate: bool = False) -> None:
     tz = ctx.config.timezone
     if not rest:
         await ctx.reply(T.PUBLISH_USAGE)
@@ -397,8 +394,13 @@ async def publish(ctx: Context, rest: str) -> None:
         return
     try:
         published = await ev.publish(ctx.session, ctx.now, ctx.config, req.spec, by_id=ctx.sender.id,
-                                     by_name=ctx.sender.name, groups=req.groups, room=req.room)
+                                     by_name=ctx.sender.name, groups=req.groups, room=req.room,
+                                     allow_duplicate=allow_duplicate)
     except EventError as exc:
+        if exc.code == "duplicate":     # the same title, time and place: sent twice? ask before a second one
+            await ctx.ask(DUPLICATE_KIND, {"rest": rest}, ttl=DUPLICATE_TTL)
+            await ctx.reply(T.duplicate_ask(exc.info["event"], tz))
+            return
         await ctx.reply(T.refusal(exc.code, exc.info, tz))
         return
     event = published.event
@@ -406,6 +408,19 @@ async def publish(ctx: Context, rest: str) -> None:
     imported = await _import_pending_list(ctx, event)
     await ctx.reply(T.publish_summary(event, req.groups, tz, time_echo=req.time_echo, deadline_echo=req.deadline_echo,
                                       room_note=room_note, imported=imported))
+
+
+# Only an explicit answer: a "好的" or "是的" said in the group half an hour later must not publish twice.
+_DUPLICATE_YES = re.compile(r"^(?:确认发布|确定发布|仍然发布|继续发布|还是发布|再发一个|再发布一个)\s*[。.!！]?$")
+
+
+@router.answer(DUPLICATE_KIND, match=lambda v: _DUPLICATE_YES.match(v.text), label=T.QUESTION_DUPLICATE)
+async def publish_again(ctx: Context, _m: object) -> None:
+    """"确认发布" after the duplicate warning: publish the same command once more, on purpose."""
+    state = ctx.question
+    assert state is not None
+    await ctx.answered()
+    await _publish(ctx, str(state.data.get("rest") or ""), allow_duplicate=True)
 
 
 async def _import_pending_list(ctx: Context, event: Event) -> str | None:

@@ -7,24 +7,27 @@ the scheduler and the web inbox."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from kernel.config import Config
 from kernel.identity import DEPARTMENT_STAFF, STAFF, Person, Role
 from kernel.text import speech_acts
 from kernel.text.classify import Understanding, classify
-from kernel.text.knowledge import knowledge_base
-from kernel.workhours import on_duty
 from texts import needs as T
+from texts import photos as TP
 from texts import speech as TS
 from handlers.base import PASS, Context, Router, Stage, View, command_matcher
 from models import access
 from models import inbox as views
 from models import needs as N
+from models import duty as D
+from models import photos as P
 from models.outbox import Priority
+from notices.photos import send_resolution_photo
 from notices.needs import (RATE_QUESTION, ack_text, announce_change, announce_intake, common, error_text, fmt_minutes,
                            fmt_time, short)
 
@@ -103,7 +106,7 @@ def _passive(view: View) -> IntakeArgs | None:
         return None
     u = view.understanding
     if u.intent != "demand" or speech_acts.is_progress_question(view.text) or \
-            knowledge_base(view.config.knowledge).answer(view.text) is not None:
+            view.kb.answer(view.text) is not None:
         return None          # "报修的有人管吗", "医保怎么交": questions, not problems to pick up
     return IntakeArgs(view.text, u)
 
@@ -124,6 +127,77 @@ async def _intake(ctx: Context, args: IntakeArgs, source: N.Source) -> None:
     # reply budget): the resident must know at once that someone was told.
     await say(ctx, ack_text(ctx.config, intake, ctx.now), Priority.URGENT if intake.need.urgent else Priority.REPLY)
     await announce_intake(ctx.out, ctx.config, intake)
+    await _photos_for_new_need(ctx, intake.need)
+
+
+# ---------------------------------------------------------------- 随手拍: photos around a need's text
+
+async def stored_media(ctx: Context) -> list[P.Stored]:
+    """The pictures of a mixed message (text + photos), stored; one that cannot be read is left out."""
+    out = []
+    for m in ctx.msg.media:
+        if m.kind != "image":
+            continue
+        try:
+            out.append(await asyncio.to_thread(P.store, ctx.config, m.data))
+        except P.PhotoRefused:
+            continue
+    return out
+
+
+async def _waiting_photos(ctx: Context) -> tuple[list[P.Stored], int]:
+    """Photos (and voice notes) this sender sent in this chat just before: taken, the pending item closed."""
+    q = await ctx.pending(P.PHOTOS_WAITING)
+    if q is None:
+        return [], 0
+    await ctx.answered(P.PHOTOS_WAITING)
+    return [P.Stored.from_data(d) for d in q.data.get("photos", [])], int(q.data.get("voices", 0))
+
+
+async def _photos_for_new_need(ctx: Context, need: N.Need) -> None:
+    """Photos sent just before the text, or with it, join the need; photos sent in the next few minutes
+    will too (a pending item keyed by chat and person) — except for a 树洞, where nothing may keep the
+    sender next to the need: its photos must come first (they wait under the sender, then move to the
+    need without a name)."""
+    waiting, voices = await _waiting_photos(ctx)
+    photos = waiting + await stored_media(ctx)
+    if photos:
+        try:
+            await P.attach(ctx.session, ctx.now, ctx.config, need, photos, uploader=ctx.sender.id,
+                           uploader_name=ctx.sender.name)
+        except P.PhotoRefused:
+            pass
+    for _ in range(min(voices, 3)):
+        await P.record_voice(ctx.session, ctx.now, need, actor=ctx.sender.id, actor_name=ctx.sender.name)
+    if not ctx.anonymous and not need.tree_hole:
+        await ctx.ask(P.NEED_WINDOW, {"code": need.code}, ttl=_window(ctx))
+
+
+def _window(ctx: Context) -> timedelta:
+    return timedelta(minutes=ctx.config.photos.window_minutes)
+
+
+def _described(view: View) -> str | None:
+    """The words that explain photos the bot asked about ("请简单说一下是什么问题、在几栋")."""
+    if not view.is_private:
+        return None          # asked only in private; group chatter must never cost a transaction
+    text = view.text.strip()
+    return text if len(text) >= 2 and not _is_rating_words(text) else None
+
+
+@router.answer(P.PHOTOS_WAITING, match=_described, label=TP.QUESTION_WHAT)
+async def describe_photos(ctx: Context, text: str) -> Any:
+    """The answer to the question asked about a photo sent alone: the photo's need, in words."""
+    assert ctx.question is not None
+    if not ctx.question.data.get("asked") or not ctx.question.data.get("photos"):
+        return PASS          # photos held silently in a group, or only a voice note: a need's own words take them
+    u = classify(text)
+    if u.intent != "demand" and len(text) < 4:
+        await say(ctx, TP.ASK_WHAT)      # "好的", "谢谢": not the description asked for — ask once more
+        return None
+    await _intake(ctx, IntakeArgs(text, Understanding("demand", u.category or "other", u.urgent, u.building)),
+                  N.Source.PRIVATE if ctx.msg.is_private else N.Source.GROUP)
+    return None
 
 
 @router.route(Stage.RESIDENT_COMMAND, command_matcher("树洞"))
@@ -163,9 +237,9 @@ async def passive_discovery(ctx: Context, args: IntakeArgs) -> None:
         grid = ctx.config.grid_of_building(u.building) or ctx.grid
         text = T.PASSIVE_URGENT_ALERT.format(chat=ctx.msg.group_topic, name=ctx.sender.name, text=args.text)
         await ctx.out.private(grid.worker, text, priority=Priority.URGENT)
-        worker = next((w for w in ctx.config.workers if w.id == grid.worker), None)
-        if worker is not None and grid.backup and not on_duty(worker.duty, ctx.now, ctx.config.timezone):
-            await ctx.out.private(grid.backup, text, priority=Priority.URGENT)
+        backup = (await D.roster(ctx.session, ctx.config)).covering(grid.number, ctx.now)
+        if backup is not None:
+            await ctx.out.private(backup, text, priority=Priority.URGENT)
 
 
 # ---------------------------------------------------------------- staff commands
@@ -283,7 +357,23 @@ async def resolve_need(ctx: Context, rest: str) -> None:
         else:
             await say(ctx, T.RESOLVED.format(code=need.code))
         await announce_change(ctx.out, ctx.config, change)
+        await resolution_photos(ctx, need, (await _waiting_photos(ctx))[0] + await stored_media(ctx))
+        await ctx.ask(P.RESOLVE_WINDOW, {"code": need.code}, ttl=_window(ctx))
     await _run(ctx, "办结", rest, "resolve", op)
+
+
+async def resolution_photos(ctx: Context, need: N.Need, photos: list[P.Stored]) -> None:
+    """办结 with a picture: the photos join the need and go to its resident (privately)."""
+    if not photos:
+        return
+    rows = await P.attach(ctx.session, ctx.now, ctx.config, need, photos, uploader=ctx.sender.id,
+                          uploader_name=ctx.sender.name, role=P.Role.RESOLUTION)
+    sent = await send_resolution_photo(ctx.out, ctx.config, need, rows)
+    text = (TP.ATTACHED_RESOLUTION if sent else TP.ATTACHED_RESOLUTION_NO_RESIDENT).format(code=need.code)
+    if ctx.msg.is_private:
+        await ctx.reply(text)
+    else:
+        await ctx.out.private(ctx.msg.sender_id, text)
 
 
 _TODO = command_matcher("待办", "我的待办", "待办事项", bare=True)   # matchers compiled once, not per message
@@ -441,6 +531,9 @@ async def _staff_status(ctx: Context, need: N.Need) -> str:
                                            reply=short(need.last_reply, 80))
     if need.resolution:
         text += T.STATUS_RESOLUTION.format(resolution=short(need.resolution, 80))
+    photos = await P.count_for(ctx.session, need.id)
+    if photos:
+        text += TP.STATUS_PHOTOS.format(n=photos)
     events = await N.events_of(ctx.session, need)
     if events:
         text += T.STATUS_STAFF_HISTORY

@@ -18,7 +18,6 @@ from typing import Any
 from handlers.base import PASS, Context, Router, Stage, View
 from handlers.needs import say
 from kernel.text import speech_acts as S
-from kernel.text.knowledge import knowledge_base
 from models import needs as N
 from notices.needs import fmt_time, short
 from texts import speech as T
@@ -132,7 +131,7 @@ def _overlap(question: str, text: str) -> int:
 def _knowledge_matcher(view: View) -> str | None:
     if not view.addressed:
         return None
-    return knowledge_base(view.config.knowledge).answer(view.text)
+    return view.kb.answer(view.text)
 
 
 @router.route(Stage.INTENT, _knowledge_matcher)

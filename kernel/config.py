@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kernel.config_reader import ConfigError, Loc, Problem, Reader, load_toml
 from kernel.settings import (BookingSettings, EventSettings, Hours, InboxSettings, KnowledgeSettings,
-                             MaintenanceSettings, NeedsSettings, PushSettings, SenderConfig, SurveySettings,
-                             WebSettings, WecomSettings, setting)
+                             MaintenanceSettings, NeedsSettings, PhotoSettings, PushSettings, SenderConfig,
+                             SurveySettings, WebSettings, WecomSettings, setting)
 
 __all__ = ["Config", "ConfigError", "DepartmentConfig", "GridConfig", "Hours", "PersonConfig", "Problem",
            "RoomConfig", "Sections", "SenderConfig", "default_config_path", "load_config", "parse_config"]
@@ -123,6 +123,7 @@ class Sections:
     inbox: InboxSettings = setting(factory=InboxSettings)
     wecom: WecomSettings = setting(factory=WecomSettings)
     knowledge: KnowledgeSettings = setting(factory=KnowledgeSettings)
+    photos: PhotoSettings = setting(factory=PhotoSettings)
     maintenance: MaintenanceSettings = setting(factory=MaintenanceSettings)
 
 

@@ -11,12 +11,29 @@ class MessageKind(StrEnum):
     TEXT = "text"
     IMAGE = "image"
     STICKER = "sticker"
+    VOICE = "voice"      # a voice note the channel could not transcribe (a transcribed one arrives as TEXT)
+    FILE = "file"        # any other attachment (a PDF, a video): not read, answered politely
     OTHER = "other"
 
 
 class ChatKind(StrEnum):
     GROUP = "group"
     PRIVATE = "private"
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    """An attachment as the channel delivered it (already decrypted): the bytes, bounded by the channel
+    to what it may download, and what the channel says it is. `kind` is "image", "voice" or "file"."""
+
+    kind: str
+    data: bytes = b""
+    mime: str = ""
+    name: str = ""
+    transcript: str = ""          # voice: the channel's transcription, when it gives one
+
+    def __repr__(self) -> str:    # never dump megabytes into a log line
+        return f"Media({self.kind}, {len(self.data)} bytes, {self.mime or '?'})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +51,8 @@ class IncomingMessage:
     group_topic: str | None = None
     mentions_bot: bool = False
     kind: MessageKind = MessageKind.TEXT
+    media: tuple[Media, ...] = ()    # an image / voice / file message's attachment; a mixed message's pictures
+    heard: bool = False              # the text is the channel's transcription of a voice note
 
     @property
     def is_private(self) -> bool:
@@ -55,3 +74,4 @@ class OutgoingMessage:
     text: str
     mentions: tuple[str, ...] = field(default_factory=tuple)
     reply_to: str | None = None   # the IncomingMessage.id this answers (channels that reply in-thread use it)
+    image: str | None = None      # a photo to send with (before) the text: its file path (models/photos.py)

@@ -8,6 +8,7 @@ Code reads `config.needs.respond_minutes_urgent`, never the raw TOML.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
@@ -66,6 +67,15 @@ def _empty() -> Mapping[str, str]:
 def _http_url(value: Any) -> tuple[str, str] | None:
     if isinstance(value, str) and not value.startswith(("http://", "https://")):
         return f"应以 http:// 或 https:// 开头,收到 {value!r}", f"must start with http:// or https://, got {value!r}"
+    return None
+
+
+def _networks(value: Any) -> tuple[str, str] | None:
+    for item in value or ():
+        try:
+            ipaddress.ip_network(str(item), strict=False)
+        except ValueError:
+            return f"不是 IP 地址或网段: {item!r}", f"not an IP address or network: {item!r}"
     return None
 
 
@@ -157,6 +167,18 @@ class MaintenanceSettings:
 
 
 @dataclass(frozen=True)
+class PhotoSettings:
+    """[photos]: 随手拍 — pictures residents and workers attach to needs (models/photos.py)."""
+
+    max_mb: float = setting(10.0, gt=0, le=50)          # one photo as received; larger ones are refused politely
+    max_per_need: int = setting(9, ge=1, le=50)         # photos kept on one need (WeChat sends at most 9 at once)
+    max_pixels: int = setting(40_000_000, ge=1_000_000)  # decompression-bomb guard (pillow's own limit is 89 M)
+    stored_edge: int = setting(2048, ge=320, le=8192)   # the stored copy's longest edge, pixels (re-encoded)
+    thumb_edge: int = setting(320, ge=64, le=1024)      # thumbnails' longest edge, pixels
+    window_minutes: float = setting(3.0, gt=0, le=60)   # a photo this close to its sender's need text joins it
+
+
+@dataclass(frozen=True)
 class SenderConfig:
     """[sender]: the anti-ban rate limit every send goes through (seconds), and the reply budget."""
 
@@ -165,6 +187,8 @@ class SenderConfig:
     reply_burst: int = setting(3, ge=0)                # replies may use a small burst before the interval applies
     max_attempts: int = setting(8, ge=1)
     backoff_s: float = setting(2.0, gt=0)
+    coalesce_max: int = setting(5, ge=1, le=20)        # under load, up to this many replies waiting for one group
+                                                       # go as one message @-ing each resident; 1 = never merge
     # Reply budget (bot/flood.py): answered messages per window, then one notice, then silence; 0 = no limit.
     replies_per_person: int = setting(5, ge=0, le=1000)   # a resident's messages answered per window
     replies_per_group: int = setting(20, ge=0, le=1000)   # messages answered in one group per window
@@ -179,6 +203,7 @@ class WebSettings:
     port: int = setting(8080, ge=0, le=65535)          # 0: any free port
     base_url: str | None = setting(None, check=_http_url)   # public address for links in messages
     api_token_hours: int = setting(12, ge=1, le=720)   # an API bearer token (POST /api/token) lives this long
+    trusted_proxies: tuple[str, ...] = setting((), check=_networks)   # reverse proxies whose X-Forwarded-For we believe
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,9 @@ Utilisation
         B_r = people booked       Σ party_size of bookings starting in P that were granted
                                   (confirmed, checked in or no-show)
         C_r = people who came     Σ party_size of bookings checked in
-        A_r = event attendance    attendees of events held in room r (0 until the events module
-                                  registers an attendance source, see register_attendance_source)
+        A_r = event attendance    Σ party_size of event signups checked in (签到), for events starting
+                                  in P and held in room r (the room their booking holds, else the room
+                                  their place names); cancelled events count nothing
 
         raw_r   = 0.4·B_r + 0.4·C_r + 0.2·A_r
 
@@ -37,7 +38,6 @@ Utilisation
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -47,6 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kernel.config import Config
 from models.booking import USED, Block, Booking, Popularity, Status, _subtract
 from models.booking_rules import is_open_day, open_window
+from models.events import Event, EventStatus, Signup, room_of_place
 
 # ------------------------------------------------------------------ utilisation
 
@@ -132,18 +133,6 @@ W_BOOKED, W_CHECKED_IN, W_ATTENDED = 0.4, 0.4, 0.2
 PERIODS = ("day", "week", "month", "year")
 GRANTED = (Status.CONFIRMED, Status.CHECKED_IN, Status.NO_SHOW)
 
-# (session, config, start, end) → {room name: attendees}. The events module registers one when it
-# can say how many people came to events held in a room.
-AttendanceSource = Callable[[AsyncSession, Config, datetime, datetime], Awaitable[dict[str, int]]]
-_ATTENDANCE: list[AttendanceSource] = []
-
-
-def register_attendance_source(fn: AttendanceSource) -> AttendanceSource:
-    if fn not in _ATTENDANCE:
-        _ATTENDANCE.append(fn)
-    return fn
-
-
 def period_start(period: str, day: date) -> date:
     if period == "day":
         return day
@@ -168,10 +157,20 @@ class PopularityRow:
 
 
 async def _attendance(session: AsyncSession, config: Config, lo: datetime, hi: datetime) -> dict[str, int]:
+    """Room → people checked in at events starting in [lo, hi). The room is the one the event's booking
+    holds (publish books it), else the configured room its place names; events elsewhere count nowhere."""
+    rows = (await session.execute(
+        select(Event.place, Booking.room_name, func.sum(Signup.party_size))
+        .join(Signup, Signup.event_id == Event.id)
+        .outerjoin(Booking, Booking.code == Event.room_booking)
+        .where(Event.starts_at >= lo, Event.starts_at < hi, Event.status != EventStatus.CANCELLED,
+               Signup.checked_in_at.is_not(None))
+        .group_by(Event.id, Event.place, Booking.room_name))).all()
     total: dict[str, int] = {}
-    for source in _ATTENDANCE:
-        for room, n in (await source(session, config, lo, hi)).items():
-            total[room] = total.get(room, 0) + int(n)
+    for place, booked_room, n in rows:
+        room = booked_room or room_of_place(place, config)
+        if room is not None:
+            total[room] = total.get(room, 0) + int(n or 0)
     return total
 
 

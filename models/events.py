@@ -25,6 +25,7 @@ from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from kernel.identity import Person, Role
 from kernel.settings import EventSettings
 from models import booking as bk
 from models.base import Base
@@ -287,6 +288,34 @@ async def places_left(session: AsyncSession, event: Event) -> int:
     return max(0, event.capacity - await taken_places(session, event.id))
 
 
+@dataclass(frozen=True)
+class Places:
+    """An event's signups at a glance: places held (confirmed or offered) and the waiting list."""
+
+    taken: int = 0
+    waiting_groups: int = 0
+    waiting_people: int = 0
+
+
+async def places_by_event(session: AsyncSession, event_ids: Sequence[int]) -> dict[int, Places]:
+    """Places taken and the waiting list of many events in one query (the staff web's event list)."""
+    if not event_ids:
+        return {}
+    rows = (await session.execute(
+        select(Signup.event_id, Signup.status, func.count(), func.coalesce(func.sum(Signup.party_size), 0))
+        .where(Signup.event_id.in_(list(event_ids)), Signup.status.in_(list(ACTIVE)))
+        .group_by(Signup.event_id, Signup.status))).all()
+    out: dict[int, Places] = {}
+    for event_id, status, groups, people in rows:
+        p = out.get(event_id, Places())
+        if status == SignupStatus.WAITING:
+            p = Places(p.taken, p.waiting_groups + int(groups), p.waiting_people + int(people))
+        else:
+            p = Places(p.taken + int(people), p.waiting_groups, p.waiting_people)
+        out[event_id] = p
+    return out
+
+
 async def signups(session: AsyncSession, event_id: int, statuses: Sequence[str] = ACTIVE) -> list[Signup]:
     return list((await session.scalars(
         select(Signup).where(Signup.event_id == event_id, Signup.status.in_(list(statuses)))
@@ -415,11 +444,36 @@ class Published:
     room: RoomOutcome | None         # the function room booked for it, when the place is one
 
 
+async def duplicate_of(session: AsyncSession, spec: EventSpec) -> Event | None:
+    """An open event with the same title, start and place: publishing `spec` again is most likely a
+    message sent twice or a page submitted twice, not a second event."""
+    return (await session.scalars(select(Event).where(
+        Event.status == EventStatus.OPEN, Event.starts_at == spec.starts_at,
+        Event.title == spec.title.strip()[:60], Event.place == spec.place.strip()[:80])
+        .order_by(Event.id).limit(1))).first()
+
+
+def default_groups(person: Person | None, config: Any) -> list[str]:
+    """Where an event is announced unless the publisher says: a worker's grid group; an admin's (or a
+    web account without a grid) every grid."""
+    if person is not None and person.role == Role.WORKER and person.grid is not None:
+        grid = config.grid_by_number(person.grid)
+        if grid is not None:
+            return [grid.group]
+    return [g.group for g in config.grids]
+
+
 async def publish(session: AsyncSession, now: datetime, config: Any, spec: EventSpec, *, by_id: str,
-                  by_name: str | None, groups: Sequence[str], room: str | None = None) -> Published:
+                  by_name: str | None, groups: Sequence[str], room: str | None = None,
+                  allow_duplicate: bool = False) -> Published:
     """Publish an event and book the function room it is held in (the booking rules decide; a
-    refusal is an outcome to tell the publisher, never a failed publish)."""
+    refusal is an outcome to tell the publisher, never a failed publish). The same title, time and
+    place as an open event is refused (EventError "duplicate") unless the publisher confirmed it."""
     settings = config.events
+    if not allow_duplicate:
+        existing = await duplicate_of(session, spec)
+        if existing is not None:
+            raise EventError("duplicate", event=existing)
     event = await publish_event(session, now, spec, created_by=by_id, groups=groups, settings=settings,
                                 by_name=by_name)
     outcome = await reserve_room(session, now, config, event, room, by_id=by_id, by_name=by_name,

@@ -22,7 +22,7 @@ import re
 import secrets
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from enum import StrEnum
 from typing import Any
@@ -33,6 +33,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.clock import SystemClock
+from kernel.config import Config
+from kernel.identity import Directory, Person, Role
 from models.access import Scope  # noqa: F401  (the web's scope is the shared permission rule)
 from models.base import Base
 
@@ -103,6 +105,35 @@ class ViewLog(Base):
     need_code: Mapped[str | None] = mapped_column(String(20))
     detail: Mapped[str | None] = mapped_column(Text)
     ip: Mapped[str | None] = mapped_column(String(64))
+
+
+# ---------------------------------------------------------------- who a web user acts as
+
+def identity_of(config: Config, directory: Directory, user: WebUser) -> tuple[Person | None, Scope, str]:
+    """(person, scope, display name) of a web user; InboxError('bad_ref') if its ref names nothing."""
+    role, ref = WebRole(user.role), (user.ref or "").strip()
+    known = directory.get(ref) if ref else None
+    if role == WebRole.ADMIN:
+        if known is not None and known.role == Role.ADMIN:
+            person = known
+        else:
+            person = Person(f"web:{user.username}", user.name or user.username, Role.ADMIN)
+        return person, Scope(role, contact_id=person.id), user.name or person.name
+    if role == WebRole.WORKER:
+        if known is not None and known.role == Role.WORKER and known.grid is not None:
+            person = known
+        elif ref.isdigit() and config.grid_by_number(int(ref)) is not None:
+            person = Person(f"web:{user.username}", user.name or user.username, Role.WORKER, int(ref))
+        else:
+            raise InboxError("bad_ref", ref=ref)
+        return person, Scope(role, grid=person.grid, contact_id=person.id), user.name or person.name
+    if role == WebRole.DEPARTMENT:
+        dept = config.department(ref) or next((d for d in config.departments if d.contact_id == ref), None)
+        if dept is None:
+            raise InboxError("bad_ref", ref=ref)
+        person = Person(dept.contact_id, dept.name, Role.DEPARTMENT, department=dept.name)
+        return person, Scope(role, department=dept.name, contact_id=dept.contact_id), user.name or dept.name
+    return None, Scope(role), user.name or user.username
 
 
 # ---------------------------------------------------------------- passwords
@@ -433,6 +464,7 @@ class Page:
     total: int
     urgent: int
     overdue: int
+    photos: dict[int, list[Any]] = field(default_factory=dict)   # need id → photo links (bot/web/photos.py)
 
 
 async def inbox_page(session: AsyncSession, scope: Scope, f: Filters, now: datetime, tz: Any, *,

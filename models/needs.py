@@ -70,8 +70,9 @@ from kernel.logevent import log_event
 from kernel.privacy import CODE_CHARS, find_phones, mask_phones, random_code  # noqa: F401  (callers use N.mask_phones, N.find_phones)
 from kernel.settings import NeedsSettings
 from kernel.text.danger import danger_words
-from kernel.workhours import add_working_minutes, on_duty
+from kernel.workhours import add_working_minutes
 from models import access
+from models.duty import Roster, config_roster, roster as duty_roster
 from models.base import Base
 from models.sql import insert_ignore
 
@@ -660,17 +661,17 @@ def _gram_overlap(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
-def urgent_alert_targets(config: Config, need: Need, now: datetime) -> list[Target]:
+def urgent_alert_targets(config: Config, need: Need, now: datetime, roster: Roster | None = None) -> list[Target]:
     """Who hears of an urgent need at once: the holder (the grid worker), the AB岗 backup when the
-    worker is off duty, and the staff group."""
+    worker is off duty, and the staff group. `roster`: the duty roster in force (models.staff.roster)."""
+    r = roster or config_roster(config)
     out: list[Target] = []
     if need.assignee:
         out.append(Target("private", need.assignee, need.assignee_name or need.assignee, "worker"))
         worker = _person_cfg(config, need.assignee)
-        grid = config.grid_by_number(need.grid)
-        if (worker is not None and not on_duty(worker.duty, now, config.timezone) and grid is not None
-                and grid.backup and grid.backup != need.assignee):
-            out.append(Target("private", grid.backup, name_of(config, grid.backup) or grid.backup, "backup"))
+        backup = r.backup_of(need.grid)
+        if (worker is not None and not r.on_duty(need.assignee, now) and backup and backup != need.assignee):
+            out.append(Target("private", backup, name_of(config, backup) or backup, "backup"))
     if need.tree_hole:          # a 树洞 goes to no group, not even the staff group: every admin, privately
         out += [Target("private", a.id, a.name, "admin") for a in config.admins if a.id != need.assignee]
     else:
@@ -769,7 +770,8 @@ def _grid_cfg(config: Config, need: Need) -> GridConfig | None:
     return config.grid_by_number(need.grid)
 
 
-def may_handle(config: Config, need: Need, actor: Person) -> bool:
+def may_handle(config: Config, need: Need, actor: Person, roster: Roster | None = None) -> bool:
+    """`roster`: the duty roster in force (the grid's AB岗 may act); without it, the config's."""
     if actor.role == Role.ADMIN:
         return True
     if actor.role == Role.DEPARTMENT:
@@ -780,14 +782,14 @@ def may_handle(config: Config, need: Need, actor: Person) -> bool:
         if need.assignee == actor.id:
             return True
         g = _grid_cfg(config, need)
-        if g is not None and actor.id in (g.worker, g.backup):
+        if g is not None and actor.id in (g.worker, (roster or config_roster(config)).backup_of(g.number)):
             return True
         return actor.grid is not None and actor.grid == need.grid
     return False
 
 
-def _require_handler(config: Config, need: Need, actor: Person) -> None:
-    if not may_handle(config, need, actor):
+async def _require_handler(session: AsyncSession, config: Config, need: Need, actor: Person) -> None:
+    if not may_handle(config, need, actor, await duty_roster(session, config)):
         raise NeedError("not_yours", code=need.code, holder=need.department or need.assignee_name or "社区",
                         status=need.status_name)
 
@@ -803,7 +805,7 @@ async def accept(session: AsyncSession, now: datetime, config: Config, code: str
     """接单 (worker/admin) or 签收 (department). Taking a need one does not hold reassigns it."""
     need = await get_need(session, code, lock=True)
     _working_need(need)
-    _require_handler(config, need, actor)
+    await _require_handler(session, config, need, actor)
     if need.status != Status.DISPATCHED:
         raise NeedError("illegal", code=need.code, status=need.status, action=Action.ACCEPT)
     previous = need.assignee
@@ -829,7 +831,7 @@ async def reply(session: AsyncSession, now: datetime, config: Config, code: str,
         raise NeedError("no_text", code=code)
     need = await get_need(session, code, lock=True)
     _working_need(need)
-    _require_handler(config, need, actor)
+    await _require_handler(session, config, need, actor)
     before = need.status
     if need.status not in (Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS):
         raise NeedError("illegal", code=need.code, status=need.status, action=Action.REPLY)
@@ -849,7 +851,7 @@ async def transfer(session: AsyncSession, now: datetime, config: Config, code: s
     _working_need(need)
     if actor.role == Role.DEPARTMENT:
         raise NeedError("not_allowed", code=need.code)
-    _require_handler(config, need, actor)
+    await _require_handler(session, config, need, actor)
     before = need.status
     if need.department == dept.name and need.status == Status.DISPATCHED:
         raise NeedError("already_there", code=need.code, department=dept.name)
@@ -873,7 +875,7 @@ async def hand_back(session: AsyncSession, now: datetime, config: Config, code: 
         raise NeedError("no_reason", code=code)
     need = await get_need(session, code, lock=True)
     _working_need(need)
-    _require_handler(config, need, actor)
+    await _require_handler(session, config, need, actor)
     before = need.status
     if need.status not in (Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS):
         raise NeedError("illegal", code=need.code, status=need.status, action=Action.RETURN)
@@ -912,7 +914,7 @@ async def resolve(session: AsyncSession, now: datetime, config: Config, code: st
     _working_need(need)
     if need.status in DONE_STATUSES:
         raise NeedError("illegal", code=need.code, status=need.status, action=Action.RESOLVE)
-    _require_handler(config, need, actor)
+    await _require_handler(session, config, need, actor)
     before = need.status
     if need.status == Status.RECEIVED:
         raise NeedError("illegal", code=need.code, status=need.status, action=Action.RESOLVE)
@@ -992,7 +994,8 @@ async def reopen(session: AsyncSession, now: datetime, config: Config, code: str
     if need.status not in DONE_STATUSES:
         raise NeedError("illegal", code=need.code, status=need.status, action=Action.REOPEN)
     if actor.role not in (Role.ADMIN, Role.WORKER, Role.DEPARTMENT) or (
-            actor.role != Role.ADMIN and not may_handle(config, need, actor) and actor.id != need.resolved_by):
+            actor.role != Role.ADMIN and not may_handle(config, need, actor, await duty_roster(session, config))
+            and actor.id != need.resolved_by):
         raise NeedError("not_yours", code=need.code, holder=need.department or need.assignee_name or "社区",
                         status=need.status_name)
     before = need.status
@@ -1132,7 +1135,7 @@ async def dismiss_suggestion(session: AsyncSession, now: datetime, suggestion_id
 
 # ---------------------------------------------------------------- clocks (督办) and expiry
 
-def _ladder(config: Config, need: Need, clock: str) -> list[list[Target]]:
+def _ladder(config: Config, need: Need, clock: str, roster: Roster) -> list[list[Target]]:
     """Who hears at each 督办 level of a missed clock."""
     admin = first_admin(config)
     admin_t = [Target("private", admin, name_of(config, admin) or admin, "admin")] if admin else []
@@ -1149,8 +1152,9 @@ def _ladder(config: Config, need: Need, clock: str) -> list[list[Target]]:
     holder_t = [Target("private", holder, need.assignee_name or holder, "holder")] if holder else []
     g = _grid_cfg(config, need)
     levels: list[list[Target]] = []
-    if g is not None and holder == g.worker and g.backup and g.backup != holder:
-        levels.append(holder_t + [Target("private", g.backup, name_of(config, g.backup) or g.backup, "backup")])
+    backup = roster.backup_of(g.number) if g is not None else None
+    if g is not None and holder == g.worker and backup and backup != holder:
+        levels.append(holder_t + [Target("private", backup, name_of(config, backup) or backup, "backup")])
     if holder != admin and admin_t:
         levels.append(admin_t if levels else holder_t + admin_t)
     levels.append(staff if levels else holder_t + staff)
@@ -1177,10 +1181,11 @@ async def run_escalations(session: AsyncSession, now: datetime, config: Config, 
     q = (select(Need).where(due, Need.status.in_([str(x) for x in OPEN_STATUSES]))
          .order_by(Need.id).limit(limit).with_for_update(skip_locked=True))
     out: list[Escalation] = []
+    r = await duty_roster(session, config)
     for need in (await session.scalars(q)).all():
         if need.next_escalation_at is not None and need.next_escalation_at <= now and need.clock_kind:
             clock = need.clock_kind
-            ladder = _ladder(config, need, clock)
+            ladder = _ladder(config, need, clock, r)
             level = need.level
             if level < len(ladder):
                 need.level = level + 1
@@ -1195,7 +1200,7 @@ async def run_escalations(session: AsyncSession, now: datetime, config: Config, 
             else:
                 need.next_escalation_at = None
         if need.resolve_next_at is not None and need.resolve_next_at <= now:
-            ladder = _ladder(config, need, "handle")
+            ladder = _ladder(config, need, "handle", r)
             level = need.resolve_level
             if level < len(ladder):
                 need.resolve_level = level + 1

@@ -11,6 +11,7 @@ in the shell (bot/export); this module only decides what a row says and who may 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +25,7 @@ from kernel.text.normalize import clean
 from kernel.text.numbers import cn_to_int
 from models import inbox as M
 from models import needs as N
+from models import photos as P
 from models.export_filter import ExportFilter, within
 from texts import exports as X
 
@@ -70,6 +72,8 @@ class NeedRow:
     solved: bool | None
     updated_at: datetime
     last_reply: str | None
+    photo_ids: tuple[int, ...] = ()   # 随手拍: the need's photos (served at /inbox/photos/{id} to who may see it)
+    photo_count: int = 0
 
 
 # ---------------------------------------------------------------- 房号/地址 from what is stored
@@ -175,4 +179,7 @@ async def ledger_rows(session: AsyncSession, config: Config, *, filters: ExportF
     if clause is not None:
         q = q.where(clause)
     needs = (await session.scalars(q.order_by(N.Need.created_at, N.Need.id))).all()
-    return [need_row(n, config, full_phones=full_phones) for n in needs]
+    photos = await P.photos_of(session, [n.id for n in needs])
+    return [dataclasses.replace(row, photo_ids=ids, photo_count=len(ids))
+            if (ids := tuple(p.id for p in photos.get(n.id, ()))) else row
+            for n, row in ((n, need_row(n, config, full_phones=full_phones)) for n in needs)]

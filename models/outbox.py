@@ -62,26 +62,27 @@ class OutboxMessage(Base):
     claimed_until: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    image: Mapped[str | None] = mapped_column(String(300))   # a photo file sent with the text (models/photos.py)
 
     def to_outgoing(self) -> OutgoingMessage:
         return OutgoingMessage(self.key, ChatKind(self.chat_kind), self.chat_id, self.text, tuple(self.mentions),
-                               self.reply_to)
+                               self.reply_to, self.image)
 
 
 async def enqueue(session: AsyncSession, *, key: str, account: str, chat_kind: ChatKind, chat_id: str, text: str,
                   now: datetime, mentions: tuple[str, ...] = (), priority: Priority = Priority.REPLY,
-                  not_before: datetime | None = None, reply_to: str | None = None) -> bool:
+                  not_before: datetime | None = None, reply_to: str | None = None, image: str | None = None) -> bool:
     """Queue one message. Returns False if a row with this key exists already (a push claimed twice)."""
     return await insert_ignore(session, OutboxMessage.__table__, _row(
         key=key, account=account, chat_kind=chat_kind, chat_id=chat_id, text=text, now=now, mentions=mentions,
-        priority=priority, not_before=not_before, reply_to=reply_to)) == 1
+        priority=priority, not_before=not_before, reply_to=reply_to, image=image)) == 1
 
 
 def _row(*, key: str, account: str, chat_kind: ChatKind, chat_id: str, text: str, now: datetime,
          mentions: tuple[str, ...], priority: Priority, not_before: datetime | None,
-         reply_to: str | None) -> dict[str, Any]:
+         reply_to: str | None, image: str | None = None) -> dict[str, Any]:
     return {"key": key, "account": account, "chat_kind": str(chat_kind), "chat_id": chat_id, "text": text,
-            "mentions": list(mentions), "reply_to": reply_to, "priority": int(priority),
+            "mentions": list(mentions), "reply_to": reply_to, "image": image, "priority": int(priority),
             "status": str(OutboxStatus.PENDING), "created_at": now, "next_attempt_at": not_before or now,
             "attempts": 0}
 
@@ -200,11 +201,12 @@ class Outbox:
 
     async def _put(self, chat_kind: ChatKind, chat_id: str, text: str, *, key: str | None,
                    mentions: tuple[str, ...], priority: Priority, reply_to: str | None,
-                   not_before: datetime | None) -> bool:
+                   not_before: datetime | None, image: str | None = None) -> bool:
         if self.withhold is not None and self.withhold(chat_kind, chat_id, priority):
             return True   # held back by the reply budget: as far as the handler knows, it was said
         row = _row(key=self._key(key), account=self.account, chat_kind=chat_kind, chat_id=chat_id, text=text,
-                   now=self.now, mentions=mentions, priority=priority, not_before=not_before, reply_to=reply_to)
+                   now=self.now, mentions=mentions, priority=priority, not_before=not_before, reply_to=reply_to,
+                   image=image)
         if self.defer and key is None:
             self._kept.append(row)
             ok = True
@@ -225,10 +227,11 @@ class Outbox:
 
     async def private(self, contact_id: str, text: str, *, key: str | None = None,
                       priority: Priority = Priority.REPLY, reply_to: str | None = None,
-                      not_before: datetime | None = None) -> bool:
-        """Queue a private message to one person. False when the key was delivered already."""
+                      not_before: datetime | None = None, image: str | None = None) -> bool:
+        """Queue a private message to one person (with a photo file: `image`, sent before the text).
+        False when the key was delivered already."""
         return await self._put(ChatKind.PRIVATE, contact_id, text, key=key, mentions=(), priority=priority,
-                               reply_to=reply_to, not_before=not_before)
+                               reply_to=reply_to, not_before=not_before, image=image)
 
     async def groups(self, items: list[tuple[str, str, str]], *, priority: Priority = Priority.NOTICE) -> int:
         """Queue many (topic, text, key) group messages at once — a push to a district's ~2,000 groups:

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from kernel.calendar_cn import DayRule
 from kernel.config import Config
 from models.base import Base
-from models.pushes import (DEFAULT_GRACE_MINUTES, PushKind, PushSchedule, ScheduleStatus, When, WhenError,
+from models.pushes import (DEFAULT_GRACE_MINUTES, PushKind, PushSchedule, ScheduleStatus, When, WhenError, cancel,
                            create_schedule, parse_recurrence)
 from models.sql import insert_ignore
 
@@ -73,11 +73,14 @@ class SurveyError(Exception):
 
 
 class SurveyDefinitionError(ValueError):
-    """A TOML survey file that cannot be loaded; `problems` are Chinese lines naming the key."""
+    """A survey definition (TOML file or the web builder) that cannot be loaded; `problems` are Chinese lines
+    naming the key, `fields` the same problems as (key, line) — the key is where the web form shows it
+    ("title", "questions[2].options", "questions[3].skip", "schedule.at", …)."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], fields: list[tuple[str, str]] | None = None) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
+        self.fields = fields if fields is not None else [("", p) for p in problems]
 
 
 # --------------------------------------------------------------------------- tables
@@ -315,87 +318,99 @@ def _local_dt(value: Any, tz: ZoneInfo) -> datetime | None:
 
 def parse_survey_toml(text: str, config: Config, now: datetime) -> SurveySpec:
     """Read and check a staff survey file; every problem is reported at once, in Chinese, with its key."""
-    problems: list[str] = []
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise SurveyDefinitionError([f"TOML 格式错误: {exc}"]) from None
+        raise SurveyDefinitionError([f"TOML 格式错误: {exc}"], [("toml", f"TOML 格式错误: {exc}")]) from None
+    return check_survey_data(data, config, now, file_text=text)
+
+
+def check_survey_data(data: dict[str, Any], config: Config, now: datetime, *, file_text: str) -> SurveySpec:
+    """The one survey validator: a TOML file (parse_survey_toml) and the web builder (models.survey_drafts)
+    both hand it the same table shape. Every problem at once, in Chinese, each with the key it is about."""
+    problems: list[str] = []
+    fields: list[tuple[str, str]] = []
+
+    def bad(key: str, message: str) -> None:
+        problems.append(message)
+        fields.append((key, message))
+
     tz = config.timezone
     known = {"code", "title", "intro", "anonymous", "one_per", "groups", "staff_group", "schedule", "close",
              "reminders", "questions", "logic"}
     for key in data:
         if key not in known:
-            problems.append(f"未知的项 {key}(可用: {', '.join(sorted(known))})")
+            bad("unknown", f"未知的项 {key}(可用: {', '.join(sorted(known))})")
 
     code = data.get("code")
     if code is not None and (not isinstance(code, str) or not _CODE_RE.match(code.upper())):
-        problems.append(f"code 应为 S 加数字,例如 S1,收到 {code!r}")
+        bad("code", f"code 应为 S 加数字,例如 S1,收到 {code!r}")
     title = data.get("title")
     if not isinstance(title, str) or not title.strip():
-        problems.append("缺少 title(问卷标题)")
+        bad("title", "缺少 title(问卷标题)")
         title = ""
     intro = data.get("intro", "")
     if not isinstance(intro, str):
-        problems.append("intro 应为文字")
+        bad("intro", "intro 应为文字")
         intro = ""
     anonymous = data.get("anonymous", False)
     if not isinstance(anonymous, bool):
-        problems.append("anonymous 应为 true 或 false")
+        bad("anonymous", "anonymous 应为 true 或 false")
         anonymous = False
     one_per = data.get("one_per", "person")
     one_per = {"人": "person", "每人": "person", "户": "household", "每户": "household"}.get(one_per, one_per)
     if one_per not in ("person", "household"):
-        problems.append(f"one_per 只能是 person(每人一份)或 household(每户一份),收到 {one_per!r}")
+        bad("one_per", f"one_per 只能是 person(每人一份)或 household(每户一份),收到 {one_per!r}")
         one_per = "person"
     try:
         groups = resolve_groups(config, data.get("groups", []))
     except ValueError as exc:
-        problems.append(f"groups 中的 {exc} 不是已登记的群(可写 网格1、1、网格1一家亲 或 全部)")
+        bad("groups", f"groups 中的 {exc} 不是已登记的群(可写 网格1、1、网格1一家亲 或 全部)")
         groups = []
     staff_group = data.get("staff_group")
     if staff_group is not None and not config.is_known_group(staff_group):
-        problems.append(f"staff_group {staff_group!r} 不是已登记的群")
+        bad("staff_group", f"staff_group {staff_group!r} 不是已登记的群")
         staff_group = None
 
     # -- questions
     questions: list[QuestionSpec] = []
     raw_qs = data.get("questions")
     if not isinstance(raw_qs, list) or not raw_qs:
-        problems.append("至少需要一道题: [[questions]]")
+        bad("questions", "至少需要一道题: [[questions]]")
         raw_qs = []
     rules_by_q: dict[int, list[Rule]] = {}
     rule_texts: list[tuple[str, str]] = [(f"logic[{i}]", r) for i, r in enumerate(data.get("logic", []))]
     for i, q in enumerate(raw_qs, 1):
         where = f"questions[{i}]"
         if not isinstance(q, dict):
-            problems.append(f"{where} 应为表 [[questions]]")
+            bad(where, f"{where} 应为表 [[questions]]")
             continue
         for key in q:
             if key not in ("id", "type", "kind", "text", "options", "required", "skip"):
-                problems.append(f"{where}: 未知的项 {key}")
+                bad(where, f"{where}: 未知的项 {key}")
         kind = KIND_ALIASES.get(str(q.get("type", q.get("kind", "single"))).lower())
         if kind is None:
-            problems.append(f"{where}.type 只能是 single/multi/rating/text(单选/多选/评分/填空)")
+            bad(f"{where}.type", f"{where}.type 只能是 single/multi/rating/text(单选/多选/评分/填空)")
             kind = QuestionKind.SINGLE
         qtext = q.get("text")
         if not isinstance(qtext, str) or not qtext.strip():
-            problems.append(f"{where} 缺少 text(题目)")
+            bad(f"{where}.text", f"{where} 缺少 text(题目)")
             qtext = ""
         if "id" in q and str(q["id"]).lower().lstrip("q") != str(i):
-            problems.append(f"{where}.id 应为 q{i}(题号按顺序)")
+            bad(f"{where}.id", f"{where}.id 应为 q{i}(题号按顺序)")
         options = q.get("options", [])
         if kind in (QuestionKind.SINGLE, QuestionKind.MULTI):
             if not isinstance(options, list) or len(options) < 2 or not all(isinstance(o, str) and o.strip() for o in options):
-                problems.append(f"{where}.options 需要至少两个选项")
+                bad(f"{where}.options", f"{where}.options 需要至少两个选项")
                 options = []
             elif len(options) > 20:
-                problems.append(f"{where}.options 最多 20 个选项")
+                bad(f"{where}.options", f"{where}.options 最多 20 个选项")
         elif options:
-            problems.append(f"{where}: {kind} 题不需要 options")
+            bad(f"{where}.options", f"{where}: {kind} 题不需要 options")
             options = []
         required = q.get("required", kind != QuestionKind.TEXT)
         if not isinstance(required, bool):
-            problems.append(f"{where}.required 应为 true 或 false")
+            bad(f"{where}.required", f"{where}.required 应为 true 或 false")
             required = True
         skips = q.get("skip", [])
         for s in ([skips] if isinstance(skips, str) else skips):
@@ -409,21 +424,21 @@ def parse_survey_toml(text: str, config: Config, now: datetime) -> SurveySpec:
         try:
             source, rule = parse_rule(text_rule)
         except ValueError:
-            problems.append(f"{where}: 看不懂跳题规则 {text_rule!r}(例如 \"if q1 == 2 goto q4\")")
+            bad(where, f"{where}: 看不懂跳题规则 {text_rule!r}(例如 \"if q1 == 2 goto q4\")")
             continue
         if not 1 <= source <= n:
-            problems.append(f"{where}: 没有第{source}题")
+            bad(where, f"{where}: 没有第{source}题")
             continue
         q = questions[source - 1]
         if rule.goto != 0 and not source < rule.goto <= n:
-            problems.append(f"{where}: 只能向后跳到第{source + 1}至{n}题或 end,收到 q{rule.goto}")
+            bad(where, f"{where}: 只能向后跳到第{source + 1}至{n}题或 end,收到 q{rule.goto}")
             continue
         if q.kind == QuestionKind.TEXT:
-            problems.append(f"{where}: 填空题不能设跳题")
+            bad(where, f"{where}: 填空题不能设跳题")
             continue
         limit = len(q.options) if q.kind != QuestionKind.RATING else RATING_MAX
         if any(not 1 <= v <= limit for v in rule.values):
-            problems.append(f"{where}: 第{source}题没有选项 {','.join(map(str, rule.values))}")
+            bad(where, f"{where}: 第{source}题没有选项 {','.join(map(str, rule.values))}")
             continue
         rules_by_q.setdefault(source, []).append(rule)
     questions = [QuestionSpec(q.number, q.kind, q.text, q.options, q.required, tuple(rules_by_q.get(q.number, ())))
@@ -433,26 +448,26 @@ def parse_survey_toml(text: str, config: Config, now: datetime) -> SurveySpec:
     sched = data.get("schedule", {})
     when: When | None = None
     if not isinstance(sched, dict):
-        problems.append("[schedule] 应为表")
+        bad("schedule", "[schedule] 应为表")
         sched = {}
     for key in sched:
         if key not in ("cron", "at", "skip_holidays", "workdays_only", "urgent", "grace", "grace_minutes"):
-            problems.append(f"schedule: 未知的项 {key}")
+            bad("schedule", f"schedule: 未知的项 {key}")
     if "cron" in sched and "at" in sched:
-        problems.append("schedule 中 cron 与 at 只能写一个")
+        bad("schedule", "schedule 中 cron 与 at 只能写一个")
     elif "cron" in sched:
         try:
             when = parse_recurrence(str(sched["cron"]))
         except WhenError:
             when = None
         if when is None:
-            problems.append(f"schedule.cron 看不懂 {sched['cron']!r}(例如 \"每月1日 10:00\"、\"每周一 09:00\"、\"0 10 1 * *\")")
+            bad("schedule.cron", f"schedule.cron 看不懂 {sched['cron']!r}(例如 \"每月1日 10:00\"、\"每周一 09:00\"、\"0 10 1 * *\")")
     elif "at" in sched:
         at = _local_dt(sched["at"], tz)
         if at is None:
-            problems.append(f"schedule.at 应为 \"2026-12-01 10:00\" 这样的时间,收到 {sched['at']!r}")
+            bad("schedule.at", f"schedule.at 应为 \"2026-12-01 10:00\" 这样的时间,收到 {sched['at']!r}")
         elif at < now:
-            problems.append(f"schedule.at {sched['at']} 已经过去")
+            bad("schedule.at", f"schedule.at {sched['at']} 已经过去")
         else:
             when = When(f"{at.astimezone(tz):%Y-%m-%d %H:%M}", once_at=at)
     if when is None:
@@ -463,26 +478,26 @@ def parse_survey_toml(text: str, config: Config, now: datetime) -> SurveySpec:
     urgent = bool(sched.get("urgent", False))
     grace = _minutes(sched.get("grace", sched.get("grace_minutes", DEFAULT_GRACE_MINUTES)))
     if grace is None or grace < 0:
-        problems.append("schedule.grace 应为 \"2h\"、\"30m\" 或分钟数")
+        bad("schedule.grace", "schedule.grace 应为 \"2h\"、\"30m\" 或分钟数")
         grace = DEFAULT_GRACE_MINUTES
 
     # -- window
     close = data.get("close", {})
     if not isinstance(close, dict):
-        problems.append("[close] 应为表")
+        bad("close", "[close] 应为表")
         close = {}
     for key in close:
         if key not in ("at", "after", "after_days", "after_hours", "after_answers"):
-            problems.append(f"close: 未知的项 {key}")
+            bad("close", f"close: 未知的项 {key}")
     close_at = None
     if "at" in close:
         close_at = _local_dt(close["at"], tz)
         if close_at is None:
-            problems.append(f"close.at 应为 \"2026-12-10 18:00\" 这样的时间,收到 {close['at']!r}")
+            bad("close.at", f"close.at 应为 \"2026-12-10 18:00\" 这样的时间,收到 {close['at']!r}")
         elif when.once_at and close_at <= when.once_at:
-            problems.append("close.at 早于发布时间")
+            bad("close.at", "close.at 早于发布时间")
         if when.cron and close_at is not None:
-            problems.append("按周期推送的问卷请用 close.after_days(每期开放几天),不要用固定的 close.at")
+            bad("close.at", "按周期推送的问卷请用 close.after_days(每期开放几天),不要用固定的 close.at")
     after = None
     if "after_days" in close:
         after = close["after_days"] * 1440 if isinstance(close["after_days"], int) else None
@@ -491,13 +506,13 @@ def parse_survey_toml(text: str, config: Config, now: datetime) -> SurveySpec:
     elif "after" in close:
         after = _minutes(close["after"])
     if any(k in close for k in ("after_days", "after_hours", "after")) and (after is None or after <= 0):
-        problems.append("close.after_days / after_hours 应为正整数")
+        bad("close.after_days", "close.after_days / after_hours 应为正整数")
         after = None
     if close_at is None and after is None:
         after = 7 * 1440        # a survey never stays open forever: default one week
     max_answers = close.get("after_answers")
     if max_answers is not None and (not isinstance(max_answers, int) or max_answers <= 0):
-        problems.append("close.after_answers 应为正整数")
+        bad("close.after_answers", "close.after_answers 应为正整数")
         max_answers = None
 
     # -- reminders
@@ -506,19 +521,19 @@ def parse_survey_toml(text: str, config: Config, now: datetime) -> SurveySpec:
     if isinstance(reminders, dict) and reminders:
         for key in reminders:
             if key not in ("below", "times", "every_hours", "first_after_hours"):
-                problems.append(f"reminders: 未知的项 {key}")
+                bad("reminders", f"reminders: 未知的项 {key}")
         below, times_, every = reminders.get("below", 5), reminders.get("times", 1), reminders.get("every_hours", 24)
         first = reminders.get("first_after_hours", every)
         if not all(isinstance(v, int) and v >= 0 for v in (below, times_, every, first)) or every < 1:
-            problems.append("reminders 的 below/times/every_hours/first_after_hours 应为正整数")
+            bad("reminders", "reminders 的 below/times/every_hours/first_after_hours 应为正整数")
         else:
             reminder = {"below": below, "times": times_, "every_hours": every, "first_after_hours": first}
 
     if problems:
-        raise SurveyDefinitionError(problems)
+        raise SurveyDefinitionError(problems, fields)
     return SurveySpec(code.upper() if isinstance(code, str) else None, title.strip(), intro.strip(), anonymous,
                       one_per, groups, staff_group, questions, when, day_rule, urgent, grace, close_at, after,
-                      max_answers, reminder, text)
+                      max_answers, reminder, file_text)
 
 
 async def load_survey(session: AsyncSession, now: datetime, config: Config, spec: SurveySpec, *,
@@ -568,6 +583,165 @@ async def _free_code(session: AsyncSession, survey_id: int) -> str:
     while await session.scalar(select(Survey.id).where(Survey.code == f"S{n}")) is not None:
         n += 1
     return f"S{n}"
+
+
+# --------------------------------------------------------------------------- the web builder: drafts, TOML out
+
+class SurveyDraft(Base):
+    """A survey being built in the staff web (/inbox/surveys), not yet published. `data` has the shape of
+    the TOML file (tomllib.loads of survey_toml(data) gives it back), so publishing runs the same validator
+    and the same load_survey as `gridbot survey load`. A draft is deleted once it is published."""
+
+    __tablename__ = "survey_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    data: Mapped[dict[str, Any]]
+    survey_code: Mapped[str | None] = mapped_column(String(16))    # editing this published survey
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+TOML_ORDER = ("code", "title", "intro", "anonymous", "one_per", "groups", "staff_group")
+TOML_TABLES = ("schedule", "close", "reminders")
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    # A JSON string is a valid TOML basic string once DEL (which JSON leaves raw) is escaped too.
+    import json
+
+    return json.dumps(str(value), ensure_ascii=False).replace("\x7f", "\\u007F")
+
+
+def survey_toml(data: dict[str, Any]) -> str:
+    """The TOML file of a survey definition (the builder's export; `gridbot survey load` reads it back)."""
+    lines = ["# 服务直通车问卷 — gridbot survey load 此文件"]
+    for key in TOML_ORDER:
+        if data.get(key) is not None:
+            lines.append(f"{key} = {_toml_value(data[key])}")
+    for key in TOML_TABLES:
+        table = data.get(key)
+        if isinstance(table, dict) and table:
+            lines += ["", f"[{key}]"] + [f"{k} = {_toml_value(v)}" for k, v in table.items()]
+    for q in data.get("questions") or []:
+        lines += ["", "[[questions]]"] + [f"{k} = {_toml_value(v)}" for k, v in q.items() if v is not None]
+    return "\n".join(lines) + "\n"
+
+
+def survey_data(survey: Survey) -> dict[str, Any]:
+    """A published survey as builder data (from the file it was loaded from, so nothing is lost)."""
+    try:
+        data = tomllib.loads(survey.source) if survey.source else {}
+    except tomllib.TOMLDecodeError:
+        data = {}
+    data["code"] = survey.code
+    return _plain(data)
+
+
+def _plain(value: Any) -> Any:
+    """TOML dates and times as the text the loader also reads, so draft data stores as JSON."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if hasattr(value, "isoformat"):         # a TOML local date or time
+        return value.isoformat()
+    return value
+
+
+def new_draft_data() -> dict[str, Any]:
+    return {"title": "", "intro": "", "anonymous": False, "one_per": "person", "groups": [],
+            "schedule": {"skip_holidays": True}, "close": {"after_days": 7},
+            "questions": [{"type": "single", "text": "", "options": [], "required": True}]}
+
+
+async def save_draft(session: AsyncSession, now: datetime, data: dict[str, Any], *, by: str,
+                     draft_id: int | None = None, survey_code: str | None = None) -> SurveyDraft:
+    if draft_id is None:
+        draft = SurveyDraft(data=data, survey_code=survey_code, created_by=by, created_at=now, updated_at=now)
+        session.add(draft)
+    else:
+        draft = await get_draft(session, draft_id)
+        draft.data, draft.updated_at = data, now
+    await session.flush()
+    return draft
+
+
+async def get_draft(session: AsyncSession, draft_id: int) -> SurveyDraft:
+    draft = await session.get(SurveyDraft, draft_id)
+    if draft is None:
+        raise SurveyError("draft_not_found", id=draft_id)
+    return draft
+
+
+async def list_drafts(session: AsyncSession) -> list[SurveyDraft]:
+    return list((await session.scalars(select(SurveyDraft).order_by(SurveyDraft.id))).all())
+
+
+async def delete_draft(session: AsyncSession, draft_id: int) -> None:
+    await session.delete(await get_draft(session, draft_id))
+
+
+def draft_spec(draft_data: dict[str, Any], config: Config, now: datetime) -> SurveySpec:
+    """Check builder data with the TOML loader's validator (raises SurveyDefinitionError)."""
+    return check_survey_data(draft_data, config, now, file_text=survey_toml(draft_data))
+
+
+async def edit_survey(session: AsyncSession, now: datetime, code: str, *, by: str) -> SurveyDraft:
+    """A draft to edit a published survey: republishing replaces it (load_survey), allowed until answered."""
+    view = await get_view(session, code)
+    existing = await session.scalar(select(SurveyDraft).where(SurveyDraft.survey_code == view.code))
+    if existing is not None:
+        return existing
+    answered = await session.scalar(select(func.count()).select_from(SurveyResponse)
+                                    .where(SurveyResponse.survey_id == view.survey.id))
+    if answered:
+        raise SurveyError("has_answers", code=view.code, count=answered)
+    return await save_draft(session, now, survey_data(view.survey), by=by, survey_code=view.code)
+
+
+async def publish_draft(session: AsyncSession, now: datetime, config: Config, draft_id: int, *,
+                        by: str) -> tuple[Survey, PushSchedule]:
+    """Publish exactly as `gridbot survey load` does: the same validator, the same load_survey (which
+    schedules the push). The stored file text is the exported TOML, code included."""
+    draft = await get_draft(session, draft_id)
+    data = dict(draft.data)
+    if draft.survey_code:
+        data["code"] = draft.survey_code
+    spec = draft_spec(data, config, now)
+    survey, schedule = await load_survey(session, now, config, spec, created_by=by)
+    if not data.get("code"):
+        survey.source = survey_toml({"code": survey.code, **data})
+    await session.delete(draft)
+    await session.flush()
+    return survey, schedule
+
+
+async def close_by_staff(session: AsyncSession, now: datetime, code: str) -> str:
+    """Stop a survey from the web: an open one closes now (results follow as on any close) and a recurring
+    one gets no further rounds; one not yet pushed is cancelled. Returns "closed" or "cancelled"."""
+    view = await get_view(session, code, lock=True)
+    survey = view.survey
+    if survey.status == SurveyStatus.OPEN:
+        await close_survey(session, now, survey)
+        outcome = "closed"
+    elif survey.status == SurveyStatus.DRAFT:
+        survey.status, survey.updated_at = SurveyStatus.CANCELLED, now
+        outcome = "cancelled"
+    else:
+        raise SurveyError("closed", code=survey.code)
+    sched = await schedule_of(session, survey)
+    if sched is not None and sched.status not in (ScheduleStatus.CANCELLED, ScheduleStatus.DONE):
+        await cancel(session, now, sched.id)
+    return outcome
 
 
 # --------------------------------------------------------------------------- reading
@@ -633,6 +807,12 @@ async def list_surveys(session: AsyncSession, *, statuses: tuple[str, ...] | Non
     if statuses:
         q = q.where(Survey.status.in_(statuses))
     return list((await session.scalars(q)).all())
+
+
+async def response_totals(session: AsyncSession) -> dict[int, int]:
+    """Answers per survey id, every round together."""
+    rows = (await session.execute(select(SurveyResponse.survey_id, func.count()).group_by(SurveyResponse.survey_id))).all()
+    return {survey_id: n for survey_id, n in rows}
 
 
 def targets(config: Config, survey_groups: list[str]) -> list[str]:

@@ -42,6 +42,38 @@ async def _move_key(out: Outbox, b: Booking, what: str) -> str:
     return f"booking-{what}:{b.code}:{await ops.BOOKING.last_move_id(out.session, b.id)}"
 
 
+def code_error(config: Config, now: datetime, exc: ops.BookingError) -> str:
+    """A refusal about one booking code (approve, reject, cancel, check in …) in the words staff and
+    residents read in chat and on the staff web alike."""
+    d = exc.detail
+    code = d.get("code", "")
+    if exc.code == "unknown_code":
+        return T.UNKNOWN_CODE.format(code=code)
+    if exc.code == "not_yours":
+        return T.NOT_YOURS.format(code=code)
+    if exc.code == "not_active":
+        return T.NOT_ACTIVE.format(code=code, status=T.STATUS.get(d.get("status", ""), d.get("status", "")))
+    if exc.code == "already_over":
+        return T.ALREADY_OVER.format(code=code)
+    if exc.code == "already_checked_in":
+        return T.ALREADY_CHECKED_IN.format(code=code)
+    if exc.code == "still_pending":
+        return T.STILL_PENDING.format(code=code)
+    if exc.code == "checkin_too_early":
+        return T.CHECKIN_TOO_EARLY.format(code=code, opens=when(config, now, d["opens"], None))
+    if exc.code == "not_pending":
+        return T.NOT_PENDING.format(code=code, status=T.STATUS.get(d.get("status", ""), d.get("status", "")))
+    if exc.code == "offer_gone":
+        return T.OFFER_GONE
+    if exc.code == "unknown_room":
+        return T.UNKNOWN_ROOM.format(word=d.get("name", ""), rooms="、".join(r.name for r in config.rooms))
+    if exc.code == "in_past":
+        return T.RULES["in_past"].format(when="这个时间")
+    if exc.code == "end_before_start":
+        return T.RULES["end_before_start"].format(when="")
+    return T.NOT_ACTIVE.format(code=code, status=exc.code)
+
+
 # ------------------------------------------------------------------ moves made by people
 
 async def approval_wanted(out: Outbox, config: Config, now: datetime, b: Booking) -> None:

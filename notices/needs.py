@@ -13,6 +13,7 @@ from kernel.identity import Role
 from kernel.text.danger import danger_words
 from models import conversation
 from models import needs as N
+from models import duty as D
 from models.conversation import PRIVATE_SCOPE
 from models.outbox import Outbox, Priority
 from texts import needs as T
@@ -112,7 +113,8 @@ async def announce_intake(out: Outbox, config: Config, intake: N.Intake) -> None
     if intake.parent is not None:
         return
     c = common(need, now, config)
-    targets = N.urgent_alert_targets(config, need, now) if need.urgent else (
+    roster = await D.roster(out.session, config) if need.urgent else None
+    targets = N.urgent_alert_targets(config, need, now, roster) if need.urgent else (
         [N.Target("private", need.assignee, need.assignee_name or "", "worker")] if need.assignee else [])
     prio = Priority.URGENT if need.urgent else Priority.REPLY
     for t in targets:

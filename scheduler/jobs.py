@@ -7,11 +7,13 @@ from datetime import timedelta
 
 from models.conversation import purge_expired
 from models.messages import forget_before
+from models.photos import forget_unclaimed
 from scheduler import booking_jobs, event_jobs, maintenance, needs_clocks, pushes
 from scheduler.ticker import Job, TickContext
 
 
 async def housekeeping(tc: TickContext) -> None:
+    await forget_unclaimed(tc.session, tc.config, tc.now)     # before the items that hold them are purged
     await purge_expired(tc.session, tc.now)
     await forget_before(tc.session, tc.now - timedelta(days=7))
 

@@ -102,3 +102,42 @@ async def test_daily_popularity_job_and_formula(harness) -> None:
     assert periods == {"day", "week", "month", "year"}
     out = await h.say("私聊", "wx_li", "人气指数 周")
     assert "人气指数(周 11月23日起)" in out[0].text and "· 自习室: 100" in out[0].text
+
+
+async def test_event_attendance_raises_the_rooms_popularity(harness) -> None:
+    """A_r (weight 0.2) is the people checked in at events held in the room: 签到 at a talk in 会议室
+    (booked for it when published) raises 会议室's 人气指数, against the busiest room of the day."""
+    from models import events as ev
+
+    h = harness
+    cfg = h.config
+    now = at(h, 23, 8)
+    async with h.core.sessions() as s, s.begin():
+        study = await ops.create_booking(s, now, cfg, room="自习室", person_id="wx_c", person_name="wx_c",
+                                         start=at(h, 23, 9), end=at(h, 23, 11), party_size=20)
+        await ops.check_in(s, study.start_at, cfg, study.code, by_id="wx_c")    # raw 0.4·20 + 0.4·20 = 16
+        spec = ev.EventSpec(title="反诈讲座", starts_at=at(h, 23, 14), ends_at=at(h, 23, 16), place="会议室",
+                            capacity=10)
+        published = await ev.publish(s, now, cfg, spec, by_id="wx_li", by_name="李书记", groups=["网格1一家亲"],
+                                     room="会议室")
+        assert published.room is not None and published.room.code       # the room is booked for 10 people
+        event_id = published.event.id
+        for name, contact, party in (("张阿姨", "wx_zhang", 3), ("王大爷", "wx_wang", 2), ("钱奶奶", "wx_qian", 1)):
+            await ev.sign_up(s, now, event_id, name=name, contact_id=contact, party_size=party, group=None,
+                             added_by=contact, settings=cfg.events)
+
+    async def day() -> dict[str, stats.PopularityRow]:
+        async with h.core.sessions() as s, s.begin():
+            rows = await stats.compute_popularity(s, cfg, MON, at(h, 24, 0, 10))
+        return {r.key: r for r in rows if r.period == "day"}
+
+    before = await day()
+    assert before["会议室"].attendance == 0 and before["会议室"].value == 25.0       # 0.4·10 of 16
+    async with h.core.sessions() as s, s.begin():                    # two of the three parties come
+        await ev.check_in(s, at(h, 23, 14), event_id, names=["张阿姨", "王大爷"], staff=True,
+                          settings=cfg.events, by_name="李书记")
+    after = await day()
+    assert after["会议室"].attendance == 5 and after["centre"].attendance == 5
+    assert after["会议室"].value > before["会议室"].value
+    assert after["会议室"].value == pytest.approx(100 * (4 + 0.2 * 5) / 16, abs=0.1)            # 31.2
+    assert after["自习室"].value == 100.0 and after["centre"].value == pytest.approx(16 + 4 + 1.0)

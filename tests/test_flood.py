@@ -136,7 +136,7 @@ async def test_an_urgent_alert_committed_during_a_long_send_run_goes_next(harnes
 
     h = harness
     ft = FakeTime()
-    cfg = SenderConfig(min_interval_s=1.0, jitter_s=0.5, reply_burst=3)
+    cfg = SenderConfig(min_interval_s=1.0, jitter_s=0.5, reply_burst=3, coalesce_max=1)   # one message per row here
 
     async def queue(key: str, priority: Priority) -> None:
         async with transaction(h.core.sessions) as s:

@@ -127,3 +127,47 @@ async def test_two_senders_never_send_the_same_row(harness) -> None:
     await asyncio.gather(a.drain(), b.drain())
     keys = [o.key for _, o in channel.sent]
     assert sorted(keys) == sorted(f"n{i}" for i in range(40))
+
+
+async def _replies(h, chat: str, people: list[str], *, priority: Priority = Priority.REPLY) -> None:
+    async with transaction(h.core.sessions) as s:
+        for who in people:
+            await enqueue(s, key=f"r:{chat}:{who}", account=h.config.bot_id, chat_kind=ChatKind.GROUP, chat_id=chat,
+                          text=f"回复{who}", mentions=(who,), now=h.clock.now(), priority=priority)
+
+
+async def test_under_load_replies_waiting_for_one_group_go_as_one_message(harness) -> None:
+    h = harness
+    ft = FakeTime()
+    cfg = SenderConfig(min_interval_s=1.0, jitter_s=0.0, reply_burst=2, coalesce_max=5)
+    channel = RecordingChannel(ft)
+    sender = OutboxSender(h.core.sessions, channel, h.clock, cfg, h.config.bot_id, "t",
+                          limiter=RateLimiter(cfg, monotonic=ft.monotonic, sleep=ft.sleep))
+    await _replies(h, "网格1一家亲", [f"wx_{i}" for i in range(9)])
+    await _replies(h, "网格2一家亲", ["wx_b1", "wx_b2"])
+    await _replies(h, "网格1一家亲", ["wx_alarm"], priority=Priority.URGENT)
+    await sender.pump()
+    sent = [o for _, o in channel.sent]
+    assert sent[0].text == "回复wx_alarm" and sent[0].mentions == ("wx_alarm",)    # urgent: first and alone
+    delivered = [(o.chat_id, m) for o in sent for m in o.mentions]
+    assert sorted(delivered) == sorted([("网格1一家亲", f"wx_{i}") for i in range(9)]
+                                       + [("网格2一家亲", "wx_b1"), ("网格2一家亲", "wx_b2"), ("网格1一家亲", "wx_alarm")])
+    assert len(sent) < 12 and max(len(o.mentions) for o in sent) == 5              # merged, at most 5 a message
+    for o in sent:                                                                  # each resident's answer is there
+        assert all(f"回复{m}" in o.text for m in o.mentions) and o.text.count("回复") == len(o.mentions)
+    async with h.core.sessions() as s:
+        statuses = (await s.scalars(select(OutboxMessage.status))).all()
+    assert set(statuses) == {"sent"} and len(statuses) == 12
+
+
+async def test_light_traffic_and_coalesce_max_1_keep_one_message_per_reply(harness) -> None:
+    h = harness
+    for cfg, n in ((SenderConfig(min_interval_s=1.0, jitter_s=0.0, reply_burst=3), 3),     # within the burst
+                   (SenderConfig(min_interval_s=1.0, jitter_s=0.0, reply_burst=0, coalesce_max=1), 6)):
+        ft = FakeTime()
+        channel = RecordingChannel(ft)
+        sender = OutboxSender(h.core.sessions, channel, h.clock, cfg, h.config.bot_id, f"t{n}",
+                              limiter=RateLimiter(cfg, monotonic=ft.monotonic, sleep=ft.sleep))
+        await _replies(h, f"群{n}", [f"wx_{n}_{i}" for i in range(n)])
+        await sender.pump()
+        assert [len(o.mentions) for _, o in channel.sent] == [1] * n

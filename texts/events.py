@@ -407,6 +407,10 @@ def refusal(code: str, info: dict, tz: ZoneInfo) -> str:
         return "请写上活动标题。"
     if code == "no_place":
         return "请写上活动地点。"
+    if code == "end_before_start":
+        return "结束时间要晚于开始时间。"
+    if code == "duplicate":
+        return f"已有相同的活动{label}: {when(event.starts_at, tz)} {event.place}。" if event else "已有相同的活动。"
     return "抱歉,这个操作没能完成。"
 
 
@@ -427,6 +431,13 @@ UNKNOWN_GROUP = "没有找到群「{name}」。可以写: 群 网格1,网格2 �
 CAPACITY_NEEDED = "请写上名额,例如「名额30」。"
 LEFTOVER = "这些内容没看懂: {text}\n"
 EDIT_STARTED = "活动已经开始或结束,不能再修改了。"
+QUESTION_DUPLICATE = "确认再发布一个相同的活动"
+
+
+def duplicate_ask(event: Event, tz: ZoneInfo) -> str:
+    """`发布活动` with the title, time and place of an open event: probably sent twice."""
+    return (f"⚠️ 已经发布过相同的活动{event_label(event)}: {when(event.starts_at, tz)} {event.place},"
+            f"这次没有重复发布。\n确实要再发布一个吗?30分钟内回复「确认发布」即可;不需要就不用回复。")
 
 
 FIELD_NAMES = {"starts_at": "时间", "place": "地点", "capacity": "名额", "deadline": "截止时间", "fee": "费用",

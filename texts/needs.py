@@ -123,6 +123,7 @@ ACTION_NAMES = {
     "create": "受理", "dispatch": "派单", "merge": "合并", "accept": "接单/签收", "reply": "回复",
     "transfer": "转派", "return": "退单", "resolve": "办结", "visit": "回访", "rate": "评价",
     "reopen": "重新办理", "rejoin": "随主诉求重新办理", "expire": "自动关闭", "escalate": "督办",
+    "photo": "照片", "voice": "语音",
 }
 ACTION_VERBS = {  # "不能{verb}"
     "accept": "接单", "reply": "回复", "transfer": "转派", "return": "退单", "resolve": "办结",

@@ -220,3 +220,6 @@ USER_ENABLED = "已启用 / enabled: {username}"
 USER_TOKEN = "{token}\n(有效期至 / valid until {until}; 请求头 / header: Authorization: Bearer …)"
 PASSWORDS_DIFFER = "两次输入不一致 / the passwords differ"
 NO_USERS = "还没有网页账号 / no web accounts yet: gridbot user add USERNAME ROLE [REF]"
+
+# An urgent alert the channel could not deliver (bot/sender.py gave up): every other admin is told privately.
+ALERT_UNDELIVERED = "⚠️ 一条紧急提醒没能发给{to}(微信发送失败),请您跟进:\n{text}"

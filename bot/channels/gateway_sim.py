@@ -19,6 +19,7 @@ Wire details that matter (measured against the client):
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import json
 import logging
@@ -46,6 +47,8 @@ TS_MESSAGE_TYPE: dict[MessageKind, int] = {
     MessageKind.TEXT: 7,
     MessageKind.IMAGE: 6,
     MessageKind.STICKER: 5,  # Emoticon
+    MessageKind.VOICE: 2,  # Audio
+    MessageKind.FILE: 1,  # Attachment
     MessageKind.OTHER: 1,  # Attachment
 }
 
@@ -83,6 +86,7 @@ class SentRecord:
     at: datetime
     message_id: str
     conversation_id: str  # room id or contact id as the bot addressed it
+    image: bytes = b""    # a file the bot sent (MessageSendFile): its bytes; text is then ""
 
 
 @dataclass(slots=True)
@@ -125,6 +129,10 @@ class _PuppetServicer:
             ("MessagePayload", sim._rpc_message_payload, pb.MessagePayloadRequest, pb.MessagePayloadResponse),
             ("MessageSendText", sim._rpc_message_send_text, pb.MessageSendTextRequest,
              pb.MessageSendTextResponse),
+            ("MessageImage", sim._rpc_message_image, pb.MessageImageRequest, pb.MessageImageResponse),
+            ("MessageFile", sim._rpc_message_file, pb.MessageFileRequest, pb.MessageFileResponse),
+            ("MessageSendFile", sim._rpc_message_send_file, pb.MessageSendFileRequest,
+             pb.MessageSendFileResponse),
         ]
         mapping = {
             f"/wechaty.Puppet/{name}": grpclib.const.Handler(func, Cardinality.UNARY_UNARY, req, rep)
@@ -235,6 +243,7 @@ class GatewaySimulator:
 
         self.sent: list[SentRecord] = []
         self._messages: dict[str, pb.MessagePayloadResponse] = {}
+        self._files: dict[str, tuple[str, bytes]] = {}   # message id → (file name, bytes) of injected media
         # A per-simulator prefix keeps ids unique across simulators in one process.
         self._id_prefix = f"sim{uuid.uuid4().hex[:6]}"
         self._ids = itertools.count(1)
@@ -332,12 +341,15 @@ class GatewaySimulator:
         mention_bot: bool = False,
         kind: MessageKind = MessageKind.TEXT,
         message_id: str | None = None,
+        data: bytes | None = None,
+        name: str = "photo.jpg",
     ) -> str:
         """A resident sends a message to a group (by topic) or privately to the bot.
 
         `mention_bot` puts the bot's id in the payload's mention ids and, unless the text
         already starts with "@<bot name>", prefixes "@<bot name>" + U+2005 as WeChat does.
         Re-using a `message_id` re-delivers that message event (as flaky gateways do).
+        `data`: an image's (or file's) bytes, which the client then fetches with MessageImage / MessageFile.
         Returns the message id.
         """
         if message_id is not None and message_id in self._messages:
@@ -360,6 +372,8 @@ class GatewaySimulator:
         else:
             text = _media_text(kind)
         message_id = message_id or self._next_id()
+        if data is not None:
+            self._files[message_id] = (name, data)
         self._messages[message_id] = pb.MessagePayloadResponse(
             id=message_id,
             text=text,
@@ -614,6 +628,51 @@ class GatewaySimulator:
         if self._echo_sent:
             self._emit(pb.EventType.EVENT_TYPE_MESSAGE, {"messageId": message_id})
 
+    def _file_box(self, message_id: str) -> str:
+        found = self._files.get(message_id)
+        if found is None:
+            raise self._not_found(f"no file for message {message_id}")
+        name, data = found
+        return json.dumps({"boxType": 1, "name": name, "base64": base64.b64encode(data).decode()})
+
+    async def _rpc_message_image(self, stream: grpclib.server.Stream[Any, Any]) -> None:
+        request = await self._enter("MessageImage", stream)
+        await stream.send_message(pb.MessageImageResponse(filebox=self._file_box(request.id)))
+
+    async def _rpc_message_file(self, stream: grpclib.server.Stream[Any, Any]) -> None:
+        request = await self._enter("MessageFile", stream)
+        await stream.send_message(pb.MessageFileResponse(filebox=self._file_box(request.id)))
+
+    async def _rpc_message_send_file(self, stream: grpclib.server.Stream[Any, Any]) -> None:
+        """The bot sends a picture: recorded in `sent` with its bytes (image) and an empty text."""
+        request = await self._enter("MessageSendFile", stream)
+        if self._failing_sends > 0:
+            self._failing_sends -= 1
+            raise GRPCError(Status.UNAVAILABLE, "simulated send failure")
+        conversation_id: str = request.conversation_id
+        if conversation_id in self._rooms:
+            chat_kind, chat_id = ChatKind.GROUP, self._rooms[conversation_id].topic
+        elif conversation_id in self._names and conversation_id != self.community.bot_id:
+            chat_kind, chat_id = ChatKind.PRIVATE, conversation_id
+        else:
+            raise self._not_found(f"conversation {conversation_id} not found")
+        box = json.loads(request.filebox)
+        data = base64.b64decode(box.get("base64") or b"")
+        message_id = self._next_id()
+        is_room = chat_kind is ChatKind.GROUP
+        self._messages[message_id] = pb.MessagePayloadResponse(   # wechaty reloads what it sent
+            id=message_id, text="", timestamp=self._timestamp_ms(), type=TS_MESSAGE_TYPE[MessageKind.IMAGE],
+            from_id=self.community.bot_id, room_id=conversation_id if is_room else "",
+            to_id="" if is_room else conversation_id, mention_ids=[])
+        record = SentRecord(chat_kind=chat_kind, chat_id=chat_id, text="", mention_ids=(), at=self._clock.now(),
+                            message_id=message_id, conversation_id=conversation_id, image=data)
+        await stream.send_message(pb.MessageSendFileResponse(id=message_id))
+        async with self._sent_changed:
+            self.sent.append(record)
+            self._sent_changed.notify_all()
+        for queue in self._subscribers:
+            queue.put_nowait(record)
+
     def _room(self, room_id: str) -> _Room:
         room = self._rooms.get(room_id)
         if room is None:
@@ -625,6 +684,8 @@ def _media_text(kind: MessageKind) -> str:
     """Roughly what gateways put in `text` for media: XML, never something to read as chat."""
     if kind is MessageKind.IMAGE:
         return '<msg><img length="10240" md5="0f0f" cdnthumburl="sim" /></msg>'
+    if kind is MessageKind.VOICE:
+        return '<msg><voicemsg voicelength="3000" length="4000" /></msg>'
     if kind is MessageKind.STICKER:
         return '<msg><emoji md5="0f0f" cdnurl="http://emoji.qpic.cn/sim" /></msg>'
     return '<msg><appmsg><title>file.pdf</title><type>6</type></appmsg></msg>'

@@ -47,7 +47,8 @@ class ScriptChannel:
 
     async def send(self, out: OutgoingMessage) -> None:
         to = out.chat_id if out.chat_kind == ChatKind.GROUP else f"私聊:{out.chat_id}"
-        item = Delivered(self.clock.now().astimezone(self.tz).isoformat(), to, out.text, out.mentions)
+        text = f"[图片] {out.text}" if out.image else out.text     # a photo goes first, then its words
+        item = Delivered(self.clock.now().astimezone(self.tz).isoformat(), to, text, out.mentions)
         self.delivered.append(item)
         if self.out is not None:
             self.out.write(item.as_json() + "\n")

@@ -20,6 +20,8 @@ loaded them.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import contextlib
 import logging
 import uuid
@@ -28,16 +30,19 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
+from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+import aiohttp
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 
 from bot.channels.base import ChannelError, InOrderDelivery, MessageHandler, PermanentChannelError
 from kernel.clock import Clock
-from kernel.message import ChatKind, IncomingMessage, MessageKind, OutgoingMessage
+from kernel.message import ChatKind, IncomingMessage, Media, MessageKind, OutgoingMessage
 from bot.wechaty_shim import (
+    FileBox,
     Message,
     MessageType,
     PuppetOptions,
@@ -56,7 +61,9 @@ _KINDS: dict[Any, MessageKind] = {
     MessageType.MESSAGE_TYPE_TEXT: MessageKind.TEXT,
     MessageType.MESSAGE_TYPE_IMAGE: MessageKind.IMAGE,
     MessageType.MESSAGE_TYPE_EMOTICON: MessageKind.STICKER,
+    MessageType.MESSAGE_TYPE_AUDIO: MessageKind.VOICE,     # no transcription through the puppet API
 }
+MAX_MEDIA_BYTES = 50 * 1024 * 1024   # never hold more than this of one picture in memory (photos.max_mb ≤ 50)
 _TS_TYPE_MAX = 15  # highest TypeScript MessageType the client's mapping table knows (Video)
 _PERMANENT_STATUSES = {Status.NOT_FOUND, Status.INVALID_ARGUMENT}
 _MISSING_ATTEMPTS = 2     # tries of a send whose contact or room the gateway has no payload for
@@ -331,6 +338,8 @@ class WechatyChannel:
         else:
             contact = session.bot.Contact.load(out.chat_id)
             await contact.ready()
+            if out.image:       # a photo (办结 with a picture) goes first, then its words
+                await contact.say(_file_box_of(out.image))
             await contact.say(out.text)
         self._log.debug("sent %s to %s", out.key, _where(out))
 
@@ -397,6 +406,11 @@ class WechatyChannel:
             return None
         room = msg.room()
         kind = _KINDS.get(msg.type(), MessageKind.OTHER)
+        media: tuple[Media, ...] = ()
+        if kind is MessageKind.IMAGE:
+            media = await self._image(msg)
+        elif kind is MessageKind.VOICE:
+            media = (Media("voice"),)
         group_topic: str | None = None
         if room is not None:
             group_topic = room.payload.topic
@@ -414,7 +428,21 @@ class WechatyChannel:
             group_topic=group_topic,
             mentions_bot=await msg.mention_self() if room is not None else False,
             kind=kind,
+            media=media,
         )
+
+    async def _image(self, msg: Message) -> tuple[Media, ...]:
+        """The picture of an image message, through the puppet's file API (the gateway downloads and
+        decrypts it). A picture it cannot give stays an image message without bytes."""
+        try:
+            box = await msg.to_file_box()
+            data = await _file_box_bytes(box)
+        except Exception as exc:  # noqa: BLE001 — one unreadable picture must not lose the message
+            self._log.warning("could not fetch the picture of message %s: %s", msg.message_id, _describe(exc))
+            return ()
+        if not data:
+            return ()
+        return (Media("image", data, "", str(getattr(box, "name", "") or "")),)
 
     def _message_time(self, timestamp: int) -> datetime:
         if not timestamp:
@@ -632,6 +660,35 @@ class WechatyChannel:
         for waiter in session.dongs:
             waiter.cancel()
         session.dongs.clear()
+
+
+async def _file_box_bytes(box: Any) -> bytes:
+    """The bytes of a FileBox as gateways return it (base64 inline, or a URL to fetch), bounded."""
+    if getattr(box, "base64", None):
+        raw = box.base64
+        if len(raw) > MAX_MEDIA_BYTES * 4 // 3 + 4:
+            raise ValueError("picture too large to fetch")
+        try:
+            return base64.b64decode(raw, validate=False)
+        except (binascii.Error, ValueError) as exc:
+            raise ValueError("picture is not valid base64") from exc
+    for attr in ("buffer", "stream"):
+        data = getattr(box, attr, None)
+        if isinstance(data, (bytes, bytearray)):
+            return bytes(data[:MAX_MEDIA_BYTES + 1])
+    url = getattr(box, "remoteUrl", None)
+    if url:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
+            async with http.get(url, headers=getattr(box, "headers", None) or None) as resp:
+                resp.raise_for_status()
+                return await resp.content.read(MAX_MEDIA_BYTES + 1)
+    return b""
+
+
+def _file_box_of(path: str) -> Any:
+    """A photo file as a FileBox the gateway accepts (base64 inline)."""
+    data = Path(path).read_bytes()
+    return FileBox.from_base64(base64.b64encode(data), name=Path(path).name)
 
 
 def _ignore_after_close(exc: Any) -> None:

@@ -28,7 +28,8 @@ import re
 import time
 import uuid
 from collections import OrderedDict, deque
-from dataclasses import dataclass, field
+from pathlib import Path
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -37,7 +38,7 @@ from wecom_aibot_sdk import WSAuthFailureError, WSClient
 
 from bot.channels.base import ChannelError, InOrderDelivery, MessageHandler, PermanentChannelError
 from kernel.clock import Clock
-from kernel.message import ChatKind, IncomingMessage, MessageKind, OutgoingMessage
+from kernel.message import ChatKind, IncomingMessage, Media, MessageKind, OutgoingMessage
 from kernel.settings import WecomSettings
 
 LOGGER_NAME = "gridbot.wecom"
@@ -46,7 +47,9 @@ REQ_ID_GONE = {846605, 846608}      # invalid req_id / stream update expired: an
 TRANSIENT = {-1, 45009, 45033}      # system busy, API frequency limits: retry later
 _ERRCODE = re.compile(r"errcode=(-?\d+)")
 _KINDS = {"text": MessageKind.TEXT, "mixed": MessageKind.TEXT, "voice": MessageKind.TEXT,
-          "image": MessageKind.IMAGE}
+          "image": MessageKind.IMAGE, "file": MessageKind.FILE}
+MAX_PICTURES = 9                    # pictures read from one mixed message (WeChat's own limit per send)
+MAX_PICTURE_BYTES = 50 * 1024 * 1024
 _REMEMBERED_FRAMES = 2000           # incoming frames kept to answer on their req_id
 WEBHOOK_PER_MINUTE = 20             # WeCom's limit per group robot
 
@@ -120,6 +123,7 @@ class WecomChannel:
         self._unmapped: set[str] = set()
         self._supervisor: asyncio.Task[None] | None = None
         self._delivery: InOrderDelivery | None = None
+        self._fetches: set[asyncio.Task[None]] = set()   # pictures being downloaded before delivery
         self.reconnects = 0
 
     # ---- Channel protocol ------------------------------------------------------------
@@ -142,6 +146,8 @@ class WecomChannel:
         if supervisor is not None:
             supervisor.cancel()
             await asyncio.gather(supervisor, return_exceptions=True)
+        if self._fetches:                # pictures still downloading: let them finish (bounded)
+            await asyncio.wait(set(self._fetches), timeout=self._call_timeout)
         if self._delivery is not None:   # hand over what was received; replies can still go out meanwhile
             await self._delivery.drain(self._call_timeout)
         conn, self._conn = self._conn, None
@@ -168,6 +174,8 @@ class WecomChannel:
         if conn is None or not self.is_ready():
             raise ChannelError("not connected to WeCom")
         chat = self._chat_of(out)
+        if out.image:     # a photo (办结 with a picture) first: uploaded as temporary media, then sent
+            await self._send_picture(conn, chat, out)
         frame = self._frames.get(out.reply_to) if out.reply_to else None
         if frame is not None:
             try:
@@ -182,6 +190,20 @@ class WecomChannel:
                          f"send {out.key}")
 
     # ---- sending ---------------------------------------------------------------------
+
+    async def _send_picture(self, conn: _Connection, chat: str, out: OutgoingMessage) -> None:
+        try:
+            data = Path(out.image or "").read_bytes()
+        except OSError as exc:
+            raise PermanentChannelError(f"send {out.key}: the photo file is gone ({exc.strerror})") from exc
+        try:
+            uploaded = await asyncio.wait_for(conn.client.upload_media(data, type="image",
+                                                                       filename=Path(out.image or "").name),
+                                              max(self._call_timeout, 30.0))
+        except Exception as exc:  # noqa: BLE001 — timeouts and the SDK's plain errors: retried by the outbox
+            raise ChannelError(f"send {out.key}: uploading the photo failed: {exc}") from exc
+        await self._call(conn.client.send_media_message(chat, "image", str(uploaded["media_id"])),
+                         f"send {out.key} (photo)")
 
     def _chat_of(self, out: OutgoingMessage) -> str:
         if out.chat_kind is ChatKind.GROUP:
@@ -250,8 +272,38 @@ class WecomChannel:
         except (KeyError, TypeError, AttributeError, ValueError):
             self._log.warning("dropping a WeCom message in an unexpected shape")
             return
-        if incoming is not None and self._delivery is not None:
-            self._delivery.put(incoming)
+        if incoming is None or self._delivery is None:
+            return
+        pictures = _pictures(frame["body"])
+        if pictures:
+            # Pictures come as a URL to an AES-encrypted file: download and decrypt (the SDK's download_file)
+            # before the message goes to the router, off the SDK's callback.
+            task = asyncio.get_running_loop().create_task(self._with_pictures(incoming, pictures))
+            self._fetches.add(task)
+            task.add_done_callback(self._fetches.discard)
+            return
+        self._delivery.put(incoming)
+
+    async def _with_pictures(self, incoming: IncomingMessage, pictures: list[tuple[str, str]]) -> None:
+        media: list[Media] = []
+        for url, aeskey in pictures[:MAX_PICTURES]:
+            try:
+                data = await asyncio.wait_for(self._download(url, aeskey), max(self._call_timeout, 30.0))
+            except Exception as exc:  # noqa: BLE001 — one unreadable picture must not lose the message
+                self._log.warning("could not fetch a picture of WeCom message %s: %s", incoming.id, exc)
+                continue
+            if data:
+                media.append(Media("image", data[:MAX_PICTURE_BYTES + 1]))
+        if self._delivery is not None:
+            self._delivery.put(replace(incoming, media=tuple(media)))
+
+    async def _download(self, url: str, aeskey: str) -> bytes:
+        """One picture, downloaded and decrypted with its message's aeskey by the SDK."""
+        conn = self._conn
+        if conn is None:
+            raise ChannelError("not connected to WeCom")
+        result = await conn.client.download_file(url, aeskey or None)
+        return bytes(result.get("buffer") or b"")
 
     def _convert(self, frame: dict[str, Any]) -> IncomingMessage | None:
         body = frame["body"]
@@ -271,12 +323,19 @@ class WecomChannel:
         msgtype = body.get("msgtype", "")
         kind = _KINDS.get(msgtype, MessageKind.OTHER)
         person = self._person_of.get(user, user)
+        text = _text(body) if kind is MessageKind.TEXT else ""
+        heard = msgtype == "voice" and bool(text.strip())
+        media: tuple[Media, ...] = ()
+        if msgtype == "voice" and not heard:       # a voice note WeCom could not transcribe
+            kind, media = MessageKind.VOICE, (Media("voice"),)
+        elif kind is MessageKind.FILE:
+            media = (Media("file", name=str((body.get("file") or {}).get("filename", ""))),)
         return IncomingMessage(
             id=msg_id, account=self.account, channel=self.name, sender_id=person,
-            sender_name=self._names.get(user, user), text=_text(body) if kind is MessageKind.TEXT else "",
+            sender_name=self._names.get(user, user), text=text,
             at=self._time(body.get("create_time")), group_id=chat or None, group_topic=topic,
             mentions_bot=group,   # WeCom delivers group messages to the AI bot only when they @ it
-            kind=kind)
+            kind=kind, media=media, heard=heard)
 
     def _remember(self, msg_id: str, frame: dict[str, Any]) -> None:
         self._frames[msg_id] = frame
@@ -395,6 +454,23 @@ class WecomChannel:
 
 class _ReqIdGone(ChannelError):
     """WeCom no longer accepts an answer on that message's req_id."""
+
+
+def _pictures(body: dict[str, Any]) -> list[tuple[str, str]]:
+    """(url, aeskey) of an image message's picture or a mixed message's pictures."""
+    msgtype = body.get("msgtype")
+    if msgtype == "image":
+        items = [body]
+    elif msgtype == "mixed":
+        items = [i for i in (body.get("mixed") or {}).get("msg_item") or [] if i.get("msgtype") == "image"]
+    else:
+        return []
+    out = []
+    for item in items:
+        image = item.get("image") or {}
+        if image.get("url"):
+            out.append((str(image["url"]), str(image.get("aeskey") or "")))
+    return out
 
 
 def _text(body: dict[str, Any]) -> str:

@@ -20,6 +20,7 @@ gateway simulator's, so the demo sandbox drives either.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import itertools
 import json
@@ -75,6 +76,8 @@ class WecomSimulator:
         self._prefix = uuid.uuid4().hex[:6]
         self._failing_sends = 0
         self._answer_pings = True
+        self._uploads: dict[str, dict[str, Any]] = {}    # upload id → chunks being uploaded
+        self._media: dict[str, bytes] = {}               # media id → an uploaded picture
         self.sent: list[SentRecord] = []
         self.answered: list[str] = []                     # msgids answered on their own req_id (in-thread)
         self.auth_attempts = 0
@@ -127,10 +130,13 @@ class WecomSimulator:
     # ---- residents talk ------------------------------------------------------------
 
     async def inject(self, sender_id: str, text: str, *, topic: str | None = None, mention_bot: bool = False,
-                     chat_id: str | None = None, message_id: str | None = None) -> str:
+                     chat_id: str | None = None, message_id: str | None = None,
+                     msgtype: str = "text", payload: dict[str, Any] | None = None) -> str:
         """`sender_id` (a WeCom user id, or a config person id listed in `aliases`) @-mentions the bot in a
         group (by `topic`, or by raw `chat_id` — also one no config maps) or writes to it in a single chat.
-        A group message that does not @ the bot never reaches an AI bot: it is dropped here too."""
+        A group message that does not @ the bot never reaches an AI bot: it is dropped here too.
+        `msgtype` + `payload`: another kind of message, e.g. "image" with {"url": …, "aeskey": …}, "mixed"
+        with {"msg_item": […]}, "voice" with {"content": transcription} (the body carries payload as is)."""
         user = self.community.aliases.get(sender_id, sender_id)
         if topic is not None:
             chat_id = self._topic_chat.get(topic)
@@ -142,13 +148,16 @@ class WecomSimulator:
             return message_id
         body: dict[str, Any] = {
             "msgid": message_id, "aibotid": self.community.bot_id, "chattype": "group" if chat_id else "single",
-            "from": {"userid": user}, "msgtype": "text", "create_time": int(self._clock.now().timestamp()),
+            "from": {"userid": user}, "msgtype": msgtype, "create_time": int(self._clock.now().timestamp()),
         }
         if chat_id is not None:
             body["chatid"] = chat_id
-            if not text.startswith("@" + self.community.bot_name):
+            if msgtype == "text" and not text.startswith("@" + self.community.bot_name):
                 text = f"@{self.community.bot_name} {text}"
-        body["text"] = {"content": text}
+        if msgtype == "text":
+            body["text"] = {"content": text}
+        else:
+            body[msgtype] = payload or {}
         frame = {"cmd": "aibot_msg_callback", "headers": {"req_id": uuid.uuid4().hex}, "body": body}
         self._open_req_ids[frame["headers"]["req_id"]] = body
         if self._active is None:
@@ -208,6 +217,8 @@ class WecomSimulator:
                     await self._respond(ws, req_id, body)
                 elif cmd == "aibot_send_msg":
                     await self._send_msg(ws, req_id, body)
+                elif cmd.startswith("aibot_upload_media_"):
+                    await self._upload(ws, req_id, cmd, body)
                 else:
                     await self._ack(ws, req_id, 40008, f"unsupported cmd {cmd}")
         except ConnectionClosed:
@@ -270,11 +281,48 @@ class WecomSimulator:
             return
         if await self._refused(ws, req_id):
             return
+        if body.get("msgtype") == "image":      # a picture uploaded before (temporary media)
+            data = self._media.get(str((body.get("image") or {}).get("media_id", "")))
+            if data is None:
+                await self._ack(ws, req_id, 40007, "invalid media_id")
+                return
+            await self._ack(ws, req_id, 0)
+            self._record(target, "", image=data)
+            return
         if body.get("msgtype") != "markdown":
-            await self._ack(ws, req_id, 40008, "only markdown is simulated")
+            await self._ack(ws, req_id, 40008, "only markdown and image are simulated")
             return
         await self._ack(ws, req_id, 0)
         self._record(target, (body.get("markdown") or {}).get("content", ""))
+
+    async def _upload(self, ws: ServerConnection, req_id: str, cmd: str, body: dict[str, Any]) -> None:
+        """Temporary media upload in three steps (init → chunks → finish), as the SDK's upload_media does."""
+        if cmd == "aibot_upload_media_init":
+            upload_id = f"up-{next(self._ids)}"
+            self._uploads[upload_id] = {"type": body.get("type"), "chunks": {}, "total": int(body.get("total_chunks", 1))}
+            await self._ack_body(ws, req_id, {"upload_id": upload_id})
+        elif cmd == "aibot_upload_media_chunk":
+            upload = self._uploads.get(str(body.get("upload_id")))
+            if upload is None:
+                await self._ack(ws, req_id, 40007, "unknown upload_id")
+                return
+            upload["chunks"][int(body.get("chunk_index", 0))] = base64.b64decode(body.get("base64_data") or "")
+            await self._ack(ws, req_id, 0)
+        elif cmd == "aibot_upload_media_finish":
+            upload = self._uploads.pop(str(body.get("upload_id")), None)
+            if upload is None or len(upload["chunks"]) != upload["total"]:
+                await self._ack(ws, req_id, 40007, "upload incomplete")
+                return
+            media_id = f"media-{next(self._ids)}"
+            self._media[media_id] = b"".join(upload["chunks"][i] for i in sorted(upload["chunks"]))
+            await self._ack_body(ws, req_id, {"media_id": media_id, "type": upload["type"], "created_at": "0"})
+        else:
+            await self._ack(ws, req_id, 40008, f"unsupported cmd {cmd}")
+
+    @staticmethod
+    async def _ack_body(ws: ServerConnection, req_id: str, body: dict[str, Any]) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            await ws.send(json.dumps({"headers": {"req_id": req_id}, "errcode": 0, "errmsg": "ok", "body": body}))
 
     async def _refused(self, ws: ServerConnection, req_id: str) -> bool:
         if self._failing_sends <= 0:
@@ -283,14 +331,14 @@ class WecomSimulator:
         await self._ack(ws, req_id, BUSY, "system busy")
         return True
 
-    def _record(self, where: dict[str, Any], content: str) -> None:
+    def _record(self, where: dict[str, Any], content: str, *, image: bytes = b"") -> None:
         if where.get("chattype") == "group":
             kind, chat = ChatKind.GROUP, self.community.chats.get(where["chatid"], where["chatid"])
         else:
             kind, chat = ChatKind.PRIVATE, where["from"]["userid"]
         record = SentRecord(chat_kind=kind, chat_id=chat, text=content, mention_ids=tuple(_MENTION.findall(content)),
                             at=self._clock.now(), message_id=f"{self._prefix}-out-{next(self._ids)}",
-                            conversation_id=where.get("chatid") or chat)
+                            conversation_id=where.get("chatid") or chat, image=image)
         self.sent.append(record)
         for queue in self._subscribers:
             queue.put_nowait(record)

@@ -53,7 +53,7 @@ NEEDS = ExportKind(
         Column("overdue", "超时", 5, "yesno"), Column("resolved_at", "办结时间", DT, "datetime"),
         Column("resolution", "办理结果", 22, "wrap"), Column("visited_at", "回访时间", DT, "datetime"),
         Column("satisfaction_name", "满意度", 8), Column("rating_note", "居民意见", 16, "wrap"),
-        Column("merged_into", "合并至", 15),
+        Column("merged_into", "合并至", 15), Column("photo_count", "照片", 5, "int"),
     ),
 )
 

@@ -14,6 +14,11 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat(timespec="seconds") if value is not None else None
 
 
+def _photo_url(config: Config, photo_id: int) -> str:
+    path = f"/inbox/photos/{photo_id}"
+    return config.web.base_url.rstrip("/") + path if config.web.base_url else path
+
+
 def requests_json(rows: Rows, config: Config) -> list[dict[str, Any]]:
     out = []
     for r in rows:
@@ -43,6 +48,7 @@ def requests_json(rows: Rows, config: Config) -> list[dict[str, Any]]:
             "zipcode": None,
             "lat": None,
             "long": None,
-            "media_url": None,
+            # an authenticated link: the inbox serves it only to staff who may see the need
+            "media_url": _photo_url(config, r["photo_ids"][0]) if r.get("photo_ids") else None,
         })
     return out

@@ -1,5 +1,6 @@
 """The web server (aiohttp): health, metrics, the demo sandbox, and the mount points for the inbox and
-the H5 survey pages. An app factory with typed AppKeys, as aiohttp's own examples do."""
+the H5 survey pages. An app factory with typed AppKeys, as aiohttp's own examples do: every page module
+reads the core from `app[CORE]`; pages are Jinja2 templates under templates/ (bot/web/pages.py)."""
 
 from __future__ import annotations
 
@@ -11,19 +12,21 @@ import secrets
 from datetime import datetime, timezone
 from typing import Any
 
+import aiohttp_jinja2
 from aiohttp import web
 from sqlalchemy import func, select
 
 from kernel import metrics
 from bot.app import Core
-from bot.web import inbox, pages, sandbox, staff_pages, survey_h5
+from bot.web import admin_bookings, admin_events, admin_surveys, inbox, pages, photos, sandbox, staff_pages, survey_h5
+from bot.web.proxies import forwarded_for
+from bot.web import admin_knowledge, admin_staff
 from bot.web.auth import bearer
 from bot.web.keys import CORE, CSRF_SECRET, METRICS_TOKEN, SIMULATOR, STATIC, THROTTLE
 from bot.web.throttle import Throttle
 from models.outbox import OutboxMessage, OutboxStatus
 
 log = logging.getLogger("gridbot.web")
-
 
 
 @web.middleware
@@ -93,7 +96,7 @@ async def metrics_view(request: web.Request) -> web.Response:
     core = request.app[CORE]
     now = core.clock.now()
     try:
-        async with core.sessions() as session:
+        async with core.reads() as session:
             rows = (await session.execute(select(OutboxMessage.status, func.count())
                                           .group_by(OutboxMessage.status))).all()
             oldest = await session.scalar(select(func.min(OutboxMessage.created_at)).where(
@@ -119,19 +122,13 @@ def _aware(when: datetime) -> datetime:
 
 
 async def index(request: web.Request) -> web.Response:
-    links = ['<li><a href="/inbox">诉求工作台 (24小时)</a></li>']
-    if request.app.get(SIMULATOR) is not None:
-        links.insert(0, '<li><a href="/sandbox">沙盒: 扮演居民在群里说话</a></li>')
-    core = request.app[CORE]
-    html = (f"<!doctype html><html lang=zh-CN><meta charset=utf-8><meta name=viewport content='width=device-width'>"
-            f"<title>{core.config.community} · 网格小助手</title><body style='font-family:sans-serif;padding:1em'>"
-            f"<h1>{core.config.community} · 网格小助手</h1><ul>{''.join(links)}"
-            f"<li><a href='/healthz'>健康检查</a> · <a href='/metrics'>metrics</a></li></ul></body></html>")
-    return web.Response(text=html, content_type="text/html")
+    return aiohttp_jinja2.render_template("index.html", request, {
+        "community": request.app[CORE].config.community, "sandbox": request.app.get(SIMULATOR) is not None})
 
 
 def make_app(core: Core, simulator: Any = None) -> web.Application:
-    app = web.Application(middlewares=[security_headers], client_max_size=256 * 1024)
+    app = web.Application(middlewares=[forwarded_for(core.config.web.trusted_proxies), security_headers],
+                          client_max_size=256 * 1024)
     app[CORE] = core
     app[SIMULATOR] = simulator
     app[CSRF_SECRET] = secrets.token_urlsafe(32)
@@ -144,7 +141,13 @@ def make_app(core: Core, simulator: Any = None) -> web.Application:
     app.router.add_static("/static/", STATIC)
     if simulator is not None:
         sandbox.setup_routes(app)
-    inbox.setup_routes(app, lambda: core)
-    staff_pages.setup_routes(app, lambda: core)
-    survey_h5.setup_routes(app, lambda: core)
+    inbox.setup_routes(app)
+    photos.setup_routes(app)
+    staff_pages.setup_routes(app)
+    survey_h5.setup_routes(app)
+    admin_events.setup_routes(app)
+    admin_bookings.setup_routes(app)
+    admin_surveys.setup_routes(app)
+    admin_staff.setup_routes(app)
+    admin_knowledge.setup_routes(app)
     return app

@@ -26,12 +26,12 @@ from aiohttp import web
 
 from kernel import metrics
 from kernel.config import Config
-from kernel.identity import Directory, Person, Role
+from kernel.identity import Directory, Person
 from kernel.logevent import log_event
 from texts import inbox as X
 from models import inbox as M
 from models.db import transaction
-from bot.web.keys import THROTTLE
+from bot.web.keys import CORE, THROTTLE
 
 COOKIE = "gb_sid"
 PRE_COOKIE = "gb_pre"          # the login form's CSRF nonce (before there is a session)
@@ -73,30 +73,9 @@ class WebActor:
 
 
 def identity_for(config: Config, directory: Directory, user: M.WebUser) -> tuple[Person | None, M.Scope, str]:
-    """(person, scope, display name) of a web user; InboxError('bad_ref') if its ref names nothing."""
-    role, ref = M.WebRole(user.role), (user.ref or "").strip()
-    known = directory.get(ref) if ref else None
-    if role == M.WebRole.ADMIN:
-        if known is not None and known.role == Role.ADMIN:
-            person = known
-        else:
-            person = Person(f"web:{user.username}", user.name or user.username, Role.ADMIN)
-        return person, M.Scope(role, contact_id=person.id), user.name or person.name
-    if role == M.WebRole.WORKER:
-        if known is not None and known.role == Role.WORKER and known.grid is not None:
-            person = known
-        elif ref.isdigit() and config.grid_by_number(int(ref)) is not None:
-            person = Person(f"web:{user.username}", user.name or user.username, Role.WORKER, int(ref))
-        else:
-            raise M.InboxError("bad_ref", ref=ref)
-        return person, M.Scope(role, grid=person.grid, contact_id=person.id), user.name or person.name
-    if role == M.WebRole.DEPARTMENT:
-        dept = config.department(ref) or next((d for d in config.departments if d.contact_id == ref), None)
-        if dept is None:
-            raise M.InboxError("bad_ref", ref=ref)
-        person = Person(dept.contact_id, dept.name, Role.DEPARTMENT, department=dept.name)
-        return person, M.Scope(role, department=dept.name, contact_id=dept.contact_id), user.name or dept.name
-    return None, M.Scope(role), user.name or user.username
+    """(person, scope, display name) of a web user; InboxError('bad_ref') if its ref names nothing
+    (the rule is models.inbox.identity_of, which account management checks too)."""
+    return M.identity_of(config, directory, user)
 
 
 def _actor(config: Config, directory: Directory, row: M.WebSession, user: M.WebUser, via: str) -> WebActor | None:
@@ -171,16 +150,19 @@ def csrf_ok(request: web.Request, actor: WebActor, form: Any = None) -> bool:
 Handler = Callable[..., Awaitable[web.StreamResponse]]
 
 
-def page(get_core: Callable[[], Any], roles: frozenset[str] = ALL_ROLES, *, api: bool = False,
+def page(roles: Any = ALL_ROLES, *legacy: frozenset[str], api: bool = False,
          forbidden: Callable[[web.Request, WebActor, str], web.StreamResponse] | None = None
          ) -> Callable[[Handler], Callable[[web.Request], Awaitable[web.StreamResponse]]]:
-    """Login and role check in front of a handler(request, actor). Pages send strangers to the login
-    form; the API answers 401 JSON."""
+    """Login and role check in front of a handler(request, actor), with the core read from
+    `request.app[CORE]`. Pages send strangers to the login form; the API answers 401 JSON.
+    (The older `page(get_core, roles)` form is still accepted until every caller has moved.)"""
+    if callable(roles):
+        roles = legacy[0] if legacy else ALL_ROLES
 
     def wrap(handler: Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         @functools.wraps(handler)
         async def inner(request: web.Request) -> web.StreamResponse:
-            actor = await load_actor(request, get_core())
+            actor = await load_actor(request, request.app[CORE])
             if actor is None:
                 if api:
                     return web.json_response({"error": "unauthorized", "message": X.LOGIN_EXPIRED}, status=401,

@@ -1,12 +1,14 @@
 """The staff pages' shell: one Jinja2 environment (auto-escaping every value), one layout
 (templates/base.html) with the tab bar, and `render` that every page module answers through.
 
-A page template extends base.html and fills `{% block body %}`; pages not yet moved to a template hand
-`render` a ready `body` (Markup) instead. Tabs are listed here once, each with the roles that see it, so
-a new page adds one line and no module builds navigation HTML of its own."""
+A page template extends base.html and fills `{% block body %}`; the pieces a page re-fetches as JSON
+(the need list, the suggestions) are templates of their own, rendered by `fragment`. Tabs are listed
+here once, each with the roles that see it, so a new page adds one line and no module builds
+navigation HTML of its own."""
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +19,7 @@ from markupsafe import Markup
 
 from bot.web.keys import CORE
 from models import inbox as M
+from texts import admin as XA
 from texts import inbox as X
 
 TEMPLATES = __import__("pathlib").Path(__file__).resolve().parent / "templates"
@@ -42,6 +45,11 @@ TABS: tuple[Tab, ...] = (
     Tab("report", "/inbox/report", X.REPORT_TAB, EVERYONE),
     Tab("exports", "/inbox/exports", "导出", STAFF),
     Tab("audit", "/inbox/audit", "查看记录", ADMIN),
+    Tab("surveys", "/inbox/surveys", "问卷", STAFF),
+    Tab("events", "/inbox/activities", "活动", EVERYONE),
+    Tab("bookings", "/inbox/bookings", "预约审批", EVERYONE),
+    Tab("admin-staff", "/inbox/admin/staff", XA.STAFF_TAB, ADMIN),
+    Tab("admin-faq", "/inbox/admin/faq", XA.FAQ_TAB, ADMIN),
 )
 
 
@@ -56,20 +64,39 @@ def tabs_for(actor: Any, suggestions: int | None = None) -> list[Tab]:
     return out
 
 
+def _finalize(value: Any) -> Any:
+    """None prints as nothing; text is escaped as html.escape does (&quot; for a quote), so a page reads
+    the same to tests and tools as before the move to templates. Markup passes through."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return Markup(html.escape(value, quote=True))
+    return value
+
+
 def setup(app: web.Application) -> None:
+    """The one Jinja2 environment of an app (idempotent: a module mounted on a bare app calls it too)."""
+    if app.get(aiohttp_jinja2.APP_KEY) is not None:
+        return
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                         finalize=_finalize)
+
+
+def fragment(request: web.Request, template: str, **context: Any) -> str:
+    """A piece of a page (no layout) as HTML text, for the JSON a page re-fetches it with."""
+    return aiohttp_jinja2.get_env(request.app).get_template(template).render(context)
 
 
 def render(request: web.Request, actor: Any, template: str = "base.html", *, title: str, page: str,
            tab: str = "", status: int = 200, suggestions: int | None = None, timing: float | None = None,
-           body: str | Markup = "", **context: Any) -> web.Response:
+           **context: Any) -> web.Response:
     """One staff page: the layout around `template`'s body block, never cached (staff data), with the
     time the app spent (Server-Timing) when the caller measured it."""
     core = request.app[CORE]
     values = {"title": title, "page": page, "actor": actor, "community": core.config.community,
               "now_ms": int(core.clock.now().timestamp() * 1000), "tabs": tabs_for(actor, suggestions),
-              "active_tab": tab, "body": Markup(body) if body else "", **context}
+              "active_tab": tab, **context}
     response = aiohttp_jinja2.render_template(template, request, values, status=status)
     response.headers["Cache-Control"] = "no-store"
     if timing is not None:

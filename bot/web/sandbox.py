@@ -1,19 +1,19 @@
 """The demo sandbox: pick a group and a demo resident, type, and watch the bot answer.
 
 The page talks to the gateway simulator — the message goes in over gRPC through the real wechaty client,
-the router and the outbox, and the reply comes back over gRPC — not to a shortcut."""
+the router and the outbox, and the reply comes back over gRPC — not to a shortcut. The page is templates/sandbox.html."""
 
 from __future__ import annotations
 
 import asyncio
 import hmac
 import json
-from html import escape
-
+import aiohttp_jinja2
 from aiohttp import web
 
-from kernel.message import ChatKind
-from bot.web.keys import CORE, CSRF_SECRET, SIMULATOR, STATIC
+from bot.sample_media import media_of_script_text
+from kernel.message import ChatKind, MessageKind
+from bot.web.keys import CORE, CSRF_SECRET, SIMULATOR
 
 PRIVATE = "私聊"
 
@@ -29,13 +29,9 @@ def _people(config) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-de
 async def page(request: web.Request) -> web.Response:
     config = request.app[CORE].config
     chats = [g.group for g in config.grids] + [config.staff_group, PRIVATE]
-    chat_opts = "".join(f"<option>{escape(c)}</option>" for c in chats)
-    people_opts = "".join(f"<option value='{escape(i)}'>{escape(n)} ({r})</option>" for i, n, r in _people(config))
-    html = (STATIC / "sandbox.html").read_text(encoding="utf-8")
-    html = (html.replace("{{community}}", escape(config.community)).replace("{{bot}}", escape(config.bot_name))
-            .replace("{{chats}}", chat_opts).replace("{{people}}", people_opts)
-            .replace("{{csrf}}", request.app[CSRF_SECRET]))
-    return web.Response(text=html, content_type="text/html")
+    return aiohttp_jinja2.render_template("sandbox.html", request, {
+        "community": config.community, "bot": config.bot_name, "chats": chats, "people": _people(config),
+        "csrf": request.app[CSRF_SECRET]})
 
 
 async def send(request: web.Request) -> web.Response:
@@ -52,6 +48,15 @@ async def send(request: web.Request) -> web.Response:
     if sender not in {p[0] for p in _people(config)}:
         return web.json_response({"error": "未知的演示人物"}, status=400)
     topic = None if chat == PRIVATE else chat
+    sample = media_of_script_text(text, config.photos.max_mb)
+    if sample is not None:     # "[图片:现场]", "[语音:]", "[文件:a.pdf]": a sample attachment (bot/sample_media.py)
+        kind, media, _, _ = sample
+        if kind is MessageKind.TEXT:
+            kind = MessageKind.VOICE            # a wechaty gateway gives no transcription
+        data = media[0].data if media and media[0].data else None
+        message_id = await sim.inject(sender, "", topic=topic, kind=kind, data=data,
+                                      name=media[0].name if media else "photo.jpg")
+        return web.json_response({"id": message_id})
     if mention and topic and not text.startswith("@" + config.bot_name):
         text = f"@{config.bot_name} {text}"
     message_id = await sim.inject(sender, text, topic=topic, mention_bot=mention and topic is not None)
@@ -60,7 +65,8 @@ async def send(request: web.Request) -> web.Response:
 
 def _record_json(record) -> str:  # type: ignore[no-untyped-def]
     to = record.chat_id if record.chat_kind == ChatKind.GROUP else f"{PRIVATE}:{record.chat_id}"
-    return json.dumps({"to": to, "text": record.text, "mentions": list(record.mention_ids),
+    text = record.text or ("[图片]" if getattr(record, "image", b"") else "")
+    return json.dumps({"to": to, "text": text, "mentions": list(record.mention_ids),
                        "at": record.at.isoformat()}, ensure_ascii=False)
 
 

@@ -121,6 +121,20 @@ class KnowledgeBase:
         return None
 
 
+class KnowledgeCache:
+    """The bot's current KnowledgeBase when the FAQ lives in the database (models/knowledge.py): built
+    once per change of the FAQ, read by every message without a database query."""
+
+    def __init__(self, settings: KnowledgeSettings) -> None:
+        self.base = knowledge_base(settings)
+        self.version = 0
+
+    def install(self, settings: KnowledgeSettings, version: int) -> None:
+        """A new base from `settings` (the config's [knowledge] with the FAQ in force) at this version."""
+        self.base = KnowledgeBase(settings)
+        self.version = version
+
+
 _BASES: dict[int, KnowledgeBase] = {}
 
 
