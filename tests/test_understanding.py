@@ -132,3 +132,55 @@ def test_neighbour_disputes_are_recognised(text: str) -> None:
 ])
 def test_talk_that_matches_nothing_is_chatter(text: str) -> None:
     assert classify(text).intent == "chatter"
+
+
+# ---------------------------------------------------------------- who a need goes to (issue 13 §1, §3)
+
+G1 = "网格1一家亲"
+
+
+async def _need_of(h, text: str):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from models.needs import Need
+    code = re.search(r"D\d{8}-\d{4}", text)
+    assert code, text
+    async with h.core.sessions() as s:
+        return (await s.scalars(select(Need).where(Need.code == code.group(0)))).one()
+
+
+@pytest.mark.parametrize("text", ["@小助手 网格员不管事 楼道灯反映三次了没人理", "@小助手 王网格员态度差 问两句就不耐烦"])
+async def test_a_complaint_about_the_grid_worker_goes_to_the_admin_not_to_the_worker(harness, text: str) -> None:
+    h = harness   # grid 1's worker is 王网格员 (wx_wang); the admin is 李书记 (wx_li)
+    out = await h.say(G1, "wx_zhang", text, name="张阿姨")
+    assert [d.to for d in out] == [G1, "私聊:wx_li"], out   # the worker hears nothing of it
+    n = await _need_of(h, out[0].text)
+    assert (n.assignee, n.grid) == ("wx_li", None)          # not in the worker's grid list either
+    assert "李书记" in out[0].text, out[0].text
+
+
+async def test_thanking_the_grid_worker_is_no_complaint(harness) -> None:
+    assert classify("网格员辛苦了 大半夜还在帮我们找人").intent == "chatter"
+    assert classify("王网格员态度差").intent == "demand"
+
+
+@pytest.mark.parametrize(("text", "grid", "worker"), [
+    ("@小助手 三网格那边的路灯坏了", 3, "wx_sun"), ("@小助手 第3网格路灯不亮", 3, "wx_sun"),
+    ("@小助手 网格2门口垃圾满了", 2, "wx_zhao"),
+])
+async def test_a_grid_named_in_any_spelling_is_that_grid(harness, text: str, grid: int, worker: str) -> None:
+    h = harness   # said in grid 1's group, about another grid
+    out = await h.say(G1, "wx_zhang", text)
+    n = await _need_of(h, out[0].text)
+    assert (n.grid, n.assignee) == (grid, worker)
+
+
+async def test_a_grid_that_is_not_configured_is_asked_about_not_guessed(harness) -> None:
+    h = harness
+    out = await h.say(G1, "wx_zhang", "@小助手 八网格的路灯坏了")
+    assert len(out) == 1 and out[0].to == G1
+    assert "哪个网格" in out[0].text and "网格1" in out[0].text and "网格3" in out[0].text
+    assert not re.search(r"D\d{8}-\d{4}", out[0].text)     # nothing filed on a guess
+    # a building that belongs to a grid settles it whatever grid is named
+    out = await h.say(G1, "wx_zhang", "@小助手 八网格 12栋路灯坏了")
+    assert (await _need_of(h, out[0].text)).grid == 3

@@ -37,6 +37,7 @@ from functools import lru_cache
 
 from kernel.text.linear import Linear, ngrams, softmax
 from kernel.text.linear import load as load_model
+from kernel.text.mentions import complains_about_worker
 from kernel.text.normalize import clean
 from kernel.text.numbers import cn_to_int
 from kernel.text.speech import rating as rating_of
@@ -565,6 +566,8 @@ def classify(text: str) -> Understanding:
         u = Understanding("inquiry", None, False, u.building)   # "后天停电吗", "这个表在哪填"
     elif u.intent in ("demand", "booking", "signup") and _STAFF_RE.search(s):
         u = Understanding("chatter", None, False, u.building)   # a worker's command is no need
+    if "网格" in s and complains_about_worker(s):   # "网格员不管事": a need (for the admin, handlers/needs.py)
+        u = Understanding("demand", "affairs", False, u.building)
     act = speech_act(s, actionable=u.intent in ("demand", "booking", "signup"))
     if act is None:
         return u if u.intent != "inquiry" else replace(u, question=True)
