@@ -733,13 +733,14 @@ def _combine(s: str, rules: _Rules) -> tuple[str, str | None, bool]:
     if rules.path == "nohit" and len(s) <= _SHORT:
         return "chatter", None, False
     features = model_features(s, rules)
-    p = softmax(model.classes["intent"], model.scores("intent", features))
+    rows = model.rows(features)     # one look-up per feature for intent, urgency and category
+    p = softmax(model.classes["intent"], model.total("intent", rows))
     intent = max(p, key=p.__getitem__)
     # An emergency in words the urgent rules do not know is a demand whatever else it looks like,
     # filed under its danger family (a manhole is safety whatever else the words suggest). Plain
     # talk (the model sure it is chatter) skips this: it is most of the traffic.
     if rules.path != "resolved" and p["chatter"] < CLEAR_CHATTER and \
-            model.probabilities("urgent", features)["yes"] >= URGENT_MODEL_THRESHOLD:
+            softmax(model.classes["urgent"], model.total("urgent", rows))["yes"] >= URGENT_MODEL_THRESHOLD:
         family = plausible_urgent(s)
         if family:
             return "demand", family, True
@@ -751,15 +752,15 @@ def _combine(s: str, rules: _Rules) -> tuple[str, str | None, bool]:
         # "听说3栋昨天有人摔倒了", "如果家里着火了先打119还是找物业": talk about what happened to
         # others or might happen, not a need (nobody asks for anything).
         return ("inquiry" if "ask" in rules.cues and not s.startswith(("听说", "据说")) else "chatter"), None, False
-    return intent, _category(model, features, rules.cat), False
+    return intent, _category(model, rows, rules.cat), False
 
 
 _REPORTED_RE = re.compile(r"(?:听说|据说|如果|万一|假如|要是|假设)")
 
 
-def _category(model: Linear, features: set[str], lexicon: dict[str, float]) -> str:
+def _category(model: Linear, rows: list[tuple[tuple[float, ...], ...]], lexicon: dict[str, float]) -> str:
     """The model's log-odds plus the lexicon's category scores."""
-    z = model.scores("category", features)
+    z = model.total("category", rows)
     score = dict(zip(model.classes["category"], z))
     for code, weight in lexicon.items():
         score[code] += CATEGORY_LEXICON_WEIGHT * weight
