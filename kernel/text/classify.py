@@ -714,6 +714,8 @@ def model_features(s: str, rules: _Rules | None = None) -> set[str]:
 # anything but chatter: chatter is most of a group's traffic, and a line that matches nothing
 # a resident would say about a problem is talk.
 UNCUED_CONFIDENCE = 0.5
+# Any line: the model must be this sure before it is a demand (not urgent; those are decided above).
+DEMAND_CONFIDENCE = 0.5
 # The model this sure of chatter: no need to ask the urgent layer.
 CLEAR_CHATTER = 0.95
 # The model's own emergencies: P(urgent) at least this, and a danger family in a live clause.
@@ -745,6 +747,8 @@ def _combine(s: str, rules: _Rules) -> tuple[str, str | None, bool]:
         if family:
             return "demand", family, True
     if intent != "chatter" and rules.path in ("nohit", "default") and p[intent] < UNCUED_CONFIDENCE:
+        intent = "chatter"
+    elif intent == "demand" and p["demand"] < DEMAND_CONFIDENCE:
         intent = "chatter"
     if intent != "demand":
         return intent, None, False

@@ -30,7 +30,7 @@ def _gold(rows: Sequence[train.Row]) -> list[Gold]:
     return [Gold(t, i, c, u, None) for t, i, c, u in rows]
 
 
-def run(folds: int, settings: dict[str, float]) -> Report:
+def run(folds: int, settings: dict[str, float], reuse: bool = False, show: bool = False) -> Report:
     real = train.read_labelled(REAL)
     rest = train.read_labelled([p for p in train.DEFAULT_FILES if p.exists() and p not in REAL])
     vocab = train.read_vocab(train.VOCAB_PATH)
@@ -44,13 +44,17 @@ def run(folds: int, settings: dict[str, float]) -> Report:
         for k in range(folds):
             test = [r for i, r in enumerate(real) if i % folds == k]
             fit = rest + [r for i, r in enumerate(real) if i % folds != k]
-            text = train.build(fit, vocab)
             tmp = Path(f"/tmp/crossval_model_{k}.txt")
-            tmp.write_text(text, encoding="utf-8")
+            if not reuse or not tmp.exists():
+                tmp.write_text(train.build(fit, vocab), encoding="utf-8")
             C._MODEL = load_model(tmp)
             C.classify.cache_clear()
             golds += _gold(test)
             preds += [C.classify(r[0]) for r in test]
+            if show:
+                for r, p in zip(test, preds[-len(test):]):
+                    if (r[1], r[2], r[3]) != (p.intent, p.category, p.urgent):
+                        print(f"  {r[0]!r}: gold {r[1]}/{r[2]}/{r[3]} got {p.intent}/{p.category}/{p.urgent}")
     finally:
         for k, v in saved.items():
             setattr(owners[k], k, v)
@@ -63,9 +67,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--set", action="append", default=[], help="NAME=VALUE of a train.py setting")
+    parser.add_argument("--reuse", action="store_true", help="reuse the fold models of the last run "
+                        "(for settings of classify.py only)")
+    parser.add_argument("--show", action="store_true", help="print the misread training lines")
     args = parser.parse_args(argv)
     settings = {k: float(v) for k, v in (s.split("=", 1) for s in args.set)}
-    r = run(args.folds, settings)
+    r = run(args.folds, settings, args.reuse, args.show)
     print(f"{settings or 'defaults'}: intent {r.intent_accuracy:.1%} category {r.category_accuracy:.1%} "
           f"urgent recall {r.urgent_recall:.1%} precision {r.urgent_precision:.1%} "
           f"chatter actionable {r.chatter_actionable:.1%} (n={r.total})", file=sys.stdout)
