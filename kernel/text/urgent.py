@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import re
 
+from kernel.text.prefilter import fast
+
 _GAS = r"(?:煤气|燃气|天然气|液化气|液化石油气|煤汽|燃汽|媒气|然气|沼气|瓦斯)"
 _ELDER = (
     r"(?:老人|老年人|老人家|老爷子|老太太|老太|老头|老大爷|老奶奶|老爷爷|大爷|大妈|大娘|阿婆|阿公|婆婆|公公|"
@@ -137,7 +139,7 @@ _CUES: tuple[tuple[re.Pattern[str], str, re.Pattern[str] | None], ...] = tuple(
     (re.compile(cue), kind, re.compile(before) if before else None) for cue, kind, before in _CUE_TABLE)
 
 # One pass over the message finds whether any cue is there at all (most messages have none).
-_ANY_CUE = re.compile("|".join(f"(?:{cue})" for cue, _, _ in _CUE_TABLE))
+_ANY_CUE = fast("|".join(f"(?:{cue})" for cue, _, _ in _CUE_TABLE))
 
 # Kinds that count only when the message names someone ("车动不了", "按了没反应" are not).
 _NEEDS_SOMEONE = frozenset({"hurt", "silent", "ledge"})
