@@ -136,7 +136,7 @@ _CUE_TABLE: tuple[tuple[str, str, str | None], ...] = (
 )
 _BEFORE_SPAN = 30
 _CUES: tuple[tuple[re.Pattern[str], str, re.Pattern[str] | None], ...] = tuple(
-    (re.compile(cue), kind, re.compile(before) if before else None) for cue, kind, before in _CUE_TABLE)
+    (fast(cue), kind, re.compile(before) if before else None) for cue, kind, before in _CUE_TABLE)
 
 # One pass over the message finds whether any cue is there at all (most messages have none).
 _ANY_CUE = fast("|".join(f"(?:{cue})" for cue, _, _ in _CUE_TABLE))
