@@ -14,6 +14,7 @@ from kernel.text.evaluate import evaluate, load
 
 DATA = Path(__file__).parent / "data"
 REAL_BLIND = DATA / "real_blind.jsonl"
+REAL_BLIND2 = DATA / "real_blind2.jsonl"
 REAL_SETS = (REAL_BLIND, DATA / "real_train.jsonl", DATA / "chat_train.jsonl")
 
 
@@ -27,7 +28,29 @@ def test_real_blind_set_stays_above_the_measured_figures() -> None:
     assert r.urgent_recall >= 0.92, r
     assert r.urgent_precision >= 0.70, r
     assert r.building_accuracy >= 0.98, r
-    assert r.chatter_actionable <= 0.09, r
+    assert r.chatter_actionable <= 0.05, r
+
+
+def test_second_blind_set_stays_above_the_measured_figures() -> None:
+    """`real_blind2`: built for issue 13 from pages no training file uses, labelled before the classifier
+    saw it. Floors are the figures measured after retraining, less a small margin."""
+    r = evaluate(REAL_BLIND2)
+    assert r.intent_accuracy >= 0.90, r
+    assert r.category_accuracy >= 0.79, r
+    assert r.urgent_recall >= 0.85, r
+    assert r.building_accuracy >= 0.98, r
+    assert r.chatter_actionable <= 0.11, r
+
+
+def test_second_blind_set_is_not_trained_on_and_names_its_sources() -> None:
+    text = (DATA / "SOURCES.md").read_text(encoding="utf-8")
+    sources = set(re.findall(r"^\| (B\d+) \|", text, re.M))
+    blind2 = [json.loads(line) for line in REAL_BLIND2.read_text(encoding="utf-8").splitlines()]
+    assert len(blind2) >= 80 and all(row["src"] in sources for row in blind2)
+    trained = {g.text for p in REAL_SETS[1:] for g in load(p)}
+    assert not {row["text"] for row in blind2} & trained
+    from kernel.text import train
+    assert REAL_BLIND2.resolve() not in {p.resolve() for p in train.DEFAULT_FILES}
 
 
 def test_real_sets_name_their_sources() -> None:
