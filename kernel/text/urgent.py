@@ -159,9 +159,10 @@ _SUPPRESS_BEFORE = re.compile(
 # Straight after a cue: a hazard or a topic, not an event ("火灾隐患", "燃气费", "着火的是演习").
 _SUPPRESS_AFTER = re.compile(
     r"^" + _W + r"{0,2}(?:隐患|报警器|演|预案|知识|保险|是|过|怎么办|费|公司|安全|检查|的话|逃生|咋办|培训|演练|"
-    r"后果|不堪设想|就完了|跑不掉|跑都跑不|进不来|后(?!面)|以后|之后|好几|几个|几次|多次|很多人|不少人|宣传|活动|日)")
+    r"后果|不堪设想|就完了|跑不掉|跑都跑不|进不来|后(?!面)|以后|之后|好几|几个|几次|多次|很多人|不少人|宣传|活动|日|"
+    r"[0-9两三四五六七八九十]次)")
 # Habit, not an event: "楼上天天往下扔烟头" is a nuisance to fix, unless something just happened.
-_HABIT = re.compile(r"天天|每天|经常|老是|总是|时不时|隔三差五|三天两头|一到晚上|每次")
+_HABIT = re.compile(r"天天|每天|经常|老是|总是|时不时|隔三差五|三天两头|一到晚上|每次|最近老|老(?:闻到|有|能闻)")
 _JUST_NOW = re.compile(r"刚刚|刚才|现在|正在|快来|救命|急")
 _PAST_DAY = re.compile(r"昨天|昨晚|前天|前晚|上个星期|那天")
 _STILL = re.compile(r"到现在|现在还|还没|至今|一直|还在|仍然|依然|刚刚|刚才|快来|救命|急")
