@@ -214,6 +214,8 @@ def detect(s: str) -> str | None:
         return None
     kinds: set[str] = set()
     for pattern, kind, before in _CUES:
+        if kind in kinds:
+            continue    # that kind of danger is already found live
         for m in pattern.finditer(s):
             if before is not None and not before.search(s, max(0, m.start() - _BEFORE_SPAN), m.start()):
                 continue
