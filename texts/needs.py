@@ -211,4 +211,4 @@ BOUND_WHAT_ADMIN = "社区管理员({name})"
 QUESTION_RATING = "给诉求打分"
 
 # A need naming a grid that is not configured ("八网格…"): ask, never guess.
-WHICH_GRID = "没找到「{grid}网格」,请问是哪个网格?本社区有: {grids}。请带上网格或楼栋号再发一次,例如: 报修 网格1 3栋楼道灯不亮"
+WHICH_GRID = "没找到网格{grid},请问是哪个网格?本社区有: {grids}。请带上网格或楼栋号再发一次,例如: 报修 网格1 3栋楼道灯不亮"
