@@ -17,6 +17,7 @@ from kernel.config import Config
 from kernel.identity import DEPARTMENT_STAFF, STAFF, Person, Role
 from kernel.text import speech_acts
 from kernel.text.classify import Understanding, classify
+from kernel.text.mentions import complains_about_worker, grid_mention
 from texts import needs as T
 from texts import photos as TP
 from texts import speech as TS
@@ -117,12 +118,24 @@ async def _intake(ctx: Context, args: IntakeArgs, source: N.Source) -> None:
         return
     u = args.u
     private = ctx.msg.is_private
+    chat_grid = ctx.grid.number if ctx.grid else None
+    named = grid_mention(args.text)
+    if named is not None and ctx.config.grid_of_building(u.building) is None:
+        # "三网格的路灯坏了": the grid the resident names, however it is written. One that is not
+        # configured is asked about, not guessed (an emergency is never held up by a question).
+        if ctx.config.grid_by_number(named) is not None:
+            chat_grid = named
+        elif not u.urgent:
+            grids = "、".join(f"网格{g.number}" for g in ctx.config.grids)
+            await say(ctx, T.WHICH_GRID.format(grid=named, grids=grids or "—"))
+            return
     intake = await N.create_need(
         ctx.session, ctx.now, ctx.config, text=args.text, category=u.category, urgent=u.urgent,
         building=u.building, source=source,
         requester=None if source == N.Source.TREE_HOLE else ctx.sender.id,
         requester_name=None if source == N.Source.TREE_HOLE else ctx.sender.name,
-        chat=None if private else ctx.msg.group_topic, chat_grid=ctx.grid.number if ctx.grid else None)
+        chat=None if private else ctx.msg.group_topic, chat_grid=chat_grid,
+        about_worker=complains_about_worker(args.text))
     # An urgent need's acknowledgement goes with its alert, ahead of every ordinary reply (and past the
     # reply budget): the resident must know at once that someone was told.
     await say(ctx, ack_text(ctx.config, intake, ctx.now), Priority.URGENT if intake.need.urgent else Priority.REPLY)

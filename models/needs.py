@@ -547,11 +547,13 @@ async def create_need(session: AsyncSession, now: datetime, config: Config, *, t
                       urgent: bool, building: int | None, source: Source, requester: str | None = None,
                       requester_name: str | None = None, chat: str | None = None,
                       chat_grid: int | None = None, merge: bool = True, caller_phone: str | None = None,
-                      taken_by: Person | None = None) -> Intake:
+                      taken_by: Person | None = None, about_worker: bool = False) -> Intake:
     """受理 + 派单 (or 合并 into a similar open need). Grid: from the building, else the group's grid.
 
     A 树洞 need gets no requester, no name and no chat whatever the caller passes. A need taken by staff
-    (来电来访, `taken_by`) has no chat requester; its creation event names the worker who took it."""
+    (来电来访, `taken_by`) has no chat requester; its creation event names the worker who took it.
+    A complaint about a grid worker (`about_worker`, "网格员不管事") goes to the admin, never to the worker
+    it is about, and is never merged into another need."""
     s = config.needs
     follow_code = None
     if source == Source.TREE_HOLE:
@@ -564,6 +566,8 @@ async def create_need(session: AsyncSession, now: datetime, config: Config, *, t
     requester_name = requester_name[:64] if requester_name else requester_name
     g = config.grid_of_building(building)
     grid = g.number if g else chat_grid
+    if about_worker:
+        grid = None     # nor in that worker's grid list (待办, may_handle): the admin's alone
     category = category if category in CATEGORY_NAMES else "other"
     code = await _next_code(session, now, config)
     need = Need(code=code, status=str(Status.RECEIVED), source=str(source), category=category, urgent=urgent,
@@ -580,6 +584,7 @@ async def create_need(session: AsyncSession, now: datetime, config: Config, *, t
                                 Source.SUGGESTION: "未诉先办", Source.PHONE: "来电登记",
                                 Source.COUNTER: "来访登记"}.get(source)))
 
+    merge = merge and not about_worker
     parent = await _find_similar(session, now, need, s) if merge and source != Source.TREE_HOLE else None
     if parent is not None:
         need.merged_into = parent.code

@@ -14,6 +14,7 @@ from kernel.text.evaluate import evaluate, load
 
 DATA = Path(__file__).parent / "data"
 REAL_BLIND = DATA / "real_blind.jsonl"
+REAL_BLIND2 = DATA / "real_blind2.jsonl"
 REAL_SETS = (REAL_BLIND, DATA / "real_train.jsonl", DATA / "chat_train.jsonl")
 
 
@@ -27,7 +28,29 @@ def test_real_blind_set_stays_above_the_measured_figures() -> None:
     assert r.urgent_recall >= 0.92, r
     assert r.urgent_precision >= 0.70, r
     assert r.building_accuracy >= 0.98, r
-    assert r.chatter_actionable <= 0.09, r
+    assert r.chatter_actionable <= 0.05, r
+
+
+def test_second_blind_set_stays_above_the_measured_figures() -> None:
+    """`real_blind2`: built for issue 13 from pages no training file uses, labelled before the classifier
+    saw it. Floors are the figures measured after retraining, less a small margin."""
+    r = evaluate(REAL_BLIND2)
+    assert r.intent_accuracy >= 0.90, r
+    assert r.category_accuracy >= 0.79, r
+    assert r.urgent_recall >= 0.85, r
+    assert r.building_accuracy >= 0.98, r
+    assert r.chatter_actionable <= 0.11, r
+
+
+def test_second_blind_set_is_not_trained_on_and_names_its_sources() -> None:
+    text = (DATA / "SOURCES.md").read_text(encoding="utf-8")
+    sources = set(re.findall(r"^\| (B\d+) \|", text, re.M))
+    blind2 = [json.loads(line) for line in REAL_BLIND2.read_text(encoding="utf-8").splitlines()]
+    assert len(blind2) >= 80 and all(row["src"] in sources for row in blind2)
+    trained = {g.text for p in REAL_SETS[1:] for g in load(p)}
+    assert not {row["text"] for row in blind2} & trained
+    from kernel.text import train
+    assert REAL_BLIND2.resolve() not in {p.resolve() for p in train.DEFAULT_FILES}
 
 
 def test_real_sets_name_their_sources() -> None:
@@ -132,3 +155,55 @@ def test_neighbour_disputes_are_recognised(text: str) -> None:
 ])
 def test_talk_that_matches_nothing_is_chatter(text: str) -> None:
     assert classify(text).intent == "chatter"
+
+
+# ---------------------------------------------------------------- who a need goes to (issue 13 §1, §3)
+
+G1 = "网格1一家亲"
+
+
+async def _need_of(h, text: str):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from models.needs import Need
+    code = re.search(r"D\d{8}-\d{4}", text)
+    assert code, text
+    async with h.core.sessions() as s:
+        return (await s.scalars(select(Need).where(Need.code == code.group(0)))).one()
+
+
+@pytest.mark.parametrize("text", ["@小助手 网格员不管事 楼道灯反映三次了没人理", "@小助手 王网格员态度差 问两句就不耐烦"])
+async def test_a_complaint_about_the_grid_worker_goes_to_the_admin_not_to_the_worker(harness, text: str) -> None:
+    h = harness   # grid 1's worker is 王网格员 (wx_wang); the admin is 李书记 (wx_li)
+    out = await h.say(G1, "wx_zhang", text, name="张阿姨")
+    assert [d.to for d in out] == [G1, "私聊:wx_li"], out   # the worker hears nothing of it
+    n = await _need_of(h, out[0].text)
+    assert (n.assignee, n.grid) == ("wx_li", None)          # not in the worker's grid list either
+    assert "李书记" in out[0].text, out[0].text
+
+
+async def test_thanking_the_grid_worker_is_no_complaint(harness) -> None:
+    assert classify("网格员辛苦了 大半夜还在帮我们找人").intent == "chatter"
+    assert classify("王网格员态度差").intent == "demand"
+
+
+@pytest.mark.parametrize(("text", "grid", "worker"), [
+    ("@小助手 三网格那边的路灯坏了", 3, "wx_sun"), ("@小助手 第3网格路灯不亮", 3, "wx_sun"),
+    ("@小助手 网格2门口垃圾满了", 2, "wx_zhao"),
+])
+async def test_a_grid_named_in_any_spelling_is_that_grid(harness, text: str, grid: int, worker: str) -> None:
+    h = harness   # said in grid 1's group, about another grid
+    out = await h.say(G1, "wx_zhang", text)
+    n = await _need_of(h, out[0].text)
+    assert (n.grid, n.assignee) == (grid, worker)
+
+
+async def test_a_grid_that_is_not_configured_is_asked_about_not_guessed(harness) -> None:
+    h = harness
+    out = await h.say(G1, "wx_zhang", "@小助手 八网格的路灯坏了")
+    assert len(out) == 1 and out[0].to == G1
+    assert "哪个网格" in out[0].text and "网格1" in out[0].text and "网格3" in out[0].text
+    assert not re.search(r"D\d{8}-\d{4}", out[0].text)     # nothing filed on a guess
+    # a building that belongs to a grid settles it whatever grid is named
+    out = await h.say(G1, "wx_zhang", "@小助手 八网格 12栋路灯坏了")
+    assert (await _need_of(h, out[0].text)).grid == 3

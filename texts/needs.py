@@ -210,3 +210,6 @@ BOUND_WHAT_ADMIN = "社区管理员({name})"
 
 # What an open question is about, when an answer went to a newer one (texts/common.py STILL_OPEN).
 QUESTION_RATING = "给诉求打分"
+
+# A need naming a grid that is not configured ("八网格…"): ask, never guess.
+WHICH_GRID = "没找到网格{grid},请问是哪个网格?本社区有: {grids}。请带上网格或楼栋号再发一次,例如: 报修 网格1 3栋楼道灯不亮"

@@ -37,6 +37,7 @@ from functools import lru_cache
 
 from kernel.text.linear import Linear, ngrams, softmax
 from kernel.text.linear import load as load_model
+from kernel.text.mentions import complains_about_worker
 from kernel.text.normalize import clean
 from kernel.text.numbers import cn_to_int
 from kernel.text.speech import rating as rating_of
@@ -565,6 +566,8 @@ def classify(text: str) -> Understanding:
         u = Understanding("inquiry", None, False, u.building)   # "后天停电吗", "这个表在哪填"
     elif u.intent in ("demand", "booking", "signup") and _STAFF_RE.search(s):
         u = Understanding("chatter", None, False, u.building)   # a worker's command is no need
+    if "网格" in s and complains_about_worker(s):   # "网格员不管事": a need (for the admin, handlers/needs.py)
+        u = Understanding("demand", "affairs", False, u.building)
     act = speech_act(s, actionable=u.intent in ("demand", "booking", "signup"))
     if act is None:
         return u if u.intent != "inquiry" else replace(u, question=True)
@@ -711,6 +714,8 @@ def model_features(s: str, rules: _Rules | None = None) -> set[str]:
 # anything but chatter: chatter is most of a group's traffic, and a line that matches nothing
 # a resident would say about a problem is talk.
 UNCUED_CONFIDENCE = 0.5
+# Any line: the model must be this sure before it is a demand (not urgent; those are decided above).
+DEMAND_CONFIDENCE = 0.5
 # The model this sure of chatter: no need to ask the urgent layer.
 CLEAR_CHATTER = 0.95
 # The model's own emergencies: P(urgent) at least this, and a danger family in a live clause.
@@ -730,17 +735,20 @@ def _combine(s: str, rules: _Rules) -> tuple[str, str | None, bool]:
     if rules.path == "nohit" and len(s) <= _SHORT:
         return "chatter", None, False
     features = model_features(s, rules)
-    p = softmax(model.classes["intent"], model.scores("intent", features))
+    rows = model.rows(features)     # one look-up per feature for intent, urgency and category
+    p = softmax(model.classes["intent"], model.total("intent", rows))
     intent = max(p, key=p.__getitem__)
     # An emergency in words the urgent rules do not know is a demand whatever else it looks like,
     # filed under its danger family (a manhole is safety whatever else the words suggest). Plain
     # talk (the model sure it is chatter) skips this: it is most of the traffic.
     if rules.path != "resolved" and p["chatter"] < CLEAR_CHATTER and \
-            model.probabilities("urgent", features)["yes"] >= URGENT_MODEL_THRESHOLD:
+            softmax(model.classes["urgent"], model.total("urgent", rows))["yes"] >= URGENT_MODEL_THRESHOLD:
         family = plausible_urgent(s)
         if family:
             return "demand", family, True
     if intent != "chatter" and rules.path in ("nohit", "default") and p[intent] < UNCUED_CONFIDENCE:
+        intent = "chatter"
+    elif intent == "demand" and p["demand"] < DEMAND_CONFIDENCE:
         intent = "chatter"
     if intent != "demand":
         return intent, None, False
@@ -748,15 +756,15 @@ def _combine(s: str, rules: _Rules) -> tuple[str, str | None, bool]:
         # "听说3栋昨天有人摔倒了", "如果家里着火了先打119还是找物业": talk about what happened to
         # others or might happen, not a need (nobody asks for anything).
         return ("inquiry" if "ask" in rules.cues and not s.startswith(("听说", "据说")) else "chatter"), None, False
-    return intent, _category(model, features, rules.cat), False
+    return intent, _category(model, rows, rules.cat), False
 
 
 _REPORTED_RE = re.compile(r"(?:听说|据说|如果|万一|假如|要是|假设)")
 
 
-def _category(model: Linear, features: set[str], lexicon: dict[str, float]) -> str:
+def _category(model: Linear, rows: list[tuple[tuple[float, ...], ...]], lexicon: dict[str, float]) -> str:
     """The model's log-odds plus the lexicon's category scores."""
-    z = model.scores("category", features)
+    z = model.total("category", rows)
     score = dict(zip(model.classes["category"], z))
     for code, weight in lexicon.items():
         score[code] += CATEGORY_LEXICON_WEIGHT * weight

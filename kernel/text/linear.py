@@ -42,8 +42,10 @@ def ngrams(s: str) -> set[str]:
     if "!" in s or "?" in s:
         s = _ASK.sub("?", _BANG.sub("!", s))
     s = "^" + _SEPARATORS.sub(" ", s).strip() + "$"
-    n = len(s)
-    grams = {s[i:i + k] for k in (1, 2, 3) for i in range(n - k + 1)}
+    a = s[1:]
+    grams = set(s)                                   # built by C-level maps: this is on every message
+    grams.update(map(str.__add__, s, a))
+    grams.update(map("".join, zip(s, a, a[1:])))
     grams.discard(" ")
     grams.discard("^")
     grams.discard("$")
@@ -53,7 +55,7 @@ def ngrams(s: str) -> set[str]:
 class Linear:
     """One softmax layer per label set; `scores(name, features)` gives its log-odds per class."""
 
-    __slots__ = ("classes", "bias", "weights", "inputs")
+    __slots__ = ("classes", "bias", "weights", "inputs", "joint", "_index")
 
     def __init__(self, classes: dict[str, tuple[str, ...]], bias: dict[str, tuple[float, ...]],
                  weights: dict[str, dict[str, tuple[float, ...]]], inputs: str = "") -> None:
@@ -61,14 +63,25 @@ class Linear:
         self.bias = bias
         self.weights = weights
         self.inputs = inputs
+        # One look-up per feature for all label sets (`rows()`), zeros where a set has no weight.
+        names = tuple(weights)
+        self._index = {name: i for i, name in enumerate(names)}
+        zeros = {name: (0.0,) * len(classes[name]) for name in names}
+        self.joint: dict[str, tuple[tuple[float, ...], ...]] = {
+            f: tuple(weights[name].get(f, zeros[name]) for name in names)
+            for f in set().union(*(weights[name] for name in names))}
+
+    def rows(self, features: Iterable[str]) -> list[tuple[tuple[float, ...], ...]]:
+        """The weights of `features` the model knows, all label sets at once (for `total()`)."""
+        return [r for r in map(self.joint.get, features) if r is not None]
+
+    def total(self, name: str, rows: list[tuple[tuple[float, ...], ...]]) -> list[float]:
+        """Log-odds per class of label set `name` from `rows()`."""
+        i = self._index[name]
+        return list(map(sum, zip(self.bias[name], *[r[i] for r in rows])))
 
     def scores(self, name: str, features: Iterable[str]) -> list[float]:
-        table = self.weights[name]
-        rows = [w for w in map(table.get, features) if w is not None]
-        bias = self.bias[name]
-        if not rows:
-            return list(bias)
-        return [b + sum(col) for b, col in zip(bias, zip(*rows))]
+        return self.total(name, self.rows(features))
 
     def probabilities(self, name: str, features: Iterable[str]) -> dict[str, float]:
         return softmax(self.classes[name], self.scores(name, features))

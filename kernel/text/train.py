@@ -42,6 +42,8 @@ EPOCHS = 20
 RATE = 0.3
 L2 = 1e-5
 PRUNE = 0.002   # weights below this in every class are left out of the file
+DEMAND_WEIGHT = 1.0   # a demand example counts this many times in the intent layer (cross-validated)
+URGENT_WEIGHT = 1.0   # an urgent example counts this many times in the urgency layer (cross-validated)
 
 Row = tuple[str, str, "str | None", bool]
 
@@ -74,9 +76,10 @@ def read_vocab(path: Path) -> list[tuple[str, str]]:
     return out
 
 
-def fit(docs: Sequence[tuple[Sequence[str], int]], k: int, seed: int = 0
-        ) -> tuple[list[float], dict[str, list[float]]]:
-    """Softmax regression: bias and per-feature weights for `k` classes."""
+def fit(docs: Sequence[tuple[Sequence[str], int]], k: int, seed: int = 0,
+        class_weight: Sequence[float] | None = None) -> tuple[list[float], dict[str, list[float]]]:
+    """Softmax regression: bias and per-feature weights for `k` classes (a document of class y counts
+    `class_weight[y]` times)."""
     weights: dict[str, list[float]] = {}
     bias = [0.0] * k
     order = list(range(len(docs)))
@@ -96,6 +99,8 @@ def fit(docs: Sequence[tuple[Sequence[str], int]], k: int, seed: int = 0
             total = sum(e)
             grad = [v / total for v in e]
             grad[y] -= 1.0
+            if class_weight is not None:
+                grad = [g * class_weight[y] for g in grad]
             for row in rows:
                 for j in range(k):
                     row[j] -= rate * (grad[j] + L2 * row[j])
@@ -107,7 +112,8 @@ def fit(docs: Sequence[tuple[Sequence[str], int]], k: int, seed: int = 0
 def fingerprint(paths: Iterable[Path]) -> str:
     """What the model was fitted from: the training files, the vocabulary and the settings. The
     shipped model records it, so a test can tell a stale model without refitting."""
-    digest = hashlib.sha256(f"{EPOCHS} {RATE} {L2} {PRUNE}".encode())
+    settings = f"{EPOCHS} {RATE} {L2} {PRUNE} {URGENT_WEIGHT}" + (f" {DEMAND_WEIGHT}" if DEMAND_WEIGHT != 1 else "")
+    digest = hashlib.sha256(settings.encode())
     for path in (*paths, VOCAB_PATH):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
@@ -130,7 +136,9 @@ def build(rows: Sequence[Row], vocab: Sequence[tuple[str, str]], inputs: str = "
     classes, bias, weights = {}, {}, {}
     for name, labels, docs in (("intent", INTENTS, intent_docs), ("category", CATEGORIES, category_docs),
                                ("urgent", ("no", "yes"), urgent_docs)):
-        b, w = fit(docs, len(labels))
+        weight = {"urgent": (1.0, URGENT_WEIGHT),
+                  "intent": tuple(DEMAND_WEIGHT if c == "demand" else 1.0 for c in INTENTS)}.get(name)
+        b, w = fit(docs, len(labels), class_weight=weight)
         classes[name] = tuple(labels)
         bias[name] = tuple(b)
         weights[name] = {f: tuple(v) for f, v in w.items()

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import re
 
+from kernel.text.prefilter import fast
+
 _GAS = r"(?:煤气|燃气|天然气|液化气|液化石油气|煤汽|燃汽|媒气|然气|沼气|瓦斯)"
 _ELDER = (
     r"(?:老人|老年人|老人家|老爷子|老太太|老太|老头|老大爷|老奶奶|老爷爷|大爷|大妈|大娘|阿婆|阿公|婆婆|公公|"
@@ -134,10 +136,10 @@ _CUE_TABLE: tuple[tuple[str, str, str | None], ...] = (
 )
 _BEFORE_SPAN = 30
 _CUES: tuple[tuple[re.Pattern[str], str, re.Pattern[str] | None], ...] = tuple(
-    (re.compile(cue), kind, re.compile(before) if before else None) for cue, kind, before in _CUE_TABLE)
+    (fast(cue), kind, re.compile(before) if before else None) for cue, kind, before in _CUE_TABLE)
 
 # One pass over the message finds whether any cue is there at all (most messages have none).
-_ANY_CUE = re.compile("|".join(f"(?:{cue})" for cue, _, _ in _CUE_TABLE))
+_ANY_CUE = fast("|".join(f"(?:{cue})" for cue, _, _ in _CUE_TABLE))
 
 # Kinds that count only when the message names someone ("车动不了", "按了没反应" are not).
 _NEEDS_SOMEONE = frozenset({"hurt", "silent", "ledge"})
@@ -157,9 +159,10 @@ _SUPPRESS_BEFORE = re.compile(
 # Straight after a cue: a hazard or a topic, not an event ("火灾隐患", "燃气费", "着火的是演习").
 _SUPPRESS_AFTER = re.compile(
     r"^" + _W + r"{0,2}(?:隐患|报警器|演|预案|知识|保险|是|过|怎么办|费|公司|安全|检查|的话|逃生|咋办|培训|演练|"
-    r"后果|不堪设想|就完了|跑不掉|跑都跑不|进不来|后(?!面)|以后|之后|好几|几个|几次|多次|很多人|不少人|宣传|活动|日)")
+    r"后果|不堪设想|就完了|跑不掉|跑都跑不|进不来|后(?!面)|以后|之后|好几|几个|几次|多次|很多人|不少人|宣传|活动|日|"
+    r"[0-9两三四五六七八九十]次)")
 # Habit, not an event: "楼上天天往下扔烟头" is a nuisance to fix, unless something just happened.
-_HABIT = re.compile(r"天天|每天|经常|老是|总是|时不时|隔三差五|三天两头|一到晚上|每次")
+_HABIT = re.compile(r"天天|每天|经常|老是|总是|时不时|隔三差五|三天两头|一到晚上|每次|最近老|老(?:闻到|有|能闻)")
 _JUST_NOW = re.compile(r"刚刚|刚才|现在|正在|快来|救命|急")
 _PAST_DAY = re.compile(r"昨天|昨晚|前天|前晚|上个星期|那天")
 _STILL = re.compile(r"到现在|现在还|还没|至今|一直|还在|仍然|依然|刚刚|刚才|快来|救命|急")
@@ -211,6 +214,8 @@ def detect(s: str) -> str | None:
         return None
     kinds: set[str] = set()
     for pattern, kind, before in _CUES:
+        if kind in kinds:
+            continue    # that kind of danger is already found live
         for m in pattern.finditer(s):
             if before is not None and not before.search(s, max(0, m.start() - _BEFORE_SPAN), m.start()):
                 continue
