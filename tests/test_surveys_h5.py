@@ -9,6 +9,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
+from bot.web.keys import CORE
 from bot.web.survey_h5 import setup_routes
 from models import surveys as S
 from tests.test_surveys import MONTHLY, answer_rows, load
@@ -16,7 +17,8 @@ from tests.test_surveys import MONTHLY, answer_rows, load
 
 async def _client(h) -> TestClient:  # type: ignore[no-untyped-def]
     app = web.Application()
-    setup_routes(app, lambda: h.core)
+    app[CORE] = h.core
+    setup_routes(app)
     client = TestClient(TestServer(app))
     await client.start_server()
     return client

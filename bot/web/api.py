@@ -8,7 +8,6 @@ Actions call the same operations as the pages and the chat commands (bot/web/inb
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -16,6 +15,8 @@ from aiohttp import web
 from bot.web import auth as A
 from bot.web import inbox_ops as O
 from bot.web.filters import parse_filters
+from bot.web.keys import CORE
+from bot.web.live import NOTIFIER
 from texts import inbox as X
 from models import access
 from models import inbox as M
@@ -29,180 +30,199 @@ def _error(status: int, code: str, message: str) -> web.Response:
     return web.json_response({"error": code, "message": message}, status=status)
 
 
-def setup_routes(app: web.Application, get_core: Callable[[], Any], notifier: Any) -> None:
-    def guard(roles: frozenset[str] = A.ALL_ROLES):  # type: ignore[no-untyped-def]
-        return A.page(get_core, roles, api=True)
+def guard(roles: frozenset[str] = A.ALL_ROLES):  # type: ignore[no-untyped-def]
+    return A.page(roles, api=True)
 
-    async def body_of(request: web.Request) -> dict[str, Any]:
-        if request.content_type == "application/json":
-            try:
-                data = await request.json()
-            except ValueError:
-                return {}
-            return data if isinstance(data, dict) else {}
-        return {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
 
-    async def token(request: web.Request) -> web.StreamResponse:
-        """POST /api/token {username, password} → a short-lived bearer token ([web] api_token_hours).
-        No cookie is set. The login page's throttle counts these tries too."""
-        data = await body_of(request)
-        done = await A.log_in(request, get_core(), str(data.get("username") or ""), str(data.get("password") or ""),
-                              via="api")
-        if done.error == "throttled":
-            return _error(429, "throttled", X.LOGIN_THROTTLED.format(minutes=done.wait))
-        if done.error == "failed":
-            return _error(401, "unauthorized", X.LOGIN_FAILED)
-        if done.error == "bad_account":
-            return _error(403, "bad_account", X.LOGIN_BAD_ACCOUNT)
-        assert done.expires_at is not None
-        return web.json_response({"token": done.token, "expires_at": done.expires_at.isoformat(), "role": done.role})
-
-    @guard()
-    async def needs_list(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
-        """`?offset=N`: pages in the inbox's order (urgent, overdue, nearest clock). `?after=CURSOR` (empty
-        for the first page): pages newest first, each found through the primary key however deep, and
-        stable while needs arrive; the response's `next` is the cursor of the following page (null at the
-        end), and the counts come with the first page only."""
-        core = get_core()
-        f = parse_filters(request.query, actor, core.config)
-        keyset = "after" in request.query
+async def body_of(request: web.Request) -> dict[str, Any]:
+    if request.content_type == "application/json":
         try:
-            limit = max(1, min(500, int(request.query.get("limit", 100))))
-            offset = max(0, int(request.query.get("offset", 0)))
-            after = request.query.get("after", "").strip()
-            before_id = int(after) if after else None
+            data = await request.json()
         except ValueError:
-            return _error(400, "bad_request", "limit/offset/after 须为整数")
-        now = core.clock.now()
-        async with core.reads() as session:
-            if keyset:
-                page = await M.inbox_keyset_page(session, actor.scope, f, now, core.config.timezone, limit=limit,
-                                                 before_id=before_id, counts=before_id is None)
-            else:
-                page = await M.inbox_page(session, actor.scope, f, now, core.config.timezone, limit=limit,
-                                          offset=offset)
-        body: dict[str, Any] = {"total": page.total, "urgent": page.urgent, "overdue": page.overdue, "limit": limit}
+            return {}
+        return data if isinstance(data, dict) else {}
+    return {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+
+
+async def token(request: web.Request) -> web.StreamResponse:
+    """POST /api/token {username, password} → a short-lived bearer token ([web] api_token_hours).
+    No cookie is set. The login page's throttle counts these tries too."""
+    data = await body_of(request)
+    done = await A.log_in(request, request.app[CORE], str(data.get("username") or ""), str(data.get("password") or ""),
+                          via="api")
+    if done.error == "throttled":
+        return _error(429, "throttled", X.LOGIN_THROTTLED.format(minutes=done.wait))
+    if done.error == "failed":
+        return _error(401, "unauthorized", X.LOGIN_FAILED)
+    if done.error == "bad_account":
+        return _error(403, "bad_account", X.LOGIN_BAD_ACCOUNT)
+    assert done.expires_at is not None
+    return web.json_response({"token": done.token, "expires_at": done.expires_at.isoformat(), "role": done.role})
+
+
+@guard()
+
+async def needs_list(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
+    """`?offset=N`: pages in the inbox's order (urgent, overdue, nearest clock). `?after=CURSOR` (empty
+    for the first page): pages newest first, each found through the primary key however deep, and
+    stable while needs arrive; the response's `next` is the cursor of the following page (null at the
+    end), and the counts come with the first page only."""
+    core = request.app[CORE]
+    f = parse_filters(request.query, actor, core.config)
+    keyset = "after" in request.query
+    try:
+        limit = max(1, min(500, int(request.query.get("limit", 100))))
+        offset = max(0, int(request.query.get("offset", 0)))
+        after = request.query.get("after", "").strip()
+        before_id = int(after) if after else None
+    except ValueError:
+        return _error(400, "bad_request", "limit/offset/after 须为整数")
+    now = core.clock.now()
+    async with core.reads() as session:
         if keyset:
-            if before_id is not None:
-                body.update(total=None, urgent=None, overdue=None)
-            body["after"] = after
-            body["next"] = str(page.rows[-1].id) if len(page.rows) == limit else None
+            page = await M.inbox_keyset_page(session, actor.scope, f, now, core.config.timezone, limit=limit,
+                                             before_id=before_id, counts=before_id is None)
         else:
-            body["offset"] = offset
-        body["needs"] = [O.need_dict(r, now, core.config, actor) for r in page.rows]
-        return web.json_response(body)
+            page = await M.inbox_page(session, actor.scope, f, now, core.config.timezone, limit=limit,
+                                      offset=offset)
+    body: dict[str, Any] = {"total": page.total, "urgent": page.urgent, "overdue": page.overdue, "limit": limit}
+    if keyset:
+        if before_id is not None:
+            body.update(total=None, urgent=None, overdue=None)
+        body["after"] = after
+        body["next"] = str(page.rows[-1].id) if len(page.rows) == limit else None
+    else:
+        body["offset"] = offset
+    body["needs"] = [O.need_dict(r, now, core.config, actor) for r in page.rows]
+    return web.json_response(body)
 
-    @guard()
-    async def need_detail(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
-        core = get_core()
-        now = core.clock.now()
-        async with transaction(core.sessions) as session:
-            code = request.match_info["code"]
-            try:
-                need = await N.get_need(session, code)
-            except N.NeedError:
-                need = None
-            if need is None or not access.may_see(actor.scope, need):
-                return _error(404, "not_found", O.unseen(code).message)
-            events = await N.events_of(session, need)
-            followers = await N.followers_of(session, need)
-            await M.log_view(session, now, user_id=actor.user_id, username=actor.username, role=actor.role,
-                             action="api", need_code=need.code, ip=request.remote)
-        data = O.need_dict(need, now, core.config, actor, full=True)
-        data["events"] = [O.event_dict(e, actor, need) for e in events]
-        data["merged"] = [O.need_dict(f, now, core.config, actor) for f in followers]
-        data["may_act"] = bool(actor.can_act and actor.person is not None
-                               and N.may_handle(core.config, need, actor.person))
-        return web.json_response(data)
 
-    @guard()
-    async def need_action(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
-        core = get_core()
-        if not A.csrf_ok(request, actor):
-            return _error(403, "csrf", X.CSRF_REFUSED)
-        data = await body_of(request)
-        action = str(data.get("action") or request.match_info.get("action") or "")
+@guard()
+
+async def need_detail(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
+    core = request.app[CORE]
+    now = core.clock.now()
+    async with transaction(core.sessions) as session:
         code = request.match_info["code"]
         try:
-            done = await O.perform(core, actor, code, action, data)
-        except O.Refused as exc:
-            return _error(exc.status, exc.code, exc.message)
-        except N.NeedError as exc:
-            if exc.code == "not_found":
-                return _error(404, "not_found", O.unseen(code).message)
-            return _error(O.http_status(exc), exc.code, O.error_message(exc, action))
-        notifier.poke()
-        now = core.clock.now()
-        return web.json_response({"ok": True, "message": O.done_message(done.key, done.need, now, core.config),
-                                  "need": O.need_dict(done.need, now, core.config, actor)})
+            need = await N.get_need(session, code)
+        except N.NeedError:
+            need = None
+        if need is None or not access.may_see(actor.scope, need):
+            return _error(404, "not_found", O.unseen(code).message)
+        events = await N.events_of(session, need)
+        followers = await N.followers_of(session, need)
+        await M.log_view(session, now, user_id=actor.user_id, username=actor.username, role=actor.role,
+                         action="api", need_code=need.code, ip=request.remote)
+    data = O.need_dict(need, now, core.config, actor, full=True)
+    data["events"] = [O.event_dict(e, actor, need) for e in events]
+    data["merged"] = [O.need_dict(f, now, core.config, actor) for f in followers]
+    data["may_act"] = bool(actor.can_act and actor.person is not None
+                           and N.may_handle(core.config, need, actor.person))
+    return web.json_response(data)
 
-    @guard(STAFF)
-    async def intake(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
-        """来电来访: register a need taken by phone or at the counter (bot/web/inbox_ops.take_need)."""
-        core = get_core()
-        if not A.csrf_ok(request, actor):
-            return _error(403, "csrf", X.CSRF_REFUSED)
-        data = await body_of(request)
-        try:
-            taken = await O.take_need(core, actor, data)
-        except O.Refused as exc:
-            return _error(exc.status, exc.code, exc.message)
-        notifier.poke()
-        now = core.clock.now()
-        return web.json_response({"ok": True, "message": O.intake_message(taken),
-                                  "need": O.need_dict(taken.need, now, core.config, actor)}, status=201)
 
-    @guard(STAFF)
-    async def suggestions_list(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
-        core = get_core()
-        status = request.query.get("status", "open")
-        async with core.sessions() as session:
-            grid = actor.scope.grid if actor.role == M.WebRole.WORKER else None
-            items = await N.list_suggestions(session, status=None if status == "all" else status, grid=grid)
-        if actor.role == M.WebRole.WORKER and grid is None:
-            items = []
-        return web.json_response({"suggestions": [
-            {"id": s.id, "created_at": O.iso(s.created_at), "grid": s.grid, "chat": s.chat, "sender_name": s.sender_name,
-             "text": s.text, "category": s.category, "urgent": bool(s.urgent), "building": s.building,
-             "status": s.status, "need_code": s.need_code} for s in items]})
+@guard()
 
-    @guard(STAFF)
-    async def suggestion_action(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
-        core = get_core()
-        if not A.csrf_ok(request, actor):
-            return _error(403, "csrf", X.CSRF_REFUSED)
-        data = await body_of(request)
-        try:
-            sid = int(request.match_info["id"])
-        except ValueError:
-            return _error(404, "not_found", X.SUGGESTION_NOT_FOUND)
-        try:
-            if request.match_info["action"] == "confirm":
-                intake = await O.confirm_suggestion(core, actor, sid, str(data.get("category") or "") or None)
-                result = {"ok": True, "code": intake.need.code, "merged_into": intake.need.merged_into}
-            else:
-                await O.dismiss_suggestion(core, actor, sid, str(data.get("note") or ""))
-                result = {"ok": True}
-        except O.Refused as exc:
-            return _error(exc.status, exc.code, exc.message)
-        except N.NeedError as exc:
-            return _error(O.http_status(exc), exc.code, O.error_message(exc, None))
-        notifier.poke()
-        return web.json_response(result)
+async def need_action(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
+    core = request.app[CORE]
+    if not A.csrf_ok(request, actor):
+        return _error(403, "csrf", X.CSRF_REFUSED)
+    data = await body_of(request)
+    action = str(data.get("action") or request.match_info.get("action") or "")
+    code = request.match_info["code"]
+    try:
+        done = await O.perform(core, actor, code, action, data)
+    except O.Refused as exc:
+        return _error(exc.status, exc.code, exc.message)
+    except N.NeedError as exc:
+        if exc.code == "not_found":
+            return _error(404, "not_found", O.unseen(code).message)
+        return _error(O.http_status(exc), exc.code, O.error_message(exc, action))
+    request.app[NOTIFIER].poke()
+    now = core.clock.now()
+    return web.json_response({"ok": True, "message": O.done_message(done.key, done.need, now, core.config),
+                              "need": O.need_dict(done.need, now, core.config, actor)})
 
-    @guard()
-    async def stats(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
-        core = get_core()
-        start, end, label = N.period_bounds(request.query.get("period"), core.clock.now(), core.config)
+
+@guard(STAFF)
+
+async def intake(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
+    """来电来访: register a need taken by phone or at the counter (bot/web/inbox_ops.take_need)."""
+    core = request.app[CORE]
+    if not A.csrf_ok(request, actor):
+        return _error(403, "csrf", X.CSRF_REFUSED)
+    data = await body_of(request)
+    try:
+        taken = await O.take_need(core, actor, data)
+    except O.Refused as exc:
+        return _error(exc.status, exc.code, exc.message)
+    request.app[NOTIFIER].poke()
+    now = core.clock.now()
+    return web.json_response({"ok": True, "message": O.intake_message(taken),
+                              "need": O.need_dict(taken.need, now, core.config, actor)}, status=201)
+
+
+@guard(STAFF)
+
+async def suggestions_list(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
+    core = request.app[CORE]
+    status = request.query.get("status", "open")
+    async with core.reads() as session:
         grid = actor.scope.grid if actor.role == M.WebRole.WORKER else None
-        async with core.sessions() as session:
-            rates = await N.three_rates(session, start, end, where=actor.scope.clause())
-        return web.json_response({"period": label, "start": start.isoformat(), "end": end.isoformat(),
-                                  "grid": grid, **rates.as_dict()})
+        items = await N.list_suggestions(session, status=None if status == "all" else status, grid=grid)
+    if actor.role == M.WebRole.WORKER and grid is None:
+        items = []
+    return web.json_response({"suggestions": [
+        {"id": s.id, "created_at": O.iso(s.created_at), "grid": s.grid, "chat": s.chat, "sender_name": s.sender_name,
+         "text": s.text, "category": s.category, "urgent": bool(s.urgent), "building": s.building,
+         "status": s.status, "need_code": s.need_code} for s in items]})
 
-    async def openapi(request: web.Request) -> web.StreamResponse:
-        return web.json_response(openapi_spec(get_core().config.community))
 
+@guard(STAFF)
+
+async def suggestion_action(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
+    core = request.app[CORE]
+    if not A.csrf_ok(request, actor):
+        return _error(403, "csrf", X.CSRF_REFUSED)
+    data = await body_of(request)
+    try:
+        sid = int(request.match_info["id"])
+    except ValueError:
+        return _error(404, "not_found", X.SUGGESTION_NOT_FOUND)
+    try:
+        if request.match_info["action"] == "confirm":
+            intake = await O.confirm_suggestion(core, actor, sid, str(data.get("category") or "") or None)
+            result = {"ok": True, "code": intake.need.code, "merged_into": intake.need.merged_into}
+        else:
+            await O.dismiss_suggestion(core, actor, sid, str(data.get("note") or ""))
+            result = {"ok": True}
+    except O.Refused as exc:
+        return _error(exc.status, exc.code, exc.message)
+    except N.NeedError as exc:
+        return _error(O.http_status(exc), exc.code, O.error_message(exc, None))
+    request.app[NOTIFIER].poke()
+    return web.json_response(result)
+
+
+@guard()
+
+async def stats(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
+    core = request.app[CORE]
+    start, end, label = N.period_bounds(request.query.get("period"), core.clock.now(), core.config)
+    grid = actor.scope.grid if actor.role == M.WebRole.WORKER else None
+    async with core.reads() as session:
+        rates = await N.three_rates(session, start, end, where=actor.scope.clause())
+    return web.json_response({"period": label, "start": start.isoformat(), "end": end.isoformat(),
+                              "grid": grid, **rates.as_dict()})
+
+
+async def openapi(request: web.Request) -> web.StreamResponse:
+    return web.json_response(openapi_spec(request.app[CORE].config.community))
+
+
+def setup_routes(app: web.Application) -> None:
+    """Mount the API (the inbox's setup_routes calls this; `app[NOTIFIER]` must be set)."""
     app.router.add_post("/api/token", token)
     app.router.add_get("/api/needs", needs_list)
     app.router.add_get("/api/needs/{code}", need_detail)

@@ -150,14 +150,11 @@ def csrf_ok(request: web.Request, actor: WebActor, form: Any = None) -> bool:
 Handler = Callable[..., Awaitable[web.StreamResponse]]
 
 
-def page(roles: Any = ALL_ROLES, *legacy: frozenset[str], api: bool = False,
+def page(roles: frozenset[str] = ALL_ROLES, *, api: bool = False,
          forbidden: Callable[[web.Request, WebActor, str], web.StreamResponse] | None = None
          ) -> Callable[[Handler], Callable[[web.Request], Awaitable[web.StreamResponse]]]:
     """Login and role check in front of a handler(request, actor), with the core read from
-    `request.app[CORE]`. Pages send strangers to the login form; the API answers 401 JSON.
-    (The older `page(get_core, roles)` form is still accepted until every caller has moved.)"""
-    if callable(roles):
-        roles = legacy[0] if legacy else ALL_ROLES
+    `request.app[CORE]`. Pages send strangers to the login form; the API answers 401 JSON."""
 
     def wrap(handler: Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         @functools.wraps(handler)

@@ -222,11 +222,9 @@ async def post_form(request: web.Request) -> web.Response:
     return _message(request, _H["thanks_title"], _H["thanks"].format(title=survey.title))
 
 
-def setup_routes(app: web.Application, core: Any = None) -> None:
-    """Mount GET/POST /s/{code}; the core is `app[CORE]`. A bare app (the tests') may hand the core, or
-    a function returning it, here; the pages' templates are set up if the app has none yet."""
-    if core is not None:
-        app[CORE] = core() if callable(core) else core
+def setup_routes(app: web.Application) -> None:
+    """Mount GET/POST /s/{code}; the core is `app[CORE]`. The pages' templates are set up if the app
+    has none yet (a bare app, as in the tests)."""
     pages.setup(app)
     app[POSTS] = RateLimit(POSTS_PER_WINDOW, POST_WINDOW)
     app.router.add_get("/s/{code}", get_form)
