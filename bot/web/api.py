@@ -19,6 +19,7 @@ from bot.web.keys import CORE
 from bot.web.live import NOTIFIER
 from texts import inbox as X
 from models import access
+from models import duty as D
 from models import inbox as M
 from models import needs as N
 from models.db import transaction
@@ -112,13 +113,14 @@ async def need_detail(request: web.Request, actor: A.WebActor) -> web.StreamResp
             return _error(404, "not_found", O.unseen(code).message)
         events = await N.events_of(session, need)
         followers = await N.followers_of(session, need)
+        roster = await D.roster(session, core.config)
         await M.log_view(session, now, user_id=actor.user_id, username=actor.username, role=actor.role,
                          action="api", need_code=need.code, ip=request.remote)
     data = O.need_dict(need, now, core.config, actor, full=True)
     data["events"] = [O.event_dict(e, actor, need) for e in events]
     data["merged"] = [O.need_dict(f, now, core.config, actor) for f in followers]
     data["may_act"] = bool(actor.can_act and actor.person is not None
-                           and N.may_handle(core.config, need, actor.person))
+                           and N.may_handle(core.config, need, actor.person, roster))
     return web.json_response(data)
 
 

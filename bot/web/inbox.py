@@ -46,6 +46,7 @@ from bot.web import inbox_ops as O
 from texts import inbox as X
 from notices import needs as tell
 from models import access
+from models import duty as D
 from models import inbox as M
 from models import needs as N
 from models.db import transaction
@@ -196,12 +197,13 @@ async def _load_list(core: Any, actor: A.WebActor, f: M.Filters) -> tuple[M.Page
 
 # ---------------------------------------------------------------- the need page
 
-def need_actions(need: N.Need, actor: A.WebActor, config: Any) -> dict[str, Any] | None:
-    """Which action forms this person gets on this need (None: none at all)."""
+def need_actions(need: N.Need, actor: A.WebActor, config: Any, roster: D.Roster) -> dict[str, Any] | None:
+    """Which action forms this person gets on this need (None: none at all); `roster`: the duty roster
+    in force, so that a grid's AB岗 named on the admin page gets the buttons the operation allows."""
     if not actor.can_act or actor.person is None or need.status == N.Status.MERGED:
         return None
     person = actor.person
-    if not N.may_handle(config, need, person):
+    if not N.may_handle(config, need, person, roster):
         return None
     st = need.status
     working = st in (N.Status.DISPATCHED, N.Status.ACCEPTED, N.Status.IN_PROGRESS)
@@ -428,6 +430,7 @@ async def need_response(request: web.Request, actor: A.WebActor, code: str, *, f
         if need.merged_into:
             with contextlib.suppress(N.NeedError):
                 parent = await N.get_need(session, need.merged_into)
+        roster = await D.roster(session, core.config)
     async with transaction(core.sessions) as session:       # who looked at whose need: a short write
         await M.log_view(session, now, user_id=actor.user_id, username=actor.username, role=actor.role,
                          action="view", need_code=need.code, ip=request.remote)
@@ -436,7 +439,7 @@ async def need_response(request: web.Request, actor: A.WebActor, code: str, *, f
     return render(request, actor, "need.html", title=f"{need.code} · {X.APP_TITLE}", page="need", tab="inbox",
                   status=status, timing=_elapsed(request), flash_ok=flash, error=error, form=form or {},
                   n=need_view(need, events_, followers, parent, actor, core, photos),
-                  acts=need_actions(need, actor, core.config), csrf=actor.csrf,
+                  acts=need_actions(need, actor, core.config, roster), csrf=actor.csrf,
                   timeline=timeline(need, events_, actor, core.config),
                   updated_text=X.NEED_UPDATED, refresh_text=X.REFRESH)
 
