@@ -16,6 +16,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from bot.web import auth as A
+from bot.web import pages
 from bot.web.keys import CORE
 from bot.web.pages import render
 from models import booking as bk
@@ -61,9 +62,8 @@ def _day(raw: str | None, today: date) -> date | None:
 
 
 def message(request: web.Request, actor: A.WebActor | None, title: str, text: str, status: int) -> web.Response:
-    return render(request, actor, "events_message.html", title=f"{title} · {X.APP_TITLE}", page="message",
-                  tab="bookings", status=status, heading=title, message=text, back="/inbox/bookings",
-                  back_label=S.BACK_BOOKINGS)
+    return pages.message(request, actor, title, text, status, title=f"{title} · {X.APP_TITLE}", tab="bookings",
+                         back="/inbox/bookings", back_label=S.BACK_BOOKINGS)
 
 
 def forbidden(request: web.Request, actor: A.WebActor, text: str) -> web.StreamResponse:

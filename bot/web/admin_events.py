@@ -20,6 +20,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from bot.web import auth as A
+from bot.web import pages
 from bot.web.keys import CORE
 from bot.web.pages import render
 from kernel.text.numbers import read_count, read_yuan
@@ -273,9 +274,8 @@ async def _detail(session: Any, actor: A.WebActor, config: Any, now: datetime, e
 # ---------------------------------------------------------------- routes
 
 def message(request: web.Request, actor: A.WebActor | None, title: str, text: str, status: int) -> web.Response:
-    return render(request, actor, "events_message.html", title=f"{title} · {X.APP_TITLE}", page="message",
-                  tab="events", status=status, heading=title, message=text, back="/inbox/activities",
-                  back_label=S.BACK_EVENTS)
+    return pages.message(request, actor, title, text, status, title=f"{title} · {X.APP_TITLE}", tab="events",
+                         back="/inbox/activities", back_label=S.BACK_EVENTS)
 
 
 def forbidden(request: web.Request, actor: A.WebActor, text: str) -> web.StreamResponse:

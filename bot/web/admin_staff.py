@@ -11,6 +11,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from bot.web import auth as A
+from bot.web import pages
 from bot.web.keys import CORE
 from bot.web.pages import ADMIN, render
 from models import duty as D
@@ -33,8 +34,8 @@ def error_text(exc: Exception) -> str:
 
 
 def message(request: web.Request, actor: Any, title: str, text: str, status: int) -> web.Response:
-    return render(request, actor, "admin_message.html", title=f"{title} · {X.APP_TITLE}", page="admin-message",
-                  status=status, heading=title, message=text)
+    return pages.message(request, actor, title, text, status, title=f"{title} · {X.APP_TITLE}",
+                         page="admin-message", back_label="返回工作台")
 
 
 def ref_choices(config: Any) -> list[tuple[str, list[tuple[str, str]]]]:

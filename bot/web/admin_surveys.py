@@ -19,6 +19,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from bot.web import auth as A
+from bot.web import pages
 from bot.web.keys import CORE
 from bot.web.pages import render
 from kernel.recurrence import next_fire
@@ -215,8 +216,8 @@ def describe_rule(rule: S.Rule, q: S.QuestionSpec) -> str:
 # --------------------------------------------------------------------------- pages
 
 def message(request: web.Request, actor: A.WebActor, text: str, status: int) -> web.Response:
-    return render(request, actor, "surveys_message.html", title=X.TITLE, page="surveys", tab="surveys",
-                  status=status, message=text)
+    return pages.message(request, actor, X.TITLE, text, status, page="surveys", tab="surveys",
+                         back="/inbox/surveys", back_label="返回问卷列表", alert=True)
 
 
 def forbidden(request: web.Request, actor: A.WebActor, text: str) -> web.StreamResponse:

@@ -35,6 +35,7 @@ from markupsafe import Markup, escape
 from kernel.identity import Role
 from bot import export as E
 from bot.web import auth as A
+from bot.web import pages
 from bot.web import api
 from bot.web import photos as W
 from bot.web.filters import STATUS_CHOICES, parse_filters
@@ -61,7 +62,7 @@ T0 = web.RequestKey("inbox_t0", float)   # when the request reached the inbox (S
 # ---------------------------------------------------------------- rendering
 
 def message_page(request: web.Request, actor: A.WebActor | None, title: str, message: str, status: int) -> web.Response:
-    return render(request, actor, "message.html", title=title, page="message", status=status, message=message)
+    return pages.message(request, actor, title, message, status)
 
 
 def forbidden(request: web.Request, actor: A.WebActor, message: str) -> web.Response:

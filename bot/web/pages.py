@@ -102,3 +102,12 @@ def render(request: web.Request, actor: Any, template: str = "base.html", *, tit
     if timing is not None:
         response.headers["Server-Timing"] = f"app;dur={timing * 1000:.1f}"
     return response
+
+
+def message(request: web.Request, actor: Any, heading: str, text: str, status: int, *, title: str | None = None,
+            tab: str = "", page: str = "message", back: str = "/inbox", back_label: str = "返回诉求列表",
+            alert: bool = False) -> web.Response:
+    """One short page that says one thing (not found, refused, done) with a way back: every page module's
+    refusals look alike."""
+    return render(request, actor, "message.html", title=title or heading, page=page, tab=tab, status=status,
+                  heading=heading, message=text, back=back, back_label=back_label, alert=alert)
