@@ -104,8 +104,12 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
         # the maintenance job can give free pages back (PRAGMA incremental_vacuum). A file created
         # before keeps auto_vacuum=NONE — the pragma is then a no-op — until an offline `VACUUM` rewrites
         # it (README, "Operations"); until then the file does not shrink, freed pages are reused.
-        for pragma in ("auto_vacuum=INCREMENTAL", "journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=5000",
-                       "foreign_keys=ON"):
+        # Only on an empty file: on one with tables the pragma waits for the write lock (a read session
+        # opened during a long write would then wait too — tests/test_write_lock.py).
+        cur.execute("PRAGMA page_count")
+        if cur.fetchone()[0] == 0:
+            cur.execute("PRAGMA auto_vacuum=INCREMENTAL")
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=5000", "foreign_keys=ON"):
             cur.execute(f"PRAGMA {pragma}")
         cur.close()
 
