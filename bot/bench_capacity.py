@@ -11,7 +11,6 @@ rate the reply latency from arrival to send — once with replies to one group m
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import random
 import tempfile
@@ -137,7 +136,16 @@ async def one_run(url: str, cfg: SenderConfig, rate: float, args: argparse.Names
 
 
 async def run_capacity(args: argparse.Namespace, policy: SenderConfig) -> dict[str, object]:
-    logging.getLogger("gridbot.sender").setLevel(logging.WARNING)   # thousands of simulated sends
+    sender_log = logging.getLogger("gridbot.sender")
+    level = sender_log.level
+    sender_log.setLevel(logging.WARNING)     # thousands of simulated sends; the caller's level comes back after
+    try:
+        return await _capacity(args, policy)
+    finally:
+        sender_log.setLevel(level)
+
+
+async def _capacity(args: argparse.Namespace, policy: SenderConfig) -> dict[str, object]:
     tmp = tempfile.mkdtemp(prefix="gridbot-capacity-")
     results: dict[str, list[dict[str, object]]] = {}
     capacity: dict[str, float] = {}
