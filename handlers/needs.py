@@ -402,7 +402,8 @@ def _todo_matcher(view: View) -> str | None:
 
 @router.route(Stage.STAFF_COMMAND, _todo_matcher, roles=STAFF_OR_DEPT, private=True)
 async def todo(ctx: Context, _rest: str) -> None:
-    rows = [n for n in await N.todo_for(ctx.session, ctx.sender) if access.may_see(ctx.sender, n)]
+    scope = await D.scope_for(ctx.session, ctx.config, ctx.sender)
+    rows = [n for n in await N.todo_for(ctx.session, ctx.sender, scope.covers) if access.may_see(scope, n)]
     ctx.private_in_staff_group = any(n.tree_hole for n in rows)
     await log_chat_view(ctx, None, "待办: " + " ".join(n.code for n in rows[:50]))
     if not rows:
@@ -492,7 +493,8 @@ async def query(ctx: Context, rest: str) -> None:
         await say(ctx, T.TREE_HOLE_QUERY_IN_GROUP.format(bot=ctx.config.bot_name))   # not even whether it exists
         return
     try:
-        view = await N.status_for(ctx.session, code, ctx.sender)
+        scope = await D.scope_for(ctx.session, ctx.config, ctx.sender) if staff else None
+        view = await N.status_for(ctx.session, code, ctx.sender, scope)
     except N.NeedError as exc:
         await say(ctx, error_text(exc, "query"))
         return
