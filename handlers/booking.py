@@ -49,7 +49,17 @@ _CODE = r"([Bb]\d{3,6})(?![0-9])"
 BOOK_CMD_RE = re.compile(r"^(?:预约|预订|预定)(?![了过的好完成])[\s:：]*(.*)$", re.S)
 CANCEL_RE = re.compile(rf"^(?:取消|撤销|退订|退掉)(?:预约|预订)?[\s:：]*{_CODE}\s*(.*)$", re.S)
 CANCEL_BARE_RE = re.compile(r"^(?:取消预约|取消预订|退订预约)[\s。!！]*$")
-MINE_RE = re.compile(r"^(?:我的预约|我的预订|查看预约|查询预约|查预约|我约了什么|我约的房间)[\s?？!！。]*$")
+# "我的预约" and how residents ask it: 我约了哪些 / 我都订了啥 / 查一下我预约的房间 / 我预约了几个 (a question
+# or 了/过/的 after the verb: "我预约" alone is someone starting a booking)
+_MINE_VERB = r"(?:约|预约|订|预订|预定)"
+_MINE_ASK = r"(?:哪些|哪几个|哪个|什么|啥|几个|多少|些啥)"
+MINE_RE = re.compile(
+    r"^(?:查看|查询|查|看看|看一下|查一下)?(?:一下)?(?:"
+    r"我的(?:预约|预订)(?:记录|情况)?|(?:预约|预订)记录|(?<=[查看询下])(?:预约|预订)|"
+    rf"我(?:都|还|现在|目前)?{_MINE_VERB}(?:了|过)(?:{_MINE_ASK})?(?:房间|功能室|场地|时间)?|"
+    rf"我(?:都|还|现在|目前)?{_MINE_VERB}的(?:房间|功能室|场地|时间)?(?:{_MINE_ASK})?|"
+    rf"我(?:都|还)?{_MINE_VERB}{_MINE_ASK}(?:房间|功能室|场地)?"
+    r")(?:呢|吗|啊|呀|来着)?[\s?？!！。]*$")
 CHECKIN_RE = re.compile(rf"^(?:签到|打卡签到)[\s:：]*(?:{_CODE})?[\s。!！]*$")
 CHANGE_RE = re.compile(rf"^(?:改到|改期|改时间|修改预约|修改|调整|改)[\s:：]*{_CODE}[\s:：]*"
                        rf"(?:改到|改成|改为|换到|调到|到|为)?\s*(.+)$", re.S)

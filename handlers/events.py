@@ -783,7 +783,11 @@ async def cancel_by_code(ctx: Context, m: re.Match[str]) -> None:
     await _cancel(ctx, (m.group(1) + " " + m.group(2)).strip())
 
 
-_MINE_RE = re.compile(r"^(?:我的报名|我报的活动|我报名的活动|查报名|查询报名|我的活动|报名记录)\s*[??]?$")
+# "我的报名" and how residents ask it: 我报了哪些 / 我报名了什么活动 / 我都报了啥
+_MINE_RE = re.compile(
+    r"^(?:查看|查询|查|看看|查一下)?(?:一下)?(?:我的报名|我报的活动|我报名的活动|(?<=[查看询下])报名|我的活动|报名记录|"
+    r"我(?:都|还)?报(?:名)?(?:了|过)(?:哪些|哪几个|哪个|什么|啥|几个)?(?:活动)?|"
+    r"我(?:都|还)?报(?:名)?的(?:活动)?(?:有)?(?:哪些|哪几个|哪个|什么|啥|几个)?)(?:呢|吗|啊|呀|来着)?\s*[??]?$")
 
 
 @router.route(Stage.RESIDENT_COMMAND, lambda v: _MINE_RE.match(v.text))
