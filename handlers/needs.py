@@ -474,13 +474,29 @@ def _pct(x: float | None) -> str:
     return T.RATE_NONE if x is None else f"{x * 100:.0f}%"
 
 
+_PERIODS = ("", "今天", "本周", "本月", "这周", "这个月", "昨天", "上周", "上月", "上个月")
+_PERIOD_WORDS = {"今日": "今天", "这礼拜": "这周", "这星期": "这周", "上礼拜": "上周", "上星期": "上周"}
+# How staff ask for 统计 in their own words: "今天有几个诉求", "这个月收了多少件", "本周三率多少", "统计一下"
+_STATS_WORDS = re.compile(
+    r"^(?P<period>今天|今日|本周|这周|这礼拜|这星期|本月|这个月|昨天|上周|上礼拜|上星期|上个?月)?(?:的|我们|网格)?"
+    r"(?:(?:一共|总共|共)?(?:有|收到|来了|接了|受理了?|收了|办了|办结了)?(?:几|多少)(?:个|件|条|单)?(?:诉求|问题|工单|单子|需求)?"
+    r"|(?:三率|响应率|解决率|满意率|数据)(?:是|有|怎么样|咋样)?(?:多少)?"
+    r"|统计(?:一下|下)?)[\s??呢啊呀了。]*$")
+
+_STATS_NOUN = re.compile(r"诉求|问题|工单|单子|需求|三率|响应率|解决率|满意率|数据|统计")
+
 def _stats_matcher(view: View) -> str | None:
     if view.sender.role == Role.RESIDENT and not view.addressed:
         return None
     rest = _STATS(view)
     if rest is None:
-        return None
-    return rest if rest in ("", "今天", "本周", "本月", "这周", "这个月", "昨天", "上周", "上月", "上个月") else None
+        if not view.sender.is_staff or (m := _STATS_WORDS.match(view.text)) is None \
+                or not _STATS_NOUN.search(view.text):
+            return None
+        rest = m.group("period") or ""
+        return _PERIOD_WORDS.get(rest, rest)
+    rest = _PERIOD_WORDS.get(rest, rest)
+    return rest if rest in _PERIODS else None
 
 
 @router.route(Stage.STAFF_COMMAND, _stats_matcher, roles=STAFF)
