@@ -138,9 +138,42 @@ async def _intake(ctx: Context, args: IntakeArgs, source: N.Source) -> None:
         about_worker=complains_about_worker(args.text))
     # An urgent need's acknowledgement goes with its alert, ahead of every ordinary reply (and past the
     # reply budget): the resident must know at once that someone was told.
-    await say(ctx, ack_text(ctx.config, intake, ctx.now), Priority.URGENT if intake.need.urgent else Priority.REPLY)
+    need = intake.need
+    # Filed privately with nowhere to place it: it went to the admin; one question finds the grid's worker.
+    where = (private and intake.parent is None and not need.tree_hole and need.building is None
+             and need.grid is None and not complains_about_worker(args.text))
+    await say(ctx, ack_text(ctx.config, intake, ctx.now) + (T.ASK_BUILDING if where else ""),
+              Priority.URGENT if need.urgent else Priority.REPLY)
     await announce_intake(ctx.out, ctx.config, intake)
-    await _photos_for_new_need(ctx, intake.need)
+    await _photos_for_new_need(ctx, need)
+    if where:
+        await ctx.ask(NEED_BUILDING, {"code": need.code}, ttl=timedelta(minutes=30))
+
+
+NEED_BUILDING = "need.building"       # {code}: a private need filed without a building; "3栋" places it
+_BUILDING_ANSWER = re.compile(r"^[^\n]{0,8}[0-9一二三四五六七八九十百]+\s*(?:栋|幢|号楼|座)[^\n]{0,12}$")
+
+
+@router.answer(NEED_BUILDING, match=lambda v: _BUILDING_ANSWER.match(v.text), label=T.QUESTION_BUILDING)
+async def need_building(ctx: Context, _m: object) -> object:
+    building = ctx.view.understanding.building
+    if building is None or ctx.question is None:
+        return PASS
+    await ctx.answered(NEED_BUILDING)
+    try:
+        located = await N.locate(ctx.session, ctx.now, ctx.config, str(ctx.question.data["code"]), building,
+                                 ctx.sender)
+    except N.NeedError:
+        return PASS
+    need = located.need
+    if located.previous_assignee is None:
+        await say(ctx, T.LOCATED.format(building=building, code=need.code))
+        return None
+    await say(ctx, T.LOCATED_MOVED.format(building=building, code=need.code, worker=need.assignee_name or "网格员"))
+    await announce_intake(ctx.out, ctx.config, N.Intake(need))
+    await ctx.out.private(located.previous_assignee, T.LOCATED_NOTE.format(
+        code=need.code, building=building, worker=need.assignee_name or "网格员"))
+    return None
 
 
 # ---------------------------------------------------------------- 随手拍: photos around a need's text

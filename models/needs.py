@@ -606,6 +606,39 @@ async def create_need(session: AsyncSession, now: datetime, config: Config, *, t
     return Intake(need)
 
 
+@dataclass
+class Located:
+    need: Need
+    previous_assignee: str | None = None     # set when the need moved from the admin to the grid's worker
+
+
+async def locate(session: AsyncSession, now: datetime, config: Config, code: str, building: int,
+                 actor: Person) -> Located:
+    """The building of a need its resident filed privately without one ("我家楼上漏水" → "3栋"): where it
+    is, and — while nobody has taken it yet — the grid's worker instead of the admin it went to by
+    default. Only the requester says this (the handler asks them); a need already placed is left."""
+    need = await get_need(session, code, lock=True)
+    if need.requester != actor.id or need.tree_hole or need.building is not None:
+        raise NeedError("not_found", code=code)
+    g = config.grid_of_building(building)
+    need.building = building
+    need.updated_at = now
+    note = f"居民补充位置: {building}栋"
+    located = Located(need)
+    if g is not None and need.grid is None:
+        need.grid = g.number
+        if need.status == Status.DISPATCHED and need.acknowledged_at is None and need.department is None \
+                and need.assignee != g.worker:
+            located.previous_assignee = need.assignee
+            need.assignee, need.assignee_name = default_holder(config, g.number)
+            need.dispatcher = need.assignee
+            note += f",改派给 {need.assignee_name or g.worker}"
+    actor_id, actor_name = _actor_fields(actor)
+    session.add(NeedEvent(need_id=need.id, at=now, actor=actor_id, actor_name=actor_name, action="locate",
+                          from_status=need.status, to_status=need.status, note=note))
+    return located
+
+
 async def _find_similar(session: AsyncSession, now: datetime, need: Need, s: NeedsSettings) -> Need | None:
     """合并同类项: same category, same building (else same grid), similar words, within the window."""
     if need.building is None and need.grid is None:
