@@ -262,3 +262,41 @@ async def test_the_scheduler_runs_in_one_process_and_another_takes_over_when_it_
     await b.core.ticker.tick()
     assert ran == [A, A, A, B, B]
     assert b.core.ticker.leader.leading and not a.core.ticker.leader.leading
+
+
+# ---------------------------------------------------------------- two real services
+
+
+async def test_two_services_each_logged_in_as_its_account_answer_their_own_groups(
+        two_accounts: Config, db_url: str) -> None:
+    """`gridbot run --account wx_bot` and `--account wx_bot2`: each service's gateway (the simulator) is
+    logged in as its account; a message in B's group reaches both accounts and only B answers it; a
+    private message to B is answered by B; on PostgreSQL one of the two leads the scheduler."""
+    from bot.service import start_service
+
+    services = []
+    try:
+        for account in (A, B):
+            services.append(await start_service(two_accounts.for_account(account), db_url=db_url, port=0,
+                                                demo=False, tick_seconds=3600))
+        sim_a, sim_b = (s.simulator for s in services)
+        assert (sim_a.community.bot_id, sim_b.community.bot_id) == (A, B)
+        for sim in (sim_a, sim_b):
+            await sim.inject("wx_zhang", "帮助", topic="网格2一家亲", mention_bot=True)
+        await sim_a.inject("wx_zhang", "帮助", topic="网格1一家亲", mention_bot=True)
+        sent_b = await sim_b.wait_sent(1, timeout=15)
+        sent_a = await sim_a.wait_sent(1, timeout=15)
+        # A got 网格2's message before 网格1's: had it answered it, that reply would have gone first
+        assert [(r.chat_id, r.mention_ids) for r in sent_a] == [("网格1一家亲", ("wx_zhang",))]
+        assert [(r.chat_id, r.mention_ids) for r in sent_b] == [("网格2一家亲", ("wx_zhang",))]
+        await sim_b.inject("wx_ma", "帮助")
+        sent_b = await sim_b.wait_sent(2, timeout=15)
+        assert (sent_b[1].chat_kind, sent_b[1].chat_id) == ("private", "wx_ma")
+        leaders = [s.core.ticker.leader for s in services]
+        if db_url.startswith("postgresql"):
+            assert sorted(leader.leading for leader in leaders if leader is not None) == [False, True]
+        else:
+            assert leaders == [None, None]
+    finally:
+        for s in services:
+            await s.stop()
