@@ -44,7 +44,8 @@ groups = ["网格2一家亲", "网格3一家亲"]
 
 
 def with_accounts(extra: str = ACCOUNTS) -> str:
-    return (ROOT / "config.example.toml").read_text(encoding="utf-8").replace("[channel]", extra + "\n[channel]", 1)
+    text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    return text.replace("\n[channel]\n", "\n" + extra + "\n[channel]\n", 1)
 
 
 @pytest.fixture(scope="module")
