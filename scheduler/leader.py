@@ -52,9 +52,10 @@ class Leadership:
         try:
             conn = await conn.execution_options(isolation_level="AUTOCOMMIT")   # never idle in a transaction
             got = bool(await conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}))
-        except Exception:
-            await conn.close()
-            raise
+        except Exception as exc:      # the database is away: nobody ticks until it is back
+            log_event(log, "scheduler.leader_unreachable", log_level=logging.WARNING, error=type(exc).__name__)
+            await conn.invalidate()
+            return False
         if not got:
             await conn.close()
             return False

@@ -167,6 +167,17 @@ def test_run_for_an_unknown_account_says_so_plainly(tmp_path: Path, capsys: pyte
     assert not (tmp_path / "g.db").exists()     # refused before anything started
 
 
+def test_check_config_names_the_group_given_to_two_accounts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(with_accounts(ACCOUNTS + '\n[[bot.accounts]]\nid = "wx_bot3"\ngroups = ["网格2一家亲"]\n'),
+                   encoding="utf-8")
+    assert main(["check-config", str(cfg)]) == 2
+    lines = cfg.read_text(encoding="utf-8").splitlines()
+    line = lines.index('groups = ["网格2一家亲"]') + 1        # the second owner's line
+    assert (f"{cfg}:{line}: bot.accounts[1].groups: 群 '网格2一家亲' 同时归账号 wx_bot2 和 wx_bot3 管"
+            in capsys.readouterr().err)
+
+
 # ---------------------------------------------------------------- two processes, one database
 
 
