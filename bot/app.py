@@ -184,9 +184,13 @@ class Core:
         processes on one database, one of them runs the jobs."""
         self.ticker.leader = leadership_for(self.db_url, instance_name(self.config.bot_id))
 
-    def attach_channel(self, channel: Channel, instance: str | None = None) -> OutboxSender:
+    def attach_channel(self, channel: Channel, instance: str | None = None, *,
+                       every_account: bool = False) -> OutboxSender:
+        """The sender of this process's account; `every_account`: of all of them at once (a simulation,
+        where one channel plays every account)."""
+        account = tuple(a.id for a in self.config.accounts) if every_account else self.config.bot_id
         self.sender = OutboxSender(self.sessions, channel, self.clock, self.config.sender,
-                                   self.config.bot_id, instance or instance_name(self.config.bot_id))
+                                   account, instance or instance_name(self.config.bot_id))
         self.sender.on_given_up = self.reroute_given_up
         return self.sender
 

@@ -89,16 +89,18 @@ def _row(*, key: str, account: str, chat_kind: ChatKind, chat_id: str, text: str
             "attempts": 0}
 
 
-async def claim_due(session: AsyncSession, *, account: str, worker: str, now: datetime, limit: int,
+async def claim_due(session: AsyncSession, *, account: str | tuple[str, ...], worker: str, now: datetime, limit: int,
                     lease: timedelta = timedelta(seconds=120)) -> list[OutboxMessage]:
-    """Take up to `limit` due rows for this sender, replies first. A lease (not a lock) marks them
-    ours, so a second instance skips them and a crashed instance's rows come back after the lease."""
+    """Take up to `limit` due rows of this account (a tuple: of these accounts — a simulation speaks for
+    all) for this sender, replies first. A lease (not a lock) marks them ours, so a second instance skips
+    them and a crashed instance's rows come back after the lease."""
     # Our own earlier claims count as free: after a restart (same instance name) we resume at once.
     free = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now,
                OutboxMessage.claimed_by == worker)
     ids = (await session.scalars(
         select(OutboxMessage.id)
-        .where(OutboxMessage.account == account, OutboxMessage.status == OutboxStatus.PENDING,
+        .where(OutboxMessage.account.in_(account) if isinstance(account, tuple) else OutboxMessage.account == account,
+               OutboxMessage.status == OutboxStatus.PENDING,
                OutboxMessage.next_attempt_at <= now, free)
         .order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)

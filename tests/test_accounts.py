@@ -312,3 +312,18 @@ async def test_two_services_each_logged_in_as_its_account_answer_their_own_group
     finally:
         for s in services:
             await s.stop()
+
+
+async def test_a_simulation_speaks_for_every_account(two_accounts: Config, db_url: str) -> None:
+    """`gridbot simulate` is one process playing all accounts: a push to B's group is delivered too."""
+    import io
+
+    from bot.simulate import run_script
+
+    out = io.StringIO()
+    script = ["@clock 2026-11-23 09:00",
+              "[私聊] 王网格员(wx_wang): 定时通知 每周一 09:00 群 网格1,网格2 周三义诊",
+              "@clock 2026-11-30 09:00"]
+    await run_script(two_accounts, script, out, db_url=db_url)
+    assert sorted(line.split('"to": "')[1].split('"')[0] for line in out.getvalue().splitlines()
+                  if "【社区通知】周三义诊" in line) == ["网格1一家亲", "网格2一家亲"]
