@@ -96,7 +96,8 @@ PART_BREAK = "\n——————\n"
 
 class OutboxSender:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], channel: Channel, clock: Clock,
-                 cfg: SenderConfig, account: str, instance: str, *, limiter: RateLimiter | None = None) -> None:
+                 cfg: SenderConfig, account: str | tuple[str, ...], instance: str, *,
+                 limiter: RateLimiter | None = None) -> None:
         self.sessions = sessions
         self.channel = channel
         self.clock = clock

@@ -247,6 +247,8 @@ async def start_service(config: Config, *, db_url: str | None, port: int | None,
                 log.exception("message %s not processed", msg.id)
 
         async def on_message(msg: IncomingMessage) -> None:
+            if not core.accepts(msg):     # another account's group (several accounts): its process answers
+                return
             # Do not wait for the commit here: messages arriving meanwhile join the same transaction
             # (group commit). The task set lets stop() finish what was received.
             task = asyncio.create_task(process(msg))
@@ -270,6 +272,10 @@ async def start_service(config: Config, *, db_url: str | None, port: int | None,
             raise fault(exc) from exc
         running.tasks.append(asyncio.create_task(watch_channel(channel), name="channel-watch"))
         running.tasks.append(asyncio.create_task(sender.run(), name="outbox-sender"))
+        running.tasks.append(asyncio.create_task(core.keep_fresh(), name="refresh"))
+        if core.sightings is not None:
+            running.tasks.append(asyncio.create_task(core.sightings.run(), name="sightings"))
+        core.lead_scheduler()
         core.ticker.start(tick_seconds)
         await core.ticker.tick()   # catch up at once on anything due while we were down
     except BaseException:

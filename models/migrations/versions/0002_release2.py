@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-12-03 20:50:29.403006
+Create Date: 2026-12-03 22:37:16.544718
 """
 from alembic import op
 import sqlalchemy as sa
@@ -41,6 +41,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_bind_attempts_at'), ['at'], unique=False)
         batch_op.create_index('ix_bind_attempts_contact_at', ['contact_id', 'at'], unique=False)
 
+    op.create_table('contact_accounts',
+    sa.Column('contact_id', sa.String(length=64), nullable=False),
+    sa.Column('account', sa.String(length=64), nullable=False),
+    sa.Column('seen_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('contact_id', name=op.f('pk_contact_accounts'))
+    )
     op.create_table('duty_overrides',
     sa.Column('kind', sa.String(length=8), nullable=False),
     sa.Column('subject', sa.String(length=64), nullable=False),
@@ -170,6 +176,7 @@ def downgrade() -> None:
     op.drop_table('lifecycle_events')
     op.drop_table('faq_entries')
     op.drop_table('duty_overrides')
+    op.drop_table('contact_accounts')
     with op.batch_alter_table('bind_attempts', schema=None) as batch_op:
         batch_op.drop_index('ix_bind_attempts_contact_at')
         batch_op.drop_index(batch_op.f('ix_bind_attempts_at'))
