@@ -153,7 +153,7 @@ def _clock(cv: Any) -> dict[str, Any] | None:
 
 def need_row(r: Any, now: datetime, config: Any, actor: A.WebActor,
              photos: list[W.PhotoLink] | None = None) -> dict[str, Any]:
-    """One card of the list, as the need_card macro shows it."""
+    """One card of the list, as _need_list.html shows it."""
     cv = O.clock_view(r, now, config)
     text = O.shown_text(r.text or "", actor).replace("\n", " ")
     if len(text) > 90:
