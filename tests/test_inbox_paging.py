@@ -27,13 +27,16 @@ def config() -> Config:
     return dataclasses.replace(load_config(ROOT / "config.example.toml"), inbox=InboxSettings(list_limit=PAGE))
 
 
+def is_late(n: N.Need, now: datetime) -> bool:
+    return n.overdue or any(c is not None and c < now for c in (n.due_at, n.resolve_due_at))
+
+
 def expected_order(needs: list[N.Need], now: datetime) -> list[N.Need]:
     """The inbox order, written out independently of the SQL that implements it."""
     def key(n: N.Need) -> tuple[object, ...]:
         clocks = [c for c in (n.due_at, n.resolve_due_at) if c is not None]
         clock = min(clocks) if clocks else None
-        late = n.overdue or any(c < now for c in clocks)
-        group = 0 if n.urgent else 1 if late else 2
+        group = 0 if n.urgent else 1 if is_late(n, now) else 2
         return (group, clock is None, clock or now, n.created_at, n.id)
     return sorted((n for n in needs if n.is_open), key=key)
 
@@ -72,7 +75,7 @@ async def test_the_first_page_and_the_counts_when_there_are_more_needs_than_one_
         status, html = await user.get("/inbox")
         assert status == 200
         assert codes_in(html) == [n.code for n in visible[:PAGE]], username
-        late = sum(1 for n in visible if n.overdue or any(c is not None and c < now for c in (n.due_at, n.resolve_due_at)))
+        late = sum(1 for n in visible if is_late(n, now))
         assert summary(html) == (len(visible), sum(1 for n in visible if n.urgent), late)
         assert late > 0 and f"还有 {len(visible) - PAGE} 件未显示" in html
         async with user.http.get(web.base + "/inbox/rows") as r:   # the live refresh: the same page
