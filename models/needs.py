@@ -183,7 +183,11 @@ class NeedError(Exception):
 class Need(Base):
     __tablename__ = "needs"
     __table_args__ = (
-        Index("ix_needs_status_grid", "status", "grid"),
+        # The inbox list and its counts (models/inbox.py) read only this index, never the wide rows: the
+        # open needs are found by status and sorted and counted on these columns (the scopes' too; the id
+        # last so that PostgreSQL, whose indexes do not carry the key as SQLite's do, scans it alone).
+        Index("ix_needs_list", "status", "grid", "urgent", "overdue", "due_at", "resolve_due_at", "created_at",
+              "category", "assignee", "department", "id"),
         Index("ix_needs_next_escalation", "next_escalation_at"),
         Index("ix_needs_resolve_next", "resolve_next_at"),
         Index("ix_needs_merge", "category", "building", "created_at"),

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-12-03 22:37:16.544718
+Create Date: 2026-12-03 23:40:20.892459
 """
 from alembic import op
 import sqlalchemy as sa
@@ -129,6 +129,8 @@ def upgrade() -> None:
     with op.batch_alter_table('needs', schema=None) as batch_op:
         batch_op.add_column(sa.Column('follow_code', sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column('caller_phone', sa.String(length=32), nullable=True))
+        batch_op.drop_index(batch_op.f('ix_needs_status_grid'))
+        batch_op.create_index('ix_needs_list', ['status', 'grid', 'urgent', 'overdue', 'due_at', 'resolve_due_at', 'created_at', 'category', 'assignee', 'department', 'id'], unique=False)
         batch_op.create_unique_constraint(batch_op.f('uq_needs_follow_code'), ['follow_code'])
 
     with op.batch_alter_table('outbox', schema=None) as batch_op:
@@ -146,6 +148,8 @@ def downgrade() -> None:
 
     with op.batch_alter_table('needs', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_needs_follow_code'), type_='unique')
+        batch_op.drop_index('ix_needs_list')
+        batch_op.create_index(batch_op.f('ix_needs_status_grid'), ['status', 'grid'], unique=False)
         batch_op.drop_column('caller_phone')
         batch_op.drop_column('follow_code')
 
