@@ -30,10 +30,10 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from kernel import metrics
-from bot.app import Core, open_core
+from bot.app import Core, open_core, resolve_db_url
 from bot.backup import service_lock
 from bot.channels.base import Channel, ChannelError
-from bot.faults import OperatorError, bind_fault
+from bot.faults import OperatorError, bind_fault, sqlite_path
 from bot.web.app import metrics_token
 from bot.web.auth import demo_accounts_present, demo_logins_text
 from kernel.calendar_cn import LAST_PACKAGED_YEAR, missing_years
@@ -213,6 +213,26 @@ async def choose_channel(config: Config, core: Core, running: Running, *, demo: 
     return channel, lambda exc: channel_fault(exc, endpoint)
 
 
+async def schema_at_head(url: str) -> bool:
+    """True when the database is already at the newest migration, checked without alembic (a start with
+    nothing to migrate then skips importing and running it); False when in doubt, and alembic runs."""
+    from models.migrations.head import engine_revisions, head_revision, sqlite_revisions
+
+    head = head_revision()
+    if head is None:
+        return False
+    if url.startswith("sqlite"):
+        path = sqlite_path(url)
+        return path is not None and await asyncio.to_thread(sqlite_revisions, path) == {head}
+    from models.db import make_engine
+
+    engine = make_engine(url, pool_size=1)
+    try:
+        return await engine_revisions(engine) == {head}
+    finally:
+        await engine.dispose()
+
+
 async def start_service(config: Config, *, db_url: str | None, port: int | None, demo: bool,
                         demo_channel: str = "wechaty", tick_seconds: float = 15.0,
                         on_listening: Callable[[str], None] | None = None) -> Running:
@@ -227,7 +247,8 @@ async def start_service(config: Config, *, db_url: str | None, port: int | None,
         bound = f"http://{config.web.host}:{sock.getsockname()[1]}"
         config = dataclasses.replace(config, web=dataclasses.replace(config.web, base_url=bound))
     try:
-        core = await open_core(config, db_url)
+        url = resolve_db_url(config, db_url)
+        core = await open_core(config, url, run_migrations=not await schema_at_head(url))
     except BaseException:
         sock.close()
         raise
