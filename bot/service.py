@@ -24,13 +24,13 @@ import secrets
 import signal
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from kernel import metrics
-from bot.app import Core, open_core, resolve_db_url
+from bot.app import Core, _warm_up_text, open_core, resolve_db_url
 from bot.backup import service_lock
 from bot.channels.base import Channel, ChannelError
 from bot.faults import OperatorError, bind_fault, sqlite_path
@@ -248,7 +248,7 @@ async def start_service(config: Config, *, db_url: str | None, port: int | None,
         config = dataclasses.replace(config, web=dataclasses.replace(config.web, base_url=bound))
     try:
         url = resolve_db_url(config, db_url)
-        core = await open_core(config, url, run_migrations=not await schema_at_head(url))
+        core = await open_core(config, url, run_migrations=not await schema_at_head(url), warm_up=False)
     except BaseException:
         sock.close()
         raise
@@ -261,19 +261,7 @@ async def start_service(config: Config, *, db_url: str | None, port: int | None,
         running.channel = channel
         sender = core.attach_channel(channel)
 
-        async def process(msg: IncomingMessage) -> None:
-            try:
-                await core.dispatcher.submit(msg)
-            except Exception:   # logged by the dispatcher; the gateway will redeliver or the user retries
-                log.exception("message %s not processed", msg.id)
-
-        async def on_message(msg: IncomingMessage) -> None:
-            # Do not wait for the commit here: messages arriving meanwhile join the same transaction
-            # (group commit). The task set lets stop() finish what was received.
-            task = asyncio.create_task(process(msg))
-            running.inflight.add(task)
-            task.add_done_callback(running.inflight.discard)
-
+        on_message = intake(core, running.inflight)
         if demo:
             from bot.web.auth import ensure_demo_users
 
@@ -291,6 +279,10 @@ async def start_service(config: Config, *, db_url: str | None, port: int | None,
             raise fault(exc) from exc
         running.tasks.append(asyncio.create_task(watch_channel(channel), name="channel-watch"))
         running.tasks.append(asyncio.create_task(sender.run(), name="outbox-sender"))
+        # jieba's dictionary (≈ 0.3 s of CPU from its cache) loads only now, off the way to a healthy /healthz
+        # (cold start, issue 16). /healthz says ok meanwhile: every message is taken and answered; one that
+        # needs the tokenizer in that moment (a need being merged, 热词) waits for the load to finish.
+        core.warming = asyncio.ensure_future(asyncio.to_thread(_warm_up_text))
         core.ticker.start(tick_seconds)
         await core.ticker.tick()   # catch up at once on anything due while we were down
     except BaseException:
@@ -298,6 +290,29 @@ async def start_service(config: Config, *, db_url: str | None, port: int | None,
         sock.close()
         raise
     return running
+
+
+def intake(core: Core, inflight: set[asyncio.Task[None]],
+           on_done: Callable[[IncomingMessage], None] | None = None) -> Callable[[IncomingMessage], Awaitable[None]]:
+    """What a channel hands each received message to. It does not wait for the commit: messages arriving
+    meanwhile join the same transaction (the router's group commit). `inflight` holds the messages not yet
+    committed, so that stop() finishes what was received; `on_done(msg)` (the benchmark) once one is."""
+
+    async def process(msg: IncomingMessage) -> None:
+        try:
+            await core.dispatcher.submit(msg)
+        except Exception:   # logged by the dispatcher; the gateway will redeliver or the user retries
+            log.exception("message %s not processed", msg.id)
+        finally:
+            if on_done is not None:
+                on_done(msg)
+
+    async def on_message(msg: IncomingMessage) -> None:
+        task = asyncio.create_task(process(msg))
+        inflight.add(task)
+        task.add_done_callback(inflight.discard)
+
+    return on_message
 
 
 async def refuse_demo_accounts(core: Core) -> None:
