@@ -13,10 +13,11 @@ Python side), one after the other in one process, on the same generated traffic 
 
 Closed loop by default (256 messages unhandled at most); `--rate R` offers R msg/s open loop (then
 compare CPU and latencies, not wall time): `--rate 100` gives the reply latency, arrival to the send
-through the real sender with the rate limit off (issue 16: p99 ≤ 1 s), on SQLite or, with --db, PostgreSQL. Prints one JSON object: per side msgs_per_s, us_per_msg,
-cpu_us_per_msg, p50/p99 from arrival to committed, replies and reply p50/p99 from arrival to the
-puppet's message_send_text; cost_ratio (wall) and cpu_ratio of gridbot against the bare bot; any
-"database is locked" logged on the way (`locked_errors`, must be 0).
+through the real sender with the rate limit off (issue 16: p99 ≤ 1 s), on SQLite or, with --db,
+PostgreSQL. Prints one JSON object: per side msgs_per_s, us_per_msg, cpu_us_per_msg, p50/p99 from
+arrival to committed, replies and reply p50/p99 from arrival to the puppet's message_send_text;
+cost_ratio (wall) and cpu_ratio of gridbot against the bare bot; any "database is locked" logged on
+the way (`locked_errors`, must be 0).
 
 WechatyChannel takes the fake puppet through its `puppet_factory` argument.
 """
@@ -50,8 +51,6 @@ from bot.wechaty_shim import (
 from wechaty_puppet import Puppet
 from wechaty_puppet.schemas.event import EventDongPayload, EventLoginPayload, EventMessagePayload
 from wechaty_puppet.schemas.types import ContactPayload, ContactType, MessagePayload, RoomMemberPayload, RoomPayload
-
-log = logging.getLogger("gridbot.bench")
 
 MENTION_SEPARATOR = "\u2005"   # what WeChat puts after "@name"
 
@@ -194,25 +193,13 @@ def room_id_of(topic: str) -> str:
 # --------------------------------------------------------------------------- gridbot's channel on it
 
 
-def _injected_channel_class() -> type:
-
-    from bot.channels import wechaty_channel as wc
-
-    class _InjectedWechatyChannel(wc.WechatyChannel):
-        """WechatyChannel on the in-process puppet (`puppet_factory`); listeners, conversion, delivery
-        loop, supervisor and send are the production code."""
-
-        def __init__(self, *, puppet_factory: Callable[[], Puppet], **kwargs: Any) -> None:
-            super().__init__(endpoint="in-process", token="bench", puppet_factory=puppet_factory, **kwargs)
-
-    return _InjectedWechatyChannel
-
-
 def injected_wechaty_channel(config: Config, clock: Any, puppet: Puppet, **kwargs: Any) -> Any:
-    """gridbot's production WechatyChannel, connected to `puppet` in-process."""
-    cls = _injected_channel_class()
-    return cls(puppet_factory=lambda: puppet, account=config.bot_id, bot_name=config.bot_name, clock=clock,
-               **kwargs)
+    """gridbot's production WechatyChannel (listeners, conversion, delivery loop, supervisor, send),
+    connected to `puppet` in-process through its `puppet_factory`."""
+    from bot.channels.wechaty_channel import WechatyChannel
+
+    return WechatyChannel(endpoint="in-process", token="bench", puppet_factory=lambda: puppet,
+                          account=config.bot_id, bot_name=config.bot_name, clock=clock, **kwargs)
 
 
 # --------------------------------------------------------------------------- measuring

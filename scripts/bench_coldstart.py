@@ -151,7 +151,8 @@ def summary(values: list[float]) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tree", action="append", type=Path, help="checkout to run (default: this one); twice to alternate")
+    parser.add_argument("--tree", action="append", type=Path,
+                        help="checkout to run (default: this one); twice to alternate")
     parser.add_argument("--runs", type=int, default=5, help="starts per tree and database state")
     parser.add_argument("--python", default=sys.executable, help="interpreter (default: this one)")
     parser.add_argument("--phases", action="store_true", help="also print the start-up steps one by one")

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import jieba
+import pytest
 from alembic.script import ScriptDirectory
 
 from bot.app import migrate_database
@@ -56,7 +57,8 @@ def test_wechaty_stand_ins_do_not_outlive_its_import() -> None:
         assert module is None or "stand-in" not in (module.__doc__ or "")
 
 
-def test_classifier_model_from_the_cache_scores_like_the_file(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_classifier_model_from_the_cache_scores_like_the_file(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     from kernel.text import linear
 
     monkeypatch.setenv("GRIDBOT_CACHE_DIR", str(tmp_path))

@@ -1,8 +1,9 @@
 """The one place that initialises jieba for the whole service.
 
 jieba's first cut loads its dictionary (~0.8 s, ~90 MB) and writes a cache file to the
-temp dir, crashing when that is not writable; later starts read that cache (≈ 0.3 s here). `warm_up()` does this once at service start
-with the cache in a project directory and the community user dictionary loaded;
+temp dir, crashing when that is not writable; later starts read that cache (≈ 0.3 s here).
+`warm_up()` does this once at service start with the cache in the cache directory
+(kernel/cache.py) and the community user dictionary loaded;
 `tokenizer()` is the lazy, idempotent accessor for everything else.
 Never call `enable_paddle()` (it runs pip) or `enable_parallel()` (slower on chat lines).
 """
