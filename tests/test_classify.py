@@ -273,5 +273,5 @@ def test_third_blind_set_is_held_out_and_names_its_sources() -> None:
 def test_real_training_lines_name_their_sources() -> None:
     import re
     sources = set(re.findall(r"^\| ([A-Z]\d+) \|", (DATA / "SOURCES.md").read_text(encoding="utf-8"), re.M))
-    for line in (DATA / "real_train2.jsonl").read_text(encoding="utf-8").splitlines():
+    for line in (DATA / "real_extra.jsonl").read_text(encoding="utf-8").splitlines():
         assert json.loads(line)["src"] in sources, line
