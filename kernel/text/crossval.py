@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import tempfile
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
