@@ -32,6 +32,7 @@ BLIND_B = DATA / "blind_b.jsonl"
 BLIND_C = DATA / "blind_c.jsonl"
 BLIND_D = DATA / "blind_d.jsonl"
 HELD_OUT = (BLIND_B, BLIND_C, BLIND_D)
+REAL_BLIND_SETS = tuple(DATA / f"real_blind{n}.jsonl" for n in ("", "2", "3"))
 
 
 def _assert_targets(r: Report) -> None:
@@ -90,8 +91,8 @@ def test_blind_sets_are_large_and_cover_every_label() -> None:
 def test_shipped_model_is_the_training_scripts() -> None:
     """linear_model.txt was fitted by `python -m kernel.text.train` from exactly the files it lists
     now (their fingerprint is in the model): it is not stale, and the held-out sets (blind_b,
-    blind_c, blind_d, real_blind) are not among its inputs nor inside them."""
-    held_out = [*HELD_OUT, DATA / "real_blind.jsonl"]
+    blind_c, blind_d, real_blind, real_blind2, real_blind3, real_extra) are not among its inputs nor inside them."""
+    held_out = [*HELD_OUT, *REAL_BLIND_SETS, DATA / "real_extra.jsonl"]
     assert not {p.resolve() for p in held_out} & {p.resolve() for p in train.DEFAULT_FILES}
     if not DEV.exists():
         pytest.skip("../shared/dev_messages.jsonl is not here")
@@ -256,3 +257,21 @@ def test_junk_is_chatter(text: str) -> None:
     """With no rule cue and little the model knows, a message is chatter, never a need."""
     u = classify(text)
     assert (u.intent, u.category, u.urgent, u.building) == ("chatter", None, False, None)
+
+
+def test_third_blind_set_is_held_out_and_names_its_sources() -> None:
+    """`real_blind3` (C sources): built and labelled before the classifier saw it, from pages no other
+    file uses; never among the training files (they are every tests/data/*train*.jsonl)."""
+    import re
+    sources = set(re.findall(r"^\| (C\d+) \|", (DATA / "SOURCES.md").read_text(encoding="utf-8"), re.M))
+    rows = [json.loads(line) for line in (DATA / "real_blind3.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(rows) >= 80 and all(row["src"] in sources for row in rows)
+    assert all(path.name.count("train") for path in train.REAL_FILES)
+    assert (DATA / "real_blind3.jsonl").resolve() not in {p.resolve() for p in train.DEFAULT_FILES}
+
+
+def test_real_training_lines_name_their_sources() -> None:
+    import re
+    sources = set(re.findall(r"^\| ([A-Z]\d+) \|", (DATA / "SOURCES.md").read_text(encoding="utf-8"), re.M))
+    for line in (DATA / "real_extra.jsonl").read_text(encoding="utf-8").splitlines():
+        assert json.loads(line)["src"] in sources, line

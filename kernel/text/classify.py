@@ -35,7 +35,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from kernel.text.linear import Linear, ngrams, softmax
+from kernel.text.linear import Linear, ngrams, softmax, words
 from kernel.text.linear import load as load_model
 from kernel.text.mentions import complains_about_worker
 from kernel.text.normalize import clean
@@ -756,14 +756,20 @@ def _combine(s: str, rules: _Rules) -> tuple[str, str | None, bool]:
         # "听说3栋昨天有人摔倒了", "如果家里着火了先打119还是找物业": talk about what happened to
         # others or might happen, not a need (nobody asks for anything).
         return ("inquiry" if "ask" in rules.cues and not s.startswith(("听说", "据说")) else "chatter"), None, False
-    return intent, _category(model, rows, rules.cat), False
+    return intent, _category(model, rows, rules.cat, s), False
 
 
 _REPORTED_RE = re.compile(r"(?:听说|据说|如果|万一|假如|要是|假设)")
 
 
-def _category(model: Linear, rows: list[tuple[tuple[float, ...], ...]], lexicon: dict[str, float]) -> str:
-    """The model's log-odds plus the lexicon's category scores."""
+def _category(model: Linear, rows: list[tuple[tuple[float, ...], ...]], lexicon: dict[str, float],
+              s: str) -> str:
+    """The model's log-odds (with word features when it was fitted with them) plus the lexicon's
+    category scores."""
+    if model.has_words:
+        rows = rows + model.rows(words(s))
+    if model.has_lexicon:
+        rows = rows + model.rows(["#k:" + code for code in lexicon])
     z = model.total("category", rows)
     score = dict(zip(model.classes["category"], z))
     for code, weight in lexicon.items():

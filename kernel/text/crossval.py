@@ -2,7 +2,7 @@
 
     python -m kernel.text.crossval [--folds 5] [--settings NAME ...]
 
-The real-text training lines (``real_train.jsonl``, ``chat_train.jsonl``) are split into folds; each fold
+The real-text training lines (every ``tests/data/*train*.jsonl``, `train.REAL_FILES`) are split into folds; each fold
 is scored by a model fitted on everything else in ``train.DEFAULT_FILES`` plus the other folds, through
 the whole ``classify()`` pipeline (rules, urgency, model). Prints, per settings, the figures of
 ``kernel.text.evaluate`` summed over the folds. This is what chooses the model and its settings; the
@@ -12,7 +12,9 @@ blind sets only report.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,8 +24,9 @@ from kernel.text.evaluate import Gold, Report, score
 from kernel.text.linear import Linear
 from kernel.text.linear import load as load_model
 
-_DATA = Path(__file__).resolve().parents[2] / "tests" / "data"
-REAL = (_DATA / "real_train.jsonl", _DATA / "chat_train.jsonl")
+REAL = train.REAL_FILES
+# Fold models per checkout: two worktrees cross-validating at once must not read each other's.
+_FOLD_DIR = Path(tempfile.gettempdir()) / ("crossval_" + hashlib.sha1(str(Path(__file__).resolve()).encode()).hexdigest()[:10])
 
 
 def _gold(rows: Sequence[train.Row]) -> list[Gold]:
@@ -40,11 +43,14 @@ def run(folds: int, settings: dict[str, float], reuse: bool = False, show: bool 
     for k, v in settings.items():
         setattr(owners[k], k, type(saved[k])(v))
     golds, preds = [], []
+    _FOLD_DIR.mkdir(exist_ok=True)
+    # Runs with other train.py settings at the same time must not share fold models.
+    tag = hashlib.sha1(repr(sorted((k, v) for k, v in settings.items() if owners[k] is train)).encode()).hexdigest()[:8]
     try:
         for k in range(folds):
             test = [r for i, r in enumerate(real) if i % folds == k]
             fit = rest + [r for i, r in enumerate(real) if i % folds != k]
-            tmp = Path(f"/tmp/crossval_model_{k}.txt")
+            tmp = _FOLD_DIR / f"crossval_model_{tag}_{k}.txt"
             if not reuse or not tmp.exists():
                 tmp.write_text(train.build(fit, vocab), encoding="utf-8")
             C._MODEL = load_model(tmp)

@@ -57,10 +57,23 @@ def ngrams(s: str) -> set[str]:
     return grams
 
 
+def words(s: str) -> set[str]:
+    """Word features of a normalised message for the category layer: its jieba tokens of two
+    characters or more ("#w:下水道") and each pair of neighbouring tokens ("#b:楼道|杂物"). Character
+    3-grams already cover short words; these add longer words and which words stand together.
+    jieba costs a few hundred µs, so only a line already read as a demand pays for it."""
+    from kernel.text.jieba_setup import tokenizer  # lazy: chatter never loads jieba here
+    s = _SEPARATORS.sub(" ", _DIGITS.sub("0", s))
+    tokens = [t for t in tokenizer().lcut(s, HMM=False) if t.strip()]
+    out = {"#w:" + t for t in tokens if len(t) >= 2}
+    out.update(map("#b:{}|{}".format, tokens, tokens[1:]))
+    return out
+
+
 class Linear:
     """One softmax layer per label set; `scores(name, features)` gives its log-odds per class."""
 
-    __slots__ = ("classes", "bias", "weights", "inputs", "joint", "_index")
+    __slots__ = ("classes", "bias", "weights", "inputs", "joint", "_index", "has_words", "has_lexicon")
 
     def __init__(self, classes: dict[str, tuple[str, ...]], bias: dict[str, tuple[float, ...]],
                  weights: dict[str, dict[str, tuple[float, ...]]], inputs: str = "") -> None:
@@ -68,6 +81,10 @@ class Linear:
         self.bias = bias
         self.weights = weights
         self.inputs = inputs
+        # Fitted with word features (`words()`) in the category layer: classify() must add them.
+        self.has_words = any(f.startswith("#w:") for f in weights.get("category", ()))
+        # ... and with the lexicon's categories as features ("#k:repair"): classify() adds those too.
+        self.has_lexicon = any(f.startswith("#k:") for f in weights.get("category", ()))
         # One look-up per feature for all label sets (`rows()`), zeros where a set has no weight.
         names = tuple(weights)
         self._index = {name: i for i, name in enumerate(names)}

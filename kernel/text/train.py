@@ -3,8 +3,10 @@
     python -m kernel.text.train [--out PATH] [FILE.jsonl ...]
 
 With no files it reads the labelled sets the project keeps for training: ``../shared/dev_messages.jsonl``,
-``tests/data/heldout_messages.jsonl``, ``tests/data/blind_a.jsonl``, ``tests/data/real_train.jsonl`` and
-``tests/data/chat_train.jsonl`` (lines of a public Chinese chat corpus: talk, never requests).
+``tests/data/heldout_messages.jsonl``, ``tests/data/blind_a.jsonl`` and every ``tests/data/*train*.jsonl``
+(real text: ``real_train``, ``chat_train`` — lines of public Chinese chat corpora, talk, never requests —
+and any later ``*_train.jsonl``, e.g. ``real_urgent_train.jsonl``). ``real_extra.jsonl`` (146 more real lines)
+is kept out: cross-validation found it no help (README "## Understanding messages").
 The sets that estimate how the classifier does on unseen wording (``blind_b``, ``blind_c``, ``blind_d``,
 ``real_blind``) are deliberately NOT in the list (tests/test_classify.py checks they stay out).
 ``category_vocab.txt`` adds families of words per category, each word one tiny demand document,
@@ -25,16 +27,19 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from kernel.text.classify import CATEGORIES, INTENTS, model_features, prepare
-from kernel.text.linear import MODEL_PATH, Linear, dump, ngrams
+from kernel.text.classify import CATEGORIES, INTENTS, _rules, model_features, prepare
+from kernel.text.linear import MODEL_PATH, Linear, dump, ngrams, words
 
 _ROOT = Path(__file__).resolve().parents[2]
+_DATA = _ROOT / "tests" / "data"
+# Real text for training: every *train*.jsonl, in a fixed order (reverse by name: real_train before
+# chat_train, as before the glob), so the fingerprint and the fit are stable.
+REAL_FILES = tuple(sorted(_DATA.glob("*train*.jsonl"), reverse=True))
 DEFAULT_FILES = (
     _ROOT.parent / "shared" / "dev_messages.jsonl",
-    _ROOT / "tests" / "data" / "heldout_messages.jsonl",
-    _ROOT / "tests" / "data" / "blind_a.jsonl",
-    _ROOT / "tests" / "data" / "real_train.jsonl",
-    _ROOT / "tests" / "data" / "chat_train.jsonl",
+    _DATA / "heldout_messages.jsonl",
+    _DATA / "blind_a.jsonl",
+    *REAL_FILES,
 )
 VOCAB_PATH = Path(__file__).with_name("category_vocab.txt")
 
@@ -44,6 +49,9 @@ L2 = 1e-5
 PRUNE = 0.002   # weights below this in every class are left out of the file
 DEMAND_WEIGHT = 1.0   # a demand example counts this many times in the intent layer (cross-validated)
 URGENT_WEIGHT = 1.0   # an urgent example counts this many times in the urgency layer (cross-validated)
+WORDS = 0             # 1: the category layer also reads jieba words and word pairs (linear.words)
+CATEGORY_BALANCE = 0.0   # a category's examples count (mean class size / its size) ** this
+LEXICON = 0           # 1: the category layer also reads which categories the lexicon matched ("#k:repair")
 
 Row = tuple[str, str, "str | None", bool]
 
@@ -112,11 +120,21 @@ def fit(docs: Sequence[tuple[Sequence[str], int]], k: int, seed: int = 0,
 def fingerprint(paths: Iterable[Path]) -> str:
     """What the model was fitted from: the training files, the vocabulary and the settings. The
     shipped model records it, so a test can tell a stale model without refitting."""
-    settings = f"{EPOCHS} {RATE} {L2} {PRUNE} {URGENT_WEIGHT}" + (f" {DEMAND_WEIGHT}" if DEMAND_WEIGHT != 1 else "")
+    settings = f"{EPOCHS} {RATE} {L2} {PRUNE} {URGENT_WEIGHT}" + (f" {DEMAND_WEIGHT}" if DEMAND_WEIGHT != 1 else "") \
+        + (f" words {WORDS}" if WORDS else "") + (f" balance {CATEGORY_BALANCE}" if CATEGORY_BALANCE else "") \
+        + (f" lexicon {LEXICON}" if LEXICON else "")
     digest = hashlib.sha256(settings.encode())
     for path in (*paths, VOCAB_PATH):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def _category_extras(s: str) -> set[str]:
+    """The category layer's features beyond the intent layer's, as `classify._category` adds them."""
+    extra = words(s) if WORDS else set()
+    if LEXICON:
+        extra |= {"#k:" + code for code in _rules(s).cat}
+    return extra
 
 
 def build(rows: Sequence[Row], vocab: Sequence[tuple[str, str]], inputs: str = "") -> str:
@@ -129,14 +147,18 @@ def build(rows: Sequence[Row], vocab: Sequence[tuple[str, str]], inputs: str = "
         intent_docs.append((features, intent_index[intent]))
         urgent_docs.append((features, int(urgent)))
         if intent == "demand" and category:
-            category_docs.append((features, category_index[category]))
+            category_docs.append((sorted(set(features) | _category_extras(s)), category_index[category]))
     for word, category in vocab:
-        category_docs.append((sorted(ngrams(prepare(word))), category_index[category]))
+        s = prepare(word)
+        category_docs.append((sorted(ngrams(s) | _category_extras(s)), category_index[category]))
+    sizes = [sum(1 for _, y in category_docs if y == i) for i in range(len(CATEGORIES))]
+    mean = sum(sizes) / sum(1 for n in sizes if n)
+    balance = tuple((mean / n) ** CATEGORY_BALANCE if n else 1.0 for n in sizes)
 
     classes, bias, weights = {}, {}, {}
     for name, labels, docs in (("intent", INTENTS, intent_docs), ("category", CATEGORIES, category_docs),
                                ("urgent", ("no", "yes"), urgent_docs)):
-        weight = {"urgent": (1.0, URGENT_WEIGHT),
+        weight = {"urgent": (1.0, URGENT_WEIGHT), "category": balance if CATEGORY_BALANCE else None,
                   "intent": tuple(DEMAND_WEIGHT if c == "demand" else 1.0 for c in INTENTS)}.get(name)
         b, w = fit(docs, len(labels), class_weight=weight)
         classes[name] = tuple(labels)
