@@ -70,3 +70,5 @@ def test_classifier_model_from_the_cache_scores_like_the_file(tmp_path: Path,
     for model in (first, cached):
         for name in parsed.classes:
             assert model.probabilities(name, features) == parsed.probabilities(name, features)
+        # … and reads as fitted with the same kinds of features (classify() asks the model)
+        assert (model.has_words, model.has_lexicon) == (parsed.has_words, parsed.has_lexicon)

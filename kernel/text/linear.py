@@ -81,10 +81,7 @@ class Linear:
         self.bias = bias
         self.weights = weights
         self.inputs = inputs
-        # Fitted with word features (`words()`) in the category layer: classify() must add them.
-        self.has_words = any(f.startswith("#w:") for f in weights.get("category", ()))
-        # ... and with the lexicon's categories as features ("#k:repair"): classify() adds those too.
-        self.has_lexicon = any(f.startswith("#k:") for f in weights.get("category", ()))
+        self._flags()
         # One look-up per feature for all label sets (`rows()`), zeros where a set has no weight.
         names = tuple(weights)
         self._index = {name: i for i, name in enumerate(names)}
@@ -92,6 +89,12 @@ class Linear:
         self.joint: dict[str, tuple[tuple[float, ...], ...]] = {
             f: tuple(weights[name].get(f, zeros[name]) for name in names)
             for f in set().union(*(weights[name] for name in names))}
+
+    def _flags(self) -> None:
+        # Fitted with word features (`words()`) in the category layer: classify() must add them.
+        self.has_words = any(f.startswith("#w:") for f in self.weights.get("category", ()))
+        # ... and with the lexicon's categories as features ("#k:repair"): classify() adds those too.
+        self.has_lexicon = any(f.startswith("#k:") for f in self.weights.get("category", ()))
 
     @classmethod
     def _restore(cls, classes: dict[str, tuple[str, ...]], bias: dict[str, tuple[float, ...]],
@@ -101,6 +104,7 @@ class Linear:
         model = cls.__new__(cls)
         model.classes, model.bias, model.weights, model.inputs, model.joint = classes, bias, weights, inputs, joint
         model._index = {name: i for i, name in enumerate(weights)}
+        model._flags()
         return model
 
     def _cache_fields(self) -> tuple[object, ...]:
