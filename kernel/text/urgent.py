@@ -2,15 +2,21 @@
 
 Urgent (CONTRACTS §2) means life, health or property in danger *now*: a gas smell or leak, fire
 or smoke, someone trapped in a lift, a burst pipe flooding, a fall or a faint, a missing or
-unresponsive (elderly) person, a missing manhole cover, things thrown from height.
+unresponsive (elderly) person, a missing manhole cover, things thrown or falling from height
+(a near miss too: "差点砸到"), an electric shock, someone in the water, a child over a drop,
+violence at home.
 
 Each kind of danger is a small family of patterns built from the parts residents combine
 ("煤气/燃气/天然气/液化气…" + "味/漏/泄"; "困/关/卡" + "电梯"; "楼上/窗户/几楼" + "扔/抛/砸"),
 so wordings that were never seen still match. A cue is then dropped when its own clause
-says it is not happening now: negated ("没闻到煤气味"), hypothetical ("万一着火", "怕摔"),
-in the past ("上次着过火", "昨天着火那家"), a drill or a lecture ("消防演练"), a hazard
-rather than an event ("火灾隐患"), or an explanation ("煤气味是隔壁在炖汤"). A message that
-says the danger is over ("已经救出来了", "找到了", "虚惊一场") is not urgent.
+says it is not happening now: negated ("没闻到煤气味"), hypothetical ("万一着火", "怕摔",
+"掉下去砸到人就麻烦了"), in the past ("上次着过火", "昨天着火那家", "困了一个多小时"), a habit
+("年年淹"), a drill or a lecture ("消防演练"), a hazard rather than an event ("火灾隐患"), an
+explanation ("煤气味是隔壁在炖汤"), a wish or a figure of speech ("想打人", "热得快爆炸了").
+A message that says the danger is over ("已经救出来了", "找到了", "虚惊一场", "控制住了"), retells
+news or hearsay ("看新闻说…", "听说…"), is a notice to everyone ("温馨提示", "…高发期") or asks
+what one should do ("应该先关阀门还是先开窗") is not urgent, unless it also calls for help now
+("快来", "救命").
 
 `detect(s)` takes a normalised message (`classify._normalize`) and returns the category the
 emergency is filed under (`safety`, `repair`, `elderly`) or None. `plausible(s)` is the looser
@@ -26,7 +32,7 @@ from __future__ import annotations
 
 import re
 
-from kernel.text.prefilter import fast
+from kernel.text.prefilter import fast, first_chars
 
 _GAS = r"(?:煤气|燃气|天然气|液化气|液化石油气|煤汽|燃汽|媒气|然气|沼气|瓦斯)"
 _ELDER = (
@@ -65,7 +71,7 @@ _CUE_TABLE: tuple[tuple[str, str, str | None], ...] = (
     # fire and smoke
     (r"着火|起火|失火|火灾|走火|自燃|燃起来|燃烧|烧起来|着起来|烧着了|着了火|火苗|火光|明火|大火|火势|火很大|火好大|"
      r"窜火|蹿火|出火|爆炸|冒烟|冒黑烟|冒白烟|浓烟|黑烟|烟雾|烧焦|焦糊|糊味|焦味|烧塑料|火警", "fire", None),
-    (r"119", "call", None),
+    (r"(?<![0-9])119(?![0-9])", "call", None),
     (r"冒火|火花|火星", "smoke", None),
     (r"着了(?!急|凉|迷|魔)", "fire",
      r"(?:厨房|房子|房间|屋|家里|车|车棚|楼道|柜子|被子|窗帘|锅|油锅|电线|插座|电视|电器|电瓶|电动车|楼|阳台|沙发|床)$"),
@@ -89,8 +95,8 @@ _CUE_TABLE: tuple[tuple[str, str, str | None], ...] = (
     (r"(?:锁|困|关)(?:在)?(?:车里|车内)|跳楼|要跳|跳下来|跳下去|轻生|寻短见", "violence", None),
     # a child (or anyone) hanging over a drop or with the neck caught: danger this minute
     (r"悬空|悬在|挂在" + _W + r"{0,6}(?:窗|阳台|外机|护栏|栏杆|防盗网)|身子(?:都)?在(?:窗)?外|"
-     r"(?:爬|翻)(?:出|到|上)(?:了)?" + _W + r"{0,4}(?:窗|阳台|外机|护栏|栏杆|楼顶|天台)|"
-     r"(?:脖子|头|脑袋|手|脚|腿|身子)" + _W + r"{0,3}(?:夹住|卡住|卡在|被夹|被卡)", "ledge", None),
+     r"(?:爬|翻)(?:出|到|上)(?:了)?" + _W + r"{0,4}(?:窗|阳台|外机|护栏|栏杆|楼顶|天台)", "ledge", None),
+    (r"夹住|卡住|卡在", "ledge", r"(?:脖子|头|脑袋|手|脚|腿|身子)(?:被)?" + _W + r"{0,3}$"),
     (r"(?:窗户?外|窗台(?:外|上|边)|窗沿|阳台(?:外|边)|护栏外|栏杆(?:外|上)|空调架|空调外机上|楼顶边|天台边|房顶上)", "ledge",
      r"(?:爬|站|坐|挂|悬|吊|探)" + _W + r"{0,8}$"),
     # burst pipe, flooding
@@ -99,11 +105,11 @@ _CUE_TABLE: tuple[tuple[str, str, str | None], ...] = (
      r"(?:管|水龙头|阀门|总阀|水表|接头)" + _W + r"{0,3}$"),
     (r"没过(?:了)?(?:脚|脚踝|脚面|小腿|膝盖|腰|车窗|车轮|轮胎|车顶|床)|水(?:越来越|很|好)深|"
      r"(?:往外|一直|不停)(?:地)?冒水|漫到(?:了)?(?:床|膝|腰|小腿|脚|门口|客厅)", "flood", None),
-    (r"进水|全是水|都是水|全是污水|都是污水", "flood",
+    (r"进水|(?<=[全都]是)(?:污)?水", "flood",
      r"(?:地下室|一楼|车库|地库|家里|屋里|客厅|卧室|房间|整个|地板|地上)" + _W + r"{0,4}$"),
     (r"越来越深|快(?:要)?(?:淹|泡)到", "flood", r"(?:进水|积水|水)[^。!?!?]{0,10}$"),
     (r"水漫|漫水|漫金山|漫出来|漫了|漫到|淹了|被淹|淹到|淹没|水淹", "flood", None),
-    (r"往外喷|喷出来|往下灌|往里灌|灌进|灌到|往屋里|往家里|往我家|涌进|涌出来|直喷|往" + _W + r"{1,4}里(?:灌|涌)",
+    (r"往外喷|喷出来|往下灌|往里灌|灌进|灌到|往屋里|往家里|往我家|涌进|涌出来|直喷|(?<=里)(?:灌|涌)",
      "flood", r"水" + _W + r"{0,6}$"),
     (r"喷水(?!池)|往外喷|往下灌|往我家灌", "flood", None),
     # falls, faints, medical
@@ -114,7 +120,7 @@ _CUE_TABLE: tuple[tuple[str, str, str | None], ...] = (
     (r"(?:躺|趴|瘫)(?:在)?" + _W + r"{0,4}(?:地|路|边|门口|楼道|楼梯|台阶|草)" + _W + r"{0,3}(?:没动|不动|起不来|不醒)|"
      r"(?:躺|趴|瘫)在地", "fall", None),
     (r"倒在" + _W + r"{0,4}(?:地|路|边|门口|楼道|家|楼梯|台阶|草)", "hurt", None),
-    (r"倒下(?:了|去)|(?:脸|面)朝下|扑(?:倒)?在地|连人带车|侧翻|翻倒在", "hurt", None),
+    (r"倒下(?:了|去)|(?<=[脸面])朝下|扑(?:倒)?在地|连人带车|侧翻|翻倒在", "hurt", None),
     (r"(?:掉|摔|坠)下(?:去|来)", "fall", _SOMEONE + _W + r"{0,6}$"),
     (r"120|救护车|头破|血流|流了好多血|出了好多血|好多血|流血|出血|骨折|(?<!差点)(?<!差一点)摔了(?!好几|几|东西|碗|杯|盘|手机|一地)|爬不起来|起不来|站不起来|动不了|不能动|说不出话|口歪眼斜|"
      r"喘不上气|喘不过气", "hurt", None),
@@ -125,7 +131,7 @@ _CUE_TABLE: tuple[tuple[str, str, str | None], ...] = (
      r"电话(?:也)?没人接|没人接电话|没接电话",
      "missing", _SOMEONE),
     (r"(?:联系不上|找不着|找不到)" + _W + r"{0,3}" + _SOMEONE, "missing", None),
-    (r"没见(?:着|到)?(?:人|人影)|不见人影|人影都没|找遍了", "missing", _SOMEONE),
+    (r"(?<=没)见(?:着|到)?(?:人|人影)|不见人影|人影都没|找遍了", "missing", _SOMEONE),
     (r"敲(?:了)?(?:半天|好久)?(?:的)?门" + _W + r"{0,6}(?:没|不|无)(?:人)?(?:应|开|反应|动静|回应)|"
      r"(?:叫|喊|按门铃)" + _W + r"{0,6}(?:没|不|无)(?:人)?(?:应|反应|答应|回应|开门)|"
      r"没(?:有)?(?:反应|动静|回应|应答)|从里面反锁|哼哼|呻吟", "silent", None),
@@ -149,8 +155,8 @@ _CUE_TABLE: tuple[tuple[str, str, str | None], ...] = (
     (r"砸在(?:了)?(?:我|他|她|人)?(?:的)?(?:脚边|身边|旁边|面前|跟前|脚下|头上|身上)", "height", None),
     (r"砸(?:坏|烂|碎|瘪|穿|裂|凹)", "smash", None),
     # electric shock: a person shocked, or metal anyone may touch carrying current
-    (r"电人|电到(?:我|人|他|她|了)|电了(?:我|他|她|一下)|(?:被电|触电)(?:倒|晕|了)?|"
-     r"(?:门|管|水龙头|栏杆|灯杆|路灯|铁|墙|地灯|池|柜|把手|扶手)" + _W + r"{0,3}(?:带电|漏电)", "shock", None),
+    (r"电(?:人|到(?:我|人|他|她|了)|了(?:我|他|她|一下))|触电", "shock", None),
+    (r"带电|漏电", "shock", r"(?:门|管|水龙头|栏杆|灯杆|路灯|铁|墙|地灯|池|柜|把手|扶手)" + _W + r"{0,3}$"),
     # drowning: someone in the water struggling
     (r"溺水|落水", "violence", None),
     (r"(?:掉|摔|栽|滑)(?:进|到)(?:了)?(?:水|河|池|塘|湖|江|海|井)", "drown", None),
@@ -165,8 +171,11 @@ _CUE_TABLE: tuple[tuple[str, str, str | None], ...] = (
      r"(?:老公|丈夫|男人|老婆|媳妇|爸|妈|儿子|他|她|隔壁|楼上|楼下|对门|又|正在|在)" + _W + r"{0,8}$"),
 )
 _BEFORE_SPAN = 30
-_CUES: tuple[tuple[re.Pattern[str], str, re.Pattern[str] | None], ...] = tuple(
-    (fast(cue), kind, re.compile(before) if before else None) for cue, kind, before in _CUE_TABLE)
+# Each cue with the characters its matches start with (None: any), so that a message that has a cue
+# searches only the cues that can start in it.
+_CUES: tuple[tuple[re.Pattern[str], str, re.Pattern[str] | None, frozenset[str] | None], ...] = tuple(
+    (fast(cue), kind, re.compile(before) if before else None, first_chars(cue))
+    for cue, kind, before in _CUE_TABLE)
 
 # One pass over the message finds whether any cue is there at all (most messages have none).
 _ANY_CUE = fast("|".join(f"(?:{cue})" for cue, _, _ in _CUE_TABLE))
@@ -277,26 +286,31 @@ def _live(s: str, start: int, end: int, kind: str = "") -> bool:
     return True
 
 
+def _not_a_report(s: str) -> bool:
+    """The whole message tells of a danger without reporting one now: it is over, hearsay or news,
+    a notice to everyone, or a question of what one should do ("煤气泄漏了应该先关阀门还是先开窗")."""
+    if (_OVER.search(s) or _HEARSAY.search(s) or _NOTICE.search(s)) and not _CALL.search(s):
+        return True
+    return bool(_HOW_TO.search(s)) and not _HERE.search(s)
+
+
 def detect(s: str) -> str | None:
     """The category of the emergency `s` reports (safety | repair | elderly), else None."""
     if not _ANY_CUE.search(s):
         return None
     kinds: set[str] = set()
-    for pattern, kind, before in _CUES:
-        if kind in kinds:
-            continue    # that kind of danger is already found live
+    chars = set(s)
+    for pattern, kind, before, first in _CUES:
+        if kind in kinds or (first is not None and first.isdisjoint(chars)):
+            continue    # that kind of danger is already found live, or this cue cannot start here
         for m in pattern.finditer(s):
             if before is not None and not before.search(s, max(0, m.start() - _BEFORE_SPAN), m.start()):
                 continue
             if _live(s, m.start(), m.end(), kind):
                 kinds.add(kind)
                 break
-    if not kinds or (_OVER.search(s) and not _CALL.search(s)):
+    if not kinds or _not_a_report(s):
         return None
-    if (_HEARSAY.search(s) or _NOTICE.search(s)) and not _CALL.search(s):
-        return None
-    if _HOW_TO.search(s) and not _HERE.search(s):
-        return None     # "煤气泄漏了应该先关阀门还是先开窗": a question about a danger, not a report
     if "smash" in kinds:
         kinds.discard("smash")   # "砸瘪了": a danger only with a fall or a throw in the message
         if _FELL.search(s):
@@ -359,9 +373,9 @@ _FAMILIES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = tuple(
 
 def plausible(s: str) -> str | None:
     """Whether `s` could report a danger now: both parts of a danger family, the second in a
-    live clause; no drill, no "it is over", no claim about an old injury. Returns the category
-    of the first such family (safety | repair | elderly), else None."""
-    if _OVER.search(s) or _LUCKY.search(s) or _DRILL.search(s) or _CLAIM.search(s):
+    live clause; no drill, no "it is over", no hearsay or notice, no claim about an old injury.
+    Returns the category of the first such family (safety | repair | elderly), else None."""
+    if _not_a_report(s) or _LUCKY.search(s) or _DRILL.search(s) or _CLAIM.search(s):
         return None
     for thing, event, category in _FAMILIES:
         found = thing.search(s)
