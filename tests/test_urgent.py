@@ -44,6 +44,7 @@ def _urgent(text: str) -> tuple[bool, str | None]:
     ("地下室一直往外冒水 越来越多", "repair"),
     ("一楼家里进水了 已经漫到床边", "repair"),
     ("雨水往车库里灌 车都快泡了", "repair"),
+    ("下水道堵了 我家客厅的污水有五六厘米深", "repair"),
     # a call for help is enough by itself
     ("快打119 这边出事了", "safety"),
     ("【求助】3栋楼道好大一股煤气味", "safety"),
@@ -82,6 +83,9 @@ def test_danger_now_in_many_words(text: str, category: str) -> None:
     "一下雨就进水 年年这样 物业也不管",
     "前年小区路灯杆漏电电到我家孩子 现在还能索赔吗",
     "电梯坏在半路 我们困了两个小时 物业一个电话都没有",
+    "物业说这电梯不可能困人 大家放心坐",
+    "路上积水有十几公分 明天记得穿雨靴",
+    "火警电话是119 燃气抢修电话贴在单元门口",
     "楼顶的广告牌被风吹得摇摇晃晃 看着要掉",
 ])
 def test_the_same_words_not_about_danger_now(text: str) -> None:

@@ -71,7 +71,7 @@ _CUE_TABLE: tuple[tuple[str, str, str | None], ...] = (
     # fire and smoke
     (r"着火|起火|失火|火灾|走火|自燃|燃起来|燃烧|烧起来|着起来|烧着了|着了火|火苗|火光|明火|大火|火势|火很大|火好大|"
      r"窜火|蹿火|出火|爆炸|冒烟|冒黑烟|冒白烟|浓烟|黑烟|烟雾|烧焦|焦糊|糊味|焦味|烧塑料|火警", "fire", None),
-    (r"(?<![0-9])119(?![0-9])", "call", None),
+    (r"(?:(?<=[打拨])|(?<=打了))119(?![0-9])", "call", None),   # "快打119", not "火警电话是119"
     (r"冒火|火花|火星", "smoke", None),
     (r"着了(?!急|凉|迷|魔)", "fire",
      r"(?:厨房|房子|房间|屋|家里|车|车棚|楼道|柜子|被子|窗帘|锅|油锅|电线|插座|电视|电器|电瓶|电动车|楼|阳台|沙发|床)$"),
@@ -105,6 +105,7 @@ _CUE_TABLE: tuple[tuple[str, str, str | None], ...] = (
      r"(?:管|水龙头|阀门|总阀|水表|接头)" + _W + r"{0,3}$"),
     (r"没过(?:了)?(?:脚|脚踝|脚面|小腿|膝盖|腰|车窗|车轮|轮胎|车顶|床)|水(?:越来越|很|好)深|"
      r"(?:往外|一直|不停)(?:地)?冒水|漫到(?:了)?(?:床|膝|腰|小腿|脚|门口|客厅)", "flood", None),
+    (r"(?:厘米|公分)(?:深|高)?", "depth", r"水" + _W + r"{0,8}$"),   # "污水有两三厘米深"
     (r"进水|(?<=[全都]是)(?:污)?水", "flood",
      r"(?:地下室|一楼|车库|地库|家里|屋里|客厅|卧室|房间|整个|地板|地上)" + _W + r"{0,4}$"),
     (r"越来越深|快(?:要)?(?:淹|泡)到", "flood", r"(?:进水|积水|水)[^。!?!?]{0,10}$"),
@@ -194,7 +195,7 @@ _BREAK = ",.!?;:、~ \n\t。,!?;…"
 _SUPPRESS_BEFORE = re.compile(
     r"检查|排查|检测|如果|万一|要是|假如|假设|一旦|怕|担心|害怕|防|预防|以防|避免|容易|小心|会不会|可能会|迟早|早晚|"
     r"真(?!的)|上次|上回|上周|上个月|上礼拜|去年|前年|以前|之前|那次|曾经|前几天|前阵子|"
-    r"演习|演练|模拟|培训|讲座|知识|宣传|学习|学了|怎么处理|怎么报警|怎么逃生|如何|应急|逃生|不会|识别|防范|"
+    r"演习|演练|模拟|培训|讲座|知识|宣传|学习|学了|怎么处理|怎么报警|怎么逃生|如何|应急|逃生|不会|不可能|识别|防范|"
     # a wish or a figure of speech, not a deed: "烦躁得想打人", "热得快爆炸了", "气得要炸了"
     r"想要?$|(?:热|气|累|忙|吵|饿|笑|困|烦|急|冷|晒|吓|疼|痛)得(?:我|人)?(?:都)?(?:快|要|快要)?$")
 # A near miss ("差点砸到", "差点被楼上掉下来的花盆砸到") says something did fall: only for other
@@ -248,6 +249,7 @@ _CLAIM = re.compile(r"能告|告他|起诉|赔偿|索赔|要我赔|让我赔|赔
 _SEWAGE = re.compile(r"下水道|污水|化粪池|粪水|窨井|排水沟|阴沟|堵了|堵住|堵塞")
 _INDOORS = re.compile(r"家里|屋里|室内|进屋|进门|灌进(?:家|屋|房|门)|往家|往屋|电梯井|配电|爆管|水管爆|管子爆|地板|我家")
 _NEGATED = re.compile(r"(?:没有|没|无|不是|别|未|并非|不)$|(?:没有|没闻到|没看到|不是|并非)" + _W + "{0,4}$")
+_ROOMS = re.compile(r"客厅|卧室|厨房|卫生间|房间|地下室|车库|地库|一楼家")
 _PARKING = re.compile(r"车位|挪车|停车|车主|堵车|占道")
 # Doubt that still reports ("是不是煤气漏了", "会不会是燃气"): dropped before the clause checks, so that
 # their 不/没 do not read as a negation. A bare "会不会" ("会不会漏电") asks about a risk and stays.
@@ -319,16 +321,16 @@ def detect(s: str) -> str | None:
         kinds.discard("height")  # cigarette ends and water from above are a nuisance to stop, not a danger
     if _REPAIR_ASK.search(s):
         kinds -= {"fire", "smoke"}   # "电线都烧焦了 啥时候能修好": the damage a fire left
-    if "call" in kinds:
-        kinds.discard("call")    # "快打119" says how bad, not what: safety only when nothing else does
-        if not kinds:
-            kinds.add("call")
+    if "depth" in kinds:
+        kinds.discard("depth")   # how deep the water is: a flood indoors, a puddle outside
+        if _INDOORS.search(s) or _ROOMS.search(s):
+            kinds.add("flood")
     if _LUCKY.search(s):
         kinds &= {"height"}
     if "smoke" in kinds and _SMOKE_EXCUSES.search(s):
         kinds.discard("smoke")
     if _DRILL.search(s):
-        kinds -= {"gas", "fire", "smoke", "lift"}
+        kinds -= {"gas", "fire", "smoke", "lift", "call"}
     if _CLAIM.search(s):
         kinds -= {"fall", "hurt", "flood", "shock"}
     if "flood" in kinds and _SEWAGE.search(s) and not _INDOORS.search(s):
@@ -340,6 +342,8 @@ def detect(s: str) -> str | None:
         kinds -= {"missing", "silent"}   # "占了我家车位 打电话也不接": a car owner, not a lost person
     if "missing" in kinds and _PET_RE.search(s) and not _ELDER_RE.search(s):
         kinds -= {"missing", "silent"}  # "我家猫走丢了"
+    if "call" in kinds and len(kinds) > 1:
+        kinds.discard("call")    # "快打119" says how bad, not what: safety only when nothing else does
     if not kinds:
         return None
     if kinds & {"gas", "fire", "smoke", "manhole", "height", "violence", "ledge", "shock", "drown", "call"}:
