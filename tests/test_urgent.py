@@ -69,6 +69,8 @@ def test_danger_now_in_many_words(text: str, category: str) -> None:
     # feared or imagined consequences, risks asked about
     "窗台上摆那么多花盆 掉下去砸到人就麻烦了",
     "景观池底下的灯会不会漏电 孩子们天天在那玩",
+    "如果燃气漏了会有什么味道",
+    "老人一个人在家 要是摔倒了都没人知道",
     # figures of speech and wishes
     "跑了一天外卖 热得快爆炸了",
     "现在烦躁得想打人",

@@ -198,6 +198,8 @@ _SUPPRESS_BEFORE = re.compile(
     r"演习|演练|模拟|培训|讲座|知识|宣传|学习|学了|怎么处理|怎么报警|怎么逃生|如何|应急|逃生|不会|不可能|识别|防范|"
     # a wish or a figure of speech, not a deed: "烦躁得想打人", "热得快爆炸了", "气得要炸了"
     r"想要?$|(?:热|气|累|忙|吵|饿|笑|困|烦|急|冷|晒|吓|疼|痛)得(?:我|人)?(?:都)?(?:快|要|快要)?$")
+# A condition anywhere earlier in the clause: "如果燃气漏了会有什么味道".
+_IF = re.compile(r"如果|万一|要是|假如|假设|一旦")
 # A near miss ("差点砸到", "差点被楼上掉下来的花盆砸到") says something did fall: only for other
 # dangers does "差点" mean it did not happen ("差点摔倒", "差点着火").
 _NEAR_MISS = re.compile(r"差点|差一点|险些")
@@ -277,7 +279,7 @@ def _live(s: str, start: int, end: int, kind: str = "") -> bool:
         return False
     if _SUPPRESS_BEFORE.search(before) or (kind != "height" and _NEAR_MISS.search(before)):
         return False
-    if _CONSEQUENCE.search(_clause_after(s, end)):
+    if _CONSEQUENCE.search(_clause_after(s, end)) or _IF.search(_clause_before(s, start, 20)):
         return False
     if _SUPPRESS_AFTER.search(s[end:end + 6]):
         return False
