@@ -36,10 +36,12 @@ def _urgent(text: str) -> tuple[bool, str | None]:
     # violence at home, named by the victim
     ("我被我老公打了 脸上都是血 不敢回家", "safety"),
     ("隔壁男的喝醉了又在打老婆 一直在哭", "safety"),
+    ("我老公喝多了在家摔东西 还说要揍我", "safety"),
     # falls and people unseen, in other words
     ("景观池边有个大爷倒下了 脸朝下 叫不应", "elderly"),
     ("轮椅连人带车翻在台阶上了 老人起不来", "elderly"),
     ("我外公有老年痴呆 一下午没见人了 到处都找遍了", "elderly"),
+    ("超市门口有个老奶奶 不知道自己家在哪", "elderly"),
     # water rising indoors
     ("地下室一直往外冒水 越来越多", "repair"),
     ("一楼家里进水了 已经漫到床边", "repair"),
@@ -74,6 +76,7 @@ def test_danger_now_in_many_words(text: str, category: str) -> None:
     # figures of speech and wishes
     "跑了一天外卖 热得快爆炸了",
     "现在烦躁得想打人",
+    "我老公说晚点打我电话",
     # over, or the damage left behind
     "火已经控制住了 大家可以回家了",
     "电线都烧焦了 什么时候能来电啊",
