@@ -62,6 +62,7 @@ def test_danger_now_in_many_words(text: str, category: str) -> None:
     "朋友圈都在转那个高空坠物砸伤人的视频 吓死人",
     "看新闻说有个小孩在小区泳池溺水了 太心疼了",
     "听说隔壁小区昨天有人触电了",
+    "这电影太吓人了 有人被困在电梯里",
     # notices to everyone
     "【温馨提示】冬季用火用电用气多 离家请关好燃气阀门",
     "冬季是一氧化碳中毒高发期 用燃气热水器请开窗通风",
@@ -87,6 +88,7 @@ def test_danger_now_in_many_words(text: str, category: str) -> None:
     # habits and a claim about the past
     "一下雨就进水 年年这样 物业也不管",
     "前年小区路灯杆漏电电到我家孩子 现在还能索赔吗",
+    "保险公司说高空抛物砸车要有监控才赔",
     "电梯坏在半路 我们困了两个小时 物业一个电话都没有",
     "物业说这电梯不可能困人 大家放心坐",
     "路上积水有十几公分 明天记得穿雨靴",

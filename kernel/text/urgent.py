@@ -231,7 +231,7 @@ _OVER = re.compile(
 # A call for help right now outweighs words that sound like the end ("救上来了 没呼吸了 快打120").
 _CALL = re.compile(r"救命|快来|快打|快叫|快报警|赶紧打|赶紧叫|快拿|快找")
 # Hearsay and retold news: "看新闻说…", "朋友圈都在转…", "听说3栋…" (a video of one's own is a report).
-_HEARSAY = re.compile(r"听说|据说|新闻|朋友圈|抖音|快手|微博|热搜|报道|电视上|网上说|都在转")
+_HEARSAY = re.compile(r"听说|据说|新闻|朋友圈|抖音|快手|微博|热搜|报道|电视上|网上说|都在转|电影(?!院)|电视剧|小说|剧里")
 # A notice to everyone, not a report: "【温馨提示】", "冬季是燃气中毒高发期" ("【求助】" is a report).
 _NOTICE = re.compile(r"温馨提示|友情提示|友情提醒|安全提示|高发期|易发期|多发期|注意事项")
 # A how-to question ("应该先关阀门还是先开窗") — unless it points at the speaker, a place or a moment here.
@@ -250,7 +250,7 @@ _CONSEQUENCE = re.compile(r"就麻烦了|就完了|就糟了|就出大事|可不
 # fall that "luckily hurt nobody" is over.
 _LUCKY = re.compile(r"幸亏|幸好|还好没|好在没|所幸")
 # A claim for damages or a lawsuit about an old injury ("摔伤了,包工头不管,能告吗", "淹了要我赔").
-_CLAIM = re.compile(r"能告|告他|起诉|赔偿|索赔|要我赔|让我赔|赔钱|工伤|官司|维权|律师|仲裁")
+_CLAIM = re.compile(r"能告|告他|起诉|赔偿|索赔|要我赔|让我赔|赔钱|工伤|官司|维权|律师|仲裁|保险|理赔|才赔|谁赔|谁来赔|赔不赔")
 # Sewage overflowing in the street is dirty but not dangerous now; water pouring into homes is.
 _SEWAGE = re.compile(r"下水道|污水|化粪池|粪水|窨井|排水沟|阴沟|堵了|堵住|堵塞")
 _INDOORS = re.compile(r"家里|屋里|室内|进屋|进门|灌进(?:家|屋|房|门)|往家|往屋|电梯井|配电|爆管|水管爆|管子爆|地板|我家")
@@ -339,6 +339,8 @@ def detect(s: str) -> str | None:
         kinds -= {"gas", "fire", "smoke", "lift", "call"}
     if _CLAIM.search(s):
         kinds -= {"fall", "hurt", "flood", "shock"}
+        if not _JUST_NOW.search(s):
+            kinds.discard("height")   # "保险公司说高空抛物砸车要有监控才赔": the claim, not the throw
     if "flood" in kinds and _SEWAGE.search(s) and not _INDOORS.search(s):
         kinds.discard("flood")   # a blocked drain overflowing outside is a repair, not an emergency
     someone = bool(_SOMEONE_RE.search(s))
