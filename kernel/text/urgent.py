@@ -159,11 +159,11 @@ _CUE_TABLE: tuple[tuple[str, str, str | None], ...] = (
     # electric shock: a person shocked, or metal anyone may touch carrying current
     (r"电(?:人|到(?:我|人|他|她|了)|了(?:我|他|她|一下))|触电", "shock", None),
     (r"带电|漏电", "shock", r"(?:门|管|水龙头|栏杆|灯杆|路灯|铁|墙|地灯|池|柜|把手|扶手)" + _W + r"{0,3}$"),
-    # drowning: someone in the water struggling
+    # drowning: someone in the water, struggling
     (r"溺水|落水", "violence", None),
     (r"(?:掉|摔|栽|滑)(?:进|到)(?:了)?(?:水|河|池|塘|湖|江|海|井)", "drown", None),
     (r"扑腾|挣扎|沉下去|冒不出头|浮着|漂着", "drown", r"(?:水|河|池|塘|湖|江|海)" + _W + r"{0,8}$"),
-    # violence, drowning
+    # violence
     (r"持刀|砍人|拿刀|动刀|打人了|打起来了|打架了", "violence", None),
     (r"打架|斗殴|互殴|打起来(?!游戏)", "violence", r"(?:有人|正在|两个人|几个人|一群人|他们)" + _W + r"{0,4}$"),
     # violence at home: someone hitting a partner or a child, happening now
