@@ -1,6 +1,6 @@
 """Urgency as a resident would notice it: a danger happening now is urgent whatever words it comes in;
 the same danger words told as news, a notice, a question of what to do, a habit, a wish or a figure of
-speech are not. Cases are classes of real wording (tests/data/real_urgent_train.jsonl and its pages),
+speech are not. Cases are classes of real wording (tests/data/real_urgent_tune.jsonl and its pages),
 never lines of a blind set."""
 
 from __future__ import annotations

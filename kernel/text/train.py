@@ -5,8 +5,9 @@
 With no files it reads the labelled sets the project keeps for training: ``../shared/dev_messages.jsonl``,
 ``tests/data/heldout_messages.jsonl``, ``tests/data/blind_a.jsonl`` and every ``tests/data/*train*.jsonl``
 (real text: ``real_train``, ``chat_train`` — lines of public Chinese chat corpora, talk, never requests —
-and any later ``*_train.jsonl``, e.g. ``real_urgent_train.jsonl``). ``real_extra.jsonl`` (146 more real lines)
-is kept out: cross-validation found it no help (README "## Understanding messages").
+and any later ``*_train.jsonl``). ``real_extra.jsonl`` (146 more real lines) is kept out: cross-validation
+found it no help (README "## Understanding messages"); so is ``real_urgent_tune.jsonl``, the urgency rules'
+tuning lines (23 of them written by hand).
 The sets that estimate how the classifier does on unseen wording (``blind_b``, ``blind_c``, ``blind_d``,
 ``real_blind``) are deliberately NOT in the list (tests/test_classify.py checks they stay out).
 ``category_vocab.txt`` adds families of words per category, each word one tiny demand document,
