@@ -32,7 +32,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Date, Float, ForeignKey, Index, String, Text, select, update
+from sqlalchemy import Date, Float, ForeignKey, Index, String, Text, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -54,6 +54,7 @@ from models.booking_rules import (
 )
 from models.conversation import PRIVATE_SCOPE
 from models.lifecycle import Lifecycle, LifecycleEvent
+from models.counters import next_value
 from models.sql import insert_ignore
 
 
@@ -483,9 +484,7 @@ async def suggest_slots(session: AsyncSession, now: datetime, config: Config, re
 # ------------------------------------------------------------------ codes
 
 async def _next_code(session: AsyncSession) -> str:
-    await insert_ignore(session, Counter.__table__, {"name": "booking", "value": 100})
-    value = await session.scalar(
-        update(Counter).where(Counter.name == "booking").values(value=Counter.value + 1).returning(Counter.value))
+    value = await next_value(session, Counter.__table__, "name", "value", "booking", start=100)
     return f"B{value}"
 
 
