@@ -183,6 +183,7 @@ class Context:
     # … in the staff group too (a 树洞 is shown in no group at all); set by a handler that shows one
     private_in_staff_group: bool = False
     anonymous: bool = False    # a 树洞 message: nothing written may link it to its sender (go_anonymous)
+    memo: dict[Any, Any] = field(default_factory=dict)   # reads a handler makes once per message
     out: Outbox = field(init=False)
     _told_group: bool = field(default=False, init=False)
     _said_heard: bool = field(default=False, init=False)
