@@ -749,13 +749,12 @@ async def todo_for(session: AsyncSession, person: Person) -> list[Need]:
         return await open_needs(session, department=person.department)
     if person.role == Role.ADMIN:
         return await open_needs(session)
-    mine = {n.id: n for n in await open_needs(session, assignee=person.id)}
-    if person.grid is not None:
-        for n in await open_needs(session, grid=person.grid):
-            if n.department is None:
-                mine.setdefault(n.id, n)
-    rows = list(mine.values())
-    rows.sort(key=clock_sort_key)
+    # One read: their own, and their grid's not with a department (own first among equal clocks).
+    q = select(Need).where(Need.status.in_([str(x) for x in OPEN_STATUSES]))
+    own = Need.assignee == person.id
+    q = q.where(or_(own, (Need.grid == person.grid) & Need.department.is_(None)) if person.grid is not None else own)
+    rows = list((await session.scalars(q)).all())
+    rows.sort(key=lambda n: (clock_sort_key(n), n.assignee != person.id, n.id))
     return rows
 
 
