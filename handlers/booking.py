@@ -49,7 +49,17 @@ _CODE = r"([Bb]\d{3,6})(?![0-9])"
 BOOK_CMD_RE = re.compile(r"^(?:预约|预订|预定)(?![了过的好完成])[\s:：]*(.*)$", re.S)
 CANCEL_RE = re.compile(rf"^(?:取消|撤销|退订|退掉)(?:预约|预订)?[\s:：]*{_CODE}\s*(.*)$", re.S)
 CANCEL_BARE_RE = re.compile(r"^(?:取消预约|取消预订|退订预约)[\s。!！]*$")
-MINE_RE = re.compile(r"^(?:我的预约|我的预订|查看预约|查询预约|查预约|我约了什么|我约的房间)[\s?？!！。]*$")
+# "我的预约" and how residents ask it: 我约了哪些 / 我都订了啥 / 查一下我预约的房间 / 我预约了几个 (a question
+# or 了/过/的 after the verb: "我预约" alone is someone starting a booking)
+_MINE_VERB = r"(?:约|预约|订|预订|预定)"
+_MINE_ASK = r"(?:哪些|哪几个|哪个|什么|啥|几个|多少|些啥)"
+MINE_RE = re.compile(
+    r"^(?:查看|查询|查|看看|看一下|查一下)?(?:一下)?(?:"
+    r"我的(?:预约|预订)(?:记录|情况)?|(?:预约|预订)记录|(?<=[查看询下])(?:预约|预订)|"
+    rf"我(?:都|还|现在|目前)?{_MINE_VERB}(?:了|过)(?:{_MINE_ASK})?(?:房间|功能室|场地|时间)?|"
+    rf"我(?:都|还|现在|目前)?{_MINE_VERB}的(?:房间|功能室|场地|时间)?(?:{_MINE_ASK})?|"
+    rf"我(?:都|还)?{_MINE_VERB}{_MINE_ASK}(?:房间|功能室|场地)?"
+    r")(?:呢|吗|啊|呀|来着)?[\s?？!！。]*$")
 CHECKIN_RE = re.compile(rf"^(?:签到|打卡签到)[\s:：]*(?:{_CODE})?[\s。!！]*$")
 CHANGE_RE = re.compile(rf"^(?:改到|改期|改时间|修改预约|修改|调整|改)[\s:：]*{_CODE}[\s:：]*"
                        rf"(?:改到|改成|改为|换到|调到|到|为)?\s*(.+)$", re.S)
@@ -84,8 +94,10 @@ ROOMISH_RE = re.compile(r"([\u4e00-\u9fff]{1,4}?(?:室|房|厅|坊|馆|池|场|�
 NOT_A_NAME = re.compile(r"哪|什么|啥|些|几|空|有")
 FILLER_EDGE = re.compile(r"^(?:[\s,，。.!！?？~～、]|帮我|帮忙|麻烦|请|我想|我要|想要|想|要|预约|预订|预定|订|约|借用?|租"
                          r"|用来|用于|用|一下|的|个|那|就|给我|全天|一整天|整天)+"
-                         r"|(?:[\s,，。.!！?？~～、]|一下|吧|呢|啊|哈|谢谢|的|用|全天)+$")
-DIALOGUE = ("booking_draft", "booking_room_pick", "booking_choice", "booking_context")
+                         r"|(?:[\s,，。.!！?？~～、]|一下|吧|呢|啊|哈|谢谢|的|用|全天|大概|大约|差不多|左右|估计|可能)+$")
+# booking_hours {code}: a whole part of day was booked ("下午"); hours said next ("两点到四点") narrow it
+HOURS = "booking_hours"
+DIALOGUE = ("booking_draft", "booking_room_pick", "booking_choice", "booking_context", HOURS)
 OFFER = "booking_offer"
 
 
@@ -258,7 +270,8 @@ async def _refuse(ctx: Context, exc: BookingError, room: RoomConfig, start: date
 
 
 async def _book(ctx: Context, room: RoomConfig, start: datetime, end: datetime, party: int, purpose: str,
-                note: str = "") -> Booking | None:
+                note: str = "", tail: str = "") -> Booking | None:
+    """`note`: said right after the time; `tail`: a last line of the answer."""
     config, now = ctx.config, ctx.now
     try:
         b = await ops.create_booking(ctx.session, now, config, room=room.name, person_id=ctx.sender.id,
@@ -274,22 +287,22 @@ async def _book(ctx: Context, room: RoomConfig, start: datetime, end: datetime, 
                                               when=_when(config, now, b.start_at, b.end_at)))
         return b
     await ctx.answered(*DIALOGUE)
-    await _announce(ctx, b, note)
+    await _announce(ctx, b, note, tail)
     return b
 
 
-async def _announce(ctx: Context, b: Booking, note: str = "") -> None:
+async def _announce(ctx: Context, b: Booking, note: str = "", tail: str = "") -> None:
     config, now = ctx.config, ctx.now
     when = _when(config, now, b.start_at, b.end_at) + note
     party = _party_of(b, config)
     purpose = T.PURPOSE.format(purpose=b.purpose) if b.purpose else ""
     if b.status == Status.PENDING:
         await ctx.reply(T.BOOKED_PENDING.format(room=b.room_name, when=when, party=party, purpose=purpose,
-                                                code=b.code))
+                                                code=b.code) + tail)
         await notices.approval_wanted(ctx.out, config, now, b)
     else:
         await ctx.reply(T.BOOKED.format(room=b.room_name, when=when, party=party, code=b.code,
-                                        grace=config.booking.checkin_grace_minutes))
+                                        grace=config.booking.checkin_grace_minutes) + tail)
 
 
 # ------------------------------------------------------------------ the booking conversation
@@ -394,7 +407,11 @@ async def _pick_in_span(ctx: Context, room: RoomConfig, start: datetime, end: da
     config, now = ctx.config, ctx.now
     length = (end - start).total_seconds() / 60
     if room.min_minutes <= length <= room.max_minutes:
-        await _book(ctx, room, start, end, party, purpose)
+        local = start.astimezone(config.timezone)
+        example = f"{local.hour % 12 or 12}点到{(local.hour + 2) % 12 or 12}点"
+        b = await _book(ctx, room, start, end, party, purpose, tail=T.WHOLE_SPAN.format(example=example))
+        if b is not None and b.person_id == ctx.sender.id:
+            await ctx.ask(HOURS, {"code": b.code}, ttl=timedelta(minutes=30))
         return
     slot = timedelta(minutes=room.max_minutes if length > room.max_minutes else room.min_minutes)
     options: list[tuple[datetime, datetime]] = []
@@ -704,6 +721,10 @@ async def change(ctx: Context, args: tuple[str, str]) -> None:
         await ctx.reply(notices.code_error(config, now, BookingError("unknown_room", name=b.room_name)))
         return
     reading = _read_time(config, now, text, room)
+    if reading.ok and not reading.dated:
+        # "两点到四点" names no day: the booking's own day, not today (a silent move to the wrong day)
+        day_start = datetime.combine(b.start_at.astimezone(config.timezone).date(), time(0), config.timezone)
+        reading = _read_time(config, max(now, day_start), text, room)
     if reading.error == NONE_FOUND:
         await ctx.reply(T.CHANGE_HOW)
         return
@@ -734,6 +755,21 @@ async def change(ctx: Context, args: tuple[str, str]) -> None:
 
 
 # ------------------------------------------------------------------ follow-ups
+
+_CLOCK = r"[0-9一二三四五六七八九十两]{1,3}(?:[点:：](?:[0-9]{1,2}|半|[一二三四五六七八九十]{1,3})?分?)?"
+_HOURS_ONLY = re.compile(rf"^(?:改成|改到|改为|换成|就|只要|只用|只约|其实)?\s*(?:早上|上午|中午|下午|晚上)?\s*(?:从)?{_CLOCK}\s*"
+                         rf"(?:到|至|-|—|－|~|～)\s*(?:早上|上午|中午|下午|晚上)?{_CLOCK}\s*"
+                         r"(?:吧|就行了?|就够了|就可以了?|够了)?[\s。.!！]*$")
+
+
+@router.answer(HOURS, match=lambda v: _HOURS_ONLY.match(v.text), label=T.QUESTION_BOOKING)
+async def narrow_hours(ctx: Context, _m: object) -> None:
+    """"两点到四点" right after a whole afternoon was booked: that booking, those hours, the same day."""
+    assert ctx.question is not None
+    code = str(ctx.question.data["code"])
+    await ctx.answered(HOURS)
+    await change(ctx, (code, ctx.text))
+
 
 def match_follow_up(view: View) -> tuple[str, str] | None:
     t = view.text

@@ -25,6 +25,7 @@ from sqlalchemy import and_, or_, select
 from kernel.config import Config
 from kernel.identity import STAFF, Person
 from kernel.text.numbers import SIGN, read_count, read_yuan
+from kernel.text.timeparse import parse_point
 from texts import events as T
 from texts import trail as TR
 from notices import events as notices
@@ -228,7 +229,7 @@ def _rolled_over(start: datetime, matched: str, now: datetime) -> bool:
 
 
 def read_start(text: str, now: datetime, tz: ZoneInfo, config: Config) -> TimeResult:
-    from kernel.text.timeparse import IN_PAST, describe, parse_point, strip_noise
+    from kernel.text.timeparse import IN_PAST, describe, strip_noise
 
     try:
         reading = parse_point(strip_noise(text, room_names(config)), now, tz)
@@ -248,7 +249,7 @@ def read_start(text: str, now: datetime, tz: ZoneInfo, config: Config) -> TimeRe
 
 
 def read_deadline(text: str, now: datetime, tz: ZoneInfo) -> TimeResult:
-    from kernel.text.timeparse import IN_PAST, parse_point
+    from kernel.text.timeparse import IN_PAST
 
     try:
         reading = parse_point(text, now, tz)
@@ -395,7 +396,7 @@ async def _publish(ctx: Context, rest: str, *, allow_duplicate: bool = False) ->
     try:
         published = await ev.publish(ctx.session, ctx.now, ctx.config, req.spec, by_id=ctx.sender.id,
                                      by_name=ctx.sender.name, groups=req.groups, room=req.room,
-                                     allow_duplicate=allow_duplicate)
+                                     allow_duplicate=allow_duplicate, said_in=_scope_group(ctx))
     except EventError as exc:
         if exc.code == "duplicate":     # the same title, time and place: sent twice? ask before a second one
             await ctx.ask(DUPLICATE_KIND, {"rest": rest}, ttl=DUPLICATE_TTL)
@@ -616,10 +617,8 @@ async def _sign_up(ctx: Context, event: Event, *, name: str, contact_id: str | N
         await ctx.reply(T.refusal(exc.code, exc.info, tz))
         return
     if res.already:
-        text = T.already_in(res.event, res.signup, res.position, for_other=for_other)
-        if party_said and party != res.signup.party_size and not for_other:
-            text += "\n" + T.change_party_hint(party)
-        await ctx.reply(text)
+        change_to = party if party_said and party != res.signup.party_size else None
+        await ctx.reply(T.already_in(res.event, res.signup, res.position, for_other=for_other, change_to=change_to))
     elif res.signup.status == SignupStatus.WAITING:
         await ctx.reply(T.waitlisted(res.event, res.signup, res.position or 0, for_other=for_other))
     else:
@@ -779,7 +778,7 @@ async def drop_out(ctx: Context, words: str) -> object:
     named = [m for m in mine if m.signup.contact_id == ctx.sender.id
              and any(ev.title_score(t, m.event.title) >= ev.MATCH_THRESHOLD for t in tokens)]
     if not named:
-        return PASS      # not one of their events: someone's talk, not a cancellation
+        return await _drop_out_by_day(ctx, words, mine)
     events = list({m.event.id: m for m in named}.values())
     if len(events) > 1:
         await ctx.ask(PICK_KIND, {"action": "cancel", "ids": [m.event.id for m in events[:6]]},
@@ -790,13 +789,38 @@ async def drop_out(ctx: Context, words: str) -> object:
     return None
 
 
+async def _signed_up(ctx: Context, event: Event) -> bool:
+    """Already on this event's list: "算3个人" changes their party, whatever the group talked about since."""
+    return any(m.event.id == event.id and m.signup.contact_id == ctx.sender.id for m in await _my_active(ctx))
+
+
+async def _drop_out_by_day(ctx: Context, words: str, mine: list[Any]) -> object:
+    """"周六有事去不了了": no event named, but the day is the day of one event the sender signed up for.
+    Ask, never cancel on a guess (their place would go to someone else); anything else is their talk."""
+    tz = ctx.config.timezone
+    reading = parse_point(words, ctx.now, tz)
+    if not reading.ok or reading.start is None:
+        return PASS
+    day = reading.start.astimezone(tz).date()
+    hits = {m.event.id: m.event for m in mine if m.signup.contact_id == ctx.sender.id
+            and m.event.starts_at.astimezone(tz).date() == day}
+    if len(hits) != 1:
+        return PASS
+    await ctx.reply(T.drop_ask(next(iter(hits.values())), tz))
+    return None
+
+
 @router.route(Stage.RESIDENT_COMMAND, lambda v: _CANCEL_CODE_RE.match(v.text))
 async def cancel_by_code(ctx: Context, m: re.Match[str]) -> None:
     # "取消 E101" (CONTRACTS §5 取消 <代码>); booking codes are another capability's.
     await _cancel(ctx, (m.group(1) + " " + m.group(2)).strip())
 
 
-_MINE_RE = re.compile(r"^(?:我的报名|我报的活动|我报名的活动|查报名|查询报名|我的活动|报名记录)\s*[??]?$")
+# "我的报名" and how residents ask it: 我报了哪些 / 我报名了什么活动 / 我都报了啥
+_MINE_RE = re.compile(
+    r"^(?:查看|查询|查|看看|查一下)?(?:一下)?(?:我的报名|我报的活动|我报名的活动|(?<=[查看询下])报名|我的活动|报名记录|"
+    r"我(?:都|还)?报(?:名)?(?:了|过)(?:哪些|哪几个|哪个|什么|啥|几个)?(?:活动)?|"
+    r"我(?:都|还)?报(?:名)?的(?:活动)?(?:有)?(?:哪些|哪几个|哪个|什么|啥|几个)?)(?:呢|吗|啊|呀|来着)?\s*[??]?$")
 
 
 @router.route(Stage.RESIDENT_COMMAND, lambda v: _MINE_RE.match(v.text))
@@ -1202,7 +1226,8 @@ async def sign_up(ctx: Context, rest: str) -> None:
 _PLAIN_RE = re.compile(r"报名|报个名|参加|算我|我要去|我也去|想去|我去|带上我|报一个|我来一个|都去|一起去|加入|想带|我带")
 # Without an @, only these (and an open event named in the words) make it a signup.
 _HINT_RE = re.compile(r"报名|报个名|报[^,，。!！?？\s]{0,4}一个|算我|算上我|带上我|我参加|们参加|家参加|我要参加|我也参加|"
-                      r"我去报|我也去|我也想去|我来一个|给我报|帮我报|我要报|我报|都去|一起参加|我们家参加|人参加|想带[^,，。]{1,4}去")
+                      r"我去报|我也去|我也想去|我来一个|给我报|帮我报|我要报|我报|都去|一起参加|我们家参加|人参加|想带[^,，。]{1,4}去|"
+                      r"也想去|也要去|都参加|算[0-9一二三四五六七八九两]个人|一家[0-9一二三四五六七八九两]口")
 _NOT_SIGNUP_RE = re.compile(r"参加了|报了名|报过|去过|去了|参加过|不去|不参加|没报|不报|取消|截止|怎么报|如何报|哪里报|哪报|"
                             r"在哪|报名了吗|多少钱|收费吗")
 _QUESTION_RE = re.compile(r"吗|[?？]|能不能|可以吗")
@@ -1218,12 +1243,26 @@ def match_plain(view: View) -> str | None:
     return t if _HINT_RE.search(t) and not _NOT_SIGNUP_RE.search(t) else None
 
 
+# What is left of "我和老伴两个人报名", "我家孙子也想去,算3个人" once the people and the verbs are gone: nothing
+# names an event, so it is the one just posted in the group (as "+1" is).
+_NO_EVENT_NAMED = re.compile(r"我们?|俺|咱们?|一家|全家|家里?|孩子|小孩|孙子|孙女|外孙女?|老伴|爱人|老公|老婆|媳妇|儿子|女儿|"
+                             r"闺女|宝宝|爸爸?|妈妈?|朋友|邻居|都|也|还|想|要|去|来|参加|报名|报|算上?|带上?|和|跟|一起|"
+                             r"个|人|口|[\s,，。.!！~～、]")
+
+
 @router.route(Stage.RESIDENT_COMMAND, match_plain)
 async def sign_up_plain(ctx: Context, text: str) -> object:
     p = parse_party(text)
     words = event_words(p.rest)
     found = await ev.find_events(ctx.session, ctx.now, words, group=_scope_group(ctx),
                                  load=_open_events(ctx)) if words else []
+    if not found and not _QUESTION_RE.search(text) and not _NO_EVENT_NAMED.sub("", words):
+        event = await _recent(ctx)
+        if event is not None and (ctx.view.addressed or not await _after_question(ctx, event)
+                                  or await _signed_up(ctx, event)):
+            await _sign_up(ctx, event, name=ctx.sender.name, contact_id=ctx.sender.id, party=p.size or 1,
+                           source="command", party_said=p.size is not None)
+            return None
     if not found:
         if ctx.view.addressed and "报名" in text:
             await _offer_events(ctx, T.not_found(words))

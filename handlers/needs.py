@@ -259,11 +259,16 @@ async def passive_discovery(ctx: Context, args: IntakeArgs) -> None:
 
 def _staff_matcher(*words: str):  # type: ignore[no-untyped-def]
     """A command word; without a code it only counts from staff, or when the bot is addressed —
-    a resident chatting "回复一下大家" in a group must not get a refusal."""
+    a resident chatting "回复一下大家" in a group must not get a refusal. The code may come first
+    ("D20261124-0001 办结 灯已换"), as it does when a worker copies it from the alert."""
     base = command_matcher(*words)
+    code_first = re.compile(r"^(%s)[\s:：,，]*(?:%s)(?:[\s:：,，]+|$)(.*)$"
+                            % (N.CODE_RE.pattern, "|".join(map(re.escape, words))), re.S)
 
     def match(view: View) -> str | None:
         rest = base(view)
+        if rest is None and (m := code_first.match(view.text)) is not None:
+            rest = f"{m.group(1)} {m.group(4)}".strip()
         if rest is None:
             return None
         if N.normalize_code(rest) is None and view.sender.role == Role.RESIDENT and not view.addressed:
@@ -280,11 +285,40 @@ def _split_code(rest: str) -> tuple[str | None, str]:
     return f"D{m.group(1)}-{m.group(2)}", after
 
 
+# Without a code, 接单 / 回复 / 办结 mean the one need they can mean: a worker on a phone at 11 pm types
+# "接单" under the alert, or "办结 已换灯泡" with one job in hand. Never 转派 / 退单: those name the need.
+_BARE_STATUSES = {"accept": (N.Status.RECEIVED, N.Status.DISPATCHED),
+                  "reply": (N.Status.ACCEPTED, N.Status.IN_PROGRESS),
+                  "resolve": (N.Status.ACCEPTED, N.Status.IN_PROGRESS)}
+
+
+async def _bare_candidates(ctx: Context, action: str) -> list[N.Need]:
+    statuses = _BARE_STATUSES.get(action)
+    if statuses is None:
+        return []
+    me = ctx.sender
+    scope = await D.scope_for(ctx.session, ctx.config, me)
+    roster = await D.roster(ctx.session, ctx.config)
+    out = []
+    for n in await N.todo_for(ctx.session, me, scope.covers):
+        if n.status not in statuses or not N.may_handle(ctx.config, n, me, roster):
+            continue
+        held = n.assignee == me.id or (me.role == Role.DEPARTMENT and n.department == me.department)
+        if action == "accept" or held:       # 回复/办结 without a code: only a need they hold
+            out.append(n)
+    return out
+
+
 async def _run(ctx: Context, word: str, rest: str, action: str, op: Any) -> None:
     code, after = _split_code(rest)
     if code is None:
-        await say(ctx, T.USAGE[word].format(example=T.EXAMPLE_CODE))
-        return
+        found = await _bare_candidates(ctx, action)
+        if len(found) != 1:
+            usage = T.USAGE[word].format(example=found[0].code if found else T.EXAMPLE_CODE)
+            items = "".join(T.BARE_ITEM.format(code=n.code, text=short(n.text, 20)) for n in found[:5])
+            await say(ctx, T.BARE_MANY.format(n=len(found), word=word, items=items) + usage if found else usage)
+            return
+        code = found[0].code
     try:
         # what is said about a 树洞 goes to no group at all, the staff group included
         ctx.private_in_staff_group = (await N.get_need(ctx.session, code)).tree_hole
@@ -402,7 +436,8 @@ def _todo_matcher(view: View) -> str | None:
 
 @router.route(Stage.STAFF_COMMAND, _todo_matcher, roles=STAFF_OR_DEPT, private=True)
 async def todo(ctx: Context, _rest: str) -> None:
-    rows = [n for n in await N.todo_for(ctx.session, ctx.sender) if access.may_see(ctx.sender, n)]
+    scope = await D.scope_for(ctx.session, ctx.config, ctx.sender)
+    rows = [n for n in await N.todo_for(ctx.session, ctx.sender, scope.covers) if access.may_see(scope, n)]
     ctx.private_in_staff_group = any(n.tree_hole for n in rows)
     await log_chat_view(ctx, None, "待办: " + " ".join(n.code for n in rows[:50]))
     if not rows:
@@ -492,7 +527,8 @@ async def query(ctx: Context, rest: str) -> None:
         await say(ctx, T.TREE_HOLE_QUERY_IN_GROUP.format(bot=ctx.config.bot_name))   # not even whether it exists
         return
     try:
-        view = await N.status_for(ctx.session, code, ctx.sender)
+        scope = await D.scope_for(ctx.session, ctx.config, ctx.sender) if staff else None
+        view = await N.status_for(ctx.session, code, ctx.sender, scope)
     except N.NeedError as exc:
         await say(ctx, error_text(exc, "query"))
         return

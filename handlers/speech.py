@@ -65,6 +65,8 @@ async def progress(ctx: Context, _args: Any) -> Any:
     if not shown:
         if not ctx.view.addressed:
             return PASS                       # group chatter that only sounded like a question to us
+        if not elsewhere and ctx.view.understanding.intent == "demand" and not S.chases_only(ctx.text):
+            return PASS                       # "我报的3栋电梯坏了怎么还没修" with nothing on record: file it
         await say(ctx, T.PROGRESS_ONLY_ELSEWHERE.format(n=elsewhere, bot=bot) if elsewhere
                   else T.PROGRESS_NONE.format(bot=bot))
         return None

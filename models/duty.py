@@ -18,9 +18,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.config import Config, GridConfig
 from kernel.config_reader import Invalid, parse_hours
-from kernel.identity import Role
+from kernel.identity import Person, Role
 from kernel.settings import Hours
 from kernel.workhours import on_duty
+from models.access import Scope, scope_of
 from models.admin_log import StaffError, log_change
 from models.base import Base
 from models.people import all_bindings
@@ -63,6 +64,13 @@ class Roster:
         g = self.config.grid_by_number(grid)
         return g.backup if g is not None else None
 
+    def grids_backed_by(self, person: str | None) -> frozenset[int]:
+        """The grids whose AB岗 backup this person is (they may act on those grids' needs, so they see them)."""
+        if not person:
+            return frozenset()
+        return frozenset(g.number for g in self.config.grids
+                         if self.backup_of(g.number) == person and g.worker != person)
+
     def duty_of(self, person: str | None) -> Hours | None:
         if person in self.duties:
             return self.duties[person]
@@ -97,6 +105,13 @@ async def roster(session: AsyncSession, config: Config) -> Roster:
         elif row.kind == "duty":
             duties[row.subject] = None if row.value == ALWAYS else parse_hours(row.value, wrap=True)
     return Roster(config, backups, duties)
+
+
+async def scope_for(session: AsyncSession, config: Config, person: Person) -> Scope:
+    """What this person may see (models/access), with the grids they back up in the roster in force."""
+    if person.role != Role.WORKER:
+        return scope_of(person)
+    return scope_of(person, (await roster(session, config)).grids_backed_by(person.id))
 
 
 def _hours_text(h: Hours | None) -> str:

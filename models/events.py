@@ -473,10 +473,12 @@ def default_groups(person: Person | None, config: Any) -> list[str]:
 
 async def publish(session: AsyncSession, now: datetime, config: Any, spec: EventSpec, *, by_id: str,
                   by_name: str | None, groups: Sequence[str], room: str | None = None,
-                  allow_duplicate: bool = False) -> Published:
+                  allow_duplicate: bool = False, said_in: str | None = None) -> Published:
     """Publish an event and book the function room it is held in (the booking rules decide; a
     refusal is an outcome to tell the publisher, never a failed publish). The same title, time and
-    place as an open event is refused (EventError "duplicate") unless the publisher confirmed it."""
+    place as an open event is refused (EventError "duplicate") unless the publisher confirmed it.
+    `said_in`: the group the command was typed in — the summary posted there is what residents answer
+    "+1" to, before the notice itself goes out."""
     settings = config.events
     if not allow_duplicate:
         existing = await duplicate_of(session, spec)
@@ -484,6 +486,10 @@ async def publish(session: AsyncSession, now: datetime, config: Any, spec: Event
             raise EventError("duplicate", event=existing)
     event = await publish_event(session, now, spec, created_by=by_id, groups=groups, settings=settings,
                                 by_name=by_name)
+    if said_in is not None:
+        for eg in await event_groups(session, event.id):
+            if eg.topic == said_in:
+                eg.last_post_at = now
     outcome = await reserve_room(session, now, config, event, room, by_id=by_id, by_name=by_name,
                                  settings=settings) if room else None
     return Published(event, outcome)

@@ -743,16 +743,19 @@ async def open_needs(session: AsyncSession, *, assignee: str | None = None, depa
     return rows
 
 
-async def todo_for(session: AsyncSession, person: Person) -> list[Need]:
-    """待办: a department's needs; a worker's own plus their grid's; an admin's: everything open."""
+async def todo_for(session: AsyncSession, person: Person, covers: frozenset[int] = frozenset()) -> list[Need]:
+    """待办: a department's needs; a worker's own plus their grid's and the grids they back up (AB岗,
+    `covers`); an admin's: everything open."""
     if person.role == Role.DEPARTMENT:
         return await open_needs(session, department=person.department)
     if person.role == Role.ADMIN:
         return await open_needs(session)
-    # One read: their own, and their grid's not with a department (own first among equal clocks).
+    # One read: their own, and their grid's and the covered grids' not with a department (own first
+    # among equal clocks).
     q = select(Need).where(Need.status.in_([str(x) for x in OPEN_STATUSES]))
     own = Need.assignee == person.id
-    q = q.where(or_(own, (Need.grid == person.grid) & Need.department.is_(None)) if person.grid is not None else own)
+    grids = sorted({person.grid, *covers} - {None})
+    q = q.where(or_(own, Need.grid.in_(grids) & Need.department.is_(None)) if grids else own)
     rows = list((await session.scalars(q)).all())
     rows.sort(key=lambda n: (clock_sort_key(n), n.assignee != person.id, n.id))
     return rows
@@ -1063,10 +1066,12 @@ class StatusView:
     shown: Need             # the need whose progress is shown (the parent for a merged need)
 
 
-async def status_for(session: AsyncSession, code: str, asker: Person) -> StatusView:
+async def status_for(session: AsyncSession, code: str, asker: Person,
+                     scope: access.Scope | None = None) -> StatusView:
     """查 CODE. Staff see the needs their scope allows (models/access, the web's rule); the requester
     sees theirs (and the parent it was merged into); a 树洞 is read by its random follow-up code, which
-    is all its resident has — its sequential code reads as unknown to anyone outside staff scope."""
+    is all its resident has — its sequential code reads as unknown to anyone outside staff scope.
+    `scope`: the asker's scope with the grids they back up (models/duty.scope_for); else their own."""
     need = await get_need(session, code)
     shown = need
     if need.merged_into:
@@ -1074,7 +1079,7 @@ async def status_for(session: AsyncSession, code: str, asker: Person) -> StatusV
     if need.follow_code is not None and normalize_code(code) == need.follow_code:
         return StatusView(need, shown)
     if asker.role != Role.RESIDENT:
-        if access.may_see(asker, need):
+        if access.may_see(scope or asker, need):
             return StatusView(need, shown)
         raise NeedError("not_found", code=normalize_code(code) or code)
     if need.tree_hole:

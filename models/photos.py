@@ -193,7 +193,10 @@ async def attach(session: AsyncSession, now: datetime, config: Config, need: Nee
     known = set((await session.scalars(select(NeedPhoto.sha256).where(NeedPhoto.need_id == need.id))).all())
     room = config.photos.max_per_need - have
     fresh = [p for p in dict.fromkeys(photos) if p.sha256 not in known]
-    if fresh and room <= 0:
+    room = max(room, 0)
+    # the ones that do not fit were written by store(): their files go, unless another need holds them
+    await _drop_files(session, config, now, {p.sha256 for p in fresh[room:]})
+    if fresh and room == 0:
         raise PhotoRefused("too_many")
     rows = [NeedPhoto(need_id=need.id, sha256=p.sha256, mime=p.mime, size=p.size, width=p.width, height=p.height,
                       role=str(role), created_at=now, uploader=uploader) for p in fresh[:room]]
@@ -241,7 +244,12 @@ async def forget_unclaimed(session: AsyncSession, config: Config, now: datetime)
     picture or another open item still waits with it. Run before the expired items are purged."""
     expired = (await session.scalars(select(Question).where(Question.kind == PHOTOS_WAITING,
                                                             Question.expires_at <= now))).all()
-    shas = {str(p.get("sha256")) for q in expired for p in q.data.get("photos", [])}
+    return await _drop_files(session, config, now, {str(p.get("sha256")) for q in expired
+                                                    for p in q.data.get("photos", [])})
+
+
+async def _drop_files(session: AsyncSession, config: Config, now: datetime, shas: set[str]) -> int:
+    """Delete these photos' files unless a need holds the same picture or an open item still waits with it."""
     if not shas:
         return 0
     kept = set((await session.scalars(select(NeedPhoto.sha256).where(NeedPhoto.sha256.in_(shas)))).all())

@@ -16,6 +16,9 @@ async def test_an_admin_changes_the_backup_on_a_phone_and_the_next_urgent_alert_
     sim, core = service.simulator, service.core
     page = await login(browser, service, "li", PHONE)
     page.on("dialog", lambda dialog: dialog.accept())          # the 停用 / 删除 confirmations
+    # an admin's twelve tabs all fit the phone's width: they wrap, none hides off-screen to the right
+    boxes = [await a.bounding_box() for a in await page.locator("nav.tabs a").all()]
+    assert len(boxes) == 12 and all(b and b["x"] >= 0 and b["x"] + b["width"] <= PHONE["width"] for b in boxes)
     await page.click("nav.tabs >> text=账号与值班")
     await page.wait_for_url(base(service) + "/inbox/admin/staff")
     grid1 = page.locator("li.duty[data-grid='1']")

@@ -125,17 +125,18 @@ async def _read_events(resp, want: int, timeout: float = 5.0) -> list[tuple[str,
 
 async def test_the_live_feed_tells_each_user_only_about_needs_they_may_see(web) -> None:
     h = web.h
-    wang, zhao = await web.user("wang"), await web.user("zhao")
-    async with wang.http.get(web.base + "/inbox/events") as rw, zhao.http.get(web.base + "/inbox/events") as rz:
+    # 孙 works grid 3 and is grid 2's AB岗 (config.example.toml): grid 2's needs reach them, grid 1's never
+    wang, sun = await web.user("wang"), await web.user("sun")
+    async with wang.http.get(web.base + "/inbox/events") as rw, sun.http.get(web.base + "/inbox/events") as rs:
         assert rw.status == 200 and rw.headers["Content-Type"] == "text/event-stream"
         await asyncio.sleep(0.3)          # the poller has taken its starting point
         ours = await new_need(h, "2栋电梯困人了", building=2, urgent=True)
         theirs = await new_need(h, "8栋水管爆了", building=8, chat=G2, requester="wx_ma", name="马阿姨")
         got_wang = await _read_events(rw, 1)
-        got_zhao = await _read_events(rz, 1)
+        got_sun = await _read_events(rs, 1)
         assert got_wang == [("need", {"code": ours, "urgent": True, "new": True, "status": "dispatched",
                                       "updated": got_wang[0][1]["updated"]})]
-        assert got_zhao[0][1]["code"] == theirs and got_zhao[0][1]["urgent"] is False
+        assert got_sun[0][1]["code"] == theirs and got_sun[0][1]["urgent"] is False
         # a state change reaches the page too (not new this time)
         await wang.post(f"/inbox/needs/{ours}/accept")
         (name, data), = await _read_events(rw, 1)

@@ -154,3 +154,23 @@ async def test_a_photo_no_need_claimed_is_deleted_when_its_wait_ends(h: Harness)
     kept = sorted(p.name for p in (h.config.data_dir / "photos").rglob("*.jpg"))
     (photo,) = await _photos(h, h.last_code or "")
     assert kept == sorted([f"{photo.sha256}.jpg", f"{photo.sha256}-t.jpg"])
+
+
+async def test_a_photo_beyond_the_limit_is_refused_and_its_file_not_kept(config: Config, db_url: str,
+                                                                         tmp_path: Path) -> None:
+    cfg = dataclasses.replace(config, data_dir=tmp_path / "data",
+                              photos=dataclasses.replace(config.photos, max_per_need=2))
+    h = await Harness.create(cfg, db_url)
+    try:
+        await h.set_clock("2026-11-24 10:00")
+        await h.say("私聊", "wx_zhang", "3栋电梯又坏了", name="张阿姨")
+        await h.say("私聊", "wx_zhang", "[图片:one]")
+        await h.say("私聊", "wx_zhang", "[图片:two]")
+        said = await h.say("私聊", "wx_zhang", "[图片:three]")
+        assert [d.text for d in said] == [f"诉求 {h.last_code} 的照片已经够多了(最多 2 张),这张没有保存。"]
+        rows = await _photos(h, h.last_code or "")
+        assert len(rows) == 2
+        files = {p.name for p in (h.config.data_dir / "photos").rglob("*.jpg")}
+        assert files == {f"{r.sha256}{suffix}.jpg" for r in rows for suffix in ("", "-t")}
+    finally:
+        await h.close()

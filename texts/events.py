@@ -209,13 +209,15 @@ def waitlisted(event: Event, s: Signup, position: int, *, for_other: bool = Fals
             "有人取消时会按顺序自动递补并通知。")
 
 
-def already_in(event: Event, s: Signup, position: int | None, *, for_other: bool = False) -> str:
+def already_in(event: Event, s: Signup, position: int | None, *, for_other: bool = False,
+               change_to: int | None = None) -> str:
+    """`change_to`: the party size they just said, when it differs — how to change to exactly that."""
     who = mask_name(s.name) if for_other else "您"
     if s.status == WAITING:
         return f"{who}已在{event_label(event)}的候补名单上(第{position}位,{party(s.party_size)}),不用重复报名。"
     if s.status == OFFERED:
         return f"{who}已有{event_label(event)}的递补名额({party(s.party_size)}),请回复「确认 {event.code}」。"
-    tail = "要改人数请回复「改成3人」这样的话。" if not for_other else ""
+    tail = "" if for_other else change_party_hint(change_to) if change_to else "要改人数请回复「改成3人」这样的话。"
     return f"{who}已经报名{event_label(event)}了({party(s.party_size)}),不用重复报名。{tail}"
 
 
@@ -554,3 +556,9 @@ TRAIL_ACTIONS = {
 def trail_header(event: Event, name: str | None) -> str:
     who = f"{clip(name, 12)}的" if name else ""
     return f"{event_label(event)}{who}报名操作记录:"
+
+
+def drop_ask(event: Any, tz: ZoneInfo) -> str:
+    """"周六有事去不了了": a day that is one of the sender's events, but no event named — ask, never cancel."""
+    return (f"您是说{when(event.starts_at, tz)}的「{event.title}」去不了了吗?"
+            f"要取消报名请回复「取消报名 {event.title}」,名额会让给候补的邻居。")

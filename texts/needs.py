@@ -173,6 +173,8 @@ ILLEGAL_HINTS = {
     "resolved": "该诉求已办结。",
 }
 
+BARE_MANY = "您有 {n} 件可以{word}的诉求,请带上编号:\n{items}"
+BARE_ITEM = "· {code} {text}\n"
 USAGE = {
     "接单": "请发送: 接单 诉求编号,例如 接单 {example}",
     "签收": "请发送: 签收 诉求编号,例如 签收 {example}",

@@ -17,7 +17,7 @@ import logging
 import secrets
 import unicodedata
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -31,6 +31,7 @@ from kernel.logevent import log_event
 from texts import inbox as X
 from models import inbox as M
 from models.db import transaction
+from models.duty import roster as duty_roster
 from bot.web.keys import CORE, THROTTLE
 
 COOKIE = "gb_sid"
@@ -106,6 +107,12 @@ async def load_actor(request: web.Request, core: Any) -> WebActor | None:
         found = await _live_session(core, token, now, kind="api" if via == "token" else "web")
         if found is not None:
             actor = _actor(core.config, core.directory, found[0], found[1], via)
+        if actor is not None and actor.scope.role == M.WebRole.WORKER and actor.person is not None:
+            # the AB岗 grids this worker backs up: they may act on those needs, so they see them
+            async with core.reads() as session:
+                covers = (await duty_roster(session, core.config)).grids_backed_by(actor.person.id)
+            if covers:
+                actor = replace(actor, scope=replace(actor.scope, covers=covers))
     request[ACTOR] = actor
     return actor
 

@@ -109,7 +109,27 @@ _STATUS = re.compile(
     r"有(没有|没)?人(管|处理|理|来|跟进)|管不管|理不理|还管|到哪(一步|了)|什么时候(来|修|弄|处理|解决|办)|啥时候|"
     r"有(消息|回复|下文|结果)吗|有回音|结果呢|回复呢|还没(人)?(来|修|弄|处理|回复|解决)|怎么没(人|动静|消息|下文)|"
     r"多久|查(一下|下)?(进度|状态)|跟进")
+# Chasing an earlier request ("怎么还没人理我", "都三天了还没人来修", "到底管不管", "催一下"): a progress
+# question when nothing else is said. A problem named with it ("楼道灯坏了好几天都没人管") is a need.
+_CHASE = re.compile(
+    r"(怎么|咋|为什么|为啥)还(没|不)|到底(什么时候|啥时候|有没有|管不管|修不修|来不来|行不行)|还(要|得)等|"
+    r"等了(好|半)?(几|一|两|三|四|五|十|半)?个?(天|周|星期|礼拜|月)|(都|已经)好?(几|一|两|三|四|五|六|七|十|半)个?(天|周|星期|礼拜|月)了|"
+    r"没有?人(理|管|回|来|处理|联系|问|搭理|跟进)|催(一下|一催|促|下)|一直没(人|回|消息|动静|下文)")
+_CHASE_REST = re.compile(
+    r"我们?|俺|你们|咱|小助手|网格员|社区|工作人员|的|了|啊|呀|吗|呢|吧|啦|嘛|哎|唉|这|那|事|个|都|还|就|也|又|"
+    r"到底|究竟|怎么|咋|为什么|为啥|谁|有|没|人|来|一下|下|啥|什么|时候|修|弄|处理|管|理|回复?|联系|等|天|说|问题|"
+    r"是|不|能|快|点|再|麻烦|帮我|帮忙|请|给")
 _MY_NEEDS = re.compile(r"^(查(询|看)?)?(一下)?我的(诉求|报修|工单|反映|投诉|问题|求助)(进度|情况|状态)?(呢|吗)?$")
+
+
+def _chases_only(s: str) -> bool:
+    return bool(_CHASE.search(s)) and len(_CHASE_REST.sub("", _CHASE.sub("", s))) <= 1
+
+
+def chases_only(text: str) -> bool:
+    """"怎么还没人理我", "都三天了还没人来修": chasing an earlier request without naming any problem."""
+    s = _plain(text)
+    return bool(s) and len(s) <= 40 and _chases_only(s)
 
 
 def is_progress_question(text: str) -> bool:
@@ -119,6 +139,8 @@ def is_progress_question(text: str) -> bool:
     if not s or len(s) > 40:
         return False
     if _MY_NEEDS.match(s):
+        return True
+    if _chases_only(s):
         return True
     if not _STATUS.search(s):
         return False

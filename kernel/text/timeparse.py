@@ -96,6 +96,7 @@ class TimeReading:
     recurrence: Recurrence | None = None   # 每天 / 每周X: start is the first occurrence
     weekly_weekday: int | None = None      # 0 = Monday … 6 = Sunday, for 每周X
     part: str | None = None                # the part of day (上午, 晚上…) when no clock time was said
+    dated: bool = False                    # a day was named (明天, 周三, 12月2日); False: hours alone ("两点到四点")
 
     @property
     def ok(self) -> bool:
@@ -717,7 +718,7 @@ def _resolve(expr: _Expr, text: str, now: datetime, tz: ZoneInfo, open_from: tim
              open_until: time | None, default_minutes: int | None,
              calendar: WorkCalendar | None) -> TimeReading:
     today = now.date()
-    base = TimeReading(matched=text[expr.tokens[0].start:expr.tokens[-1].end])
+    base = TimeReading(matched=text[expr.tokens[0].start:expr.tokens[-1].end], dated=expr.day is not None)
     if expr.week_prefix is not None:
         return replace(base, error=WHICH_DAY)   # "下周下午3点": which day of next week?
     try:
