@@ -474,8 +474,9 @@ def _actor_fields(actor: Person | None) -> tuple[str | None, str | None]:
 
 
 def _move(session: AsyncSession, now: datetime, need: Need, action: Action, actor: Person | None,
-          note: str | None = None) -> NeedEvent:
-    """Apply one transition of TRANSITIONS and write its event row; refuse anything else."""
+          note: str | None = None, *, add: bool = True) -> NeedEvent:
+    """Apply one transition of TRANSITIONS and write its event row (`add`; else the caller writes the
+    returned event); refuse anything else."""
     table = TRANSITIONS[action]
     current = Status(need.status) if need.status else None
     to = table.get(current)
@@ -486,8 +487,8 @@ def _move(session: AsyncSession, now: datetime, need: Need, action: Action, acto
         actor_id = actor_name = None        # never link a 树洞 need to a person
     event = NeedEvent(need_id=need.id, at=now, actor=actor_id, actor_name=actor_name, action=str(action),
                       from_status=need.status, to_status=str(to), note=note)
-    if need.id is not None:
-        session.add(event)          # a need not yet written: the caller adds the event once it has an id
+    if add:
+        session.add(event)          # else the caller writes it (a need not yet written has no id)
     log_event("gridbot.needs", f"need.{action}", **{"code": need.code, "from": need.status, "to": str(to),
                                                     "actor": str(actor.role) if actor else "system"})
     need.status = str(to)
@@ -589,12 +590,13 @@ async def create_need(session: AsyncSession, now: datetime, config: Config, *, t
     if parent is not None:
         need.merged_into = parent.code
         need.assignee, need.assignee_name = parent.assignee, parent.assignee_name
-        events.append(_move(session, now, need, Action.MERGE, None, f"与 {parent.code} 合并办理"))
+        events.append(_move(session, now, need, Action.MERGE, None, f"与 {parent.code} 合并办理", add=False))
         parent.updated_at = now
     else:
         holder, holder_name = default_holder(config, grid)
         need.assignee, need.assignee_name, need.dispatcher = holder, holder_name, holder
-        events.append(_move(session, now, need, Action.DISPATCH, None, f"派单给 {holder_name or '社区'}"))
+        events.append(_move(session, now, need, Action.DISPATCH, None, f"派单给 {holder_name or '社区'}",
+                            add=False))
         _start_response_clock(need, now, config, s)
         if urgent:
             need.resolve_due_at = now + timedelta(minutes=s.handle_minutes_urgent)
