@@ -9,7 +9,8 @@ import asyncio
 import logging
 import os
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -19,6 +20,7 @@ from bot.faults import OperatorError, database_fault, parse_db_url, user
 from kernel.clock import Clock, SystemClock
 from kernel.config import Config
 from kernel.identity import Directory
+from kernel.message import IncomingMessage
 from kernel.text.knowledge import KnowledgeCache
 from models import knowledge as faq
 from bot.router import Dispatcher
@@ -26,9 +28,10 @@ from bot.sender import OutboxSender
 from handlers.registry import all_routers
 from models.db import make_engine, make_sessionmaker, migrate, read_sessionmaker, sqlite_url, transaction
 from models.outbox import Outbox, OutboxMessage
-from models.people import all_bindings
+from models.people import all_bindings, bindings_version, record_accounts
 from notices.delivery import reroutable, undelivered_alert
 from scheduler.jobs import all_jobs
+from scheduler.leader import leadership_for
 from scheduler.ticker import Ticker
 from texts import ops as T
 
@@ -72,6 +75,41 @@ def instance_name(account: str) -> str:
     return os.environ.get("GRIDBOT_INSTANCE") or f"{socket.gethostname()}:{account}"
 
 
+REFRESH_SECONDS = 5.0    # how soon a process sees an FAQ edit or a 绑定 made through another process
+SIGHTINGS_BATCH_S = 0.5  # who-wrote-to-which-account rows are written together, at most this often
+
+
+class Sightings:
+    """With several accounts: which account each person last wrote to (models/people.ContactAccount),
+    collected from the messages this process receives and written in one statement per batch, off the
+    message's own transaction."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+        self._seen: dict[str, tuple[str, datetime]] = {}
+        self._due = asyncio.Event()
+
+    def note(self, msg: IncomingMessage) -> None:
+        self._seen[msg.sender_id] = (msg.account, msg.at)
+        self._due.set()
+
+    async def flush(self) -> None:
+        seen, self._seen = self._seen, {}
+        self._due.clear()
+        if seen:
+            async with transaction(self.sessions) as session:
+                await record_accounts(session, seen)
+
+    async def run(self) -> None:
+        while True:
+            await self._due.wait()
+            await asyncio.sleep(SIGHTINGS_BATCH_S)
+            try:
+                await self.flush()
+            except Exception:   # a lost batch only means a later private notice may take the primary account
+                log.exception("could not record which account people wrote to")
+
+
 @dataclass
 class Core:
     config: Config
@@ -86,6 +124,22 @@ class Core:
     knowledge: KnowledgeCache
     sender: OutboxSender | None = None
     warming: asyncio.Future[None] | None = None   # jieba's dictionary loading (open_core)
+    sightings: Sightings | None = None            # several accounts: who wrote to which (else None)
+    _bindings: tuple[int, datetime | None] | None = field(default=None, repr=False)
+
+    def accepts(self, msg: IncomingMessage) -> bool:
+        """With several accounts, this process answers only its own account's groups (every account in a
+        group receives its messages) and never the other accounts; each person's account is noted."""
+        config = self.config
+        if not config.several_accounts:
+            return True
+        if config.account(msg.sender_id) is not None:
+            return False
+        if not msg.is_private and config.account_of_group(msg.group_topic or "") != config.bot_id:
+            return False
+        if self.sightings is not None:
+            self.sightings.note(msg)
+        return True
 
     async def text_ready(self) -> None:
         """Wait until text understanding is loaded (open_core starts it and does not wait)."""
@@ -98,6 +152,7 @@ class Core:
 
     async def reload_directory(self) -> None:
         async with self.reads() as session:
+            self._bindings = await bindings_version(session)
             self.directory.reload(await all_bindings(session))
 
     async def reload_knowledge(self) -> None:
@@ -107,9 +162,35 @@ class Core:
             if version != self.knowledge.version:
                 self.knowledge.install(await faq.faq_settings(session, self.config), version)
 
-    def attach_channel(self, channel: Channel, instance: str | None = None) -> OutboxSender:
+    async def refresh(self) -> None:
+        """Catch up with changes another process made (its web page's FAQ edit, a 绑定 it answered): two
+        cheap version reads; a rebuild only when something changed."""
+        await self.reload_knowledge()
+        async with self.reads() as session:
+            changed = await bindings_version(session) != self._bindings
+        if changed:
+            await self.reload_directory()
+
+    async def keep_fresh(self, every: float = REFRESH_SECONDS) -> None:
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.refresh()
+            except Exception:
+                log.exception("could not check the FAQ and role bindings for changes")
+
+    def lead_scheduler(self) -> None:
+        """Tick only while holding the scheduler's lock (PostgreSQL; scheduler/leader.py): with several
+        processes on one database, one of them runs the jobs."""
+        self.ticker.leader = leadership_for(self.db_url, instance_name(self.config.bot_id))
+
+    def attach_channel(self, channel: Channel, instance: str | None = None, *,
+                       every_account: bool = False) -> OutboxSender:
+        """The sender of this process's account; `every_account`: of all of them at once (a simulation,
+        where one channel plays every account)."""
+        account = tuple(a.id for a in self.config.accounts) if every_account else self.config.bot_id
         self.sender = OutboxSender(self.sessions, channel, self.clock, self.config.sender,
-                                   self.config.bot_id, instance or instance_name(self.config.bot_id))
+                                   account, instance or instance_name(self.config.bot_id))
         self.sender.on_given_up = self.reroute_given_up
         return self.sender
 
@@ -119,13 +200,17 @@ class Core:
         if not rows:
             return
         async with transaction(self.sessions) as session:
-            out = Outbox(session, account=self.config.bot_id, now=self.clock.now(), origin=None)
+            out = Outbox(session, account=self.config.bot_id, now=self.clock.now(), origin=None, config=self.config)
             for row in rows:
                 await undelivered_alert(out, self.config, self.directory, row)
         self.wake_sender()
 
     async def close(self) -> None:
         await self.dispatcher.close()
+        if self.sightings is not None:
+            await self.sightings.flush()
+        if self.ticker.leader is not None:
+            await self.ticker.leader.release()
         await self.engine.dispose()
         if self.warming is not None and not self.warming.done():
             await asyncio.gather(self.warming, return_exceptions=True)   # its thread must not outlive the loop
@@ -154,7 +239,7 @@ async def open_core(config: Config, db_url: str | None = None, clock: Clock | No
                             on_committed=lambda: core_ref[0].wake_sender(), knowledge=knowledge)
     ticker = Ticker(sessions, clock, config, directory, all_jobs(), on_queued=lambda: core_ref[0].wake_sender())
     core = Core(config, clock, url, engine, sessions, read_sessionmaker(engine), directory, dispatcher, ticker,
-                knowledge, warming=warming)
+                knowledge, warming=warming, sightings=Sightings(sessions) if config.several_accounts else None)
     core_ref.append(core)
     try:
         await core.reload_directory()

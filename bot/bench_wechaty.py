@@ -6,16 +6,18 @@ Python side), one after the other in one process, on the same generated traffic 
 - bare:    a plain wechaty echo bot — `bot.on('message')`: if the bot is mentioned in a room,
            `room.say(text, mention_ids=[talker])`. The floor any wechaty bot pays.
 - gridbot: wechaty → gridbot's WechatyChannel (its listeners, conversion to IncomingMessage and
-           serial delivery loop, unchanged) → Dispatcher.submit (dedup + handler + outbox in one
-           transaction, exactly as `gridbot run` wires it) → OutboxSender → WechatyChannel.send →
+           in-order delivery loop, unchanged) → the service's intake (bot/service.py: a task per message,
+           so that messages arriving meanwhile join the router's group commit) → Dispatcher.submit
+           (dedup + handler + outbox in one transaction) → OutboxSender → WechatyChannel.send →
            wechaty `room.say`. The anti-ban rate limit is set to 0 here: it is a policy, not a cost.
-- gridbot_pipelined (not with --db): the same with a delivery loop that hands messages to the
-           dispatcher without waiting for each one's commit (a proposal; see _InjectedWechatyChannel).
 
 Closed loop by default (256 messages unhandled at most); `--rate R` offers R msg/s open loop (then
-compare CPU and latencies, not wall time). Prints one JSON object: per side msgs_per_s, us_per_msg,
-cpu_us_per_msg, p50/p99 from arrival to handled, replies and reply p50/p99 from arrival to the
-puppet's message_send_text; cost_ratio (wall) and cpu_ratio of gridbot against the bare bot.
+compare CPU and latencies, not wall time): `--rate 100` gives the reply latency, arrival to the send
+through the real sender with the rate limit off (issue 16: p99 ≤ 1 s), on SQLite or, with --db,
+PostgreSQL. Prints one JSON object: per side msgs_per_s, us_per_msg, cpu_us_per_msg, p50/p99 from
+arrival to committed, replies and reply p50/p99 from arrival to the puppet's message_send_text;
+cost_ratio (wall) and cpu_ratio of gridbot against the bare bot; any "database is locked" logged on
+the way (`locked_errors`, must be 0).
 
 WechatyChannel takes the fake puppet through its `puppet_factory` argument.
 """
@@ -36,7 +38,6 @@ from typing import Any
 
 from pyee import AsyncIOEventEmitter
 
-from bot.channels.base import InOrderDelivery
 from bot.bench_traffic import bench_config, rss_mb, traffic
 from kernel.config import Config, SenderConfig
 from kernel.message import IncomingMessage
@@ -50,8 +51,6 @@ from bot.wechaty_shim import (
 from wechaty_puppet import Puppet
 from wechaty_puppet.schemas.event import EventDongPayload, EventLoginPayload, EventMessagePayload
 from wechaty_puppet.schemas.types import ContactPayload, ContactType, MessagePayload, RoomMemberPayload, RoomPayload
-
-log = logging.getLogger("gridbot.bench")
 
 MENTION_SEPARATOR = "\u2005"   # what WeChat puts after "@name"
 
@@ -194,62 +193,13 @@ def room_id_of(topic: str) -> str:
 # --------------------------------------------------------------------------- gridbot's channel on it
 
 
-class _PipelinedDelivery(InOrderDelivery):
-    """The variant the report proposes: hand messages to the dispatcher in order without waiting for
-    each one's commit, so that its group commit can batch them. Order is kept: each task runs plan()
-    and queues the message before its first suspension."""
-
-    async def _loop(self) -> None:
-        window = asyncio.Semaphore(256)
-        tasks: set[asyncio.Task[None]] = set()
-
-        async def one(incoming: IncomingMessage) -> None:
-            try:
-                await self._handler(incoming)
-            except Exception:
-                self._log.exception("message handler failed on %s", incoming.id)
-            finally:
-                window.release()
-
-        try:
-            while True:
-                incoming = await self._queue.get()
-                await window.acquire()
-                task = asyncio.create_task(one(incoming))
-                tasks.add(task)
-                task.add_done_callback(tasks.discard)
-                self._queue.task_done()
-        finally:
-            for task in list(tasks):
-                task.cancel()
-
-
-def _injected_channel_class() -> type:
-
-    from bot.channels import wechaty_channel as wc
-
-    class _InjectedWechatyChannel(wc.WechatyChannel):
-        """WechatyChannel on the in-process puppet (`puppet_factory`), with an optional pipelined
-        delivery loop; listeners, conversion, supervisor and send are the production code."""
-
-        def __init__(self, *, puppet_factory: Callable[[], Puppet], pipelined: bool = False, **kwargs: Any) -> None:
-            super().__init__(endpoint="in-process", token="bench", puppet_factory=puppet_factory, **kwargs)
-            self._pipelined = pipelined
-
-        def _delivery_for(self, on_message: Any) -> InOrderDelivery:
-            if not self._pipelined:
-                return super()._delivery_for(on_message)
-            return _PipelinedDelivery(on_message, self._log, "wechaty-delivery")
-
-    return _InjectedWechatyChannel
-
-
 def injected_wechaty_channel(config: Config, clock: Any, puppet: Puppet, **kwargs: Any) -> Any:
-    """gridbot's production WechatyChannel, connected to `puppet` in-process (`pipelined=True`: the
-    proposed delivery loop that does not wait for each message's commit)."""
-    cls = _injected_channel_class()
-    return cls(puppet_factory=lambda: puppet, account=config.bot_id, bot_name=config.bot_name, clock=clock,
-               **kwargs)
+    """gridbot's production WechatyChannel (listeners, conversion, delivery loop, supervisor, send),
+    connected to `puppet` in-process through its `puppet_factory`."""
+    from bot.channels.wechaty_channel import WechatyChannel
+
+    return WechatyChannel(endpoint="in-process", token="bench", puppet_factory=lambda: puppet,
+                          account=config.bot_id, bot_name=config.bot_name, clock=clock, **kwargs)
 
 
 # --------------------------------------------------------------------------- measuring
@@ -383,15 +333,17 @@ async def _start_bot(bot: Wechaty) -> asyncio.Task[None]:
 
 
 async def run_gridbot(config: Config, msgs: list[IncomingMessage], db_url: str, *, window: int = 256,
-                      rate: float = 0, pipelined: bool = False) -> tuple[_Run, dict[str, Any]]:
-    """wechaty → WechatyChannel → dispatcher → outbox → sender → WechatyChannel.send → room.say."""
+                      rate: float = 0) -> tuple[_Run, dict[str, Any]]:
+    """wechaty → WechatyChannel → the service's intake → dispatcher → outbox → sender →
+    WechatyChannel.send → room.say."""
     from sqlalchemy import func, select
 
     from bot.app import open_core
+    from bot.service import intake
     from models.outbox import OutboxMessage, OutboxStatus
 
     reset_wechaty_globals()
-    run = _Run("gridbot-pipelined" if pipelined else "gridbot")
+    run = _Run("gridbot")
     # The anti-ban spacing is a policy (≥ 1 s between sends), not a cost: off for the measurement.
     config = dataclasses.replace(config, sender=SenderConfig(min_interval_s=0.0, jitter_s=0.0, reply_burst=0,
                                                              max_attempts=8, backoff_s=0.2))
@@ -401,7 +353,7 @@ async def run_gridbot(config: Config, msgs: list[IncomingMessage], db_url: str, 
     await core.text_ready()      # jieba loads in the background: measure traffic once it is in
     puppet = fake_community(config)
     run.wire = puppet.sent
-    channel = injected_wechaty_channel(config, core.clock, puppet, pipelined=pipelined)
+    channel = injected_wechaty_channel(config, core.clock, puppet)
     sender = core.attach_channel(channel, instance="bench-wechaty")
     original_send = channel.send
 
@@ -416,14 +368,8 @@ async def run_gridbot(config: Config, msgs: list[IncomingMessage], db_url: str, 
 
     channel.send = send   # type: ignore[method-assign]
 
-    async def on_message(msg: IncomingMessage) -> None:
-        # exactly what bot/service.py's start_service hands the channel
-        try:
-            await core.dispatcher.submit(msg)
-        except Exception:
-            log.exception("message %s not processed", msg.id)
-        finally:
-            run.mark(msg.id)
+    inflight: set[asyncio.Task[None]] = set()
+    on_message = intake(core, inflight, on_done=lambda msg: run.mark(msg.id))   # what `gridbot run` hands it
 
     async def outbox_empty() -> None:
         while True:
@@ -442,6 +388,7 @@ async def run_gridbot(config: Config, msgs: list[IncomingMessage], db_url: str, 
         async with core.sessions() as session:
             queued = await session.scalar(select(func.count()).select_from(OutboxMessage))
     finally:
+        await asyncio.gather(*inflight, return_exceptions=True)
         await sender.stop()
         sender_task.cancel()
         await asyncio.gather(sender_task, return_exceptions=True)
@@ -451,16 +398,34 @@ async def run_gridbot(config: Config, msgs: list[IncomingMessage], db_url: str, 
                  "database": db_url.split(":")[0]}
 
 
+class _LockedErrors(logging.Handler):
+    """Counts log records that mention SQLite's "database is locked" (a message or a send that failed)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage() + (logging.Formatter().formatException(record.exc_info) if record.exc_info else "")
+        if "database is locked" in text:
+            self.count += 1
+
+
 async def run_wechaty(args: argparse.Namespace) -> dict[str, Any]:
     """Both bots on the same traffic; with --rate an open-loop load (then compare latencies and CPU,
-    not wall time). gridbot_pipelined: the proposed delivery loop (see _InjectedWechatyChannel)."""
+    not wall time)."""
     groups = args.groups
     rate = float(getattr(args, "rate", 0) or 0)
     config = bench_config(groups)
     msgs = traffic(config, args.messages, groups)
     tmp = tempfile.mkdtemp(prefix="gridbot-bench-wechaty-")
-    bare = await run_bare(config, msgs, rate=rate)
-    grid, extra = await run_gridbot(config, msgs, args.db or f"sqlite+aiosqlite:///{tmp}/bench.db", rate=rate)
+    locked = _LockedErrors()
+    logging.getLogger().addHandler(locked)
+    try:
+        bare = await run_bare(config, msgs, rate=rate)
+        grid, extra = await run_gridbot(config, msgs, args.db or f"sqlite+aiosqlite:///{tmp}/bench.db", rate=rate)
+    finally:
+        logging.getLogger().removeHandler(locked)
     result: dict[str, Any] = {
         "mode": "wechaty", "messages": len(msgs), "groups": groups, "offered_rate": rate or None,
         "bare": bare.summary(), "gridbot": {**grid.summary(), **extra},
@@ -468,13 +433,8 @@ async def run_wechaty(args: argparse.Namespace) -> dict[str, Any]:
         "cost_ratio": round(grid.seconds / bare.seconds, 3),
         "cpu_ratio": round(grid.cpu_seconds / bare.cpu_seconds, 3),
         "target_ratio": 1.25,
+        "locked_errors": locked.count,
     }
-    if not args.db:
-        piped, extra = await run_gridbot(config, msgs, f"sqlite+aiosqlite:///{tmp}/piped.db", rate=rate,
-                                         pipelined=True)
-        result["gridbot_pipelined"] = {**piped.summary(), **extra}
-        result["pipelined_cost_ratio"] = round(piped.seconds / bare.seconds, 3)
-        result["pipelined_cpu_ratio"] = round(piped.cpu_seconds / bare.cpu_seconds, 3)
     result["rss_mb"] = round(rss_mb(), 1)
     result["at"] = datetime.now().isoformat(timespec="seconds")
     return result

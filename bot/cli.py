@@ -145,7 +145,11 @@ def _served(args: argparse.Namespace) -> Config:
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.service import run_service
 
-    return asyncio.run(run_service(_served(args), db_url=args.db, port=args.port, demo=False))
+    config = _served(args)
+    account = args.account or os.environ.get("GRIDBOT_ACCOUNT", "").strip()
+    if account:     # several accounts ([[bot.accounts]]): this process speaks as that one
+        config = config.for_account(account)
+    return asyncio.run(run_service(config, db_url=args.db, port=args.port, demo=False))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -212,6 +216,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.add_argument("--port", type=int, help="网页端口 / web port (0 = any free port)")
     p.add_argument("--host", help="网页监听地址, 覆盖 [web] host / web listen address (0.0.0.0 in a container)")
+    p.add_argument("--account", help="多账号时本进程登录的账号 id([[bot.accounts]]),或环境变量 GRIDBOT_ACCOUNT;"
+                                     "默认主账号 / with several accounts: the account this process runs as "
+                                     "(or GRIDBOT_ACCOUNT); default the primary [bot] contact_id")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("demo", help="演示: 模拟微信网关 + 网页沙盒 / demo with simulated WeChat and web sandbox")

@@ -156,7 +156,12 @@ class Dispatcher:
 
         matched: list[tuple[Route, Any]] = []
         for route in self._tried[(bool(addressed), too_long)]:
-            args = route.match(view)
+            try:
+                args = route.match(view)
+            except Exception as exc:     # a faulty matcher costs its own route, not the message
+                log_event(log, "router.matcher_failed", log_level=logging.ERROR, route=route.name,
+                          error=type(exc).__name__)
+                continue
             if args is not None:
                 matched.append((route, args))
         if too_long and not matched:

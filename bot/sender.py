@@ -96,7 +96,8 @@ PART_BREAK = "\n——————\n"
 
 class OutboxSender:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], channel: Channel, clock: Clock,
-                 cfg: SenderConfig, account: str, instance: str, *, limiter: RateLimiter | None = None) -> None:
+                 cfg: SenderConfig, account: str | tuple[str, ...], instance: str, *,
+                 limiter: RateLimiter | None = None) -> None:
         self.sessions = sessions
         self.channel = channel
         self.clock = clock
@@ -175,9 +176,11 @@ class OutboxSender:
                     break
             if await self._send(self._next_rows()):
                 sent += 1
+            if not self._held:
+                continue    # the claim that follows marks them in its transaction: one wait for the write lock, not two
             # Mark at once whenever the next send must wait anyway (always, under the anti-ban policy: a
             # crash then resends at most the one send in flight); back-to-back sends share one mark.
-            if (not self._held or self.limiter.will_wait(self._held[0].priority)
+            if (self.limiter.will_wait(self._held[0].priority)
                     or self.limiter.monotonic() - self._flushed_at >= FLUSH_S):
                 await self._flush()
         await self._flush()

@@ -180,7 +180,7 @@ async def run_script(config: Config, lines: Iterable[str], out: TextIO, *, db_ur
     sim = Simulation(core, clock, channel, progress)
     sim.steps = len(steps)
     channel.on_send = sim._remember_codes
-    core.attach_channel(channel, instance="simulate")
+    core.attach_channel(channel, instance="simulate", every_account=True)
     try:
         for no, kind, arg in steps:
             sim.line = no

@@ -9,55 +9,110 @@ state that several bots in one process (tests, reconnects) must not share:
   already set, it is pointed at `$GRIDBOT_CACHE_DIR/wechaty`, else `~/.cache/gridbot/wechaty`.
 - Its loggers print straight to stderr at INFO (propagate=False) and log the gateway
   token in warnings; here they are routed through normal logging and redacted.
+- It imports a web framework (Quart, Flask, Hypercorn) for its plugin server, PyGithub for
+  GitHub link cards and BeautifulSoup for link previews: ≈ 0.4 s CPU of every start, for
+  features gridbot never uses. While wechaty imports, those names resolve to stand-ins
+  (`_STAND_INS`), then leave `sys.modules`, so the real packages stay importable.
 
 Import wechaty names from here, never from `wechaty` directly.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
-from pathlib import Path
+import sys
+import types
+from collections.abc import Iterator
 from typing import Any
 
-DEFAULT_CACHE_DIR = Path.home() / ".cache" / "gridbot" / "wechaty"
-
-
-def _cache_dir() -> Path:
-    configured = os.environ.get("GRIDBOT_CACHE_DIR")
-    return Path(configured) / "wechaty" if configured else DEFAULT_CACHE_DIR
-
+from kernel.cache import cache_dir
 
 # wechaty reads CACHE_DIR lazily (and at import, for its scheduler job store path).
 if "CACHE_DIR" not in os.environ:
-    _dir = _cache_dir()
-    _dir.mkdir(parents=True, exist_ok=True)
+    _dir = cache_dir() / "wechaty"
+    _dir.mkdir(exist_ok=True)
     os.environ["CACHE_DIR"] = str(_dir)
 
 import wechaty_puppet.schemas.puppet as _puppet_schema  # noqa: E402
 
 _puppet_schema.PuppetOptions.__hash__ = object.__hash__
 
+
+class _Unused:
+    """A name wechaty imports for a feature gridbot does not use; using it says so."""
+
+    def __init__(self, *_args: Any, **_kwargs: Any) -> None:
+        pass
+
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError(f"wechaty's {type(self).__name__}.{name} is not available in gridbot (bot/wechaty_shim.py)")
+
+
+class _NoRoutes:
+    def iter_rules(self) -> Iterator[Any]:
+        return iter(())
+
+
+class _Quart(_Unused):
+    """wechaty builds one per bot and, at login, lists its routes: with no plugin there are none, so it
+    starts no web server (wechaty/plugin.py)."""
+
+    url_map = _NoRoutes()
+
+
+def _cors(app: Any, *_args: Any, **_kwargs: Any) -> Any:
+    return app
+
+
+_STAND_INS: dict[str, dict[str, Any]] = {
+    "quart": {"Quart": _Quart, "request": _Unused(), "send_file": _Unused, "Response": _Unused,
+              "jsonify": _Unused},
+    "quart_cors": {"cors": _cors},
+    "opengraph_py3": {"OpenGraph": _Unused},   # link previews (UrlLink.create)
+    "github": {"Github": _Unused},             # GitHub link cards (UrlLink.create_from_github…)
+    **{f"github.{name}": {name: _Unused} for name in
+       ("Repository", "PullRequest", "PullRequestComment", "Issue", "IssueComment")},
+}
+
+
+@contextlib.contextmanager
+def _stand_ins() -> Iterator[None]:
+    installed = [name for name in _STAND_INS if name not in sys.modules]
+    for name in installed:
+        module = types.ModuleType(name, "a stand-in while wechaty imports (bot/wechaty_shim.py)")
+        module.__dict__.update({key: type(key, (value,), {}) if isinstance(value, type) else value
+                                for key, value in _STAND_INS[name].items()})
+        sys.modules[name] = module
+    try:
+        yield
+    finally:
+        for name in installed:
+            sys.modules.pop(name, None)
+
+
 _loggers_before = set(logging.Logger.manager.loggerDict)
 
-import wechaty  # noqa: E402
-import wechaty_puppet_service  # noqa: E402  (wechaty imports it lazily; load its loggers now)
-from wechaty import (  # noqa: E402
-    Contact,
-    Message,
-    Room,
-    Tag,
-    Wechaty,
-    WechatyOptions,
-)
-from wechaty.config import AT_SEPARATOR  # noqa: E402
-from wechaty.user.contact_self import ContactSelf  # noqa: E402
-from wechaty.utils.async_helper import SingleIdContainer  # noqa: E402
-from wechaty_puppet import FileBox, MessageType, PuppetOptions  # noqa: E402
-from wechaty_puppet.exceptions import WechatyPuppetError  # noqa: E402
-from wechaty_puppet_service import PuppetService  # noqa: E402
-from wechaty_puppet_service.puppet import _map_message_type as map_message_type  # noqa: E402
+with _stand_ins():
+    import wechaty  # noqa: E402
+    import wechaty_puppet_service  # noqa: E402  (wechaty imports it lazily; load its loggers now)
+    from wechaty import (  # noqa: E402
+        Contact,
+        Message,
+        Room,
+        Tag,
+        Wechaty,
+        WechatyOptions,
+    )
+    from wechaty.config import AT_SEPARATOR  # noqa: E402
+    from wechaty.user.contact_self import ContactSelf  # noqa: E402
+    from wechaty.utils.async_helper import SingleIdContainer  # noqa: E402
+    from wechaty_puppet import FileBox, MessageType, PuppetOptions  # noqa: E402
+    from wechaty_puppet.exceptions import WechatyPuppetError  # noqa: E402
+    from wechaty_puppet_service import PuppetService  # noqa: E402
+    from wechaty_puppet_service.puppet import _map_message_type as map_message_type  # noqa: E402
 
 __all__ = [
     "AT_SEPARATOR",

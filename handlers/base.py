@@ -190,7 +190,8 @@ class Context:
 
     def __post_init__(self) -> None:
         self.out = Outbox(self.session, account=self.msg.account, now=self.now,
-                          origin=f"msg:{self.msg.account}:{self.msg.id}")
+                          origin=f"msg:{self.msg.account}:{self.msg.id}", config=self.config,
+                          sender=self.msg.sender_id)
         if self.msg.is_private and normalize_follow_code(self.view.text):
             self.go_anonymous()    # 查 / 满意 with a 树洞's follow-up code: the answer must not link it to them
 

@@ -10,6 +10,7 @@ from handlers.base import Context, Router, Stage, View
 from texts.events import event_line
 from models.booking import find_rooms, mentions_room
 from models.events import open_events, places_left
+from models.needs import default_holder
 
 router = Router("inquiry")
 
@@ -68,10 +69,13 @@ async def _events(ctx: Context) -> None:
 
 
 async def _hand_on(ctx: Context) -> None:
-    worker = ctx.directory.worker_of_grid(ctx.grid.number) if ctx.grid else None
-    if worker is None:
+    """To the grid's worker (the group's, or the building's when one is named); asked privately with no
+    grid to go by, to the community admin — the same person a need from there would go to."""
+    grid = ctx.grid or ctx.config.grid_of_building(ctx.view.understanding.building)
+    who, name = default_holder(ctx.config, grid.number if grid else None)
+    if who is None:
         await ctx.reply(HANDED_ON_NOBODY)
         return
     chat = "私聊" if ctx.msg.is_private else (ctx.msg.group_topic or "")
-    await ctx.out.private(worker.id, TO_WORKER.format(name=ctx.sender.name, chat=chat, text=ctx.text[:300]))
-    await ctx.reply(HANDED_ON.format(worker=worker.name))
+    await ctx.out.private(who, TO_WORKER.format(name=ctx.sender.name, chat=chat, text=ctx.text[:300]))
+    await ctx.reply(HANDED_ON.format(worker=name or "社区工作人员"))

@@ -138,9 +138,42 @@ async def _intake(ctx: Context, args: IntakeArgs, source: N.Source) -> None:
         about_worker=complains_about_worker(args.text))
     # An urgent need's acknowledgement goes with its alert, ahead of every ordinary reply (and past the
     # reply budget): the resident must know at once that someone was told.
-    await say(ctx, ack_text(ctx.config, intake, ctx.now), Priority.URGENT if intake.need.urgent else Priority.REPLY)
+    need = intake.need
+    # Filed privately with nowhere to place it: it went to the admin; one question finds the grid's worker.
+    where = (private and intake.parent is None and not need.tree_hole and need.building is None
+             and need.grid is None and not complains_about_worker(args.text))
+    await say(ctx, ack_text(ctx.config, intake, ctx.now) + (T.ASK_BUILDING if where else ""),
+              Priority.URGENT if need.urgent else Priority.REPLY)
     await announce_intake(ctx.out, ctx.config, intake)
-    await _photos_for_new_need(ctx, intake.need)
+    await _photos_for_new_need(ctx, need)
+    if where:
+        await ctx.ask(NEED_BUILDING, {"code": need.code}, ttl=timedelta(minutes=30))
+
+
+NEED_BUILDING = "need.building"       # {code}: a private need filed without a building; "3栋" places it
+_BUILDING_ANSWER = re.compile(r"^[^\n]{0,8}[0-9一二三四五六七八九十百]+\s*(?:栋|幢|号楼|座)[^\n]{0,12}$")
+
+
+@router.answer(NEED_BUILDING, match=lambda v: _BUILDING_ANSWER.match(v.text), label=T.QUESTION_BUILDING)
+async def need_building(ctx: Context, _m: object) -> object:
+    building = ctx.view.understanding.building
+    if building is None or ctx.question is None:
+        return PASS
+    await ctx.answered(NEED_BUILDING)
+    try:
+        located = await N.locate(ctx.session, ctx.now, ctx.config, str(ctx.question.data["code"]), building,
+                                 ctx.sender)
+    except N.NeedError:
+        return PASS
+    need = located.need
+    if located.previous_assignee is None:
+        await say(ctx, T.LOCATED.format(building=building, code=need.code))
+        return None
+    await say(ctx, T.LOCATED_MOVED.format(building=building, code=need.code, worker=need.assignee_name or "网格员"))
+    await announce_intake(ctx.out, ctx.config, N.Intake(need))
+    await ctx.out.private(located.previous_assignee, T.LOCATED_NOTE.format(
+        code=need.code, building=building, worker=need.assignee_name or "网格员"))
+    return None
 
 
 # ---------------------------------------------------------------- 随手拍: photos around a need's text
@@ -474,13 +507,29 @@ def _pct(x: float | None) -> str:
     return T.RATE_NONE if x is None else f"{x * 100:.0f}%"
 
 
+_PERIODS = ("", "今天", "本周", "本月", "这周", "这个月", "昨天", "上周", "上月", "上个月")
+_PERIOD_WORDS = {"今日": "今天", "这礼拜": "这周", "这星期": "这周", "上礼拜": "上周", "上星期": "上周"}
+# How staff ask for 统计 in their own words: "今天有几个诉求", "这个月收了多少件", "本周三率多少", "统计一下"
+_STATS_WORDS = re.compile(
+    r"^(?P<period>今天|今日|本周|这周|这礼拜|这星期|本月|这个月|昨天|上周|上礼拜|上星期|上个?月)?(?:的|我们|网格)?"
+    r"(?:(?:一共|总共|共)?(?:有|收到|来了|接了|受理了?|收了|办了|办结了)?(?:几|多少)(?:个|件|条|单)?(?:诉求|问题|工单|单子|需求)?"
+    r"|(?:三率|响应率|解决率|满意率|数据)(?:是|有|怎么样|咋样)?(?:多少)?"
+    r"|统计(?:一下|下)?)[\s??呢啊呀了。]*$")
+
+_STATS_NOUN = re.compile(r"诉求|问题|工单|单子|需求|三率|响应率|解决率|满意率|数据|统计")
+
 def _stats_matcher(view: View) -> str | None:
     if view.sender.role == Role.RESIDENT and not view.addressed:
         return None
     rest = _STATS(view)
     if rest is None:
-        return None
-    return rest if rest in ("", "今天", "本周", "本月", "这周", "这个月", "昨天", "上周", "上月", "上个月") else None
+        if not view.sender.is_staff or (m := _STATS_WORDS.match(view.text)) is None \
+                or not _STATS_NOUN.search(view.text):
+            return None
+        rest = m.group("period") or ""
+        return _PERIOD_WORDS.get(rest, rest)
+    rest = _PERIOD_WORDS.get(rest, rest)
+    return rest if rest in _PERIODS else None
 
 
 @router.route(Stage.STAFF_COMMAND, _stats_matcher, roles=STAFF)

@@ -21,7 +21,7 @@ from kernel.settings import (BookingSettings, EventSettings, Hours, InboxSetting
                              MaintenanceSettings, NeedsSettings, PhotoSettings, PushSettings, SenderConfig,
                              SurveySettings, WebSettings, WecomSettings, setting)
 
-__all__ = ["Config", "ConfigError", "DepartmentConfig", "GridConfig", "Hours", "PersonConfig", "Problem",
+__all__ = ["AccountConfig", "Config", "ConfigError", "DepartmentConfig", "GridConfig", "Hours", "PersonConfig", "Problem",
            "RoomConfig", "Sections", "SenderConfig", "default_config_path", "load_config", "parse_config"]
 
 
@@ -88,9 +88,23 @@ class _Community:
 
 
 @dataclass(frozen=True)
+class AccountConfig:
+    """One WeChat/WeCom account of a deployment that has several (`[[bot.accounts]]`): one process each
+    (`gridbot run --account ID`), all on one PostgreSQL. Groups no account lists belong to the primary
+    account, `[bot] contact_id`."""
+
+    id: str = setting()                    # the account's own contact id (WeCom: the bot id)
+    name: str | None = setting(None)       # its display name in the groups; default [bot] name
+    groups: tuple[str, ...] = setting(())  # topics of the grid groups / staff group it is in and answers
+    endpoint: str | None = setting(None)   # its wechaty gateway; default [channel] / the environment
+    token: str | None = setting(None)
+
+
+@dataclass(frozen=True)
 class _Bot:
     name: str = setting("小助手")
     contact_id: str = setting("wx_bot")
+    accounts: tuple[AccountConfig, ...] = setting(())
 
 
 @dataclass(frozen=True)
@@ -165,6 +179,10 @@ class Config(Sections):
     quiet_hours: Hours = QUIET_HOURS
     residents: tuple[PersonConfig, ...] = ()   # demo residents (simulators, sandbox)
     warnings: tuple[Problem, ...] = ()         # allowed but risky values, for the operator
+    # Several accounts ([[bot.accounts]]): every account, the primary ([bot] contact_id) first. bot_id is
+    # the account this process speaks as (`for_account`); primary_account stays the primary's.
+    accounts: tuple[AccountConfig, ...] = ()
+    primary_account: str = ""
 
     # -- look-ups used on the message path (built once) --
     def grid_by_topic(self, topic: str | None) -> GridConfig | None:
@@ -182,7 +200,36 @@ class Config(Sections):
     def department(self, name: str) -> DepartmentConfig | None:
         return next((d for d in self.departments if d.name == name or d.name.rstrip("科办所") == name), None)
 
+    # -- several accounts --
+    @property
+    def several_accounts(self) -> bool:
+        return len(self.accounts) > 1
+
+    def account(self, account_id: str) -> AccountConfig | None:
+        return next((a for a in self.accounts if a.id == account_id), None)
+
+    def account_of_group(self, topic: str) -> str:
+        """The account that owns (is in, and speaks in) this group: listed in its groups, else the primary."""
+        return self._group_owner.get(topic, self.primary_account)
+
+    def for_account(self, account_id: str) -> Config:
+        """The config as the process of one account sees it: bot_id/bot_name are that account's, and its
+        gateway (when the account names one). ConfigError when the config has no such account."""
+        acc = self.account(account_id)
+        if acc is None:
+            known = ", ".join(a.id for a in self.accounts)
+            raise ConfigError("bot.accounts", f"配置中没有账号 {account_id!r}(已配置: {known})",
+                              f"no account {account_id!r} in the config (configured: {known})",
+                              path=str(self.path) if self.path else None)
+        return dataclasses.replace(self, bot_id=acc.id, bot_name=acc.name or self.bot_name,
+                                   endpoint=acc.endpoint or self.endpoint, token=acc.token or self.token)
+
     def __post_init__(self) -> None:
+        if not self.primary_account:
+            object.__setattr__(self, "primary_account", self.bot_id)
+        if not self.accounts:
+            object.__setattr__(self, "accounts", (AccountConfig(self.primary_account, self.bot_name),))
+        object.__setattr__(self, "_group_owner", {t: a.id for a in self.accounts for t in a.groups})
         object.__setattr__(self, "_grid_topics", {g.group: g for g in self.grids})
         object.__setattr__(self, "_grid_numbers", {g.number: g for g in self.grids})
         object.__setattr__(
@@ -240,6 +287,7 @@ def _assemble(r: Reader, f: _File, data: dict[str, Any], path: Path | None) -> C
     _check_rooms(r, f)
     _check_pushes(r, f)
     _check_wecom(r, f, complete["grids"])
+    _check_accounts(r, f, complete["grids"])
     _check_knowledge(r, f)
     if r.errors or f.community is None or tz is None:
         return None
@@ -263,6 +311,7 @@ def _assemble(r: Reader, f: _File, data: dict[str, Any], path: Path | None) -> C
         grids=f.grids, workers=f.workers, admins=f.admins, departments=f.departments, rooms=f.rooms,
         quiet_hours=f.quiet_hours, residents=f.residents,
         warnings=tuple(r.warnings),
+        accounts=_accounts(f.bot),
         **sections,
     )
 
@@ -387,6 +436,39 @@ def _check_wecom(r: Reader, f: _File, grids_complete: bool) -> None:
         if not url.startswith(("https://", "http://")):
             r.error(Loc("wecom", None, ("webhooks", topic)), f"webhook 地址应以 https:// 开头,收到 {url!r}",
                     f"webhook URL must start with https://, got {url!r}")
+
+
+def _accounts(bot: _Bot) -> tuple[AccountConfig, ...]:
+    """Every account, the primary first (listed or not)."""
+    primary = next((a for a in bot.accounts if a.id == bot.contact_id), AccountConfig(bot.contact_id))
+    return (primary, *(a for a in bot.accounts if a is not primary))
+
+
+def _check_accounts(r: Reader, f: _File, grids_complete: bool) -> None:
+    if not f.bot.accounts:
+        return
+    at = [(a.id, Loc("bot.accounts", i, ("id",))) for i, a in enumerate(f.bot.accounts)]
+    _duplicates(r, at, "账号 {value} 重复(已在 {first} 中出现)", "account {value} appears twice (also at {first})")
+    people = {p.id for p in (*f.workers, *f.admins, *f.residents)} | {d.contact_id for d in f.departments}
+    for i, a in enumerate(f.bot.accounts):
+        if a.id in people:
+            r.error(Loc("bot.accounts", i, ("id",)), f"账号 {a.id} 同时是网格员、书记、科室或居民的联系人 id",
+                    f"account {a.id} is also the contact id of a worker, admin, department or resident")
+    if not grids_complete or f.community is None:
+        return
+    topics = {g.group for g in f.grids} | {f.community.staff_group}
+    known = "、".join(sorted(topics))
+    owner: dict[str, str] = {}
+    for i, a in enumerate(f.bot.accounts):
+        for topic in a.groups:
+            loc = Loc("bot.accounts", i, ("groups",))
+            if topic not in topics:
+                r.error(loc, f"群 {topic!r} 不是配置中的网格群或工作群(可用: {known})",
+                        f"{topic!r} is not a grid group or the staff group of this config (known: {known})")
+            elif topic in owner and owner[topic] != a.id:
+                r.error(loc, f"群 {topic!r} 同时归账号 {owner[topic]} 和 {a.id} 管,一个群只能由一个账号回复",
+                        f"group {topic!r} is owned by both account {owner[topic]} and {a.id}: one account per group")
+            owner.setdefault(topic, a.id)
 
 
 def _check_knowledge(r: Reader, f: _File) -> None:

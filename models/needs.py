@@ -183,7 +183,11 @@ class NeedError(Exception):
 class Need(Base):
     __tablename__ = "needs"
     __table_args__ = (
-        Index("ix_needs_status_grid", "status", "grid"),
+        # The inbox list and its counts (models/inbox.py) read only this index, never the wide rows: the
+        # open needs are found by status and sorted and counted on these columns (the scopes' too; the id
+        # last so that PostgreSQL, whose indexes do not carry the key as SQLite's do, scans it alone).
+        Index("ix_needs_list", "status", "grid", "urgent", "overdue", "due_at", "resolve_due_at", "created_at",
+              "category", "assignee", "department", "id"),
         Index("ix_needs_next_escalation", "next_escalation_at"),
         Index("ix_needs_resolve_next", "resolve_next_at"),
         Index("ix_needs_merge", "category", "building", "created_at"),
@@ -611,6 +615,39 @@ async def create_need(session: AsyncSession, now: datetime, config: Config, *, t
     # One executemany (the ORM would insert them one by one to fetch ids nobody reads here).
     await session.execute(insert(NeedEvent.__table__), [{c: getattr(e, c) for c in _EVENT_COLUMNS} for e in events])
     return Intake(need, parent)
+
+
+@dataclass
+class Located:
+    need: Need
+    previous_assignee: str | None = None     # set when the need moved from the admin to the grid's worker
+
+
+async def locate(session: AsyncSession, now: datetime, config: Config, code: str, building: int,
+                 actor: Person) -> Located:
+    """The building of a need its resident filed privately without one ("我家楼上漏水" → "3栋"): where it
+    is, and — while nobody has taken it yet — the grid's worker instead of the admin it went to by
+    default. Only the requester says this (the handler asks them); a need already placed is left."""
+    need = await get_need(session, code, lock=True)
+    if need.requester != actor.id or need.tree_hole or need.building is not None:
+        raise NeedError("not_found", code=code)
+    g = config.grid_of_building(building)
+    need.building = building
+    need.updated_at = now
+    note = f"居民补充位置: {building}栋"
+    located = Located(need)
+    if g is not None and need.grid is None:
+        need.grid = g.number
+        if need.status == Status.DISPATCHED and need.acknowledged_at is None and need.department is None \
+                and need.assignee != g.worker:
+            located.previous_assignee = need.assignee
+            need.assignee, need.assignee_name = default_holder(config, g.number)
+            need.dispatcher = need.assignee
+            note += f",改派给 {need.assignee_name or g.worker}"
+    actor_id, actor_name = _actor_fields(actor)
+    session.add(NeedEvent(need_id=need.id, at=now, actor=actor_id, actor_name=actor_name, action="locate",
+                          from_status=need.status, to_status=need.status, note=note))
+    return located
 
 
 async def _find_similar(session: AsyncSession, now: datetime, need: Need, s: NeedsSettings) -> Need | None:

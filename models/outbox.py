@@ -14,9 +14,11 @@ from sqlalchemy import Index, String, Text, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from kernel.config import Config
 from kernel.message import ChatKind, OutgoingMessage
 from kernel.privacy import mask_for_group
 from models.base import Base
+from models.people import last_accounts
 from models.sql import insert_ignore
 
 
@@ -87,16 +89,18 @@ def _row(*, key: str, account: str, chat_kind: ChatKind, chat_id: str, text: str
             "attempts": 0}
 
 
-async def claim_due(session: AsyncSession, *, account: str, worker: str, now: datetime, limit: int,
+async def claim_due(session: AsyncSession, *, account: str | tuple[str, ...], worker: str, now: datetime, limit: int,
                     lease: timedelta = timedelta(seconds=120)) -> list[OutboxMessage]:
-    """Take up to `limit` due rows for this sender, replies first. A lease (not a lock) marks them
-    ours, so a second instance skips them and a crashed instance's rows come back after the lease."""
+    """Take up to `limit` due rows of this account (a tuple: of these accounts — a simulation speaks for
+    all) for this sender, replies first. A lease (not a lock) marks them ours, so a second instance skips
+    them and a crashed instance's rows come back after the lease."""
     # Our own earlier claims count as free: after a restart (same instance name) we resume at once.
     free = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now,
                OutboxMessage.claimed_by == worker)
     ids = (await session.scalars(
         select(OutboxMessage.id)
-        .where(OutboxMessage.account == account, OutboxMessage.status == OutboxStatus.PENDING,
+        .where(OutboxMessage.account.in_(account) if isinstance(account, tuple) else OutboxMessage.account == account,
+               OutboxMessage.status == OutboxStatus.PENDING,
                OutboxMessage.next_attempt_at <= now, free)
         .order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
@@ -165,11 +169,20 @@ class Outbox:
     event row id and the recipient), so the same change reported twice — a retried tick, a second
     instance — is delivered once. Without a key, the row is keyed by `origin` (the incoming message,
     the web request) plus a sequence number; a scheduled job has no origin and must give keys.
-    Group messages never carry a phone or ID number in clear, whoever wrote them."""
+    Group messages never carry a phone or ID number in clear, whoever wrote them.
 
-    def __init__(self, session: AsyncSession, *, account: str, now: datetime, origin: str | None) -> None:
+    The account of each row: `account` (the one that received the message being answered, or this
+    process's) — unless the config has several accounts ([[bot.accounts]]); then the account follows the
+    chat: a group's owner; for a private message, `account` when it answers the message or goes to its
+    `sender`, else the account the person last wrote to (models/people.ContactAccount), else the primary."""
+
+    def __init__(self, session: AsyncSession, *, account: str, now: datetime, origin: str | None,
+                 config: Config | None = None, sender: str | None = None) -> None:
         self.session = session
         self.account = account
+        self.routes = config if config is not None and config.several_accounts else None
+        self.sender = sender
+        self._known: dict[str, str] = {}     # contact → account last written to (looked up once per unit)
         self.now = now
         self.origin = origin
         self.sent: list[str] = []     # texts queued by this unit of work (tests, the router's outcome)
@@ -200,12 +213,27 @@ class Outbox:
         self._seq += 1
         return f"{self.origin}:{self._seq}"
 
+    async def account_for(self, chat_kind: ChatKind, chat_id: str, reply_to: str | None = None) -> str:
+        """The account a row to this chat goes through (see the class's note)."""
+        routes = self.routes
+        if routes is None or reply_to is not None:
+            return self.account
+        if chat_kind == ChatKind.GROUP:
+            return routes.account_of_group(chat_id)
+        if chat_id == self.sender:
+            return self.account
+        if chat_id not in self._known:
+            found = await last_accounts(self.session, [chat_id])
+            self._known[chat_id] = found.get(chat_id, routes.primary_account)
+        return self._known[chat_id]
+
     async def _put(self, chat_kind: ChatKind, chat_id: str, text: str, *, key: str | None,
                    mentions: tuple[str, ...], priority: Priority, reply_to: str | None,
                    not_before: datetime | None, image: str | None = None, fresh: bool = False) -> bool:
         if self.withhold is not None and self.withhold(chat_kind, chat_id, priority):
             return True   # held back by the reply budget: as far as the handler knows, it was said
-        row = _row(key=self._key(key), account=self.account, chat_kind=chat_kind, chat_id=chat_id, text=text,
+        account = await self.account_for(chat_kind, chat_id, reply_to)
+        row = _row(key=self._key(key), account=account, chat_kind=chat_kind, chat_id=chat_id, text=text,
                    now=self.now, mentions=mentions, priority=priority, not_before=not_before, reply_to=reply_to,
                    image=image)
         if self.defer and (key is None or fresh):
@@ -238,7 +266,8 @@ class Outbox:
         """Queue many (topic, text, key) group messages at once — a push to a district's ~2,000 groups:
         one INSERT … ON CONFLICT DO NOTHING per 500 rows, the same claim per key as one by one, ~10×
         less CPU. Returns how many keys were newly claimed."""
-        rows = [_row(key=key, account=self.account, chat_kind=ChatKind.GROUP, chat_id=topic,
+        own = self.routes.account_of_group if self.routes is not None else lambda _topic: self.account
+        rows = [_row(key=key, account=own(topic), chat_kind=ChatKind.GROUP, chat_id=topic,
                      text=mask_for_group(text), now=self.now, mentions=(), priority=priority, not_before=None,
                      reply_to=None) for topic, text, key in items]
         await self.flush()

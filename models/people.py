@@ -1,4 +1,5 @@
-"""Who is who beyond the config: contacts bound to a staff role by a one-time invite code."""
+"""Who is who beyond the config: contacts bound to a staff role by a one-time invite code, and (with several
+accounts) which account each person last wrote to."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Boolean, Index, String, delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -138,3 +141,46 @@ async def bind_failed(session: AsyncSession, contact_id: str, now: datetime, lim
     everyone = int(await session.scalar(select(func.count()).select_from(BindAttempt).where(
         BindAttempt.blocked.is_(False), BindAttempt.at > now - limits.global_window)) or 0)
     return everyone == limits.global_failures
+
+
+# ---------------------------------------------------------------- several accounts
+
+class ContactAccount(Base):
+    """With several accounts (kernel/config.AccountConfig): the account a person last wrote to, privately or
+    in a group. A private message to them goes through it, an account that knows them."""
+
+    __tablename__ = "contact_accounts"
+
+    contact_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account: Mapped[str] = mapped_column(String(64))
+    seen_at: Mapped[datetime]
+
+
+async def record_accounts(session: AsyncSession, seen: dict[str, tuple[str, datetime]]) -> None:
+    """contact → (account, when) in one statement; a newer sighting already stored (by another process) wins."""
+    if not seen:
+        return
+    rows = [{"contact_id": c[:64], "account": a, "seen_at": at} for c, (a, at) in seen.items()]
+    table = ContactAccount.__table__
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(table).values(rows)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.contact_id],
+        set_={"account": stmt.excluded.account, "seen_at": stmt.excluded.seen_at},
+        where=table.c.seen_at <= stmt.excluded.seen_at)
+    await session.execute(stmt)
+
+
+async def last_accounts(session: AsyncSession, contacts: list[str]) -> dict[str, str]:
+    """contact → the account they last wrote to, for those recorded."""
+    if not contacts:
+        return {}
+    rows = await session.execute(select(ContactAccount.contact_id, ContactAccount.account)
+                                 .where(ContactAccount.contact_id.in_(contacts)))
+    return {c: a for c, a in rows.all()}
+
+
+async def bindings_version(session: AsyncSession) -> tuple[int, datetime | None]:
+    """Changes whenever a binding is added or redone (redeem_invite sets bound_at): a cheap staleness check."""
+    count, newest = (await session.execute(select(func.count(), func.max(RoleBinding.bound_at)))).one()
+    return int(count), newest

@@ -25,6 +25,7 @@ from kernel.identity import Directory
 from kernel.message import ChatKind
 from models.db import transaction
 from models.outbox import Outbox, Priority
+from scheduler.leader import Leadership
 
 log = logging.getLogger("gridbot.scheduler")
 
@@ -43,7 +44,7 @@ class TickContext:
     out: Outbox = field(init=False)
 
     def __post_init__(self) -> None:
-        self.out = Outbox(self.session, account=self.account, now=self.now, origin=None)
+        self.out = Outbox(self.session, account=self.account, now=self.now, origin=None, config=self.config)
 
     @property
     def queued(self) -> int:
@@ -74,9 +75,14 @@ class Ticker:
         self.on_queued = on_queued
         self._scheduler: AsyncIOScheduler | None = None
         self._ticking: asyncio.Task[Any] | None = None   # the scheduled tick in progress, if any
+        # Several processes on one PostgreSQL: only the lock's holder ticks (scheduler/leader.py).
+        self.leader: Leadership | None = None
 
     async def tick(self) -> int:
-        """Run every job once for the current time; each job in its own transaction."""
+        """Run every job once for the current time; each job in its own transaction. A process that does
+        not lead the scheduler (another one does) skips the tick."""
+        if self.leader is not None and not await self.leader.held():
+            return 0
         now = self.clock.now()
         queued = 0
         for name, job in self.jobs:
@@ -125,3 +131,5 @@ class Ticker:
         if task is not None and not task.done():
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
+        if self.leader is not None:
+            await self.leader.release()

@@ -4,7 +4,8 @@
     nice .venv/bin/python scripts/bench_api_pages.py [--needs 100000] [--requests 10] [--db URL]
 
 Seeds N needs (as scripts/bench_inbox.py does, status=all so every need is listed) and prints one JSON
-object of client-side round-trip times (median / p95 ms, as admin): GET /inbox; GET /api/needs first page;
+object of client-side round-trip times (median / p95 ms, as admin): GET /inbox (and its Server-Timing,
+the handler's own time with the rendering); GET /api/needs first page;
 the deep page by `offset` (90 % into the list); the deep page by cursor (`after=`, a cursor from 90 % into
 the list; skipped when the server has no cursor paging). A benchmark, not a test."""
 
@@ -29,15 +30,21 @@ def summary(values: list[float]) -> dict[str, float]:
     return {"median_ms": round(statistics.median(values), 1), "p95_ms": round(values[max(0, int(len(values) * 0.95) - 1)], 1)}
 
 
-async def timed(http, url: str, count: int, headers: dict[str, str] | None = None) -> tuple[list[float], object]:  # type: ignore[no-untyped-def]
+async def timed(http, url: str, count: int, headers: dict[str, str] | None = None,  # type: ignore[no-untyped-def]
+                server: list[float] | None = None) -> tuple[list[float], object]:
+    """Round trips of `count` GETs (after two that warm caches up); the handler's own Server-Timing
+    into `server` when given."""
     times, body = [], None
     for i in range(count + 2):
         t0 = time.perf_counter()
         async with http.get(url, headers=headers or {}) as r:
             raw = await r.read()
             status = r.status
-        if i >= 2:                           # the first two warm caches up
+            timing = r.headers.get("Server-Timing", "")
+        if i >= 2:
             times.append((time.perf_counter() - t0) * 1000)
+            if server is not None and "dur=" in timing:
+                server.append(float(timing.split("dur=")[1]))
         body = (status, raw)
     return times, body
 
@@ -77,8 +84,11 @@ async def main() -> None:
             csrf = html.split('name="_csrf" value="')[1].split('"')[0]
             async with http.post(base + "/inbox/login", data={"_csrf": csrf, "username": "li", "password": "demo"}) as r:
                 assert r.status == 200, r.status
-            times, _ = await timed(http, base + "/inbox", args.requests)
+            server_ms: list[float] = []
+            times, _ = await timed(http, base + "/inbox", args.requests, server=server_ms)
             results["inbox_get"] = summary(times)
+            if server_ms:
+                results["inbox_get_server"] = summary(server_ms)
         async with aiohttp.ClientSession() as http:
             async with http.post(base + "/api/token", json={"username": "li", "password": "demo"}) as r:
                 token = (await r.json())["token"]

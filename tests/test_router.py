@@ -82,3 +82,18 @@ async def test_group_commit_processes_a_batch_with_one_reply_each(harness) -> No
     routes = await asyncio.gather(*(h.core.dispatcher.submit(m) for m in msgs))
     assert routes[:20] == ["help.show_help"] * 20 and routes[20] is None
     assert await _outbox_count(h) == 20
+
+
+async def test_a_faulty_matcher_costs_its_route_not_the_message(harness, caplog) -> None:
+    import dataclasses
+
+    h = harness
+    d = h.core.dispatcher
+
+    def boom(_view):  # type: ignore[no-untyped-def]
+        raise KeyError("bug")
+    for key, routes in d._tried.items():
+        d._tried[key] = [dataclasses.replace(r, match=boom) if r.name == "needs.todo" else r for r in routes]
+    out = await h.say("网格1一家亲", "wx_zhang", "@小助手 3栋楼道灯不亮了")
+    assert any("已登记" in o.text for o in out)                  # the need is still filed
+    assert "router.matcher_failed" in caplog.text and "needs.todo" in caplog.text

@@ -212,6 +212,11 @@ BOUND_WHAT_ADMIN = "社区管理员({name})"
 
 # What an open question is about, when an answer went to a newer one (texts/common.py STILL_OPEN).
 QUESTION_RATING = "给诉求打分"
+QUESTION_BUILDING = "诉求的位置"
+ASK_BUILDING = "\n是在几栋吗?直接回复楼号(比如「3栋」),我转给那栋楼的网格员;不在楼里就不用回。"
+LOCATED = "好的,已记下 {building}栋({code})。"
+LOCATED_MOVED = "好的,已记下 {building}栋,{code} 已转给{worker},会尽快联系您。"
+LOCATED_NOTE = "{code} 居民补充了位置({building}栋),已改派给{worker},您不用再处理。"
 
 # A need naming a grid that is not configured ("八网格…"): ask, never guess.
 WHICH_GRID = "没找到网格{grid},请问是哪个网格?本社区有: {grids}。请带上网格或楼栋号再发一次,例如: 报修 网格1 3栋楼道灯不亮"

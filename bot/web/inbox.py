@@ -24,11 +24,14 @@ import hmac
 import json
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
+import aiohttp_jinja2
+import jinja2
 from aiohttp import web
 from markupsafe import Markup, escape
 
@@ -153,7 +156,7 @@ def _clock(cv: Any) -> dict[str, Any] | None:
 
 def need_row(r: Any, now: datetime, config: Any, actor: A.WebActor,
              photos: list[W.PhotoLink] | None = None) -> dict[str, Any]:
-    """One card of the list, as the need_card macro shows it."""
+    """One card of the list, as _need_card.html shows it."""
     cv = O.clock_view(r, now, config)
     text = O.shown_text(r.text or "", actor).replace("\n", " ")
     if len(text) > 90:
@@ -175,11 +178,31 @@ def need_row(r: Any, now: datetime, config: Any, actor: A.WebActor,
             "text": text, "photos": photos or []}
 
 
-def need_list(page: M.Page, now: datetime, config: Any, actor: A.WebActor) -> dict[str, Any]:
+_CARDS: OrderedDict[str, Markup] = OrderedDict()   # a card's values (repr) → its HTML, least recent first
+_CARDS_KEPT = 4096
+
+
+def card_html(env: jinja2.Environment, card: dict[str, Any]) -> Markup:
+    """A card's HTML, rendered once per distinct content: the list is re-fetched on every change and
+    most of its 200 cards read exactly as a moment ago, and rendering them was the page's largest cost.
+    The key is everything the card shows (masked text included), so a reused card is the same HTML."""
+    key = repr(card)
+    html = _CARDS.get(key)
+    if html is None:
+        html = _CARDS[key] = Markup(env.get_template("_need_card.html").render(r=card))
+        if len(_CARDS) > _CARDS_KEPT:
+            _CARDS.popitem(last=False)
+    else:
+        _CARDS.move_to_end(key)
+    return html
+
+
+def need_list(request: web.Request, page: M.Page, now: datetime, config: Any, actor: A.WebActor) -> dict[str, Any]:
     """The values of _need_list.html (the list on the page and in /inbox/rows)."""
+    env = aiohttp_jinja2.get_env(request.app)
     more = page.total - len(page.rows)
-    return {"rows": [need_row(r, now, config, actor, page.photos.get(r.id)) for r in page.rows], "empty": X.EMPTY,
-            "more": X.MORE.format(n=more) if more > 0 else ""}
+    return {"rows": [card_html(env, need_row(r, now, config, actor, page.photos.get(r.id))) for r in page.rows],
+            "empty": X.EMPTY, "more": X.MORE.format(n=more) if more > 0 else ""}
 
 
 def summary_html(page: M.Page) -> str:
@@ -345,11 +368,20 @@ async def inbox(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
     away, away_code = request.query.get("away"), N.normalize_code(request.query.get("code") or "")
     if away in X.DONE_AWAY_WHAT and away_code:
         flash = X.DONE_AWAY.format(code=away_code, what=X.DONE_AWAY_WHAT[away])
-    return render(request, actor, "inbox.html", title=f"{X.APP_TITLE} · {core.config.community}", page="inbox",
-                  tab="inbox", suggestions=sugs, timing=_elapsed(request), flash_ok=flash,
-                  filters=filter_bar(f, actor, core.config), summary=Markup(summary_html(page)),
-                  live_hint=X.LIVE_HINT, sound_on=X.SOUND_ON, query=_filter_query(f),
-                  **need_list(page, core.clock.now(), core.config, actor))
+    response = render(request, actor, "inbox.html", title=f"{X.APP_TITLE} · {core.config.community}", page="inbox",
+                      tab="inbox", suggestions=sugs, flash_ok=flash,
+                      filters=filter_bar(f, actor, core.config), summary=Markup(summary_html(page)),
+                      live_hint=X.LIVE_HINT, sound_on=X.SOUND_ON, query=_filter_query(f),
+                      **need_list(request, page, core.clock.now(), core.config, actor))
+    return _timed(request, response)
+
+
+def _timed(request: web.Request, response: web.Response) -> web.Response:
+    """Server-Timing with the rendering included (the list's cards are a good part of the time)."""
+    elapsed = _elapsed(request)
+    if elapsed is not None:
+        response.headers["Server-Timing"] = f"app;dur={elapsed * 1000:.1f}"
+    return response
 
 
 @guard()
@@ -357,14 +389,11 @@ async def rows(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
     core = request.app[CORE]
     f = parse_filters(request.query, actor, core.config)
     page, sugs = await _load_list(core, actor, f)
-    data = {"html": fragment(request, "_need_list.html", **need_list(page, core.clock.now(), core.config, actor)),
+    cards = need_list(request, page, core.clock.now(), core.config, actor)
+    data = {"html": fragment(request, "_need_list.html", **cards),
             "summary": summary_html(page), "total": page.total, "urgent": page.urgent, "overdue": page.overdue,
             "suggestions": sugs, "codes": [r.code for r in page.rows]}
-    response = web.json_response(data, headers={"Cache-Control": "no-store"})
-    elapsed = _elapsed(request)
-    if elapsed is not None:
-        response.headers["Server-Timing"] = f"app;dur={elapsed * 1000:.1f}"
-    return response
+    return _timed(request, web.json_response(data, headers={"Cache-Control": "no-store"}))
 
 
 @guard()

@@ -88,10 +88,7 @@ def shown_text(text: str, actor: WebActor) -> str:
 def status_name(status: str, department: str | None) -> str:
     if status == N.Status.DISPATCHED and department:
         return f"已转派{department},待签收"
-    try:
-        return N.STATUS_NAMES[N.Status(status)]
-    except ValueError:
-        return status
+    return N.STATUS_NAMES.get(status, status)     # a StrEnum key is found by its plain string
 
 
 def place(building: int | None, grid: int | None) -> str:

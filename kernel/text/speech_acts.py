@@ -64,6 +64,14 @@ _GOOD_EMOJI = re.compile("[\U0001F44D\U0001F64F\U0001F44F\U0001F490\u2764\U0001F
 _BAD_EMOJI = re.compile("[\U0001F44E\U0001F621\U0001F620\U0001F624]")
 
 
+# "灯是亮了 但是一闪一闪的", "修好了,可是还有点渗": praise, then a "but" and what is still wrong. A problem
+# left is 不满意; only slowness or a wait is 基本满意 ("修好了 就是来得有点慢").
+_BUT = re.compile(r"(?:但是|但|可是|不过|就是|只是)(.{2,})")
+_STILL_WRONG = re.compile(r"不(亮|行|好|通|灵|对|够|干净|热|出水|管用)|没(修|好|弄|解决|人|来|效果|变化)|还(是|有|在)|又|"
+                          r"闪|漏|渗|滴|响|臭|堵|坏|松|晃|裂|脏")
+_ONLY_SLOW = re.compile(r"慢|晚|久|等了")
+
+
 def is_bare_ack(text: str) -> bool:
     return bool(_ACK.match(_plain(text)))
 
@@ -86,6 +94,11 @@ def rating_in_words(text: str, *, addressed: bool = True) -> int | None:
         return max(found)
     if _BAD.search(s) or _BAD_EMOJI.search(text):
         return 3
+    if (but := _BUT.search(s)) is not None and not _QUESTION.search(tail := but.group(1)):
+        if _STILL_WRONG.search(tail) and not _MID.search(tail):
+            return 3
+        if _ONLY_SLOW.search(tail):
+            return 2
     if _QUESTION.search(s) or "?" in text or "?" in text:
         return None          # "满意度调查是什么", "修好了吗": a question, not a verdict
     if not addressed:

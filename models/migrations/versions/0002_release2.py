@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-12-03 20:50:29.403006
+Create Date: 2026-12-03 23:40:20.892459
 """
 from alembic import op
 import sqlalchemy as sa
@@ -41,6 +41,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_bind_attempts_at'), ['at'], unique=False)
         batch_op.create_index('ix_bind_attempts_contact_at', ['contact_id', 'at'], unique=False)
 
+    op.create_table('contact_accounts',
+    sa.Column('contact_id', sa.String(length=64), nullable=False),
+    sa.Column('account', sa.String(length=64), nullable=False),
+    sa.Column('seen_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('contact_id', name=op.f('pk_contact_accounts'))
+    )
     op.create_table('duty_overrides',
     sa.Column('kind', sa.String(length=8), nullable=False),
     sa.Column('subject', sa.String(length=64), nullable=False),
@@ -123,6 +129,8 @@ def upgrade() -> None:
     with op.batch_alter_table('needs', schema=None) as batch_op:
         batch_op.add_column(sa.Column('follow_code', sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column('caller_phone', sa.String(length=32), nullable=True))
+        batch_op.drop_index(batch_op.f('ix_needs_status_grid'))
+        batch_op.create_index('ix_needs_list', ['status', 'grid', 'urgent', 'overdue', 'due_at', 'resolve_due_at', 'created_at', 'category', 'assignee', 'department', 'id'], unique=False)
         batch_op.create_unique_constraint(batch_op.f('uq_needs_follow_code'), ['follow_code'])
 
     with op.batch_alter_table('outbox', schema=None) as batch_op:
@@ -140,6 +148,8 @@ def downgrade() -> None:
 
     with op.batch_alter_table('needs', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_needs_follow_code'), type_='unique')
+        batch_op.drop_index('ix_needs_list')
+        batch_op.create_index(batch_op.f('ix_needs_status_grid'), ['status', 'grid'], unique=False)
         batch_op.drop_column('caller_phone')
         batch_op.drop_column('follow_code')
 
@@ -170,6 +180,7 @@ def downgrade() -> None:
     op.drop_table('lifecycle_events')
     op.drop_table('faq_entries')
     op.drop_table('duty_overrides')
+    op.drop_table('contact_accounts')
     with op.batch_alter_table('bind_attempts', schema=None) as batch_op:
         batch_op.drop_index('ix_bind_attempts_contact_at')
         batch_op.drop_index(batch_op.f('ix_bind_attempts_at'))
