@@ -9,8 +9,9 @@ Most people have no open question, and chatter like "👍" or "谢谢" could onl
 in-process index (`OpenIndex`, one per database) of who may have one answers "nobody asked this person
 anything" without a query. It is a superset of the open questions: every `ask` in this process adds to it
 at once (before its commit: a rolled-back question only costs a query later), entries leave only when they
-expire, and it is re-read from the database every `INDEX_REFRESH` (clock time) — so a question asked by
-another process on the same database (PostgreSQL, several accounts) is seen within that much time."""
+expire, and it is re-read from the database every `INDEX_REFRESH` (clock time). A database that other
+processes write too (several accounts, one process each: `shared_database`) is always asked instead: their
+questions would be seen only at the next re-read."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Index, String, UniqueConstraint, delete, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -48,9 +49,10 @@ class Question(Base):
 class OpenIndex:
     """Who may have an open question in which chat: (scope, person) → the latest expiry seen."""
 
-    def __init__(self) -> None:
+    def __init__(self, trusted: bool = True) -> None:
         self.until: dict[tuple[str, str], datetime] = {}
         self.read_at: datetime | None = None     # last re-read from the database (clock time)
+        self.trusted = trusted                   # False: other processes ask questions too; always query
 
     def note(self, scope: str, person_id: str, expires_at: datetime) -> None:
         key = (scope, person_id)
@@ -63,6 +65,8 @@ class OpenIndex:
         return self.read_at is None or abs(now - self.read_at) >= INDEX_REFRESH
 
     def may_have(self, scope: str, person_id: str, now: datetime) -> bool:
+        if not self.trusted:
+            return True
         until = self.until.get((scope, person_id))
         if until is None:
             return False
@@ -85,6 +89,11 @@ class OpenIndex:
 
 # Keyed by the engine's connection pool, which read-only and write sessions of one database share.
 _INDEXES: WeakKeyDictionary[Any, OpenIndex] = WeakKeyDictionary()
+
+
+def shared_database(engine: AsyncEngine) -> None:
+    """Other processes write this database's questions too: never answer "none" from memory."""
+    _INDEXES[engine.sync_engine.pool] = OpenIndex(trusted=False)
 
 
 def open_index(session: AsyncSession) -> OpenIndex:
@@ -112,7 +121,7 @@ async def ask(session: AsyncSession, *, scope: str, person_id: str, kind: str, d
 async def awaiting(session: AsyncSession, scope: str, person_id: str, now: datetime) -> tuple[Question, ...]:
     """The person's open questions in this chat, newest first."""
     index = open_index(session)
-    if index.stale(now):
+    if index.trusted and index.stale(now):
         await index.refresh(session, now)
     if not index.may_have(scope, person_id, now):
         return ()
