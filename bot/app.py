@@ -22,6 +22,7 @@ from kernel.config import Config
 from kernel.identity import Directory
 from kernel.message import IncomingMessage
 from kernel.text.knowledge import KnowledgeCache
+from models import conversation
 from models import knowledge as faq
 from bot.router import Dispatcher
 from bot.sender import OutboxSender
@@ -231,6 +232,8 @@ async def open_core(config: Config, db_url: str | None = None, clock: Clock | No
             raise
     clock = clock or SystemClock()
     engine = make_engine(url)
+    if config.several_accounts:     # other processes ask questions too: the open-question index may lag
+        conversation.shared_database(engine)
     sessions = make_sessionmaker(engine)
     directory = Directory(config)
     knowledge = KnowledgeCache(config.knowledge)

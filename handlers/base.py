@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import IntEnum
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +30,8 @@ from models.needs import normalize_follow_code
 from models.outbox import Outbox, Priority, anonymous_key
 from texts.common import ANSWERED_PRIVATELY, STAFF_ONLY
 from texts.photos import HEARD
+
+_T = TypeVar("_T")
 
 PASS = object()   # a handler returns PASS when, on a closer look (e.g. no pending question), it is not its message
 
@@ -69,6 +71,13 @@ class View:
     def remember_awaiting(self, questions: tuple[conversation.Question, ...] | None) -> None:
         """Set by the message's Context only (None after it asked or closed a question: reload)."""
         object.__setattr__(self, "awaiting", questions)
+
+    def memo(self, key: str, read: Callable[[View], _T]) -> _T:
+        """A matcher's reading of this message, computed once however many routes ask for it."""
+        memo = self.__dict__.setdefault("_memo", {})
+        if key not in memo:
+            memo[key] = read(self)
+        return memo[key]  # type: ignore[no-any-return]
 
     @property
     def is_private(self) -> bool:
@@ -174,6 +183,7 @@ class Context:
     # … in the staff group too (a 树洞 is shown in no group at all); set by a handler that shows one
     private_in_staff_group: bool = False
     anonymous: bool = False    # a 树洞 message: nothing written may link it to its sender (go_anonymous)
+    memo: dict[Any, Any] = field(default_factory=dict)   # reads a handler makes once per message
     out: Outbox = field(init=False)
     _told_group: bool = field(default=False, init=False)
     _said_heard: bool = field(default=False, init=False)

@@ -14,13 +14,13 @@ Matchers are regexes over the cleaned text, no database. The domain work is in m
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from kernel.config import Config
 from kernel.identity import STAFF, Person
@@ -563,11 +563,24 @@ async def _events_with_left(ctx: Context, events: Sequence[Event]) -> list[tuple
     return [(e, await ev.places_left(ctx.session, e)) for e in events]
 
 
+def _open_events(ctx: Context) -> Callable[[str | None], Awaitable[list[Event]]]:
+    """The open events (the group's 30, or all 200), read once per message: 报名 looks an event up,
+    and when it is not found lists them."""
+    async def load(group: str | None) -> list[Event]:
+        key = ("events.open", group)
+        if key not in ctx.memo:
+            ctx.memo[key] = await ev.open_events(ctx.session, ctx.now, group=group,
+                                                 limit=30 if group is not None else 200)
+        return ctx.memo[key]  # type: ignore[no-any-return]
+    return load
+
+
 async def _offer_events(ctx: Context, lead: str | None = None) -> None:
     group = _scope_group(ctx)
-    events = await ev.open_events(ctx.session, ctx.now, group=group) if group else []
+    load = _open_events(ctx)
+    events = await load(group) if group else []
     if not events:
-        events = await ev.open_events(ctx.session, ctx.now)
+        events = (await load(None))[:30]
     text = T.open_events(await _events_with_left(ctx, events[:8]), ctx.config.timezone)
     await ctx.reply((lead + "\n" + text) if lead else text)
 
@@ -575,12 +588,13 @@ async def _offer_events(ctx: Context, lead: str | None = None) -> None:
 async def _resolve_event(ctx: Context, words: str, pick: dict[str, Any]) -> Event | None:
     """The event `words` names; asks (and remembers what was asked) when it is not clear."""
     group = _scope_group(ctx)
+    load = _open_events(ctx)
     if words:
-        found = await ev.find_events(ctx.session, ctx.now, words, group=group)
+        found = await ev.find_events(ctx.session, ctx.now, words, group=group, load=load)
     else:
-        found = await ev.open_events(ctx.session, ctx.now, group=group) if group else []
+        found = await load(group) if group else []
         if not found:
-            found = await ev.open_events(ctx.session, ctx.now)
+            found = (await load(None))[:30]
     if len(found) == 1:
         return found[0]
     if not found:
@@ -651,23 +665,22 @@ class Mine:
 
 
 async def _my_active(ctx: Context) -> list[Mine]:
-    """The sender's active signups, and those of people they named, for events not over."""
-    rows = await ev.my_signups(ctx.session, ctx.now, ctx.sender.id)
-    mine = [Mine(r.event, r.signup) for r in rows]
-    added = (await ctx.session.execute(
+    """The sender's active signups, and those of people they named, for events not over: one read."""
+    me, key = ctx.sender.id, ev.person_key(ctx.sender.name)
+    rows = (await ctx.session.execute(
         select(Signup, Event).join(Event, Event.id == Signup.event_id)
-        .where(Signup.added_by == ctx.sender.id, Signup.contact_id.is_(None), Signup.status.in_(list(ev.ACTIVE)),
-               Event.status == ev.EventStatus.OPEN, Event.starts_at > ctx.now)
-        .order_by(Event.starts_at, Signup.seq))).all()
-    mine += [Mine(e, s) for s, e in added]
+        .where(Signup.status.in_(list(ev.ACTIVE)), Event.status == ev.EventStatus.OPEN,
+               Event.starts_at > ctx.now - ev.MINE_SHOWN_AFTER_START,
+               or_(Signup.contact_id == me,
+                   and_(Signup.contact_id.is_(None), or_(Signup.added_by == me, Signup.person_key == key))))
+    )).all()
+    own = sorted(((s, e) for s, e in rows if s.contact_id == me), key=lambda r: (r[1].starts_at, r[1].id, r[0].id))
+    later = sorted(((s, e) for s, e in rows if s.contact_id is None and e.starts_at > ctx.now),
+                   key=lambda r: (r[1].starts_at, r[0].seq))
+    mine = [Mine(e, s) for s, e in own]
+    mine += [Mine(e, s) for s, e in later if s.added_by == me]
     # Someone else wrote their name on the list ("接龙 王芳"): it is theirs too.
-    key = ev.person_key(ctx.sender.name)
-    named = (await ctx.session.execute(
-        select(Signup, Event).join(Event, Event.id == Signup.event_id)
-        .where(Signup.person_key == key, Signup.contact_id.is_(None), Signup.added_by != ctx.sender.id,
-               Signup.status.in_(list(ev.ACTIVE)), Event.status == ev.EventStatus.OPEN, Event.starts_at > ctx.now)
-        .order_by(Event.starts_at, Signup.seq))).all()
-    mine += [Mine(e, s) for s, e in named]
+    mine += [Mine(e, s) for s, e in later if s.person_key == key and s.added_by is not None and s.added_by != me]
     return mine
 
 
@@ -1194,8 +1207,8 @@ async def sign_up(ctx: Context, rest: str) -> None:
     if plus:
         # "报名+1 李阿姨": +1 for the event just announced, under the name they give.
         words = plus.group(1).strip()
-        found = await ev.find_events(ctx.session, ctx.now, event_words(words), group=_scope_group(ctx)) \
-            if event_words(words) else []
+        found = await ev.find_events(ctx.session, ctx.now, event_words(words), group=_scope_group(ctx),
+                                     load=_open_events(ctx)) if event_words(words) else []
         if len(found) != 1:
             event = await _recent(ctx)
             if event is not None:
@@ -1241,7 +1254,8 @@ _NO_EVENT_NAMED = re.compile(r"我们?|俺|咱们?|一家|全家|家里?|孩子|
 async def sign_up_plain(ctx: Context, text: str) -> object:
     p = parse_party(text)
     words = event_words(p.rest)
-    found = await ev.find_events(ctx.session, ctx.now, words, group=_scope_group(ctx)) if words else []
+    found = await ev.find_events(ctx.session, ctx.now, words, group=_scope_group(ctx),
+                                 load=_open_events(ctx)) if words else []
     if not found and not _QUESTION_RE.search(text) and not _NO_EVENT_NAMED.sub("", words):
         event = await _recent(ctx)
         if event is not None and (ctx.view.addressed or not await _after_question(ctx, event)

@@ -667,6 +667,10 @@ _LOOSE_MAX = 40             # longer than this, free words are a new message, no
 
 
 def _rating_matcher(view: View) -> RatingArgs | None:
+    return view.memo("needs.rating", _read_rating)    # two routes ask, on every group line
+
+
+def _read_rating(view: View) -> RatingArgs | None:
     strict = _strict_rating(view)
     if strict is not None:
         return strict

@@ -32,7 +32,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Date, Float, ForeignKey, Index, String, Text, select, update
+from sqlalchemy import Date, Float, ForeignKey, Index, String, Text, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -54,6 +54,7 @@ from models.booking_rules import (
 )
 from models.conversation import PRIVATE_SCOPE
 from models.lifecycle import Lifecycle, LifecycleEvent
+from models.counters import next_value
 from models.sql import insert_ignore
 
 
@@ -413,25 +414,28 @@ async def _blocks(session: AsyncSession, room_id: int, start: datetime, end: dat
     return [Interval(*r) for r in rows]
 
 
-async def _used_minutes(session: AsyncSession, config: Config, room_id: int, person_id: str, moment: datetime,
-                        exclude_id: int | None) -> int:
+async def _person_week(session: AsyncSession, config: Config, room_id: int, person_id: str,
+                       moment: datetime) -> list[Any]:
+    """The person's bookings of the room that count for the quota, in the week of `moment` (a resend of
+    the same request is among them too: PENDING and CONFIRMED count)."""
     week_start, week_end = week_bounds(moment, config.timezone)
-    rows = (await session.execute(
-        select(Booking.id, Booking.start_at, Booking.end_at)
+    return list((await session.execute(
+        select(Booking.id, Booking.code, Booking.start_at, Booking.end_at, Booking.party_size, Booking.status)
         .where(Booking.room_id == room_id, Booking.person_id == person_id, Booking.status.in_(QUOTA_COUNTED),
                Booking.start_at >= week_start, Booking.start_at < week_end)
-    )).all()
-    return sum(int((e - s).total_seconds() // 60) for i, s, e in rows if i != exclude_id)
+    )).all())
 
 
 async def _validate(session: AsyncSession, now: datetime, config: Config, req: Request, room_id: int,
-                    *, quota: bool = True) -> Violation | None:
-    """Every rule in order; the caller holds the room lock."""
+                    *, quota: bool = True, week: list[Any] | None = None) -> Violation | None:
+    """Every rule in order; the caller holds the room lock. `week`: _person_week, if the caller has it."""
     static = check_static(req, now, config.timezone)
     if static:
         return static[0]
     if quota:
-        used = await _used_minutes(session, config, room_id, req.person_id, req.start, req.exclude_id)
+        if week is None:
+            week = await _person_week(session, config, room_id, req.person_id, req.start)
+        used = sum(int((b.end_at - b.start_at).total_seconds() // 60) for b in week if b.id != req.exclude_id)
         if (v := weekly_quota(req, used)) is not None:
             return v
     pad = timedelta(minutes=req.room.buffer_minutes)
@@ -444,7 +448,7 @@ SUGGESTABLE = {"conflict", "seats_full", "blocked", "outside_hours", "closed_wee
 
 
 async def suggest_slots(session: AsyncSession, now: datetime, config: Config, req: Request, *, limit: int = 3,
-                        days: int = 3) -> list[tuple[datetime, datetime]]:
+                        days: int = 3, room_id: int | None = None) -> list[tuple[datetime, datetime]]:
     """Free slots of the same length near the asked time: that day first (nearest first), then the
     next days. Checked against every static rule and the loaded bookings and blocks."""
     tz = config.timezone
@@ -453,10 +457,11 @@ async def suggest_slots(session: AsyncSession, now: datetime, config: Config, re
     first_day = max(req.start.astimezone(tz).date(), now.astimezone(tz).date())
     lo = datetime.combine(first_day, time(0), tzinfo=tz)
     hi = lo + timedelta(days=days + 1)
-    row = await _room_row(session, config, room.name, lock=False)
+    if room_id is None:
+        room_id = (await _room_row(session, config, room.name, lock=False)).id
     pad = timedelta(minutes=room.buffer_minutes)
-    held = await _held(session, row.id, lo - pad, hi + pad)
-    blocks = await _blocks(session, row.id, lo, hi)
+    held = await _held(session, room_id, lo - pad, hi + pad)
+    blocks = await _blocks(session, room_id, lo, hi)
     wanted = req.start.astimezone(tz)
     found: list[tuple[datetime, datetime]] = []
     for offset in range(days + 1):
@@ -483,9 +488,7 @@ async def suggest_slots(session: AsyncSession, now: datetime, config: Config, re
 # ------------------------------------------------------------------ codes
 
 async def _next_code(session: AsyncSession) -> str:
-    await insert_ignore(session, Counter.__table__, {"name": "booking", "value": 100})
-    value = await session.scalar(
-        update(Counter).where(Counter.name == "booking").values(value=Counter.value + 1).returning(Counter.value))
+    value = await next_value(session, Counter.__table__, "name", "value", "booking", start=100)
     return f"B{value}"
 
 
@@ -533,21 +536,22 @@ async def create_booking(session: AsyncSession, now: datetime, config: Config, *
     A conflict-like refusal carries `suggestions`: the nearest free slots of the same length."""
     rc = _room_of(config, room)
     row = await _room_row(session, config, rc.name, lock=True)   # serialises check-then-insert
-    if series is None and status is None and 1 <= party_size <= rc.capacity:
+    resend = series is None and status is None and 1 <= party_size <= rc.capacity
+    # One read for both the resend check and the weekly quota.
+    week = await _person_week(session, config, row.id, person_id, start) if resend or quota else None
+    if resend and week is not None:
         # The same request sent twice (a resend, a double tap) is the booking they already have. (An
-        # absurd party size is left to the seat rule: it would overflow an integer column in the query.)
-        same = await session.scalar(select(Booking).where(
-            Booking.room_id == row.id, Booking.person_id == person_id, Booking.start_at == start,
-            Booking.end_at == end, Booking.party_size == party_size,
-            Booking.status.in_([Status.PENDING, Status.CONFIRMED])).limit(1))
+        # absurd party size is left to the seat rule.)
+        same = next((b for b in week if b.start_at == start and b.end_at == end and b.party_size == party_size
+                     and b.status in (Status.PENDING, Status.CONFIRMED)), None)
         if same is not None:
             raise BookingError("same_booking", code=same.code)
     req = Request(rc, person_id, start, end, party_size, is_staff)
-    violation = await _validate(session, now, config, req, row.id, quota=quota)
+    violation = await _validate(session, now, config, req, row.id, quota=quota, week=week)
     if violation is not None:
         detail = dict(violation.detail)
         if suggest and violation.code in SUGGESTABLE:
-            detail["suggestions"] = await suggest_slots(session, now, config, req)
+            detail["suggestions"] = await suggest_slots(session, now, config, req, room_id=row.id)
         raise BookingError(violation.code, **detail)
     if status is None:
         status = Status.PENDING if needs_approval(rc, is_staff) else Status.CONFIRMED
@@ -608,7 +612,7 @@ async def change_booking(session: AsyncSession, now: datetime, config: Config, c
     if violation is not None:
         detail = dict(violation.detail)
         if violation.code in SUGGESTABLE:
-            detail["suggestions"] = await suggest_slots(session, now, config, req)
+            detail["suggestions"] = await suggest_slots(session, now, config, req, room_id=row.id)
         raise BookingError(violation.code, **detail)
     tz = config.timezone
     moved = f"{_span(b.start_at, b.end_at, tz)} → {_span(start, end, tz)}"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -253,18 +253,23 @@ async def open_events(session: AsyncSession, now: datetime, *, group: str | None
     return list((await session.scalars(stmt.order_by(Event.starts_at, Event.id).limit(limit))).all())
 
 
-async def find_events(session: AsyncSession, now: datetime, words: str, *, group: str | None = None) -> list[Event]:
+async def find_events(session: AsyncSession, now: datetime, words: str, *, group: str | None = None,
+                      load: Callable[[str | None], Awaitable[list[Event]]] | None = None) -> list[Event]:
     """Open events named by `words` (a code, or fuzzy title words): the group's events first,
-    then any open event (a resident may have heard of it elsewhere)."""
+    then any open event (a resident may have heard of it elsewhere). `load(group)`: the open events
+    (the group's 30, or all 200), if the caller keeps them."""
     event_id = parse_code(words)
     if event_id is not None:
         event = await get_event(session, event_id)
         return [event] if event else []
+    if load is None:
+        async def load(g: str | None) -> list[Event]:
+            return await open_events(session, now, group=g, limit=30 if g is not None else 200)
     if group is not None:
-        found = rank_events(words, await open_events(session, now, group=group))
+        found = rank_events(words, await load(group))
         if found:
             return found
-    return rank_events(words, await open_events(session, now, limit=200))
+    return rank_events(words, await load(None))
 
 
 async def recent_event_in_group(session: AsyncSession, now: datetime, group: str,
@@ -356,12 +361,15 @@ class MySignup:
     position: int | None
 
 
+MINE_SHOWN_AFTER_START = timedelta(hours=3)    # "我的报名" still shows an event this long after it began
+
+
 async def my_signups(session: AsyncSession, now: datetime, contact_id: str) -> list[MySignup]:
     """A person's active signups for events not yet over (soonest first)."""
     rows = (await session.execute(
         select(Signup, Event).join(Event, Event.id == Signup.event_id)
         .where(Signup.contact_id == contact_id, Signup.status.in_(list(ACTIVE)),
-               Event.status == EventStatus.OPEN, Event.starts_at > now - timedelta(hours=3))
+               Event.status == EventStatus.OPEN, Event.starts_at > now - MINE_SHOWN_AFTER_START)
         .order_by(Event.starts_at, Event.id))).all()
     return [MySignup(e, s, await waiting_position(session, s)) for s, e in rows]
 

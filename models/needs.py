@@ -60,7 +60,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, Index, Integer, String, Text, func, or_, select, update
+from sqlalchemy import Boolean, Index, Integer, String, Text, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -74,7 +74,7 @@ from kernel.workhours import add_working_minutes
 from models import access
 from models.duty import Roster, config_roster, roster as duty_roster
 from models.base import Base
-from models.sql import insert_ignore
+from models.counters import next_value
 
 
 # ---------------------------------------------------------------- vocabulary
@@ -282,6 +282,9 @@ class NeedEvent(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
+_EVENT_COLUMNS = tuple(c.key for c in NeedEvent.__table__.columns if c.key != "id")
+
+
 class NeedCounter(Base):
     """One row per local day: the last sequence number handed out (D20261121-0007)."""
 
@@ -475,8 +478,9 @@ def _actor_fields(actor: Person | None) -> tuple[str | None, str | None]:
 
 
 def _move(session: AsyncSession, now: datetime, need: Need, action: Action, actor: Person | None,
-          note: str | None = None) -> NeedEvent:
-    """Apply one transition of TRANSITIONS and write its event row; refuse anything else."""
+          note: str | None = None, *, add: bool = True) -> NeedEvent:
+    """Apply one transition of TRANSITIONS and write its event row (`add`; else the caller writes the
+    returned event); refuse anything else."""
     table = TRANSITIONS[action]
     current = Status(need.status) if need.status else None
     to = table.get(current)
@@ -487,7 +491,8 @@ def _move(session: AsyncSession, now: datetime, need: Need, action: Action, acto
         actor_id = actor_name = None        # never link a 树洞 need to a person
     event = NeedEvent(need_id=need.id, at=now, actor=actor_id, actor_name=actor_name, action=str(action),
                       from_status=need.status, to_status=str(to), note=note)
-    session.add(event)
+    if add:
+        session.add(event)          # else the caller writes it (a need not yet written has no id)
     log_event("gridbot.needs", f"need.{action}", **{"code": need.code, "from": need.status, "to": str(to),
                                                     "actor": str(actor.role) if actor else "system"})
     need.status = str(to)
@@ -496,13 +501,9 @@ def _move(session: AsyncSession, now: datetime, need: Need, action: Action, acto
 
 
 async def _next_code(session: AsyncSession, now: datetime, config: Config) -> str:
-    """D + local date + per-day sequence. The UPDATE … RETURNING takes the counter row's lock, so two
-    transactions (or two processes on PostgreSQL) can never get the same number."""
+    """D + local date + per-day sequence (models/counters.py: never the same number twice)."""
     day = now.astimezone(config.timezone).strftime("%Y%m%d")
-    await insert_ignore(session, NeedCounter.__table__, {"day": day, "last": 0})
-    n = (await session.execute(
-        update(NeedCounter).where(NeedCounter.day == day).values(last=NeedCounter.last + 1)
-        .returning(NeedCounter.last).execution_options(synchronize_session=False))).scalar_one()
+    n = await next_value(session, NeedCounter.__table__, "day", "last", day, start=0)
     return f"D{day}-{n:04d}"
 
 
@@ -579,35 +580,41 @@ async def create_need(session: AsyncSession, now: datetime, config: Config, *, t
                 requester_name=requester_name, chat=chat, follow_code=follow_code, created_at=now, updated_at=now,
                 caller_phone=(caller_phone or None) and caller_phone[:32],
                 clock_no=0, level=0, resolve_level=0, overdue=False, reopen_count=0)
-    session.add(need)
-    await session.flush()
     actor_id, actor_name = _actor_fields(taken_by) if taken_by else (requester, requester_name)
-    session.add(NeedEvent(need_id=need.id, at=now, actor=actor_id, actor_name=actor_name,
-                          action=str(Action.CREATE), from_status=None, to_status=str(Status.RECEIVED),
-                          note={Source.TREE_HOLE: "树洞(匿名)", Source.PRIVATE: "私聊", Source.GROUP: chat,
-                                Source.SUGGESTION: "未诉先办", Source.PHONE: "来电登记",
-                                Source.COUNTER: "来访登记"}.get(source)))
+    events = [NeedEvent(at=now, actor=actor_id, actor_name=actor_name,
+                        action=str(Action.CREATE), from_status=None, to_status=str(Status.RECEIVED),
+                        note={Source.TREE_HOLE: "树洞(匿名)", Source.PRIVATE: "私聊", Source.GROUP: chat,
+                              Source.SUGGESTION: "未诉先办", Source.PHONE: "来电登记",
+                              Source.COUNTER: "来访登记"}.get(source))]
 
+    # The need is decided (merged, or dispatched with its clocks) before it is written: one INSERT for
+    # it and one for its events, no UPDATE right after.
     merge = merge and not about_worker
     parent = await _find_similar(session, now, need, s) if merge and source != Source.TREE_HOLE else None
     if parent is not None:
         need.merged_into = parent.code
         need.assignee, need.assignee_name = parent.assignee, parent.assignee_name
-        _move(session, now, need, Action.MERGE, None, f"与 {parent.code} 合并办理")
+        events.append(_move(session, now, need, Action.MERGE, None, f"与 {parent.code} 合并办理", add=False))
         parent.updated_at = now
-        session.add(NeedEvent(need_id=parent.id, at=now, actor=None, actor_name=None, action=str(Action.MERGE),
-                              from_status=parent.status, to_status=parent.status,
-                              note=f"合并同类诉求 {need.code}"))
-        return Intake(need, parent)
-
-    holder, holder_name = default_holder(config, grid)
-    need.assignee, need.assignee_name, need.dispatcher = holder, holder_name, holder
-    _move(session, now, need, Action.DISPATCH, None, f"派单给 {holder_name or '社区'}")
-    _start_response_clock(need, now, config, s)
-    if urgent:
-        need.resolve_due_at = now + timedelta(minutes=s.handle_minutes_urgent)
-        need.resolve_next_at = need.resolve_due_at
-    return Intake(need)
+    else:
+        holder, holder_name = default_holder(config, grid)
+        need.assignee, need.assignee_name, need.dispatcher = holder, holder_name, holder
+        events.append(_move(session, now, need, Action.DISPATCH, None, f"派单给 {holder_name or '社区'}",
+                            add=False))
+        _start_response_clock(need, now, config, s)
+        if urgent:
+            need.resolve_due_at = now + timedelta(minutes=s.handle_minutes_urgent)
+            need.resolve_next_at = need.resolve_due_at
+    session.add(need)
+    await session.flush()
+    for event in events:
+        event.need_id = need.id
+    if parent is not None:
+        events.append(NeedEvent(need_id=parent.id, at=now, actor=None, actor_name=None, action=str(Action.MERGE),
+                                from_status=parent.status, to_status=parent.status, note=f"合并同类诉求 {need.code}"))
+    # One executemany (the ORM would insert them one by one to fetch ids nobody reads here).
+    await session.execute(insert(NeedEvent.__table__), [{c: getattr(e, c) for c in _EVENT_COLUMNS} for e in events])
+    return Intake(need, parent)
 
 
 @dataclass
@@ -648,10 +655,12 @@ async def _find_similar(session: AsyncSession, now: datetime, need: Need, s: Nee
     if need.building is None and need.grid is None:
         return None
     q = select(Need).where(
-        Need.category == need.category, Need.merged_into.is_(None), Need.id != need.id,
+        Need.category == need.category, Need.merged_into.is_(None),
         Need.status.in_([str(x) for x in OPEN_STATUSES]), Need.source != str(Source.TREE_HOLE),
         Need.created_at >= now - timedelta(hours=s.merge_window_hours))
     q = q.where(Need.building == need.building) if need.building is not None else q.where(Need.grid == need.grid)
+    if need.id is not None:
+        q = q.where(Need.id != need.id)
     best, best_score = None, 0.0
     families = problem_families(need.text)
     grams = _problem_grams(need.text)
@@ -780,13 +789,14 @@ async def todo_for(session: AsyncSession, person: Person, covers: frozenset[int]
         return await open_needs(session, department=person.department)
     if person.role == Role.ADMIN:
         return await open_needs(session)
-    mine = {n.id: n for n in await open_needs(session, assignee=person.id)}
-    for grid in sorted({person.grid, *covers} - {None}):
-        for n in await open_needs(session, grid=grid):
-            if n.department is None:
-                mine.setdefault(n.id, n)
-    rows = list(mine.values())
-    rows.sort(key=clock_sort_key)
+    # One read: their own, and their grid's and the covered grids' not with a department (own first
+    # among equal clocks).
+    q = select(Need).where(Need.status.in_([str(x) for x in OPEN_STATUSES]))
+    own = Need.assignee == person.id
+    grids = sorted({person.grid, *covers} - {None})
+    q = q.where(or_(own, Need.grid.in_(grids) & Need.department.is_(None)) if grids else own)
+    rows = list((await session.scalars(q)).all())
+    rows.sort(key=lambda n: (clock_sort_key(n), n.assignee != person.id, n.id))
     return rows
 
 

@@ -194,7 +194,8 @@ class Outbox:
         # are kept and written together by flush(), one multi-row INSERT per message instead of one per
         # reply. The router sets it and flushes before its transaction ends; a row with an explicit key is
         # a claim whose answer the caller needs, so it flushes the kept rows first (order is kept) and
-        # goes in at once.
+        # goes in at once — unless it is `fresh`: keyed by something written in this very transaction (a
+        # new need's first notices), which nobody can have claimed, so it waits with the others.
         self.defer = False
         self._kept: list[dict[str, Any]] = []
 
@@ -228,14 +229,14 @@ class Outbox:
 
     async def _put(self, chat_kind: ChatKind, chat_id: str, text: str, *, key: str | None,
                    mentions: tuple[str, ...], priority: Priority, reply_to: str | None,
-                   not_before: datetime | None, image: str | None = None) -> bool:
+                   not_before: datetime | None, image: str | None = None, fresh: bool = False) -> bool:
         if self.withhold is not None and self.withhold(chat_kind, chat_id, priority):
             return True   # held back by the reply budget: as far as the handler knows, it was said
         account = await self.account_for(chat_kind, chat_id, reply_to)
         row = _row(key=self._key(key), account=account, chat_kind=chat_kind, chat_id=chat_id, text=text,
                    now=self.now, mentions=mentions, priority=priority, not_before=not_before, reply_to=reply_to,
                    image=image)
-        if self.defer and key is None:
+        if self.defer and (key is None or fresh):
             self._kept.append(row)
             ok = True
         else:
@@ -248,18 +249,18 @@ class Outbox:
 
     async def group(self, topic: str, text: str, *, key: str | None = None, mentions: tuple[str, ...] = (),
                     priority: Priority = Priority.REPLY, reply_to: str | None = None,
-                    not_before: datetime | None = None) -> bool:
+                    not_before: datetime | None = None, fresh: bool = False) -> bool:
         """Queue a message to a group (by topic). False when the key was delivered already."""
         return await self._put(ChatKind.GROUP, topic, mask_for_group(text), key=key, mentions=mentions,
-                               priority=priority, reply_to=reply_to, not_before=not_before)
+                               priority=priority, reply_to=reply_to, not_before=not_before, fresh=fresh)
 
     async def private(self, contact_id: str, text: str, *, key: str | None = None,
                       priority: Priority = Priority.REPLY, reply_to: str | None = None,
-                      not_before: datetime | None = None, image: str | None = None) -> bool:
+                      not_before: datetime | None = None, image: str | None = None, fresh: bool = False) -> bool:
         """Queue a private message to one person (with a photo file: `image`, sent before the text).
         False when the key was delivered already."""
         return await self._put(ChatKind.PRIVATE, contact_id, text, key=key, mentions=(), priority=priority,
-                               reply_to=reply_to, not_before=not_before, image=image)
+                               reply_to=reply_to, not_before=not_before, image=image, fresh=fresh)
 
     async def groups(self, items: list[tuple[str, str, str]], *, priority: Priority = Priority.NOTICE) -> int:
         """Queue many (topic, text, key) group messages at once — a push to a district's ~2,000 groups:

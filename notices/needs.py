@@ -117,18 +117,21 @@ async def announce_intake(out: Outbox, config: Config, intake: N.Intake) -> None
     targets = N.urgent_alert_targets(config, need, now, roster) if need.urgent else (
         [N.Target("private", need.assignee, need.assignee_name or "", "worker")] if need.assignee else [])
     prio = Priority.URGENT if need.urgent else Priority.REPLY
+    # fresh: keyed by the need written in this very transaction, so they go in with the chat replies
     for t in targets:
         if t.role == "worker":
-            await out.private(t.id, T.DISPATCH_NOTICE.format(**c), key=_key(need, "dispatch", "new", t.id), priority=prio)
+            await out.private(t.id, T.DISPATCH_NOTICE.format(**c), key=_key(need, "dispatch", "new", t.id),
+                              priority=prio, fresh=True)
         elif t.role == "backup":
-            await out.private(t.id, T.URGENT_BACKUP_ALERT.format(**c), key=_key(need, "backup", "new", t.id), priority=prio)
+            await out.private(t.id, T.URGENT_BACKUP_ALERT.format(**c), key=_key(need, "backup", "new", t.id),
+                              priority=prio, fresh=True)
         elif t.role == "admin":      # an urgent 树洞: the admin, privately (no group hears of it)
             words = "、".join(danger_words(need.text)) or T.URGENT_TAG.strip("·")
             await out.private(t.id, T.TREE_HOLE_DANGER_ALERT.format(**{**c, "text": short(need.text, 200)}, words=words),
-                              key=_key(need, "admin", "new", t.id), priority=prio)
+                              key=_key(need, "admin", "new", t.id), priority=prio, fresh=True)
         else:
             await out.group(t.id, T.URGENT_STAFF_ALERT.format(**common(need, now, config, group=True)),
-                            key=_key(need, "alert", "new", t.id), priority=prio)
+                            key=_key(need, "alert", "new", t.id), priority=prio, fresh=True)
 
 
 def ack_text(config: Config, intake: N.Intake, now: datetime) -> str:
