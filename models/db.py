@@ -13,6 +13,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.util import await_only
 
+from models import sqlite_driver
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
@@ -38,7 +40,8 @@ def make_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
     url = normalise_url(url)
     # hide_parameters: an error message must not carry need texts or a 树洞 sender's id into the log.
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+        # The aiosqlite dialect with a DBAPI adapter that runs sqlite3 on the event loop (models/sqlite_driver.py).
+        engine = create_async_engine(url, module=sqlite_driver.Dbapi(), hide_parameters=True)
         _sqlite_setup(engine)
     else:
         engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
@@ -97,7 +100,9 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "connect")
     def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
-        # FACTS.md: without busy_timeout concurrent writers lose rows to "database is locked".
+        # FACTS.md: without a busy wait concurrent writers lose rows to "database is locked". In this process
+        # writers queue in Python (below); against other processes sqlite_driver retries a busy database
+        # without blocking the loop, so SQLite's own busy_timeout stays 0.
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
         cur = dbapi_conn.cursor()
         # auto_vacuum first: it only takes effect on a file that has no table yet (a new database), so
@@ -109,17 +114,22 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
         cur.execute("PRAGMA page_count")
         if cur.fetchone()[0] == 0:
             cur.execute("PRAGMA auto_vacuum=INCREMENTAL")
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=5000", "foreign_keys=ON"):
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
             cur.execute(f"PRAGMA {pragma}")
         cur.close()
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+        driver = conn.connection.dbapi_connection
+        driver.threaded = False
         if conn.get_execution_options().get(_READ_ONLY):
             # query_only: a write through a read session fails at once and loudly, instead of upgrading a
             # stale snapshot to a write and failing under load with "database is locked".
             _query_only(conn, True)
             conn.exec_driver_sql("BEGIN")
+            # A read may be long (an inbox page over 100k needs): its statements go to a worker thread.
+            # Writes are short and queue for the lock anyway: they run on the loop (sqlite_driver.py).
+            driver.threaded = True
             return
         if not conn.info.get(_HOLDS_LOCK):
             me = asyncio.current_task()
