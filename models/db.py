@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from weakref import WeakKeyDictionary
@@ -63,10 +63,19 @@ def _count_writes(engine: AsyncEngine) -> None:
             conn.info[_WRITES] = conn.info.get(_WRITES, 0) + 1
 
 
-async def writes_so_far(session: AsyncSession) -> int:
-    """How many row-changing statements the session's connection has run (a counter: compare two reads)."""
-    conn = await session.connection()
-    return conn.sync_connection.info.get(_WRITES, 0) if conn.sync_connection is not None else 0
+async def write_counter(session: AsyncSession) -> Callable[[], int]:
+    """How many row-changing statements the session's connection has run so far (compare two calls).
+    Taken once per transaction: reading it is then a dict lookup, not an await per message."""
+    conn = (await session.connection()).sync_connection
+    info = conn.info if conn is not None else {}
+    return lambda: info.get(_WRITES, 0)
+
+
+async def flush_if_dirty(session: AsyncSession) -> None:
+    """session.flush(), without the trip into SQLAlchemy's greenlet when there is nothing to write."""
+    sync = session.sync_session
+    if sync.new or sync.deleted or sync.identity_map.check_modified():
+        await session.flush()
 
 
 class WriteQueue:
