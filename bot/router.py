@@ -119,7 +119,7 @@ class Dispatcher:
             and not (addressed and r.stage == Stage.PASSIVE)]
             for addressed in (False, True) for too_long in (False, True)}
         bind = getattr(sessions, "kw", {}).get("bind")
-        self.reads = read_sessionmaker(bind) if bind is not None else None
+        self.reads = read_sessionmaker(bind, short=True) if bind is not None else None
         self._queue: asyncio.Queue[Planned] | None = None
         self._worker: asyncio.Task[None] | None = None
 

@@ -131,14 +131,15 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
     def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
         driver = conn.connection.dbapi_connection
         driver.threaded = False
-        if conn.get_execution_options().get(_READ_ONLY):
+        read_only = conn.get_execution_options().get(_READ_ONLY)
+        if read_only:
             # query_only: a write through a read session fails at once and loudly, instead of upgrading a
             # stale snapshot to a write and failing under load with "database is locked".
             _query_only(conn, True)
             conn.exec_driver_sql("BEGIN")
             # A read may be long (an inbox page over 100k needs): its statements go to a worker thread.
             # Writes are short and queue for the lock anyway: they run on the loop (sqlite_driver.py).
-            driver.threaded = True
+            driver.threaded = read_only != "short"
             return
         if not conn.info.get(_HOLDS_LOCK):
             me = asyncio.current_task()
@@ -190,13 +191,16 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+def read_sessionmaker(engine: AsyncEngine, *, short: bool = False) -> async_sessionmaker[AsyncSession]:
     """Sessions that only read (page and API GETs, health, counts): on SQLite a DEFERRED transaction that
     never waits for a writer and never makes one wait; a write through it fails at once ("attempt to
-    write a readonly database"). On PostgreSQL an ordinary session."""
+    write a readonly database"). Their statements run in a worker thread, as a page's may be long;
+    `short`: a few indexed lookups (the router's), run on the loop like writes. On PostgreSQL an
+    ordinary session."""
     if engine.dialect.name != "sqlite":
         return async_sessionmaker(engine, expire_on_commit=False)
-    return async_sessionmaker(engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False)
+    options = {_READ_ONLY: "short" if short else True}
+    return async_sessionmaker(engine.execution_options(**options), expire_on_commit=False)
 
 
 @asynccontextmanager
