@@ -146,17 +146,19 @@ class Connection:
         with self._lock:
             return fn(*args)
 
-    def _call(self, operation: str, fn: Callable[..., Any], *args: Any, inline: bool = False) -> Any:
+    def _call(self, operation: str, fn: Callable[..., Any], *args: Any, ending: bool = False) -> Any:
         if not in_greenlet():       # pool clean-up outside an async call (a finaliser): plain and inline
             return self._locked(fn, *args)
-        return await_only(self._acall(operation, fn, args, inline or not self.threaded))
+        return await_only(self._acall(operation, fn, args, ending or not self.threaded, ending))
 
-    async def _acall(self, operation: str, fn: Callable[..., Any], args: tuple[Any, ...], inline: bool) -> Any:
+    async def _acall(self, operation: str, fn: Callable[..., Any], args: tuple[Any, ...], inline: bool,
+                     ending: bool) -> Any:
         delay, deadline = _RETRY_FIRST_S, 0.0
         while True:
             try:
                 if inline:
-                    await _maybe_yield()
+                    if not ending:      # a turn for the loop, but not between the lock's hand-over and COMMIT
+                        await _maybe_yield()
                     return self._locked(fn, *args)
                 try:
                     return await asyncio.get_running_loop().run_in_executor(_threads, self._locked, fn, *args)
@@ -192,10 +194,10 @@ class Connection:
 
     # Ending a transaction is quick whatever it did (WAL): inline even on a threaded connection.
     def commit(self) -> None:
-        self._call("COMMIT", self._raw.commit, inline=True)
+        self._call("COMMIT", self._raw.commit, ending=True)
 
     def rollback(self) -> None:
-        self._call("ROLLBACK", self._raw.rollback, inline=True)
+        self._call("ROLLBACK", self._raw.rollback, ending=True)
 
     def close(self) -> None:
         self._locked(self._raw.close)
