@@ -40,7 +40,7 @@ from kernel.message import IncomingMessage, MessageKind
 from kernel.text.normalize import clean, strip_mention
 from kernel.text.knowledge import KnowledgeCache
 from models import conversation
-from models.db import read_sessionmaker, writes_so_far
+from models.db import flush_if_dirty, read_sessionmaker, write_counter
 from models.messages import claim_message, unclaim_message
 from texts.common import (
     ERROR_REPLY,
@@ -119,7 +119,7 @@ class Dispatcher:
             and not (addressed and r.stage == Stage.PASSIVE)]
             for addressed in (False, True) for too_long in (False, True)}
         bind = getattr(sessions, "kw", {}).get("bind")
-        self.reads = read_sessionmaker(bind) if bind is not None else None
+        self.reads = read_sessionmaker(bind, short=True) if bind is not None else None
         self._queue: asyncio.Queue[Planned] | None = None
         self._worker: asyncio.Task[None] | None = None
 
@@ -303,14 +303,15 @@ class Dispatcher:
         try:
             async with self.sessions() as session:
                 async with session.begin():
+                    writes = await write_counter(session)
                     for planned in batch:
-                        before = await writes_so_far(session)
+                        before = writes()
                         try:
                             outcome = await self._run_one(session, planned, now, ledger, after_commit)
-                            await session.flush()
+                            await flush_if_dirty(session)
                         except _NothingToDo:
-                            await session.flush()
-                            if await writes_so_far(session) - before > 1:
+                            await flush_if_dirty(session)
+                            if writes() - before > 1:
                                 raise _Replay from None   # it wrote more than its dedup row: undo needs a savepoint
                             msg = planned.view.msg
                             await unclaim_message(session, msg.account, msg.id)

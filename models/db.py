@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from weakref import WeakKeyDictionary
@@ -12,6 +12,8 @@ from sqlalchemy import Engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.util import await_only
+
+from models import sqlite_driver
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -38,7 +40,8 @@ def make_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
     url = normalise_url(url)
     # hide_parameters: an error message must not carry need texts or a 树洞 sender's id into the log.
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+        # The aiosqlite dialect with a DBAPI adapter that runs sqlite3 on the event loop (models/sqlite_driver.py).
+        engine = create_async_engine(url, module=sqlite_driver.Dbapi(), hide_parameters=True)
         _sqlite_setup(engine)
     else:
         engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
@@ -60,10 +63,19 @@ def _count_writes(engine: AsyncEngine) -> None:
             conn.info[_WRITES] = conn.info.get(_WRITES, 0) + 1
 
 
-async def writes_so_far(session: AsyncSession) -> int:
-    """How many row-changing statements the session's connection has run (a counter: compare two reads)."""
-    conn = await session.connection()
-    return conn.sync_connection.info.get(_WRITES, 0) if conn.sync_connection is not None else 0
+async def write_counter(session: AsyncSession) -> Callable[[], int]:
+    """How many row-changing statements the session's connection has run so far (compare two calls).
+    Taken once per transaction: reading it is then a dict lookup, not an await per message."""
+    conn = (await session.connection()).sync_connection
+    info = conn.info if conn is not None else {}
+    return lambda: info.get(_WRITES, 0)
+
+
+async def flush_if_dirty(session: AsyncSession) -> None:
+    """session.flush(), without the trip into SQLAlchemy's greenlet when there is nothing to write."""
+    sync = session.sync_session
+    if sync.new or sync.deleted or sync.identity_map.check_modified():
+        await session.flush()
 
 
 class WriteQueue:
@@ -97,7 +109,9 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "connect")
     def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
-        # FACTS.md: without busy_timeout concurrent writers lose rows to "database is locked".
+        # FACTS.md: without a busy wait concurrent writers lose rows to "database is locked". In this process
+        # writers queue in Python (below); against other processes sqlite_driver retries a busy database
+        # without blocking the loop, so SQLite's own busy_timeout stays 0.
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
         cur = dbapi_conn.cursor()
         # auto_vacuum first: it only takes effect on a file that has no table yet (a new database), so
@@ -109,17 +123,23 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
         cur.execute("PRAGMA page_count")
         if cur.fetchone()[0] == 0:
             cur.execute("PRAGMA auto_vacuum=INCREMENTAL")
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=5000", "foreign_keys=ON"):
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
             cur.execute(f"PRAGMA {pragma}")
         cur.close()
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
-        if conn.get_execution_options().get(_READ_ONLY):
+        driver = conn.connection.dbapi_connection
+        driver.threaded = False
+        read_only = conn.get_execution_options().get(_READ_ONLY)
+        if read_only:
             # query_only: a write through a read session fails at once and loudly, instead of upgrading a
             # stale snapshot to a write and failing under load with "database is locked".
             _query_only(conn, True)
             conn.exec_driver_sql("BEGIN")
+            # A read may be long (an inbox page over 100k needs): its statements go to a worker thread.
+            # Writes are short and queue for the lock anyway: they run on the loop (sqlite_driver.py).
+            driver.threaded = read_only != "short"
             return
         if not conn.info.get(_HOLDS_LOCK):
             me = asyncio.current_task()
@@ -171,13 +191,16 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+def read_sessionmaker(engine: AsyncEngine, *, short: bool = False) -> async_sessionmaker[AsyncSession]:
     """Sessions that only read (page and API GETs, health, counts): on SQLite a DEFERRED transaction that
     never waits for a writer and never makes one wait; a write through it fails at once ("attempt to
-    write a readonly database"). On PostgreSQL an ordinary session."""
+    write a readonly database"). Their statements run in a worker thread, as a page's may be long;
+    `short`: a few indexed lookups (the router's), run on the loop like writes. On PostgreSQL an
+    ordinary session."""
     if engine.dialect.name != "sqlite":
         return async_sessionmaker(engine, expire_on_commit=False)
-    return async_sessionmaker(engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False)
+    options = {_READ_ONLY: "short" if short else True}
+    return async_sessionmaker(engine.execution_options(**options), expire_on_commit=False)
 
 
 @asynccontextmanager
