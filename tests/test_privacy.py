@@ -176,7 +176,7 @@ async def test_a_department_sees_in_chat_exactly_what_the_web_shows_it(harness) 
     await h.say("私聊", "wx_wang", f"转派 {code} 城管科 请清理")
     out = await h.say("私聊", "wx_cg", f"查 {code}")
     assert "杂物" in out[0].text
-    out = await h.say("私聊", "wx_zhao", f"查 {code}")            # grid 2's worker: not their grid
+    out = await h.say("私聊", "wx_sun", f"查 {code}")     # grid 3's worker (AB岗 of grid 2): not their grid
     assert "没有找到" in out[0].text
     async with h.core.sessions() as s:
         logged = (await s.scalars(select(ViewLog).where(ViewLog.action == "chat"))).all()
