@@ -27,7 +27,14 @@ STAFF_HELP = (
 WECOM_NOTE = "· 在企业微信群里请先 @{bot} 再说(没有 @ 我的消息我收不到;接龙也请 @{bot} 后发)"
 
 
-def _help_text(view: View) -> str:
+RESIDENT_HELP_POINTER = "(居民能用的功能: 发「帮助」查看)"
+
+
+def _help_text(view: View, *, staff_only: bool = False) -> str:
+    """Residents: their help. Staff: theirs too after 「帮助」; after a message not understood, only
+    the staff commands first (a worker on a phone wants the command list, not the residents' one)."""
+    if view.sender.is_staff and staff_only:
+        return STAFF_HELP + "\n" + RESIDENT_HELP_POINTER
     text = RESIDENT_HELP.format(bot=view.config.bot_name)
     if view.msg.channel == "wecom":
         text += "\n" + WECOM_NOTE.format(bot=view.config.bot_name)
@@ -44,4 +51,4 @@ async def fallback(ctx: Context, _args: object) -> None:
     if not ctx.text:
         await ctx.reply(_help_text(ctx.view))
     else:
-        await ctx.reply("抱歉,小助手没太看懂。\n" + _help_text(ctx.view))
+        await ctx.reply("抱歉,小助手没太看懂。\n" + _help_text(ctx.view, staff_only=True))
