@@ -176,11 +176,9 @@ class OutboxSender:
                     break
             if await self._send(self._next_rows()):
                 sent += 1
-            if not self._held:
-                continue    # the claim that follows marks them in its transaction: one wait for the write lock, not two
             # Mark at once whenever the next send must wait anyway (always, under the anti-ban policy: a
             # crash then resends at most the one send in flight); back-to-back sends share one mark.
-            if (self.limiter.will_wait(self._held[0].priority)
+            if (not self._held or self.limiter.will_wait(self._held[0].priority)
                     or self.limiter.monotonic() - self._flushed_at >= FLUSH_S):
                 await self._flush()
         await self._flush()
