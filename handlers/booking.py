@@ -25,13 +25,15 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
+from dataclasses import replace
 from typing import Any
 
 from kernel.calendar_cn import calendar_for
 from kernel.config import Config, RoomConfig
 from kernel.identity import STAFF
 from kernel.text.numbers import SIGNED_NUMERAL, cn_to_int, read_count
-from kernel.text.timeparse import END_BEFORE_START, IN_PAST, INVALID_DATE, NONE_FOUND, WHICH_DAY, TimeReading, \
+from kernel.text.timeparse import DAY_MISMATCH, END_BEFORE_START, IN_PAST, INVALID_DATE, NONE_FOUND, OPEN_START, \
+    TWO_DAYS, WHICH_DAY, TimeReading, \
     describe, parse_span, strip_noise
 from texts import booking as T
 from texts import trail as TR
@@ -183,9 +185,20 @@ def _read_time(config: Config, now: datetime, text: str, room: RoomConfig | None
     noise = strip_noise(text, ops.room_words(config))
     if hours:
         h = room.hours if room else RoomConfig.hours
-        return parse_span(noise, now, config.timezone, open_from=h.start, open_until=h.end,
-                          default_minutes=_default_minutes(config, room), calendar=calendar_for(config))
+        reading = parse_span(noise, now, config.timezone, open_from=h.start, open_until=h.end,
+                             default_minutes=_default_minutes(config, room), calendar=calendar_for(config))
+        return _one_day(reading)
     return parse_span(noise, now, config.timezone, calendar=calendar_for(config))
+
+
+def _one_day(reading: TimeReading) -> TimeReading:
+    """A room is booked for hours of one day: "下周一到周三" or "周末下午" (Saturday or Sunday?) asks which day."""
+    if reading.error is not None or reading.start is None or reading.end is None or reading.recurrence:
+        return reading
+    spans_days = (reading.end - timedelta(minutes=1)).date() > reading.start.date()
+    if (spans_days and reading.vague) or (reading.ambiguous and reading.vague):
+        return replace(reading, error=WHICH_DAY, ambiguous=False, alternatives=())
+    return reading
 
 
 def _purpose(config: Config, text: str, reading: TimeReading) -> str:
@@ -393,8 +406,12 @@ async def _time_ok(ctx: Context, reading: TimeReading) -> bool:
         await ctx.reply(T.END_BEFORE_START.format(when=_when(config, now, reading.start, reading.end)))
     elif reading.error == IN_PAST and reading.start is not None:
         await ctx.reply(T.IN_PAST.format(when=_when(config, now, reading.start, reading.end)))
-    elif reading.error == WHICH_DAY:
+    elif reading.error in (WHICH_DAY, TWO_DAYS):
         await ctx.reply(T.WHICH_DAY.format(matched=reading.matched))
+    elif reading.error == OPEN_START:
+        await ctx.reply(T.OPEN_START.format(matched=reading.matched))
+    elif reading.error == DAY_MISMATCH:
+        await ctx.reply(T.DAY_MISMATCH.format(matched=reading.matched))
     else:
         await ctx.reply(T.NO_TIME_ANSWER)
     return False

@@ -26,6 +26,8 @@ INVALID_DATE = "没有这个日期(「{matched}」),请换一个日子,例如: 1
 END_BEFORE_START = "结束时间早于开始时间(我读到的是 {when})。请再说一遍,例如: 下午3点到5点。"
 IN_PAST = "{when} 已经过去了,请约以后的时间。"
 WHICH_DAY = "「{matched}」是哪一天?请说具体的日子,例如: 下周三下午3点。"
+OPEN_START = "「{matched}」是几点开始用?请说几点到几点,例如: 明天下午2点到4点。"
+DAY_MISMATCH = "「{matched}」里的日期和星期对不上,是哪一天?请再说一遍,例如: 12月8日下午3点。"
 AMBIGUOUS_TIME = "您说的时间可以有几种理解,请回复数字选择:\n{options}\n回复「取消」作罢。"
 PICK_IN_SPAN = ("{room}每次最长{max},{when} 里可以约:\n{options}\n"
                 "回复数字选择,或者告诉我具体几点到几点。")
