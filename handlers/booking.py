@@ -66,6 +66,14 @@ CHECKIN_RE = re.compile(rf"^(?:签到|打卡签到)[\s:：]*(?:{_CODE})?[\s。!�
 CHANGE_RE = re.compile(rf"^(?:改到|改期|改时间|修改预约|修改|调整|改)[\s:：]*{_CODE}[\s:：]*"
                        rf"(?:改到|改成|改为|换到|调到|到|为)?\s*(.+)$", re.S)
 CHANGE_RE2 = re.compile(rf"^{_CODE}[\s:：]*(?:改到|改成|改为|改期到|换到|调到)\s*(.+)$", re.S)
+# Changing or cancelling without the code ("改到4点", "能不能改成后天同一时间", "帮我把钢琴房取消了吧"): the
+# sender's own booking when only one fits.
+CHANGE_NOCODE_RE = re.compile(
+    r"^(?:那|那个|麻烦|帮我|请|能不能|能否|可不可以|可以|我想|我要|想)*\s*(?:把|将)?\s*(?P<room>[^\s,，。]{0,8}?)"
+    r"(?:的?预约|的?预订|的)?\s*(?:改到|改成|改为|改在|换到|换成|调到|调成|推迟到|推到|延到|提前到|挪到)\s*(?P<rest>.+?)"
+    r"(?:可以吗|行吗|行不行|好吗|吗|么|嘛|呢|吧)?[?？。.!！\s~～]*$", re.S)
+CANCEL_WORD = re.compile(r"取消|退掉|退订|不约了|不要了|不用了|不去了|去不了")
+SAME_TIME = re.compile(r"同一?个?时间|同样的?时间|一样的时间|原来的?时间|同一时段|这个时间|老时间")
 WEEKLY_RE = re.compile(r"^每(?:个)?(?:周|星期|礼拜)[一二三四五六日天1-7]")
 
 APPROVE_RE = re.compile(rf"^(?:审批|通过|同意|批准)(?:预约)?[\s:：]*{_CODE}[\s。!！]*$")
@@ -597,7 +605,17 @@ def match_plain(view: View) -> tuple[str, str] | None:
         return ("avail", t)
     if BOOK_VERB.search(t) and (room or SPACE_WORDS.search(t)):
         return ("book", t)
+    if room and len(t) <= 40 and not QUESTION.search(t) and _names_when(view):
+        return ("book", t)   # "琴房 后天上午十点到十一点 我孙女练琴": a room and a day or hours is a booking
     return None
+
+
+QUESTION = re.compile(r"[?？吗么嘛]|没有|有没|开门|关门|在哪|哪里|怎么|几点|多少|谁")
+
+
+def _names_when(view: View) -> bool:
+    reading = _read_time(view.config, view.msg.at, view.text, None)
+    return reading.error != NONE_FOUND and (reading.dated or not reading.vague)
 
 
 @router.route(Stage.RESIDENT_COMMAND, match_plain)
@@ -738,7 +756,14 @@ async def change(ctx: Context, args: tuple[str, str]) -> None:
         await ctx.reply(notices.code_error(config, now, BookingError("unknown_room", name=b.room_name)))
         return
     reading = _read_time(config, now, text, room)
-    if reading.ok and not reading.dated:
+    if reading.ok and reading.vague and reading.dated and reading.part is None and SAME_TIME.search(text):
+        # "改成后天同一时间": that day, the booking's own hours
+        assert reading.start is not None
+        day = reading.start.astimezone(config.timezone).date()
+        local = b.start_at.astimezone(config.timezone)
+        start = datetime.combine(day, local.timetz().replace(tzinfo=None), config.timezone)
+        reading = replace(reading, start=start, end=start + (b.end_at - b.start_at), vague=False, has_end=True)
+    elif reading.ok and not reading.dated:
         # "两点到四点" names no day: the booking's own day, not today (a silent move to the wrong day)
         day_start = datetime.combine(b.start_at.astimezone(config.timezone).date(), time(0), config.timezone)
         reading = _read_time(config, max(now, day_start), text, room)
@@ -769,6 +794,53 @@ async def change(ctx: Context, args: tuple[str, str]) -> None:
                                      pending=pending))
     if b.status == Status.PENDING:
         await notices.approval_wanted(ctx.out, config, now, b)
+
+
+def _own_pick(config: Config, rows: list[Booking], hint: str) -> list[Booking]:
+    """The sender's bookings a room word in `hint` points at (all of them when it names none)."""
+    named = {r.name for r in ops.find_rooms(config, hint).rooms} if hint and ops.mentions_room(config, hint) else set()
+    return [b for b in rows if b.room_name in named] if named else rows
+
+
+def match_change_nocode(view: View) -> tuple[str, str] | None:
+    if not view.addressed or re.search(_CODE, view.text) or NOT_BOOKING.search(view.text) or len(view.text) > 40:
+        return None
+    m = CHANGE_NOCODE_RE.match(view.text)
+    return (m.group("room") or "", m.group("rest")) if m else None
+
+
+@router.route(Stage.RESIDENT_COMMAND, match_change_nocode)
+async def change_nocode(ctx: Context, args: tuple[str, str]) -> Any:
+    hint, rest = args
+    rows = _own_pick(ctx.config, await ops.my_bookings(ctx.session, ctx.now, ctx.sender.id), hint)
+    if not rows:
+        return PASS      # no booking of theirs: "能不能改成周三" is about something else
+    if len(rows) > 1:
+        await ctx.reply(T.WHICH_BOOKING.format(mine=await _mine_text(ctx)))
+        return None
+    await change(ctx, (rows[0].code, rest))
+    return None
+
+
+def match_cancel_nocode(view: View) -> str | None:
+    t = view.text
+    if not view.addressed or re.search(_CODE, t) or len(t) > 40 or not CANCEL_WORD.search(t):
+        return None
+    if NOT_BOOKING.search(t) or not (_mentions_room(view) or re.search(r"预约|预订|约的", t)):
+        return None
+    return t
+
+
+@router.route(Stage.RESIDENT_COMMAND, match_cancel_nocode)
+async def cancel_nocode(ctx: Context, text: str) -> Any:
+    rows = _own_pick(ctx.config, await ops.my_bookings(ctx.session, ctx.now, ctx.sender.id), text)
+    if not rows:
+        return PASS
+    if len(rows) > 1:
+        await ctx.reply(T.CANCEL_HOW.format(mine=await _mine_text(ctx)))
+        return None
+    await cancel(ctx, (rows[0].code, ""))
+    return None
 
 
 # ------------------------------------------------------------------ follow-ups
@@ -881,6 +953,11 @@ async def follow_up(ctx: Context, args: tuple[str, str]) -> Any:
         return PASS
     if kind == "more":
         await ctx.answered()
+        days = {_dt(s0).astimezone(config.timezone).date() for s0, _ in data.get("options", [])}
+        if len(days) == 1 and not _read_time(config, now, text, None).dated:
+            # "三点到五点吧" after the choices of one day: that day, not today
+            (day,) = days
+            text = f"{day.year}年{day.month}月{day.day}日 {text}"
         await _request(ctx, text, room=None if ops.mentions_room(config, text) else room)
         return None
     if QUEUE.search(text):

@@ -97,6 +97,7 @@ CHANGED = "已改期 ✅ {code}: {room} {when}{pending}"
 CHANGED_PENDING = "\n新的时间需要重新审批,结果会通知您。"
 CANCEL_HOW = "取消预约请发「取消 预约号」,例如: 取消 B101。\n{mine}"
 CHANGE_HOW = "改时间请发: 改到 B101 明天下午4点"
+WHICH_BOOKING = "您有不止一个预约,改哪一个?请发「改到 预约号 新时间」,例如: 改到 B101 明天下午4点。\n{mine}"
 AMBIGUOUS_CHANGE = "要改到哪个时间?\n{options}\n请说得具体些,例如「改到 {code} 明天晚上7点」。"
 
 # ------------------------------------------------------------------ my bookings

@@ -403,6 +403,20 @@ def _expressions(text: str) -> list[_Expr]:
     return exprs
 
 
+_LATE_DUR_RE = re.compile(r"(?<![\d一二两俩三四五六七八九十])((?:\d+(?:\.\d+)?|[一二两俩三四五六七八九十]{1,3})\s*个?\s*半?\s*"
+                          r"(?:小时|钟头)|半\s*个?\s*(?:小时|钟头)|(?:\d+|[一二两俩三四五六七八九十]{1,3})\s*分钟)"
+                          r"(?!\s*(?:前|后|以[前后]|之[前后]|内|左右就))")
+
+
+def _late_duration(expr: _Expr, text: str) -> None:
+    """"周六上午九点 书画室 写毛笔字 两个钟头": a length said after other words still belongs to the hours."""
+    if expr.clock is None or expr.sep or expr.duration is not None or expr.end_clock is not None:
+        return
+    found = _LATE_DUR_RE.findall(text, expr.tokens[-1].end)
+    if len(found) == 1:
+        expr.duration = _duration_minutes(found[0])
+
+
 # --- small readers ---------------------------------------------------------------------------
 
 def _duration_minutes(s: str) -> int:
@@ -734,6 +748,7 @@ def parse_span(text: str, now: datetime, tz: ZoneInfo, *, open_from: time | None
     exprs = _expressions(text)
     if not exprs:
         return TimeReading(error=NONE_FOUND)
+    _late_duration(exprs[0], text)
     # The first expression is the one meant; later ones are usually "后天也行" style second choices.
     # But two days offered in one breath ("明天或者后天下午", "下周三、周四下午") leave the day open.
     if (len(exprs) > 1 and exprs[1].day is not None
@@ -777,7 +792,8 @@ def _resolve(expr: _Expr, text: str, now: datetime, tz: ZoneInfo, open_from: tim
     if expr.before:
         return replace(base, error=OPEN_START)
     if expr.day is not None and expr.day.kind == "someday":
-        return replace(base, error=TWO_DAYS if expr.day.text.startswith("明后") else WHICH_DAY)
+        return replace(base, error=TWO_DAYS if expr.day.text.startswith("明后") else WHICH_DAY,
+                       matched=expr.day.text + (expr.part or ""))
     if expr.restated is not None and days.candidates:
         try:
             same = _same_day(days, expr.restated, today, calendar)
