@@ -73,7 +73,6 @@ CHANGE_NOCODE_RE = re.compile(
     r"(?:的?预约|的?预订|的)?\s*(?:改到|改成|改为|改在|换到|换成|调到|调成|推迟到|推到|延到|提前到|挪到)\s*(?P<rest>.+?)"
     r"(?:可以吗|行吗|行不行|好吗|吗|么|嘛|呢|吧)?[?？。.!！\s~～]*$", re.S)
 CANCEL_WORD = re.compile(r"取消|退掉|退订|不约了|不要了|不用了|不去了|去不了")
-SAME_TIME = re.compile(r"同一?个?时间|同样的?时间|一样的时间|原来的?时间|同一时段|这个时间|老时间")
 WEEKLY_RE = re.compile(r"^每(?:个)?(?:周|星期|礼拜)[一二三四五六日天1-7]")
 
 APPROVE_RE = re.compile(rf"^(?:审批|通过|同意|批准)(?:预约)?[\s:：]*{_CODE}[\s。!！]*$")
@@ -86,7 +85,7 @@ POP_RE = re.compile(r"^人气(?:指数)?[\s:：]*(.*)$")
 TRAIL_RE = re.compile(rf"^(?:操作)?(?:记录|历史|日志)[\s:：]*{_CODE}[\s。?？]*$")
 
 BOOK_VERB = re.compile(r"预约|预订|预定|(?<![大相节])约(?![了好定会束])|订(?![了单阅])|借用?|租|包场|想用|要用|占个?座")
-AVAIL_RE = re.compile(r"有空|空闲|空着|空位|空座|空房|还有座|有座|有位|有没有位|余位|剩.{0,2}座|能约|能订|可以约"
+AVAIL_RE = re.compile(r"有人用|有人约|被人约|被约|没人用|有人占|有空|空闲|空着|空位|空座|空房|还有座|有座|有位|有没有位|余位|剩.{0,2}座|能约|能订|可以约"
                       r"|可以订|可约|可订|约满|满了吗|还空|哪些房间|哪个房间|什么房间|房间.{0,3}空|空.{0,2}房间")
 SPACE_WORDS = re.compile(r"房间|功能室|场地|座位|座|位子")
 # Needs (something broken, dirty, noisy) and events (a talk or class held in a room) that name a room.
@@ -382,6 +381,12 @@ async def _request(ctx: Context, text: str, *, room: RoomConfig | None = None, i
         await ctx.reply(T.ASK_TIME.format(room=room.name, hours=room.hours))
         return
     if not await _time_ok(ctx, reading):
+        if reading.error in (WHICH_DAY, TWO_DAYS, DAY_MISMATCH, OPEN_START):
+            # The answer ("明天吧 下午两点到三点") completes this request: keep the room and the rest.
+            rest_words = text.replace(reading.matched, " ") if reading.matched else text
+            if not ops.mentions_room(config, rest_words):
+                rest_words = f"{room.name} {rest_words}"
+            await ctx.ask("booking_draft", replaces=DIALOGUE, data={"text": rest_words})
         return
     assert reading.start is not None
     if reading.recurrence == "weekly":
@@ -756,8 +761,8 @@ async def change(ctx: Context, args: tuple[str, str]) -> None:
         await ctx.reply(notices.code_error(config, now, BookingError("unknown_room", name=b.room_name)))
         return
     reading = _read_time(config, now, text, room)
-    if reading.ok and reading.vague and reading.dated and reading.part is None and SAME_TIME.search(text):
-        # "改成后天同一时间": that day, the booking's own hours
+    if reading.ok and reading.vague and reading.dated and reading.part is None:
+        # "改成后天同一时间", "改成后天吧": that day, the booking's own hours
         assert reading.start is not None
         day = reading.start.astimezone(config.timezone).date()
         local = b.start_at.astimezone(config.timezone)

@@ -213,7 +213,7 @@ _TOKEN_RE = re.compile(
     r"|(?P<before>(?:之|以)?前(?![天一两三四五几后]))"
 )
 # Characters and filler words allowed between the tokens of one expression ("周六那天下午3点").
-_GAP_RE = re.compile(r"(?:[\s的,，、从在(（)）个]|那天|那个|当天|这天)*")
+_GAP_RE = re.compile(r"(?:[\s的,，、从在(（)）个吧啊呀哈哦就]|那天|那个|当天|这天|的话|然后|大概|大约|差不多)*")
 
 _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6,
              **{str(i): i - 1 for i in range(1, 8)}}
