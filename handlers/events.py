@@ -97,6 +97,7 @@ _OPT = re.compile(
     rf"|{_MONEY}"
     rf"|(?P<fee>费用|收费)\s*[::]?\s*(?P<fee_v>免费|(?:{SIGN}\s*)?\d+(?:\.\d{{1,2}})?\s*元?)"
     r"|(?:(?<=\s)|^)(?P<free_>免费)(?=\s|$)"
+    r"|(?:(?<=\s)|^)(?P<selfpay>费用自理|自费|费用AA|AA制?|各自付费|费用现场AA)(?=\s|$)"
     r"|(?:(?<=\s)|^)(?P<groups>群|发到|通知群)\s*[::]?"
     rf"|(?:(?<=\s)|^)(?P<grids>{_GRID_WORD}(?:\s*[,，、和及]\s*{_GRID_WORD})*)(?=\s|$)"
     r"|(?P<note>备注)\s*[::]?"
@@ -106,7 +107,7 @@ _OPT = re.compile(
     r"|(?:(?<=\s)|^)(?P<title>标题)\s*[::]?"
 )
 _OPEN_ENDED = {"deadline", "groups", "note", "time", "place", "title"}
-_WEAK = {"money", "free_", "limit", "barelimit", "grids"}   # inside a 备注 these are just words
+_WEAK = {"money", "free_", "selfpay", "limit", "barelimit", "grids"}   # inside a 备注 these are just words
 
 
 def _fee(value: str) -> tuple[str, int]:
@@ -117,7 +118,7 @@ def _fee(value: str) -> tuple[str, int]:
     return (f"{amount}元", read_yuan(amount))   # a negative or absurd fee is refused by the model
 
 
-_KINDS = ("cap", "limit", "barelimit", "deadline", "fee", "free_", "money", "groups", "grids", "note", "confirm", "time",
+_KINDS = ("cap", "limit", "barelimit", "deadline", "fee", "free_", "selfpay", "money", "groups", "grids", "note", "confirm", "time",
           "place", "title")
 
 
@@ -153,6 +154,9 @@ def parse_options(text: str) -> Options:
             free.append(value)
         elif g["money"]:
             opts.fee = _fee(g["money_v"])
+            free.append(value)
+        elif g["selfpay"]:
+            opts.fee = ("自理", 0)     # "费用自理": people pay their own way, never announced as 免费
             free.append(value)
         elif g["grids"]:
             opts.groups_text = " ".join(filter(None, [opts.groups_text, g["grids"]]))   # "群 网格1 网格2" too
@@ -1149,7 +1153,7 @@ async def sign_up_by_name(ctx: Context, m: re.Match[str]) -> None:
 
 # Weak forms ("+1", "我也去", "参加") say nothing about which event and are common chatter, so what follows
 # them must be only a party size or punctuation. Strong forms ("算我一个", "加我一个") are unmistakable.
-_PLUS_ONE_RE = re.compile(r"^(?:(?P<weak>(?:[+＋]\s*1\s*)+|加一|加1|我也(?:要)?(?:去|参加|来)|我参加|参加|我们参加)"
+_PLUS_ONE_RE = re.compile(r"^(?:(?P<weak>(?:[+＋]\s*1\s*)+|[+＋]\s*[2-9](?![\d.])\s*|加一|加1|我也(?:要)?(?:去|参加|来)|我参加|参加|我们参加)"
                           r"|(?P<strong>算我(?:们家|家|们)?(?:一个|一份|一家)?|算上我|加我一个|带我一个|带上我|"
                           r"我也(?:要)?报名|我要(?:参加|报名)|我报名|报名\s*[+＋]\s*1|我来一个|给我报一个))"
                           r"(?P<tail>.{0,16})$")
@@ -1165,6 +1169,8 @@ def match_plus_one(view: View) -> int | None:
     extra = 0
     if weak and weak.count("1") > 1 and weak.replace(" ", "").replace("＋", "+").strip("+1") == "":
         extra = weak.count("1")          # "+1+1": me and one more
+    if weak and (many := re.fullmatch(r"[+＋]\s*([2-9])\s*", weak)):
+        extra = int(many.group(1))       # "+2": two people
     if not tail:
         return extra
     p = parse_party(tail)

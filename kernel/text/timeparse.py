@@ -189,6 +189,8 @@ _TOKEN_RE = re.compile(
     rf"|(?:(?:\d{{4}}|明年|今年)年?)?{_MONTH_NUM}月{_DAY_NUM}[日号]?)"
     rf"|(?P<slash>(?<![\d/])(?:1[0-2]|0?[1-9])/(?:[12]\d|3[01]|0?[1-9])(?:[号日]{_NOT_DATE_AFTER_HAO})?(?![\d/]))"
     # 12.5 / 12-5: a month and day unless hours, money or a count follows ("3-5点", "3.5小时").
+    # "下午2-4", "上午 9到11": a part of day, then two bare numbers joined as a range, are hours.
+    rf"|(?P<hrange>(?<=[午上晨晚])\s*{_HOUR}\s*{_SEP}\s*{_HOUR}(?![\d点时:：.个天号月日分岁斤元块%]|\s*(?:小时|钟|个)))"
     rf"|(?P<mdot>(?<![\d.:/\-－])(?:1[0-2]|0?[1-9])[.\-－](?:[12]\d|3[01]|0?[1-9])"
     rf"(?:[号日]{_NOT_DATE_AFTER_HAO})?(?![\d.\-－]|\s*(?:[点时:：个元块天分米斤岁楼栋层室号%]|小时|钟)))"
     rf"|(?P<monthday>(?:下下个?|下个?|本|这个?)月{_DAY_NUM}[日号]?)"
@@ -208,7 +210,7 @@ _TOKEN_RE = re.compile(
     r"|(?<![\d.:])(?:1[0-2]|[1-9])\s*[、,，/]\s*(?:1[0-2]|[1-9])\s*[点时]钟?)"
     rf"|(?P<clock>(?<!\d)(?:2[0-4]|[01]?\d)[:：][0-5]\d(?!\d)|{_HOUR}\s*[点时](?!候)钟?{_MINUTE}?)"
     rf"|(?P<barehour>{_HOUR}(?=\s*{_SEP}\s*(?:{_PART_WORDS})?\s*{_HOUR}\s*[点时:：]))"
-    rf"|(?P<part>{_PART_WORDS}|[早晚](?=\s*{_HOUR}\s*[点时:]))"
+    rf"|(?P<part>{_PART_WORDS}|[早晚](?=\s*{_HOUR}\s*(?:[点时:]|{_SEP}\s*{_HOUR})))"
     rf"|(?P<sep>{_SEP})"
     r"|(?P<before>(?:之|以)?前(?![天一两三四五几后]))"
 )
@@ -256,7 +258,7 @@ class _Token:
     end: int
 
 
-_CLOCKISH = frozenset({"clock", "barehour", "pair", "part"})
+_CLOCKISH = frozenset({"clock", "barehour", "pair", "hrange", "part"})
 
 
 @dataclass(slots=True)
@@ -296,10 +298,10 @@ class _Expr:
             if self.sep or not (self.day or self.part or self.clock):
                 return False
             self.sep = True
-        elif k == "pair":
+        elif k in ("pair", "hrange"):
             if self.sep or self.clock is not None:
                 return False
-            first, second = _read_pair(tok.text)
+            first, second = _read_pair(tok.text) if k == "pair" else _read_hrange(tok.text)
             self.clock = _Token("barehour", str(first), tok.start, tok.end)
             self.end_clock = _Token("barehour", str(second), tok.start, tok.end)
             self.sep = True
@@ -373,6 +375,11 @@ def _read_pair(s: str) -> tuple[int, int]:
         return _HOUR_PAIRS[s]
     first, second = re.split(r"[、,，/]", s)
     return int(first), int(second)
+
+
+def _read_hrange(s: str) -> tuple[int, int]:
+    first, second = (x for x in re.split(_SEP, s.strip()) if x.strip())
+    return cn_to_int(first.strip()), cn_to_int(second.strip())
 
 
 def _canonical_part(word: str) -> str:
