@@ -62,6 +62,13 @@ MINE_RE = re.compile(
     rf"我(?:都|还|现在|目前)?{_MINE_VERB}的(?:房间|功能室|场地|时间)?(?:{_MINE_ASK})?|"
     rf"我(?:都|还)?{_MINE_VERB}{_MINE_ASK}(?:房间|功能室|场地)?"
     r")(?:呢|吗|啊|呀|来着)?[\s?？!！。]*$")
+# "我订的琴房是几点来着", "我约的乒乓球室是哪天": the sender's own bookings, asked about one room
+MINE_WHEN_RE = re.compile(rf"^我(?:都|还|之前|刚才|刚刚)?{_MINE_VERB}(?:了|的)[^\s,，。]{{0,8}}?(?:是|在)?"
+                          r"(?:几点|什么时候|啥时候|哪天|哪一天|几号|什么时间|啥时间)")
+# "推迟一个小时", "提前半小时": the sender's only booking moved by that much
+SHIFT_RE = re.compile(r"^(?:能不能|可以|麻烦|帮我|请)?(?:把)?(?:预约|时间)?\s*(?P<dir>推迟|延后|推后|往后推|往后挪|顺延|提前|往前挪|提早)"
+                      r"\s*(?P<n>\d+|[一二两俩三四五六七八九十半])\s*个?\s*(?P<half>半)?\s*(?P<unit>小时|钟头|分钟)"
+                      r"(?:吧|可以吗|行吗|吗)?[\s。.!！?？]*$")
 CHECKIN_RE = re.compile(rf"^(?:签到|打卡签到)[\s:：]*(?:{_CODE})?[\s。!！]*$")
 CHANGE_RE = re.compile(rf"^(?:改到|改期|改时间|修改预约|修改|调整|改)[\s:：]*{_CODE}[\s:：]*"
                        rf"(?:改到|改成|改为|换到|调到|到|为)?\s*(.+)$", re.S)
@@ -601,7 +608,7 @@ def match_plain(view: View) -> tuple[str, str] | None:
     if not view.addressed:
         return None
     t = view.text
-    if len(t) > 80 or NOT_BOOKING.search(t):
+    if len(t) > 80 or NOT_BOOKING.search(t) or MINE_WHEN_RE.match(t):
         return None
     room = _mentions_room(view)
     if WEEKLY_RE.match(t) and room:
@@ -610,11 +617,13 @@ def match_plain(view: View) -> tuple[str, str] | None:
         return ("avail", t)
     if BOOK_VERB.search(t) and (room or SPACE_WORDS.search(t)):
         return ("book", t)
-    if room and len(t) <= 40 and not QUESTION.search(t) and _names_when(view):
+    if (room and len(t) <= 40 and not QUESTION.search(t) and not CANCEL_WORD.search(t) and not NOT_PLAIN.search(t)
+            and _names_when(view)):
         return ("book", t)   # "琴房 后天上午十点到十一点 我孙女练琴": a room and a day or hours is a booking
     return None
 
 
+NOT_PLAIN = re.compile(r"改到|改成|改为|换到|推迟|提前|到了|到啦|签到|我订的|我约的|我预约的")
 QUESTION = re.compile(r"[?？吗么嘛]|没有|有没|开门|关门|在哪|哪里|怎么|几点|多少|谁")
 
 
@@ -690,7 +699,7 @@ async def _mine_text(ctx: Context) -> str:
     return "\n".join(lines + [T.MINE_FOOTER])
 
 
-@router.route(Stage.RESIDENT_COMMAND, lambda v: MINE_RE.match(v.text) and "")
+@router.route(Stage.RESIDENT_COMMAND, lambda v: (MINE_RE.match(v.text) or MINE_WHEN_RE.match(v.text)) and "")
 async def mine(ctx: Context, _args: str) -> None:
     await ctx.reply(await _mine_text(ctx))
 
@@ -827,6 +836,29 @@ async def change_nocode(ctx: Context, args: tuple[str, str]) -> Any:
     return None
 
 
+def match_shift(view: View) -> re.Match[str] | None:
+    return SHIFT_RE.match(view.text) if view.addressed else None
+
+
+@router.route(Stage.RESIDENT_COMMAND, match_shift)
+async def shift(ctx: Context, m: re.Match[str]) -> Any:
+    config = ctx.config
+    rows = await ops.my_bookings(ctx.session, ctx.now, ctx.sender.id)
+    if not rows:
+        return PASS
+    if len(rows) > 1:
+        await ctx.reply(T.WHICH_BOOKING.format(mine=await _mine_text(ctx)))
+        return None
+    n = m.group("n")
+    amount = 0.5 if n == "半" else float(cn_to_int(n)) + (0.5 if m.group("half") else 0)
+    minutes = amount if m.group("unit") == "分钟" else amount * 60
+    step = timedelta(minutes=minutes) * (-1 if m.group("dir") in ("提前", "往前挪", "提早") else 1)
+    b = rows[0]
+    start = (b.start_at + step).astimezone(config.timezone)
+    await change(ctx, (b.code, f"{start.year}年{start.month}月{start.day}日{start.hour:02d}:{start.minute:02d}"))
+    return None
+
+
 def match_cancel_nocode(view: View) -> str | None:
     t = view.text
     if not view.addressed or re.search(_CODE, t) or len(t) > 40 or not CANCEL_WORD.search(t):
@@ -869,6 +901,8 @@ def match_follow_up(view: View) -> tuple[str, str] | None:
     t = view.text
     if SHORT_ANSWER.match(t):
         return ("short", t)
+    if MINE_RE.match(t) or MINE_WHEN_RE.match(t) or match_arrived(view) is not None or CANCEL_WORD.search(t):
+        return None      # "我订的琴房是几点来着", "我到琴房了", "取消明天的": not an answer to the booking question
     if view.addressed and len(t) <= 40 and not NOT_BOOKING.search(t) and (_mentions_room(view) or TIME_HINT.search(t)):
         return ("more", t)
     return None
