@@ -33,7 +33,7 @@ from kernel.config import Config, RoomConfig
 from kernel.identity import STAFF
 from kernel.text.numbers import SIGNED_NUMERAL, cn_to_int, read_count
 from kernel.text.timeparse import DAY_MISMATCH, END_BEFORE_START, IN_PAST, INVALID_DATE, NONE_FOUND, OPEN_START, \
-    TWO_DAYS, WHICH_DAY, TimeReading, \
+    TWO_DAYS, TWO_TIMES, WHICH_DAY, TimeReading, \
     describe, parse_span, strip_noise
 from texts import booking as T
 from texts import trail as TR
@@ -428,6 +428,8 @@ async def _time_ok(ctx: Context, reading: TimeReading) -> bool:
         await ctx.reply(T.IN_PAST.format(when=_when(config, now, reading.start, reading.end)))
     elif reading.error in (WHICH_DAY, TWO_DAYS):
         await ctx.reply(T.WHICH_DAY.format(matched=reading.matched))
+    elif reading.error == TWO_TIMES:
+        await ctx.reply(T.TWO_TIMES.format(matched=reading.matched))
     elif reading.error == OPEN_START:
         await ctx.reply(T.OPEN_START.format(matched=reading.matched))
     elif reading.error == DAY_MISMATCH:
@@ -623,6 +625,7 @@ def match_plain(view: View) -> tuple[str, str] | None:
     return None
 
 
+PARTY_ONLY = re.compile(r"^\s*(?:\d+|[一二两俩三四五六七八九十]+)\s*个?\s*(?:人|位|大人|小孩)")
 NOT_PLAIN = re.compile(r"改到|改成|改为|换到|推迟|提前|到了|到啦|签到|我订的|我约的|我预约的")
 QUESTION = re.compile(r"[?？吗么嘛]|没有|有没|开门|关门|在哪|哪里|怎么|几点|多少|谁")
 
@@ -820,7 +823,9 @@ def match_change_nocode(view: View) -> tuple[str, str] | None:
     if not view.addressed or re.search(_CODE, view.text) or NOT_BOOKING.search(view.text) or len(view.text) > 40:
         return None
     m = CHANGE_NOCODE_RE.match(view.text)
-    return (m.group("room") or "", m.group("rest")) if m else None
+    if m is None or not TIME_HINT.search(m.group("rest")) or PARTY_ONLY.match(m.group("rest")):
+        return None      # "改成3人": a party size, the events' words
+    return (m.group("room") or "", m.group("rest"))
 
 
 @router.route(Stage.RESIDENT_COMMAND, match_change_nocode)
@@ -828,7 +833,10 @@ async def change_nocode(ctx: Context, args: tuple[str, str]) -> Any:
     hint, rest = args
     rows = _own_pick(ctx.config, await ops.my_bookings(ctx.session, ctx.now, ctx.sender.id), hint)
     if not rows:
-        return PASS      # no booking of theirs: "能不能改成周三" is about something else
+        if ctx.view.grid is None and not ctx.view.msg.group_id and not hint:
+            await ctx.reply(T.NOTHING_TO_CHANGE)   # private "能不能改成周三" with no booking: not a need to file
+            return None
+        return PASS      # in a group, "能不能改成周三" is about something else
     if len(rows) > 1:
         await ctx.reply(T.WHICH_BOOKING.format(mine=await _mine_text(ctx)))
         return None

@@ -79,6 +79,7 @@ IN_PAST = "in_past"
 WHICH_DAY = "which_day"   # 下周 / 下礼拜 with hours but no weekday: ask which day rather than guess
 DAY_MISMATCH = "day_mismatch"   # "12月8号周三": the date is a Tuesday; ask rather than pick one of the two
 OPEN_START = "open_start"   # "明天4点前": an end only; ask when to start
+TWO_TIMES = "two_times"   # "周六下午2点到4点 周日下午2点到4点": two bookings in one message; one at a time
 TWO_DAYS = "two_days"     # "明天或者后天下午", "下周三、周四": two days offered; ask which one
 
 Recurrence = Literal["daily", "weekly"]
@@ -763,6 +764,11 @@ def parse_span(text: str, now: datetime, tz: ZoneInfo, *, open_from: time | None
         first = exprs[0]
         return TimeReading(error=TWO_DAYS, dated=True,
                            matched=text[first.tokens[0].start:exprs[1].tokens[-1].end])
+    if (len(exprs) > 1 and exprs[0].day is not None and exprs[0].clock is not None
+            and exprs[1].day is not None and exprs[1].clock is not None
+            and _AND_RE.fullmatch(text, exprs[0].tokens[-1].end, exprs[1].tokens[0].start)):
+        return TimeReading(error=TWO_TIMES, dated=True,
+                           matched=text[exprs[0].tokens[0].start:exprs[1].tokens[-1].end])
     try:
         return _resolve(exprs[0], text, now_local, tz, open_from, open_until, default_minutes, calendar)
     except (OverflowError, ValueError):   # "9999年12月31日" plus a duration runs off the calendar
@@ -778,6 +784,7 @@ def parse_point(text: str, now: datetime, tz: ZoneInfo) -> TimeReading:
     return parse_span(text, now, tz)
 
 
+_AND_RE = re.compile(r"[\s,，、;；]*(?:和|还有|以及|再约|再加)?[\s,，、;；]*")
 _OR_RE = re.compile(r"\s*(?:、|/|或者?|或是|还是|要么|和|跟|以及)\s*")
 
 _HALF_WIDTH = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)},
