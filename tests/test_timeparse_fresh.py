@@ -2,7 +2,8 @@
 
 197 phrasings in residents' own forms (weekdays in every spelling, 下周/下下周/本周末, 12.5 / 12-5 / 12/5号 /
 12月5日 / 5号, 明儿/后儿/大后儿个/大大后天, parts of day, 一刻/三刻/:30, ranges and pairs, durations, festivals
-and solar terms, the day after the hours). Main's parser read 158 right (89 %) before the fixes.
+and solar terms, the day after the hours, two days or two times offered). Main's parser read 158 of the first
+177 right (89 %), 167 of all 197 (85 %).
 """
 
 from __future__ import annotations
