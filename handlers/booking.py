@@ -200,13 +200,16 @@ def _read_time(config: Config, now: datetime, text: str, room: RoomConfig | None
     if hours:
         h = room.hours if room else RoomConfig.hours
         reading = parse_span(noise, now, config.timezone, open_from=h.start, open_until=h.end,
-                             default_minutes=_default_minutes(config, room), calendar=calendar_for(config))
+                             default_minutes=_default_minutes(config, room), calendar=calendar_for(config),
+                             late_duration=True)
         return _one_day(reading)
     return parse_span(noise, now, config.timezone, calendar=calendar_for(config))
 
 
 def _one_day(reading: TimeReading) -> TimeReading:
     """A room is booked for hours of one day: "下周一到周三" or "周末下午" (Saturday or Sunday?) asks which day."""
+    if reading.error is None and reading.before:
+        return replace(reading, error=OPEN_START, start=None, end=None)   # "明天4点之前": from when?
     if reading.error is not None or reading.start is None or reading.end is None or reading.recurrence:
         return reading
     spans_days = (reading.end - timedelta(minutes=1)).date() > reading.start.date()

@@ -33,3 +33,14 @@ def test_fresh_phrasing(config: Config, now: str, text: str, date: str, start: s
     got = reading_json(text, read_booking_time(config, moment, text), config.timezone)
     want = _expected(date, start, end, part, ask)
     assert {k: got[k] for k, v in want.items() if v != "*"} == {k: v for k, v in want.items() if v != "*"}
+
+
+def test_before_a_time_asks_for_a_booking_but_still_reads_as_a_deadline(config: Config) -> None:
+    """"明天4点之前" books nothing (from when?), while "截止 12月10日18:00前" in a notice is 18:00."""
+    from kernel.text.timeparse import parse_point
+
+    now = datetime(2026, 12, 3, 10, tzinfo=config.timezone)
+    booking = reading_json("明天4点之前", read_booking_time(config, now, "明天4点之前"), config.timezone)
+    assert booking["ask"] and booking["start"] is None
+    deadline = parse_point("12月10日18:00前", now, config.timezone)
+    assert deadline.ok and deadline.start == datetime(2026, 12, 10, 18, tzinfo=config.timezone)

@@ -100,6 +100,7 @@ class TimeReading:
     recurrence: Recurrence | None = None   # 每天 / 每周X: start is the first occurrence
     weekly_weekday: int | None = None      # 0 = Monday … 6 = Sunday, for 每周X
     part: str | None = None                # the part of day (上午, 晚上…) when no clock time was said
+    before: bool = False                   # "4点前": the hours said are a limit, not the start (a booking asks)
     dated: bool = False                    # a day was named (明天, 周三, 12月2日); False: hours alone ("两点到四点")
 
     @property
@@ -744,19 +745,21 @@ def _minutes_of(t: time) -> int:
 
 def parse_span(text: str, now: datetime, tz: ZoneInfo, *, open_from: time | None = None,
                open_until: time | None = None, default_minutes: int | None = None,
-               calendar: WorkCalendar | None = None) -> TimeReading:
+               calendar: WorkCalendar | None = None, late_duration: bool = False) -> TimeReading:
     """Read a time span ("明天下午3点到5点", "周六上午", "后天晚上七点 一个小时").
 
     Opening hours (local times) settle bare hours and clip part-of-day spans; `default_minutes`
     gives an end when the text names only a start; `calendar` (holidays and 调休, default: the
-    packaged one) places "国庆后". Strip room names first (`strip_noise`).
+    packaged one) places "国庆后"; `late_duration` takes a length said later in the message ("周六上午九点 书画室
+    写毛笔字 两个钟头"), as a booking means it. Strip room names first (`strip_noise`).
     """
     now_local = now.astimezone(tz)
     text = text.translate(_HALF_WIDTH)
     exprs = _expressions(text)
     if not exprs:
         return TimeReading(error=NONE_FOUND)
-    _late_duration(exprs[0], text)
+    if late_duration:
+        _late_duration(exprs[0], text)
     # The first expression is the one meant; later ones are usually "后天也行" style second choices.
     # But two days offered in one breath ("明天或者后天下午", "下周三、周四下午") leave the day open.
     if (len(exprs) > 1 and exprs[1].day is not None
@@ -803,8 +806,7 @@ def _resolve(expr: _Expr, text: str, now: datetime, tz: ZoneInfo, open_from: tim
         end_days = _read_days(expr.end_day, today, calendar) if expr.end_day else None
     except (_InvalidDate, ValueError):
         return replace(base, error=INVALID_DATE)
-    if expr.before:
-        return replace(base, error=OPEN_START)
+    base = replace(base, before=expr.before)
     if expr.day is not None and expr.day.kind == "someday":
         return replace(base, error=TWO_DAYS if expr.day.text.startswith("明后") else WHICH_DAY,
                        matched=expr.day.text + (expr.part or ""))
