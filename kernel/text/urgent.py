@@ -96,6 +96,12 @@ _CUE_TABLE: tuple[tuple[str, str, str | None], ...] = (
     # a child (or anyone) hanging over a drop or with the neck caught: danger this minute
     (r"悬空|悬在|挂在" + _W + r"{0,6}(?:窗|阳台|外机|护栏|栏杆|防盗网)|身子(?:都)?在(?:窗)?外|"
      r"(?:爬|翻)(?:出|到|上)(?:了)?" + _W + r"{0,4}(?:窗|阳台|外机|护栏|栏杆|楼顶|天台)", "ledge", None),
+    (r"(?:窗|窗户|窗台|防盗窗|防盗网|防护栏|防护网|护栏|护窗|栏杆|阳台)(?:的)?(?:外面|外边|外头|外沿|外侧|外)(?![卖套墙机])", "ledge",
+     r"(?:挂|吊|悬|卡|坐|站|趴|蹲|掉|滑|爬|翻|探)" + _W + r"{0,8}$"),
+    (r"(?:大)?半(?:个)?身子|身子(?:都)?(?:在|探|露|悬)(?:出)?(?:窗)?外|滑出(?:窗|去)|掉出(?:窗|去)", "ledge",
+     r"(?:窗|阳台|防盗|护栏|栏杆|外机|楼)[^。!?!?]{0,14}$"),
+    (r"(?:挂|吊|悬|卡|趴)着", "ledge",
+     r"(?:孩|娃|宝宝|儿子|女儿|老人|人)[^。!?!?]{0,10}(?:窗|防盗|护栏|栏杆|阳台)[^。!?!?]{0,4}$"),
     (r"夹住|卡住|卡在", "ledge", r"(?:脖子|头|脑袋|手|脚|腿|身子)(?:被)?" + _W + r"{0,3}$"),
     (r"(?:窗户?外|窗台(?:外|上|边)|窗沿|阳台(?:外|边)|护栏外|栏杆(?:外|上)|空调架|空调外机上|楼顶边|天台边|房顶上)", "ledge",
      r"(?:爬|站|坐|挂|悬|吊|探)" + _W + r"{0,8}$"),
@@ -106,7 +112,7 @@ _CUE_TABLE: tuple[tuple[str, str, str | None], ...] = (
     (r"没过(?:了)?(?:脚|脚踝|脚面|小腿|膝盖|腰|车窗|车轮|轮胎|车顶|床)|水(?:越来越|很|好)深|"
      r"(?:往外|一直|不停)(?:地)?冒水|漫到(?:了)?(?:床|膝|腰|小腿|脚|门口|客厅)", "flood", None),
     (r"(?:厘米|公分)(?:深|高)?", "depth", r"水" + _W + r"{0,8}$"),   # "污水有两三厘米深"
-    (r"进水|(?<=[全都]是)(?:污)?水", "flood",
+    (r"进水|(?<=[全都]是)(?:污)?水(?![印渍迹痕费表])", "flood",
      r"(?:地下室|一楼|车库|地库|家里|屋里|客厅|卧室|房间|整个|地板|地上)" + _W + r"{0,4}$"),
     (r"越来越深|快(?:要)?(?:淹|泡)到", "flood", r"(?:进水|积水|水)[^。!?!?]{0,10}$"),
     (r"水漫|漫水|漫金山|漫出来|漫了|漫到|淹了|被淹|淹到|淹没|水淹", "flood", None),
@@ -126,8 +132,10 @@ _CUE_TABLE: tuple[tuple[str, str, str | None], ...] = (
     (r"120|救护车|头破|血流|流了好多血|出了好多血|好多血|流血|出血|骨折|(?<!差点)(?<!差一点)摔了(?!好几|几|东西|碗|杯|盘|手机|一地)|爬不起来|起不来|站不起来|动不了|不能动|说不出话|口歪眼斜|"
      r"喘不上气|喘不过气", "hurt", None),
     # missing, not answering
-    (r"走丢|走失|走散|失散|失联|寻人|找不到人了|人不见了|迷路|迷了路|找不到家|不认识回家|说不(?:上来|清|出)(?:自己)?(?:住|家)|"
+    (r"走丢|走失|走散|失散|失联|寻人|找不到人了|人(?:就|都|也|突然)?不见了|迷路|迷了路|找不到家|不认识回家|说不(?:上来|清|出)(?:自己)?(?:住|家)|"
      r"不(?:知道|记得)(?:自己)?(?:住|家)(?:在)?(?:哪|几)", "missing", None),
+    (r"(?:到现在|至今)(?:都|已经|还)?(?:[0-9一两二三四五六七八九十几]+个?多?(?:小时|钟头)|一天|一整天|一夜|一晚上)", "missing",
+     r"(?:出门|出去|出的门|走的|离家|离开家)[^。!?!?]{0,12}$"),
     (r"丢了|不见了|失踪", "missing", _SOMEONE + r"(?:都|也|一直|突然|又|还|就)?$"),
     (r"联系不上|找不着|找不到(?!" + _NOT_LOST + r")|没回来|没回家|还没回|没有回来|没到家|还没到|打不通|关机了|不接电话|电话也不接|"
      r"电话(?:也)?没人接|没人接电话|没接电话",
@@ -145,6 +153,8 @@ _CUE_TABLE: tuple[tuple[str, str, str | None], ...] = (
      + _W + r"{0,5}(?:没了|没有了|丢|不见|偷|撬|掉|翻|移位|开着|敞着|碎|塌|飞了|"
      r"空着|少了|缺|搬|拿走|没盖|冲走|冲掉|卷走)|井口(?:敞|开|露)|(?:井盖|井)" + _W + r"{0,6}(?:大洞|窟窿|黑洞)", "manhole", None),
     (r"井盖", "manhole", r"没(?:有)?(?:了)?$"),
+    (r"(?:[0-9一两二三四五六七八九十几半]+|几)(?:米|米多|多米)(?:多)?深", "manhole",
+     r"(?:坑|洞|窟窿|缺口|口子|井|塌|陷)[^。!?!?]{0,16}$"),
     # things thrown from height
     (r"高空抛物|高空坠物|高空扔|(?:往|朝)(?:楼)?下(?:扔|抛|丢|砸|泼)|(?:扔|抛|丢|砸|泼)(?:了)?下来|"
      r"砸(?:到|中|伤)(?:人|车|头|我|小孩|孩子)|差点砸", "height", None),
@@ -155,12 +165,14 @@ _CUE_TABLE: tuple[tuple[str, str, str | None], ...] = (
      r"砸(?:中|到|在|伤|坏|穿|下来))", "height", None),
     (_DROPPED + _W + r"{0,8}(?:从天而降|砸(?:中|到|在|伤|穿))", "height", None),
     (r"砸在(?:了)?(?:我|他|她|人)?(?:的)?(?:脚边|身边|旁边|面前|跟前|脚下|头上|身上)", "height", None),
-    (r"砸(?:坏|烂|碎|瘪|穿|裂|凹)", "smash", None),
+    # what is left up there and falls in the wind, named in an earlier clause ("空调架上还有碎玻璃 风一吹就往下掉")
+    (r"往下掉|掉下来|掉下去", "height", r"(?:碎玻璃|玻璃碴|玻璃渣|碎片|" + _DROPPED[3:-1] + r")[^。!?!?]{0,12}$"),
+    (r"砸(?:坏|烂|碎|瘪|穿|透|裂|凹)|砸(?:出|了)(?:一个|个)?(?:大)?(?:洞|窟窿|坑)|(?:打|戳)穿(?:了)?(?:顶|棚)", "smash", None),
     # electric shock: a person shocked, or metal anyone may touch carrying current
     (r"电(?:人|到(?:我|人|他|她|了)|了(?:我|他|她|一下))|触电", "shock", None),
     (r"带电|漏电", "shock", r"(?:门|管|水龙头|栏杆|灯杆|路灯|铁|墙|地灯|池|柜|把手|扶手)" + _W + r"{0,3}$"),
     # drowning: someone in the water, struggling
-    (r"溺水|落水", "violence", None),
+    (r"溺水|落水(?![管口斗])", "violence", None),
     (r"(?:掉|摔|栽|滑)(?:进|到)(?:了)?(?:水|河|池|塘|湖|江|海|井)", "drown", None),
     (r"扑腾|挣扎|沉下去|冒不出头|浮着|漂着", "drown", r"(?:水|河|池|塘|湖|江|海)" + _W + r"{0,8}$"),
     # violence
@@ -199,7 +211,9 @@ _BREAK = ",.!?;:、~ \n\t。,!?;…"
 _SUPPRESS_BEFORE = re.compile(
     r"检查|排查|检测|如果|万一|要是|假如|假设|一旦|怕|担心|害怕|防|预防|以防|避免|容易|小心|会不会|可能会|迟早|早晚|"
     r"真(?!的)|上次|上回|上周|上个月|上礼拜|去年|前年|以前|之前|那次|曾经|前几天|前阵子|"
-    r"演习|演练|模拟|培训|讲座|知识|宣传|学习|学了|怎么处理|怎么报警|怎么逃生|如何|应急|逃生|不会|不可能|识别|防范|"
+    r"演习|演练|模拟|培训|讲座|知识|宣传|学习|学了|怎么处理|怎么报警|怎么逃生|如何|应急|逃生|不会|不可能|识别|防范|以为|"
+    # a lasting condition, not an event: "我妈卧床起不来"
+    r"卧床|瘫痪|瘫在床|常年|长期|多年|行动不便|腿脚不便|"
     # a wish or a figure of speech, not a deed: "烦躁得想打人", "热得快爆炸了", "气得要炸了"
     r"想要?$|(?:热|气|累|忙|吵|饿|笑|困|烦|急|冷|晒|吓|疼|痛)得(?:我|人)?(?:都)?(?:快|要|快要)?$")
 # A condition anywhere earlier in the clause: "如果燃气漏了会有什么味道".
@@ -227,13 +241,16 @@ _OVER = re.compile(
     r"灭了|扑灭了|找到了|回来了|回家了|救出来了|人出来了|已经出来|没事了|虚惊|没什么事|没啥事|平安|放心吧|"
     r"不用担心|没受伤|没人受伤|人没事|人都没事|没危险|没有危险|不危险|不浓|以前发生过|发生过好几次|"
     r"控制住了|脱险|脱困|获救|被救出|救下来了|爬回|稳定了|无大碍|没大碍|送医院了|送去医院了|(?:水|积水)(?:已经)?退了|"
-    r"查出来了|道歉了|原来是|弄干净|清理干净|收拾干净|抽干|排干")
+    r"查出来了|道歉了|原来是|弄干净|清理干净|收拾干净|抽干|排干|"
+    # explained or ended: "结果是有人在烧纸", "有惊无险", "抱回屋里了", "恢复供气了"
+    r"结果是|其实是|有惊无险|乌龙|误报|抱回|清理了|恢复供气|险情解除|解除了")
 # A call for help right now outweighs words that sound like the end ("救上来了 没呼吸了 快打120").
 _CALL = re.compile(r"救命|快来|快打|快叫|快报警|赶紧打|赶紧叫|快拿|快找")
 # Hearsay and retold news: "看新闻说…", "朋友圈都在转…", "听说3栋…" (a video of one's own is a report).
 _HEARSAY = re.compile(r"听说|据说|新闻|朋友圈|抖音|快手|微博|热搜|报道|电视上|网上说|都在转|电影(?!院)|电视剧|小说|剧里")
 # A notice to everyone, not a report: "【温馨提示】", "冬季是燃气中毒高发期" ("【求助】" is a report).
-_NOTICE = re.compile(r"温馨提示|友情提示|友情提醒|安全提示|高发期|易发期|多发期|注意事项")
+_NOTICE = re.compile(r"温馨提示|友情提示|友情提醒|安全提示|高发期|易发期|多发期|注意事项|"
+                     r"(?:公司|物业|社区|居委会|交警|消防|民警|派出所|街道)提醒|提醒(?:大家|各位|广大|家长|居民|业主|市民)")
 # A how-to question ("应该先关阀门还是先开窗") — unless it points at the speaker, a place or a moment here.
 # "该怎么办" is left out: it is as often a cry for help ("电梯困住了 该怎么办").
 _HOW_TO = re.compile(r"应该先|该先|先" + _W + r"{1,8}还是|正确(?:的)?(?:做法|方法)|怎么(?:自救|应对)")
@@ -248,7 +265,10 @@ _REPAIR_ASK = re.compile(r"(?:什么时候|啥时候|多久|几时)(?:才)?(?:�
 _CONSEQUENCE = re.compile(r"就麻烦了|就完了|就糟了|就出大事|可不得了|后果不堪设想|怎么办|咋办")
 # Luck, not an end: "还好没砸到人" says something just fell (a near miss is urgent), a fire or a
 # fall that "luckily hurt nobody" is over.
-_LUCKY = re.compile(r"幸亏|幸好|还好没|好在没|所幸")
+_LUCKY = re.compile(r"幸亏|幸好|还好(?![吗吧呢啊])|好在|所幸|多亏")
+# What fell is feared to hit someone ("怕砸到人"), and nothing says it hit or nearly hit anything.
+_FEAR_HIT = re.compile(r"(?:怕|担心|万一|害怕|小心|容易)" + _W + r"{0,4}砸(?:到|中|伤)?(?:人|着人|到人)?")
+_HIT = re.compile(r"差点|差一点|险些|砸(?:中|到|伤|坏|烂|碎|瘪|穿|透|在)")
 # A claim for damages or a lawsuit about an old injury ("摔伤了,包工头不管,能告吗", "淹了要我赔").
 _CLAIM = re.compile(r"能告|告他|起诉|赔偿|索赔|要我赔|让我赔|赔钱|工伤|官司|维权|律师|仲裁|保险|理赔|才赔|谁赔|谁来赔|赔不赔")
 # Sewage overflowing in the street is dirty but not dangerous now; water pouring into homes is.
@@ -259,7 +279,8 @@ _ROOMS = re.compile(r"客厅|卧室|厨房|卫生间|房间|地下室|车库|地
 _PARKING = re.compile(r"车位|挪车|停车|车主|堵车|占道")
 # Doubt that still reports ("是不是煤气漏了", "会不会是燃气"): dropped before the clause checks, so that
 # their 不/没 do not read as a negation. A bare "会不会" ("会不会漏电") asks about a risk and stays.
-_QUESTION_NOISE = re.compile(r"是不是|有没有|不知道|会不会是")
+# Things named after what they prevent ("防盗窗", "防护栏") are no "防" of a risk: dropped too.
+_QUESTION_NOISE = re.compile(r"是不是|有没有|不知道|会不会是|防盗|防护")
 
 
 def _clause_before(s: str, pos: int, span: int = 8) -> str:
@@ -331,6 +352,8 @@ def detect(s: str) -> str | None:
         kinds.discard("depth")   # how deep the water is: a flood indoors, a puddle outside
         if _INDOORS.search(s) or _ROOMS.search(s):
             kinds.add("flood")
+    if "height" in kinds and _FEAR_HIT.search(s) and not _HIT.search(_FEAR_HIT.sub("", s)):
+        kinds.discard("height")   # "外墙瓷砖都掉下来了 怕砸到人": a hazard to make safe, nobody hit
     if _LUCKY.search(s):
         kinds &= {"height"}
     if "smoke" in kinds and _SMOKE_EXCUSES.search(s):
