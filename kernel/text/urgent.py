@@ -238,7 +238,7 @@ _STILL = re.compile(r"到现在|现在还|还没|至今|一直|还在|仍然|依
 _DRILL = re.compile(r"演习|演练|模拟|消防培训|应急培训|急救培训|防火知识|安全知识|安全讲座")
 _OVER = re.compile(
     r"已经(?:灭|扑灭|处理|修好|修了|解决|找到|回来|回家|出来|救出|没事|关了|关掉|送医|送到医院|抢修好|盖好|好了)|"
-    r"灭了|扑灭了|找到了|回来了|回家了|救出来了|人出来了|已经出来|没事了|虚惊|没什么事|没啥事|平安|放心吧|"
+    r"(?<!灯)(?<!灯.)灭了|扑灭了|找到了|回来了|回家了|救出来了|人出来了|已经出来|没事了|虚惊|没什么事|没啥事|平安|放心吧|"
     r"不用担心|没受伤|没人受伤|人没事|人都没事|没危险|没有危险|不危险|不浓|以前发生过|发生过好几次|"
     r"控制住了|脱险|脱困|获救|被救出|救下来了|爬回|稳定了|无大碍|没大碍|送医院了|送去医院了|(?:水|积水)(?:已经)?退了|"
     r"查出来了|道歉了|原来是|弄干净|清理干净|收拾干净|抽干|排干|"
@@ -423,3 +423,35 @@ def plausible(s: str) -> str | None:
                         return "safety"
                     return category
     return None
+
+
+# Talk about an emergency rather than a report of one: the words of a danger (a cue, live or not,
+# or who comes to one: "消防车", "疏散") with an end, an explanation, hearsay, a rumour, a reminder
+# or a day gone by ("火灭了 虚惊一场", "原来是有人在烧纸", "听说有三个人被困 所幸救出来了", "群里传的是谣言",
+# "提醒家长 窗户要锁好", "昨晚5栋着火了"). Such a line is chatter, not a need — unless it still asks for
+# something or names a problem left behind ("电梯困过人 到现在也没修好", "什么时候来修").
+_DANGER_TALK = re.compile(
+    r"消防|火(?![车锅腿龙柴候气力爆红])|烟(?![头花酒草民囱台盒])|燃气|煤气|液化气|天然气|漏气|被困|困人|关过人|关人|"
+    r"走失|走丢|走散|砸|掉下|掉落|再掉|坠|天降|托举|井盖|窟窿|撤离|疏散|警报|报警|119|120|救|" + _DROPPED[3:-1])
+_TOLD = re.compile(
+    r"谣言|辟谣|不实|假消息|别转了|不要转|网传|群里传|传的|其实是|原来是|结果是|以为|虚惊|有惊无险|乌龙|误报|"
+    r"那事|那次|那回|上次|上回|上周|上个月|昨天|昨晚|前天|前晚|那天|去年|前年|"
+    r"以防|防止再|别慌|不要慌|不用慌|大家注意|注意安全")
+_STILL_WANTED = re.compile(
+    r"没修|不修|没人修|没人管|不管|没人来|还没|还是|还在(?!抢修)|到现在|一直(?:没|不|漏|渗|滴|堵)|怎么办|咋办|能不能|能否|可不可以|希望|请|麻烦|尽快|"
+    r"赶紧修|什么时候|啥时候|多久|投诉|反映|处理一下|管管|管一下|找人|来修|要修|修一下|整改|谁(?:来)?(?:管|负责|赔)|赔|"
+    r"没人(?!受伤|伤|员伤)|该|查查|检查一下|谁家|怎么又|又(?:开始|坏|漏|渗|堵|停|关|困|被|冒|响|出)|堵|占|进不来|返水|渗|漏水|坏了|把我(?:困|关|卡)")
+
+_WANT = re.compile(r"想(?:给|要|办|申请|装|问|找)|办个|申请|装个|加装")
+
+
+def told(s: str) -> bool:
+    """Whether `s` talks about an emergency that is over, explained, retold, rumoured or warned of,
+    and asks for nothing (normalised text; `detect(s)` is None for it)."""
+    if _CALL.search(s) or _STILL_WANTED.search(s) or _HABIT.search(s) or _CLAIM.search(s) or _WANT.search(s):
+        return False    # still asks, a habit goes on ("经常有人往下扔"), a claim ("保险能报吗"), a wish
+    if _NOTICE.search(s):
+        return True     # "提醒家长 窗户要锁好": a reminder to everyone, whatever it is about
+    if not (_DANGER_TALK.search(s) or _ANY_CUE.search(s)):
+        return False
+    return bool(_TOLD.search(s) or _not_a_report(s) or _LUCKY.search(s) or _DRILL.search(s))
