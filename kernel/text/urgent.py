@@ -36,7 +36,7 @@ from kernel.text.prefilter import fast, first_chars
 
 _GAS = r"(?:煤气|燃气|天然气|液化气|液化石油气|煤汽|燃汽|媒气|然气|沼气|瓦斯)"
 _ELDER = (
-    r"(?:老人|老年人|老人家|老爷子|老太太|老太|老头|老大爷|老奶奶|老爷爷|大爷|大妈|大娘|阿婆|阿公|婆婆|公公|"
+    r"(?:老人|老年人|老人家|老爷子|老太太|老太|老头|老伯|阿伯|大伯|老汉|老先生|老大爷|老奶奶|老爷爷|大爷|大妈|大娘|阿婆|阿公|婆婆|公公|"
     r"爷爷|奶奶|外婆|外公|姥姥|姥爷|老伴|老父亲|老母亲|老爸|老妈|我爸|我妈|父亲|母亲|独居|老两口|长辈|"
     r"[6-9六七八九]十多?岁|[6-9]\d岁|痴呆|糊涂)"
 )
@@ -115,7 +115,7 @@ _CUE_TABLE: tuple[tuple[str, str, str | None], ...] = (
     (r"进水|(?<=[全都]是)(?:污)?水(?![印渍迹痕费表])", "flood",
      r"(?:地下室|一楼|车库|地库|家里|屋里|客厅|卧室|房间|整个|地板|地上)" + _W + r"{0,4}$"),
     (r"越来越深|快(?:要)?(?:淹|泡)到", "flood", r"(?:进水|积水|水)[^。!?!?]{0,10}$"),
-    (r"水漫|漫水|漫金山|漫出来|漫了|漫到|淹了|被淹|淹到|淹没|水淹", "flood", None),
+    (r"水漫|漫水|漫金山|漫出来|漫了|漫到|漫进|漫过|淹了|被淹|淹到|淹没|水淹", "flood", None),
     (r"往外喷|喷出来|往下灌|往里灌|灌进|灌到|往屋里|往家里|往我家|涌进|涌出来|直喷|(?<=里)(?:灌|涌)",
      "flood", r"水" + _W + r"{0,6}$"),
     (r"喷水(?!池)|往外喷|往下灌|往我家灌", "flood", None),
@@ -127,7 +127,7 @@ _CUE_TABLE: tuple[tuple[str, str, str | None], ...] = (
     (r"(?:躺|趴|瘫)(?:在)?" + _W + r"{0,4}(?:地|路|边|门口|楼道|楼梯|台阶|草)" + _W + r"{0,3}(?:没动|不动|起不来|不醒)|"
      r"(?:躺|趴|瘫)在地", "fall", None),
     (r"倒在" + _W + r"{0,4}(?:地|路|边|门口|楼道|家|楼梯|台阶|草)", "hurt", None),
-    (r"倒下(?:了|去)|(?<=[脸面])朝下|扑(?:倒)?在地|连人带车|侧翻|翻倒在", "hurt", None),
+    (r"倒下(?:了|去)|(?<=[脸面])朝下|扑(?:倒)?在地|连人带车|侧翻|翻(?:倒)?在", "hurt", None),
     (r"(?:掉|摔|坠)下(?:去|来)", "fall", _SOMEONE + _W + r"{0,6}$"),
     (r"120|救护车|头破|血流|流了好多血|出了好多血|好多血|流血|出血|骨折|(?<!差点)(?<!差一点)摔了(?!好几|几|东西|碗|杯|盘|手机|一地)|爬不起来|起不来|站不起来|动不了|不能动|说不出话|口歪眼斜|"
      r"喘不上气|喘不过气", "hurt", None),
@@ -238,7 +238,7 @@ _STILL = re.compile(r"到现在|现在还|还没|至今|一直|还在|仍然|依
 _DRILL = re.compile(r"演习|演练|模拟|消防培训|应急培训|急救培训|防火知识|安全知识|安全讲座")
 _OVER = re.compile(
     r"已经(?:灭|扑灭|处理|修好|修了|解决|找到|回来|回家|出来|救出|没事|关了|关掉|送医|送到医院|抢修好|盖好|好了)|"
-    r"(?<!灯)(?<!灯.)灭了|扑灭了|找到了|回来了|回家了|救出来了|人出来了|已经出来|没事了|虚惊|没什么事|没啥事|平安|放心吧|"
+    r"(?<!灯)(?<!灯.)灭了|扑灭了|找到了|回来了|回家了|救出来了|人出来了|已经出来|没事了|虚惊|没什么事|没啥事|平安|放心吧|大家放心|接走了|拉走了|"
     r"不用担心|没受伤|没人受伤|人没事|人都没事|没危险|没有危险|不危险|不浓|以前发生过|发生过好几次|"
     r"控制住了|脱险|脱困|获救|被救出|救下来了|爬回|稳定了|无大碍|没大碍|送医院了|送去医院了|(?:水|积水)(?:已经)?退了|"
     r"查出来了|道歉了|原来是|弄干净|清理干净|收拾干净|抽干|排干|"
@@ -249,7 +249,7 @@ _CALL = re.compile(r"救命|快来|快打|快叫|快报警|赶紧打|赶紧叫|�
 # Hearsay and retold news: "看新闻说…", "朋友圈都在转…", "听说3栋…" (a video of one's own is a report).
 _HEARSAY = re.compile(r"听说|据说|新闻|朋友圈|抖音|快手|微博|热搜|报道|电视上|网上说|都在转|电影(?!院)|电视剧|小说|剧里")
 # A notice to everyone, not a report: "【温馨提示】", "冬季是燃气中毒高发期" ("【求助】" is a report).
-_NOTICE = re.compile(r"温馨提示|友情提示|友情提醒|安全提示|高发期|易发期|多发期|注意事项|"
+_NOTICE = re.compile(r"温馨提示|友情提示|预警|友情提醒|安全提示|高发期|易发期|多发期|注意事项|"
                      r"(?:公司|物业|社区|居委会|交警|消防|民警|派出所|街道)提醒|提醒(?:大家|各位|广大|家长|居民|业主|市民)")
 # A how-to question ("应该先关阀门还是先开窗") — unless it points at the speaker, a place or a moment here.
 # "该怎么办" is left out: it is as often a cry for help ("电梯困住了 该怎么办").
@@ -273,6 +273,9 @@ _HIT = re.compile(r"差点|差一点|险些|砸(?:中|到|伤|坏|烂|碎|瘪|�
 _CLAIM = re.compile(r"能告|告他|起诉|赔偿|索赔|要我赔|让我赔|赔钱|工伤|官司|维权|律师|仲裁|保险|理赔|才赔|谁赔|谁来赔|赔不赔")
 # Sewage overflowing in the street is dirty but not dangerous now; water pouring into homes is.
 _SEWAGE = re.compile(r"下水道|污水|化粪池|粪水|窨井|排水沟|阴沟|堵了|堵住|堵塞")
+# The water is off: a burst pipe no longer pours.
+_SHUT = re.compile(r"停水|关了(?:总)?(?:阀|闸)|(?:阀|闸)门?(?:已经)?关(?:了|掉|上)|[0-9一两三四五六七八九十几]+天了")
+_FLOWING = re.compile(r"刚刚|刚才|(?<!到)现在|正在|还在|一直|不停|快来|救命|急")
 _INDOORS = re.compile(r"家里|屋里|室内|进屋|进门|灌进(?:家|屋|房|门)|往家|往屋|电梯井|配电|爆管|水管爆|管子爆|地板|我家")
 _NEGATED = re.compile(r"(?:没有|没|无|不是|别|未|并非|不)$|(?:没有|没闻到|没看到|不是|并非)" + _W + "{0,4}$")
 _ROOMS = re.compile(r"客厅|卧室|厨房|卫生间|房间|地下室|车库|地库|一楼家")
@@ -280,7 +283,7 @@ _PARKING = re.compile(r"车位|挪车|停车|车主|堵车|占道")
 # Doubt that still reports ("是不是煤气漏了", "会不会是燃气"): dropped before the clause checks, so that
 # their 不/没 do not read as a negation. A bare "会不会" ("会不会漏电") asks about a risk and stays.
 # Things named after what they prevent ("防盗窗", "防护栏") are no "防" of a risk: dropped too.
-_QUESTION_NOISE = re.compile(r"是不是|有没有|不知道|会不会是|防盗|防护")
+_QUESTION_NOISE = re.compile(r"是不是|有没有|不知道|会不会是|防盗|防护|消防")
 
 
 def _clause_before(s: str, pos: int, span: int = 8) -> str:
@@ -364,6 +367,8 @@ def detect(s: str) -> str | None:
         kinds -= {"fall", "hurt", "flood", "shock"}
         if not _JUST_NOW.search(s):
             kinds.discard("height")   # "保险公司说高空抛物砸车要有监控才赔": the claim, not the throw
+    if "flood" in kinds and _SHUT.search(s) and not _FLOWING.search(s):
+        kinds.discard("flood")   # "暖气管爆了 停水8天了": the water is off, the burst is over
     if "flood" in kinds and _SEWAGE.search(s) and not _INDOORS.search(s):
         kinds.discard("flood")   # a blocked drain overflowing outside is a repair, not an emergency
     someone = bool(_SOMEONE_RE.search(s))
@@ -432,7 +437,7 @@ def plausible(s: str) -> str | None:
 # something or names a problem left behind ("电梯困过人 到现在也没修好", "什么时候来修").
 _DANGER_TALK = re.compile(
     r"消防|火(?![车锅腿龙柴候气力爆红])|烟(?![头花酒草民囱台盒])|燃气|煤气|液化气|天然气|漏气|被困|困人|关过人|关人|"
-    r"走失|走丢|走散|砸|掉下|掉落|再掉|坠|天降|托举|井盖|窟窿|撤离|疏散|警报|报警|119|120|救|" + _DROPPED[3:-1])
+    r"走失|走丢|走散|砸|掉下|掉落|再掉|坠|刮倒|吹倒|压(?:了|在|到|坏)|天降|托举|井盖|窟窿|撤离|疏散|警报|报警|119|120|救|" + _DROPPED[3:-1])
 _TOLD = re.compile(
     r"谣言|辟谣|不实|假消息|别转了|不要转|网传|群里传|传的|其实是|原来是|结果是|以为|虚惊|有惊无险|乌龙|误报|"
     r"那事|那次|那回|上次|上回|上周|上个月|昨天|昨晚|前天|前晚|那天|去年|前年|"
