@@ -49,6 +49,13 @@ def _urgent(text: str) -> tuple[bool, str | None]:
     ("我被我老公打了 脸上都是血 不敢回家", "safety"),
     ("隔壁男的喝醉了又在打老婆 一直在哭", "safety"),
     ("我老公喝多了在家摔东西 还说要揍我", "safety"),
+    # a weapon in the hand of someone who broke in; a cry for help; a thud through the wall (U-56, U-65, U-66)
+    ("家里突然闯进来一个陌生老头 手里拿着刀 物业赶紧来人", "safety"),
+    ("楼下小公园有一男一女在吵 女的一直喊快报警", "safety"),
+    ("隔壁又在吵 刚才砰的一声像是人撞到墙上", "safety"),
+    # bare wires shown to carry current, even by an earlier shock (U-58)
+    ("草坪上的地灯线头都露在外面 我家狗上次被电了一下", "safety"),
+    ("29号楼后面的地灯漏电 我儿子脚碰到就倒下去了 快来人", "safety"),
     # falls and people unseen, in other words
     ("景观池边有个大爷倒下了 脸朝下 叫不应", "elderly"),
     ("轮椅连人带车翻在台阶上了 老人起不来", "elderly"),
@@ -119,6 +126,9 @@ def test_danger_now_in_many_words(text: str, category: str) -> None:
     "物业能帮忙把空调滴水管接到落水管里吗",
     "党校家属楼里有个井盖破了 翘起来一块 车压过去咣咣响",
     "3楼暖气管爆了 停水8天了 到现在没人协调",
+    # a knife in the kitchen, wires bare but nothing shown live
+    "我拿着刀在切菜 你们谁要饺子",
+    "27栋旁边那盏路灯柱子被撬开了 里面的电线都露着",
 ])
 def test_the_same_words_not_about_danger_now(text: str) -> None:
     assert _urgent(text)[0] is False

@@ -80,7 +80,7 @@ _CUE_TABLE: tuple[tuple[str, str, str | None], ...] = (
     (r"烟(?:很大|好大|太大|越来越大|冒出来|出来了|往外冒)", "smoke", None),
     (r"(?:白|黑|青|浓)?烟(?![头味花酒草民囱台盒])", "smoke", r"冒(?:出|着|起)?(?:了)?" + _W + r"{0,3}$"),
     # electricity
-    (r"触电|电到人|被电(?:到|了)|电线" + _W + r"{0,3}(?:着|烧|冒|炸)", "fire", None),
+    (r"触电|电到人|被电(?:到|了)|电线" + _W + r"{0,3}(?:着(?:火|了)|烧|冒|炸)", "fire", None),
     (r"爆|炸|烧", "fire", r"(?:配电|电箱|电表箱|电闸)" + _W + r"{0,4}$"),
     # trapped in a lift
     (r"困(?:在|住)?(?:了)?电梯|电梯困|被困|困住了|(?:困|关|卡|锁|憋)在(?:了)?(?:电梯)?里(?:面|头)?|"
@@ -177,6 +177,11 @@ _CUE_TABLE: tuple[tuple[str, str, str | None], ...] = (
     (r"扑腾|挣扎|沉下去|冒不出头|浮着|漂着", "drown", r"(?:水|河|池|塘|湖|江|海)" + _W + r"{0,8}$"),
     # violence
     (r"持刀|砍人|拿刀|动刀|打人了|打起来了|打架了", "violence", None),
+    # a weapon in hand, someone breaking in, a cry for help, a body against a wall
+    (r"(?:拿|持|握|举|提)(?:着)?(?:一把|把)?(?:菜刀|水果刀|砍刀|刀|斧头)|闯(?:进|入)(?:了)?(?:我家|家里|屋里|屋|来)|"
+     r"入室|(?:撬|砸)(?:我家|我们家|他家|她家)?(?:的)?门(?:锁)?(?:进)", "violence", None),
+    (r"(?:喊|叫|呼)(?:着)?(?:快)?(?:报警|救命|救人|杀人)|呼救|求救|杀人了|惨叫", "call", None),
+    (r"(?:人|她|他|孩子|小孩)(?:被)?(?:撞|摔|推|砸|扔)(?:到|在|向)(?:了)?(?:墙|地上)", "violence", None),
     (r"打架|斗殴|互殴|打起来(?!游戏)", "violence", r"(?:有人|正在|两个人|几个人|一群人|他们)" + _W + r"{0,4}$"),
     # violence at home: someone hitting a partner or a child, happening now
     (r"被(?:我)?(?:老公|丈夫|男人|对象|男朋友|前夫|老婆|媳妇|爸|妈|儿子|女儿|公公|婆婆|他|她)(?:给)?(?:打|揍|踢|掐|推)",
@@ -269,6 +274,10 @@ _LUCKY = re.compile(r"幸亏|幸好|还好(?![吗吧呢啊])|好在|所幸|多�
 # What fell is feared to hit someone ("怕砸到人"), and nothing says it hit or nearly hit anything.
 _FEAR_HIT = re.compile(r"(?:怕|担心|万一|害怕|小心|容易)" + _W + r"{0,4}砸(?:到|中|伤)?(?:人|着人|到人)?")
 _HIT = re.compile(r"差点|差一点|险些|砸(?:中|到|伤|坏|烂|碎|瘪|穿|透|在)")
+_KITCHEN = re.compile(r"切菜|切肉|切水果|削皮|削苹果|剁馅|剁肉|杀鱼|杀鸡|包饺子")
+# Wires left bare, and a sign that they carry current (even one told of before).
+_BARE_WIRE = re.compile(r"(?:电线|线头|电缆|接头)" + _W + r"{0,6}(?:露|裸)|裸露" + _W + r"{0,4}(?:电线|线头|电缆)")
+_SHOCKED = re.compile(r"被电|电(?:到|了)(?:我|人|他|她|狗|猫|一下)|触电|漏电|带电|麻(?:了)?一下")
 # A claim for damages or a lawsuit about an old injury ("摔伤了,包工头不管,能告吗", "淹了要我赔").
 _CLAIM = re.compile(r"能告|告他|起诉|赔偿|索赔|要我赔|让我赔|赔钱|工伤|官司|维权|律师|仲裁|保险|理赔|才赔|谁赔|谁来赔|赔不赔")
 # Sewage overflowing in the street is dirty but not dangerous now; water pouring into homes is.
@@ -341,8 +350,12 @@ def detect(s: str) -> str | None:
             if _live(s, m.start(), m.end(), kind):
                 kinds.add(kind)
                 break
+    if _BARE_WIRE.search(s) and _SHOCKED.search(s):
+        kinds.add("shock")   # "地灯线头都露在外面 我家狗上次被电了一下": live wire anyone can touch, shown live
     if not kinds or _not_a_report(s):
         return None
+    if "violence" in kinds and _KITCHEN.search(s):
+        kinds.discard("violence")   # "我拿着刀在切菜"
     if "smash" in kinds:
         kinds.discard("smash")   # "砸瘪了": a danger only with a fall or a throw in the message
         if _FELL.search(s):
