@@ -230,6 +230,7 @@ _NEAR_MISS = re.compile(r"差点|差一点|险些")
 _SUPPRESS_AFTER = re.compile(
     r"^" + _W + r"{0,2}(?:隐患|报警器|演|预案|知识|保险|是|过|怎么办|费|公司|安全|检查|的话|逃生|咋办|培训|演练|"
     r"后果|不堪设想|就完了|跑不掉|跑都跑不|进不来|后(?!面)|以后|之后|好几|几个|几次|多次|很多人|不少人|宣传|活动|日|"
+    r"那(?:家|个|栋|户|位|辆|次|回)|"
     r"[0-9两三四五六七八九十]次)")
 # Habit, not an event: "楼上天天往下扔烟头" is a nuisance to fix, unless something just happened.
 _HABIT = re.compile(r"天天|每天|经常|老是|总是|时不时|隔三差五|三天两头|一到晚上|每次|最近老|老(?:闻到|有|能闻)|"
@@ -251,10 +252,12 @@ _OVER = re.compile(
     r"结果是|其实是|有惊无险|乌龙|误报|抱回|清理了|恢复供气|险情解除|解除了|"
     # a smell gone, the parents spoken to: "现在基本散了", "已经跟家长沟通了"
     r"(?:味道?|气味|烟)(?:也|都)?(?:基本|已经)?散了|(?:基本|已经)散了|消散了|没味了|闻不到了|沟通(?:过)?了|(?:批评)?教育(?:过)?了")
+# Its cause explained: "火是从厨房烧起来的", "起火原因是电线老化".
+_CAUSE = re.compile(r"是从" + _W + r"{0,8}(?:烧|着|起|冒|漏)" + _W + r"{0,3}的|起火原因|原因是")
 # A call for help right now outweighs words that sound like the end ("救上来了 没呼吸了 快打120").
 _CALL = re.compile(r"救命|快来|快打|快叫|快报警|赶紧打|赶紧叫|快拿|快找")
 # Hearsay and retold news: "看新闻说…", "朋友圈都在转…", "听说3栋…" (a video of one's own is a report).
-_HEARSAY = re.compile(r"听说|据说|新闻|朋友圈|抖音|快手|微博|热搜|报道|电视上|网上说|都在转|电影(?!院)|电视剧|小说|剧里")
+_HEARSAY = re.compile(r"听说|据说|听人说|有人说|是真的吗|真的假的|是不是真的|新闻|朋友圈|抖音|快手|微博|热搜|报道|电视上|网上说|都在转|电影(?!院)|电视剧|小说|剧里")
 # A notice to everyone, not a report: "【温馨提示】", "冬季是燃气中毒高发期" ("【求助】" is a report).
 _NOTICE = re.compile(r"温馨提示|友情提示|预警|友情提醒|安全提示|高发期|易发期|多发期|注意事项|"
                      r"(?:公司|物业|社区|居委会|交警|消防|民警|派出所|街道)提醒|提醒(?:大家|各位|广大|家长|居民|业主|市民)")
@@ -332,7 +335,7 @@ def _live(s: str, start: int, end: int, kind: str = "") -> bool:
 def _not_a_report(s: str) -> bool:
     """The whole message tells of a danger without reporting one now: it is over, hearsay or news,
     a notice to everyone, or a question of what one should do ("煤气泄漏了应该先关阀门还是先开窗")."""
-    if (_OVER.search(s) or _HEARSAY.search(s) or _NOTICE.search(s)) and not _CALL.search(s):
+    if (_OVER.search(s) or _HEARSAY.search(s) or _NOTICE.search(s) or _CAUSE.search(s)) and not _CALL.search(s):
         return True
     return bool(_HOW_TO.search(s)) and not _HERE.search(s)
 
@@ -452,15 +455,19 @@ def plausible(s: str) -> str | None:
 # something or names a problem left behind ("电梯困过人 到现在也没修好", "什么时候来修").
 _DANGER_TALK = re.compile(
     r"消防|火(?![车锅腿龙柴候气力爆红])|烟(?![头花酒草民囱台盒])|燃气|煤气|液化气|天然气|漏气|被困|困人|关过人|关人|"
-    r"走失|走丢|走散|砸|掉下|掉落|再掉|坠|翻出|爬出|摔下|溺水|触电|中毒|刮倒|吹倒|压(?:了|在|到|坏)|天降|托举|井盖|窟窿|撤离|疏散|警报|报警|119|120|救|" + _DROPPED[3:-1])
+    r"吓人|吓死|吓坏|后怕|心有余悸|走失|走丢|走散|砸|掉下|掉落|再掉|坠|翻出|爬出|摔下|溺水|触电|中毒|刮倒|吹倒|压(?:了|在|到|坏)|天降|托举|井盖|窟窿|撤离|疏散|警报|报警|119|120|救|" + _DROPPED[3:-1])
 _TOLD = re.compile(
     r"谣言|辟谣|不实|假消息|别转了|不要转|网传|群里传|传的|其实是|原来是|结果是|以为|虚惊|有惊无险|乌龙|误报|"
     r"那事|那次|那回|上次|上回|上周|上个月|昨天|昨晚|前天|前晚|那天|去年|前年|"
-    r"以防|防止再|别慌|不要慌|不用慌|大家注意|注意安全")
+    r"以防|防止再|别慌|不要慌|不用慌|大家注意|注意安全|以后" + _W + r"{0,6}(?:千万|一定|可)?(?:别|不要)|"
+    # the emergency named as something everyone knows of: "着火那家是租户", "困人那个是我邻居"
+    r"(?:着火|起火|失火|烧|困人|困住|摔倒|走丢|走失|漏气|爆管|跳楼|坠楼|出事)(?:的)?那(?:家|个|栋|户|位|辆|次|回)|"
+    # its cause explained: "火是从厨房烧起来的"
+    r"是从" + _W + r"{0,8}(?:烧|着|起|冒|漏)" + _W + r"{0,3}的|起火原因|原因是")
 _STILL_WANTED = re.compile(
     r"没修|不修|没人修|没人管|不管|没人来|还没|还是|还在(?!抢修)|到现在|一直(?:没|不|漏|渗|滴|堵)|怎么办|咋办|能不能|能否|可不可以|希望|请|麻烦|尽快|"
     r"赶紧修|什么时候|啥时候|多久|投诉|反映|处理一下|管管|管一下|找人|来修|要修|修一下|整改|谁(?:来)?(?:管|负责|赔)|赔|"
-    r"没人(?!受伤|伤|员伤)|该|查查|检查一下|谁家|怎么又|又(?:开始|坏|漏|渗|堵|停|关|困|被|冒|响|出)|堵|占|进不来|返水|渗|漏水|坏了|把我(?:困|关|卡)")
+    r"没人(?!受伤|伤|员伤)|该|查查|检查一下|谁家|怎么又|又(?:开始|坏|漏|渗|堵|停|关|困|被|冒|响|出)|堵|占|进不来|返水|渗|漏水|(?<![吓气累急饿乐])坏了|把我(?:困|关|卡)")
 
 _WANT = re.compile(r"想(?:给|要|办|申请|装|问|找)|办个|申请|装个|加装")
 
