@@ -45,6 +45,14 @@ def _urgent(text: str) -> tuple[bool, str | None]:
     ("楼上掉下来一块东西 把车库顶棚砸了个大洞", "safety"),
     ("顶层外墙水泥突然掉下来 把二楼阳台的遮阳棚砸穿了", "safety"),
     ("15层空调架上还有碎玻璃 风一吹就往下掉 谁来清一下", "safety"),
+    # the same classes in other words (written to probe them, not lines of a page)
+    ("有个小孩在阳台护栏外边站着", "safety"),
+    ("宝宝从防护网的缝里钻出去了", "safety"),
+    ("4楼阳台有个老人坐在护栏上", "safety"),
+    ("刚才轰的一声 车库顶上被砸出个洞", "safety"),
+    ("楼上掉了个花盆 把我家阳台顶棚砸破了", "safety"),
+    ("一个小孩掉进化粪池了", "safety"),
+    ("电梯门开着 里面没有轿厢 黑洞洞的", "repair"),
     # violence at home, named by the victim
     ("我被我老公打了 脸上都是血 不敢回家", "safety"),
     ("隔壁男的喝醉了又在打老婆 一直在哭", "safety"),
@@ -130,6 +138,8 @@ def test_danger_now_in_many_words(text: str, category: str) -> None:
     "3楼暖气管爆了 停水8天了 到现在没人协调",
     # a knife in the kitchen, wires bare but nothing shown live
     "我拿着刀在切菜 你们谁要饺子",
+    "天窗砸坏了 谁家孩子踢球",
+    "窗户外面站着一只鸟",
     "27栋旁边那盏路灯柱子被撬开了 里面的电线都露着",
 ])
 def test_the_same_words_not_about_danger_now(text: str) -> None:

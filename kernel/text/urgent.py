@@ -90,6 +90,8 @@ _CUE_TABLE: tuple[tuple[str, str, str | None], ...] = (
     (r"困住|困人|困了|困着|关着(?:个|人|一|孩|小|老)|关住|卡着人|人在里面|人还在|出不来|出不去|"
      r"里面(?:还)?有(?:人|个|位|一个|老人|小孩|孩子|我)|里面关|坠|掉下去|往下掉|溜车|冲顶|蹲底", "lift",
      r"电梯[^。!?;!?]{0,14}$"),
+    (r"(?:没有|没)(?:轿厢|电梯)|轿厢(?:不在|没在|没下来)|(?:电梯井|井道)(?:敞|开|露|里)", "lift",
+     r"电梯(?:门)?" + _W + r"{0,6}(?:开|敞)[^。!?!?]{0,10}$"),
     (r"中间|半空", "lift", r"电梯[^。!?;!?]{0,6}卡在" + _W + r"{0,8}$"),
     (r"在(?:电梯)?里面", "lift", r"(?:人|孩子|小孩|老人)(?:还)?$"),
     (r"(?:锁|困|关)(?:在)?(?:车里|车内)|跳楼|要跳|跳下来|跳下去|轻生|寻短见", "violence", None),
@@ -98,12 +100,15 @@ _CUE_TABLE: tuple[tuple[str, str, str | None], ...] = (
      r"(?:爬|翻)(?:出|到|上)(?:了)?" + _W + r"{0,4}(?:窗|阳台|外机|护栏|栏杆|楼顶|天台)", "ledge", None),
     (r"(?:窗|窗户|窗台|防盗窗|防盗网|防护栏|防护网|护栏|护窗|栏杆|阳台)(?:的)?(?:外面|外边|外头|外沿|外侧|外)(?![卖套墙机])", "ledge",
      r"(?:挂|吊|悬|卡|坐|站|趴|蹲|掉|滑|爬|翻|探)" + _W + r"{0,8}$"),
+    (r"(?:窗|窗户|窗台|防盗窗|防盗网|防护栏|防护网|护栏|护窗|栏杆|阳台)(?:的)?(?:外面|外边|外头|外沿|外侧)"
+     r"(?:站|坐|趴|蹲|挂|吊|悬|爬)", "ledge", None),
+    (r"(?:钻|爬|翻|掉|滑)出(?:去|来)", "ledge", r"(?:窗|防盗|防护|护栏|栏杆|阳台|护窗)[^。!?!?]{0,8}$"),
     (r"(?:大)?半(?:个)?身子|身子(?:都)?(?:在|探|露|悬)(?:出)?(?:窗)?外|滑出(?:窗|去)|掉出(?:窗|去)", "ledge",
      r"(?:窗|阳台|防盗|护栏|栏杆|外机|楼)[^。!?!?]{0,14}$"),
     (r"(?:挂|吊|悬|卡|趴)着", "ledge",
      r"(?:孩|娃|宝宝|儿子|女儿|老人|人)[^。!?!?]{0,10}(?:窗|防盗|护栏|栏杆|阳台)[^。!?!?]{0,4}$"),
     (r"夹住|卡住|卡在", "ledge", r"(?:脖子|头|脑袋|手|脚|腿|身子)(?:被)?" + _W + r"{0,3}$"),
-    (r"(?:窗户?外|窗台(?:外|上|边)|窗沿|阳台(?:外|边)|护栏外|栏杆(?:外|上)|空调架|空调外机上|楼顶边|天台边|房顶上)", "ledge",
+    (r"(?:窗户?外|窗台(?:外|上|边)|窗沿|阳台(?:外|边)|护栏(?:外|上)|防盗(?:窗|网)上|栏杆(?:外|上)|空调架|空调外机上|楼顶边|天台边|房顶上)", "ledge",
      r"(?:爬|站|坐|挂|悬|吊|探)" + _W + r"{0,8}$"),
     # burst pipe, flooding
     (r"爆管", "flood", None),
@@ -167,13 +172,13 @@ _CUE_TABLE: tuple[tuple[str, str, str | None], ...] = (
     (r"砸在(?:了)?(?:我|他|她|人)?(?:的)?(?:脚边|身边|旁边|面前|跟前|脚下|头上|身上)", "height", None),
     # what is left up there and falls in the wind, named in an earlier clause ("空调架上还有碎玻璃 风一吹就往下掉")
     (r"往下掉|掉下来|掉下去", "height", r"(?:碎玻璃|玻璃碴|玻璃渣|碎片|" + _DROPPED[3:-1] + r")[^。!?!?]{0,12}$"),
-    (r"砸(?:坏|烂|碎|瘪|穿|透|裂|凹)|砸(?:出|了)(?:一个|个)?(?:大)?(?:洞|窟窿|坑)|(?:打|戳)穿(?:了)?(?:顶|棚)", "smash", None),
+    (r"砸(?:坏|烂|碎|瘪|穿|透|裂|凹|破)|砸(?:出|了)(?:一个|个)?(?:大)?(?:洞|窟窿|坑)|(?:打|戳)穿(?:了)?(?:顶|棚)", "smash", None),
     # electric shock: a person shocked, or metal anyone may touch carrying current
     (r"电(?:人|到(?:我|人|他|她|了)|了(?:我|他|她|一下))|触电", "shock", None),
     (r"带电|漏电", "shock", r"(?:门|管|水龙头|栏杆|灯杆|路灯|铁|墙|地灯|池|柜|把手|扶手)" + _W + r"{0,3}$"),
     # drowning: someone in the water, struggling
     (r"溺水|落水(?![管口斗])", "violence", None),
-    (r"(?:掉|摔|栽|滑)(?:进|到)(?:了)?(?:水|河|池|塘|湖|江|海|井)", "drown", None),
+    (r"(?:掉|摔|栽|滑|跌)(?:进|到|入)(?:了)?(?:水|河|池|塘|湖|江|海|井|化粪池|粪池|粪坑|窨井|下水道|水沟|河沟)", "drown", None),
     (r"扑腾|挣扎|沉下去|冒不出头|浮着|漂着", "drown", r"(?:水|河|池|塘|湖|江|海)" + _W + r"{0,8}$"),
     # violence
     (r"持刀|砍人|拿刀|动刀|打人了|打起来了|打架了", "violence", None),
@@ -268,6 +273,7 @@ _HERE = re.compile(r"我|家里|屋里|楼道|厨房|这里|这边|现在|刚才
 # Light things from above: a nuisance; heavy ones: a danger.
 _LIGHT = re.compile(r"烟头|烟蒂|纸屑|纸团|瓜子皮|果皮|口香糖|头发|灰尘|泼水|倒水|滴水")
 _HEAVY = re.compile(_DROPPED + r"|瓶|碗|刀|砖|铁|石|盆|罐|椅|凳|猫|狗")
+_ROOF = re.compile(r"顶棚|车棚|棚顶|雨棚|遮阳棚|车库顶|屋顶|顶上|采光")
 _FELL = re.compile(_DROPPED + "|" + _HIGH + r"|掉|扔|抛|坠|从天|高空")
 # The aftermath: asking when the damage will be repaired.
 _REPAIR_ASK = re.compile(r"(?:什么时候|啥时候|多久|几时)(?:才)?(?:能)?(?:修|来电|通电|恢复|好)")
@@ -363,8 +369,8 @@ def detect(s: str) -> str | None:
         kinds.discard("violence")   # "我拿着刀在切菜"
     if "smash" in kinds:
         kinds.discard("smash")   # "砸瘪了": a danger only with a fall or a throw in the message
-        if _FELL.search(s):
-            kinds.add("height")
+        if _FELL.search(s) or _ROOF.search(s):
+            kinds.add("height")   # "车库顶上被砸出个洞": a roof holed from above
     if "height" in kinds and _LIGHT.search(s) and not _HEAVY.search(s):
         kinds.discard("height")  # cigarette ends and water from above are a nuisance to stop, not a danger
     if _REPAIR_ASK.search(s):
