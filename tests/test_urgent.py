@@ -52,6 +52,7 @@ def _urgent(text: str) -> tuple[bool, str | None]:
     ("刚才轰的一声 车库顶上被砸出个洞", "safety"),
     ("楼上掉了个花盆 把我家阳台顶棚砸破了", "safety"),
     ("一个小孩掉进化粪池了", "safety"),
+    ("前天井盖被偷了 到今天也没补上", "safety"),
     ("电梯门开着 里面没有轿厢 黑洞洞的", "repair"),
     # violence at home, named by the victim
     ("我被我老公打了 脸上都是血 不敢回家", "safety"),
