@@ -44,6 +44,7 @@ from kernel.text.speech import rating as rating_of
 from kernel.text.speech import speech_act
 from kernel.text.urgent import detect as detect_urgent
 from kernel.text.urgent import plausible as plausible_urgent
+from kernel.text.urgent import told as told_of_danger
 
 INTENTS = ("demand", "booking", "signup", "inquiry", "chatter")
 CATEGORIES = (
@@ -754,6 +755,8 @@ def _combine(s: str, rules: _Rules) -> tuple[str, str | None, bool]:
         intent = "chatter"
     if intent != "demand":
         return intent, None, False
+    if told_of_danger(s):
+        return "chatter", None, False   # "火灭了 虚惊一场", "原来是有人在烧纸": an emergency told, not reported
     if "wish" not in rules.cues and _REPORTED_RE.match(s):
         # "听说3栋昨天有人摔倒了", "如果家里着火了先打119还是找物业": talk about what happened to
         # others or might happen, not a need (nobody asks for anything).
