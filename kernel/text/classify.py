@@ -40,8 +40,8 @@ from kernel.text.linear import load as load_model
 from kernel.text.mentions import complains_about_worker
 from kernel.text.normalize import clean
 from kernel.text.numbers import cn_to_int
+from kernel.text.speech import asks_information, speech_act, tells_good_news
 from kernel.text.speech import rating as rating_of
-from kernel.text.speech import speech_act
 from kernel.text.urgent import detect as detect_urgent
 from kernel.text.urgent import plausible as plausible_urgent
 
@@ -564,6 +564,10 @@ def classify(text: str) -> Understanding:
         return u
     if u.intent == "demand" and _INFO_QUESTION_RE.search(s) and not _OUTAGE_NOW_RE.search(s):
         u = Understanding("inquiry", None, False, u.building)   # "后天停电吗", "这个表在哪填"
+    elif u.intent == "demand" and asks_information(s):
+        u = Understanding("inquiry", None, False, u.building)   # "这归谁管", "还要等多久", "要带户口本吗"
+    elif u.intent == "demand" and tells_good_news(s):
+        u = Understanding("chatter", None, False, u.building)   # "地锁都拆了 现在好停多了", "… 点赞"
     elif u.intent in ("demand", "booking", "signup") and _STAFF_RE.search(s):
         u = Understanding("chatter", None, False, u.building)   # a worker's command is no need
     if "网格" in s and complains_about_worker(s):   # "网格员不管事": a need (for the admin, handlers/needs.py)
