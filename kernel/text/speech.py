@@ -102,8 +102,8 @@ _WAIT = r"(?:还|得|要|需要)(?:要)?等(?:到)?(?:多久|多长时间|什么
 # Whether to bring a named thing ("要带户口本吗"); "需要带什么" asks for guidance through a procedure
 # (an affairs need, CONTRACTS §2 examples) and is left to the model.
 _NEED_TO_BRING = r"(?:要不要|用不用|需不需要|需要|要|得)(?:带|准备|提供|拿)(?!什么|啥|哪些)[^,.!?;。,!?]{1,8}(?:吗|么|[?])"
-_MAY = (r"(?:能不能|可不可以)(?:在[^,.!?;。,!?]{1,6})?(?:申请(?!更换|维修|加装|安装|改造|修)|享受|领取?|报销|进(?![点些一几])|算|参保)|"
-        r"(?:能|可以|能否)(?:在[^,.!?;。,!?]{1,6})?(?:申请(?!更换|维修|加装|安装|改造|修)|享受|领取?|报销|进(?![点些一几])|算|参保)[^,.!?;。,!?]{0,10}(?:吗|么|[?])")
+_MAY = (r"(?:能不能|可不可以)(?:在[^,.!?;。,!?]{1,6})?(?:申请(?!更换|维修|安装|修)|享受|领取?|报销|进(?![点些一几])|算|参保)|"
+        r"(?:能|可以|能否)(?:在[^,.!?;。,!?]{1,6})?(?:申请(?!更换|维修|安装|修)|享受|领取?|报销|进(?![点些一几])|算|参保)[^,.!?;。,!?]{0,10}(?:吗|么|[?])")
 # Whether a place is left ("四点半课堂还有名额吗").
 _LEFT = r"还有(?:名额|位置|空位|号源?|票)|还能报(?:名)?(?:吗|么|[?])"
 # Where a thing is ("快递柜在哪", "打疫苗去哪里"); where to get a procedure done ("补办去哪里") or find
@@ -116,10 +116,23 @@ _ACT_RE = re.compile(
     r"管管|管一管|清(?:理|走|掉)一?下|怎么办|咋办|咋整|怎么弄|希望|建议|求助|麻烦|(?<!申)请(?!问)|代办|给(?:个|我们|我)")
 
 
-def asks_information(s: str) -> bool:
+# Read as talk by the model, a question is still an inquiry when it asks who handles a thing, whether
+# one may, whether to bring something or whether a place is left; how long only after an office was told
+# ("居委会说报给街道了 那要等到什么时候"); where only for a thing, not a person ("你在哪").
+_STRICT_INFO_Q_RE = re.compile("|".join((_JURISDICTION, _NEED_TO_BRING, _MAY, _LEFT)))
+_OFFICE_TOLD = re.compile(r"说|报|登记|反映|物业|社区|居委会|街道|网格|批")
+_PERSON_WHERE = re.compile(r"你|我|他|她|人家|咱")
+
+
+def asks_information(s: str, *, strict: bool = False) -> bool:
     """True when normalised text `s` asks for a fact (who handles it, whether one may, how long, what to
-    bring, where) and asks nobody to act: an inquiry, even when a problem is named beside it."""
-    if not _INFO_Q_RE.search(s):
+    bring, where) and asks nobody to act: an inquiry, even when a problem is named beside it.
+    `strict`: for a line the model took as talk — only the forms that chat seldom has."""
+    if strict:
+        if not (_STRICT_INFO_Q_RE.search(s) or (re.search(_WAIT, s) and _OFFICE_TOLD.search(s))
+                or (re.search(_WHERE, s) and not _PERSON_WHERE.search(s))):
+            return False
+    elif not _INFO_Q_RE.search(s):
         return False
     # What an office said it would do ("物业说等业委会成立了再上门劝") is no request by the resident.
     return not any(_ACT_RE.search(c) for c in _CLAUSES.split(s) if "说" not in c)
@@ -133,11 +146,15 @@ _CLAUSES = re.compile(r"[\s,.!?;:。,!?;:…~]+")
 # office said it has done ("居委会说已经登记了 往上报"). Nobody asks for anything: talk.
 _GOOD_NOW = re.compile(
     r"(?<!不)(?:好|方便|干净|安静|清净|好停|好走|宽敞|亮堂|舒服|顺畅|整齐|省事|清爽)多了|(?<!不)(?:放心|省心|安心|踏实)(?:了|多了|的|啦)?$|"
-    r"不用(?:再)?(?:跑|排队|爬|担心|操心|摸黑|绕)|点赞|真方便|太方便了|(?<!不)方便(?:了|多了)$|好评|挺好的|真好$|不怕了")
+    r"不用(?:再)?(?:跑|排队|爬|担心|操心|摸黑|绕)|点赞|真方便|太方便了|(?<!不)方便(?:了|多了)$|好评|挺好的|真好$|不怕了|"
+    r"都说好|(?:都|全)(?:换|修|刷|拆|清|装|补|磨|铺|翻新|粉刷)(?:好|完|新|上)?了")
+# A service moved or come, told to everyone ("菜站搬到东门了 买菜的往那边走", "要修的带过去").
+_NOTICE = re.compile(r"(?:搬|挪|移|迁)到(?![^,.!?;。,!?]{0,6}(?:我家|我们家|窗|门口))[^,.!?;。,!?]{1,12}了|"
+                     r"要[^,.!?;。,!?]{1,4}的(?:带|去|下楼|往|到|排队|自己)|通知(?:贴|发)(?:在|到|了)")
 _OFFICE_SAID = re.compile(r"^(?:居委会|社区|物业|街道|城管|网格员|师傅|工作人员|他们|人家|派出所)(?:的人)?(?:已经)?(?:说|回复说?|答复说?)"
                           r"(?:已经|已|会|马上|明天|后天|下周|过两天|正在|在|这周)")
 _STILL_WANTS = re.compile(r"但是?|可是|不过|就是|只是|又|还是|还没|没人|不管|没用|[?]|吗|呢$|怎么|咋|为什么|为啥|希望|建议|"
-                          r"能不能|可不可以|麻烦|请|帮|到底|凭什么|推|拖")
+                          r"能不能|可不可以|麻烦|请|到底|凭什么|推|拖|哪")
 
 
 def tells_good_news(s: str) -> bool:
@@ -145,4 +162,4 @@ def tells_good_news(s: str) -> bool:
     praised, a service come, what an office said it has done) and wants nothing more."""
     if _STILL_WANTS.search(s):
         return False
-    return bool(_GOOD_NOW.search(s) or _OFFICE_SAID.search(s))
+    return bool(_GOOD_NOW.search(s) or _OFFICE_SAID.search(s) or _NOTICE.search(s))
