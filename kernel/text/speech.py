@@ -97,7 +97,16 @@ def speech_act(s: str, *, actionable: bool = False) -> str | None:
 # "社区能上门帮忙弄一下吗", "谁来管管") asks for action: a need. The line is drawn on the predicate
 # asked about, not on the topic, so it carries over to subjects nobody listed.
 _JURISDICTION = (r"(?:归|是)谁(?:管|负责|处理|解决)|(?<!有)(?<!没)谁(?:来管|负责|解决)(?![管一])|管不管|归不归|"
-                 r"归哪(?:个|里|儿)?|哪个(?:部门|单位|科室|窗口)|找[^,.!?;。,!?]{1,6}还是找|该找谁|找谁(?:问|咨询|反映|说)")
+                 r"归哪(?:个|里|儿)?|哪个(?:部门|单位|科室|窗口)|找[^,.!?;。,!?]{1,6}还是找|(?:管|负责)还是|该找谁|"
+                 r"(?:找|向|跟)谁(?:问|咨询|反映|说|投诉)|(?:打|拨)哪个电话|该打什么电话")
+# Whether a rule allows a thing ("小区里能不能养鸡 有规定吗", "出生登记是不是要一个月内办"); "是不是要等出事了"
+# is a complaint.
+_RULE = (r"是不是(?:要|得|需要|必须|不允许|不让|可以|允许)(?!等)|有(?:什么)?规定吗|有没有(?:什么)?规定|允不允许|让不让|"
+         r"准不准|要本人(?:去|来|到场|签字)")
+# Whether or when a service comes again ("移动窗口还来不来", "磨刀的什么时候再来"). What a need costs
+# ("补办要多少钱") is a need in the project's labels.
+_SERVICE = (r"还(?:来不来|装不装|办不办|开不开|收不收|发不发|搞不搞)|"
+            r"什么时候再(?:来|办|开|有|搞)|下次[^,.!?;。,!?]{0,8}什么时候")
 _WAIT = r"(?:还|得|要|需要)(?:要)?等(?:到)?(?:多久|多长时间|什么时候|啥时候|哪天|到哪天)|还要多久|还得多久"
 # Whether to bring a named thing ("要带户口本吗"); "需要带什么" asks for guidance through a procedure
 # (an affairs need, CONTRACTS §2 examples) and is left to the model.
@@ -109,7 +118,7 @@ _LEFT = r"还有(?:名额|位置|空位|号源?|票)|还能报(?:名)?(?:吗|么
 # Where a thing is ("快递柜在哪", "打疫苗去哪里"); where to get a procedure done ("补办去哪里") or find
 # a tradesman ("配钥匙的地方在哪") is a need in the project's labels and stays with the model.
 _WHERE = r"^[^办地店]{1,8}(?<!地方)(?:在|去|到)哪(?:里|儿)?(?:打|交|领|取|买|看)?(?:啊|呀|呢|嘞)?[?]?$"
-_INFO_Q_RE = re.compile("|".join((_JURISDICTION, _WAIT, _NEED_TO_BRING, _MAY, _LEFT, _WHERE)))
+_INFO_Q_RE = re.compile("|".join((_JURISDICTION, _WAIT, _NEED_TO_BRING, _MAY, _LEFT, _RULE, _SERVICE, _WHERE)))
 # Asking someone to act: sending a person, coming round, fixing, helping, a plea or a wish.
 _ACT_RE = re.compile(
     r"派(?:人|个)|来(?:人|修|看|处理|弄|清|查)|管一?下|上门|帮(?:忙|我|我们|一下|着|弄|办)|修一?下|处理一?下|弄一?下|"
@@ -119,7 +128,7 @@ _ACT_RE = re.compile(
 # Read as talk by the model, a question is still an inquiry when it asks who handles a thing, whether
 # one may, whether to bring something or whether a place is left; how long only after an office was told
 # ("居委会说报给街道了 那要等到什么时候"); where only for a thing, not a person ("你在哪").
-_STRICT_INFO_Q_RE = re.compile("|".join((_JURISDICTION, _NEED_TO_BRING, _MAY, _LEFT)))
+_STRICT_INFO_Q_RE = re.compile("|".join((_JURISDICTION, _NEED_TO_BRING, _MAY, _LEFT, _RULE, _SERVICE)))
 _OFFICE_TOLD = re.compile(r"说|报|登记|反映|物业|社区|居委会|街道|网格|批")
 _PERSON_WHERE = re.compile(r"你|我|他|她|人家|咱")
 
@@ -150,11 +159,12 @@ _GOOD_NOW = re.compile(
     r"都说好|(?:都|全)(?:换|修|刷|拆|清|装|补|磨|铺|翻新|粉刷)(?:好|完|新|上)?了")
 # A service moved or come, told to everyone ("菜站搬到东门了 买菜的往那边走", "要修的带过去").
 _NOTICE = re.compile(r"(?:搬|挪|移|迁)到(?![^,.!?;。,!?]{0,6}(?:我家|我们家|窗|门口))[^,.!?;。,!?]{1,12}了|"
-                     r"要[^,.!?;。,!?]{1,4}的(?:带|去|下楼|往|到|排队|自己)|通知(?:贴|发)(?:在|到|了)")
+                     r"要[^,.!?;。,!?]{1,4}的(?:带|去|下楼|往|到|排队|自己)|通知(?:贴|发)(?:在|到|了)|"
+                     r"排(?:了|起了?)?(?:好长|老长|很长|长)的?队")
 _OFFICE_SAID = re.compile(r"^(?:居委会|社区|物业|街道|城管|网格员|师傅|工作人员|他们|人家|派出所)(?:的人)?(?:已经)?(?:说|回复说?|答复说?)"
                           r"(?:已经|已|会|马上|明天|后天|下周|过两天|正在|在|这周)")
 _STILL_WANTS = re.compile(r"但是?|可是|不过|就是|只是|又|还是|还没|没人|不管|没用|[?]|吗|呢$|怎么|咋|为什么|为啥|希望|建议|"
-                          r"能不能|可不可以|麻烦|请|到底|凭什么|推|拖|哪")
+                          r"能不能|可不可以|麻烦|(?<![申邀])请(?![来到])|到底|凭什么|推|拖|哪")
 
 
 def tells_good_news(s: str) -> bool:
