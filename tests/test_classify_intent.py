@@ -20,6 +20,7 @@ from kernel.text.speech import asks_information, tells_good_news
     "咱们这栋楼能不能列入加装电梯的名单",
     "暑托班还有名额吗",
     "新的快递柜在哪里",
+    "还要等多久啊",
 ])
 def test_a_question_for_a_fact_asks_information(text: str) -> None:
     assert asks_information(_normalize(text))
@@ -27,6 +28,8 @@ def test_a_question_for_a_fact_asks_information(text: str) -> None:
 
 @pytest.mark.parametrize("text", [
     "楼道灯坏了三天了 能不能派人来修一下",
+    "电梯坏了三天了 还要等多久",
+    "楼道灯坏了一个月了 物业到底管不管",
     "我爸腿脚不便 社区能上门帮忙办一下吗",
     "楼下垃圾堆成山了 谁来管管",
     "水管一直滴水 找谁修啊 麻烦看一下",

@@ -96,7 +96,7 @@ def speech_act(s: str, *, actionable: bool = False) -> str | None:
 # "这归谁管", "快递柜在哪"). A question that asks someone to *do* something ("能不能派人来修一下",
 # "社区能上门帮忙弄一下吗", "谁来管管") asks for action: a need. The line is drawn on the predicate
 # asked about, not on the topic, so it carries over to subjects nobody listed.
-_JURISDICTION = (r"(?:归|是)谁(?:管|负责|处理|解决)|(?<!有)(?<!没)谁(?:来管|负责|解决)(?![管一])|管不管|归不归|"
+_JURISDICTION = (r"(?:归|是)谁(?:管|负责|处理|解决)|(?<!有)(?<!没)谁(?:来管|负责|解决)(?![管一])|(?<!到底)(?<!究竟)(?<!还)管不管|归不归|"
                  r"归哪(?:个|里|儿)?|哪个(?:部门|单位|科室|窗口)|找[^,.!?;。,!?]{1,6}还是找|(?:管|负责)还是|该找谁|"
                  r"(?:找|向|跟)谁(?:问|咨询|反映|说|投诉)|(?:打|拨)哪个电话|该打什么电话")
 # Whether a rule allows a thing ("小区里能不能养鸡 有规定吗", "出生登记是不是要一个月内办"); "是不是要等出事了"
@@ -120,18 +120,20 @@ _LEFT = r"还有(?:名额|位置|空位|号源?|票)|还能报(?:名)?(?:吗|么
 # Where a thing is ("快递柜在哪", "打疫苗去哪里"); where to get a procedure done ("补办去哪里") or find
 # a tradesman ("配钥匙的地方在哪") is a need in the project's labels and stays with the model.
 _WHERE = r"^[^办地店]{1,8}(?<!地方)(?:在|去|到)哪(?:里|儿)?(?:打|交|领|取|买|看)?(?:啊|呀|呢|嘞)?[?]?$"
-_INFO_Q_RE = re.compile("|".join((_JURISDICTION, _WAIT, _NEED_TO_BRING, _MAY, _LEFT, _RULE, _SERVICE, _WHERE)))
+_INFO_Q_RE = re.compile("|".join((_JURISDICTION, _NEED_TO_BRING, _MAY, _LEFT, _RULE, _SERVICE, _WHERE)))
 # Asking someone to act: sending a person, coming round, fixing, helping, a plea or a wish.
 _ACT_RE = re.compile(
     r"派(?:人|个)|来(?:人|修|看|处理|弄|清|查)|管一?下|上门|帮(?:忙|我|我们|一下|着|弄|办)|修一?下|处理一?下|弄一?下|"
     r"管管|管一管|清(?:理|走|掉)一?下|怎么办|咋办|咋整|怎么弄|希望|建议|求助|麻烦|(?<!申)请(?!问)|代办|给(?:个|我们|我)")
 
 
-# Read as talk by the model, a question is still an inquiry when it asks who handles a thing, whether
-# one may, whether to bring something or whether a place is left; how long only after an office was told
-# ("居委会说报给街道了 那要等到什么时候"); where only for a thing, not a person ("你在哪").
-_STRICT_INFO_Q_RE = re.compile("|".join((_JURISDICTION, _NEED_TO_BRING, _MAY, _LEFT, _RULE, _SERVICE)))
+# How long is a question once an office was told ("社区说报上去了 还要等多久") or alone ("还要等多久");
+# "电梯坏了三天了 还要等多久" is the first word of a need.
 _OFFICE_TOLD = re.compile(r"说|报|登记|反映|物业|社区|居委会|街道|网格|批")
+# Read as talk by the model, a question is still an inquiry when it asks who handles a thing, whether
+# a rule allows it, whether to bring something or whether a place is left; how long only after an office
+# was told; where only for a thing, not a person ("你在哪").
+_STRICT_INFO_Q_RE = re.compile("|".join((_JURISDICTION, _NEED_TO_BRING, _MAY, _LEFT, _RULE, _SERVICE)))
 _PERSON_WHERE = re.compile(r"你|我|他|她|人家|咱")
 
 
@@ -139,17 +141,19 @@ def asks_information(s: str, *, strict: bool = False) -> bool:
     """True when normalised text `s` asks for a fact (who handles it, whether one may, how long, what to
     bring, where) and asks nobody to act: an inquiry, even when a problem is named beside it.
     `strict`: for a line the model took as talk — only the forms that chat seldom has."""
+    waits = _WAIT_RE.search(s) is not None and (_OFFICE_TOLD.search(s) is not None or (not strict and len(s) <= 8))
     if strict:
-        if not (_STRICT_INFO_Q_RE.search(s) or (re.search(_WAIT, s) and _OFFICE_TOLD.search(s))
-                or (re.search(_WHERE, s) and not _PERSON_WHERE.search(s))):
+        if not (waits or _STRICT_INFO_Q_RE.search(s) or (_WHERE_RE.search(s) and not _PERSON_WHERE.search(s))):
             return False
-    elif not _INFO_Q_RE.search(s):
+    elif not (waits or _INFO_Q_RE.search(s)):
         return False
     # What an office said it would do ("物业说等业委会成立了再上门劝") is no request by the resident.
     return not any(_ACT_RE.search(c) for c in _CLAUSES.split(s) if "说" not in c)
 
 
 _CLAUSES = re.compile(r"[\s,.!?;:。,!?;:…~]+")
+_WAIT_RE = re.compile(_WAIT)
+_WHERE_RE = re.compile(_WHERE)
 
 
 # What residents tell each other once a thing went well or is on its way: a problem gone and praise
