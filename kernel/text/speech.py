@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 
+from kernel.text.prefilter import fast
+
 SPEECH_ACTS = ("progress", "rating", "thanks", "greeting", "about_bot", "media")
 
 # Rating words, longest first; "满意度" (a survey), "不满意的地方" (a topic) are not ratings.
@@ -120,20 +122,20 @@ _LEFT = r"还有(?:名额|位置|空位|号源?|票)|还能报(?:名)?(?:吗|么
 # Where a thing is ("快递柜在哪", "打疫苗去哪里"); where to get a procedure done ("补办去哪里") or find
 # a tradesman ("配钥匙的地方在哪") is a need in the project's labels and stays with the model.
 _WHERE = r"^[^办地店]{1,8}(?<!地方)(?:在|去|到)哪(?:里|儿)?(?:打|交|领|取|买|看)?(?:啊|呀|呢|嘞)?[?]?$"
-_INFO_Q_RE = re.compile("|".join((_JURISDICTION, _NEED_TO_BRING, _MAY, _LEFT, _RULE, _SERVICE, _WHERE)))
+_INFO_Q_RE = fast("|".join((_JURISDICTION, _NEED_TO_BRING, _MAY, _LEFT, _RULE, _SERVICE, _WHERE)))
 # Asking someone to act: sending a person, coming round, fixing, helping, a plea or a wish.
-_ACT_RE = re.compile(
+_ACT_RE = fast(
     r"派(?:人|个)|来(?:人|修|看|处理|弄|清|查)|管一?下|上门|帮(?:忙|我|我们|一下|着|弄|办)|修一?下|处理一?下|弄一?下|"
     r"管管|管一管|清(?:理|走|掉)一?下|怎么办|咋办|咋整|怎么弄|希望|建议|求助|麻烦|(?<!申)请(?!问)|代办|给(?:个|我们|我)")
 
 
 # How long is a question once an office was told ("社区说报上去了 还要等多久") or alone ("还要等多久");
 # "电梯坏了三天了 还要等多久" is the first word of a need.
-_OFFICE_TOLD = re.compile(r"说|报|登记|反映|物业|社区|居委会|街道|网格|批")
+_OFFICE_TOLD = fast(r"说|报|登记|反映|物业|社区|居委会|街道|网格|批")
 # Read as talk by the model, a question is still an inquiry when it asks who handles a thing, whether
 # a rule allows it, whether to bring something or whether a place is left; how long only after an office
 # was told; where only for a thing, not a person ("你在哪").
-_STRICT_INFO_Q_RE = re.compile("|".join((_JURISDICTION, _NEED_TO_BRING, _MAY, _LEFT, _RULE, _SERVICE)))
+_STRICT_INFO_Q_RE = fast("|".join((_JURISDICTION, _NEED_TO_BRING, _MAY, _LEFT, _RULE, _SERVICE)))
 _PERSON_WHERE = re.compile(r"你|我|他|她|人家|咱")
 
 
@@ -159,17 +161,17 @@ _WHERE_RE = re.compile(_WHERE)
 # What residents tell each other once a thing went well or is on its way: a problem gone and praise
 # ("地锁都拆了 现在好停多了", "加了栏杆 … 点赞"), a service come to them ("不用跑大厅了"), what an
 # office said it has done ("居委会说已经登记了 往上报"). Nobody asks for anything: talk.
-_GOOD_NOW = re.compile(
+_GOOD_NOW = fast(
     r"(?<!不)(?:好|方便|干净|安静|清净|好停|好走|宽敞|亮堂|舒服|顺畅|整齐|省事|清爽)多了|(?<!不)(?:放心|省心|安心|踏实)(?:了|多了|的|啦)?$|"
     r"不用(?:再)?(?:跑|排队|爬|担心|操心|摸黑|绕)|点赞|真方便|太方便了|(?<!不)方便(?:了|多了)$|好评|挺好的|真好$|不怕了|"
     r"都说好|(?:都|全)(?:换|修|刷|拆|清|装|补|磨|铺|翻新|粉刷)(?:好|完|新|上)?了")
 # A service moved or come, told to everyone ("菜站搬到东门了 买菜的往那边走", "要修的带过去").
-_NOTICE = re.compile(r"(?:搬|挪|移|迁)到(?![^,.!?;。,!?]{0,6}(?:我家|我们家|窗|门口))[^,.!?;。,!?]{1,12}了|"
+_NOTICE = fast(r"(?:搬|挪|移|迁)到(?![^,.!?;。,!?]{0,6}(?:我家|我们家|窗|门口))[^,.!?;。,!?]{1,12}了|"
                      r"要[^,.!?;。,!?]{1,4}的(?:带|去|下楼|往|到|排队|自己)|通知(?:贴|发)(?:在|到|了)|"
                      r"排(?:了|起了?)?(?:好长|老长|很长|长)的?队")
 _OFFICE_SAID = re.compile(r"^(?:居委会|社区|物业|街道|城管|网格员|师傅|工作人员|他们|人家|派出所)(?:的人)?(?:已经)?(?:说|回复说?|答复说?)"
                           r"(?:已经|已|会|马上|明天|后天|下周|过两天|正在|在|这周)")
-_STILL_WANTS = re.compile(r"但是?|可是|不过|就是|只是|又|还是|还没|没人|不管|没用|[?]|吗|呢$|怎么|咋|为什么|为啥|希望|建议|"
+_STILL_WANTS = fast(r"但是?|可是|不过|就是|只是|又|还是|还没|没人|不管|没用|[?]|吗|呢$|怎么|咋|为什么|为啥|希望|建议|"
                           r"能不能|可不可以|麻烦|(?<![申邀])请(?![来到])|到底|凭什么|推|拖|哪")
 
 
