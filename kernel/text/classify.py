@@ -40,8 +40,8 @@ from kernel.text.linear import load as load_model
 from kernel.text.mentions import complains_about_worker
 from kernel.text.normalize import clean
 from kernel.text.numbers import cn_to_int
+from kernel.text.speech import asks_information, speech_act, tells_good_news
 from kernel.text.speech import rating as rating_of
-from kernel.text.speech import speech_act
 from kernel.text.urgent import detect as detect_urgent
 from kernel.text.urgent import plausible as plausible_urgent
 from kernel.text.urgent import told as told_of_danger
@@ -224,6 +224,8 @@ _PROBLEM_WORDS = """
        关不紧 锁不上 刷不开 往下掉 过期 不处理 太旧 看不见 照顾不过来 太贵 开着 全是 到处是 到处都是
        过不去 不舒服 没地方 缺个 缺少 太少 不能用 用不了 态度太差 退不了
     3: 受不了 太吓人 很危险 好几天了 一个星期了 半个月了 没人处理 不方便
+    3: 推三阻四 推来推去 踢皮球 一拖再拖 扯皮 不当回事 乱跑 不拴绳 没拴绳 不牵绳 没牵绳 没拴 鸡叫 散养 鸡屎 鸡粪
+       不是办法 不是个办法 不是长久之计
     2: 三天两头 好几天 好久 好多天 几天了 影响 不敢 担心 很担心 害怕 难受 太差
     1: 一直 天天 老是 总是 经常 每天
 """
@@ -567,6 +569,12 @@ def classify(text: str) -> Understanding:
         return u
     if u.intent == "demand" and _INFO_QUESTION_RE.search(s) and not _OUTAGE_NOW_RE.search(s):
         u = Understanding("inquiry", None, False, u.building)   # "后天停电吗", "这个表在哪填"
+    elif u.intent == "demand" and asks_information(s):
+        u = Understanding("inquiry", None, False, u.building)   # "这归谁管", "还要等多久", "要带户口本吗"
+    elif u.intent == "chatter" and asks_information(s, strict=True):
+        u = Understanding("inquiry", None, False, u.building)   # "城区养家禽是不是不允许的" read as talk
+    elif u.intent == "demand" and tells_good_news(s):
+        u = Understanding("chatter", None, False, u.building)   # "地锁都拆了 现在好停多了", "… 点赞"
     elif u.intent in ("demand", "booking", "signup") and _STAFF_RE.search(s):
         u = Understanding("chatter", None, False, u.building)   # a worker's command is no need
     if "网格" in s and complains_about_worker(s):   # "网格员不管事": a need (for the admin, handlers/needs.py)
