@@ -318,6 +318,24 @@ def _split_code(rest: str) -> tuple[str | None, str]:
     return f"D{m.group(1)}-{m.group(2)}", after
 
 
+# The tail of a code, as typed from memory on a phone: "接单 0002", "办结 1124-0002 已修好",
+# "回复 20261124-0002 …". Four digits at least, so "回复 10点到" is never read as a code.
+_SHORT_CODE_RE = re.compile(r"^[Dd]?(?:(?P<day>(?:\d{4})?\d{4})-?)?(?P<serial>\d{4})(?=$|[\s:,，。])[\s:,，。]*(?P<after>.*)$",
+                            re.S)
+
+
+async def _short_code(ctx: Context, rest: str) -> tuple[list[N.Need], str] | None:
+    """The sender's open needs whose code ends with the digits typed, and the words after them."""
+    m = _SHORT_CODE_RE.match(rest.strip())
+    if m is None:
+        return None
+    tail = f"{m.group('day') or ''}-{m.group('serial')}"
+    scope = await D.scope_for(ctx.session, ctx.config, ctx.sender)
+    found = [n for n in await N.todo_for(ctx.session, ctx.sender, scope.covers)
+             if access.may_see(scope, n) and n.code.endswith(tail)]
+    return found, m.group("after").strip()
+
+
 # Without a code, 接单 / 回复 / 办结 mean the one need they can mean: a worker on a phone at 11 pm types
 # "接单" under the alert, or "办结 已换灯泡" with one job in hand. Never 转派 / 退单: those name the need.
 _BARE_STATUSES = {"accept": (N.Status.RECEIVED, N.Status.DISPATCHED),
@@ -344,6 +362,15 @@ async def _bare_candidates(ctx: Context, action: str) -> list[N.Need]:
 
 async def _run(ctx: Context, word: str, rest: str, action: str, op: Any) -> None:
     code, after = _split_code(rest)
+    if code is None and (short_code := await _short_code(ctx, rest)) is not None:
+        found, words = short_code
+        if len(found) == 1:
+            code, after = found[0].code, words
+        elif found:
+            items = "".join(T.BARE_ITEM.format(code=n.code, text=short(n.text, 20)) for n in found[:5])
+            await say(ctx, T.SHORT_CODE_MANY.format(n=len(found), items=items)
+                      + T.USAGE[word].format(example=found[0].code))
+            return
     if code is None:
         found = await _bare_candidates(ctx, action)
         if len(found) != 1:
@@ -363,6 +390,10 @@ async def _run(ctx: Context, word: str, rest: str, action: str, op: Any) -> None
 @router.route(Stage.STAFF_COMMAND, _staff_matcher("接单"), roles=STAFF, private=True)
 async def accept_need(ctx: Context, rest: str) -> None:
     async def op(code: str, _after: str) -> None:
+        need = await N.get_need(ctx.session, code)
+        if need.assignee == ctx.sender.id and need.status in (N.Status.ACCEPTED, N.Status.IN_PROGRESS):
+            await say(ctx, T.ALREADY_ACCEPTED.format(code=need.code))     # 接单 sent twice, from the group
+            return
         change = await N.accept(ctx.session, ctx.now, ctx.config, code, ctx.sender)
         c = common(change.need, ctx.now, ctx.config, group=not ctx.msg.is_private, limit=120)
         text = T.ACCEPTED.format(**c)
@@ -427,7 +458,27 @@ async def return_need(ctx: Context, rest: str) -> None:
     await _run(ctx, "退单", rest, "return", op)
 
 
-@router.route(Stage.STAFF_COMMAND, _staff_matcher("办结"), roles=STAFF_OR_DEPT, private=True)
+_RESOLVE_WORDS = r"已办结|已完成|已处理|已解决|已修好|办完了?|办好了|处理完了?|处理好了|完成了?"
+_RESOLVE_ALIAS = re.compile(r"^(?:%s)[\s:,，。]*(%s.*)$" % (_RESOLVE_WORDS, N.CODE_RE.pattern), re.S)
+_RESOLVE_ALIAS_CODE_FIRST = re.compile(r"^(%s)[\s:,，。]*(?:%s)(?:[\s:,，。]+|$)(.*)$"
+                                       % (N.CODE_RE.pattern, _RESOLVE_WORDS), re.S)
+_resolve_word = _staff_matcher("办结")
+
+
+def _resolve_matcher(view: View) -> str | None:
+    """办结, and from staff with a code the words they finish a job with ("已办结 D… 水箱阀门已换",
+    "D… 处理完了 …")."""
+    rest = _resolve_word(view)
+    if rest is not None or view.sender.role == Role.RESIDENT:
+        return rest
+    if (m := _RESOLVE_ALIAS.match(view.text)) is not None:
+        return m.group(1)
+    if (m := _RESOLVE_ALIAS_CODE_FIRST.match(view.text)) is not None:
+        return f"{m.group(1)} {m.group(4)}".strip()
+    return None
+
+
+@router.route(Stage.STAFF_COMMAND, _resolve_matcher, roles=STAFF_OR_DEPT, private=True)
 async def resolve_need(ctx: Context, rest: str) -> None:
     async def op(code: str, after: str) -> None:
         change = await N.resolve(ctx.session, ctx.now, ctx.config, code, ctx.sender, after)
@@ -461,10 +512,21 @@ _STATS = command_matcher("统计")
 _QUERY = command_matcher("查", "查询", "查看", "进度")
 
 
+# How staff ask for 待办 in their own words (only from staff: a resident's "还有啥没办的" is not ours);
+# 代办 is the typo a phone keyboard offers first.
+_TODO_WORDS = re.compile(
+    r"^(?:(?:我的?|我们的?)?(?:待办|代办)(?:事项|工单|诉求|任务|列表|清单)?(?:有哪些|有啥|有什么|还有哪些|还有啥|呢)?"
+    r"|(?:我|我们)?(?:手上|手里)?还有(?:啥|什么|哪些|几个|几件|多少)(?:诉求|工单|单子|事)?(?:没办|没处理|没办完|没弄|要办|待办)的?"
+    r"|有(?:啥|什么)待办(?:的|事项)?)[\s??。!!吗呢啊]*$")
+
+
 def _todo_matcher(view: View) -> str | None:
     if view.sender.role == Role.RESIDENT and not view.addressed:
         return None
-    return _TODO(view)
+    rest = _TODO(view)
+    if rest is None and view.sender.role != Role.RESIDENT and _TODO_WORDS.match(view.text):
+        return ""
+    return rest
 
 
 @router.route(Stage.STAFF_COMMAND, _todo_matcher, roles=STAFF_OR_DEPT, private=True)
@@ -518,15 +580,26 @@ _STATS_WORDS = re.compile(
 _STATS_NOUN = re.compile(r"诉求|问题|工单|单子|需求|三率|响应率|解决率|满意率|数据|统计")
 
 
+# 月报 in chat: last month's figures (or the month named) and where the printable report is.
+_REPORT_RE = re.compile(r"^(?P<period>本月|这个月|上个?月)?的?月报(?P<after>本月|这个月|上个?月)?[\s??。]*$")
+_STUCK_PERIOD_RE = re.compile(r"^统计(?:一下|下)?(?P<period>%s)[\s??。]*$" % "|".join(
+    p for p in sorted({*_PERIODS, *_PERIOD_WORDS}, key=len, reverse=True) if p))
+
+
 def _stats_matcher(view: View) -> str | None:
     if view.sender.role == Role.RESIDENT and not view.addressed:
         return None
+    if view.sender.role != Role.RESIDENT and (m := _REPORT_RE.match(view.text)) is not None:
+        period = m.group("period") or m.group("after") or "上月"
+        return "月报:" + ("本月" if period in ("本月", "这个月") else "上月")
+    if view.sender.role != Role.RESIDENT and (m := _STUCK_PERIOD_RE.match(view.text)) is not None:
+        return _PERIOD_WORDS.get(m.group("period"), m.group("period"))     # "统计本月"
     rest = _STATS(view)
     if rest is None:
         if not view.sender.is_staff or (m := _STATS_WORDS.match(view.text)) is None \
                 or not _STATS_NOUN.search(view.text):
             return None
-        rest = m.group("period") or ""
+        rest = m.group("period") or ("本月" if "三率" in view.text else "")    # 三率 are a month's figures
         return _PERIOD_WORDS.get(rest, rest)
     rest = _PERIOD_WORDS.get(rest, rest)
     return rest if rest in _PERIODS else None
@@ -534,6 +607,8 @@ def _stats_matcher(view: View) -> str | None:
 
 @router.route(Stage.STAFF_COMMAND, _stats_matcher, roles=STAFF)
 async def stats(ctx: Context, rest: str) -> None:
+    report = rest.startswith("月报:")
+    rest = rest.removeprefix("月报:")
     start, end, label = N.period_bounds(rest or "今天", ctx.now, ctx.config)
     grid = ctx.sender.grid if ctx.sender.role == Role.WORKER else None
     rates = await N.three_rates(ctx.session, start, end, grid=grid)
@@ -549,6 +624,11 @@ async def stats(ctx: Context, rest: str) -> None:
             text += T.STATS_BY_GRID.format(grid=f"网格{g}" if g is not None else "未分网格", received=r.received,
                                            response=_pct(r.response_rate), resolution=_pct(r.resolution_rate),
                                            satisfaction=_pct(r.satisfaction_rate))
+    if report:
+        month = start.astimezone(ctx.config.timezone).strftime("%Y-%m")
+        base = ctx.config.web.base_url
+        text += (T.REPORT_LINK if base else T.REPORT_NO_LINK).format(url=f"{base}/inbox/report?month={month}",
+                                                                     month=month)
     await say(ctx, text)
 
 

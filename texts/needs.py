@@ -147,6 +147,8 @@ STATS_BY_GRID = "\n· {grid}: 受理 {received},响应率 {response},解决率 {
 STATS_SCOPE_ALL = "全社区"
 STATS_SCOPE_GRID = "网格{grid}"
 RATE_NONE = "—"
+REPORT_LINK = "\n完整月报(可打印、下载 Excel): {url}"
+REPORT_NO_LINK = "\n完整月报(可打印、下载 Excel)请到网页工作台「月报」查看 {month}。"
 
 # ---------------------------------------------------------------- errors and usage
 
@@ -175,6 +177,8 @@ ILLEGAL_HINTS = {
 
 BARE_MANY = "您有 {n} 件可以{word}的诉求,请带上编号:\n{items}"
 BARE_ITEM = "· {code} {text}\n"
+SHORT_CODE_MANY = "有 {n} 件诉求的编号以此结尾,请带上完整编号:\n{items}"
+ALREADY_ACCEPTED = "{code} 您已经接过了,不用再接。回复居民: 回复 {code} 内容;办完: 办结 {code} 说明"
 USAGE = {
     "接单": "请发送: 接单 诉求编号,例如 接单 {example}",
     "签收": "请发送: 签收 诉求编号,例如 签收 {example}",
