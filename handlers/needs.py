@@ -423,6 +423,7 @@ async def reply_need(ctx: Context, rest: str) -> None:
         change = await N.reply(ctx.session, ctx.now, ctx.config, code, ctx.sender, after)
         need = change.need
         await say(ctx, T.REPLIED_TREE_HOLE.format(code=need.code) if need.tree_hole
+                  else T.ANSWERED.format(code=need.code) if change.extra.get("answered")
                   else T.REPLIED.format(code=need.code))
         await announce_change(ctx.out, ctx.config, change)
     await _run(ctx, "回复", rest, "reply", op)

@@ -120,7 +120,8 @@ async def announce_intake(out: Outbox, config: Config, intake: N.Intake) -> None
     # fresh: keyed by the need written in this very transaction, so they go in with the chat replies
     for t in targets:
         if t.role == "worker":
-            await out.private(t.id, T.DISPATCH_NOTICE.format(**c), key=_key(need, "dispatch", "new", t.id),
+            notice = T.QUESTION_NOTICE if need.category == N.CONSULT else T.DISPATCH_NOTICE
+            await out.private(t.id, notice.format(**c), key=_key(need, "dispatch", "new", t.id),
                               priority=prio, fresh=True)
         elif t.role == "backup":
             await out.private(t.id, T.URGENT_BACKUP_ALERT.format(**c), key=_key(need, "backup", "new", t.id),
@@ -179,8 +180,9 @@ async def announce_change(out: Outbox, config: Config, change: N.Change) -> None
     if change.action == N.Action.REPLY:
         reply = need.last_reply or ""
         who = change.actor.name if change.actor else c["worker"]
+        template = T.ANSWER_TO_RESIDENT if need.category == N.CONSULT else T.REPLY_TO_RESIDENT
         await _to_resident(out, [need, *change.followers],
-                           lambda n: T.REPLY_TO_RESIDENT.format(code=need.code, worker=who, text=reply), "reply", serial)
+                           lambda n: template.format(code=need.code, worker=who, text=reply), "reply", serial)
     elif change.action == N.Action.TRANSFER:
         dept = change.extra["department"]
         note = change.extra.get("note")

@@ -39,6 +39,7 @@ DONE = {
     "accept": "已接单。",
     "sign": "已签收。",
     "reply": "已回复居民,消息已进入发送队列。",
+    "answered": "已把答复转给居民,这条咨询已办结。",
     "reply_tree_hole": "树洞诉求的居民是匿名的:回复已保存,居民凭编号查询时会看到。",
     "transfer": "已转派{department},须在 {due} 前签收,超时将督办。",
     "return": "已退单,已退回{holder}。",

@@ -42,6 +42,9 @@ CALLER_UNNAMED = "未留姓名"
 
 DISPATCH_NOTICE = ("【新诉求】{code} {category}{urgent} · {place}\n{text}\n来自: {source}\n"
                    "请在 {due} 前接单: 接单 {code}")
+# A resident's question the bot could not answer (居民咨询, models/needs.ask_person), to the person who answers.
+QUESTION_NOTICE = ("【居民咨询】{code} · {place}\n{source}问: {text}\n"
+                   "小助手答不上来,请在 {due} 前答复,答复会转给居民: 回复 {code} 答复内容")
 URGENT_TAG = "·紧急"
 URGENT_STAFF_ALERT = ("🔴【紧急诉求】{code} {category} · {place}\n{text}\n来自: {source}\n"
                       "已通知{worker},须在 {due} 前响应、{handle_due} 前办结。")
@@ -60,6 +63,7 @@ SIGNED = ("已签收 {code}({category} · {place}):{text}\n办结后请发: 办�
 REPLIED = "已回复居民({code})。"
 REPLIED_TREE_HOLE = "{code} 是树洞诉求,居民是匿名的:回复已保存,居民凭编号查询时会看到。"
 REPLIED_NO_CHAT = "回复已保存到 {code}。"
+ANSWERED = "已把答复转给居民({code}),这条咨询已办结。"
 TRANSFERRED = "已转派{department}({code}),须在 {due} 前签收,超时将督办。"
 RETURNED = "已退单,{code} 已退回{holder}。"
 RESOLVED = "已办结 {code},已请居民评价。"
@@ -69,6 +73,7 @@ RESOLVED_TREE_HOLE_WHY = "树洞诉求无法回访,居民凭编号查询时会�
 # ---------------------------------------------------------------- to the resident: progress
 
 REPLY_TO_RESIDENT = "【{code} 办理进度】{worker}: {text}"
+ANSWER_TO_RESIDENT = "【{code} 您的咨询有答复】{worker}: {text}"
 RESOLVED_TO_RESIDENT = ("【{code} 已办结】{note}\n请您评价本次服务,直接回复数字即可:\n"
                         "1 满意 / 2 基本满意 / 3 不满意\n问题如果还没解决,也请告诉我们。")
 TRANSFER_TO_DEPARTMENT = ("【转派·请签收】{code} {category}{urgent} · {place}\n{text}\n转派: {actor}{note}\n"

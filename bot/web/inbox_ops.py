@@ -219,7 +219,8 @@ async def perform(core: Any, actor: WebActor, code: str, action: str, fields: di
             key = "sign" if person.department else "accept"
         elif action == "reply":
             change = await N.reply(session, now, config, code, person, _field(fields, "text"))
-            key = "reply_tree_hole" if change.need.tree_hole else "reply"
+            key = ("reply_tree_hole" if change.need.tree_hole else
+                   "answered" if change.extra.get("answered") else "reply")
         elif action == "transfer":
             change = await N.transfer(session, now, config, code, person, _field(fields, "department"),
                                       _field(fields, "note") or None)
