@@ -405,8 +405,28 @@ async def accept_need(ctx: Context, rest: str) -> None:
     await _run(ctx, "接单", rest, "accept", op)
 
 
-@router.route(Stage.STAFF_COMMAND, _staff_matcher("签收"), roles=STAFF_OR_DEPT, private=True)
+_sign_word = _staff_matcher("签收")
+# What a department's duty person answers a 【转派·请签收】 notice with, privately.
+_RECEIVED_WORDS = re.compile(r"^(?:好的|好|收到|已收到|收到了|明白)[\s,，。!!]*(?:收到了?|马上处理|尽快处理|我们处理|这就去)?[\s,，。!!]*$")
+
+
+def _sign_matcher(view: View) -> str | None:
+    rest = _sign_word(view)
+    if rest is None and view.is_private and view.sender.role == Role.DEPARTMENT and _RECEIVED_WORDS.match(view.text):
+        return "收到"
+    return rest
+
+
+@router.route(Stage.STAFF_COMMAND, _sign_matcher, roles=STAFF_OR_DEPT, private=True)
 async def sign_need(ctx: Context, rest: str) -> None:
+    if rest == "收到":      # a department's "收到": the one need waiting for its 签收, else what it can do
+        waiting = [n for n in await _bare_candidates(ctx, "accept") if n.department == ctx.sender.department]
+        if len(waiting) != 1:
+            items = "".join(T.BARE_ITEM.format(code=n.code, text=short(n.text, 20)) for n in waiting[:5])
+            await say(ctx, T.BARE_MANY.format(n=len(waiting), word="签收", items=items)
+                      + T.USAGE["签收"].format(example=waiting[0].code) if waiting else T.NOTHING_TO_SIGN)
+            return
+        rest = waiting[0].code
     async def op(code: str, _after: str) -> None:
         change = await N.accept(ctx.session, ctx.now, ctx.config, code, ctx.sender)
         c = common(change.need, ctx.now, ctx.config, group=not ctx.msg.is_private, limit=120)
@@ -429,13 +449,14 @@ async def reply_need(ctx: Context, rest: str) -> None:
     await _run(ctx, "回复", rest, "reply", op)
 
 
-@router.route(Stage.STAFF_COMMAND, _staff_matcher("转派", "转交"), roles=STAFF_OR_DEPT, private=True)
+@router.route(Stage.STAFF_COMMAND, _staff_matcher("转派", "转交", "转派给", "转交给"), roles=STAFF_OR_DEPT, private=True)
 async def transfer_need(ctx: Context, rest: str) -> None:
     async def op(code: str, after: str) -> None:
         depts = [d.name for d in ctx.config.departments]
         if not after:
             await say(ctx, T.TRANSFER_NEEDS_DEPARTMENT.format(code=code, departments="、".join(depts)))
             return
+        after = re.sub(r"^(?:给|到|至)\s*", "", after)       # "转派 D… 给城管科"
         name, _, note = after.partition(" ")
         if ctx.config.department(name) is None:     # "城管科占道经营" without a space
             for d in ctx.config.departments:

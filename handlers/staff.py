@@ -45,7 +45,8 @@ async def invite_leaked(ctx: Context, tokens: list[str]) -> Any:
 
 ADMINS = frozenset({Role.ADMIN})
 _ROLE_WORDS = {"网格员": "worker", "科室": "department", "管理员": "admin", "书记": "admin"}
-_INVITE_RE = re.compile(r"^(网格员|科室|管理员|书记)\s*(.*)$")
+_INVITE_RE = re.compile(r"^(网格员|科室|管理员|书记)[\s:,，、。]*(.*)$")
+_INVITE_STUCK = re.compile(r"^邀请(?=网格员|科室|管理员|书记)(.*)$", re.S)     # "邀请网格员 3 陈晓"
 
 
 _INVITE = command_matcher("邀请")   # compiled once, not per message
@@ -55,7 +56,10 @@ _BIND = command_matcher("绑定")
 def _invite_matcher(view: View) -> str | None:
     if view.sender.role == Role.RESIDENT and not view.addressed:
         return None
-    return _INVITE(view)
+    rest = _INVITE(view)
+    if rest is None and view.sender.role == Role.ADMIN and (m := _INVITE_STUCK.match(view.text)) is not None:
+        rest = m.group(1)
+    return rest
 
 
 # private: typed in a group, the new code still goes to the admin privately (a code in a group is void).
