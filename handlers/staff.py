@@ -2,7 +2,8 @@
 `邀请 科室 城管科`, `邀请 管理员 张主任`), the person sends `绑定 CODE` to the bot privately.
 
 The worker, department and admin commands on needs (接单, 签收, 回复, 转派, 退单, 办结, 待办, 查, 统计)
-live with the needs capability in handlers/needs.py, next to the operations they call."""
+live with the needs capability in handlers/needs.py, next to the operations they call; an admin's
+派单 (to a named person) and 督办 by hand are here (models/needs.assign / urge, the inbox's too)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,14 @@ import re
 
 from typing import Any
 
-from kernel.identity import Role
+from kernel.identity import STAFF, Role
 from texts import needs as T
 from handlers.base import PASS, Context, Router, Stage, View, command_matcher
+from handlers.needs import say
+from models import duty
+from models import needs as N
 from models import people
+from notices.needs import announce_change, error_text, fmt_time
 from models.outbox import Priority
 from models.people import all_bindings, create_invite, redeem_invite
 
@@ -149,3 +154,94 @@ async def bind(ctx: Context, rest: str) -> None:
     else:
         what = T.BOUND_WHAT_ADMIN.format(name=binding.name)
     await ctx.reply(T.BOUND.format(what=what))
+
+
+# ---------------------------------------------------------------- 派单 / 督办 by hand (admins)
+
+_ASSIGN_RE = re.compile(r"^(?:派单给?|派给|改派给?|指派给?)[\s:,，。、]*(.*)$", re.S)   # "派给老赵 D…"
+
+
+def _ASSIGN(view: View) -> str | None:
+    m = _ASSIGN_RE.match(view.text)
+    return m.group(1).strip() if m is not None else None
+_URGE = command_matcher("督办", "催办")
+
+
+def _staff_only(matcher):  # type: ignore[no-untyped-def]
+    def match(view: View) -> str | None:
+        if view.sender.role == Role.RESIDENT and not view.addressed:
+            return None      # "派单了吗" chatted in a group is not a command
+        rest = matcher(view)
+        if rest is None or (view.sender.role == Role.RESIDENT and N.normalize_code(rest) is None):
+            return None
+        return rest
+    return match
+
+
+async def _pick_person(ctx: Context, words: str) -> tuple[str, str] | str:
+    """Whom "赵网格员" / "老赵" / "赵" / "网格2" names among the staff (contact id, name); else the reply."""
+    people = await duty.staff_choices(ctx.session, ctx.config)
+    words = re.sub(r"^(?:给|到)\s*", "", words).strip()
+    if (m := re.match(r"^(?:网格|第)?(\d+)(?:网格|号网格)?$", words)) is not None:
+        g = ctx.config.grid_by_number(int(m.group(1)))
+        if g is not None:
+            return g.worker, people.get(g.worker, g.worker)
+    key = re.sub(r"^(?:老|小)", "", words)
+    exact = [(i, n) for i, n in people.items() if n == words]
+    found = exact or [(i, n) for i, n in people.items() if key and (n.startswith(key) or key in n)]
+    listing = "、".join(people.values())
+    if not words or not found:
+        return T.ASSIGN_WHO.format(name=words or "(空)", people=listing)
+    if len(found) > 1:
+        return T.ASSIGN_WHICH.format(name=words, people="、".join(n for _, n in found))
+    return found[0]
+
+
+@router.route(Stage.STAFF_COMMAND, _staff_only(_ASSIGN), roles=STAFF, private=True)
+async def assign(ctx: Context, rest: str) -> None:
+    """派单 D… 赵网格员 [说明] (the code and the person in either order)."""
+    m = N.CODE_RE.search(rest)
+    if m is None:
+        await say(ctx, T.ASSIGN_USAGE.format(example=T.EXAMPLE_CODE))
+        return
+    code = f"D{m.group(1)}-{m.group(2)}"
+    words = (rest[:m.start()] + " " + rest[m.end():]).strip(" ::,,")
+    who, _, note = words.partition(" ")
+    picked = await _pick_person(ctx, who)
+    if isinstance(picked, str):
+        await say(ctx, picked)
+        return
+    try:
+        ctx.private_in_staff_group = (await N.get_need(ctx.session, code)).tree_hole
+        change = await N.assign(ctx.session, ctx.now, ctx.config, code, ctx.sender, picked[0], picked[1],
+                                note.strip(" ::,,") or None)
+    except N.NeedError as exc:
+        await say(ctx, error_text(exc, "dispatch"))
+        return
+    await say(ctx, T.ASSIGNED.format(worker=picked[1], code=change.need.code,
+                                     due=fmt_time(change.need.due_at, ctx.now, ctx.config)))
+    await announce_change(ctx.out, ctx.config, change)
+
+
+@router.route(Stage.STAFF_COMMAND, _staff_only(_URGE), roles=STAFF, private=True)
+async def urge(ctx: Context, rest: str) -> None:
+    """督办 D… [说明]: the holder is pressed privately, the event kept."""
+    m = N.CODE_RE.search(rest)
+    if m is None:
+        await say(ctx, T.URGE_USAGE.format(example=T.EXAMPLE_CODE))
+        return
+    code = f"D{m.group(1)}-{m.group(2)}"
+    note = (rest[:m.start()] + " " + rest[m.end():]).strip(" ::,,")
+    try:
+        need = await N.get_need(ctx.session, code)
+        ctx.private_in_staff_group = need.tree_hole
+        if need.assignee == ctx.sender.id and need.department is None and need.status in N.OPEN_STATUSES:
+            await say(ctx, T.URGED_SELF.format(code=need.code))
+            return
+        change = await N.urge(ctx.session, ctx.now, ctx.config, code, ctx.sender, note or None)
+    except N.NeedError as exc:
+        await say(ctx, error_text(exc, "escalate"))
+        return
+    await say(ctx, T.URGED.format(code=change.need.code,
+                                  holder=change.need.department or change.need.assignee_name or "承办人"))
+    await announce_change(ctx.out, ctx.config, change)

@@ -144,13 +144,15 @@ class Action(StrEnum):
     REOPEN = "reopen"          # 不满意: back to whoever resolved it
     REJOIN = "rejoin"          # a merged need whose resident was not satisfied follows its parent again
     EXPIRE = "expire"          # no rating after close_after_days
-    ESCALATE = "escalate"      # 督办 (status unchanged)
+    ESCALATE = "escalate"      # 督办 (status unchanged): by the clocks, or by an admin's hand (urge)
 
 
 # The lifecycle in one place: action → {from status: to status}.
 TRANSITIONS: dict[Action, dict[Status | None, Status]] = {
     Action.CREATE: {None: Status.RECEIVED},
-    Action.DISPATCH: {Status.RECEIVED: Status.DISPATCHED},
+    Action.DISPATCH: {Status.RECEIVED: Status.DISPATCHED,      # …and 派单 by hand to another person (assign)
+                      Status.DISPATCHED: Status.DISPATCHED, Status.ACCEPTED: Status.DISPATCHED,
+                      Status.IN_PROGRESS: Status.DISPATCHED},
     Action.MERGE: {Status.RECEIVED: Status.MERGED},
     Action.ACCEPT: {Status.DISPATCHED: Status.ACCEPTED},
     Action.REPLY: {Status.ACCEPTED: Status.IN_PROGRESS, Status.IN_PROGRESS: Status.IN_PROGRESS,
@@ -1010,6 +1012,43 @@ async def resolve(session: AsyncSession, now: datetime, config: Config, code: st
             _move(session, now, n, Action.VISIT, None, "请居民评价")
             n.visited_at = now
     return Change(need, Action.RESOLVE, before, actor, followers=followers)
+
+
+async def assign(session: AsyncSession, now: datetime, config: Config, code: str, actor: Person,
+                 to: str, to_name: str, note: str | None = None) -> Change:
+    """派单 by hand: an admin gives an open need to a grid worker or admin (`to`, a contact id), taking it
+    from whoever held it (a department included). The new holder gets a fresh response clock."""
+    if actor.role != Role.ADMIN:
+        raise NeedError("not_allowed", code=code)
+    need = await get_need(session, code, lock=True)
+    _working_need(need)
+    if need.status not in OPEN_STATUSES:
+        raise NeedError("illegal", code=need.code, status=need.status, action=Action.DISPATCH)
+    if need.assignee == to and need.department is None and need.status == Status.DISPATCHED:
+        raise NeedError("already_assigned", code=need.code, holder=to_name)
+    before, previous = need.status, need.assignee
+    previous_department = need.department
+    _move(session, now, need, Action.DISPATCH, actor, f"派单给 {to_name}" + (f": {note}" if note else ""))
+    need.department = None
+    need.assignee, need.assignee_name, need.dispatcher = to, to_name[:64], actor.id
+    _start_response_clock(need, now, config, config.needs)
+    return Change(need, Action.DISPATCH, before, actor, previous_assignee=previous,
+                  extra={"note": note, "department": previous_department})
+
+
+async def urge(session: AsyncSession, now: datetime, config: Config, code: str, actor: Person,
+               note: str | None = None) -> Change:
+    """督办 by hand: an admin (or the worker who handed it on) presses whoever holds an open need; the
+    status stays, the event is kept."""
+    need = await get_need(session, code, lock=True)
+    if not (actor.role == Role.ADMIN or (actor.role == Role.WORKER and need.department is not None
+                                         and need.dispatcher == actor.id)):
+        raise NeedError("not_allowed", code=need.code)
+    _working_need(need)
+    if need.status not in OPEN_STATUSES:
+        raise NeedError("illegal", code=need.code, status=need.status, action=Action.ESCALATE)
+    _move(session, now, need, Action.ESCALATE, actor, "督办" + (f": {note}" if note else ""))
+    return Change(need, Action.ESCALATE, need.status, actor, extra={"note": note})
 
 
 # ---------------------------------------------------------------- residents: rating and status

@@ -80,6 +80,7 @@ def common(need: N.Need, now: datetime, config: Config, *, group: bool = False, 
 
 
 def error_text(exc: N.NeedError, action: str | None = None) -> str:
+    action = {"assign": "dispatch", "urge": "escalate"}.get(action or "", action)     # the inbox's names
     data = {k: short(v, 40) if isinstance(v, str) else v for k, v in exc.data.items()}
     data.setdefault("example", T.EXAMPLE_CODE)
     data.setdefault("code", "")
@@ -90,7 +91,7 @@ def error_text(exc: N.NeedError, action: str | None = None) -> str:
     if "departments" in data and isinstance(data["departments"], list):
         data["departments"] = "、".join(data["departments"])
     key = exc.code
-    if key == "not_allowed" and action in ("return", "transfer"):
+    if key == "not_allowed" and action in ("return", "transfer", "dispatch", "escalate"):
         key = f"not_allowed_{action}"
     text = T.ERRORS.get(key, T.ERRORS["not_allowed"]).format(**data)
     if exc.code == "illegal":
@@ -201,6 +202,25 @@ async def announce_change(out: Outbox, config: Config, change: N.Change) -> None
                            lambda n: T.RESOLVED_TO_RESIDENT.format(code=need.code, note=note), "resolve", serial)
         for n in (need, *change.followers):
             await _ask_rating(out, config, n)
+    elif change.action == N.Action.DISPATCH:        # 派单 by hand (models/needs.assign)
+        actor = change.actor.name if change.actor else ""
+        note = change.extra.get("note")
+        if need.assignee and need.assignee != (change.actor.id if change.actor else None):
+            await out.private(need.assignee, T.ASSIGN_NOTICE.format(**c, actor=actor, note=f",说明: {note}" if note else ""),
+                              key=_key(need, "assign", serial, need.assignee),
+                              priority=Priority.URGENT if need.urgent else Priority.REPLY)
+        away = change.previous_assignee      # a department's duty person, when it held the need
+        if away and away not in (need.assignee, change.actor.id if change.actor else None):
+            await out.private(away, T.ASSIGNED_AWAY.format(code=need.code, actor=actor, worker=c["worker"]),
+                              key=_key(need, "assign_away", serial, away))
+    elif change.action == N.Action.ESCALATE:        # 督办 by hand (models/needs.urge)
+        dept = config.department(need.department) if need.department else None
+        holder = dept.contact_id if dept is not None else need.assignee
+        if holder and holder != (change.actor.id if change.actor else None):
+            note = change.extra.get("note")
+            await out.private(holder, T.URGE_NOTICE.format(**c, actor=change.actor.name if change.actor else "",
+                                                           note=f"\n说明: {note}" if note else ""),
+                              key=_key(need, "urge", serial, holder), priority=Priority.URGENT)
     elif change.action == N.Action.REOPEN:
         target = change.extra.get("reopened") or need
         if target.assignee:

@@ -36,3 +36,31 @@ async def test_a_question_asked_in_the_group_is_answered_in_the_group_by_chat_co
     by_chat = {d.to: d.text for d in out}
     assert "已把答复转给居民" in by_chat["私聊:wx_wang"]
     assert "您的咨询有答复】王网格员: 归物业管" in by_chat["网格1一家亲"]
+
+
+async def test_the_admin_assigns_and_urges_from_the_inbox_as_in_chat(web) -> None:
+    h = web.h
+    await h.say("网格2一家亲", "wx_ma", "@小助手 8栋门口占道经营 烧烤摊油烟很大", name="马阿姨")
+    code = "D20261123-0001"
+    li = await web.user("li")
+    status, html = await li.get(f"/inbox/needs/{code}")
+    assert status == 200 and f'action="/inbox/needs/{code}/assign"' in html and "孙网格员" in html
+    status, html = await li.post(f"/inbox/needs/{code}/assign", {"to": "wx_sun", "note": "他熟悉这家"})
+    assert status == 200 and "已派单给孙网格员" in html
+    n = await need(h, code)
+    assert (n.assignee, n.status) == ("wx_sun", N.Status.DISPATCHED)
+    status, html = await li.post(f"/inbox/needs/{code}/urge", {"note": "中午前回话"})
+    assert status == 200 and "已督办,已提醒孙网格员" in html
+    texts = [(m.chat_id, m.text) for m in await outbox(h)]
+    assert any(to == "wx_sun" and "【派单】" in t and "他熟悉这家" in t for to, t in texts)
+    assert any(to == "wx_zhao" and "改派给孙网格员" in t for to, t in texts)
+    assert any(to == "wx_sun" and "【督办】李书记督办" in t and "中午前回话" in t for to, t in texts)
+    # the timeline keeps both, as the chat's 查 does
+    status, html = await li.get(f"/inbox/needs/{code}")
+    assert "派单给 孙网格员: 他熟悉这家" in html and "督办: 中午前回话" in html
+    # a worker gets neither form, and the operation refuses them
+    sun = await web.user("sun")
+    status, html = await sun.get(f"/inbox/needs/{code}")
+    assert status == 200 and f"/inbox/needs/{code}/assign" not in html and f"/inbox/needs/{code}/urge" not in html
+    status, html = await sun.post(f"/inbox/needs/{code}/assign", {"to": "wx_wang"})
+    assert "派单由社区管理员操作" in html and (await need(h, code)).assignee == "wx_sun"

@@ -132,7 +132,7 @@ ACTION_NAMES = {
 }
 ACTION_VERBS = {  # "不能{verb}"
     "accept": "接单", "reply": "回复", "transfer": "转派", "return": "退单", "resolve": "办结",
-    "rate": "评价", "visit": "回访", "reopen": "重新打开",
+    "rate": "评价", "visit": "回访", "reopen": "重新打开", "dispatch": "派单", "escalate": "督办",
 }
 
 # ---------------------------------------------------------------- 待办 and 统计
@@ -171,6 +171,9 @@ ERRORS = {
     "not_allowed_return": "管理员不需要退单:可以直接 接单 {code},或 转派 {code} 科室。",
     "not_allowed_transfer": "科室不能再转派;如不属本科室职责,请发: 退单 {code} 原因",
     "not_allowed": "这个操作您不能对 {code} 执行。",
+    "not_allowed_dispatch": "派单由社区管理员操作;不归您处理的诉求请发: 退单 {code} 原因",
+    "not_allowed_escalate": "督办由社区管理员(或转派该诉求的网格员)操作。",
+    "already_assigned": "{code} 已派给{holder},正在等待接单。",
     "already_there": "{code} 已转派{department},正在等待签收。",
     "bad_score": "请回复 1 满意 / 2 基本满意 / 3 不满意。",
 }
@@ -194,6 +197,19 @@ USAGE = {
     "办结": "请发送: 办结 诉求编号 办理说明,例如 办结 {example} 已疏通,路面已冲洗",
     "查": "请发送: 查 诉求编号,例如 查 {example}",
 }
+# 派单 / 督办 by an admin (handlers/staff.py, the inbox)
+ASSIGN_USAGE = "请发送: 派单 诉求编号 网格员姓名(或 网格N),例如 派单 {example} 赵网格员"
+ASSIGN_WHO = "没有找到「{name}」。可以派给: {people}"
+ASSIGN_WHICH = "「{name}」对应多人: {people},请写全名。"
+ASSIGNED = "已派单给{worker}({code}),须在 {due} 前接单,超时将督办。"
+URGE_USAGE = "请发送: 督办 诉求编号 [说明],例如 督办 {example} 今天下班前给居民回复"
+URGED = "已督办 {code},已提醒{holder}。"
+URGED_SELF = "{code} 由您本人承办,不用督办。"
+ASSIGN_NOTICE = ("【派单】{code} {category}{urgent} · {place}\n{text}\n来自: {source}\n派单: {actor}{note}\n"
+                 "请在 {due} 前接单: 接单 {code}")
+ASSIGNED_AWAY = "{code} 已由{actor}改派给{worker},您不用再处理。"
+URGE_NOTICE = ("【督办】{actor}督办 {code}(状态: {status}){note}\n{category} · {place}: {text}\n"
+               "请尽快处理: 回复 {code} 内容,办完发 办结 {code} 说明")
 TRANSFER_NEEDS_DEPARTMENT = "请写上要转派的科室,例如: 转派 {code} 城管科。可以转派给: {departments}"
 
 # ---------------------------------------------------------------- staff binding (handlers/staff.py)

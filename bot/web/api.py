@@ -62,7 +62,6 @@ async def token(request: web.Request) -> web.StreamResponse:
 
 
 @guard()
-
 async def needs_list(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
     """`?offset=N`: pages in the inbox's order (urgent, overdue, nearest clock). `?after=CURSOR` (empty
     for the first page): pages newest first, each found through the primary key however deep, and
@@ -99,7 +98,6 @@ async def needs_list(request: web.Request, actor: A.WebActor) -> web.StreamRespo
 
 
 @guard()
-
 async def need_detail(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
     core = request.app[CORE]
     now = core.clock.now()
@@ -125,7 +123,6 @@ async def need_detail(request: web.Request, actor: A.WebActor) -> web.StreamResp
 
 
 @guard()
-
 async def need_action(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
     core = request.app[CORE]
     if not A.csrf_ok(request, actor):
@@ -148,7 +145,6 @@ async def need_action(request: web.Request, actor: A.WebActor) -> web.StreamResp
 
 
 @guard(STAFF)
-
 async def intake(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
     """来电来访: register a need taken by phone or at the counter (bot/web/inbox_ops.take_need)."""
     core = request.app[CORE]
@@ -166,7 +162,6 @@ async def intake(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
 
 
 @guard(STAFF)
-
 async def suggestions_list(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
     core = request.app[CORE]
     status = request.query.get("status", "open")
@@ -182,7 +177,6 @@ async def suggestions_list(request: web.Request, actor: A.WebActor) -> web.Strea
 
 
 @guard(STAFF)
-
 async def suggestion_action(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
     core = request.app[CORE]
     if not A.csrf_ok(request, actor):
@@ -208,7 +202,6 @@ async def suggestion_action(request: web.Request, actor: A.WebActor) -> web.Stre
 
 
 @guard()
-
 async def stats(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
     core = request.app[CORE]
     start, end, label = N.period_bounds(request.query.get("period"), core.clock.now(), core.config)
