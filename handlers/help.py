@@ -60,6 +60,11 @@ async def show_help(ctx: Context, _args: str) -> None:
 @router.route(Stage.FALLBACK, lambda view: True)
 async def fallback(ctx: Context, _args: object) -> None:
     if not ctx.text:
-        await ctx.reply(_help_text(ctx.view))
+        text = _help_text(ctx.view)
     else:
-        await ctx.reply("抱歉,小助手没太看懂。\n" + _help_text(ctx.view, staff_only=True))
+        text = "抱歉,小助手没太看懂。\n" + _help_text(ctx.view, staff_only=True)
+    staff = ctx.sender.is_staff or ctx.sender.role == Role.DEPARTMENT
+    if staff and not ctx.msg.is_private and ctx.view.scope != ctx.config.staff_group:
+        await ctx.out.private(ctx.msg.sender_id, text)    # the staff commands are no reading for a resident group
+    else:
+        await ctx.reply(text)

@@ -129,21 +129,28 @@ async def _intake(ctx: Context, args: IntakeArgs, source: N.Source) -> None:
             grids = "、".join(f"网格{g.number}" for g in ctx.config.grids)
             await say(ctx, T.WHICH_GRID.format(grid=named, grids=grids or "—"))
             return
+    # Staff reporting a problem ("帮我登记一下 5栋李大爷家水管爆了") file it for someone else: the need
+    # names who took it and has no requester, so no resident's rating is asked of the worker.
+    taken = ctx.sender.role != Role.RESIDENT and source != N.Source.TREE_HOLE
     intake = await N.create_need(
         ctx.session, ctx.now, ctx.config, text=args.text, category=u.category, urgent=u.urgent,
         building=u.building, source=source,
-        requester=None if source == N.Source.TREE_HOLE else ctx.sender.id,
-        requester_name=None if source == N.Source.TREE_HOLE else ctx.sender.name,
+        requester=None if source == N.Source.TREE_HOLE or taken else ctx.sender.id,
+        requester_name=None if source == N.Source.TREE_HOLE else
+        T.TAKEN_BY_STAFF.format(name=ctx.sender.name) if taken else ctx.sender.name,
         chat=None if private else ctx.msg.group_topic, chat_grid=chat_grid,
-        about_worker=complains_about_worker(args.text))
+        about_worker=complains_about_worker(args.text), taken_by=ctx.sender if taken else None)
     # An urgent need's acknowledgement goes with its alert, ahead of every ordinary reply (and past the
     # reply budget): the resident must know at once that someone was told.
     need = intake.need
     # Filed privately with nowhere to place it: it went to the admin; one question finds the grid's worker.
     where = (private and intake.parent is None and not need.tree_hole and need.building is None
              and need.grid is None and not complains_about_worker(args.text))
-    await say(ctx, ack_text(ctx.config, intake, ctx.now) + (T.ASK_BUILDING if where else ""),
-              Priority.URGENT if need.urgent else Priority.REPLY)
+    ack = ack_text(ctx.config, intake, ctx.now)
+    if taken and intake.parent is None:
+        ack = T.ACK_TAKEN.format(code=need.code, category=need.category_name,
+                                 worker=need.assignee_name or "社区工作人员")
+    await say(ctx, ack + (T.ASK_BUILDING if where else ""), Priority.URGENT if need.urgent else Priority.REPLY)
     await announce_intake(ctx.out, ctx.config, intake)
     await _photos_for_new_need(ctx, need)
     if where:
@@ -360,8 +367,20 @@ async def _bare_candidates(ctx: Context, action: str) -> list[N.Need]:
     return out
 
 
+_MORE_CODES = re.compile(r"^[\s,，、和及]*(%s)" % N.CODE_RE.pattern)
+
+
 async def _run(ctx: Context, word: str, rest: str, action: str, op: Any) -> None:
     code, after = _split_code(rest)
+    if code is not None and action in ("accept", "resolve") and _MORE_CODES.match(after):
+        # "办结 D…0001,D…0002 都修好了": each of them, with the same words
+        codes = [code]
+        while (m := _MORE_CODES.match(after)) is not None:
+            codes.append(f"D{m.group(2)}-{m.group(3)}")
+            after = after[m.end():].strip(" ::,,")
+        for one in dict.fromkeys(codes):
+            await _run(ctx, word, f"{one} {after}", action, op)
+        return
     if code is None and (short_code := await _short_code(ctx, rest)) is not None:
         found, words = short_code
         if len(found) == 1:
@@ -484,6 +503,9 @@ _RESOLVE_WORDS = r"已办结|已完成|已处理|已解决|已修好|办完了?|
 _RESOLVE_ALIAS = re.compile(r"^(?:%s)[\s:,，。]*(%s.*)$" % (_RESOLVE_WORDS, N.CODE_RE.pattern), re.S)
 _RESOLVE_ALIAS_CODE_FIRST = re.compile(r"^(%s)[\s:,，。]*(?:%s)(?:[\s:,，。]+|$)(.*)$"
                                        % (N.CODE_RE.pattern, _RESOLVE_WORDS), re.S)
+# "D… 已经修好了" / "D… 灯换好了": after the code, a sentence saying the job is done is itself the 办结 note
+_DONE_SENTENCE = re.compile(r"^(%s)[\s:,，。]*((?:已经|已|都)?[^\s,，。]{0,12}(?:修好|换好|弄好|搞定|处理好|解决|清理干净|清走|疏通)"
+                            r"了?[^\n]{0,60})$" % N.CODE_RE.pattern, re.S)
 _resolve_word = _staff_matcher("办结")
 
 
@@ -496,6 +518,8 @@ def _resolve_matcher(view: View) -> str | None:
     if (m := _RESOLVE_ALIAS.match(view.text)) is not None:
         return m.group(1)
     if (m := _RESOLVE_ALIAS_CODE_FIRST.match(view.text)) is not None:
+        return f"{m.group(1)} {m.group(4)}".strip()
+    if (m := _DONE_SENTENCE.match(view.text)) is not None:
         return f"{m.group(1)} {m.group(4)}".strip()
     return None
 
@@ -539,7 +563,8 @@ _QUERY = command_matcher("查", "查询", "查看", "进度")
 _TODO_WORDS = re.compile(
     r"^(?:(?:我的?|我们的?)?(?:待办|代办)(?:事项|工单|诉求|任务|列表|清单)?(?:有哪些|有啥|有什么|还有哪些|还有啥|呢)?"
     r"|(?:我|我们)?(?:手上|手里)?还有(?:啥|什么|哪些|几个|几件|多少)(?:诉求|工单|单子|事)?(?:没办|没处理|没办完|没弄|要办|待办)的?"
-    r"|有(?:啥|什么)待办(?:的|事项)?)[\s??。!!吗呢啊]*$")
+    r"|有(?:啥|什么)待办(?:的|事项)?"
+    r"|(?:有)?(?:哪些|几个|几件|啥|什么)?超时(?:了|的)?(?:诉求|工单|单子)?(?:有哪些|有几个|有啥|是哪些)?)[\s??。!!吗呢啊]*$")
 
 
 def _todo_matcher(view: View) -> str | None:
@@ -547,20 +572,24 @@ def _todo_matcher(view: View) -> str | None:
         return None
     rest = _TODO(view)
     if rest is None and view.sender.role != Role.RESIDENT and _TODO_WORDS.match(view.text):
-        return ""
+        return "超时" if "超时" in view.text else ""
     return rest
 
 
 @router.route(Stage.STAFF_COMMAND, _todo_matcher, roles=STAFF_OR_DEPT, private=True)
-async def todo(ctx: Context, _rest: str) -> None:
+async def todo(ctx: Context, rest: str) -> None:
     scope = await D.scope_for(ctx.session, ctx.config, ctx.sender)
     rows = [n for n in await N.todo_for(ctx.session, ctx.sender, scope.covers) if access.may_see(scope, n)]
+    overdue_only = rest == "超时"          # "超时的有哪些": the needs past a clock
+    if overdue_only:
+        rows = [n for n in rows if n.overdue or any(d is not None and d <= ctx.now
+                                                    for d in (n.due_at, n.resolve_due_at))]
     ctx.private_in_staff_group = any(n.tree_hole for n in rows)
     await log_chat_view(ctx, None, "待办: " + " ".join(n.code for n in rows[:50]))
     if not rows:
-        await say(ctx, T.TODO_EMPTY)
+        await say(ctx, T.OVERDUE_EMPTY if overdue_only else T.TODO_EMPTY)
         return
-    text = T.TODO_HEAD.format(n=len(rows))
+    text = (T.OVERDUE_HEAD if overdue_only else T.TODO_HEAD).format(n=len(rows))
     shown = 0
     for i, need in enumerate(rows, 1):
         c = common(need, ctx.now, ctx.config, group=not ctx.msg.is_private, limit=30)
@@ -596,10 +625,10 @@ _PERIOD_WORDS = {"今日": "今天", "这礼拜": "这周", "这星期": "这周
 # How staff ask for 统计 in their own words: "今天有几个诉求", "这个月收了多少件", "本周三率多少", "统计一下"
 _STATS_WORDS = re.compile(
     r"^(?P<period>今天|今日|本周|这周|这礼拜|这星期|本月|这个月|昨天|上周|上礼拜|上星期|上个?月)?(?:的|我们|网格)?"
-    r"(?:(?:一共|总共|共)?(?:有|收到|来了|接了|受理了?|收了|办了|办结了)?(?:几|多少)(?:个|件|条|单)?(?:诉求|问题|工单|单子|需求)?"
+    r"(?:(?:一共|总共|共)?(?:有|收到|来了|接了|受理了?|收了|办了|办结了)?(?:几|多少)(?:个|件|条|单)?(?:紧急的?|急的)?(?:诉求|问题|工单|单子|需求)?"
     r"|(?:三率|响应率|解决率|满意率|数据)(?:是|有|怎么样|咋样)?(?:多少)?"
     r"|统计(?:一下|下)?)[\s??呢啊呀了。]*$")
-_STATS_NOUN = re.compile(r"诉求|问题|工单|单子|需求|三率|响应率|解决率|满意率|数据|统计")
+_STATS_NOUN = re.compile(r"诉求|问题|工单|单子|需求|三率|响应率|解决率|满意率|数据|统计|紧急")
 
 
 # 月报 in chat: last month's figures (or the month named) and where the printable report is.

@@ -11,7 +11,7 @@ import re
 
 from typing import Any
 
-from kernel.identity import STAFF, Role
+from kernel.identity import DEPARTMENT_STAFF, STAFF, Role
 from texts import needs as T
 from handlers.base import PASS, Context, Router, Stage, View, command_matcher
 from handlers.needs import say
@@ -245,3 +245,30 @@ async def urge(ctx: Context, rest: str) -> None:
     await say(ctx, T.URGED.format(code=change.need.code,
                                   holder=change.need.department or change.need.assignee_name or "承办人"))
     await announce_change(ctx.out, ctx.config, change)
+
+
+# ---------------------------------------------------------------- a need code with no command
+
+_NOTICE_HEAD = re.compile(r"^【[^】]{1,12}】")     # a notice of the bot's, copied or forwarded back to it
+
+
+def _code_without_command(view: View) -> str | None:
+    """Staff writing to the bot with a need code that no command took ("@小助手 D… 怎么样了", a
+    【新诉求】 notice forwarded back): never a resident's need; the code and what can be done with it."""
+    if view.sender.role == Role.RESIDENT or not view.addressed:
+        return None
+    m = N.CODE_RE.search(view.text)
+    if m is None:
+        return None
+    return f"D{m.group(1)}-{m.group(2)}"
+
+
+# After the staff and resident commands (接单 D…, 查 D… …), before plain language is read as a need.
+@router.route(Stage.FOLLOW_UP, _code_without_command, roles=STAFF | DEPARTMENT_STAFF)
+async def code_hint(ctx: Context, code: str) -> None:
+    forwarded = bool(_NOTICE_HEAD.match(ctx.text))
+    text = (T.CODE_HINT_FORWARDED if forwarded else T.CODE_HINT).format(code=code)
+    if ctx.msg.is_private or ctx.view.scope == ctx.config.staff_group:
+        await ctx.reply(text)
+    else:
+        await ctx.out.private(ctx.msg.sender_id, text)     # a resident group does not read staff hints

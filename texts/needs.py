@@ -29,6 +29,10 @@ TREE_HOLE_QUERY_IN_GROUP = "树洞编号只能私聊{bot}查询,请不要把编�
 TREE_HOLE_DANGER_ALERT = ("⚠️ 紧急树洞(匿名)· {code} · {place}\n「{text}」\n危险信号: {words}。\n"
                           "居民匿名,无法直接联系本人,请立即研判,必要时报警(110)或联系120;"
                           "可用「回复 {code} 内容」留言,居民凭树洞编号可以看到。")
+# A problem reported by staff (a worker passing on what a resident told them): no resident to visit.
+TAKEN_BY_STAFF = "{name}代登记"
+ACK_TAKEN = ("已登记 {code}({category}),已派给{worker}。\n"
+             "这条是工作人员代登记的,小助手联系不到居民本人:办理进度和结果请告知居民。")
 INTAKE_TOO_SHORT = "请具体说说遇到了什么问题、在几栋,例如: 报修 3栋2单元楼道灯不亮"
 
 # ---------------------------------------------------------------- to staff: new needs and alerts
@@ -140,6 +144,8 @@ ACTION_VERBS = {  # "不能{verb}"
 TODO_EMPTY = "您目前没有待办诉求 👍"
 TODO_HEAD = "待办 {n} 件(按时限排序):"
 TODO_ITEM = "\n{i}. {code} {category}{urgent} · {place} 【{status}】{clock}\n   {text}"
+OVERDUE_HEAD = "超时 {n} 件(按时限排序):"
+OVERDUE_EMPTY = "目前没有超时的诉求 👍"
 TODO_MORE = "\n……还有 {n} 件,请到网页收件箱查看。"
 CLOCK_LEFT = " ⏰{due}前(剩{left})"
 CLOCK_OVER = " 🔴已超时{over}"
@@ -197,6 +203,11 @@ USAGE = {
     "办结": "请发送: 办结 诉求编号 办理说明,例如 办结 {example} 已疏通,路面已冲洗",
     "查": "请发送: 查 诉求编号,例如 查 {example}",
 }
+# A staff message with a need code no command took (handlers/staff.code_hint): never filed as a need.
+CODE_HINT = ("小助手没看出要对 {code} 做什么。可以发:\n接单 {code}\n回复 {code} 给居民的话\n"
+             "办结 {code} 办理说明\n查 {code}")
+CODE_HINT_FORWARDED = ("这是小助手发出的通知,没有另外登记。处理 {code} 可以发:\n接单 {code}\n"
+                       "回复 {code} 给居民的话\n办结 {code} 办理说明\n查 {code}")
 # 派单 / 督办 by an admin (handlers/staff.py, the inbox)
 ASSIGN_USAGE = "请发送: 派单 诉求编号 网格员姓名(或 网格N),例如 派单 {example} 赵网格员"
 ASSIGN_WHO = "没有找到「{name}」。可以派给: {people}"
