@@ -331,7 +331,7 @@ _SHORT_CODE_RE = re.compile(r"^[Dd]?(?:(?P<day>(?:\d{4})?\d{4})-?)?(?P<serial>\d
                             re.S)
 
 
-async def _short_code(ctx: Context, rest: str) -> tuple[list[N.Need], str] | None:
+async def short_code(ctx: Context, rest: str) -> tuple[list[N.Need], str] | None:
     """The sender's open needs whose code ends with the digits typed, and the words after them."""
     m = _SHORT_CODE_RE.match(rest.strip())
     if m is None:
@@ -381,8 +381,8 @@ async def _run(ctx: Context, word: str, rest: str, action: str, op: Any) -> None
         for one in dict.fromkeys(codes):
             await _run(ctx, word, f"{one} {after}", action, op)
         return
-    if code is None and (short_code := await _short_code(ctx, rest)) is not None:
-        found, words = short_code
+    if code is None and (by_digits := await short_code(ctx, rest)) is not None:
+        found, words = by_digits
         if len(found) == 1:
             code, after = found[0].code, words
         elif found:
@@ -650,7 +650,8 @@ def _stats_matcher(view: View) -> str | None:
         if not view.sender.is_staff or (m := _STATS_WORDS.match(view.text)) is None \
                 or not _STATS_NOUN.search(view.text):
             return None
-        rest = m.group("period") or ("本月" if "三率" in view.text else "")    # 三率 are a month's figures
+        # 三率 (or one of them) without a period: the month's figures, as they are reported
+        rest = m.group("period") or ("本月" if re.search(r"三率|响应率|解决率|满意率", view.text) else "")
         return _PERIOD_WORDS.get(rest, rest)
     rest = _PERIOD_WORDS.get(rest, rest)
     return rest if rest in _PERIODS else None

@@ -14,11 +14,12 @@ from typing import Any
 from kernel.identity import DEPARTMENT_STAFF, STAFF, Role
 from texts import needs as T
 from handlers.base import PASS, Context, Router, Stage, View, command_matcher
+from handlers import needs as needs_handlers
 from handlers.needs import say
 from models import duty
 from models import needs as N
 from models import people
-from notices.needs import announce_change, error_text, fmt_time
+from notices.needs import announce_change, error_text, fmt_time, short
 from models.outbox import Priority
 from models.people import all_bindings, create_invite, redeem_invite
 
@@ -252,6 +253,33 @@ async def urge(ctx: Context, rest: str) -> None:
 _NOTICE_HEAD = re.compile(r"^【[^】]{1,12}】")     # a notice of the bot's, copied or forwarded back to it
 
 
+_QUERY_AFTER = re.compile(r"^[\s:,，]*(?:查|查询|查看|进度|查一下|怎么样了?|啥情况|什么情况|到哪了)[\s??。]*$")
+_QUERY_SHORT = re.compile(r"^(?:查|查询|查看|进度|查一下)[\s:,，]*((?:\d{4}-?|\d{8}-?)?\d{4})[\s??。]*$")
+
+
+def _query_short(view: View) -> str | None:
+    """查 0001 / 进度 1124-0001: a staff member's need by the digits they remember (a resident, addressing
+    the bot, is told the whole code is needed)."""
+    if view.sender.role == Role.RESIDENT and not view.addressed:
+        return None
+    m = _QUERY_SHORT.match(view.text)
+    return m.group(1) if m is not None else None
+
+
+@router.route(Stage.STAFF_COMMAND, _query_short, private=True)
+async def query_short(ctx: Context, digits: str) -> None:
+    if ctx.sender.role == Role.RESIDENT:
+        await say(ctx, T.USAGE["查"].format(example=T.EXAMPLE_CODE))
+        return
+    found, _after = await needs_handlers.short_code(ctx, digits) or ([], "")
+    if len(found) == 1:
+        await needs_handlers.query(ctx, found[0].code)
+        return
+    items = "".join(T.BARE_ITEM.format(code=n.code, text=short(n.text, 20)) for n in found[:5])
+    await say(ctx, T.SHORT_CODE_MANY.format(n=len(found), items=items) if found
+              else T.SHORT_CODE_NONE.format(digits=digits))
+
+
 def _code_without_command(view: View) -> str | None:
     """Staff writing to the bot with a need code that no command took ("@小助手 D… 怎么样了", a
     【新诉求】 notice forwarded back): never a resident's need; the code and what can be done with it."""
@@ -266,6 +294,11 @@ def _code_without_command(view: View) -> str | None:
 # After the staff and resident commands (接单 D…, 查 D… …), before plain language is read as a need.
 @router.route(Stage.FOLLOW_UP, _code_without_command, roles=STAFF | DEPARTMENT_STAFF)
 async def code_hint(ctx: Context, code: str) -> None:
+    m = N.CODE_RE.search(ctx.text)
+    if m is not None and m.start() < 2 and _QUERY_AFTER.match(ctx.text[m.end():]):
+        ctx.privately = True
+        await needs_handlers.query(ctx, code)        # "D… 查", "D… 怎么样了"
+        return
     forwarded = bool(_NOTICE_HEAD.match(ctx.text))
     text = (T.CODE_HINT_FORWARDED if forwarded else T.CODE_HINT).format(code=code)
     if ctx.msg.is_private or ctx.view.scope == ctx.config.staff_group:

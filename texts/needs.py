@@ -192,6 +192,7 @@ ILLEGAL_HINTS = {
 BARE_MANY = "您有 {n} 件可以{word}的诉求,请带上编号:\n{items}"
 BARE_ITEM = "· {code} {text}\n"
 NOTHING_TO_SIGN = "本科室目前没有待签收的诉求。发「待办」可查看在办的诉求。"
+SHORT_CODE_NONE = "您的待办里没有编号以 {digits} 结尾的诉求,请发完整编号,例如 查 D20261124-0001。"
 SHORT_CODE_MANY = "有 {n} 件诉求的编号以此结尾,请带上完整编号:\n{items}"
 ALREADY_ACCEPTED = "{code} 您已经接过了,不用再接。回复居民: 回复 {code} 内容;办完: 办结 {code} 说明"
 USAGE = {
