@@ -108,7 +108,7 @@ WHAT_DEPT = "签收"
 ASK_BACKUP = "请您(AB岗)协助处理: 接单 {code}"
 ASK_HOLDER = "请尽快处理: 接单 {code}"
 ASK_DEPARTMENT = "请尽快签收: 签收 {code}"
-ASK_ADMIN = "请督促或改派: 接单 {code} / 转派 {code} 科室"
+ASK_ADMIN = "请督促或改派: 督办 {code} 说明 / 派单 {code} 网格员 / 转派 {code} 科室"
 ASK_ADMIN_HANDLE = "请督促尽快处置;处置完毕请发: 办结 {code} 说明"
 ASK_STAFF_GROUP = "请协调处理。"
 
