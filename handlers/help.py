@@ -24,6 +24,7 @@ STAFF_HELP = (
     "· 推送: 定时通知 时间 [群 …] 内容 / 推送列表 / 暂停推送 P代码 / 立即推送 P代码 / 问卷结果 S代码"
 )
 
+ADMIN_LINE = "\n· 管理员: 派单 代码 网格员 / 督办 代码 说明 / 月报 / 邀请 网格员 网格号 姓名"
 DEPARTMENT_HELP = (
     "科室指令:\n"
     "· 待办: 看转派给本科室的诉求\n"
@@ -44,12 +45,13 @@ def _help_text(view: View, *, staff_only: bool = False) -> str:
     the staff commands first (a worker on a phone wants the command list, not the residents' one)."""
     if view.sender.role == Role.DEPARTMENT:
         return DEPARTMENT_HELP      # a department's duty person works needs only
+    staff_help = STAFF_HELP + (ADMIN_LINE if view.sender.role == Role.ADMIN else "")
     if view.sender.is_staff and staff_only:
-        return STAFF_HELP + "\n" + RESIDENT_HELP_POINTER
+        return staff_help + "\n" + RESIDENT_HELP_POINTER
     text = RESIDENT_HELP.format(bot=view.config.bot_name)
     if view.msg.channel == "wecom":
         text += "\n" + WECOM_NOTE.format(bot=view.config.bot_name)
-    return text + "\n" + STAFF_HELP if view.sender.is_staff else text
+    return text + "\n" + staff_help if view.sender.is_staff else text
 
 
 @router.command("帮助", "help", "菜单", "?", "?")
