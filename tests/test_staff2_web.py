@@ -64,3 +64,19 @@ async def test_the_admin_assigns_and_urges_from_the_inbox_as_in_chat(web) -> Non
     assert status == 200 and f"/inbox/needs/{code}/assign" not in html and f"/inbox/needs/{code}/urge" not in html
     status, html = await sun.post(f"/inbox/needs/{code}/assign", {"to": "wx_wang"})
     assert "派单由社区管理员操作" in html and (await need(h, code)).assignee == "wx_sun"
+
+
+async def test_the_api_assigns_with_the_same_operation(web) -> None:
+    h = web.h
+    await h.say("网格2一家亲", "wx_ma", "@小助手 8栋门口占道经营 烧烤摊油烟很大", name="马阿姨")
+    code = "D20261123-0001"
+    li = await web.user()
+    status, body = await li.api("POST", "/api/token", json={"username": "li", "password": "demo"})
+    assert status == 200
+    li.token = body["token"]
+    status, body = await li.api("POST", f"/api/needs/{code}/actions", json={"action": "assign", "to": "wx_sun"})
+    assert status == 200 and body["ok"] and "已派单给孙网格员" in body["message"]
+    status, body = await li.api("POST", f"/api/needs/{code}/actions", json={"action": "assign", "to": "nobody"})
+    assert status == 400 and body["message"] == "请选择要派给谁。"
+    status, spec = await li.api("GET", "/api/openapi.json")
+    assert {"assign", "urge"} <= set(spec["components"]["schemas"]["Action"]["properties"]["action"]["enum"])

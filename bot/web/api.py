@@ -222,7 +222,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/needs", needs_list)
     app.router.add_get("/api/needs/{code}", need_detail)
     app.router.add_post("/api/needs/{code}/actions", need_action)
-    app.router.add_post("/api/needs/{code}/{action:accept|reply|transfer|return|resolve|reopen}", need_action)
+    app.router.add_post("/api/needs/{code}/{action:accept|reply|transfer|return|resolve|reopen|assign|urge}", need_action)
     app.router.add_post("/api/intake", intake)
     app.router.add_get("/api/suggestions", suggestions_list)
     app.router.add_post("/api/suggestions/{id}/{action:confirm|dismiss}", suggestion_action)
@@ -291,7 +291,9 @@ def openapi_spec(community: str) -> dict[str, Any]:
                     "action": {"type": "string", "enum": list(O.ACTIONS)},
                     "text": {"type": "string", "description": "reply: words for the resident"},
                     "department": {"type": "string", "description": "transfer: 城管科, 民政科, …"},
-                    "note": {"type": "string", "description": "resolve: 办结说明 (required); transfer: optional"},
+                    "note": {"type": "string",
+                             "description": "resolve: 办结说明 (required); transfer / assign / urge: optional"},
+                    "to": {"type": "string", "description": "assign (派单, admins): the contact id of a worker or admin"},
                     "reason": {"type": "string", "description": "return / reopen: required"}}},
             }},
         "security": [{"bearer": []}, {"cookie": []}],
