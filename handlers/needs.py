@@ -27,6 +27,7 @@ from models import inbox as views
 from models import needs as N
 from models import duty as D
 from models import photos as P
+from models.conversation import PRIVATE_SCOPE
 from models.outbox import Priority
 from notices.photos import send_resolution_photo
 from notices.needs import (RATE_QUESTION, ack_text, announce_change, announce_intake, common, error_text, fmt_minutes,
@@ -394,8 +395,15 @@ async def _run(ctx: Context, word: str, rest: str, action: str, op: Any) -> None
         found = await _bare_candidates(ctx, action)
         if len(found) != 1:
             usage = T.USAGE[word].format(example=found[0].code if found else T.EXAMPLE_CODE)
-            items = "".join(T.BARE_ITEM.format(code=n.code, text=short(n.text, 20)) for n in found[:5])
-            await say(ctx, T.BARE_MANY.format(n=len(found), word=word, items=items) + usage if found else usage)
+            pick = word in _PICK_HANDLERS
+            items = "".join((T.BARE_ITEM_NUMBERED if pick else T.BARE_ITEM).format(i=i, code=n.code,
+                                                                                  text=short(n.text, 20))
+                            for i, n in enumerate(found[:5], 1))
+            await say(ctx, T.BARE_MANY.format(n=len(found), word=word, items=items) + (T.PICK_HINT if pick else usage)
+                      if found else usage)
+            if found and pick:     # "1" / "第二个" / "都接" answers the list, privately
+                await ctx.ask(STAFF_PICK, {"word": word, "codes": [n.code for n in found[:5]], "after": after},
+                              ttl=timedelta(minutes=15), scope=PRIVATE_SCOPE)
             return
         code = found[0].code
     try:
@@ -404,6 +412,41 @@ async def _run(ctx: Context, word: str, rest: str, action: str, op: Any) -> None
         await op(code, after)
     except N.NeedError as exc:
         await say(ctx, error_text(exc, action))
+
+
+STAFF_PICK = "needs.staff_pick"     # {word, codes, after}: the list of needs a bare 接单/回复/办结 could mean
+_PICK_RE = re.compile(r"^(?:第)?(?P<n>[1-5一二三四五])(?:个|件|条|单)?(?:吧)?[\s。.!!]*$"
+                      r"|^(?P<all>都接了?|全部接了?|全接|都要|全部)[\s。.!!]*$")
+_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
+
+
+def _pick_matcher(view: View) -> Any:
+    if view.sender.role == Role.RESIDENT or not view.is_private:
+        return None
+    return _PICK_RE.match(view.text)
+
+
+@router.answer(STAFF_PICK, match=_pick_matcher, label=T.QUESTION_PICK)
+async def pick_from_list(ctx: Context, m: Any) -> Any:
+    """The number of a need in the list a bare 接单 / 回复 / 办结 was answered with."""
+    q = ctx.question
+    assert q is not None
+    codes, word = list(q.data.get("codes") or []), str(q.data.get("word") or "")
+    if m.group("all"):
+        if word != "接单":
+            return PASS           # 都 … only takes needs; 回复 / 办结 each say something of their own
+        chosen = codes
+    else:
+        n = int(m.group("n")) if m.group("n").isdigit() else _CN_DIGITS[m.group("n")]
+        if n > len(codes):
+            await say(ctx, T.PICK_OUT_OF_RANGE.format(n=len(codes)))
+            return None
+        chosen = [codes[n - 1]]
+    await ctx.answered()
+    after = str(q.data.get("after") or "")
+    for code in chosen:
+        await _PICK_HANDLERS[word](ctx, f"{code} {after}".strip())
+    return None
 
 
 @router.route(Stage.STAFF_COMMAND, _staff_matcher("接单"), roles=STAFF, private=True)
@@ -537,6 +580,9 @@ async def resolve_need(ctx: Context, rest: str) -> None:
         await resolution_photos(ctx, need, (await _waiting_photos(ctx))[0] + await stored_media(ctx))
         await ctx.ask(P.RESOLVE_WINDOW, {"code": need.code}, ttl=_window(ctx))
     await _run(ctx, "办结", rest, "resolve", op)
+
+
+_PICK_HANDLERS: dict[str, Any] = {"接单": accept_need, "回复": reply_need, "办结": resolve_need}
 
 
 async def resolution_photos(ctx: Context, need: N.Need, photos: list[P.Stored]) -> None:

@@ -191,6 +191,10 @@ ILLEGAL_HINTS = {
 
 BARE_MANY = "您有 {n} 件可以{word}的诉求,请带上编号:\n{items}"
 BARE_ITEM = "· {code} {text}\n"
+BARE_ITEM_NUMBERED = "{i}. {code} {text}\n"
+PICK_HINT = "回复序号即可,例如「1」;也可以发: 编号 + 指令。"
+PICK_OUT_OF_RANGE = "列表里只有 {n} 件,请回复 1 到 {n} 之间的序号,或发完整编号。"
+QUESTION_PICK = "选择要处理的诉求"
 NOTHING_TO_SIGN = "本科室目前没有待签收的诉求。发「待办」可查看在办的诉求。"
 SHORT_CODE_NONE = "您的待办里没有编号以 {digits} 结尾的诉求,请发完整编号,例如 查 D20261124-0001。"
 SHORT_CODE_MANY = "有 {n} 件诉求的编号以此结尾,请带上完整编号:\n{items}"
