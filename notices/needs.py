@@ -242,6 +242,9 @@ async def announce_escalation(out: Outbox, config: Config, esc: N.Escalation) ->
         ask = {"backup": T.ASK_BACKUP, "holder": T.ASK_HOLDER, "department": T.ASK_DEPARTMENT,
                "admin": T.ASK_ADMIN_HANDLE if esc.clock == "handle" else T.ASK_ADMIN,
                }.get(t.role, T.ASK_STAFF_GROUP).format(code=need.code)
+        consult = need.category == N.CONSULT and esc.clock == "respond"
+        if consult and t.role in ("holder", "backup"):
+            ask = T.ASK_ANSWER.format(code=need.code)
         group = t.kind == "group"
         cc = common(need, out.now, config, group=group)
         if esc.clock == "handle":
@@ -251,7 +254,8 @@ async def announce_escalation(out: Outbox, config: Config, esc: N.Escalation) ->
             late = (T.LATE_BY.format(over=fmt_minutes(esc.minutes_over)) if esc.minutes_over >= 1
                     else T.LATE_AT_LIMIT)
             text = T.ESCALATE_RESPOND.format(**cc, level=esc.level, holder=holder, ask=ask, late=late,
-                                             what=T.WHAT_DEPT if esc.clock == "dept_ack" else T.WHAT_RESPOND)
+                                             what=T.WHAT_DEPT if esc.clock == "dept_ack" else
+                                             T.WHAT_ANSWER if consult else T.WHAT_RESPOND)
         key = f"need-clock:{need.code}:{esc.clock}:{esc.clock_no}:{esc.level}:{t.id}"
         prio = Priority.URGENT if need.urgent else Priority.REPLY
         if group:
