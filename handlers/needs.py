@@ -8,6 +8,7 @@ the scheduler and the web inbox."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -298,6 +299,19 @@ async def passive_discovery(ctx: Context, args: IntakeArgs) -> None:
 
 # ---------------------------------------------------------------- staff commands
 
+_SPOKEN = str.maketrans({"零": "0", "〇": "0", "洞": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3",
+                         "四": "4", "五": "5", "六": "6", "七": "7", "拐": "7", "八": "8", "九": "9", "勾": "9"})
+_SPOKEN_RUN = re.compile(r"[零〇洞一幺二两三四五六七拐八九勾]{4,}(?:(?:杠|横杠|-)[零〇洞一幺二两三四五六七拐八九勾]{4})?")
+
+
+def spoken_digits(text: str) -> str:
+    """A code read out to voice input ("接单零零零二", "D二零二六一一二四杠零零零二"): its digits as typed.
+    Runs of four or more only, so that words like 一下 / 三栋 stay words."""
+    if not any(ch in text for ch in "零〇洞幺"):
+        return text     # a code read aloud has a 零 in it (the date and the serial)
+    return _SPOKEN_RUN.sub(lambda m: re.sub(r"杠|横杠", "-", m.group(0)).translate(_SPOKEN), text)
+
+
 def _staff_matcher(*words: str):  # type: ignore[no-untyped-def]
     """A command word; without a code it only counts from staff, or when the bot is addressed —
     a resident chatting "回复一下大家" in a group must not get a refusal. The code may come first
@@ -307,6 +321,8 @@ def _staff_matcher(*words: str):  # type: ignore[no-untyped-def]
                             % (N.CODE_RE.pattern, "|".join(map(re.escape, words))), re.S)
 
     def match(view: View) -> str | None:
+        if view.sender.role != Role.RESIDENT and (spoken := spoken_digits(view.text)) != view.text:
+            view = dataclasses.replace(view, text=spoken)      # voice input spells the digits out
         rest = base(view)
         if rest is None and (m := code_first.match(view.text)) is not None:
             rest = f"{m.group(1)} {m.group(4)}".strip()
