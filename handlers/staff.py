@@ -16,7 +16,7 @@ from texts import needs as T
 from handlers.base import PASS, Context, Router, Stage, View, command_matcher
 from handlers import needs as needs_handlers
 from handlers.needs import say
-from models import duty
+from models import access, duty
 from models import needs as N
 from models import people
 from notices.needs import announce_change, error_text, fmt_time, short
@@ -278,6 +278,33 @@ async def query_short(ctx: Context, digits: str) -> None:
     items = "".join(T.BARE_ITEM.format(code=n.code, text=short(n.text, 20)) for n in found[:5])
     await say(ctx, T.SHORT_CODE_MANY.format(n=len(found), items=items) if found
               else T.SHORT_CODE_NONE.format(digits=digits))
+
+
+_QUERY_BUILDING = re.compile(r"^(?:查|查询|查看|查一下)[\s:,，]*(\d{1,3})\s*(?:栋|号楼|幢|座)(?:的)?(?:诉求|问题|工单)?[\s??。]*$")
+
+
+def _query_building(view: View) -> int | None:
+    if view.sender.role == Role.RESIDENT and not view.addressed:
+        return None     # a resident chatting "查3栋…" in the group is not asking the bot
+    m = _QUERY_BUILDING.match(view.text)
+    return int(m.group(1)) if m is not None else None
+
+
+@router.route(Stage.STAFF_COMMAND, _query_building, roles=STAFF | DEPARTMENT_STAFF, private=True)
+async def query_building(ctx: Context, building: int) -> None:
+    """查 3栋: the open needs of a building the sender may see, nearest clock first."""
+    scope = await duty.scope_for(ctx.session, ctx.config, ctx.sender)
+    rows = [n for n in await N.todo_for(ctx.session, ctx.sender, scope.covers)
+            if n.building == building and access.may_see(scope, n)]
+    ctx.private_in_staff_group = any(n.tree_hole for n in rows)
+    await needs_handlers.log_chat_view(ctx, None, f"查 {building}栋: " + " ".join(n.code for n in rows[:50]))
+    if not rows:
+        await say(ctx, T.BUILDING_NONE.format(building=building))
+        return
+    items = "".join(T.BUILDING_ITEM.format(code=n.code, status=n.status_name, text=short(n.text, 24))
+                    for n in rows[:8])
+    await say(ctx, T.BUILDING_HEAD.format(building=building, n=len(rows)) + items
+              + (T.TODO_MORE.format(n=len(rows) - 8) if len(rows) > 8 else ""))
 
 
 def _code_without_command(view: View) -> str | None:
