@@ -135,19 +135,20 @@ async def _intake(ctx: Context, args: IntakeArgs, source: N.Source) -> None:
         requester=None if source == N.Source.TREE_HOLE else ctx.sender.id,
         requester_name=None if source == N.Source.TREE_HOLE else ctx.sender.name,
         chat=None if private else ctx.msg.group_topic, chat_grid=chat_grid,
-        about_worker=complains_about_worker(args.text))
+        about_worker=complains_about_worker(args.text) or complains_about_worker(ctx.text))
     # An urgent need's acknowledgement goes with its alert, ahead of every ordinary reply (and past the
     # reply budget): the resident must know at once that someone was told.
     need = intake.need
     # Filed privately with nowhere to place it: it went to the admin; one question finds the grid's worker.
     where = (private and intake.parent is None and not need.tree_hole and need.building is None
-             and need.grid is None and not complains_about_worker(args.text))
+             and need.grid is None and not complains_about_worker(args.text) and not complains_about_worker(ctx.text))
     await say(ctx, ack_text(ctx.config, intake, ctx.now) + (T.ASK_BUILDING if where else ""),
               Priority.URGENT if need.urgent else Priority.REPLY)
     await announce_intake(ctx.out, ctx.config, intake)
     await _photos_for_new_need(ctx, need)
     if where:
-        await ctx.ask(NEED_BUILDING, {"code": need.code}, ttl=timedelta(minutes=30))
+        # a resident may answer hours later ("7栋2单元" after lunch): the question stays open a day
+        await ctx.ask(NEED_BUILDING, {"code": need.code}, ttl=timedelta(hours=24))
 
 
 NEED_BUILDING = "need.building"       # {code}: a private need filed without a building; "3栋" places it
@@ -173,6 +174,191 @@ async def need_building(ctx: Context, _m: object) -> object:
     await announce_intake(ctx.out, ctx.config, N.Intake(need))
     await ctx.out.private(located.previous_assignee, T.LOCATED_NOTE.format(
         code=need.code, building=building, worker=need.assignee_name or "网格员"))
+    return None
+
+
+# ---------------------------------------------------------------- the resident's own follow-ups
+
+_BLD = r"([0-9一二两三四五六七八九十百]{1,4})\s*(?:栋|幢|号楼|座|号)"
+# "不是3栋 是5栋", "是5栋不是3栋", "写错了 是5栋", "搞错了应该是5号楼"
+_CORRECTION_RE = re.compile(
+    rf"(?:不是|不在)\s*{_BLD}[\s,,。!!、;;]*(?:而?是|在|应该是)\s*{_BLD}"
+    rf"|(?:是|在)\s*{_BLD}[\s,,。!!、;;]*(?:不是|不在)\s*{_BLD}"
+    rf"|(?:写|打|说|搞|弄|发)错了?[\s,,。!!、;;]*(?:应该|其实)?(?:是|在)\s*{_BLD}")
+# "算了 不用了 自己修好了", "不用来修了", "已经弄好了 不用管了", "撤回": the resident's need is gone.
+_WITHDRAW_STRONG = re.compile(
+    r"自己(?:已经)?(?:修|弄|搞|处理|解决|整)好了|自己(?:修|弄|搞|处理|解决)了|不用(?:来|上门)?(?:修|来|管|处理|上门|跑)了"
+    r"|不需要(?:修|来|处理)?了|(?:问题|事情?)(?:已经)?解决了|撤回|撤销(?:诉求|报修|反映)?|不报了|不修了|不用麻烦(?:你们|了)")
+_WITHDRAW_WEAK = re.compile(r"已经(?:修|弄|搞)?好了|好了好了|没事了|算了")
+_WITHDRAW_CMD = re.compile(r"^(?:撤回|撤销)[\s::,,]*(.*)$")
+
+
+def _correction_matcher(view: View) -> tuple[int | None, int] | None:
+    if view.sender.role != Role.RESIDENT or view.msg.media or len(view.text) > 40:
+        return None
+    m = _CORRECTION_RE.search(view.text)
+    if m is None:
+        return None
+    g = [x for x in m.groups()]
+    from kernel.text.numbers import cn_to_int
+    try:
+        if g[0] is not None:
+            return cn_to_int(g[0]), cn_to_int(g[1])
+        if g[2] is not None:
+            return cn_to_int(g[3]), cn_to_int(g[2])
+        return None, cn_to_int(g[4])
+    except ValueError:
+        return None
+
+
+async def _my_open(ctx: Context, *, merged: bool = False, days: int = 30) -> list[N.Need]:
+    """The sender's own open needs raised in this chat (in a group: that group's only), newest first."""
+    rows = await N.requester_needs(ctx.session, ctx.sender.id, ctx.now - timedelta(days=days))
+    ok = (*N.OPEN_STATUSES, N.Status.MERGED) if merged else N.OPEN_STATUSES
+    rows = [n for n in rows if n.status in ok and n.created_at >= ctx.now - timedelta(days=days)]
+    return rows if ctx.msg.is_private else [n for n in rows if n.chat == ctx.msg.group_topic]
+
+
+async def _tell_holder(ctx: Context, need: N.Need, text: str) -> None:
+    who = need.assignee
+    if need.department:
+        dept = ctx.config.department(need.department)
+        who = dept.contact_id if dept else who
+    if who and who != ctx.sender.id:
+        await ctx.out.private(who, text)
+
+
+@router.route(Stage.RESIDENT_COMMAND, _correction_matcher)
+async def correct_building(ctx: Context, args: tuple[int | None, int]) -> Any:
+    old, new = args
+    rows = [n for n in await _my_open(ctx, days=3)]
+    if not rows:
+        return PASS
+    need = next((n for n in rows if old is not None and n.building == old), rows[0])
+    if need.building == new:
+        await say(ctx, T.RELOCATED.format(building=new, code=need.code))
+        return None
+    await ctx.answered(NEED_BUILDING)
+    located = await N.relocate(ctx.session, ctx.now, ctx.config, need.code, new, ctx.sender)
+    need = located.need
+    worker = need.assignee_name or "网格员"
+    if located.previous_assignee is not None:
+        await say(ctx, T.RELOCATED_MOVED.format(building=new, code=need.code, worker=worker))
+        await announce_intake(ctx.out, ctx.config, N.Intake(need))
+        await ctx.out.private(located.previous_assignee, T.RELOCATED_NOTE_MOVED.format(
+            code=need.code, building=new, worker=worker))
+    else:
+        await say(ctx, T.RELOCATED.format(building=new, code=need.code))
+        await _tell_holder(ctx, need, T.RELOCATED_NOTE.format(code=need.code, building=new))
+    return None
+
+
+def _withdraw_matcher(view: View) -> str | None:
+    if view.sender.role != Role.RESIDENT or view.msg.media or len(view.text) > 40:
+        return None
+    if (m := _WITHDRAW_CMD.match(view.text)) is not None:
+        return view.text if (view.addressed or N.normalize_code(m.group(1))) else None
+    if _WITHDRAW_STRONG.search(view.text) or (view.addressed and _WITHDRAW_WEAK.search(view.text)
+                                              and re.search(r"不用|不要|不需要|撤", view.text)):
+        return view.text
+    return None
+
+
+@router.route(Stage.RESIDENT_COMMAND, _withdraw_matcher)
+async def withdraw_need(ctx: Context, words: str) -> Any:
+    if await ctx.pending(RATE_QUESTION) is not None:
+        return PASS              # "已经好了" after 办结 is the answer to the rating question
+    code = N.normalize_code(words)
+    rows = await _my_open(ctx, merged=True)
+    if code is not None:
+        rows = [n for n in rows if n.code == code or n.merged_into == code]
+    if not rows:
+        if ctx.view.addressed and (code or _WITHDRAW_CMD.match(words)):
+            await say(ctx, T.WITHDRAW_NONE)
+            return None
+        return PASS
+    if len(rows) > 1:
+        scored = sorted(((overlap(words, n.text), n) for n in rows), key=lambda sn: -sn[0])
+        if scored[0][0] > 0 and scored[0][0] > scored[1][0]:
+            rows = [scored[0][1]]
+        elif not ctx.view.addressed:
+            return PASS
+        else:
+            items = "".join("\n" + T.BARE_ITEM.format(code=n.merged_into or n.code, text=short(n.text, 20)).rstrip()
+                            for n in rows[:5])
+            await say(ctx, T.WITHDRAW_WHICH.format(n=len(rows), items=items))
+            return None
+    need = rows[0]
+    await ctx.answered(NEED_BUILDING)
+    change = await N.withdraw(ctx.session, ctx.now, ctx.config, need.code, ctx.sender, words)
+    shown = need.merged_into or need.code
+    if change.extra.get("kept"):
+        await say(ctx, T.WITHDRAWN_KEPT.format(worker=need.assignee_name or "网格员", n=len(change.followers),
+                                               code=shown))
+        await _tell_holder(ctx, need, T.WITHDRAWN_NOTE_KEPT.format(code=need.code, words=short(words, 40),
+                                                                   n=len(change.followers)))
+        return None
+    await say(ctx, T.WITHDRAWN.format(code=shown, text=short(need.text.split("\n")[0], 16),
+                                      worker=need.assignee_name or "网格员", bot=ctx.config.bot_name))
+    if need.merged_into is None:
+        await _tell_holder(ctx, need, T.WITHDRAWN_NOTE.format(code=need.code, words=short(words, 40)))
+    return None
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]{2,}")
+
+
+def overlap(question: str, text: str) -> int:
+    """Two-character pieces a message shares with a need's text: "下水道弄好没" finds the drain."""
+    grams = {run[i:i + 2] for run in _HAN.findall(question) for i in range(len(run) - 1)}
+    return sum(1 for g in grams if g in text)
+
+
+_LOCATION_CUE = re.compile(r"单元|门口|楼下|楼上|楼道|栋|幢|号楼|层|旁边|对面|附近|那里|那儿|这里|位置|地下|车库|电梯|路口")
+
+
+def _detail_matcher(view: View) -> str | None:
+    """Words right after one's own need (the photo window, a few minutes): more about it."""
+    text = view.text.strip()
+    if view.sender.role != Role.RESIDENT or view.msg.media or not (2 <= len(text) <= 120) or text.startswith("["):
+        return None
+    if _is_rating_words(text) or speech_acts.is_progress_question(text) or speech_acts.small_talk(text):
+        return None
+    if not view.addressed and not (_BUILDING_ANSWER.match(text) or _LOCATION_CUE.search(text)):
+        return None          # group chatter right after one's need is still chatter
+    return text
+
+
+@router.answer(P.NEED_WINDOW, match=_detail_matcher, label="")
+async def need_detail(ctx: Context, text: str) -> Any:
+    assert ctx.question is not None
+    u = ctx.view.understanding
+    try:
+        need = await N.get_need(ctx.session, str(ctx.question.data["code"]))
+    except N.NeedError:
+        return PASS
+    if need.requester != ctx.sender.id or need.status not in (*N.OPEN_STATUSES, N.Status.MERGED):
+        return PASS
+    if u.building is not None and need.building is not None and u.building != need.building \
+            and u.intent == "demand" and len(text) > 8:
+        return PASS          # another problem in another building: a need of its own
+    if u.building is not None and need.building is None and need.status != N.Status.MERGED:
+        located = await N.relocate(ctx.session, ctx.now, ctx.config, need.code, u.building, ctx.sender)
+        if located.previous_assignee is not None:
+            await announce_intake(ctx.out, ctx.config, N.Intake(located.need))
+            await ctx.out.private(located.previous_assignee, T.RELOCATED_NOTE_MOVED.format(
+                code=need.code, building=u.building, worker=located.need.assignee_name or "网格员"))
+        else:
+            await _tell_holder(ctx, need, T.RELOCATED_NOTE.format(code=need.code, building=u.building))
+        if _BUILDING_ANSWER.match(text) and len(text) <= 10:
+            if ctx.view.addressed:
+                await say(ctx, T.LOCATED.format(building=u.building, code=need.code))
+            return None
+    await N.add_detail(ctx.session, ctx.now, need.code, text, ctx.sender)
+    if need.merged_into is None:
+        await _tell_holder(ctx, need, T.DETAIL_NOTE.format(code=need.code, text=short(text, 80)))
+    if ctx.view.addressed:
+        await say(ctx, T.DETAIL_ADDED.format(code=need.merged_into or need.code))
     return None
 
 
@@ -678,12 +864,37 @@ def _read_rating(view: View) -> RatingArgs | None:
     # has just asked this resident (the `rating` route; `rating_unasked` passes on them).
     if len(view.text) > _LOOSE_MAX or N.normalize_code(view.text) is not None:
         return None
-    score = getattr(view.understanding, "rating", None) if view.addressed else None
+    score = _score_in_numbers(view.text)
+    if score is None:
+        score = getattr(view.understanding, "rating", None) if view.addressed else None
     score = score if score in (1, 2, 3) else speech_acts.rating_in_words(view.text, addressed=view.addressed)
     if score is None:
         return RatingArgs(0, "", None, False, loose=True) if view.addressed and speech_acts.is_bare_ack(view.text) \
             else None
     return RatingArgs(score, view.text.strip(), None, False, loose=True)
+
+
+# "10分", "打100分", "五星", "给5颗星", "满分": a score out of 5, 10 or 100, read as the three ratings.
+_SCORE_RE = re.compile(r"^(?:打|给|我给|给你们?打?)?\s*(?:(?P<n>\d{1,3}|[一二两三四五六七八九十]{1,2}|一百)\s*(?P<unit>分|颗?星)|(?P<full>满分))"
+                       r"(?P<rest>.{0,30})$", re.S)
+
+
+def _score_in_numbers(text: str) -> int | None:
+    m = _SCORE_RE.match(text.strip())
+    if m is None:
+        return None
+    if m.group("full"):
+        return 1
+    from kernel.text.numbers import cn_to_int
+    try:
+        n = int(m.group("n")) if m.group("n").isdigit() else cn_to_int(m.group("n"))
+    except ValueError:
+        return None
+    top = 5 if "星" in m.group("unit") or n <= 5 else (10 if n <= 10 else 100)
+    if n > top or n < 0:
+        return None
+    share = n / top
+    return 1 if share >= 0.8 else (2 if share >= 0.6 else 3)
 
 
 def _strict_rating(view: View) -> RatingArgs | None:

@@ -16,7 +16,8 @@ from datetime import timedelta
 from typing import Any
 
 from handlers.base import PASS, Context, Router, Stage, View
-from handlers.needs import say
+from handlers.help import _help_text
+from handlers.needs import overlap as _overlap, say
 from kernel.text import speech_acts as S
 from models import needs as N
 from notices.needs import fmt_time, short
@@ -28,6 +29,19 @@ RECENT = timedelta(days=7)      # a need closed within this long still shows in 
 MAX_LISTED = 5
 
 
+# Progress questions the shared reading (speech_acts.is_progress_question) misses, as residents type
+# them: "修了没", "弄好没有", "有人管没", "我上礼拜说的那个事呢", "报的那个咋样了".
+_MORE_PROGRESS = re.compile(
+    r"^(?:那个|这个|我的|我家的?)?\w{0,8}?(?:修|弄|搞|办|处理|解决|管)(?:好|完)?了?(?:没|吗|么|没有|嘛)[??!!。~]*$"
+    r"|有人管(?:没|吗|不|么|没有)|有没有人管|到底管不管"
+    r"|(?:说|报|反映|提|讲)的(?:那个|那件|这个)?(?:事|问题|情况|事情)\w{0,2}(?:呢|咋样|怎么样|怎样|如何|办了没|有消息)"
+    r"|(?:有|啥|什么)(?:进展|进度|消息|回音)(?:没|吗|了吗|没有)?[??]*$")
+
+
+def is_progress(text: str) -> bool:
+    return S.is_progress_question(text) or (len(text) <= 30 and _MORE_PROGRESS.search(text) is not None)
+
+
 def speech_act(view: View) -> str | None:
     """The classifier's reading when it gives one, else ours (progress / thanks / greeting / about_bot / media)."""
     # Reading `understanding` classifies the message: only when addressed (it is read anyway then).
@@ -35,7 +49,7 @@ def speech_act(view: View) -> str | None:
     act = getattr(u, "speech_act", None)
     if act in (S.PROGRESS, S.THANKS, S.GREETING, S.ABOUT_BOT) and u is not None and u.intent != "demand":
         return act
-    if S.is_progress_question(view.text):
+    if is_progress(view.text):
         return S.PROGRESS
     return S.small_talk(view.text)
 
@@ -50,7 +64,7 @@ def _progress_matcher(view: View) -> bool | None:
     about "my" request ("我反映的…怎么样了"); it is answered only if the sender has needs."""
     if not view.addressed and not _MINE.search(view.text):
         return None
-    return True if S.is_progress_question(view.text) or (
+    return True if is_progress(view.text) or (
         view.addressed and speech_act(view) == S.PROGRESS) else None
 
 
@@ -119,15 +133,6 @@ def _item(ctx: Context, need: N.Need, shown: N.Need) -> str:
     return text
 
 
-_HAN = re.compile(r"[\u4e00-\u9fff]{2,}")
-
-
-def _overlap(question: str, text: str) -> int:
-    """Two-character pieces the question shares with a need's text: "下水道弄好没" finds the drain."""
-    grams = {run[i:i + 2] for run in _HAN.findall(question) for i in range(len(run) - 1)}
-    return sum(1 for g in grams if g in text)
-
-
 # ---------------------------------------------------------------- knowledge base
 
 def _knowledge_matcher(view: View) -> str | None:
@@ -142,6 +147,38 @@ async def knowledge(ctx: Context, answer: str) -> None:
 
 
 # ---------------------------------------------------------------- small talk
+
+# "你都能帮我们做什么呀", "你会干啥", "怎么用你": the help, without "没看懂" first.
+_CAPABILITIES = re.compile(r"(?:你|小助手)\w{0,4}(?:能|会|可以)\w{0,4}(?:做|干|帮)\w{0,4}(?:什么|啥|哪些)|"
+                           r"(?:怎么|咋)(?:用|使用)(?:你|小助手)|(?:有|能)(?:什么|啥|哪些)(?:功能|用处|用)")
+# "我想匿名反映个事", "可以匿名吗", "不想让人知道是我说的"
+_ANONYMOUS = re.compile(r"匿名|不想让\w{0,4}知道是我|不想暴露|保密吗|悄悄(?:反映|说)")
+# "5星好评", "给你点个赞", "小助手真棒" — nothing to rate, but kindly answered
+_PRAISE = re.compile(r"^(?:给你|给小助手)?(?:[五5]\s*星|好评|点赞|点个赞|真棒|好棒|真厉害|好厉害|太棒了|厉害了|👍+)\w{0,6}[!!~。👍🙏]*$")
+
+
+def _more_talk(view: View) -> str | None:
+    if not view.addressed or view.msg.media:
+        return None
+    if _CAPABILITIES.search(view.text):
+        return "capabilities"
+    if _ANONYMOUS.search(view.text) and len(view.text) <= 20:
+        return "anonymous"           # a longer one may already be the thing to say: the need routes read it
+    if _PRAISE.match(view.text.strip()):
+        return "praise"
+    return None
+
+
+@router.route(Stage.INTENT, _more_talk)
+async def more_talk(ctx: Context, kind: str) -> None:
+    bot = ctx.config.bot_name
+    if kind == "capabilities":
+        await ctx.reply(_help_text(ctx.view))
+    elif kind == "anonymous":
+        await ctx.reply(T.ANONYMOUS_HOW if ctx.msg.is_private else T.ANONYMOUS_IN_GROUP.format(bot=bot))
+    else:
+        await ctx.reply(T.PRAISE.format(bot=bot))
+
 
 def _small_talk_matcher(view: View) -> str | None:
     if not view.addressed:
