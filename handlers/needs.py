@@ -188,7 +188,9 @@ _CORRECTION_RE = re.compile(
 # "算了 不用了 自己修好了", "不用来修了", "已经弄好了 不用管了", "撤回": the resident's need is gone.
 _WITHDRAW_STRONG = re.compile(
     r"自己(?:已经)?(?:修|弄|搞|处理|解决|整)好了|自己(?:修|弄|搞|处理|解决)了|不用(?:来|上门)?(?:修|来|管|处理|上门|跑)了"
-    r"|不需要(?:修|来|处理)?了|(?:问题|事情?)(?:已经)?解决了|撤回|撤销(?:诉求|报修|反映)?|不报了|不修了|不用麻烦(?:你们|了)")
+    r"|不需要(?:修|来|处理)?了|(?:问题|事情?)(?:已经)?解决了|不报了|不修了|不用麻烦(?:你们|了)")
+# "撤回" alone in a group is about a chat message ("我撤回了"): only said to the bot, or with a code.
+_WITHDRAW_ADDRESSED = re.compile(r"撤回|撤销")
 _WITHDRAW_WEAK = re.compile(r"已经(?:修|弄|搞)?好了|好了好了|没事了|算了")
 _WITHDRAW_CMD = re.compile(r"^(?:撤回|撤销)[\s::,,]*(.*)$")
 
@@ -231,7 +233,9 @@ async def _tell_holder(ctx: Context, need: N.Need, text: str) -> None:
 @router.route(Stage.RESIDENT_COMMAND, _correction_matcher)
 async def correct_building(ctx: Context, args: tuple[int | None, int]) -> Any:
     old, new = args
-    rows = [n for n in await _my_open(ctx, days=3)]
+    rows = await _my_open(ctx, days=3)
+    if not ctx.view.addressed:      # said in the group without @: only right after one's own need
+        rows = [n for n in rows if n.created_at >= ctx.now - timedelta(hours=2)]
     if not rows:
         return PASS
     need = next((n for n in rows if old is not None and n.building == old), rows[0])
@@ -258,8 +262,8 @@ def _withdraw_matcher(view: View) -> str | None:
         return None
     if (m := _WITHDRAW_CMD.match(view.text)) is not None:
         return view.text if (view.addressed or N.normalize_code(m.group(1))) else None
-    if _WITHDRAW_STRONG.search(view.text) or (view.addressed and _WITHDRAW_WEAK.search(view.text)
-                                              and re.search(r"不用|不要|不需要|撤", view.text)):
+    if _WITHDRAW_STRONG.search(view.text) or (view.addressed and _WITHDRAW_ADDRESSED.search(view.text)) or (
+            view.addressed and _WITHDRAW_WEAK.search(view.text) and re.search(r"不用|不要|不需要|撤", view.text)):
         return view.text
     return None
 
@@ -278,7 +282,8 @@ async def withdraw_need(ctx: Context, words: str) -> Any:
             return None
         return PASS
     if len(rows) > 1:
-        scored = sorted(((overlap(words, n.text), n) for n in rows), key=lambda sn: -sn[0])
+        scored = sorted(((overlap(words, n.text) * 10 + _shared_chars(words, n.text), n) for n in rows),
+                        key=lambda sn: -sn[0])
         if scored[0][0] > 0 and scored[0][0] > scored[1][0]:
             rows = [scored[0][1]]
         elif not ctx.view.addressed:
@@ -314,6 +319,15 @@ def overlap(question: str, text: str) -> int:
     return sum(1 for g in grams if g in text)
 
 
+_ANOTHER = re.compile(r"^(?:还有|另外|另一个|对了|顺便)")
+_COMMON_CHARS = set("的了不用修好那个这已经是我你们就还没有来管要自己算吗呢啊吧也都说过事情问题一下")
+
+
+def _shared_chars(words: str, text: str) -> int:
+    """Content characters a short message shares with a need ("灯的那个不用修了" → 楼道灯不亮)."""
+    return len({c for c in words if "\u4e00" <= c <= "\u9fff" and c not in _COMMON_CHARS and c in text})
+
+
 _LOCATION_CUE = re.compile(r"单元|门口|楼下|楼上|楼道|栋|幢|号楼|层|旁边|对面|附近|那里|那儿|这里|位置|地下|车库|电梯|路口")
 
 
@@ -322,8 +336,9 @@ def _detail_matcher(view: View) -> str | None:
     text = view.text.strip()
     if view.sender.role != Role.RESIDENT or view.msg.media or not (2 <= len(text) <= 120) or text.startswith("["):
         return None
-    if _is_rating_words(text) or speech_acts.is_progress_question(text) or speech_acts.small_talk(text):
-        return None
+    if _is_rating_words(text) or speech_acts.is_progress_question(text) or speech_acts.small_talk(text) \
+            or speech_acts.is_bare_ack(text) or (len(text) < 4 and not _BUILDING_ANSWER.match(text)):
+        return None          # "好的", "嗯嗯", "谢谢": not more about the need
     if not view.addressed and not (_BUILDING_ANSWER.match(text) or _LOCATION_CUE.search(text)):
         return None          # group chatter right after one's need is still chatter
     return text
@@ -339,9 +354,9 @@ async def need_detail(ctx: Context, text: str) -> Any:
         return PASS
     if need.requester != ctx.sender.id or need.status not in (*N.OPEN_STATUSES, N.Status.MERGED):
         return PASS
-    if u.building is not None and need.building is not None and u.building != need.building \
-            and u.intent == "demand" and len(text) > 8:
-        return PASS          # another problem in another building: a need of its own
+    if (u.building is not None and need.building is not None and u.building != need.building
+            and u.intent == "demand" and len(text) > 8) or (_ANOTHER.match(text) and u.intent == "demand"):
+        return PASS          # another problem ("还有 楼下垃圾桶也满了", another building): a need of its own
     if u.building is not None and need.building is None and need.status != N.Status.MERGED:
         located = await N.relocate(ctx.session, ctx.now, ctx.config, need.code, u.building, ctx.sender)
         if located.previous_assignee is not None:
@@ -349,7 +364,7 @@ async def need_detail(ctx: Context, text: str) -> Any:
             await ctx.out.private(located.previous_assignee, T.RELOCATED_NOTE_MOVED.format(
                 code=need.code, building=u.building, worker=located.need.assignee_name or "网格员"))
         else:
-            await _tell_holder(ctx, need, T.RELOCATED_NOTE.format(code=need.code, building=u.building))
+            await _tell_holder(ctx, need, T.LOCATED_ADDED_NOTE.format(code=need.code, building=u.building))
         if _BUILDING_ANSWER.match(text) and len(text) <= 10:
             if ctx.view.addressed:
                 await say(ctx, T.LOCATED.format(building=u.building, code=need.code))

@@ -17,7 +17,7 @@ from typing import Any
 
 from handlers.base import PASS, Context, Router, Stage, View
 from handlers.help import _help_text
-from handlers.needs import overlap as _overlap, say
+from handlers.needs import fit, overlap as _overlap, say
 from kernel.text import speech_acts as S
 from models import needs as N
 from notices.needs import fmt_time, short
@@ -143,7 +143,13 @@ def _knowledge_matcher(view: View) -> str | None:
 
 @router.route(Stage.INTENT, _knowledge_matcher)
 async def knowledge(ctx: Context, answer: str) -> None:
-    await say(ctx, answer)
+    # The community's own numbers (物业, 居委会) are the answer, but every group message has its numbers
+    # masked (models/outbox.py): asked in a group, they go to the asker privately, in full.
+    if not ctx.msg.is_private and N.find_phones(answer):
+        await ctx.out.private(ctx.msg.sender_id, fit(answer))
+        await ctx.reply(T.PHONES_PRIVATELY.format(bot=ctx.config.bot_name))
+        return
+    await ctx.reply(fit(answer))
 
 
 # ---------------------------------------------------------------- small talk
@@ -158,8 +164,8 @@ _PRAISE = re.compile(r"^(?:给你|给小助手)?(?:[五5]\s*星|好评|点赞|�
 
 
 def _more_talk(view: View) -> str | None:
-    if not view.addressed or view.msg.media:
-        return None
+    if not view.addressed or view.msg.media or speech_act(view) in (S.ABOUT_BOT, S.GREETING, S.THANKS):
+        return None          # "你能干啥" is answered as "你是机器人吗" (small_talk)
     if _CAPABILITIES.search(view.text):
         return "capabilities"
     if _ANONYMOUS.search(view.text) and len(view.text) <= 20:

@@ -226,6 +226,7 @@ WHICH_GRID = "没找到网格{grid},请问是哪个网格?本社区有: {grids}�
 RELOCATED = "好的,已改成 {building}栋({code})。"
 RELOCATED_MOVED = "好的,已改成 {building}栋,{code} 已转给{worker},会尽快联系您。"
 RELOCATED_NOTE = "{code} 居民更正了位置: {building}栋。"
+LOCATED_ADDED_NOTE = "{code} 居民补充了位置: {building}栋。"
 RELOCATED_NOTE_MOVED = "{code} 居民更正了位置({building}栋),已改派给{worker},您不用再处理。"
 DETAIL_ADDED = "好的,已补充到 {code},网格员能看到。"
 DETAIL_NOTE = "{code} 居民补充: {text}"
