@@ -319,6 +319,7 @@ def overlap(question: str, text: str) -> int:
     return sum(1 for g in grams if g in text)
 
 
+_ASKS = re.compile(r"[??]|吗|呢|几点|多少|怎么|咋|什么|啥|哪|能不能|可不可以|有没有")
 _ANOTHER = re.compile(r"^(?:还有|另外|另一个|对了|顺便)")
 _COMMON_CHARS = set("的了不用修好那个这已经是我你们就还没有来管要自己算吗呢啊吧也都说过事情问题一下")
 
@@ -339,8 +340,11 @@ def _detail_matcher(view: View) -> str | None:
     if _is_rating_words(text) or speech_acts.is_progress_question(text) or speech_acts.small_talk(text) \
             or speech_acts.is_bare_ack(text) or (len(text) < 4 and not _BUILDING_ANSWER.match(text)):
         return None          # "好的", "嗯嗯", "谢谢": not more about the need
-    if not view.addressed and not (_BUILDING_ANSWER.match(text) or _LOCATION_CUE.search(text)):
+    located = _BUILDING_ANSWER.match(text) or _LOCATION_CUE.search(text)
+    if not view.addressed and not located:
         return None          # group chatter right after one's need is still chatter
+    if not located and (_ASKS.search(text) or view.kb.answer(text) is not None):
+        return None          # "你们几点下班": a question of its own, not more about the need
     return text
 
 

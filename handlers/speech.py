@@ -32,14 +32,18 @@ MAX_LISTED = 5
 # Progress questions the shared reading (speech_acts.is_progress_question) misses, as residents type
 # them: "修了没", "弄好没有", "有人管没", "我上礼拜说的那个事呢", "报的那个咋样了".
 _MORE_PROGRESS = re.compile(
-    r"^(?:那个|这个|我的|我家的?)?\w{0,8}?(?:修|弄|搞|办|处理|解决|管)(?:好|完)?了?(?:没|吗|么|没有|嘛)[??!!。~]*$"
+    r"^(?:那个|这个|我的|我家的?)?\w{0,8}?(?:(?:修|弄|搞|处理|解决)(?:好|完)?了?|办(?:好|完)?了|管了)(?:没|吗|么|没有|嘛)[??!!。~]*$"
     r"|有人管(?:没|吗|不|么|没有)|有没有人管|到底管不管"
     r"|(?:说|报|反映|提|讲)的(?:那个|那件|这个)?(?:事|问题|情况|事情)\w{0,2}(?:呢|咋样|怎么样|怎样|如何|办了没|有消息)"
-    r"|(?:有|啥|什么)(?:进展|进度|消息|回音)(?:没|吗|了吗|没有)?[??]*$")
+    r"|(?:有|啥|什么)(?:进展|进度|消息|回音)(?:没|吗|了吗|没有)?[??]*$"
+    r"|^(?:麻烦|请|帮我|帮忙|再)*(?:帮我|帮忙)?催(?:一下|一催|催|下)")
 
 
-def is_progress(text: str) -> bool:
-    return S.is_progress_question(text) or (len(text) <= 30 and _MORE_PROGRESS.search(text) is not None)
+def is_progress(text: str, view: View | None = None) -> bool:
+    if S.is_progress_question(text):
+        return True
+    return len(text) <= 30 and _MORE_PROGRESS.search(text) is not None and \
+        (view is None or view.kb.answer(text) is None)      # "居住证能办了吗" is for the knowledge base
 
 
 def speech_act(view: View) -> str | None:
@@ -49,7 +53,7 @@ def speech_act(view: View) -> str | None:
     act = getattr(u, "speech_act", None)
     if act in (S.PROGRESS, S.THANKS, S.GREETING, S.ABOUT_BOT) and u is not None and u.intent != "demand":
         return act
-    if is_progress(view.text):
+    if is_progress(view.text, view):
         return S.PROGRESS
     return S.small_talk(view.text)
 
@@ -64,7 +68,7 @@ def _progress_matcher(view: View) -> bool | None:
     about "my" request ("我反映的…怎么样了"); it is answered only if the sender has needs."""
     if not view.addressed and not _MINE.search(view.text):
         return None
-    return True if is_progress(view.text) or (
+    return True if is_progress(view.text, view) or (
         view.addressed and speech_act(view) == S.PROGRESS) else None
 
 
@@ -159,6 +163,8 @@ _CAPABILITIES = re.compile(r"(?:你|小助手)\w{0,4}(?:能|会|可以)\w{0,4}(?
                            r"(?:怎么|咋)(?:用|使用)(?:你|小助手)|(?:有|能)(?:什么|啥|哪些)(?:功能|用处|用)")
 # "我想匿名反映个事", "可以匿名吗", "不想让人知道是我说的"
 _ANONYMOUS = re.compile(r"匿名|不想让\w{0,4}知道是我|不想暴露|保密吗|悄悄(?:反映|说)")
+# "有没有人啊", "有人吗", "在不在啊": someone checking the bot is there
+_ANYONE = re.compile(r"^(?:喂|请问|你好)?[,, ]*(?:有没有人|有人吗|有人没|有人在吗|在不在|人呢)[啊呀吗呢嘛??!!~]*$")
 # "5星好评", "给你点个赞", "小助手真棒" — nothing to rate, but kindly answered
 _PRAISE = re.compile(r"^(?:给你|给小助手)?(?:[五5]\s*星|好评|点赞|点个赞|真棒|好棒|真厉害|好厉害|太棒了|厉害了|👍+)\w{0,6}[!!~。👍🙏]*$")
 
@@ -172,6 +178,8 @@ def _more_talk(view: View) -> str | None:
         return "anonymous"           # a longer one may already be the thing to say: the need routes read it
     if _PRAISE.match(view.text.strip()):
         return "praise"
+    if _ANYONE.match(view.text.strip()):
+        return "anyone"
     return None
 
 
@@ -182,6 +190,8 @@ async def more_talk(ctx: Context, kind: str) -> None:
         await ctx.reply(_help_text(ctx.view))
     elif kind == "anonymous":
         await ctx.reply(T.ANONYMOUS_HOW if ctx.msg.is_private else T.ANONYMOUS_IN_GROUP.format(bot=bot))
+    elif kind == "anyone":
+        await ctx.reply(T.GREETING.format(bot=bot))
     else:
         await ctx.reply(T.PRAISE.format(bot=bot))
 
