@@ -165,8 +165,8 @@ _CAPABILITIES = re.compile(r"(?:你|小助手)\w{0,4}(?:能|会|可以)\w{0,4}(?
 _ANONYMOUS = re.compile(r"匿名|不想让\w{0,4}知道是我|不想暴露|保密吗|悄悄(?:反映|说)")
 # "有没有人啊", "有人吗", "在不在啊": someone checking the bot is there
 _ANYONE = re.compile(r"^(?:喂|请问|你好)?[,, ]*(?:有没有人|有人吗|有人没|有人在吗|在不在|人呢)[啊呀吗呢嘛??!!~]*$")
-# "5星好评", "给你点个赞", "小助手真棒" — nothing to rate, but kindly answered
-_PRAISE = re.compile(r"^(?:给你|给小助手)?(?:[五5]\s*星|好评|点赞|点个赞|真棒|好棒|真厉害|好厉害|太棒了|厉害了|👍+)\w{0,6}[!!~。👍🙏]*$")
+# "5星好评", "给你点个赞", "小助手真棒", "满意" — nothing (left) to rate, but kindly answered
+_PRAISE = re.compile(r"^(?:给你|给小助手)?(?:[五5]\s*星|好评|点赞|点个赞|真棒|好棒|真厉害|好厉害|太棒了|厉害了|👍+|(?:很|非常|挺|都)?满意)\w{0,6}[!!~。👍🙏]*$")
 
 
 def _more_talk(view: View) -> str | None:
