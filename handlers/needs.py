@@ -329,6 +329,34 @@ def _shared_chars(words: str, text: str) -> int:
     return len({c for c in words if "\u4e00" <= c <= "\u9fff" and c not in _COMMON_CHARS and c in text})
 
 
+# "谢谢你们 辛苦了 但是水管还是在滴": thanks first, then what is still wrong — a need, never "不客气".
+STILL_WRONG_RE = re.compile(r"(?:但是|可是|不过|就是|只是|但)[\s,,]*(?P<rest>\S.{0,30}?(?:还是|又|还在|没好|没修好|不亮|坏|漏|滴|堵|不行|没人).*)$")
+
+
+def _still_wrong(view: View) -> IntakeArgs | None:
+    if not view.addressed or view.sender.role != Role.RESIDENT or view.msg.media or len(view.text) > 80:
+        return None
+    m = STILL_WRONG_RE.search(view.text)
+    if m is None:
+        return None
+    u = classify(m.group("rest"))
+    return IntakeArgs(view.text, Understanding("demand", u.category or "other", u.urgent, u.building))
+
+
+@router.route(Stage.INTENT, _still_wrong)
+async def still_wrong(ctx: Context, args: IntakeArgs) -> None:
+    """Filed as a need; the building and category of her latest need when the words do not say (the
+    thing "还是在滴" is the pipe she reported)."""
+    u = args.u
+    rows = await N.requester_needs(ctx.session, ctx.sender.id, ctx.now - timedelta(days=14))
+    last = next((n for n in rows if overlap(args.text, n.text) or _shared_chars(args.text, n.text) >= 1), None)
+    if last is not None:
+        u = Understanding("demand", u.category if u.category != "other" else last.category, u.urgent,
+                          u.building or last.building)
+        args = IntakeArgs(f"{args.text}(此前诉求 {last.code})", u)
+    await _intake(ctx, args, N.Source.PRIVATE if ctx.msg.is_private else N.Source.GROUP)
+
+
 _LOCATION_CUE = re.compile(r"单元|门口|楼下|楼上|楼道|栋|幢|号楼|层|旁边|对面|附近|那里|那儿|这里|位置|地下|车库|电梯|路口")
 
 
@@ -340,6 +368,9 @@ def _detail_matcher(view: View) -> str | None:
     if _is_rating_words(text) or speech_acts.is_progress_question(text) or speech_acts.small_talk(text) \
             or speech_acts.is_bare_ack(text) or (len(text) < 4 and not _BUILDING_ANSWER.match(text)):
         return None          # "好的", "嗯嗯", "谢谢": not more about the need
+    rated = _rating_matcher(view)
+    if rated is not None and rated.score:
+        return None          # "水管的事 满意": the answer to a rating question still open, not a detail
     located = _BUILDING_ANSWER.match(text) or _LOCATION_CUE.search(text)
     if not view.addressed and not located:
         return None          # group chatter right after one's need is still chatter

@@ -17,7 +17,7 @@ from typing import Any
 
 from handlers.base import PASS, Context, Router, Stage, View
 from handlers.help import _help_text
-from handlers.needs import fit, overlap as _overlap, say
+from handlers.needs import STILL_WRONG_RE, fit, overlap as _overlap, say
 from kernel.text import speech_acts as S
 from models import needs as N
 from notices.needs import fmt_time, short
@@ -200,6 +200,8 @@ def _small_talk_matcher(view: View) -> str | None:
     if not view.addressed:
         return None           # a "谢谢" or a photo in the group is for the neighbours
     act = speech_act(view)
+    if act in (S.THANKS, S.GREETING) and STILL_WRONG_RE.search(view.text):
+        return None           # "谢谢 辛苦了 但是水管还是在滴": a need (handlers/needs.still_wrong)
     return act if act in (S.THANKS, S.GREETING, S.ABOUT_BOT, S.MEDIA) else None
 
 
