@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from handlers.base import Context, Router, Stage, View
 
 router = Router("help")
@@ -27,6 +29,17 @@ STAFF_HELP = (
 WECOM_NOTE = "· 在企业微信群里请先 @{bot} 再说(没有 @ 我的消息我收不到;接龙也请 @{bot} 后发)"
 
 
+GO_ON = "您请接着说,小助手听着呢😊 比如「3栋2单元楼道灯不亮」。"
+_QUESTION = re.compile(r"[??]|吗|呢|什么|啥|怎么|咋|哪|几|多少")
+
+
+def _fragment(view: View) -> bool:
+    """A few words in private from a resident, no question in them: the start of what they mean to say."""
+    t = view.text.strip()
+    return view.is_private and not view.sender.is_staff and 2 <= len(t) <= 6 and not _QUESTION.search(t) \
+        and not any(c.isascii() and c.isalnum() for c in t)
+
+
 RESIDENT_HELP_POINTER = "(居民能用的功能: 发「帮助」查看)"
 
 
@@ -50,5 +63,8 @@ async def show_help(ctx: Context, _args: str) -> None:
 async def fallback(ctx: Context, _args: object) -> None:
     if not ctx.text:
         await ctx.reply(_help_text(ctx.view))
+    elif _fragment(ctx.view):
+        # "我家楼上" — the first words of several messages typed in a row: not a menu, just listening
+        await ctx.reply(GO_ON)
     else:
         await ctx.reply("抱歉,小助手没太看懂。\n" + _help_text(ctx.view, staff_only=True))

@@ -498,6 +498,27 @@ async def tree_hole(ctx: Context, rest: str) -> None:
                   N.Source.TREE_HOLE)
 
 
+# "我要树洞 楼上养狗一直叫", "匿名 楼道里有人抽烟", "我想匿名反映一下 12栋…": a 树洞 in other words
+# (private only; with nothing after the words, speech.py explains how).
+_ANON_RE = re.compile(r"^(?:我要|我想|想|要)?(?:发个?)?(?:树洞|匿名)(?:的)?(?:反映|说|投诉|举报|提)?(?:一下|个事|个问题)?"
+                      r"[\s::,,。]*(?P<rest>.*)$", re.S)
+
+
+def _anonymous_words(view: View) -> str | None:
+    if not view.is_private or view.sender.role != Role.RESIDENT or view.text.startswith("树洞"):
+        return None          # "树洞 …" itself is the command above
+    m = _ANON_RE.match(view.text)
+    rest = m.group("rest").strip() if m else ""
+    if len(rest) < 4 or re.match(r"(?:的?话|吗|可以|行不行|能不能|会不会|是不是|安全|保密)", rest):
+        return None          # "匿名的话会被知道吗": asking about it (speech.py answers)
+    return rest
+
+
+@router.route(Stage.RESIDENT_COMMAND, _anonymous_words)
+async def anonymous_need(ctx: Context, rest: str) -> None:
+    await tree_hole(ctx, rest)
+
+
 @router.route(Stage.RESIDENT_COMMAND, _obvious_word)
 async def intake_by_word(ctx: Context, args: IntakeArgs) -> None:
     await _intake(ctx, args, N.Source.PRIVATE if ctx.msg.is_private else N.Source.GROUP)

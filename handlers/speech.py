@@ -174,8 +174,8 @@ def _more_talk(view: View) -> str | None:
         return None          # "你能干啥" is answered as "你是机器人吗" (small_talk)
     if _CAPABILITIES.search(view.text):
         return "capabilities"
-    if _ANONYMOUS.search(view.text) and len(view.text) <= 20:
-        return "anonymous"           # a longer one may already be the thing to say: the need routes read it
+    if _ANONYMOUS.search(view.text) and (view.is_private or len(view.text) <= 20):
+        return "anonymous"           # never filed under their name when they asked for anonymity
     if _PRAISE.match(view.text.strip()):
         return "praise"
     if _ANYONE.match(view.text.strip()):
