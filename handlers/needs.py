@@ -18,6 +18,7 @@ from kernel.identity import DEPARTMENT_STAFF, STAFF, Person, Role
 from kernel.text import speech_acts
 from kernel.text.classify import Understanding, classify
 from kernel.text.mentions import complains_about_worker, grid_mention
+from kernel.text.numbers import cn_to_int
 from texts import needs as T
 from texts import photos as TP
 from texts import speech as TS
@@ -201,8 +202,7 @@ def _correction_matcher(view: View) -> tuple[int | None, int] | None:
     m = _CORRECTION_RE.search(view.text)
     if m is None:
         return None
-    g = [x for x in m.groups()]
-    from kernel.text.numbers import cn_to_int
+    g = m.groups()
     try:
         if g[0] is not None:
             return cn_to_int(g[0]), cn_to_int(g[1])
@@ -956,7 +956,6 @@ def _score_in_numbers(text: str) -> int | None:
         return None
     if m.group("full"):
         return 1
-    from kernel.text.numbers import cn_to_int
     try:
         n = int(m.group("n")) if m.group("n").isdigit() else cn_to_int(m.group("n"))
     except ValueError:
