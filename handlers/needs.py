@@ -260,6 +260,8 @@ async def correct_building(ctx: Context, args: tuple[int | None, int]) -> Any:
 def _withdraw_matcher(view: View) -> str | None:
     if view.sender.role != Role.RESIDENT or view.msg.media or len(view.text) > 40:
         return None
+    if re.search(r"[??]|吗|没有?[??!!。~]*$|呢", view.text):
+        return None          # "问题解决了吗", "修好了没": asking, not withdrawing
     if (m := _WITHDRAW_CMD.match(view.text)) is not None:
         return view.text if (view.addressed or N.normalize_code(m.group(1))) else None
     if _WITHDRAW_STRONG.search(view.text) or (view.addressed and _WITHDRAW_ADDRESSED.search(view.text)) or (
