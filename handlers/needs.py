@@ -321,6 +321,7 @@ def overlap(question: str, text: str) -> int:
     return sum(1 for g in grams if g in text)
 
 
+_COMMAND_START = re.compile(r"^(?:查|进度|预约|报名|取消|签到|改到|我的|帮助|菜单|树洞|撤回|撤销|问卷|投票|接龙|#)")
 _ASKS = re.compile(r"[??]|吗|呢|几点|多少|怎么|咋|什么|啥|哪|能不能|可不可以|有没有")
 _ANOTHER = re.compile(r"^(?:还有|另外|另一个|对了|顺便)")
 _COMMON_CHARS = set("的了不用修好那个这已经是我你们就还没有来管要自己算吗呢啊吧也都说过事情问题一下")
@@ -367,6 +368,8 @@ def _detail_matcher(view: View) -> str | None:
     text = view.text.strip()
     if view.sender.role != Role.RESIDENT or view.msg.media or not (2 <= len(text) <= 120) or text.startswith("["):
         return None
+    if _COMMAND_START.match(text):
+        return None          # "查 D20261210-4" mistyped is still a command, not words about the need
     if _is_rating_words(text) or speech_acts.is_progress_question(text) or speech_acts.small_talk(text) \
             or speech_acts.is_bare_ack(text) or (len(text) < 4 and not _BUILDING_ANSWER.match(text)):
         return None          # "好的", "嗯嗯", "谢谢": not more about the need
@@ -1054,10 +1057,12 @@ async def _rate(ctx: Context, args: RatingArgs, code: str) -> Any:
     need = change.need
     if change.action == N.Action.REOPEN:
         target = change.extra.get("reopened") or need
-        await say(ctx, T.RATED_DISSATISFIED.format(code=need.code, worker=target.assignee_name or "工作人员"))
+        await say(ctx, T.RATED_DISSATISFIED.format(code=need.merged_into or need.code,
+                                                   worker=target.assignee_name or "工作人员"))
         await announce_change(ctx.out, ctx.config, change)
     else:
-        await say(ctx, T.RATED.format(code=need.code, bot=ctx.config.bot_name,
+        # a merged neighbour knows the code she was told (the parent's), never her own hidden one
+        await say(ctx, T.RATED.format(code=need.merged_into or need.code, bot=ctx.config.bot_name,
                                       satisfaction=N.SATISFACTION_NAMES[N.Satisfaction(need.satisfaction)]))
     return None
 
