@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from handlers.base import Context, Router, Stage, View
+from kernel.text.speech_acts import is_bare_ack
 
 router = Router("help")
 
@@ -29,6 +30,8 @@ STAFF_HELP = (
 WECOM_NOTE = "· 在企业微信群里请先 @{bot} 再说(没有 @ 我的消息我收不到;接龙也请 @{bot} 后发)"
 
 
+OK = "好的😊 有需要随时找{bot}。"
+_NODS = ("是", "是的", "对", "对的", "好", "行", "可以")
 GO_ON = "您请接着说,小助手听着呢😊 比如「3栋2单元楼道灯不亮」。"
 _QUESTION = re.compile(r"[??]|吗|呢|什么|啥|怎么|咋|哪|几|多少")
 
@@ -63,6 +66,8 @@ async def show_help(ctx: Context, _args: str) -> None:
 async def fallback(ctx: Context, _args: object) -> None:
     if not ctx.text:
         await ctx.reply(_help_text(ctx.view))
+    elif ctx.view.is_private and not ctx.sender.is_staff and (is_bare_ack(ctx.text) or ctx.text.strip() in _NODS):
+        await ctx.reply(OK.format(bot=ctx.config.bot_name))           # "是", "好的", "嗯" with nothing asked: no menu for a nod
     elif _fragment(ctx.view):
         # "我家楼上" — the first words of several messages typed in a row: not a menu, just listening
         await ctx.reply(GO_ON)

@@ -397,6 +397,9 @@ async def need_detail(ctx: Context, text: str) -> Any:
     if (u.building is not None and need.building is not None and u.building != need.building
             and u.intent == "demand" and len(text) > 8) or (_ANOTHER.match(text) and u.intent == "demand"):
         return PASS          # another problem ("还有 楼下垃圾桶也满了", another building): a need of its own
+    if u.building is not None and u.building == need.building and len(text) <= 10 \
+            and not _LOCATION_CUE.search(re.sub(_BLD, "", text)):
+        return PASS          # "我也是5栋的": the place it already has, nothing more about it
     if u.building is not None and need.building is None and need.status != N.Status.MERGED:
         located = await N.relocate(ctx.session, ctx.now, ctx.config, need.code, u.building, ctx.sender)
         if located.previous_assignee is not None:
