@@ -190,6 +190,8 @@ _CORRECTION_RE = re.compile(
 _WITHDRAW_STRONG = re.compile(
     r"自己(?:已经)?(?:修|弄|搞|处理|解决|整)好了|自己(?:修|弄|搞|处理|解决)了|不用(?:来|上门)?(?:修|来|管|处理|上门|跑)了"
     r"|不需要(?:修|来|处理)?了|(?:问题|事情?)(?:已经)?解决了|不报了|不修了|不用麻烦(?:你们|了)")
+_WITHDRAW_GROUP = re.compile(r"自己(?:已经)?(?:修|弄|搞|处理|解决|整)好了|不用(?:来|上门)?修了|不修了|不报了"
+                            r"|(?:问题|事情?)(?:已经)?解决了|(?:已经|都)(?:挪走|修好|弄好|清走|搬走)了.{0,6}不用")
 # "撤回" alone in a group is about a chat message ("我撤回了"): only said to the bot, or with a code.
 _WITHDRAW_ADDRESSED = re.compile(r"撤回|撤销")
 _WITHDRAW_WEAK = re.compile(r"已经(?:修|弄|搞)?好了|好了好了|没事了|算了")
@@ -264,6 +266,9 @@ def _withdraw_matcher(view: View) -> str | None:
         return None          # "问题解决了吗", "修好了没": asking, not withdrawing
     if (m := _WITHDRAW_CMD.match(view.text)) is not None:
         return view.text if (view.addressed or N.normalize_code(m.group(1))) else None
+    if not view.addressed:
+        # to the neighbours ("我帮你叫物业吧" — "不用麻烦了"): only words about the problem being fixed
+        return view.text if _WITHDRAW_GROUP.search(view.text) else None
     if _WITHDRAW_STRONG.search(view.text) or (view.addressed and _WITHDRAW_ADDRESSED.search(view.text)) or (
             view.addressed and _WITHDRAW_WEAK.search(view.text) and re.search(r"不用|不要|不需要|撤", view.text)):
         return view.text
