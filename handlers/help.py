@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from handlers.base import Context, Router, Stage, View
 from kernel.identity import Role
+from kernel.text.speech_acts import is_bare_ack
 
 router = Router("help")
 
@@ -37,6 +40,19 @@ DEPARTMENT_HELP = (
 WECOM_NOTE = "· 在企业微信群里请先 @{bot} 再说(没有 @ 我的消息我收不到;接龙也请 @{bot} 后发)"
 
 
+OK = "好的😊 有需要随时找{bot}。"
+_NODS = ("是", "是的", "对", "对的", "好", "行", "可以")
+GO_ON = "您请接着说,小助手听着呢😊 比如「3栋2单元楼道灯不亮」。"
+_QUESTION = re.compile(r"[??]|吗|呢|什么|啥|怎么|咋|哪|几|多少")
+
+
+def _fragment(view: View) -> bool:
+    """A few words in private from a resident, no question in them: the start of what they mean to say."""
+    t = view.text.strip()
+    return view.is_private and not view.sender.is_staff and 2 <= len(t) <= 6 and not _QUESTION.search(t) \
+        and not any(c.isascii() and c.isalnum() for c in t)
+
+
 RESIDENT_HELP_POINTER = "(居民能用的功能: 发「帮助」查看)"
 
 
@@ -63,6 +79,13 @@ async def show_help(ctx: Context, _args: str) -> None:
 async def fallback(ctx: Context, _args: object) -> None:
     if not ctx.text:
         text = _help_text(ctx.view)
+    elif ctx.view.is_private and not ctx.sender.is_staff and (is_bare_ack(ctx.text) or ctx.text.strip() in _NODS):
+        await ctx.reply(OK.format(bot=ctx.config.bot_name))           # "是", "好的", "嗯" with nothing asked: no menu for a nod
+        return
+    elif _fragment(ctx.view):
+        # "我家楼上" — the first words of several messages typed in a row: not a menu, just listening
+        await ctx.reply(GO_ON)
+        return
     else:
         text = "抱歉,小助手没太看懂。\n" + _help_text(ctx.view, staff_only=True)
     staff = ctx.sender.is_staff or ctx.sender.role == Role.DEPARTMENT

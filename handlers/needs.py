@@ -19,6 +19,7 @@ from kernel.identity import DEPARTMENT_STAFF, STAFF, Person, Role
 from kernel.text import speech_acts
 from kernel.text.classify import Understanding, classify
 from kernel.text.mentions import complains_about_worker, grid_mention
+from kernel.text.numbers import cn_to_int
 from texts import needs as T
 from texts import photos as TP
 from texts import speech as TS
@@ -134,6 +135,8 @@ async def _intake(ctx: Context, args: IntakeArgs, source: N.Source) -> None:
     # Staff reporting a problem ("帮我登记一下 5栋李大爷家水管爆了") file it for someone else: the need
     # names who took it and has no requester, so no resident's rating is asked of the worker.
     taken = ctx.sender.role != Role.RESIDENT and source != N.Source.TREE_HOLE
+    # the whole message: "投诉网格员 …" names the worker before the text that is filed
+    about_worker = complains_about_worker(args.text) or complains_about_worker(ctx.text)
     intake = await N.create_need(
         ctx.session, ctx.now, ctx.config, text=args.text, category=u.category, urgent=u.urgent,
         building=u.building, source=source,
@@ -141,13 +144,13 @@ async def _intake(ctx: Context, args: IntakeArgs, source: N.Source) -> None:
         requester_name=None if source == N.Source.TREE_HOLE else
         T.TAKEN_BY_STAFF.format(name=ctx.sender.name) if taken else ctx.sender.name,
         chat=None if private else ctx.msg.group_topic, chat_grid=chat_grid,
-        about_worker=complains_about_worker(args.text), taken_by=ctx.sender if taken else None)
+        about_worker=about_worker, taken_by=ctx.sender if taken else None)
     # An urgent need's acknowledgement goes with its alert, ahead of every ordinary reply (and past the
     # reply budget): the resident must know at once that someone was told.
     need = intake.need
     # Filed privately with nowhere to place it: it went to the admin; one question finds the grid's worker.
     where = (private and intake.parent is None and not need.tree_hole and need.building is None
-             and need.grid is None and not complains_about_worker(args.text))
+             and need.grid is None and not about_worker)
     ack = ack_text(ctx.config, intake, ctx.now)
     if taken and intake.parent is None:
         ack = T.ACK_TAKEN.format(code=need.code, category=need.category_name,
@@ -156,7 +159,8 @@ async def _intake(ctx: Context, args: IntakeArgs, source: N.Source) -> None:
     await announce_intake(ctx.out, ctx.config, intake)
     await _photos_for_new_need(ctx, need)
     if where:
-        await ctx.ask(NEED_BUILDING, {"code": need.code}, ttl=timedelta(minutes=30))
+        # a resident may answer hours later ("7栋2单元" after lunch): the question stays open a day
+        await ctx.ask(NEED_BUILDING, {"code": need.code}, ttl=timedelta(hours=24))
 
 
 NEED_BUILDING = "need.building"       # {code}: a private need filed without a building; "3栋" places it
@@ -182,6 +186,253 @@ async def need_building(ctx: Context, _m: object) -> object:
     await announce_intake(ctx.out, ctx.config, N.Intake(need))
     await ctx.out.private(located.previous_assignee, T.LOCATED_NOTE.format(
         code=need.code, building=building, worker=need.assignee_name or "网格员"))
+    return None
+
+
+# ---------------------------------------------------------------- the resident's own follow-ups
+
+_BLD = r"([0-9一二两三四五六七八九十百]{1,4})\s*(?:栋|幢|号楼|座|号)"
+# "不是3栋 是5栋", "是5栋不是3栋", "写错了 是5栋", "搞错了应该是5号楼"
+_CORRECTION_RE = re.compile(
+    rf"(?:不是|不在)\s*{_BLD}[\s,,。!!、;;]*(?:而?是|在|应该是)\s*{_BLD}"
+    rf"|(?:是|在)\s*{_BLD}[\s,,。!!、;;]*(?:不是|不在)\s*{_BLD}"
+    rf"|(?:写|打|说|搞|弄|发)错了?[\s,,。!!、;;]*(?:应该|其实)?(?:是|在)\s*{_BLD}")
+# "算了 不用了 自己修好了", "不用来修了", "已经弄好了 不用管了", "撤回": the resident's need is gone.
+_WITHDRAW_STRONG = re.compile(
+    r"自己(?:已经)?(?:修|弄|搞|处理|解决|整)好了|自己(?:修|弄|搞|处理|解决)了|不用(?:来|上门)?(?:修|来|管|处理|上门|跑)了"
+    r"|不需要(?:修|来|处理)?了|(?:问题|事情?)(?:已经)?解决了|不报了|不修了|不用麻烦(?:你们|了)")
+_WITHDRAW_GROUP = re.compile(r"自己(?:已经)?(?:修|弄|搞|处理|解决|整)好了|不用(?:来|上门)?修了|不修了|不报了"
+                            r"|(?:问题|事情?)(?:已经)?解决了|(?:已经|都)(?:挪走|修好|弄好|清走|搬走)了.{0,6}不用")
+# "撤回" alone in a group is about a chat message ("我撤回了"): only said to the bot, or with a code.
+_WITHDRAW_ADDRESSED = re.compile(r"撤回|撤销")
+_WITHDRAW_WEAK = re.compile(r"已经(?:修|弄|搞)?好了|好了好了|没事了|算了")
+_WITHDRAW_CMD = re.compile(r"^(?:撤回|撤销)[\s::,,]*(.*)$")
+
+
+def _correction_matcher(view: View) -> tuple[int | None, int] | None:
+    if view.sender.role != Role.RESIDENT or view.msg.media or len(view.text) > 40:
+        return None
+    m = _CORRECTION_RE.search(view.text)
+    if m is None:
+        return None
+    g = m.groups()
+    try:
+        if g[0] is not None:
+            return cn_to_int(g[0]), cn_to_int(g[1])
+        if g[2] is not None:
+            return cn_to_int(g[3]), cn_to_int(g[2])
+        return None, cn_to_int(g[4])
+    except ValueError:
+        return None
+
+
+async def _my_open(ctx: Context, *, merged: bool = False, days: int = 30) -> list[N.Need]:
+    """The sender's own open needs raised in this chat (in a group: that group's only), newest first."""
+    rows = await N.requester_needs(ctx.session, ctx.sender.id, ctx.now - timedelta(days=days))
+    ok = (*N.OPEN_STATUSES, N.Status.MERGED) if merged else N.OPEN_STATUSES
+    rows = [n for n in rows if n.status in ok and n.created_at >= ctx.now - timedelta(days=days)]
+    return rows if ctx.msg.is_private else [n for n in rows if n.chat == ctx.msg.group_topic]
+
+
+async def _tell_holder(ctx: Context, need: N.Need, text: str) -> None:
+    who = need.assignee
+    if need.department:
+        dept = ctx.config.department(need.department)
+        who = dept.contact_id if dept else who
+    if who and who != ctx.sender.id:
+        await ctx.out.private(who, text)
+
+
+@router.route(Stage.RESIDENT_COMMAND, _correction_matcher)
+async def correct_building(ctx: Context, args: tuple[int | None, int]) -> Any:
+    old, new = args
+    rows = await _my_open(ctx, days=3)
+    if not ctx.view.addressed:      # said in the group without @: only right after one's own need
+        rows = [n for n in rows if n.created_at >= ctx.now - timedelta(hours=2)]
+    if not rows:
+        return PASS
+    need = next((n for n in rows if old is not None and n.building == old), rows[0])
+    if need.building == new:
+        await say(ctx, T.RELOCATED.format(building=new, code=need.code))
+        return None
+    await ctx.answered(NEED_BUILDING)
+    located = await N.relocate(ctx.session, ctx.now, ctx.config, need.code, new, ctx.sender)
+    need = located.need
+    worker = need.assignee_name or "网格员"
+    if located.previous_assignee is not None:
+        await say(ctx, T.RELOCATED_MOVED.format(building=new, code=need.code, worker=worker))
+        await announce_intake(ctx.out, ctx.config, N.Intake(need))
+        await ctx.out.private(located.previous_assignee, T.RELOCATED_NOTE_MOVED.format(
+            code=need.code, building=new, worker=worker))
+    else:
+        await say(ctx, T.RELOCATED.format(building=new, code=need.code))
+        await _tell_holder(ctx, need, T.RELOCATED_NOTE.format(code=need.code, building=new))
+    return None
+
+
+def _withdraw_matcher(view: View) -> str | None:
+    if view.sender.role != Role.RESIDENT or view.msg.media or len(view.text) > 40:
+        return None
+    if re.search(r"[??]|吗|没有?[??!!。~]*$|呢", view.text):
+        return None          # "问题解决了吗", "修好了没": asking, not withdrawing
+    if (m := _WITHDRAW_CMD.match(view.text)) is not None:
+        return view.text if (view.addressed or N.normalize_code(m.group(1))) else None
+    if not view.addressed:
+        # to the neighbours ("我帮你叫物业吧" — "不用麻烦了"): only words about the problem being fixed
+        return view.text if _WITHDRAW_GROUP.search(view.text) else None
+    if _WITHDRAW_STRONG.search(view.text) or (view.addressed and _WITHDRAW_ADDRESSED.search(view.text)) or (
+            view.addressed and _WITHDRAW_WEAK.search(view.text) and re.search(r"不用|不要|不需要|撤", view.text)):
+        return view.text
+    return None
+
+
+@router.route(Stage.RESIDENT_COMMAND, _withdraw_matcher)
+async def withdraw_need(ctx: Context, words: str) -> Any:
+    if await ctx.pending(RATE_QUESTION) is not None:
+        return PASS              # "已经好了" after 办结 is the answer to the rating question
+    code = N.normalize_code(words)
+    rows = await _my_open(ctx, merged=True)
+    if code is not None:
+        rows = [n for n in rows if n.code == code or n.merged_into == code]
+    if not rows:
+        if ctx.view.addressed and (code or _WITHDRAW_CMD.match(words)):
+            await say(ctx, T.WITHDRAW_NONE)
+            return None
+        return PASS
+    if len(rows) > 1:
+        scored = sorted(((overlap(words, n.text) * 10 + _shared_chars(words, n.text), n) for n in rows),
+                        key=lambda sn: -sn[0])
+        if scored[0][0] > 0 and scored[0][0] > scored[1][0]:
+            rows = [scored[0][1]]
+        elif not ctx.view.addressed:
+            return PASS
+        else:
+            items = "".join("\n" + T.BARE_ITEM.format(code=n.merged_into or n.code, text=short(n.text, 20)).rstrip()
+                            for n in rows[:5])
+            await say(ctx, T.WITHDRAW_WHICH.format(n=len(rows), items=items))
+            return None
+    need = rows[0]
+    await ctx.answered(NEED_BUILDING)
+    change = await N.withdraw(ctx.session, ctx.now, ctx.config, need.code, ctx.sender, words)
+    shown = need.merged_into or need.code
+    if change.extra.get("kept"):
+        await say(ctx, T.WITHDRAWN_KEPT.format(worker=need.assignee_name or "网格员", n=len(change.followers),
+                                               code=shown))
+        await _tell_holder(ctx, need, T.WITHDRAWN_NOTE_KEPT.format(code=need.code, words=short(words, 40),
+                                                                   n=len(change.followers)))
+        return None
+    await say(ctx, T.WITHDRAWN.format(code=shown, text=short(need.text.split("\n")[0], 16),
+                                      worker=need.assignee_name or "网格员", bot=ctx.config.bot_name))
+    if need.merged_into is None:
+        await _tell_holder(ctx, need, T.WITHDRAWN_NOTE.format(code=need.code, words=short(words, 40)))
+    return None
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]{2,}")
+
+
+def overlap(question: str, text: str) -> int:
+    """Two-character pieces a message shares with a need's text: "下水道弄好没" finds the drain."""
+    grams = {run[i:i + 2] for run in _HAN.findall(question) for i in range(len(run) - 1)}
+    return sum(1 for g in grams if g in text)
+
+
+_COMMAND_START = re.compile(r"^(?:查|进度|预约|报名|取消|签到|改到|我的|帮助|菜单|树洞|撤回|撤销|问卷|投票|接龙|#)")
+_ASKS = re.compile(r"[??]|吗|呢|几点|多少|怎么|咋|什么|啥|哪|能不能|可不可以|有没有")
+_ANOTHER = re.compile(r"^(?:还有|另外|另一个|对了|顺便)")
+_COMMON_CHARS = set("的了不用修好那个这已经是我你们就还没有来管要自己算吗呢啊吧也都说过事情问题一下")
+
+
+def _shared_chars(words: str, text: str) -> int:
+    """Content characters a short message shares with a need ("灯的那个不用修了" → 楼道灯不亮)."""
+    return len({c for c in words if "\u4e00" <= c <= "\u9fff" and c not in _COMMON_CHARS and c in text})
+
+
+# "谢谢你们 辛苦了 但是水管还是在滴": thanks first, then what is still wrong — a need, never "不客气".
+STILL_WRONG_RE = re.compile(r"(?:但是|可是|不过|就是|只是|但)[\s,,]*(?P<rest>\S.{0,30}?(?:还是|又|还在|没好|没修好|不亮|坏|漏|滴|堵|不行|没人).*)$")
+
+
+def _still_wrong(view: View) -> IntakeArgs | None:
+    if not view.addressed or view.sender.role != Role.RESIDENT or view.msg.media or len(view.text) > 80:
+        return None
+    m = STILL_WRONG_RE.search(view.text)
+    if m is None:
+        return None
+    u = classify(m.group("rest"))
+    return IntakeArgs(view.text, Understanding("demand", u.category or "other", u.urgent, u.building))
+
+
+@router.route(Stage.INTENT, _still_wrong)
+async def still_wrong(ctx: Context, args: IntakeArgs) -> None:
+    """Filed as a need; the building and category of her latest need when the words do not say (the
+    thing "还是在滴" is the pipe she reported)."""
+    u = args.u
+    rows = await N.requester_needs(ctx.session, ctx.sender.id, ctx.now - timedelta(days=14))
+    last = next((n for n in rows if overlap(args.text, n.text) or _shared_chars(args.text, n.text) >= 1), None)
+    if last is not None:
+        u = Understanding("demand", u.category if u.category != "other" else last.category, u.urgent,
+                          u.building or last.building)
+        args = IntakeArgs(f"{args.text}(此前诉求 {last.code})", u)
+    await _intake(ctx, args, N.Source.PRIVATE if ctx.msg.is_private else N.Source.GROUP)
+
+
+_LOCATION_CUE = re.compile(r"单元|门口|楼下|楼上|楼道|栋|幢|号楼|层|旁边|对面|附近|那里|那儿|这里|位置|地下|车库|电梯|路口")
+
+
+def _detail_matcher(view: View) -> str | None:
+    """Words right after one's own need (the photo window, a few minutes): more about it."""
+    text = view.text.strip()
+    if view.sender.role != Role.RESIDENT or view.msg.media or not (2 <= len(text) <= 120) or text.startswith("["):
+        return None
+    if _COMMAND_START.match(text):
+        return None          # "查 D20261210-4" mistyped is still a command, not words about the need
+    if _is_rating_words(text) or speech_acts.is_progress_question(text) or speech_acts.small_talk(text) \
+            or speech_acts.is_bare_ack(text) or (len(text) < 4 and not _BUILDING_ANSWER.match(text)):
+        return None          # "好的", "嗯嗯", "谢谢": not more about the need
+    rated = _rating_matcher(view)
+    if rated is not None and rated.score:
+        return None          # "水管的事 满意": the answer to a rating question still open, not a detail
+    located = _BUILDING_ANSWER.match(text) or _LOCATION_CUE.search(text)
+    if not view.addressed and not located:
+        return None          # group chatter right after one's need is still chatter
+    if not located and (_ASKS.search(text) or view.kb.answer(text) is not None):
+        return None          # "你们几点下班": a question of its own, not more about the need
+    return text
+
+
+@router.answer(P.NEED_WINDOW, match=_detail_matcher, label="")
+async def need_detail(ctx: Context, text: str) -> Any:
+    assert ctx.question is not None
+    u = ctx.view.understanding
+    try:
+        need = await N.get_need(ctx.session, str(ctx.question.data["code"]))
+    except N.NeedError:
+        return PASS
+    if need.requester != ctx.sender.id or need.status not in (*N.OPEN_STATUSES, N.Status.MERGED):
+        return PASS
+    if (u.building is not None and need.building is not None and u.building != need.building
+            and u.intent == "demand" and len(text) > 8) or (_ANOTHER.match(text) and u.intent == "demand"):
+        return PASS          # another problem ("还有 楼下垃圾桶也满了", another building): a need of its own
+    if u.building is not None and u.building == need.building and len(text) <= 10 \
+            and not _LOCATION_CUE.search(re.sub(_BLD, "", text)):
+        return PASS          # "我也是5栋的": the place it already has, nothing more about it
+    if u.building is not None and need.building is None and need.status != N.Status.MERGED:
+        located = await N.relocate(ctx.session, ctx.now, ctx.config, need.code, u.building, ctx.sender)
+        if located.previous_assignee is not None:
+            await announce_intake(ctx.out, ctx.config, N.Intake(located.need))
+            await ctx.out.private(located.previous_assignee, T.RELOCATED_NOTE_MOVED.format(
+                code=need.code, building=u.building, worker=located.need.assignee_name or "网格员"))
+        else:
+            await _tell_holder(ctx, need, T.LOCATED_ADDED_NOTE.format(code=need.code, building=u.building))
+        if _BUILDING_ANSWER.match(text) and len(text) <= 10:
+            if ctx.view.addressed:
+                await say(ctx, T.LOCATED.format(building=u.building, code=need.code))
+            return None
+    await N.add_detail(ctx.session, ctx.now, need.code, text, ctx.sender)
+    if need.merged_into is None:
+        await _tell_holder(ctx, need, T.DETAIL_NOTE.format(code=need.code, text=short(text, 80)))
+    if ctx.view.addressed:
+        await say(ctx, T.DETAIL_ADDED.format(code=need.merged_into or need.code))
     return None
 
 
@@ -269,6 +520,27 @@ async def tree_hole(ctx: Context, rest: str) -> None:
     await _intake(ctx, IntakeArgs(rest.strip(), Understanding("demand", u.category if u.intent == "demand" else
                                                               (u.category or "other"), u.urgent, u.building)),
                   N.Source.TREE_HOLE)
+
+
+# "我要树洞 楼上养狗一直叫", "匿名 楼道里有人抽烟", "我想匿名反映一下 12栋…": a 树洞 in other words
+# (private only; with nothing after the words, speech.py explains how).
+_ANON_RE = re.compile(r"^(?:我要|我想|想|要)?(?:发个?)?(?:树洞|匿名)(?:的)?(?:反映|说|投诉|举报|提)?(?:一下|个事|个问题)?"
+                      r"[\s::,,。]*(?P<rest>.*)$", re.S)
+
+
+def _anonymous_words(view: View) -> str | None:
+    if not view.is_private or view.sender.role != Role.RESIDENT or view.text.startswith("树洞"):
+        return None          # "树洞 …" itself is the command above
+    m = _ANON_RE.match(view.text)
+    rest = m.group("rest").strip() if m else ""
+    if len(rest) < 4 or re.match(r"(?:的?话|吗|可以|行不行|能不能|会不会|是不是|安全|保密)", rest):
+        return None          # "匿名的话会被知道吗": asking about it (speech.py answers)
+    return rest
+
+
+@router.route(Stage.RESIDENT_COMMAND, _anonymous_words)
+async def anonymous_need(ctx: Context, rest: str) -> None:
+    await tree_hole(ctx, rest)
 
 
 @router.route(Stage.RESIDENT_COMMAND, _obvious_word)
@@ -872,12 +1144,36 @@ def _read_rating(view: View) -> RatingArgs | None:
     # has just asked this resident (the `rating` route; `rating_unasked` passes on them).
     if len(view.text) > _LOOSE_MAX or N.normalize_code(view.text) is not None:
         return None
-    score = getattr(view.understanding, "rating", None) if view.addressed else None
+    score = _score_in_numbers(view.text)
+    if score is None:
+        score = getattr(view.understanding, "rating", None) if view.addressed else None
     score = score if score in (1, 2, 3) else speech_acts.rating_in_words(view.text, addressed=view.addressed)
     if score is None:
         return RatingArgs(0, "", None, False, loose=True) if view.addressed and speech_acts.is_bare_ack(view.text) \
             else None
     return RatingArgs(score, view.text.strip(), None, False, loose=True)
+
+
+# "10分", "打100分", "五星", "给5颗星", "满分": a score out of 5, 10 or 100, read as the three ratings.
+_SCORE_RE = re.compile(r"^(?:打|给|我给|给你们?打?)?\s*(?:(?P<n>\d{1,3}|[一二两三四五六七八九十]{1,2}|一百)\s*(?P<unit>分|颗?星)|(?P<full>满分))"
+                       r"(?P<rest>.{0,30})$", re.S)
+
+
+def _score_in_numbers(text: str) -> int | None:
+    m = _SCORE_RE.match(text.strip())
+    if m is None:
+        return None
+    if m.group("full"):
+        return 1
+    try:
+        n = int(m.group("n")) if m.group("n").isdigit() else cn_to_int(m.group("n"))
+    except ValueError:
+        return None
+    top = 5 if "星" in m.group("unit") or n <= 5 else (10 if n <= 10 else 100)
+    if n > top or n < 0:
+        return None
+    share = n / top
+    return 1 if share >= 0.8 else (2 if share >= 0.6 else 3)
 
 
 def _strict_rating(view: View) -> RatingArgs | None:
@@ -965,10 +1261,12 @@ async def _rate(ctx: Context, args: RatingArgs, code: str) -> Any:
     need = change.need
     if change.action == N.Action.REOPEN:
         target = change.extra.get("reopened") or need
-        await say(ctx, T.RATED_DISSATISFIED.format(code=need.code, worker=target.assignee_name or "工作人员"))
+        await say(ctx, T.RATED_DISSATISFIED.format(code=need.merged_into or need.code,
+                                                   worker=target.assignee_name or "工作人员"))
         await announce_change(ctx.out, ctx.config, change)
     else:
-        await say(ctx, T.RATED.format(code=need.code, bot=ctx.config.bot_name,
+        # a merged neighbour knows the code she was told (the parent's), never her own hidden one
+        await say(ctx, T.RATED.format(code=need.merged_into or need.code, bot=ctx.config.bot_name,
                                       satisfaction=N.SATISFACTION_NAMES[N.Satisfaction(need.satisfaction)]))
     return None
 

@@ -16,7 +16,8 @@ from datetime import timedelta
 from typing import Any
 
 from handlers.base import PASS, Context, Router, Stage, View
-from handlers.needs import say
+from handlers.help import _help_text
+from handlers.needs import STILL_WRONG_RE, fit, overlap as _overlap, say
 from kernel.text import speech_acts as S
 from models import needs as N
 from notices.needs import fmt_time, short
@@ -28,6 +29,23 @@ RECENT = timedelta(days=7)      # a need closed within this long still shows in 
 MAX_LISTED = 5
 
 
+# Progress questions the shared reading (speech_acts.is_progress_question) misses, as residents type
+# them: "修了没", "弄好没有", "有人管没", "我上礼拜说的那个事呢", "报的那个咋样了".
+_MORE_PROGRESS = re.compile(
+    r"^(?:那个|这个|我的|我家的?)?\w{0,8}?(?:(?:修|弄|搞|处理|解决)(?:好|完)?了?|办(?:好|完)?了|管了)(?:没|吗|么|没有|嘛)[??!!。~]*$"
+    r"|有人管(?:没|吗|不|么|没有)|有没有人管|到底管不管"
+    r"|(?:说|报|反映|提|讲)的(?:那个|那件|这个)?(?:事|问题|情况|事情)\w{0,2}(?:呢|咋样|怎么样|怎样|如何|办了没|有消息)"
+    r"|(?:有|啥|什么)(?:进展|进度|消息|回音)(?:没|吗|了吗|没有)?[??]*$"
+    r"|^(?:麻烦|请|帮我|帮忙|再)*(?:帮我|帮忙)?催(?:一下|一催|催|下)")
+
+
+def is_progress(text: str, view: View | None = None) -> bool:
+    if S.is_progress_question(text):
+        return True
+    return len(text) <= 30 and _MORE_PROGRESS.search(text) is not None and \
+        (view is None or view.kb.answer(text) is None)      # "居住证能办了吗" is for the knowledge base
+
+
 def speech_act(view: View) -> str | None:
     """The classifier's reading when it gives one, else ours (progress / thanks / greeting / about_bot / media)."""
     # Reading `understanding` classifies the message: only when addressed (it is read anyway then).
@@ -35,7 +53,7 @@ def speech_act(view: View) -> str | None:
     act = getattr(u, "speech_act", None)
     if act in (S.PROGRESS, S.THANKS, S.GREETING, S.ABOUT_BOT) and u is not None and u.intent != "demand":
         return act
-    if S.is_progress_question(view.text):
+    if is_progress(view.text, view):
         return S.PROGRESS
     return S.small_talk(view.text)
 
@@ -50,7 +68,7 @@ def _progress_matcher(view: View) -> bool | None:
     about "my" request ("我反映的…怎么样了"); it is answered only if the sender has needs."""
     if not view.addressed and not _MINE.search(view.text):
         return None
-    return True if S.is_progress_question(view.text) or (
+    return True if is_progress(view.text, view) or (
         view.addressed and speech_act(view) == S.PROGRESS) else None
 
 
@@ -119,15 +137,6 @@ def _item(ctx: Context, need: N.Need, shown: N.Need) -> str:
     return text
 
 
-_HAN = re.compile(r"[\u4e00-\u9fff]{2,}")
-
-
-def _overlap(question: str, text: str) -> int:
-    """Two-character pieces the question shares with a need's text: "下水道弄好没" finds the drain."""
-    grams = {run[i:i + 2] for run in _HAN.findall(question) for i in range(len(run) - 1)}
-    return sum(1 for g in grams if g in text)
-
-
 # ---------------------------------------------------------------- knowledge base
 
 def _knowledge_matcher(view: View) -> str | None:
@@ -138,15 +147,61 @@ def _knowledge_matcher(view: View) -> str | None:
 
 @router.route(Stage.INTENT, _knowledge_matcher)
 async def knowledge(ctx: Context, answer: str) -> None:
-    await say(ctx, answer)
+    # The community's own numbers (物业, 居委会) are the answer, but every group message has its numbers
+    # masked (models/outbox.py): asked in a group, they go to the asker privately, in full.
+    if not ctx.msg.is_private and N.find_phones(answer):
+        await ctx.out.private(ctx.msg.sender_id, fit(answer))
+        await ctx.reply(T.PHONES_PRIVATELY.format(bot=ctx.config.bot_name))
+        return
+    await ctx.reply(fit(answer))
 
 
 # ---------------------------------------------------------------- small talk
+
+# "你都能帮我们做什么呀", "你会干啥", "怎么用你": the help, without "没看懂" first.
+_CAPABILITIES = re.compile(r"(?:你|小助手)\w{0,4}(?:能|会|可以)\w{0,4}(?:做|干|帮)\w{0,4}(?:什么|啥|哪些)|"
+                           r"(?:怎么|咋)(?:用|使用)(?:你|小助手)|(?:有|能)(?:什么|啥|哪些)(?:功能|用处|用)")
+# "我想匿名反映个事", "可以匿名吗", "不想让人知道是我说的"
+_ANONYMOUS = re.compile(r"匿名|不想让\w{0,4}知道是我|不想暴露|保密吗|悄悄(?:反映|说)")
+# "有没有人啊", "有人吗", "在不在啊": someone checking the bot is there
+_ANYONE = re.compile(r"^(?:喂|请问|你好)?[,, ]*(?:有没有人|有人吗|有人没|有人在吗|在不在|人呢)[啊呀吗呢嘛??!!~]*$")
+# "5星好评", "给你点个赞", "小助手真棒", "满意" — nothing (left) to rate, but kindly answered
+_PRAISE = re.compile(r"^(?:给你|给小助手)?(?:[五5]\s*星|好评|点赞|点个赞|真棒|好棒|真厉害|好厉害|太棒了|厉害了|👍+|(?:很|非常|挺|都)?满意)\w{0,6}[!!~。👍🙏]*$")
+
+
+def _more_talk(view: View) -> str | None:
+    if not view.addressed or view.msg.media or speech_act(view) in (S.ABOUT_BOT, S.GREETING, S.THANKS):
+        return None          # "你能干啥" is answered as "你是机器人吗" (small_talk)
+    if _CAPABILITIES.search(view.text):
+        return "capabilities"
+    if _ANONYMOUS.search(view.text) and (view.is_private or len(view.text) <= 20):
+        return "anonymous"           # never filed under their name when they asked for anonymity
+    if _PRAISE.match(view.text.strip()):
+        return "praise"
+    if _ANYONE.match(view.text.strip()):
+        return "anyone"
+    return None
+
+
+@router.route(Stage.INTENT, _more_talk)
+async def more_talk(ctx: Context, kind: str) -> None:
+    bot = ctx.config.bot_name
+    if kind == "capabilities":
+        await ctx.reply(_help_text(ctx.view))
+    elif kind == "anonymous":
+        await ctx.reply(T.ANONYMOUS_HOW if ctx.msg.is_private else T.ANONYMOUS_IN_GROUP.format(bot=bot))
+    elif kind == "anyone":
+        await ctx.reply(T.GREETING.format(bot=bot))
+    else:
+        await ctx.reply(T.PRAISE.format(bot=bot))
+
 
 def _small_talk_matcher(view: View) -> str | None:
     if not view.addressed:
         return None           # a "谢谢" or a photo in the group is for the neighbours
     act = speech_act(view)
+    if act in (S.THANKS, S.GREETING) and STILL_WRONG_RE.search(view.text):
+        return None           # "谢谢 辛苦了 但是水管还是在滴": a need (handlers/needs.still_wrong)
     return act if act in (S.THANKS, S.GREETING, S.ABOUT_BOT, S.MEDIA) else None
 
 

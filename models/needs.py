@@ -145,6 +145,7 @@ class Action(StrEnum):
     REJOIN = "rejoin"          # a merged need whose resident was not satisfied follows its parent again
     EXPIRE = "expire"          # no rating after close_after_days
     ESCALATE = "escalate"      # 督办 (status unchanged): by the clocks, or by an admin's hand (urge)
+    WITHDRAW = "withdraw"      # 居民撤回: "算了 不用了 自己修好了" (closes, no rating asked)
 
 
 # The lifecycle in one place: action → {from status: to status}.
@@ -169,6 +170,7 @@ TRANSITIONS: dict[Action, dict[Status | None, Status]] = {
     Action.REJOIN: {Status.VISITING: Status.MERGED, Status.RESOLVED: Status.MERGED, Status.CLOSED: Status.MERGED},
     Action.EXPIRE: {Status.VISITING: Status.CLOSED, Status.RESOLVED: Status.CLOSED},
     Action.ESCALATE: {s: s for s in OPEN_STATUSES},
+    Action.WITHDRAW: {**{s: Status.CLOSED for s in OPEN_STATUSES}, Status.MERGED: Status.CLOSED},
 }
 
 
@@ -654,6 +656,80 @@ async def locate(session: AsyncSession, now: datetime, config: Config, code: str
     session.add(NeedEvent(need_id=need.id, at=now, actor=actor_id, actor_name=actor_name, action="locate",
                           from_status=need.status, to_status=need.status, note=note))
     return located
+
+
+async def relocate(session: AsyncSession, now: datetime, config: Config, code: str, building: int,
+                   actor: Person) -> Located:
+    """The resident corrects the building of their own open need ("不是3栋 是5栋"). While nobody has taken
+    it, a building in another grid moves it to that grid's worker; once taken, the holder is told (the
+    caller) and keeps it."""
+    need = await get_need(session, code, lock=True)
+    if need.requester != actor.id or need.tree_hole or need.status not in OPEN_STATUSES:
+        raise NeedError("not_found", code=code)
+    old = need.building
+    need.building = building
+    need.updated_at = now
+    note = f"居民更正位置: {old}栋 → {building}栋" if old is not None else f"居民补充位置: {building}栋"
+    located = Located(need)
+    g = config.grid_of_building(building)
+    if g is not None and need.grid != g.number and need.department is None and need.acknowledged_at is None \
+            and need.status == Status.DISPATCHED and need.assignee != g.worker:
+        need.grid = g.number
+        located.previous_assignee = need.assignee
+        need.assignee, need.assignee_name = default_holder(config, g.number)
+        need.dispatcher = need.assignee
+        note += f",改派给 {need.assignee_name or g.worker}"
+    elif g is not None and need.grid is None:
+        need.grid = g.number
+    actor_id, actor_name = _actor_fields(actor)
+    session.add(NeedEvent(need_id=need.id, at=now, actor=actor_id, actor_name=actor_name, action="locate",
+                          from_status=need.status, to_status=need.status, note=note))
+    return located
+
+
+async def add_detail(session: AsyncSession, now: datetime, code: str, text: str, actor: Person) -> Need:
+    """More words from the resident about their own open need ("就在2单元门口 晚上看不见"): added to its
+    text (the worker sees it with the need) and to its trail."""
+    text = (text or "").strip()
+    need = await get_need(session, code, lock=True)
+    if not text or need.requester != actor.id or need.tree_hole or \
+            need.status not in (*OPEN_STATUSES, Status.MERGED):
+        raise NeedError("not_found", code=code)
+    need.text = f"{need.text}\n(补充: {text[:300]})"
+    need.tokens = merge_tokens(need.text)
+    need.updated_at = now
+    actor_id, actor_name = _actor_fields(actor)
+    session.add(NeedEvent(need_id=need.id, at=now, actor=actor_id, actor_name=actor_name, action="detail",
+                          from_status=need.status, to_status=need.status, note=text[:300]))
+    return need
+
+
+async def withdraw(session: AsyncSession, now: datetime, config: Config, code: str, actor: Person,
+                   words: str) -> Change:
+    """The resident no longer needs it ("算了 不用了 自己修好了"): closed without a rating, with their words
+    as the result. A need neighbours were merged into stays open for them (extra["kept"]: the holder is
+    told, nothing moves); a merged need simply leaves its parent."""
+    need = await get_need(session, code, lock=True)
+    if need.requester != actor.id or need.tree_hole:
+        raise NeedError("not_found", code=code)
+    if need.status not in (*OPEN_STATUSES, Status.MERGED):
+        raise NeedError("illegal", code=need.code, status=need.status, action=Action.WITHDRAW)
+    words = (words or "").strip()[:200] or "居民撤回"
+    before = need.status
+    followers = [f for f in await followers_of(session, need) if f.status == Status.MERGED]
+    if followers:
+        actor_id, actor_name = _actor_fields(actor)
+        session.add(NeedEvent(need_id=need.id, at=now, actor=actor_id, actor_name=actor_name, action="detail",
+                              from_status=need.status, to_status=need.status,
+                              note=f"提出的居民说不用了({words}),还有 {len(followers)} 位邻居反映同一问题,继续办理"))
+        need.updated_at = now
+        return Change(need, Action.WITHDRAW, before, actor, followers=followers, extra={"kept": True})
+    _move(session, now, need, Action.WITHDRAW, actor, words)
+    need.resolution = f"居民撤回: {words}"
+    need.resolved_at = need.closed_at = now
+    _stop_response_clock(need)
+    need.resolve_due_at = need.resolve_next_at = None
+    return Change(need, Action.WITHDRAW, before, actor)
 
 
 async def _find_similar(session: AsyncSession, now: datetime, need: Need, s: NeedsSettings) -> Need | None:

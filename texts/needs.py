@@ -134,6 +134,7 @@ ACTION_NAMES = {
     "create": "受理", "dispatch": "派单", "merge": "合并", "accept": "接单/签收", "reply": "回复",
     "transfer": "转派", "return": "退单", "resolve": "办结", "visit": "回访", "rate": "评价",
     "reopen": "重新办理", "rejoin": "随主诉求重新办理", "expire": "自动关闭", "escalate": "督办",
+    "withdraw": "居民撤回", "locate": "补充位置", "detail": "居民补充",
     "photo": "照片", "voice": "语音",
 }
 ACTION_VERBS = {  # "不能{verb}"
@@ -267,3 +268,18 @@ LOCATED_NOTE = "{code} 居民补充了位置({building}栋),已改派给{worker}
 
 # A need naming a grid that is not configured ("八网格…"): ask, never guess.
 WHICH_GRID = "没找到网格{grid},请问是哪个网格?本社区有: {grids}。请带上网格或楼栋号再发一次,例如: 报修 网格1 3栋楼道灯不亮"
+
+# The resident's own follow-ups to a need: a correction, more words, "算了 不用了".
+RELOCATED = "好的,已改成 {building}栋({code})。"
+RELOCATED_MOVED = "好的,已改成 {building}栋,{code} 已转给{worker},会尽快联系您。"
+RELOCATED_NOTE = "{code} 居民更正了位置: {building}栋。"
+LOCATED_ADDED_NOTE = "{code} 居民补充了位置: {building}栋。"
+RELOCATED_NOTE_MOVED = "{code} 居民更正了位置({building}栋),已改派给{worker},您不用再处理。"
+DETAIL_ADDED = "好的,已补充到 {code},网格员能看到。"
+DETAIL_NOTE = "{code} 居民补充: {text}"
+WITHDRAWN = "好的,{code}「{text}」已撤回,已告诉{worker}不用再跑了。以后有问题随时找{bot}。"
+WITHDRAWN_KEPT = ("好的,已告诉{worker}您这边不用了。还有 {n} 位邻居反映了同一问题,{code} 会继续办理。")
+WITHDRAWN_NOTE = "{code} 居民说不用了: {words}(已撤回,无需再处理)"
+WITHDRAWN_NOTE_KEPT = "{code} 提出的居民说不用了: {words}。还有 {n} 位邻居反映同一问题,请继续办理。"
+WITHDRAW_WHICH = "您有 {n} 条诉求还在办理:{items}\n要撤回哪一条?请回复「撤回 编号」。"
+WITHDRAW_NONE = "您目前没有正在办理的诉求,不用撤回😊"

@@ -24,13 +24,17 @@ _EDGE_VERBS = ("申请", "领取", "办", "交", "开", "扔", "领", "补", "�
 _QUESTION_CUE = re.compile(r"[??]|吗|呢|怎么|什么|哪|几点|多少|能不能|能否|可不可以|是否|有没有|请问|想问|咨询|流程|手续|材料|"
                            r"要带|需要带|去哪|如何|咋")
 _COMPLAINT = re.compile(r"没人(管|处理|清|收|理)|不通|打不通|坏了|漏|堵|投诉|举报|乱扔|乱堆|堆在|臭|吵|太慢|没人接")
-_HOURS = re.compile(r"几点(开门|关门|上班|下班|开放|关)|(开门|关门|上班|下班|办公|开放|营业|工作)时间|(开门|关门|上班|办公|开放)吗|"
+_HOURS = re.compile(r"几点(开门|关门|上班|下班|开放|关)|(开门|关门|上班|下班|办公|开放|营业|工作)时间|(开门|关门|上班|办公|开放)(吗|不|没|么|嘛)|"
                     r"什么时候(开门|上班|开放|办公)|几点到几点")
 # "周末开门吗" is about the centre; "周末有人打羽毛球吗" is not: these need the centre named.
-_DAY_HOURS = re.compile(r"(周末|周六|周日|星期天|星期六|节假日|假期|中午|午休|今天|明天)\w{0,4}(开门|上班|开放|办公|有人|休息)")
+_DAY = r"(周末|周六|周日|周天|星期天|星期日|星期六|礼拜天|礼拜日|礼拜六|节假日|假期|放假|中午|午休|今天|明天|晚上|过年|国庆)"
+_DAY_HOURS = re.compile(_DAY + r"\w{0,4}(开门|上班|开放|办公|有人|休息)")
+# "礼拜天开门不", "中午休息不": a day and the centre's own verbs, asked — the centre is meant even unnamed
+# ("周末有人打球吗" is not: 有人 still needs the centre named).
+_DAY_HOURS_ASKED = re.compile(_DAY + r"\w{0,4}(开门|上班|开放|办公|休息|关门)\w{0,2}(吗|不|没|么|嘛|呢)")
 _ADDRESS = re.compile(r"(在|去|到)哪|地址|怎么走|位置|在什么地方")
 _CENTRE = re.compile(r"社区|窗口|办事|你们")
-_PHONE = re.compile(r"(电话|号码|联系方式|热线)(是)?(多少|啥|什么|几号|给|发|有吗|呢|在哪)|(怎么|如何)联系|^\w{0,6}电话$")
+_PHONE = re.compile(r"(电话|号码|联系方式|热线)(是)?(多少|啥|什么|几号|给|发|有吗|呢|在哪)|(怎么|如何)联系|^\w{0,6}电话$|有没有\w{0,8}(电话|号码|联系方式)")
 _ROOM_WORDS = re.compile(r"房|室|厅|坊|馆")     # a room's hours are the booking capability's answer
 
 
@@ -109,12 +113,21 @@ class KnowledgeBase:
     def _centre_answer(self, folded: str, asks: bool) -> str | None:
         s = self.settings
         if _PHONE.search(folded) and self.phones:
-            named = [(n, num) for n, (num, key) in self.phones.items() if key in folded or key[:2] in folded]
+            asked = folded
+            for a in ("派出所", "民警", "警察", "公安"):
+                asked = asked.replace(a, "警务室")
+
+            def named_in(key: str) -> bool:
+                # "社区" alone names the 居委会 (folded to 社区社区), not every office called 社区…
+                core = key.replace("社区", "")
+                return bool(core) and (core in asked or core[:2] in asked) or (not core and "社区" in asked)
+            named = [(n, num) for n, (num, key) in self.phones.items() if named_in(key)]
             shown = named or [(n, num) for n, (num, _) in self.phones.items()]
             return "\n".join(f"{n}: {num}" for n, num in shown)
         if _ROOM_WORDS.search(folded.replace("居委会", "")):
             return None
-        if s.hours and (_HOURS.search(folded) or (_DAY_HOURS.search(folded) and _CENTRE.search(folded))):
+        if s.hours and (_HOURS.search(folded) or _DAY_HOURS_ASKED.search(folded)
+                        or (_DAY_HOURS.search(folded) and _CENTRE.search(folded))):
             return f"{self.centre}开放时间: {s.hours}。" + (f"\n地址: {s.address}" if s.address else "")
         if s.address and asks and _ADDRESS.search(folded) and _CENTRE.search(folded):
             return f"地址: {s.address}" + (f"\n开放时间: {s.hours}" if s.hours else "")
