@@ -532,7 +532,8 @@ def _stats_matcher(view: View) -> str | None:
     return rest if rest in _PERIODS else None
 
 
-@router.route(Stage.STAFF_COMMAND, _stats_matcher, roles=STAFF)
+# private: the figures (a grid's urgent count, every grid's rates) are staff business, not a group's
+@router.route(Stage.STAFF_COMMAND, _stats_matcher, roles=STAFF, private=True)
 async def stats(ctx: Context, rest: str) -> None:
     start, end, label = N.period_bounds(rest or "今天", ctx.now, ctx.config)
     grid = ctx.sender.grid if ctx.sender.role == Role.WORKER else None

@@ -11,20 +11,31 @@ import re
 import secrets
 
 _PHONE_RES = (
-    # mobiles, optionally +86 / 86, digits possibly split by spaces or dashes: 138 1234 5678
-    re.compile(r"(?<!\d)((?:\+?86[\s-]?)?1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)"),
+    # mobiles, optionally +86 / 86, digits possibly split by spaces, dashes, dots or slashes: 138 1234 5678,
+    # 138.1234.5678, 138—1234—5678
+    re.compile(r"(?<!\d)((?:\+?86[\s-]?)?1[3-9]\d)[\s\-.—–_/~·]?(\d{4})[\s\-.—–_/~·]?(\d{4})(?!\d)"),
     # landlines: 028-87654321, (028)8765-4321, 0551 1234567
     re.compile(r"(?<!\d)(\(?0\d{2,3}\)?[\s-]?)(\d{3,4})[\s-]?(\d{4})(?!\d)"),
 )
 _ID_RE = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
 
 
+# A mobile typed one digit at a time to slip past a filter: "1 3 8 1 2 3 4 5 6 7 8", "1-3-8-…".
+_SPELLED_MOBILE = re.compile(r"(?<![\d*])1[\s\-.·][3-9](?:[\s\-.·]\d){9}(?![\d*]|[\s\-.·]\d)")
+# Invisible characters and full-width digits read as nothing and as digits: "１３８\u200b1234…" is a number.
+_UNSEEN = dict.fromkeys([0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD], None) | \
+    {0xFF10 + i: ord("0") + i for i in range(10)}
+
+
 def mask_phones(text: str) -> str:
     """138****5678 for mobiles, 028-****4321 for landlines, 510***********123X for ID numbers."""
     if not text or not any(ch.isdigit() for ch in text):
         return text
+    if any(ord(ch) in _UNSEEN for ch in text):
+        text = text.translate(_UNSEEN)
     text = _ID_RE.sub(lambda m: m.group(1) + "*" * 8 + m.group(2), text)
     text = _PHONE_RES[0].sub(lambda m: m.group(1) + "****" + m.group(3), text)
+    text = _SPELLED_MOBILE.sub(lambda m: (d := re.sub(r"\D", "", m.group(0)))[:3] + "****" + d[-4:], text)
     return _PHONE_RES[1].sub(lambda m: m.group(1) + "****" + m.group(3), text)
 
 
