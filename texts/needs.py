@@ -158,7 +158,9 @@ ERRORS = {
     "no_note": "办结请附上办理说明,例如: 办结 {code} 已疏通,路面已冲洗",
     "no_text": "请写上回复内容,例如: 回复 {code} 已联系物业,20分钟内到场",
     "unknown_department": "没有找到科室「{name}」。可以转派给: {departments}",
-    "not_requester": "只有反映该问题的居民本人可以查看或评价 {code}。",
+    # Word for word "not_found": a resident trying codes must not learn which exist — the gaps between
+    # the codes that answer otherwise are the 树洞s, with the time each was filed.
+    "not_requester": "没有找到诉求 {code},请核对编号(例如 {example})。",
     "merged": "{code} 已合并到 {parent},请对 {parent} 操作。",
     "already_rated": "{code} 您已评价过({satisfaction}),谢谢!",
     "not_allowed_return": "管理员不需要退单:可以直接 接单 {code},或 转派 {code} 科室。",
