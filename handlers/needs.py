@@ -246,7 +246,26 @@ async def describe_photos(ctx: Context, text: str) -> Any:
     return None
 
 
-@router.route(Stage.RESIDENT_COMMAND, command_matcher("树洞"))
+_TREE_HOLE_WORD = command_matcher("树洞")
+# Anonymity asked for in other words, in private: "匿名 …", "匿名反映: …", "我想匿名举报 …", "【树洞】…". A
+# resident who says they want to stay anonymous is never filed under their name (nor told "没看懂").
+_ANONYMOUS_RE = re.compile(
+    r"^[【\[(（]?\s*(?:树洞|我?(?:想|要|希望|能不能|可以)?匿名地?(?:(?:反映|举报|投诉|报告|说|讲|提|求助)"
+    r"(?:一下|个事|件事|个问题)?|(?=[\s:：,，。!！】\])）]|$)))\s*[】\])）]?[\s:：,，。!！]*(.*)$", re.S)
+_ASKS_ABOUT_IT = re.compile(r"^.{0,8}(?:吗|么|嘛)[??]?$|^[??]*$")
+
+
+def _tree_hole_matcher(view: View) -> str | None:
+    rest = _TREE_HOLE_WORD(view)
+    if rest is not None:
+        return rest
+    if not view.is_private or (m := _ANONYMOUS_RE.match(view.text)) is None:
+        return None          # in a group everyone already saw who wrote it: an ordinary need, as before
+    rest = m.group(1).strip()
+    return "" if _ASKS_ABOUT_IT.match(rest) else rest   # "可以匿名反映吗?": how a 树洞 works
+
+
+@router.route(Stage.RESIDENT_COMMAND, _tree_hole_matcher)
 async def tree_hole(ctx: Context, rest: str) -> None:
     if not ctx.msg.is_private:
         # Not stored: the point of a tree hole is that nobody can tell who said it.
