@@ -246,6 +246,26 @@ async def describe_photos(ctx: Context, text: str) -> Any:
     return None
 
 
+_SPELT_FOLLOW_CODE = re.compile(r"(?<![A-Za-z0-9])[Hh][\s-][A-Za-z0-9]{5}[\s-][A-Za-z0-9]{5}(?![A-Za-z0-9])")
+_ABOUT_A_CODE = re.compile(r"^(?:查|进度|评价|(?:非常|很|十分|比较|基本|还算|不太|很不|非常不)?满意|不满意|一般|[123](?![0-9]))")
+
+
+def _follow_code_in_group(view: View) -> str | None:
+    """A 树洞 follow-up code typed in a group ("不满意 H-… 还是吵"): whatever else it says."""
+    if view.is_private or (code := N.normalize_follow_code(view.text)) is None:
+        return None
+    if view.addressed or _SPELT_FOLLOW_CODE.search(view.text) or _ABOUT_A_CODE.match(view.text):
+        return code
+    return None
+
+
+@router.route(Stage.STAFF_COMMAND, _follow_code_in_group)
+async def tree_hole_code_in_group(ctx: Context, _code: str) -> None:
+    """Rating, reopening or asking about a 树洞 by its code in a group would tell the group — and the
+    worker reading it — who wrote it: nothing is done, not even said whether the code exists."""
+    await ctx.reply(T.TREE_HOLE_QUERY_IN_GROUP.format(bot=ctx.config.bot_name))
+
+
 _TREE_HOLE_WORD = command_matcher("树洞")
 # Anonymity asked for in other words, in private: "匿名 …", "匿名反映: …", "我想匿名举报 …", "【树洞】…". A
 # resident who says they want to stay anonymous is never filed under their name (nor told "没看懂").

@@ -55,3 +55,21 @@ async def test_a_waiting_tree_hole_is_escalated_privately_and_never_in_a_group(h
     assert any("督办" in d.text for d in later)                            # it is chased …
     assert all(d.to.startswith("私聊:") for d in later)                    # … privately only
     assert not any("3栋401" in d.text or "3栋302" in d.text for d in later if not d.to.startswith("私聊:"))
+
+
+@pytest.mark.parametrize("typed", ["不满意 {code} 还是吵", "满意 {code}", "3 {code}", "@小助手 {code} 怎么样了",
+                                   "查 {lower}"])
+async def test_a_tree_hole_code_typed_in_a_group_does_nothing_and_tells_nothing(harness, typed: str) -> None:
+    """Reopening a 树洞 from the group would show the group (and the worker in it) who wrote it."""
+    h = harness
+    out = await h.say("私聊", "wx_lin", "树洞 楼上邻居天天吵架 我在3栋401 很害怕")
+    follow = FOLLOW.search(out[0].text).group(0)
+    code = next(re.search(r"D\d{8}-\d{4}", d.text).group(0) for d in out if d.to != "私聊:wx_lin")
+    await h.say("私聊", "wx_wang", f"办结 {code} 已上门调解")
+    out = await h.say("网格1一家亲", "wx_lin", typed.format(code=follow, lower=follow.lower()), name="林同学")
+    assert [d.to for d in out] == ["网格1一家亲"] and "私聊" in out[0].text
+    assert code not in out[0].text and "重新" not in out[0].text and "评价" not in out[0].text
+    async with h.core.sessions() as s:
+        from models import needs as N
+        need = await N.get_need(s, code)
+    assert need.status == N.Status.RESOLVED and need.satisfaction is None
