@@ -50,7 +50,7 @@ def fit(text: str, limit: int = REPLY_LIMIT) -> str:
 
 async def say(ctx: Context, text: str, priority: Priority = Priority.REPLY) -> None:
     """Reply in the chat the message came from; phone numbers masked in groups; never a wall of text."""
-    await ctx.reply(fit(text if ctx.msg.is_private else N.mask_phones(text)), priority=priority)
+    await ctx.reply(fit(text if ctx.msg.is_private else N.mask_phones(text, ctx.out.public)), priority=priority)
 
 
 # ---------------------------------------------------------------- intake routes

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterable
 
 _PHONE_RES = (
     # mobiles, optionally +86 / 86, digits possibly split by spaces, dashes, dots or slashes: 138 1234 5678,
@@ -27,16 +28,25 @@ _UNSEEN = dict.fromkeys([0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD], None) 
     {0xFF10 + i: ord("0") + i for i in range(10)}
 
 
-def mask_phones(text: str) -> str:
-    """138****5678 for mobiles, 028-****4321 for landlines, 510***********123X for ID numbers."""
+def public_numbers(numbers: Iterable[str]) -> frozenset[str]:
+    """The digits of numbers anyone may read (the community's hotlines, [knowledge] phones): never masked."""
+    return frozenset(d for n in numbers if (d := re.sub(r"\D", "", n)))
+
+
+def mask_phones(text: str, keep: frozenset[str] = frozenset()) -> str:
+    """138****5678 for mobiles, 028-****4321 for landlines, 510***********123X for ID numbers; a number
+    whose digits are in `keep` (public_numbers) stays as written."""
     if not text or not any(ch.isdigit() for ch in text):
         return text
     if any(ord(ch) in _UNSEEN for ch in text):
         text = text.translate(_UNSEEN)
+
+    def kept(m: re.Match[str], masked: str) -> str:
+        return m.group(0) if keep and re.sub(r"\D", "", m.group(0)) in keep else masked
     text = _ID_RE.sub(lambda m: m.group(1) + "*" * 8 + m.group(2), text)
-    text = _PHONE_RES[0].sub(lambda m: m.group(1) + "****" + m.group(3), text)
+    text = _PHONE_RES[0].sub(lambda m: kept(m, m.group(1) + "****" + m.group(3)), text)
     text = _SPELLED_MOBILE.sub(lambda m: (d := re.sub(r"\D", "", m.group(0)))[:3] + "****" + d[-4:], text)
-    return _PHONE_RES[1].sub(lambda m: m.group(1) + "****" + m.group(3), text)
+    return _PHONE_RES[1].sub(lambda m: kept(m, m.group(1) + "****" + m.group(3)), text)
 
 
 def find_phones(text: str | None) -> list[str]:
@@ -68,9 +78,10 @@ _NAME_BEFORE_PHONE = re.compile(r"([\u4e00-\u9fff]{2,3})(?=[\s:：,，]?(?:\+?86
 _NOT_NAMES = ("电话", "手机", "号码", "联系", "热线", "拨打", "致电", "打给", "微信")
 
 
-def mask_for_group(text: str) -> str:
-    """Everything a resident group must not read in clear, as far as the text itself shows it."""
-    text = mask_phones(text)
+def mask_for_group(text: str, keep: frozenset[str] = frozenset()) -> str:
+    """Everything a resident group must not read in clear, as far as the text itself shows it (`keep`:
+    public_numbers, which stay readable)."""
+    text = mask_phones(text, keep)
     if not text or not any(ch.isdigit() for ch in text):
         return text
     text = _PARTIAL_MOBILE.sub(lambda m: m.group(1) + "*" * len(m.group(2)), text)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.config import Config
 from kernel.message import ChatKind, OutgoingMessage
-from kernel.privacy import mask_for_group
+from kernel.privacy import mask_for_group, public_numbers
 from models.base import Base
 from models.people import last_accounts
 from models.sql import insert_ignore
@@ -181,6 +181,8 @@ class Outbox:
         self.session = session
         self.account = account
         self.routes = config if config is not None and config.several_accounts else None
+        # the community's own hotlines ([knowledge] phones) are for everyone: a group reads them in clear
+        self.public = public_numbers(config.knowledge.phones.values()) if config is not None else frozenset()
         self.sender = sender
         self._known: dict[str, str] = {}     # contact → account last written to (looked up once per unit)
         self.now = now
@@ -251,7 +253,7 @@ class Outbox:
                     priority: Priority = Priority.REPLY, reply_to: str | None = None,
                     not_before: datetime | None = None, fresh: bool = False) -> bool:
         """Queue a message to a group (by topic). False when the key was delivered already."""
-        return await self._put(ChatKind.GROUP, topic, mask_for_group(text), key=key, mentions=mentions,
+        return await self._put(ChatKind.GROUP, topic, mask_for_group(text, self.public), key=key, mentions=mentions,
                                priority=priority, reply_to=reply_to, not_before=not_before, fresh=fresh)
 
     async def private(self, contact_id: str, text: str, *, key: str | None = None,
@@ -268,7 +270,7 @@ class Outbox:
         less CPU. Returns how many keys were newly claimed."""
         own = self.routes.account_of_group if self.routes is not None else lambda _topic: self.account
         rows = [_row(key=key, account=own(topic), chat_kind=ChatKind.GROUP, chat_id=topic,
-                     text=mask_for_group(text), now=self.now, mentions=(), priority=priority, not_before=None,
+                     text=mask_for_group(text, self.public), now=self.now, mentions=(), priority=priority, not_before=None,
                      reply_to=None) for topic, text, key in items]
         await self.flush()
         queued = 0

@@ -125,3 +125,28 @@ async def test_a_resident_guessing_codes_cannot_tell_a_tree_hole_a_neighbours_ne
         assert "12栋" not in answers[0] and "电梯" not in answers[0]
     out = await h.say("私聊", "wx_chen", f"满意 {neighbour}")
     assert out[0].text.replace(neighbour, "CODE") == answers[0]
+
+
+# ---------------------------------------------------------------- impersonation
+
+@pytest.mark.parametrize("fake", ["王网格员", "李书记", "刘网格员"])
+async def test_a_resident_wearing_a_staff_name_is_shown_to_staff_as_a_resident(harness, fake: str) -> None:
+    h = harness
+    out = await h.say(G1, "wx_fake", "@小助手 3栋门口垃圾堆了好几天没人清", name=fake)
+    notice = to(out, "私聊:wx_wang")[0].text
+    assert f"来自: {fake}(居民)" in notice
+    out = await h.say(G1, "wx_fake", f"接单 {h.last_code}", name=fake)
+    assert "只有网格员" in out[0].text                                  # the name grants nothing either
+    out = await h.say(G1, "wx_wang", "@小助手 5栋路灯不亮了", name="王网格员")
+    assert "(居民)" not in to(out, "私聊:wx_wang")[0].text if to(out, "私聊:wx_wang") else True
+
+
+async def test_the_communitys_own_hotlines_are_readable_in_a_group_and_a_residents_number_is_not(harness) -> None:
+    """The mask is for people's numbers: 物业电话 asked in the group must answer with a number one can dial."""
+    h = harness
+    out = await h.say(G1, "wx_lee", "@小助手 物业电话多少", name="李大爷")
+    assert "028-8512 3401" in to(out, G1)[0].text
+    code = await new_need(h, "3栋楼道灯不亮了", building=3)
+    out = await h.say("私聊", "wx_wang", f"回复 {code} 已报物业 028-8512 3401,电工小刘 13912345678")
+    text = to(out, G1)[0].text
+    assert "028-8512 3401" in text and "13912345678" not in text and "139****5678" in text
