@@ -24,7 +24,8 @@ _ID_RE = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
 # A mobile typed one digit at a time to slip past a filter: "1 3 8 1 2 3 4 5 6 7 8", "1-3-8-…".
 _SPELLED_MOBILE = re.compile(r"(?<![\d*])1[\s\-.·][3-9](?:[\s\-.·]\d){9}(?![\d*]|[\s\-.·]\d)")
 # Invisible characters and full-width digits read as nothing and as digits: "１３８\u200b1234…" is a number.
-_UNSEEN = dict.fromkeys([0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD], None) | \
+_UNSEEN = dict.fromkeys([0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x061C, 0x180E, *range(0x2060, 0x2065), 0xFEFF,
+                         0x00AD, *range(0x202A, 0x202F), *range(0x2066, 0x206A)], None) | \
     {0xFF10 + i: ord("0") + i for i in range(10)}
 
 

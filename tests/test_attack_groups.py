@@ -58,7 +58,8 @@ async def test_survey_results_and_the_push_list_typed_in_a_resident_group_go_pri
 # ---------------------------------------------------------------- phones the group mask must still see
 
 @pytest.mark.parametrize("phone", ["138.1234.5678", "138/1234/5678", "138—1234—5678", "1 3 8 1 2 3 4 5 6 7 8",
-                                   "１３８１２３４５６７８", "138\u200b1234\u200b5678"])
+                                   "１３８１２３４５６７８", "138\u200b1234\u200b5678", "138\u200f1234\u200f5678",
+                                   "1\u200e3812345678"])
 async def test_a_worker_reply_echoed_to_the_group_masks_a_phone_however_it_is_written(harness, phone: str) -> None:
     h = harness
     code = await new_need(h, "3栋楼道灯不亮了", building=3)
@@ -67,6 +68,11 @@ async def test_a_worker_reply_echoed_to_the_group_masks_a_phone_however_it_is_wr
     assert group and "电工" in group[0].text
     digits = re.sub(r"\D", "", group[0].text.translate({0xFF10 + i: 48 + i for i in range(10)}))
     assert "12345678" not in digits and "1234" not in re.sub(r"\*+", " ", group[0].text)
+
+
+def test_the_group_mask_sees_through_invisible_marks_written_by_any_capability() -> None:
+    for text in ("电话138\u200f1234\u200f5678", "电话1\u2062381234\u20625678", "电话\u202e13812345678"):
+        assert "138****5678" in mask_for_group(text), text
 
 
 def test_the_group_mask_leaves_times_dates_and_short_numbers_alone() -> None:
