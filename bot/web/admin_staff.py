@@ -13,6 +13,7 @@ from aiohttp import web
 from bot.web import auth as A
 from bot.web import pages
 from bot.web.keys import CORE
+from bot.web.live import NOTIFIER
 from bot.web.pages import ADMIN, render
 from models import duty as D
 from models import inbox as M
@@ -133,8 +134,11 @@ async def set_active(request: web.Request, actor: A.WebActor) -> web.StreamRespo
     try:
         async with transaction(core.sessions) as session:
             await S.set_account_active(session, core.clock.now(), username, active, actor=actor.username)
+            user = await M.get_user(session, username)
     except (StaffError, M.InboxError) as exc:
         return await show(request, actor, error=error_text(exc), status=400)
+    if not active and user is not None:
+        request.app[NOTIFIER].end_user(user.id)     # their open live lists stop now, not at the next check
     raise done("enabled" if active else "disabled", user=username)
 
 
