@@ -93,6 +93,21 @@ def mask_for_group(text: str, keep: frozenset[str] = frozenset()) -> str:
     return _NAME_BEFORE_PHONE.sub(name, text)
 
 
+# A household: the room after a building ("12栋302", "3号楼2单元401室") or a room on its own ("302室").
+_ROOM_AFTER_BUILDING = re.compile(r"(\d{1,3}\s*(?:栋|幢|号楼|座)\s*(?:\d{1,2}\s*单元\s*)?(?:\d{1,2}\s*[层楼]\s*)?)(\d{3,4})(?!\d)")
+_ROOM_ALONE = re.compile(r"(?<![\d*])(\d{3,4})(\s*(?:室|房间|号房))")
+
+
+def mask_for_viewer(text: str) -> str:
+    """What a read-only viewer reads: no phone or ID number, no name against a phone, and no household —
+    the building stays (where a problem is), the room goes ("12栋302" → "12栋***")."""
+    text = mask_for_group(text)
+    if not text or not any(ch.isdigit() for ch in text):
+        return text
+    text = _ROOM_AFTER_BUILDING.sub(lambda m: m.group(1) + "***", text)
+    return _ROOM_ALONE.sub(lambda m: "***" + m.group(2), text)
+
+
 # Random codes a person types (invite codes, 树洞 follow-up codes): no 0/O, 1/I, and none of B D E P S,
 # which start booking/need/event/push/survey codes.
 CODE_ALPHABET = "ACFGHJKLMNQRTUVWXYZ23456789"

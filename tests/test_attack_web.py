@@ -51,3 +51,22 @@ async def test_a_busy_stream_rechecks_its_session_even_when_events_never_pause(w
             await ST.set_account_active(s, h.clock.now(), "wang", False, actor="cli")
         await new_need(h, "3栋有人晕倒了", building=3, urgent=True)
         assert await asyncio.wait_for(_next_event(stream), 5) == "expired"
+
+
+async def test_a_read_only_viewer_reads_no_household_phone_or_name_even_in_a_tree_hole(web) -> None:
+    """The viewer sees what happened where (the building), not who or which door: "12栋***"."""
+    import re
+    h = web.h
+    out = await h.say("私聊", "wx_lin", "树洞 他又喝醉了打我,我在12栋302,不敢回家 电话13812345678")
+    tree = next(re.search(r"D\d{8}-\d{4}", d.text).group(0) for d in out if d.to != "私聊:wx_lin")
+    code = await new_need(h, "3号楼2单元401室漏水,找张桂芳13912345678", building=3)
+    guest, li = await web.user("guest"), await web.user("li")
+    for path in ("/inbox", f"/inbox/needs/{tree}", f"/inbox/needs/{code}"):
+        status, html = await guest.get(path)
+        assert status == 200
+        for secret in ("12栋302", "401室", "13812345678", "13912345678", "张桂芳"):
+            assert secret not in html, (path, secret)
+    _, html = await guest.get(f"/inbox/needs/{tree}")
+    assert "12栋***" in html and "喝醉" in html                      # what and where, still readable
+    _, html = await li.get(f"/inbox/needs/{tree}")
+    assert "12栋302" in html                                         # staff who act see the door
