@@ -192,6 +192,10 @@ class Outbox:
         self._seq = 0
         # The router's reply budget (bot/flood.py): (chat kind, chat id, priority) → True to hold the row back.
         self.withhold: Callable[[ChatKind, str, int], bool] | None = None
+        # … and its urgent budget: a sender over it has their URGENT rows written as this priority instead, so
+        # one resident's sixty "着火了" cannot queue ahead of someone else's real alert (still sent, in turn).
+        self.urgent_floor: Priority | None = None
+        self.urgent_written = 0
         # defer: rows keyed by origin+sequence (unique by construction, so the insert cannot be refused)
         # are kept and written together by flush(), one multi-row INSERT per message instead of one per
         # reply. The router sets it and flushes before its transaction ends; a row with an explicit key is
@@ -232,8 +236,12 @@ class Outbox:
     async def _put(self, chat_kind: ChatKind, chat_id: str, text: str, *, key: str | None,
                    mentions: tuple[str, ...], priority: Priority, reply_to: str | None,
                    not_before: datetime | None, image: str | None = None, fresh: bool = False) -> bool:
+        if self.urgent_floor is not None and priority < self.urgent_floor:
+            priority = self.urgent_floor
         if self.withhold is not None and self.withhold(chat_kind, chat_id, priority):
             return True   # held back by the reply budget: as far as the handler knows, it was said
+        if priority <= Priority.URGENT:
+            self.urgent_written += 1
         account = await self.account_for(chat_kind, chat_id, reply_to)
         row = _row(key=self._key(key), account=account, chat_kind=chat_kind, chat_id=chat_id, text=text,
                    now=self.now, mentions=mentions, priority=priority, not_before=not_before, reply_to=reply_to,
