@@ -70,3 +70,19 @@ async def test_a_read_only_viewer_reads_no_household_phone_or_name_even_in_a_tre
     assert "12栋***" in html and "喝醉" in html                      # what and where, still readable
     _, html = await li.get(f"/inbox/needs/{tree}")
     assert "12栋302" in html                                         # staff who act see the door
+
+
+async def test_the_printed_monthly_report_lists_an_overdue_tree_hole_without_its_door(web) -> None:
+    from datetime import date
+
+    from models import monthly_report as MR
+    h = web.h
+    await h.set_clock("2026-11-20 10:00")
+    await h.say("私聊", "wx_lin", "树洞 楼上张桂芳13812345678家天天打孩子,在12栋302,我不敢说")
+    await h.set_clock("2026-12-02 10:00")
+    async with h.core.sessions() as s:
+        r = await MR.monthly_report(s, h.config, date(2026, 11, 1), h.clock.now())
+    text = "".join(o.text for o in r.overdue)
+    assert "打孩子" in text and "12栋***" in text
+    for secret in ("12栋302", "13812345678", "张桂芳"):
+        assert secret not in text
