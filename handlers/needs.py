@@ -17,6 +17,7 @@ from kernel.config import Config
 from kernel.identity import DEPARTMENT_STAFF, STAFF, Person, Role
 from kernel.text import speech_acts
 from kernel.text.classify import Understanding, classify
+from kernel.text.danger import danger_words
 from kernel.text.mentions import complains_about_worker, grid_mention
 from texts import needs as T
 from texts import photos as TP
@@ -287,10 +288,13 @@ def _tree_hole_matcher(view: View) -> str | None:
 
 @router.route(Stage.RESIDENT_COMMAND, _tree_hole_matcher)
 async def tree_hole(ctx: Context, rest: str) -> None:
-    if not ctx.msg.is_private:
+    if not ctx.msg.is_private and not danger_words(rest):
         # Not stored: the point of a tree hole is that nobody can tell who said it.
         await ctx.reply(T.TREE_HOLE_IN_GROUP.format(bot=ctx.config.bot_name))
         return
+    # Danger words (家暴, 想不开 …) typed as a 树洞 in a group: lives first. It is filed like any 树洞 — no
+    # sender stored, the admins alerted privately — its code goes to the sender privately, the group hears
+    # nothing more (saying "not recorded" there would leave a person in danger with no one told).
     if len(rest.strip()) < 2:
         await ctx.reply(T.TREE_HOLE_USAGE)
         return
@@ -299,6 +303,8 @@ async def tree_hole(ctx: Context, rest: str) -> None:
     await _intake(ctx, IntakeArgs(rest.strip(), Understanding("demand", u.category if u.intent == "demand" else
                                                               (u.category or "other"), u.urgent, u.building)),
                   N.Source.TREE_HOLE)
+    if not ctx.msg.is_private:
+        await ctx.reply(T.TREE_HOLE_SEEN_IN_GROUP.format(bot=ctx.config.bot_name))
 
 
 @router.route(Stage.RESIDENT_COMMAND, _obvious_word)

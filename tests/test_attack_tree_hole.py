@@ -73,3 +73,19 @@ async def test_a_tree_hole_code_typed_in_a_group_does_nothing_and_tells_nothing(
         from models import needs as N
         need = await N.get_need(s, code)
     assert need.status == N.Status.RESOLVED and need.satisfaction is None
+
+
+async def test_a_tree_hole_with_danger_words_typed_in_a_group_still_reaches_the_admins(harness) -> None:
+    """Lives first: "not recorded" would leave a person in danger with no one told. Filed as a 树洞 (no
+    sender stored), its code and a word on where it was typed go to the sender privately; the group hears
+    nothing more. Without danger words a 树洞 in a group is still not recorded."""
+    h = harness
+    out = await h.say("网格1一家亲", "wx_chen", "树洞 我老公又打我了 我在3栋302", name="陈女士")
+    assert not [d for d in out if d.to.startswith(("网格", "锦城"))]
+    mine = [d.text for d in out if d.to == "私聊:wx_chen"]
+    assert FOLLOW.search(mine[0]) and any("群里" in t for t in mine)
+    assert any(d.to == "私聊:wx_li" and "紧急树洞" in d.text for d in out)
+    database = await dump(h)
+    assert "wx_chen" not in database and "陈女士" not in database
+    out = await h.say("网格1一家亲", "wx_chen", "树洞 我家隔壁天天吵架", name="陈女士")
+    assert [d.to for d in out] == ["网格1一家亲"] and "没有记录" in out[0].text
