@@ -156,3 +156,27 @@ async def test_the_communitys_own_hotlines_are_readable_in_a_group_and_a_residen
     out = await h.say("私聊", "wx_wang", f"回复 {code} 已报物业 028-8512 3401,电工小刘 13912345678")
     text = to(out, G1)[0].text
     assert "028-8512 3401" in text and "13912345678" not in text and "139****5678" in text
+
+
+# ---------------------------------------------------------------- merged needs: whose words go where
+
+async def test_a_reply_about_a_privately_raised_need_never_reaches_a_merged_neighbours_group(harness) -> None:
+    """刘红梅 wrote privately; neighbours said the same in the group and were merged into her need. What the
+    worker writes to her ("电工下午到301室先看您家") is for her: the group never reads it."""
+    h = harness
+    await h.say("私聊", "wx_liu", "5栋楼道灯不亮,我是刘红梅住5栋301", name="刘姐")
+    code = h.last_code
+    out = await h.say(G1, "wx_zhang", "@小助手 5栋楼道灯不亮", name="张阿姨")
+    assert code in out[0].text and "已有邻居反映" in out[0].text
+    out = await h.say("私聊", "wx_wang", f"回复 {code} 刘阿姨您好,电工下午到301室先看您家")
+    out += await h.say("私聊", "wx_wang", f"办结 {code} 灯已换,刘红梅家门口的线也接好了")
+    assert not to(out, G1)
+    assert any("301室" in d.text for d in to(out, "私聊:wx_liu"))
+    assert any("灯已换" in d.text for d in to(out, "私聊:wx_zhang"))      # the neighbour still hears
+    # a need raised in the group, with neighbours from that group: one group message, as before
+    await h.say(G1, "wx_zhang", "@小助手 3栋电梯坏了", name="张阿姨")
+    parent = h.last_code
+    await h.say(G1, "wx_chen", "@小助手 3栋电梯又坏了", name="陈先生")
+    out = await h.say("私聊", "wx_wang", f"回复 {parent} 已报修,师傅下午到")
+    group = to(out, G1)
+    assert len(group) == 1 and "师傅下午到" in group[0].text and set(group[0].mentions) == {"wx_zhang", "wx_chen"}
