@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.booking import _read_time
 from kernel.config import Config
-from kernel.text.timeparse import INVALID_DATE, WHICH_DAY, TimeReading
+from kernel.text.timeparse import DAY_MISMATCH, INVALID_DATE, OPEN_START, TWO_DAYS, TWO_TIMES, WHICH_DAY, TimeReading
 
 
 def read_booking_time(config: Config, now: datetime, text: str) -> TimeReading:
@@ -27,7 +27,7 @@ def _minute(t: datetime, tz: ZoneInfo) -> str:
 def reading_json(text: str, reading: TimeReading, tz: ZoneInfo) -> dict[str, Any]:
     """The contract's fields: `date` is the day read (also when it is past, so the question can name it);
     `start`/`end` only when clock times were said; `part` only when a part of day was all that was said."""
-    known = reading.start is not None and reading.error not in (INVALID_DATE, WHICH_DAY)
+    known = reading.start is not None and reading.error not in (INVALID_DATE, WHICH_DAY, DAY_MISMATCH, TWO_DAYS, OPEN_START, TWO_TIMES)
     clock = known and not reading.vague
     return {
         "text": text,

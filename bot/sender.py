@@ -2,10 +2,9 @@
 send, retries with backoff.
 
 Write transactions are few (issue 16: two per row starved SQLite): one transaction claims a batch of
-rows and, in the same breath, marks the ones sent since the last. A sent row is marked before the next
-send whenever the rate limit makes that next send wait anyway — under the anti-ban policy always, so a
-crash resends at most the one send in flight; only back-to-back sends (no rate limit) share one mark,
-written at least every FLUSH_S. Rows are held in memory in priority order, and the batch is claimed
+rows, and each sent row is marked by one small transaction before the next send, so a crash resends at
+most the one send in flight, whatever the rate limit (a shared mark for back-to-back sends let a kill -9
+resend a whole burst). Rows are held in memory in priority order, and the batch is claimed
 afresh whenever the router has committed new rows, so an urgent alert queued behind a long push (or a
 flood's replies) goes out with the very next send.
 
@@ -62,15 +61,6 @@ class RateLimiter:
         gap = self.cfg.min_interval_s + self.rng.uniform(0, self.cfg.jitter_s)
         return max(0.0, gap - elapsed)
 
-    def will_wait(self, priority: int) -> bool:
-        """Whether the next send of this priority must wait (no jitter drawn, nothing changed)."""
-        elapsed = self.monotonic() - self.last
-        tokens = self.tokens
-        if self.cfg.min_interval_s > 0:
-            tokens = min(self.cfg.reply_burst, tokens + elapsed / self.cfg.min_interval_s)
-        floor = 0.2 if priority <= Priority.REPLY and tokens >= 1 else self.cfg.min_interval_s
-        return floor - elapsed > 0
-
     def pressed(self) -> bool:
         """The reply burst is spent: the next reply waits a full interval (never without a rate limit)."""
         if self.cfg.min_interval_s <= 0:
@@ -87,7 +77,6 @@ class RateLimiter:
         self.last = self.monotonic()
 
 
-FLUSH_S = 0.5          # sent rows are marked in the database at least this often
 CLAIM_EVERY_S = 0.1    # re-claim on new rows at most this often (an urgent row waits at most this long)
 BATCH = 20             # rows claimed at once by the service loop
 MERGED_CHARS = 1500    # a merged message stays well under WeChat's and WeCom's text limits
@@ -110,7 +99,7 @@ class OutboxSender:
         self._stopping = False
         self._held: list[OutboxMessage] = []   # claimed, not yet sent, most urgent first
         self._done: list[int] = []             # sent, not yet marked
-        self._claimed_at = self._flushed_at = -1e9
+        self._claimed_at = -1e9
         self.failing_since: float | None = None   # monotonic time the first of consecutive failed rounds began
         # Called with the rows the sender gave up on (the app reroutes undeliverable urgent alerts).
         self.on_given_up: Callable[[list[OutboxMessage]], Awaitable[None]] | None = None
@@ -176,11 +165,7 @@ class OutboxSender:
                     break
             if await self._send(self._next_rows()):
                 sent += 1
-            # Mark at once whenever the next send must wait anyway (always, under the anti-ban policy: a
-            # crash then resends at most the one send in flight); back-to-back sends share one mark.
-            if (not self._held or self.limiter.will_wait(self._held[0].priority)
-                    or self.limiter.monotonic() - self._flushed_at >= FLUSH_S):
-                await self._flush()
+            await self._flush()       # before the next send: a crash resends at most the one in flight
         await self._flush()
         return sent
 
@@ -196,14 +181,13 @@ class OutboxSender:
             self._held = await claim_due(session, account=self.account, worker=self.instance,
                                          now=self.clock.now(), limit=batch)
         self._done = []
-        self._claimed_at = self._flushed_at = self.limiter.monotonic()
+        self._claimed_at = self.limiter.monotonic()
 
     async def _flush(self) -> None:
         if self._done:
             async with transaction(self.sessions) as session:
                 await mark_sent(session, self._done, self.clock.now())
             self._done = []
-        self._flushed_at = self.limiter.monotonic()
 
     async def drain(self) -> int:
         """Send everything due now, without the rate limit (simulated time: the simulator and tests)."""
@@ -271,7 +255,7 @@ class OutboxSender:
             return False
         metrics.SENDS.labels("sent").inc()
         log_event(log, "outbox.sent", **where, attempts=row.attempts + 1)
-        self._done.extend(r.id for r in rows)   # marked with the next claim or flush (at most FLUSH_S from now)
+        self._done.extend(r.id for r in rows)   # marked by the caller's flush, before the next send
         return True
 
 

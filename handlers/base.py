@@ -156,7 +156,9 @@ class Router:
 def command_matcher(*words: str, bare: bool = True) -> Matcher:
     # Longest first so that 取消报名 is not read as 取消 + 报名.
     ordered = sorted(words, key=len, reverse=True)
-    pattern = re.compile(r"^(?:%s)(?:[\s:]+|$|(?=[A-Za-z0-9]))(.*)$" % "|".join(map(re.escape, ordered)), re.S)
+    # A comma or full stop after the word is a pause, as voice input writes it ("办结,井盖已经固定好了。")
+    pattern = re.compile(r"^(?:%s)(?:[\s:,，。、;；]+|$|(?=[A-Za-z0-9]))(.*)$" % "|".join(map(re.escape, ordered)),
+                         re.S)
 
     def match(view: View) -> str | None:
         m = pattern.match(view.text)

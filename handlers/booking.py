@@ -25,13 +25,15 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
+from dataclasses import replace
 from typing import Any
 
 from kernel.calendar_cn import calendar_for
 from kernel.config import Config, RoomConfig
 from kernel.identity import STAFF
 from kernel.text.numbers import SIGNED_NUMERAL, cn_to_int, read_count
-from kernel.text.timeparse import END_BEFORE_START, IN_PAST, INVALID_DATE, NONE_FOUND, WHICH_DAY, TimeReading, \
+from kernel.text.timeparse import DAY_MISMATCH, END_BEFORE_START, IN_PAST, INVALID_DATE, NONE_FOUND, OPEN_START, \
+    TWO_DAYS, TWO_TIMES, WHICH_DAY, TimeReading, \
     describe, parse_span, strip_noise
 from texts import booking as T
 from texts import trail as TR
@@ -60,10 +62,24 @@ MINE_RE = re.compile(
     rf"我(?:都|还|现在|目前)?{_MINE_VERB}的(?:房间|功能室|场地|时间)?(?:{_MINE_ASK})?|"
     rf"我(?:都|还)?{_MINE_VERB}{_MINE_ASK}(?:房间|功能室|场地)?"
     r")(?:呢|吗|啊|呀|来着)?[\s?？!！。]*$")
+# "我订的琴房是几点来着", "我约的乒乓球室是哪天": the sender's own bookings, asked about one room
+MINE_WHEN_RE = re.compile(rf"^我(?:都|还|之前|刚才|刚刚)?{_MINE_VERB}(?:了|的)[^\s,，。]{{0,8}}?(?:是|在)?"
+                          r"(?:几点|什么时候|啥时候|哪天|哪一天|几号|什么时间|啥时间)")
+# "推迟一个小时", "提前半小时": the sender's only booking moved by that much
+SHIFT_RE = re.compile(r"^(?:能不能|可以|麻烦|帮我|请)?(?:把)?(?:预约|时间)?\s*(?P<dir>推迟|延后|推后|往后推|往后挪|顺延|提前|往前挪|提早)"
+                      r"\s*(?P<n>\d+|[一二两俩三四五六七八九十半])\s*个?\s*(?P<half>半)?\s*(?P<unit>小时|钟头|分钟)"
+                      r"(?:吧|可以吗|行吗|吗)?[\s。.!！?？]*$")
 CHECKIN_RE = re.compile(rf"^(?:签到|打卡签到)[\s:：]*(?:{_CODE})?[\s。!！]*$")
 CHANGE_RE = re.compile(rf"^(?:改到|改期|改时间|修改预约|修改|调整|改)[\s:：]*{_CODE}[\s:：]*"
                        rf"(?:改到|改成|改为|换到|调到|到|为)?\s*(.+)$", re.S)
 CHANGE_RE2 = re.compile(rf"^{_CODE}[\s:：]*(?:改到|改成|改为|改期到|换到|调到)\s*(.+)$", re.S)
+# Changing or cancelling without the code ("改到4点", "能不能改成后天同一时间", "帮我把钢琴房取消了吧"): the
+# sender's own booking when only one fits.
+CHANGE_NOCODE_RE = re.compile(
+    r"^(?:那|那个|麻烦|帮我|请|能不能|能否|可不可以|可以|我想|我要|想)*\s*(?:把|将)?\s*(?P<room>[^\s,，。]{0,8}?)"
+    r"(?:的?预约|的?预订|的)?\s*(?:改到|改成|改为|改在|换到|换成|调到|调成|推迟到|推到|延到|提前到|挪到)\s*(?P<rest>.+?)"
+    r"(?:可以吗|行吗|行不行|好吗|吗|么|嘛|呢|吧)?[?？。.!！\s~～]*$", re.S)
+CANCEL_WORD = re.compile(r"取消|退掉|退订|不约了|不要了|不用了|不去了|去不了")
 WEEKLY_RE = re.compile(r"^每(?:个)?(?:周|星期|礼拜)[一二三四五六日天1-7]")
 
 APPROVE_RE = re.compile(rf"^(?:审批|通过|同意|批准)(?:预约)?[\s:：]*{_CODE}[\s。!！]*$")
@@ -76,7 +92,7 @@ POP_RE = re.compile(r"^人气(?:指数)?[\s:：]*(.*)$")
 TRAIL_RE = re.compile(rf"^(?:操作)?(?:记录|历史|日志)[\s:：]*{_CODE}[\s。?？]*$")
 
 BOOK_VERB = re.compile(r"预约|预订|预定|(?<![大相节])约(?![了好定会束])|订(?![了单阅])|借用?|租|包场|想用|要用|占个?座")
-AVAIL_RE = re.compile(r"有空|空闲|空着|空位|空座|空房|还有座|有座|有位|有没有位|余位|剩.{0,2}座|能约|能订|可以约"
+AVAIL_RE = re.compile(r"有人用|有人约|被人约|被约|没人用|有人占|有空|空闲|空着|空位|空座|空房|还有座|有座|有位|有没有位|余位|剩.{0,2}座|能约|能订|可以约"
                       r"|可以订|可约|可订|约满|满了吗|还空|哪些房间|哪个房间|什么房间|房间.{0,3}空|空.{0,2}房间")
 SPACE_WORDS = re.compile(r"房间|功能室|场地|座位|座|位子")
 # Needs (something broken, dirty, noisy) and events (a talk or class held in a room) that name a room.
@@ -183,9 +199,23 @@ def _read_time(config: Config, now: datetime, text: str, room: RoomConfig | None
     noise = strip_noise(text, ops.room_words(config))
     if hours:
         h = room.hours if room else RoomConfig.hours
-        return parse_span(noise, now, config.timezone, open_from=h.start, open_until=h.end,
-                          default_minutes=_default_minutes(config, room), calendar=calendar_for(config))
+        reading = parse_span(noise, now, config.timezone, open_from=h.start, open_until=h.end,
+                             default_minutes=_default_minutes(config, room), calendar=calendar_for(config),
+                             late_duration=True)
+        return _one_day(reading)
     return parse_span(noise, now, config.timezone, calendar=calendar_for(config))
+
+
+def _one_day(reading: TimeReading) -> TimeReading:
+    """A room is booked for hours of one day: "下周一到周三" or "周末下午" (Saturday or Sunday?) asks which day."""
+    if reading.error is None and reading.before:
+        return replace(reading, error=OPEN_START, start=None, end=None)   # "明天4点之前": from when?
+    if reading.error is not None or reading.start is None or reading.end is None or reading.recurrence:
+        return reading
+    spans_days = (reading.end - timedelta(minutes=1)).date() > reading.start.date()
+    if (spans_days and reading.vague) or (reading.ambiguous and reading.vague):
+        return replace(reading, error=WHICH_DAY, ambiguous=False, alternatives=())
+    return reading
 
 
 def _purpose(config: Config, text: str, reading: TimeReading) -> str:
@@ -361,6 +391,12 @@ async def _request(ctx: Context, text: str, *, room: RoomConfig | None = None, i
         await ctx.reply(T.ASK_TIME.format(room=room.name, hours=room.hours))
         return
     if not await _time_ok(ctx, reading):
+        if reading.error in (WHICH_DAY, TWO_DAYS, DAY_MISMATCH, OPEN_START):
+            # The answer ("明天吧 下午两点到三点") completes this request: keep the room and the rest.
+            rest_words = text.replace(reading.matched, " ") if reading.matched else text
+            if not ops.mentions_room(config, rest_words):
+                rest_words = f"{room.name} {rest_words}"
+            await ctx.ask("booking_draft", replaces=DIALOGUE, data={"text": rest_words})
         return
     assert reading.start is not None
     if reading.recurrence == "weekly":
@@ -393,8 +429,14 @@ async def _time_ok(ctx: Context, reading: TimeReading) -> bool:
         await ctx.reply(T.END_BEFORE_START.format(when=_when(config, now, reading.start, reading.end)))
     elif reading.error == IN_PAST and reading.start is not None:
         await ctx.reply(T.IN_PAST.format(when=_when(config, now, reading.start, reading.end)))
-    elif reading.error == WHICH_DAY:
+    elif reading.error in (WHICH_DAY, TWO_DAYS):
         await ctx.reply(T.WHICH_DAY.format(matched=reading.matched))
+    elif reading.error == TWO_TIMES:
+        await ctx.reply(T.TWO_TIMES.format(matched=reading.matched))
+    elif reading.error == OPEN_START:
+        await ctx.reply(T.OPEN_START.format(matched=reading.matched))
+    elif reading.error == DAY_MISMATCH:
+        await ctx.reply(T.DAY_MISMATCH.format(matched=reading.matched))
     else:
         await ctx.reply(T.NO_TIME_ANSWER)
     return False
@@ -571,7 +613,7 @@ def match_plain(view: View) -> tuple[str, str] | None:
     if not view.addressed:
         return None
     t = view.text
-    if len(t) > 80 or NOT_BOOKING.search(t):
+    if len(t) > 80 or NOT_BOOKING.search(t) or MINE_WHEN_RE.match(t):
         return None
     room = _mentions_room(view)
     if WEEKLY_RE.match(t) and room:
@@ -580,7 +622,20 @@ def match_plain(view: View) -> tuple[str, str] | None:
         return ("avail", t)
     if BOOK_VERB.search(t) and (room or SPACE_WORDS.search(t)):
         return ("book", t)
+    if (room and len(t) <= 40 and not QUESTION.search(t) and not CANCEL_WORD.search(t) and not NOT_PLAIN.search(t)
+            and _names_when(view)):
+        return ("book", t)   # "琴房 后天上午十点到十一点 我孙女练琴": a room and a day or hours is a booking
     return None
+
+
+PARTY_ONLY = re.compile(r"^\s*(?:\d+|[一二两俩三四五六七八九十]+)\s*个?\s*(?:人|位|大人|小孩)")
+NOT_PLAIN = re.compile(r"改到|改成|改为|换到|推迟|提前|到了|到啦|签到|我订的|我约的|我预约的")
+QUESTION = re.compile(r"[?？吗么嘛]|没有|有没|开门|关门|在哪|哪里|怎么|几点|多少|谁")
+
+
+def _names_when(view: View) -> bool:
+    reading = _read_time(view.config, view.msg.at, view.text, None)
+    return reading.error != NONE_FOUND and (reading.dated or not reading.vague)
 
 
 @router.route(Stage.RESIDENT_COMMAND, match_plain)
@@ -650,7 +705,7 @@ async def _mine_text(ctx: Context) -> str:
     return "\n".join(lines + [T.MINE_FOOTER])
 
 
-@router.route(Stage.RESIDENT_COMMAND, lambda v: MINE_RE.match(v.text) and "")
+@router.route(Stage.RESIDENT_COMMAND, lambda v: (MINE_RE.match(v.text) or MINE_WHEN_RE.match(v.text)) and "")
 async def mine(ctx: Context, _args: str) -> None:
     await ctx.reply(await _mine_text(ctx))
 
@@ -721,7 +776,14 @@ async def change(ctx: Context, args: tuple[str, str]) -> None:
         await ctx.reply(notices.code_error(config, now, BookingError("unknown_room", name=b.room_name)))
         return
     reading = _read_time(config, now, text, room)
-    if reading.ok and not reading.dated:
+    if reading.ok and reading.vague and reading.dated and reading.part is None:
+        # "改成后天同一时间", "改成后天吧": that day, the booking's own hours
+        assert reading.start is not None
+        day = reading.start.astimezone(config.timezone).date()
+        local = b.start_at.astimezone(config.timezone)
+        start = datetime.combine(day, local.timetz().replace(tzinfo=None), config.timezone)
+        reading = replace(reading, start=start, end=start + (b.end_at - b.start_at), vague=False, has_end=True)
+    elif reading.ok and not reading.dated:
         # "两点到四点" names no day: the booking's own day, not today (a silent move to the wrong day)
         day_start = datetime.combine(b.start_at.astimezone(config.timezone).date(), time(0), config.timezone)
         reading = _read_time(config, max(now, day_start), text, room)
@@ -754,6 +816,81 @@ async def change(ctx: Context, args: tuple[str, str]) -> None:
         await notices.approval_wanted(ctx.out, config, now, b)
 
 
+def _own_pick(config: Config, rows: list[Booking], hint: str) -> list[Booking]:
+    """The sender's bookings a room word in `hint` points at (all of them when it names none)."""
+    named = {r.name for r in ops.find_rooms(config, hint).rooms} if hint and ops.mentions_room(config, hint) else set()
+    return [b for b in rows if b.room_name in named] if named else rows
+
+
+def match_change_nocode(view: View) -> tuple[str, str] | None:
+    if not view.addressed or re.search(_CODE, view.text) or NOT_BOOKING.search(view.text) or len(view.text) > 40:
+        return None
+    m = CHANGE_NOCODE_RE.match(view.text)
+    if m is None or not TIME_HINT.search(m.group("rest")) or PARTY_ONLY.match(m.group("rest")):
+        return None      # "改成3人": a party size, the events' words
+    return (m.group("room") or "", m.group("rest"))
+
+
+@router.route(Stage.RESIDENT_COMMAND, match_change_nocode)
+async def change_nocode(ctx: Context, args: tuple[str, str]) -> Any:
+    hint, rest = args
+    rows = _own_pick(ctx.config, await ops.my_bookings(ctx.session, ctx.now, ctx.sender.id), hint)
+    if not rows:
+        if ctx.view.grid is None and not ctx.view.msg.group_id and not hint:
+            await ctx.reply(T.NOTHING_TO_CHANGE)   # private "能不能改成周三" with no booking: not a need to file
+            return None
+        return PASS      # in a group, "能不能改成周三" is about something else
+    if len(rows) > 1:
+        await ctx.reply(T.WHICH_BOOKING.format(mine=await _mine_text(ctx)))
+        return None
+    await change(ctx, (rows[0].code, rest))
+    return None
+
+
+def match_shift(view: View) -> re.Match[str] | None:
+    return SHIFT_RE.match(view.text) if view.addressed else None
+
+
+@router.route(Stage.RESIDENT_COMMAND, match_shift)
+async def shift(ctx: Context, m: re.Match[str]) -> Any:
+    config = ctx.config
+    rows = await ops.my_bookings(ctx.session, ctx.now, ctx.sender.id)
+    if not rows:
+        return PASS
+    if len(rows) > 1:
+        await ctx.reply(T.WHICH_BOOKING.format(mine=await _mine_text(ctx)))
+        return None
+    n = m.group("n")
+    amount = 0.5 if n == "半" else float(cn_to_int(n)) + (0.5 if m.group("half") else 0)
+    minutes = amount if m.group("unit") == "分钟" else amount * 60
+    step = timedelta(minutes=minutes) * (-1 if m.group("dir") in ("提前", "往前挪", "提早") else 1)
+    b = rows[0]
+    start = (b.start_at + step).astimezone(config.timezone)
+    await change(ctx, (b.code, f"{start.year}年{start.month}月{start.day}日{start.hour:02d}:{start.minute:02d}"))
+    return None
+
+
+def match_cancel_nocode(view: View) -> str | None:
+    t = view.text
+    if not view.addressed or re.search(_CODE, t) or len(t) > 40 or not CANCEL_WORD.search(t):
+        return None
+    if NOT_BOOKING.search(t) or not (_mentions_room(view) or re.search(r"预约|预订|约的", t)):
+        return None
+    return t
+
+
+@router.route(Stage.RESIDENT_COMMAND, match_cancel_nocode)
+async def cancel_nocode(ctx: Context, text: str) -> Any:
+    rows = _own_pick(ctx.config, await ops.my_bookings(ctx.session, ctx.now, ctx.sender.id), text)
+    if not rows:
+        return PASS
+    if len(rows) > 1:
+        await ctx.reply(T.CANCEL_HOW.format(mine=await _mine_text(ctx)))
+        return None
+    await cancel(ctx, (rows[0].code, ""))
+    return None
+
+
 # ------------------------------------------------------------------ follow-ups
 
 _CLOCK = r"[0-9一二三四五六七八九十两]{1,3}(?:[点:：](?:[0-9]{1,2}|半|[一二三四五六七八九十]{1,3})?分?)?"
@@ -775,6 +912,8 @@ def match_follow_up(view: View) -> tuple[str, str] | None:
     t = view.text
     if SHORT_ANSWER.match(t):
         return ("short", t)
+    if MINE_RE.match(t) or MINE_WHEN_RE.match(t) or match_arrived(view) is not None or CANCEL_WORD.search(t):
+        return None      # "我订的琴房是几点来着", "我到琴房了", "取消明天的": not an answer to the booking question
     if view.addressed and len(t) <= 40 and not NOT_BOOKING.search(t) and (_mentions_room(view) or TIME_HINT.search(t)):
         return ("more", t)
     return None
@@ -864,6 +1003,11 @@ async def follow_up(ctx: Context, args: tuple[str, str]) -> Any:
         return PASS
     if kind == "more":
         await ctx.answered()
+        days = {_dt(s0).astimezone(config.timezone).date() for s0, _ in data.get("options", [])}
+        if len(days) == 1 and not _read_time(config, now, text, None).dated:
+            # "三点到五点吧" after the choices of one day: that day, not today
+            (day,) = days
+            text = f"{day.year}年{day.month}月{day.day}日 {text}"
         await _request(ctx, text, room=None if ops.mentions_room(config, text) else room)
         return None
     if QUEUE.search(text):

@@ -97,6 +97,7 @@ _OPT = re.compile(
     rf"|{_MONEY}"
     rf"|(?P<fee>费用|收费)\s*[::]?\s*(?P<fee_v>免费|(?:{SIGN}\s*)?\d+(?:\.\d{{1,2}})?\s*元?)"
     r"|(?:(?<=\s)|^)(?P<free_>免费)(?=\s|$)"
+    r"|(?:(?<=\s)|^)(?P<selfpay>费用自理|自费|费用AA|AA制?|各自付费|费用现场AA)(?=\s|$)"
     r"|(?:(?<=\s)|^)(?P<groups>群|发到|通知群)\s*[::]?"
     rf"|(?:(?<=\s)|^)(?P<grids>{_GRID_WORD}(?:\s*[,，、和及]\s*{_GRID_WORD})*)(?=\s|$)"
     r"|(?P<note>备注)\s*[::]?"
@@ -106,7 +107,7 @@ _OPT = re.compile(
     r"|(?:(?<=\s)|^)(?P<title>标题)\s*[::]?"
 )
 _OPEN_ENDED = {"deadline", "groups", "note", "time", "place", "title"}
-_WEAK = {"money", "free_", "limit", "barelimit", "grids"}   # inside a 备注 these are just words
+_WEAK = {"money", "free_", "selfpay", "limit", "barelimit", "grids"}   # inside a 备注 these are just words
 
 
 def _fee(value: str) -> tuple[str, int]:
@@ -117,7 +118,7 @@ def _fee(value: str) -> tuple[str, int]:
     return (f"{amount}元", read_yuan(amount))   # a negative or absurd fee is refused by the model
 
 
-_KINDS = ("cap", "limit", "barelimit", "deadline", "fee", "free_", "money", "groups", "grids", "note", "confirm", "time",
+_KINDS = ("cap", "limit", "barelimit", "deadline", "fee", "free_", "selfpay", "money", "groups", "grids", "note", "confirm", "time",
           "place", "title")
 
 
@@ -153,6 +154,9 @@ def parse_options(text: str) -> Options:
             free.append(value)
         elif g["money"]:
             opts.fee = _fee(g["money_v"])
+            free.append(value)
+        elif g["selfpay"]:
+            opts.fee = ("自理", 0)     # "费用自理": people pay their own way, never announced as 免费
             free.append(value)
         elif g["grids"]:
             opts.groups_text = " ".join(filter(None, [opts.groups_text, g["grids"]]))   # "群 网格1 网格2" too
@@ -624,6 +628,10 @@ async def _sign_up(ctx: Context, event: Event, *, name: str, contact_id: str | N
     else:
         await ctx.reply(T.signed_up(res.event, res.signup, tz, res.places_left, for_other=for_other))
     await _tell_promoted(ctx, res.promoted, res.event)
+    if _scope_group(ctx) is not None and not res.already:
+        # A "+1" straight after this signup means this event, not whichever notice was posted last.
+        await ctx.ask(SIGNED_KIND, {"by": ctx.sender.id, "event": res.event.id, "signup": res.signup.id},
+                      ttl=SIGNED_FOLLOW, person_id=_ASKED_KEY)
 
 
 _FILLER = re.compile(r"我要报名|我想报名|我们报名|我报名|帮我报名|给我报名|帮我报个名|给我报个名|报个名|报名|报一个|给我报|帮我报|我要报|我报|"
@@ -761,8 +769,11 @@ _DROP_FILLER = re.compile(r"不好意思|抱歉|对不起|sorry|实在|临时有
                           r"我们家|我们|我家|我|活动|报名|帮我|麻烦|把|[,，。.!！~～、?？\s]+", re.I)
 
 
+_SOLO_RE = re.compile(r"(?:就|只有?|只剩)(?:我|俺)(?:一个|自己)(?:人)?(?:去|参加|来)?")
+
+
 def match_drop_out(view: View) -> str | None:
-    if "\n" in view.text or len(view.text) > 40:
+    if "\n" in view.text or len(view.text) > 40 or _SOLO_RE.search(view.text):
         return None
     m = _DROP_RE.search(view.text)
     if m is None:
@@ -890,7 +901,18 @@ async def check_in(ctx: Context, m: re.Match[str]) -> None:
                                  res.unknown, self_checkin=not staff))
 
 
-_BARE_CHECKIN_RE = re.compile(r"^(?:签到|打卡签到|我到了|已到场)[\s。!！]*$")
+_BARE_CHECKIN_RE = re.compile(r"^(?:签到|打卡签到|我到了|已到场|我们到了|到了)[\s。!！~～]*$"
+                              r"|^(?:我|我们)?(?:已经|已)?(?:到|到达|来到|进)(?:了|啦)?\s*[^\s,，。!！]{2,8}?(?:了|啦)[\s。!！~～]*$")
+
+
+_ARRIVED_AT = re.compile(r"^(?:我|我们)?(?:已经|已)?(?:到|到达|来到|进)(?:了|啦)?\s*([^\s,，。!！]{2,8}?)(?:了|啦)[\s。!！~～]*$")
+
+
+def _same_place(said: str, event: Event) -> bool:
+    """"到多功能厅了" for an event in 多功能厅 (or named by its title: "到太极拳这了")."""
+    said = re.sub(r"^(?:社区|这边|那边)|(?:这里|这儿|这边|那儿|门口|这)$", "", said)
+    return len(said) >= 2 and (said in (event.place or "") or (event.place or "") in said
+                               or ev.title_score(said, event.title) >= ev.MATCH_THRESHOLD)
 
 
 @router.route(Stage.RESIDENT_COMMAND, lambda v: _BARE_CHECKIN_RE.match(v.text))
@@ -902,6 +924,9 @@ async def check_in_bare(ctx: Context, _m: object) -> object:
            and ev.checkin_window(m.event, settings)[0] <= ctx.now <= ev.checkin_window(m.event, settings)[1]]
     if len(due) != 1:
         return PASS
+    place = _ARRIVED_AT.match(ctx.text)
+    if place is not None and not _same_place(place.group(1), due[0].event):
+        return PASS     # "到家了": somewhere else
     res = await ev.check_in(ctx.session, ctx.now, due[0].event.id, contact_id=ctx.sender.id, settings=settings)
     await ctx.reply(T.checked_in(res.event, [s.name for s in res.checked], [s.name for s in res.again], [],
                                  self_checkin=True))
@@ -913,11 +938,23 @@ async def check_in_bare(ctx: Context, _m: object) -> object:
 _CHANGE_RE = re.compile(rf"^(?P<pre>[^\n]{{0,20}}?)\s*(?:报名)?(?:人数)?(?:改成|改为|改到|变成|换成)\s*(?P<n>{_N})\s*个?\s*(?:人|位)\s*$")
 
 
-@router.route(Stage.RESIDENT_COMMAND, lambda v: _CHANGE_RE.match(v.text))
-async def change_party(ctx: Context, m: re.Match[str]) -> object:
+def match_change_party(view: View) -> tuple[int | None, str] | None:
+    m = _CHANGE_RE.match(view.text)
+    if m is not None:
+        return (_int(m.group("n")), m.group("pre"))
+    solo = _SOLO_RE.search(view.text)
+    if solo is not None and len(view.text) <= 30 and "\n" not in view.text:
+        # "老伴不去了 就我一个": one person now; what else is said may name the event
+        rest = _DROP_RE.sub(" ", view.text[:solo.start()] + " " + view.text[solo.end():])
+        return (1, _NO_EVENT_NAMED.sub(" ", rest))
+    return None
+
+
+@router.route(Stage.RESIDENT_COMMAND, match_change_party)
+async def change_party(ctx: Context, m: tuple[int | None, str]) -> object:
     tz = ctx.config.timezone
-    n = _int(m.group("n"))
-    words = event_words(m.group("pre"))
+    n = m[0]
+    words = event_words(m[1])
     everything = await _my_active(ctx)
     mine = [x for x in everything if x.signup.contact_id == ctx.sender.id] or everything
     if not mine:
@@ -1116,7 +1153,7 @@ async def sign_up_by_name(ctx: Context, m: re.Match[str]) -> None:
 
 # Weak forms ("+1", "我也去", "参加") say nothing about which event and are common chatter, so what follows
 # them must be only a party size or punctuation. Strong forms ("算我一个", "加我一个") are unmistakable.
-_PLUS_ONE_RE = re.compile(r"^(?:(?P<weak>(?:[+＋]\s*1\s*)+|加一|加1|我也(?:要)?(?:去|参加|来)|我参加|参加|我们参加)"
+_PLUS_ONE_RE = re.compile(r"^(?:(?P<weak>(?:[+＋]\s*1\s*)+|[+＋]\s*[2-9](?![\d.])\s*|加一|加1|我也(?:要)?(?:去|参加|来)|我参加|参加|我们参加)"
                           r"|(?P<strong>算我(?:们家|家|们)?(?:一个|一份|一家)?|算上我|加我一个|带我一个|带上我|"
                           r"我也(?:要)?报名|我要(?:参加|报名)|我报名|报名\s*[+＋]\s*1|我来一个|给我报一个))"
                           r"(?P<tail>.{0,16})$")
@@ -1132,16 +1169,22 @@ def match_plus_one(view: View) -> int | None:
     extra = 0
     if weak and weak.count("1") > 1 and weak.replace(" ", "").replace("＋", "+").strip("+1") == "":
         extra = weak.count("1")          # "+1+1": me and one more
+    if weak and (many := re.fullmatch(r"[+＋]\s*([2-9])\s*", weak)):
+        extra = int(many.group(1))       # "+2": two people
     if not tail:
         return extra
     p = parse_party(tail)
     if weak and not _TAIL_OK.match(p.rest):
         return None      # "+1天", "我也去看看", "参加工作了": not a signup
+    if not weak and event_words(p.rest) and not _TAIL_OK.match(p.rest):
+        return None      # "我报名包汤圆": the event is named; the plain-words route finds it
     return p.size or extra
 
 
 # A question asked in a group after the latest notice: a "+1" that follows agrees with it ("明天停水吗?" "+1").
 ASKED_KIND = "events_group_question"
+SIGNED_KIND = "events_group_signup"   # the group's talk is someone signing up for one event
+SIGNED_FOLLOW = timedelta(minutes=15)  # how long a "+1" may follow someone's signup rather than the notice
 _ASKED_KEY = "#asked"
 _QUESTION_RE = re.compile(r"(?:[?？]|吗|么|呢|没有|请问|有没有|是不是|能不能|可不可以|怎么|什么|几点|哪里|哪儿|谁)\s*[~～。!！]*$|^请问")
 
@@ -1173,9 +1216,34 @@ async def _after_question(ctx: Context, event: Event) -> bool:
     return posted is None or asked[0].asked_at >= posted
 
 
+async def _just_signed_up_for(ctx: Context, latest: Event | None) -> Event | None:
+    """The event someone else signed up for in this group since `latest` was posted ("+1" follows them)."""
+    group = _scope_group(ctx)
+    if group is None:
+        return None
+    talk = await conversation.awaiting(ctx.session, ctx.view.scope, _ASKED_KEY, ctx.now)
+    # The newest of the group's talk markers: a signup by someone else, not a question asked since.
+    talk = tuple(q for q in talk if q.kind in (SIGNED_KIND, ASKED_KIND))
+    if not talk or talk[0].kind != SIGNED_KIND or talk[0].data.get("by") == ctx.sender.id:
+        return None
+    event = await ev.get_event(ctx.session, int(talk[0].data["event"]))
+    if event is None or event.status != ev.EventStatus.OPEN or event.starts_at <= ctx.now:
+        return None
+    signup = await ctx.session.get(Signup, int(talk[0].data.get("signup") or 0))
+    if signup is None or not signup.holds_places:
+        return None     # they dropped out since: nothing to follow
+    if latest is not None and latest.id != event.id:
+        posted = await ctx.session.scalar(select(ev.EventGroup.last_post_at).where(
+            ev.EventGroup.event_id == latest.id, ev.EventGroup.topic == group))
+        if posted is not None and posted > talk[0].asked_at:
+            return None     # a newer notice came after that signup
+    return event
+
+
 @router.route(Stage.RESIDENT_COMMAND, match_plus_one)
 async def plus_one(ctx: Context, party: int) -> object:
     event = await _recent(ctx)
+    event = await _just_signed_up_for(ctx, event) or event
     if event is not None and not ctx.view.addressed and await _after_question(ctx, event):
         return PASS             # "+1" to a neighbour's question, not a signup
     if event is None:
@@ -1223,11 +1291,14 @@ async def sign_up(ctx: Context, rest: str) -> None:
 
 # -------- plain words: "中秋做花灯我报名,两个大人一个小孩", "读书会我参加", "健康讲座还能报吗?想带我爸去"
 
-_PLAIN_RE = re.compile(r"报名|报个名|参加|算我|我要去|我也去|想去|我去|带上我|报一个|我来一个|都去|一起去|加入|想带|我带")
+_PLAIN_RE = re.compile(r"报名|报个名|参加|算我|我要去|我也去|想去|我去|带上我|报一个|我来一个|都去|一起去|加入|想带|我带"
+                       r"|我和|我跟|我们?[两俩三四五]个|[两俩三四五六]个人|[2-6]个?人|老两口|一家[三四五]口")
 # Without an @, only these (and an open event named in the words) make it a signup.
 _HINT_RE = re.compile(r"报名|报个名|报[^,，。!！?？\s]{0,4}一个|算我|算上我|带上我|我参加|们参加|家参加|我要参加|我也参加|"
                       r"我去报|我也去|我也想去|我来一个|给我报|帮我报|我要报|我报|都去|一起参加|我们家参加|人参加|想带[^,，。]{1,4}去|"
-                      r"也想去|也要去|都参加|算[0-9一二三四五六七八九两]个人|一家[0-9一二三四五六七八九两]口")
+                      r"也想去|也要去|都参加|算[0-9一二三四五六七八九两]个人|一家[0-9一二三四五六七八九两]口|"
+                      r"(?:我和|我跟)[^,，。\s]{1,4}\s*(?:两|俩|三|四|[2-4])个?人|(?:帮|给|替|代)(?!我|物业|社区|网格|居委)[^\s,，。报]{1,6}"
+                      r"报(?:个名|名|一个|上)(?!了|过)")
 _NOT_SIGNUP_RE = re.compile(r"参加了|报了名|报过|去过|去了|参加过|不去|不参加|没报|不报|取消|截止|怎么报|如何报|哪里报|哪报|"
                             r"在哪|报名了吗|多少钱|收费吗")
 _QUESTION_RE = re.compile(r"吗|[?？]|能不能|可以吗")
@@ -1250,8 +1321,39 @@ _NO_EVENT_NAMED = re.compile(r"我们?|俺|咱们?|一家|全家|家里?|孩子|
                              r"个|人|口|[\s,，。.!！~～、]")
 
 
+# "帮邻居报一个 3栋的刘大爷 包汤圆", "替我妈报个名 剪纸": someone else's signup, under the name given.
+_FOR_OTHER_RE = re.compile(r"(?:帮|给|替|代)(?!我[们报\s]|我$|物业|社区|网格|居委|派出所|12345)(?P<who>[^\s,，。报]{1,6})"
+                           r"报(?:个名|名|一个|上)(?!了|过)")
+_WHO_FILLER = re.compile(r"^(?:[\d一二三四五六七八九十]+(?:栋|幢|号楼|单元)|的|[\s,，、])+")
+
+
+async def _sign_up_other(ctx: Context, text: str, m: re.Match[str]) -> bool:
+    rest = (text[:m.start()] + " " + text[m.end():]).strip()
+    p = parse_party(rest)
+    tokens = [t for t in re.split(r"[\s,，。、]+", p.rest) if t]
+    load = _open_events(ctx)
+    events = await load(_scope_group(ctx)) or await load(None)
+    best: tuple[float, int, Event] | None = None
+    for i, tok in enumerate(tokens):
+        for e in events:
+            score = ev.title_score(event_words(tok) or tok, e.title)
+            if score >= ev.MATCH_THRESHOLD and (best is None or score > best[0]):
+                best = (score, i, e)
+    event = best[2] if best else await _recent(ctx)
+    if event is None:
+        return False
+    names = [t for i, t in enumerate(tokens) if best is None or i != best[1]]
+    name = _WHO_FILLER.sub("", " ".join(names)).strip() or m.group("who")
+    await _sign_up(ctx, event, name=name, contact_id=None, party=p.size or 1, source="name", for_other=True,
+                   party_said=p.size is not None)
+    return True
+
+
 @router.route(Stage.RESIDENT_COMMAND, match_plain)
 async def sign_up_plain(ctx: Context, text: str) -> object:
+    other = _FOR_OTHER_RE.search(text)
+    if other is not None and await _sign_up_other(ctx, text, other):
+        return None
     p = parse_party(text)
     words = event_words(p.rest)
     found = await ev.find_events(ctx.session, ctx.now, words, group=_scope_group(ctx),
@@ -1309,4 +1411,39 @@ async def pick(ctx: Context, m: re.Match[str]) -> object:
     await _sign_up(ctx, event, name=name, contact_id=None if for_other else ctx.sender.id,
                    party=int(state.data.get("party") or 1), source=state.data.get("source") or "command",
                    for_other=for_other, party_said=bool(state.data.get("party_said")))
+    return None
+
+
+# -------- a question about an open event, named ("汤圆活动要交钱吗", "太极拳还有名额没", "健康讲座在哪里开")
+
+# Only what the notice says: the fee, the place, the time, the places left ("要自己带面粉吗" is for the neighbours).
+_ABOUT_RE = re.compile(r"在哪|哪里|哪儿|几点|什么时候|啥时候|多少钱|收费|要钱|交钱|费用|还有名额|名额还有|有名额|名额满|满了吗|"
+                       r"满没满|还能报")
+_ABOUT_FILLER = re.compile(r"请问|问一下|有人知道|知道|要交钱|交钱|要钱|多少钱|收费|费用|还有名额|名额|满了|还能报|怎么报|在哪里?|"
+                           r"哪里|哪儿|几点|什么时候|啥时候|开始|举办|开|是|能带|小孩|孩子|吗|么|呢|没有?|啊|呀|[?？,，。!！\s]+")
+
+
+def match_event_question(view: View) -> str | None:
+    t = view.text
+    if "\n" in t or len(t) > 30 or view.grid is None and not view.addressed or not _ABOUT_RE.search(t):
+        return None
+    words = event_words(_ABOUT_FILLER.sub(" ", t))
+    return words if len(words.replace(" ", "")) >= 2 else None
+
+
+@router.route(Stage.RESIDENT_COMMAND, match_event_question)
+async def event_question(ctx: Context, words: str) -> object:
+    """Answer with the event's time, place, fee and places left; silence unless one open event is named."""
+    load = _open_events(ctx)
+    events = await load(_scope_group(ctx)) or await load(None)
+    scored = sorted(((max(ev.title_score(w, e.title) for w in words.split()), e) for e in events),
+                    key=lambda x: -x[0])
+    if not scored or scored[0][0] < 80 or len(scored) > 1 and scored[1][0] >= 80:
+        return PASS
+    event = scored[0][1]
+    left = await ev.places_left(ctx.session, event)
+    await ctx.reply(T.about(event, ctx.config.timezone, left))
+    if _scope_group(ctx) is not None and not ctx.view.addressed:
+        await ctx.ask(ASKED_KIND, {"by": ctx.sender.id}, ttl=timedelta(hours=ctx.config.events.plus_one_hours),
+                      person_id=_ASKED_KEY)
     return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers.base import Context, Router, Stage, View
+from kernel.identity import Role
 
 router = Router("help")
 
@@ -23,6 +24,15 @@ STAFF_HELP = (
     "· 推送: 定时通知 时间 [群 …] 内容 / 推送列表 / 暂停推送 P代码 / 立即推送 P代码 / 问卷结果 S代码"
 )
 
+ADMIN_LINE = "\n· 管理员: 派单 代码 网格员 / 督办 代码 说明 / 月报 / 邀请 网格员 网格号 姓名"
+DEPARTMENT_HELP = (
+    "科室指令:\n"
+    "· 待办: 看转派给本科室的诉求\n"
+    "· 签收 代码 / 回复 代码 内容 / 办结 代码 说明\n"
+    "· 不属本科室职责: 退单 代码 原因\n"
+    "· 查 代码: 看一件诉求的进度和经过"
+)
+
 # The WeCom AI bot receives only group messages that @ it (and single chats): say so where it runs.
 WECOM_NOTE = "· 在企业微信群里请先 @{bot} 再说(没有 @ 我的消息我收不到;接龙也请 @{bot} 后发)"
 
@@ -33,12 +43,15 @@ RESIDENT_HELP_POINTER = "(居民能用的功能: 发「帮助」查看)"
 def _help_text(view: View, *, staff_only: bool = False) -> str:
     """Residents: their help. Staff: theirs too after 「帮助」; after a message not understood, only
     the staff commands first (a worker on a phone wants the command list, not the residents' one)."""
+    if view.sender.role == Role.DEPARTMENT:
+        return DEPARTMENT_HELP      # a department's duty person works needs only
+    staff_help = STAFF_HELP + (ADMIN_LINE if view.sender.role == Role.ADMIN else "")
     if view.sender.is_staff and staff_only:
-        return STAFF_HELP + "\n" + RESIDENT_HELP_POINTER
+        return staff_help + "\n" + RESIDENT_HELP_POINTER
     text = RESIDENT_HELP.format(bot=view.config.bot_name)
     if view.msg.channel == "wecom":
         text += "\n" + WECOM_NOTE.format(bot=view.config.bot_name)
-    return text + "\n" + STAFF_HELP if view.sender.is_staff else text
+    return text + "\n" + staff_help if view.sender.is_staff else text
 
 
 @router.command("帮助", "help", "菜单", "?", "?")
@@ -49,6 +62,11 @@ async def show_help(ctx: Context, _args: str) -> None:
 @router.route(Stage.FALLBACK, lambda view: True)
 async def fallback(ctx: Context, _args: object) -> None:
     if not ctx.text:
-        await ctx.reply(_help_text(ctx.view))
+        text = _help_text(ctx.view)
     else:
-        await ctx.reply("抱歉,小助手没太看懂。\n" + _help_text(ctx.view, staff_only=True))
+        text = "抱歉,小助手没太看懂。\n" + _help_text(ctx.view, staff_only=True)
+    staff = ctx.sender.is_staff or ctx.sender.role == Role.DEPARTMENT
+    if staff and not ctx.msg.is_private and ctx.view.scope != ctx.config.staff_group:
+        await ctx.out.private(ctx.msg.sender_id, text)    # the staff commands are no reading for a resident group
+    else:
+        await ctx.reply(text)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 from handlers.base import Context, Router, Stage, View, command_matcher
 from handlers.needs import say
 from kernel.identity import STAFF, Role
@@ -18,10 +20,17 @@ TOP = 8
 _HOTWORDS = command_matcher("热词", "高频词", "热点词")   # compiled once, not per message
 
 
+# The period before the word or stuck to it, as typed: "本周热词", "这个月的热词", "热词本月"
+_AROUND = re.compile(r"^(?P<before>%s)?的?(?:热词|高频词|热点词)(?P<after>%s)?(?:的|是啥|有哪些)?[\s??。]*$"
+                     % (("|".join(sorted((p for p in PERIODS if p), key=len, reverse=True)),) * 2))
+
+
 def _matcher(view: View) -> str | None:
     if view.sender.role == Role.RESIDENT and not view.addressed:
         return None          # a resident chatting "热词…" in the group is not asking the bot
     rest = _HOTWORDS(view)
+    if rest is None and (m := _AROUND.match(view.text)) is not None:
+        rest = m.group("before") or m.group("after") or ""
     return rest if rest is not None and rest in PERIODS else None
 
 

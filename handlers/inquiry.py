@@ -10,7 +10,9 @@ from handlers.base import Context, Router, Stage, View
 from texts.events import event_line
 from models.booking import find_rooms, mentions_room
 from models.events import open_events, places_left
-from models.needs import default_holder
+from kernel.identity import Role
+from models.needs import Source, ask_person, default_holder
+from notices.needs import announce_intake
 
 router = Router("inquiry")
 
@@ -19,9 +21,8 @@ ROOM_CLOSED_DAYS = ",每{days}闭馆"
 EVENTS_HEADER = "近期活动:"
 EVENTS_NONE = "最近还没有发布活动,有新活动会在群里通知大家。"
 EVENTS_FOOTER = "回复「报名 活动名 人数」即可报名。"
-HANDED_ON = "这个问题小助手答不上来,已转给{worker},会尽快回复您。"
+HANDED_ON = "这个问题小助手答不上来,已转给{worker}(编号 {code}),答复后小助手会转告您。"
 HANDED_ON_NOBODY = "这个问题小助手答不上来,请联系社区工作人员。"
-TO_WORKER = "居民{name}({chat})问: {text}\n(小助手答不上来,请您直接回复居民。)"
 
 WEEKDAYS = "一二三四五六日"
 _HOURS_RE = re.compile(r"几点|开门|关门|开放|营业|时间|闭馆|休息")
@@ -35,6 +36,8 @@ def _match(view: View) -> str | None:
         return "room_hours"
     if _EVENTS_RE.search(view.text):
         return "events"
+    if view.sender.role != Role.RESIDENT:
+        return None     # staff asking what the bot cannot answer get their help, not a ticket to a colleague
     return "hand_on"
 
 
@@ -70,12 +73,20 @@ async def _events(ctx: Context) -> None:
 
 async def _hand_on(ctx: Context) -> None:
     """To the grid's worker (the group's, or the building's when one is named); asked privately with no
-    grid to go by, to the community admin — the same person a need from there would go to."""
-    grid = ctx.grid or ctx.config.grid_of_building(ctx.view.understanding.building)
-    who, name = default_holder(ctx.config, grid.number if grid else None)
+    grid to go by, to the community admin — the same person a need from there would go to. The question
+    is a 居民咨询 need (models/needs.ask_person): the person answers with 回复 (chat or inbox) and the
+    answer comes back to the resident where they asked."""
+    building = ctx.view.understanding.building
+    grid = ctx.grid or ctx.config.grid_of_building(building)
+    who, _name = default_holder(ctx.config, grid.number if grid else None)
     if who is None:
         await ctx.reply(HANDED_ON_NOBODY)
         return
-    chat = "私聊" if ctx.msg.is_private else (ctx.msg.group_topic or "")
-    await ctx.out.private(who, TO_WORKER.format(name=ctx.sender.name, chat=chat, text=ctx.text[:300]))
-    await ctx.reply(HANDED_ON.format(worker=name or "社区工作人员"))
+    private = ctx.msg.is_private
+    intake = await ask_person(ctx.session, ctx.now, ctx.config, text=ctx.text[:500], building=building,
+                              source=Source.PRIVATE if private else Source.GROUP, requester=ctx.sender.id,
+                              requester_name=ctx.sender.name, chat=None if private else ctx.msg.group_topic,
+                              chat_grid=ctx.grid.number if ctx.grid else None)
+    await announce_intake(ctx.out, ctx.config, intake)
+    need = intake.need
+    await ctx.reply(HANDED_ON.format(worker=need.assignee_name or "社区工作人员", code=need.code))

@@ -8,6 +8,7 @@ the scheduler and the web inbox."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,6 +29,7 @@ from models import inbox as views
 from models import needs as N
 from models import duty as D
 from models import photos as P
+from models.conversation import PRIVATE_SCOPE
 from models.outbox import Priority
 from notices.photos import send_resolution_photo
 from notices.needs import (RATE_QUESTION, ack_text, announce_change, announce_intake, common, error_text, fmt_minutes,
@@ -130,21 +132,28 @@ async def _intake(ctx: Context, args: IntakeArgs, source: N.Source) -> None:
             grids = "、".join(f"网格{g.number}" for g in ctx.config.grids)
             await say(ctx, T.WHICH_GRID.format(grid=named, grids=grids or "—"))
             return
+    # Staff reporting a problem ("帮我登记一下 5栋李大爷家水管爆了") file it for someone else: the need
+    # names who took it and has no requester, so no resident's rating is asked of the worker.
+    taken = ctx.sender.role != Role.RESIDENT and source != N.Source.TREE_HOLE
     intake = await N.create_need(
         ctx.session, ctx.now, ctx.config, text=args.text, category=u.category, urgent=u.urgent,
         building=u.building, source=source,
-        requester=None if source == N.Source.TREE_HOLE else ctx.sender.id,
-        requester_name=None if source == N.Source.TREE_HOLE else ctx.sender.name,
+        requester=None if source == N.Source.TREE_HOLE or taken else ctx.sender.id,
+        requester_name=None if source == N.Source.TREE_HOLE else
+        T.TAKEN_BY_STAFF.format(name=ctx.sender.name) if taken else ctx.sender.name,
         chat=None if private else ctx.msg.group_topic, chat_grid=chat_grid,
-        about_worker=complains_about_worker(args.text))
+        about_worker=complains_about_worker(args.text), taken_by=ctx.sender if taken else None)
     # An urgent need's acknowledgement goes with its alert, ahead of every ordinary reply (and past the
     # reply budget): the resident must know at once that someone was told.
     need = intake.need
     # Filed privately with nowhere to place it: it went to the admin; one question finds the grid's worker.
     where = (private and intake.parent is None and not need.tree_hole and need.building is None
              and need.grid is None and not complains_about_worker(args.text))
-    await say(ctx, ack_text(ctx.config, intake, ctx.now) + (T.ASK_BUILDING if where else ""),
-              Priority.URGENT if need.urgent else Priority.REPLY)
+    ack = ack_text(ctx.config, intake, ctx.now)
+    if taken and intake.parent is None:
+        ack = T.ACK_TAKEN.format(code=need.code, category=need.category_name,
+                                 worker=need.assignee_name or "社区工作人员")
+    await say(ctx, ack + (T.ASK_BUILDING if where else ""), Priority.URGENT if need.urgent else Priority.REPLY)
     await announce_intake(ctx.out, ctx.config, intake)
     await _photos_for_new_need(ctx, need)
     if where:
@@ -335,6 +344,19 @@ async def passive_discovery(ctx: Context, args: IntakeArgs) -> None:
 
 # ---------------------------------------------------------------- staff commands
 
+_SPOKEN = str.maketrans({"零": "0", "〇": "0", "洞": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3",
+                         "四": "4", "五": "5", "六": "6", "七": "7", "拐": "7", "八": "8", "九": "9", "勾": "9"})
+_SPOKEN_RUN = re.compile(r"[零〇洞一幺二两三四五六七拐八九勾]{4,}(?:(?:杠|横杠|-)[零〇洞一幺二两三四五六七拐八九勾]{4})?")
+
+
+def spoken_digits(text: str) -> str:
+    """A code read out to voice input ("接单零零零二", "D二零二六一一二四杠零零零二"): its digits as typed.
+    Runs of four or more only, so that words like 一下 / 三栋 stay words."""
+    if not any(ch in text for ch in "零〇洞幺"):
+        return text     # a code read aloud has a 零 in it (the date and the serial)
+    return _SPOKEN_RUN.sub(lambda m: re.sub(r"杠|横杠", "-", m.group(0)).translate(_SPOKEN), text)
+
+
 def _staff_matcher(*words: str):  # type: ignore[no-untyped-def]
     """A command word; without a code it only counts from staff, or when the bot is addressed —
     a resident chatting "回复一下大家" in a group must not get a refusal. The code may come first
@@ -344,6 +366,8 @@ def _staff_matcher(*words: str):  # type: ignore[no-untyped-def]
                             % (N.CODE_RE.pattern, "|".join(map(re.escape, words))), re.S)
 
     def match(view: View) -> str | None:
+        if view.sender.role != Role.RESIDENT and (spoken := spoken_digits(view.text)) != view.text:
+            view = dataclasses.replace(view, text=spoken)      # voice input spells the digits out
         rest = base(view)
         if rest is None and (m := code_first.match(view.text)) is not None:
             rest = f"{m.group(1)} {m.group(4)}".strip()
@@ -361,6 +385,24 @@ def _split_code(rest: str) -> tuple[str | None, str]:
         return None, rest.strip()
     after = rest[m.end():].strip(" ::,,")
     return f"D{m.group(1)}-{m.group(2)}", after
+
+
+# The tail of a code, as typed from memory on a phone: "接单 0002", "办结 1124-0002 已修好",
+# "回复 20261124-0002 …". Four digits at least, so "回复 10点到" is never read as a code.
+_SHORT_CODE_RE = re.compile(r"^[Dd]?(?:(?P<day>(?:\d{4})?\d{4})-?)?(?P<serial>\d{4})(?=$|[\s:,，。])[\s:,，。]*(?P<after>.*)$",
+                            re.S)
+
+
+async def short_code(ctx: Context, rest: str) -> tuple[list[N.Need], str] | None:
+    """The sender's open needs whose code ends with the digits typed, and the words after them."""
+    m = _SHORT_CODE_RE.match(rest.strip())
+    if m is None:
+        return None
+    tail = f"{m.group('day') or ''}-{m.group('serial')}"
+    scope = await D.scope_for(ctx.session, ctx.config, ctx.sender)
+    found = [n for n in await N.todo_for(ctx.session, ctx.sender, scope.covers)
+             if access.may_see(scope, n) and n.code.endswith(tail)]
+    return found, m.group("after").strip()
 
 
 # Without a code, 接单 / 回复 / 办结 mean the one need they can mean: a worker on a phone at 11 pm types
@@ -387,14 +429,42 @@ async def _bare_candidates(ctx: Context, action: str) -> list[N.Need]:
     return out
 
 
+_MORE_CODES = re.compile(r"^[\s,，、和及]*(%s)" % N.CODE_RE.pattern)
+
+
 async def _run(ctx: Context, word: str, rest: str, action: str, op: Any) -> None:
     code, after = _split_code(rest)
+    if code is not None and action in ("accept", "resolve") and _MORE_CODES.match(after):
+        # "办结 D…0001,D…0002 都修好了": each of them, with the same words
+        codes = [code]
+        while (m := _MORE_CODES.match(after)) is not None:
+            codes.append(f"D{m.group(2)}-{m.group(3)}")
+            after = after[m.end():].strip(" ::,,")
+        for one in dict.fromkeys(codes):
+            await _run(ctx, word, f"{one} {after}", action, op)
+        return
+    if code is None and (by_digits := await short_code(ctx, rest)) is not None:
+        found, words = by_digits
+        if len(found) == 1:
+            code, after = found[0].code, words
+        elif found:
+            items = "".join(T.BARE_ITEM.format(code=n.code, text=short(n.text, 20)) for n in found[:5])
+            await say(ctx, T.SHORT_CODE_MANY.format(n=len(found), items=items)
+                      + T.USAGE[word].format(example=found[0].code))
+            return
     if code is None:
         found = await _bare_candidates(ctx, action)
         if len(found) != 1:
             usage = T.USAGE[word].format(example=found[0].code if found else T.EXAMPLE_CODE)
-            items = "".join(T.BARE_ITEM.format(code=n.code, text=short(n.text, 20)) for n in found[:5])
-            await say(ctx, T.BARE_MANY.format(n=len(found), word=word, items=items) + usage if found else usage)
+            pick = word in _PICK_HANDLERS
+            items = "".join((T.BARE_ITEM_NUMBERED if pick else T.BARE_ITEM).format(i=i, code=n.code,
+                                                                                  text=short(n.text, 20))
+                            for i, n in enumerate(found[:5], 1))
+            await say(ctx, T.BARE_MANY.format(n=len(found), word=word, items=items) + (T.PICK_HINT if pick else usage)
+                      if found else usage)
+            if found and pick:     # "1" / "第二个" / "都接" answers the list, privately
+                await ctx.ask(STAFF_PICK, {"word": word, "codes": [n.code for n in found[:5]], "after": after},
+                              ttl=timedelta(minutes=15), scope=PRIVATE_SCOPE)
             return
         code = found[0].code
     try:
@@ -405,9 +475,48 @@ async def _run(ctx: Context, word: str, rest: str, action: str, op: Any) -> None
         await say(ctx, error_text(exc, action))
 
 
+STAFF_PICK = "needs.staff_pick"     # {word, codes, after}: the list of needs a bare 接单/回复/办结 could mean
+_PICK_RE = re.compile(r"^(?:第)?(?P<n>[1-5一二三四五])(?:个|件|条|单)?(?:吧)?[\s。.!!]*$"
+                      r"|^(?P<all>都接了?|全部接了?|全接|都要|全部)[\s。.!!]*$")
+_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
+
+
+def _pick_matcher(view: View) -> Any:
+    if view.sender.role == Role.RESIDENT or not view.is_private:
+        return None
+    return _PICK_RE.match(view.text)
+
+
+@router.answer(STAFF_PICK, match=_pick_matcher, label=T.QUESTION_PICK)
+async def pick_from_list(ctx: Context, m: Any) -> Any:
+    """The number of a need in the list a bare 接单 / 回复 / 办结 was answered with."""
+    q = ctx.question
+    assert q is not None
+    codes, word = list(q.data.get("codes") or []), str(q.data.get("word") or "")
+    if m.group("all"):
+        if word != "接单":
+            return PASS           # 都 … only takes needs; 回复 / 办结 each say something of their own
+        chosen = codes
+    else:
+        n = int(m.group("n")) if m.group("n").isdigit() else _CN_DIGITS[m.group("n")]
+        if n > len(codes):
+            await say(ctx, T.PICK_OUT_OF_RANGE.format(n=len(codes)))
+            return None
+        chosen = [codes[n - 1]]
+    await ctx.answered()
+    after = str(q.data.get("after") or "")
+    for code in chosen:
+        await _PICK_HANDLERS[word](ctx, f"{code} {after}".strip())
+    return None
+
+
 @router.route(Stage.STAFF_COMMAND, _staff_matcher("接单"), roles=STAFF, private=True)
 async def accept_need(ctx: Context, rest: str) -> None:
     async def op(code: str, _after: str) -> None:
+        need = await N.get_need(ctx.session, code)
+        if need.assignee == ctx.sender.id and need.status in (N.Status.ACCEPTED, N.Status.IN_PROGRESS):
+            await say(ctx, T.ALREADY_ACCEPTED.format(code=need.code))     # 接单 sent twice, from the group
+            return
         change = await N.accept(ctx.session, ctx.now, ctx.config, code, ctx.sender)
         c = common(change.need, ctx.now, ctx.config, group=not ctx.msg.is_private, limit=120)
         text = T.ACCEPTED.format(**c)
@@ -419,8 +528,28 @@ async def accept_need(ctx: Context, rest: str) -> None:
     await _run(ctx, "接单", rest, "accept", op)
 
 
-@router.route(Stage.STAFF_COMMAND, _staff_matcher("签收"), roles=STAFF_OR_DEPT, private=True)
+_sign_word = _staff_matcher("签收")
+# What a department's duty person answers a 【转派·请签收】 notice with, privately.
+_RECEIVED_WORDS = re.compile(r"^(?:好的|好|收到|已收到|收到了|明白)[\s,，。!!]*(?:收到了?|马上处理|尽快处理|我们处理|这就去)?[\s,，。!!]*$")
+
+
+def _sign_matcher(view: View) -> str | None:
+    rest = _sign_word(view)
+    if rest is None and view.is_private and view.sender.role == Role.DEPARTMENT and _RECEIVED_WORDS.match(view.text):
+        return "收到"
+    return rest
+
+
+@router.route(Stage.STAFF_COMMAND, _sign_matcher, roles=STAFF_OR_DEPT, private=True)
 async def sign_need(ctx: Context, rest: str) -> None:
+    if rest == "收到":      # a department's "收到": the one need waiting for its 签收, else what it can do
+        waiting = [n for n in await _bare_candidates(ctx, "accept") if n.department == ctx.sender.department]
+        if len(waiting) != 1:
+            items = "".join(T.BARE_ITEM.format(code=n.code, text=short(n.text, 20)) for n in waiting[:5])
+            await say(ctx, T.BARE_MANY.format(n=len(waiting), word="签收", items=items)
+                      + T.USAGE["签收"].format(example=waiting[0].code) if waiting else T.NOTHING_TO_SIGN)
+            return
+        rest = waiting[0].code
     async def op(code: str, _after: str) -> None:
         change = await N.accept(ctx.session, ctx.now, ctx.config, code, ctx.sender)
         c = common(change.need, ctx.now, ctx.config, group=not ctx.msg.is_private, limit=120)
@@ -437,18 +566,20 @@ async def reply_need(ctx: Context, rest: str) -> None:
         change = await N.reply(ctx.session, ctx.now, ctx.config, code, ctx.sender, after)
         need = change.need
         await say(ctx, T.REPLIED_TREE_HOLE.format(code=need.code) if need.tree_hole
+                  else T.ANSWERED.format(code=need.code) if change.extra.get("answered")
                   else T.REPLIED.format(code=need.code))
         await announce_change(ctx.out, ctx.config, change)
     await _run(ctx, "回复", rest, "reply", op)
 
 
-@router.route(Stage.STAFF_COMMAND, _staff_matcher("转派", "转交"), roles=STAFF_OR_DEPT, private=True)
+@router.route(Stage.STAFF_COMMAND, _staff_matcher("转派", "转交", "转派给", "转交给"), roles=STAFF_OR_DEPT, private=True)
 async def transfer_need(ctx: Context, rest: str) -> None:
     async def op(code: str, after: str) -> None:
         depts = [d.name for d in ctx.config.departments]
         if not after:
             await say(ctx, T.TRANSFER_NEEDS_DEPARTMENT.format(code=code, departments="、".join(depts)))
             return
+        after = re.sub(r"^(?:给|到|至)\s*", "", after)       # "转派 D… 给城管科"
         name, _, note = after.partition(" ")
         if ctx.config.department(name) is None:     # "城管科占道经营" without a space
             for d in ctx.config.departments:
@@ -472,7 +603,32 @@ async def return_need(ctx: Context, rest: str) -> None:
     await _run(ctx, "退单", rest, "return", op)
 
 
-@router.route(Stage.STAFF_COMMAND, _staff_matcher("办结"), roles=STAFF_OR_DEPT, private=True)
+_RESOLVE_WORDS = r"已办结|已完成|已处理|已解决|已修好|办完了?|办好了|处理完了?|处理好了|完成了?"
+_RESOLVE_ALIAS = re.compile(r"^(?:%s)[\s:,，。]*(%s.*)$" % (_RESOLVE_WORDS, N.CODE_RE.pattern), re.S)
+_RESOLVE_ALIAS_CODE_FIRST = re.compile(r"^(%s)[\s:,，。]*(?:%s)(?:[\s:,，。]+|$)(.*)$"
+                                       % (N.CODE_RE.pattern, _RESOLVE_WORDS), re.S)
+# "D… 已经修好了" / "D… 灯换好了": after the code, a sentence saying the job is done is itself the 办结 note
+_DONE_SENTENCE = re.compile(r"^(%s)[\s:,，。]*((?:已经|已|都)?[^\s,，。]{0,12}(?:修好|换好|弄好|搞定|处理好|解决|清理干净|清走|疏通)"
+                            r"了?[^\n]{0,60})$" % N.CODE_RE.pattern, re.S)
+_resolve_word = _staff_matcher("办结")
+
+
+def _resolve_matcher(view: View) -> str | None:
+    """办结, and from staff with a code the words they finish a job with ("已办结 D… 水箱阀门已换",
+    "D… 处理完了 …")."""
+    rest = _resolve_word(view)
+    if rest is not None or view.sender.role == Role.RESIDENT:
+        return rest
+    if (m := _RESOLVE_ALIAS.match(view.text)) is not None:
+        return m.group(1)
+    if (m := _RESOLVE_ALIAS_CODE_FIRST.match(view.text)) is not None:
+        return f"{m.group(1)} {m.group(4)}".strip()
+    if (m := _DONE_SENTENCE.match(view.text)) is not None:
+        return f"{m.group(1)} {m.group(4)}".strip()
+    return None
+
+
+@router.route(Stage.STAFF_COMMAND, _resolve_matcher, roles=STAFF_OR_DEPT, private=True)
 async def resolve_need(ctx: Context, rest: str) -> None:
     async def op(code: str, after: str) -> None:
         change = await N.resolve(ctx.session, ctx.now, ctx.config, code, ctx.sender, after)
@@ -485,6 +641,9 @@ async def resolve_need(ctx: Context, rest: str) -> None:
         await resolution_photos(ctx, need, (await _waiting_photos(ctx))[0] + await stored_media(ctx))
         await ctx.ask(P.RESOLVE_WINDOW, {"code": need.code}, ttl=_window(ctx))
     await _run(ctx, "办结", rest, "resolve", op)
+
+
+_PICK_HANDLERS: dict[str, Any] = {"接单": accept_need, "回复": reply_need, "办结": resolve_need}
 
 
 async def resolution_photos(ctx: Context, need: N.Need, photos: list[P.Stored]) -> None:
@@ -506,22 +665,38 @@ _STATS = command_matcher("统计")
 _QUERY = command_matcher("查", "查询", "查看", "进度")
 
 
+# How staff ask for 待办 in their own words (only from staff: a resident's "还有啥没办的" is not ours);
+# 代办 is the typo a phone keyboard offers first.
+_TODO_WORDS = re.compile(
+    r"^(?:(?:我的?|我们的?)?(?:待办|代办)(?:事项|工单|诉求|任务|列表|清单)?(?:有哪些|有啥|有什么|还有哪些|还有啥|呢)?"
+    r"|(?:我|我们)?(?:手上|手里)?还有(?:啥|什么|哪些|几个|几件|多少)(?:诉求|工单|单子|事)?(?:没办|没处理|没办完|没弄|要办|待办)的?"
+    r"|有(?:啥|什么)待办(?:的|事项)?"
+    r"|(?:有)?(?:哪些|几个|几件|啥|什么)?超时(?:了|的)?(?:诉求|工单|单子)?(?:有哪些|有几个|有啥|是哪些)?)[\s??。!!吗呢啊]*$")
+
+
 def _todo_matcher(view: View) -> str | None:
     if view.sender.role == Role.RESIDENT and not view.addressed:
         return None
-    return _TODO(view)
+    rest = _TODO(view)
+    if rest is None and view.sender.role != Role.RESIDENT and _TODO_WORDS.match(view.text):
+        return "超时" if "超时" in view.text else ""
+    return rest
 
 
 @router.route(Stage.STAFF_COMMAND, _todo_matcher, roles=STAFF_OR_DEPT, private=True)
-async def todo(ctx: Context, _rest: str) -> None:
+async def todo(ctx: Context, rest: str) -> None:
     scope = await D.scope_for(ctx.session, ctx.config, ctx.sender)
     rows = [n for n in await N.todo_for(ctx.session, ctx.sender, scope.covers) if access.may_see(scope, n)]
+    overdue_only = rest == "超时"          # "超时的有哪些": the needs past a clock
+    if overdue_only:
+        rows = [n for n in rows if n.overdue or any(d is not None and d <= ctx.now
+                                                    for d in (n.due_at, n.resolve_due_at))]
     ctx.private_in_staff_group = any(n.tree_hole for n in rows)
     await log_chat_view(ctx, None, "待办: " + " ".join(n.code for n in rows[:50]))
     if not rows:
-        await say(ctx, T.TODO_EMPTY)
+        await say(ctx, T.OVERDUE_EMPTY if overdue_only else T.TODO_EMPTY)
         return
-    text = T.TODO_HEAD.format(n=len(rows))
+    text = (T.OVERDUE_HEAD if overdue_only else T.TODO_HEAD).format(n=len(rows))
     shown = 0
     for i, need in enumerate(rows, 1):
         c = common(need, ctx.now, ctx.config, group=not ctx.msg.is_private, limit=30)
@@ -557,21 +732,33 @@ _PERIOD_WORDS = {"今日": "今天", "这礼拜": "这周", "这星期": "这周
 # How staff ask for 统计 in their own words: "今天有几个诉求", "这个月收了多少件", "本周三率多少", "统计一下"
 _STATS_WORDS = re.compile(
     r"^(?P<period>今天|今日|本周|这周|这礼拜|这星期|本月|这个月|昨天|上周|上礼拜|上星期|上个?月)?(?:的|我们|网格)?"
-    r"(?:(?:一共|总共|共)?(?:有|收到|来了|接了|受理了?|收了|办了|办结了)?(?:几|多少)(?:个|件|条|单)?(?:诉求|问题|工单|单子|需求)?"
+    r"(?:(?:一共|总共|共)?(?:有|收到|来了|接了|受理了?|收了|办了|办结了)?(?:几|多少)(?:个|件|条|单)?(?:紧急的?|急的)?(?:诉求|问题|工单|单子|需求)?"
     r"|(?:三率|响应率|解决率|满意率|数据)(?:是|有|怎么样|咋样)?(?:多少)?"
     r"|统计(?:一下|下)?)[\s??呢啊呀了。]*$")
-_STATS_NOUN = re.compile(r"诉求|问题|工单|单子|需求|三率|响应率|解决率|满意率|数据|统计")
+_STATS_NOUN = re.compile(r"诉求|问题|工单|单子|需求|三率|响应率|解决率|满意率|数据|统计|紧急")
+
+
+# 月报 in chat: last month's figures (or the month named) and where the printable report is.
+_REPORT_RE = re.compile(r"^(?P<period>本月|这个月|上个?月)?的?月报(?P<after>本月|这个月|上个?月)?[\s??。]*$")
+_STUCK_PERIOD_RE = re.compile(r"^统计(?:一下|下)?(?P<period>%s)[\s??。]*$" % "|".join(
+    p for p in sorted({*_PERIODS, *_PERIOD_WORDS}, key=len, reverse=True) if p))
 
 
 def _stats_matcher(view: View) -> str | None:
     if view.sender.role == Role.RESIDENT and not view.addressed:
         return None
+    if view.sender.role != Role.RESIDENT and (m := _REPORT_RE.match(view.text)) is not None:
+        period = m.group("period") or m.group("after") or "上月"
+        return "月报:" + ("本月" if period in ("本月", "这个月") else "上月")
+    if view.sender.role != Role.RESIDENT and (m := _STUCK_PERIOD_RE.match(view.text)) is not None:
+        return _PERIOD_WORDS.get(m.group("period"), m.group("period"))     # "统计本月"
     rest = _STATS(view)
     if rest is None:
         if not view.sender.is_staff or (m := _STATS_WORDS.match(view.text)) is None \
                 or not _STATS_NOUN.search(view.text):
             return None
-        rest = m.group("period") or ""
+        # 三率 (or one of them) without a period: the month's figures, as they are reported
+        rest = m.group("period") or ("本月" if re.search(r"三率|响应率|解决率|满意率", view.text) else "")
         return _PERIOD_WORDS.get(rest, rest)
     rest = _PERIOD_WORDS.get(rest, rest)
     return rest if rest in _PERIODS else None
@@ -580,6 +767,8 @@ def _stats_matcher(view: View) -> str | None:
 # private: the figures (a grid's urgent count, every grid's rates) are staff business, not a group's
 @router.route(Stage.STAFF_COMMAND, _stats_matcher, roles=STAFF, private=True)
 async def stats(ctx: Context, rest: str) -> None:
+    report = rest.startswith("月报:")
+    rest = rest.removeprefix("月报:")
     start, end, label = N.period_bounds(rest or "今天", ctx.now, ctx.config)
     grid = ctx.sender.grid if ctx.sender.role == Role.WORKER else None
     rates = await N.three_rates(ctx.session, start, end, grid=grid)
@@ -595,6 +784,11 @@ async def stats(ctx: Context, rest: str) -> None:
             text += T.STATS_BY_GRID.format(grid=f"网格{g}" if g is not None else "未分网格", received=r.received,
                                            response=_pct(r.response_rate), resolution=_pct(r.resolution_rate),
                                            satisfaction=_pct(r.satisfaction_rate))
+    if report:
+        month = start.astimezone(ctx.config.timezone).strftime("%Y-%m")
+        base = ctx.config.web.base_url
+        text += (T.REPORT_LINK if base else T.REPORT_NO_LINK).format(url=f"{base}/inbox/report?month={month}",
+                                                                     month=month)
     await say(ctx, text)
 
 

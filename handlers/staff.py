@@ -2,7 +2,8 @@
 `邀请 科室 城管科`, `邀请 管理员 张主任`), the person sends `绑定 CODE` to the bot privately.
 
 The worker, department and admin commands on needs (接单, 签收, 回复, 转派, 退单, 办结, 待办, 查, 统计)
-live with the needs capability in handlers/needs.py, next to the operations they call."""
+live with the needs capability in handlers/needs.py, next to the operations they call; an admin's
+派单 (to a named person) and 督办 by hand are here (models/needs.assign / urge, the inbox's too)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,15 @@ import re
 
 from typing import Any
 
-from kernel.identity import Role
+from kernel.identity import DEPARTMENT_STAFF, STAFF, Role
 from texts import needs as T
 from handlers.base import PASS, Context, Router, Stage, View, command_matcher
+from handlers import needs as needs_handlers
+from handlers.needs import say
+from models import access, duty
+from models import needs as N
 from models import people
+from notices.needs import announce_change, error_text, fmt_time, short
 from models.outbox import Priority
 from models.people import all_bindings, create_invite, redeem_invite
 
@@ -45,7 +51,8 @@ async def invite_leaked(ctx: Context, tokens: list[str]) -> Any:
 
 ADMINS = frozenset({Role.ADMIN})
 _ROLE_WORDS = {"网格员": "worker", "科室": "department", "管理员": "admin", "书记": "admin"}
-_INVITE_RE = re.compile(r"^(网格员|科室|管理员|书记)\s*(.*)$")
+_INVITE_RE = re.compile(r"^(网格员|科室|管理员|书记)[\s:,，、。]*(.*)$")
+_INVITE_STUCK = re.compile(r"^邀请(?=网格员|科室|管理员|书记)(.*)$", re.S)     # "邀请网格员 3 陈晓"
 
 
 _INVITE = command_matcher("邀请")   # compiled once, not per message
@@ -55,7 +62,10 @@ _BIND = command_matcher("绑定")
 def _invite_matcher(view: View) -> str | None:
     if view.sender.role == Role.RESIDENT and not view.addressed:
         return None
-    return _INVITE(view)
+    rest = _INVITE(view)
+    if rest is None and view.sender.role == Role.ADMIN and (m := _INVITE_STUCK.match(view.text)) is not None:
+        rest = m.group(1)
+    return rest
 
 
 # private: typed in a group, the new code still goes to the admin privately (a code in a group is void).
@@ -145,3 +155,180 @@ async def bind(ctx: Context, rest: str) -> None:
     else:
         what = T.BOUND_WHAT_ADMIN.format(name=binding.name)
     await ctx.reply(T.BOUND.format(what=what))
+
+
+# ---------------------------------------------------------------- 派单 / 督办 by hand (admins)
+
+_ASSIGN_RE = re.compile(r"^(?:派单给?|派给|改派给?|指派给?)[\s:,，。、]*(.*)$", re.S)   # "派给老赵 D…"
+
+
+def _ASSIGN(view: View) -> str | None:
+    m = _ASSIGN_RE.match(view.text)
+    return m.group(1).strip() if m is not None else None
+_URGE = command_matcher("督办", "催办")
+
+
+def _staff_only(matcher):  # type: ignore[no-untyped-def]
+    def match(view: View) -> str | None:
+        if view.sender.role == Role.RESIDENT and not view.addressed:
+            return None      # "派单了吗" chatted in a group is not a command
+        rest = matcher(view)
+        if rest is None or (view.sender.role == Role.RESIDENT and N.normalize_code(rest) is None):
+            return None
+        return rest
+    return match
+
+
+async def _pick_person(ctx: Context, words: str) -> tuple[str, str] | str:
+    """Whom "赵网格员" / "老赵" / "赵" / "网格2" names among the staff (contact id, name); else the reply."""
+    people = await duty.staff_choices(ctx.session, ctx.config)
+    words = re.sub(r"^(?:给|到)\s*", "", words).strip()
+    if (m := re.match(r"^(?:网格|第)?(\d+)(?:网格|号网格)?$", words)) is not None:
+        g = ctx.config.grid_by_number(int(m.group(1)))
+        if g is not None:
+            return g.worker, people.get(g.worker, g.worker)
+    key = re.sub(r"^(?:老|小)", "", words)
+    exact = [(i, n) for i, n in people.items() if n == words]
+    found = exact or [(i, n) for i, n in people.items() if key and (n.startswith(key) or key in n)]
+    listing = "、".join(people.values())
+    if not words or not found:
+        return T.ASSIGN_WHO.format(name=words or "(空)", people=listing)
+    if len(found) > 1:
+        return T.ASSIGN_WHICH.format(name=words, people="、".join(n for _, n in found))
+    return found[0]
+
+
+@router.route(Stage.STAFF_COMMAND, _staff_only(_ASSIGN), roles=STAFF, private=True)
+async def assign(ctx: Context, rest: str) -> None:
+    """派单 D… 赵网格员 [说明] (the code and the person in either order)."""
+    m = N.CODE_RE.search(rest)
+    if m is None:
+        await say(ctx, T.ASSIGN_USAGE.format(example=T.EXAMPLE_CODE))
+        return
+    code = f"D{m.group(1)}-{m.group(2)}"
+    words = (rest[:m.start()] + " " + rest[m.end():]).strip(" ::,,")
+    who, _, note = words.partition(" ")
+    picked = await _pick_person(ctx, who)
+    if isinstance(picked, str):
+        await say(ctx, picked)
+        return
+    try:
+        ctx.private_in_staff_group = (await N.get_need(ctx.session, code)).tree_hole
+        change = await N.assign(ctx.session, ctx.now, ctx.config, code, ctx.sender, picked[0], picked[1],
+                                note.strip(" ::,,") or None)
+    except N.NeedError as exc:
+        await say(ctx, error_text(exc, "dispatch"))
+        return
+    await say(ctx, T.ASSIGNED.format(worker=picked[1], code=change.need.code,
+                                     due=fmt_time(change.need.due_at, ctx.now, ctx.config)))
+    await announce_change(ctx.out, ctx.config, change)
+
+
+@router.route(Stage.STAFF_COMMAND, _staff_only(_URGE), roles=STAFF, private=True)
+async def urge(ctx: Context, rest: str) -> None:
+    """督办 D… [说明]: the holder is pressed privately, the event kept."""
+    m = N.CODE_RE.search(rest)
+    if m is None:
+        await say(ctx, T.URGE_USAGE.format(example=T.EXAMPLE_CODE))
+        return
+    code = f"D{m.group(1)}-{m.group(2)}"
+    note = (rest[:m.start()] + " " + rest[m.end():]).strip(" ::,,")
+    try:
+        need = await N.get_need(ctx.session, code)
+        ctx.private_in_staff_group = need.tree_hole
+        if need.assignee == ctx.sender.id and need.department is None and need.status in N.OPEN_STATUSES:
+            await say(ctx, T.URGED_SELF.format(code=need.code))
+            return
+        change = await N.urge(ctx.session, ctx.now, ctx.config, code, ctx.sender, note or None)
+    except N.NeedError as exc:
+        await say(ctx, error_text(exc, "escalate"))
+        return
+    await say(ctx, T.URGED.format(code=change.need.code,
+                                  holder=change.need.department or change.need.assignee_name or "承办人"))
+    await announce_change(ctx.out, ctx.config, change)
+
+
+# ---------------------------------------------------------------- a need code with no command
+
+_NOTICE_HEAD = re.compile(r"^【[^】]{1,12}】")     # a notice of the bot's, copied or forwarded back to it
+
+
+_QUERY_AFTER = re.compile(r"^[\s:,，]*(?:查|查询|查看|进度|查一下|怎么样了?|啥情况|什么情况|到哪了)[\s??。]*$")
+_QUERY_SHORT = re.compile(r"^(?:查|查询|查看|进度|查一下)[\s:,，]*((?:\d{4}-?|\d{8}-?)?\d{4})[\s??。]*$")
+
+
+def _query_short(view: View) -> str | None:
+    """查 0001 / 进度 1124-0001: a staff member's need by the digits they remember (a resident, addressing
+    the bot, is told the whole code is needed)."""
+    if view.sender.role == Role.RESIDENT and not view.addressed:
+        return None
+    m = _QUERY_SHORT.match(view.text)
+    return m.group(1) if m is not None else None
+
+
+@router.route(Stage.STAFF_COMMAND, _query_short, private=True)
+async def query_short(ctx: Context, digits: str) -> None:
+    if ctx.sender.role == Role.RESIDENT:
+        await say(ctx, T.USAGE["查"].format(example=T.EXAMPLE_CODE))
+        return
+    found, _after = await needs_handlers.short_code(ctx, digits) or ([], "")
+    if len(found) == 1:
+        await needs_handlers.query(ctx, found[0].code)
+        return
+    items = "".join(T.BARE_ITEM.format(code=n.code, text=short(n.text, 20)) for n in found[:5])
+    await say(ctx, T.SHORT_CODE_MANY.format(n=len(found), items=items) if found
+              else T.SHORT_CODE_NONE.format(digits=digits))
+
+
+_QUERY_BUILDING = re.compile(r"^(?:查|查询|查看|查一下)[\s:,，]*(\d{1,3})\s*(?:栋|号楼|幢|座)(?:的)?(?:诉求|问题|工单)?[\s??。]*$")
+
+
+def _query_building(view: View) -> int | None:
+    if view.sender.role == Role.RESIDENT and not view.addressed:
+        return None     # a resident chatting "查3栋…" in the group is not asking the bot
+    m = _QUERY_BUILDING.match(view.text)
+    return int(m.group(1)) if m is not None else None
+
+
+@router.route(Stage.STAFF_COMMAND, _query_building, roles=STAFF | DEPARTMENT_STAFF, private=True)
+async def query_building(ctx: Context, building: int) -> None:
+    """查 3栋: the open needs of a building the sender may see, nearest clock first."""
+    scope = await duty.scope_for(ctx.session, ctx.config, ctx.sender)
+    rows = [n for n in await N.todo_for(ctx.session, ctx.sender, scope.covers)
+            if n.building == building and access.may_see(scope, n)]
+    ctx.private_in_staff_group = any(n.tree_hole for n in rows)
+    await needs_handlers.log_chat_view(ctx, None, f"查 {building}栋: " + " ".join(n.code for n in rows[:50]))
+    if not rows:
+        await say(ctx, T.BUILDING_NONE.format(building=building))
+        return
+    items = "".join(T.BUILDING_ITEM.format(code=n.code, status=n.status_name, text=short(n.text, 24))
+                    for n in rows[:8])
+    await say(ctx, T.BUILDING_HEAD.format(building=building, n=len(rows)) + items
+              + (T.TODO_MORE.format(n=len(rows) - 8) if len(rows) > 8 else ""))
+
+
+def _code_without_command(view: View) -> str | None:
+    """Staff writing to the bot with a need code that no command took ("@小助手 D… 怎么样了", a
+    【新诉求】 notice forwarded back): never a resident's need; the code and what can be done with it."""
+    if view.sender.role == Role.RESIDENT or not view.addressed:
+        return None
+    m = N.CODE_RE.search(view.text)
+    if m is None:
+        return None
+    return f"D{m.group(1)}-{m.group(2)}"
+
+
+# After the staff and resident commands (接单 D…, 查 D… …), before plain language is read as a need.
+@router.route(Stage.FOLLOW_UP, _code_without_command, roles=STAFF | DEPARTMENT_STAFF)
+async def code_hint(ctx: Context, code: str) -> None:
+    m = N.CODE_RE.search(ctx.text)
+    if m is not None and m.start() < 2 and _QUERY_AFTER.match(ctx.text[m.end():]):
+        ctx.privately = True
+        await needs_handlers.query(ctx, code)        # "D… 查", "D… 怎么样了"
+        return
+    forwarded = bool(_NOTICE_HEAD.match(ctx.text))
+    text = (T.CODE_HINT_FORWARDED if forwarded else T.CODE_HINT).format(code=code)
+    if ctx.msg.is_private or ctx.view.scope == ctx.config.staff_group:
+        await ctx.reply(text)
+    else:
+        await ctx.out.private(ctx.msg.sender_id, text)     # a resident group does not read staff hints

@@ -12,10 +12,10 @@ from datetime import timedelta
 from typing import Any
 
 from kernel.calendar_cn import DayRule, calendar_for
-from kernel.identity import STAFF
+from kernel.identity import STAFF, Role
 from kernel.text.normalize import clip
 from texts import surveys as T
-from handlers.base import PASS, Context, Router, Stage, View
+from handlers.base import PASS, Context, Router, Stage, View, command_matcher
 from models import pushes as P
 from models import surveys as S
 from models.conversation import PRIVATE_SCOPE
@@ -364,10 +364,21 @@ async def list_surveys(ctx: Context, _args: str) -> None:
     await ctx.reply("\n".join(lines))
 
 
-@router.command("问卷结果", "问卷统计", stage=Stage.STAFF_COMMAND, roles=STAFF,
-                private=True)   # free-text answers may name a household: never read out in a resident group
-async def survey_results(ctx: Context, args: str) -> None:
+_RESULTS = command_matcher("问卷结果", "问卷统计")
+# The code first, as staff type it: "S1问卷结果", "s1 结果", "问卷S1结果怎么样"
+_RESULTS_CODE_FIRST = re.compile(r"^(?:问卷)?\s*([Ss]\s*\d+)\s*(?:问卷|的)?\s*(?:结果|统计)(?:怎么样|如何|呢)?[\s??。]*$")
 
+
+def _results_matcher(view: View) -> str | None:
+    rest = _RESULTS(view)
+    if rest is None and view.sender.role != Role.RESIDENT and (m := _RESULTS_CODE_FIRST.match(view.text)):
+        rest = m.group(1).replace(" ", "")
+    return rest
+
+
+# private: the answers (free text included) are residents' words — never read out in a resident group
+@router.route(Stage.STAFF_COMMAND, _results_matcher, roles=STAFF, private=True)
+async def survey_results(ctx: Context, args: str) -> None:
     code = S.normalize_code(args.split()[0]) if args.split() else None
     if code is None:
         await ctx.reply("请写上问卷编号,例如「问卷结果 S1」。")
@@ -398,7 +409,8 @@ async def close_survey(ctx: Context, args: str) -> None:
         await ctx.reply(error_text(exc))
         return
     if view.survey.status != S.SurveyStatus.OPEN:
-        await ctx.reply(error_text(S.SurveyError("closed", code=code)))
+        await ctx.reply(T.SURVEY_NOT_OPEN_STAFF.format(code=code, status=T.STATUS_WORD.get(view.survey.status,
+                                                                                           view.survey.status)))
         return
     await S.close_survey(ctx.session, ctx.now, view.survey)
     await ctx.reply(T.SURVEY_CLOSED_BY_STAFF.format(code=code))

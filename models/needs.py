@@ -103,8 +103,11 @@ CATEGORY_NAMES = {
     "repair": "维修", "environment": "环境卫生", "safety": "安全隐患", "elderly": "养老助老",
     "childcare": "托幼托育", "employment": "就业培训", "culture": "文体教育", "neighbor": "邻里纠纷",
     "legal": "法律咨询", "affairs": "政务办事", "convenience": "便民服务", "property": "物业管理",
-    "other": "其他",
+    "other": "其他", "consult": "居民咨询",
 }
+# A resident's question the bot could not answer, handed to a person (ask_person): the person's 回复
+# answers it and so finishes it (no rating asked: a question answered is not a service to rate).
+CONSULT = "consult"
 
 
 class Source(StrEnum):
@@ -141,16 +144,19 @@ class Action(StrEnum):
     REOPEN = "reopen"          # 不满意: back to whoever resolved it
     REJOIN = "rejoin"          # a merged need whose resident was not satisfied follows its parent again
     EXPIRE = "expire"          # no rating after close_after_days
-    ESCALATE = "escalate"      # 督办 (status unchanged)
+    ESCALATE = "escalate"      # 督办 (status unchanged): by the clocks, or by an admin's hand (urge)
 
 
 # The lifecycle in one place: action → {from status: to status}.
 TRANSITIONS: dict[Action, dict[Status | None, Status]] = {
     Action.CREATE: {None: Status.RECEIVED},
-    Action.DISPATCH: {Status.RECEIVED: Status.DISPATCHED},
+    Action.DISPATCH: {Status.RECEIVED: Status.DISPATCHED,      # …and 派单 by hand to another person (assign)
+                      Status.DISPATCHED: Status.DISPATCHED, Status.ACCEPTED: Status.DISPATCHED,
+                      Status.IN_PROGRESS: Status.DISPATCHED},
     Action.MERGE: {Status.RECEIVED: Status.MERGED},
     Action.ACCEPT: {Status.DISPATCHED: Status.ACCEPTED},
-    Action.REPLY: {Status.ACCEPTED: Status.IN_PROGRESS, Status.IN_PROGRESS: Status.IN_PROGRESS},
+    Action.REPLY: {Status.ACCEPTED: Status.IN_PROGRESS, Status.IN_PROGRESS: Status.IN_PROGRESS,
+                   Status.RESOLVED: Status.RESOLVED},      # resolved: only a 居民咨询 answered once (reply)
     Action.TRANSFER: {s: Status.DISPATCHED for s in OPEN_STATUSES},
     Action.RETURN: {Status.DISPATCHED: Status.DISPATCHED, Status.ACCEPTED: Status.DISPATCHED,
                     Status.IN_PROGRESS: Status.DISPATCHED},
@@ -886,12 +892,33 @@ async def reply(session: AsyncSession, now: datetime, config: Config, code: str,
     _working_need(need)
     await _require_handler(session, config, need, actor)
     before = need.status
+    if need.category == CONSULT and need.status == Status.RESOLVED:     # a word more to an answered question
+        _move(session, now, need, Action.REPLY, actor, text)
+        need.last_reply, need.last_reply_at = text, now
+        return Change(need, Action.REPLY, before, actor, extra={"answered": True})
     if need.status not in (Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS):
         raise NeedError("illegal", code=need.code, status=need.status, action=Action.REPLY)
     await _accept_implicitly(session, now, need, actor, "回复即接单")
     _move(session, now, need, Action.REPLY, actor, text)
     need.last_reply, need.last_reply_at = text, now
+    if need.category == CONSULT:        # the answer to a resident's question finishes it
+        _move(session, now, need, Action.RESOLVE, actor, "已答复居民咨询")
+        need.resolution, need.resolved_at, need.resolved_by = text, now, actor.id
+        _stop_response_clock(need)
+        need.resolve_next_at = None
+        return Change(need, Action.REPLY, before, actor, extra={"answered": True})
     return Change(need, Action.REPLY, before, actor, followers=await followers_of(session, need))
+
+
+async def ask_person(session: AsyncSession, now: datetime, config: Config, *, text: str, building: int | None,
+                     source: Source, requester: str, requester_name: str | None, chat: str | None,
+                     chat_grid: int | None) -> Intake:
+    """A resident's question the bot cannot answer, handed to a person as a need of its own kind
+    (居民咨询): the grid's worker (else the admin) answers with 回复 — in chat or on the inbox — and the
+    answer reaches the resident where they asked. Never merged with anything."""
+    return await create_need(session, now, config, text=text, category=CONSULT, urgent=False, building=building,
+                             source=source, requester=requester, requester_name=requester_name, chat=chat,
+                             chat_grid=chat_grid, merge=False)
 
 
 async def transfer(session: AsyncSession, now: datetime, config: Config, code: str, actor: Person,
@@ -985,6 +1012,43 @@ async def resolve(session: AsyncSession, now: datetime, config: Config, code: st
             _move(session, now, n, Action.VISIT, None, "请居民评价")
             n.visited_at = now
     return Change(need, Action.RESOLVE, before, actor, followers=followers)
+
+
+async def assign(session: AsyncSession, now: datetime, config: Config, code: str, actor: Person,
+                 to: str, to_name: str, note: str | None = None) -> Change:
+    """派单 by hand: an admin gives an open need to a grid worker or admin (`to`, a contact id), taking it
+    from whoever held it (a department included). The new holder gets a fresh response clock."""
+    if actor.role != Role.ADMIN:
+        raise NeedError("not_allowed", code=code)
+    need = await get_need(session, code, lock=True)
+    _working_need(need)
+    if need.status not in OPEN_STATUSES:
+        raise NeedError("illegal", code=need.code, status=need.status, action=Action.DISPATCH)
+    if need.assignee == to and need.department is None and need.status == Status.DISPATCHED:
+        raise NeedError("already_assigned", code=need.code, holder=to_name)
+    before, previous = need.status, need.assignee
+    previous_department = need.department
+    _move(session, now, need, Action.DISPATCH, actor, f"派单给 {to_name}" + (f": {note}" if note else ""))
+    need.department = None
+    need.assignee, need.assignee_name, need.dispatcher = to, to_name[:64], actor.id
+    _start_response_clock(need, now, config, config.needs)
+    return Change(need, Action.DISPATCH, before, actor, previous_assignee=previous,
+                  extra={"note": note, "department": previous_department})
+
+
+async def urge(session: AsyncSession, now: datetime, config: Config, code: str, actor: Person,
+               note: str | None = None) -> Change:
+    """督办 by hand: an admin (or the worker who handed it on) presses whoever holds an open need; the
+    status stays, the event is kept."""
+    need = await get_need(session, code, lock=True)
+    if not (actor.role == Role.ADMIN or (actor.role == Role.WORKER and need.department is not None
+                                         and need.dispatcher == actor.id)):
+        raise NeedError("not_allowed", code=need.code)
+    _working_need(need)
+    if need.status not in OPEN_STATUSES:
+        raise NeedError("illegal", code=need.code, status=need.status, action=Action.ESCALATE)
+    _move(session, now, need, Action.ESCALATE, actor, "督办" + (f": {note}" if note else ""))
+    return Change(need, Action.ESCALATE, need.status, actor, extra={"note": note})
 
 
 # ---------------------------------------------------------------- residents: rating and status

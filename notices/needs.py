@@ -80,6 +80,7 @@ def common(need: N.Need, now: datetime, config: Config, *, group: bool = False, 
 
 
 def error_text(exc: N.NeedError, action: str | None = None) -> str:
+    action = {"assign": "dispatch", "urge": "escalate"}.get(action or "", action)     # the inbox's names
     data = {k: short(v, 40) if isinstance(v, str) else v for k, v in exc.data.items()}
     data.setdefault("example", T.EXAMPLE_CODE)
     data.setdefault("code", "")
@@ -90,7 +91,7 @@ def error_text(exc: N.NeedError, action: str | None = None) -> str:
     if "departments" in data and isinstance(data["departments"], list):
         data["departments"] = "、".join(data["departments"])
     key = exc.code
-    if key == "not_allowed" and action in ("return", "transfer"):
+    if key == "not_allowed" and action in ("return", "transfer", "dispatch", "escalate"):
         key = f"not_allowed_{action}"
     text = T.ERRORS.get(key, T.ERRORS["not_allowed"]).format(**data)
     if exc.code == "illegal":
@@ -120,7 +121,8 @@ async def announce_intake(out: Outbox, config: Config, intake: N.Intake) -> None
     # fresh: keyed by the need written in this very transaction, so they go in with the chat replies
     for t in targets:
         if t.role == "worker":
-            await out.private(t.id, T.DISPATCH_NOTICE.format(**c), key=_key(need, "dispatch", "new", t.id),
+            notice = T.QUESTION_NOTICE if need.category == N.CONSULT else T.DISPATCH_NOTICE
+            await out.private(t.id, notice.format(**c), key=_key(need, "dispatch", "new", t.id),
                               priority=prio, fresh=True)
         elif t.role == "backup":
             await out.private(t.id, T.URGENT_BACKUP_ALERT.format(**c), key=_key(need, "backup", "new", t.id),
@@ -183,8 +185,9 @@ async def announce_change(out: Outbox, config: Config, change: N.Change) -> None
     if change.action == N.Action.REPLY:
         reply = need.last_reply or ""
         who = change.actor.name if change.actor else c["worker"]
+        template = T.ANSWER_TO_RESIDENT if need.category == N.CONSULT else T.REPLY_TO_RESIDENT
         await _to_resident(out, [need, *change.followers],
-                           lambda n: T.REPLY_TO_RESIDENT.format(code=need.code, worker=who, text=reply), "reply", serial)
+                           lambda n: template.format(code=need.code, worker=who, text=reply), "reply", serial)
     elif change.action == N.Action.TRANSFER:
         dept = change.extra["department"]
         note = change.extra.get("note")
@@ -203,6 +206,25 @@ async def announce_change(out: Outbox, config: Config, change: N.Change) -> None
                            lambda n: T.RESOLVED_TO_RESIDENT.format(code=need.code, note=note), "resolve", serial)
         for n in (need, *change.followers):
             await _ask_rating(out, config, n)
+    elif change.action == N.Action.DISPATCH:        # 派单 by hand (models/needs.assign)
+        actor = change.actor.name if change.actor else ""
+        note = change.extra.get("note")
+        if need.assignee and need.assignee != (change.actor.id if change.actor else None):
+            await out.private(need.assignee, T.ASSIGN_NOTICE.format(**c, actor=actor, note=f",说明: {note}" if note else ""),
+                              key=_key(need, "assign", serial, need.assignee),
+                              priority=Priority.URGENT if need.urgent else Priority.REPLY)
+        away = change.previous_assignee      # a department's duty person, when it held the need
+        if away and away not in (need.assignee, change.actor.id if change.actor else None):
+            await out.private(away, T.ASSIGNED_AWAY.format(code=need.code, actor=actor, worker=c["worker"]),
+                              key=_key(need, "assign_away", serial, away))
+    elif change.action == N.Action.ESCALATE:        # 督办 by hand (models/needs.urge)
+        dept = config.department(need.department) if need.department else None
+        holder = dept.contact_id if dept is not None else need.assignee
+        if holder and holder != (change.actor.id if change.actor else None):
+            note = change.extra.get("note")
+            await out.private(holder, T.URGE_NOTICE.format(**c, actor=change.actor.name if change.actor else "",
+                                                           note=f"\n说明: {note}" if note else ""),
+                              key=_key(need, "urge", serial, holder), priority=Priority.URGENT)
     elif change.action == N.Action.REOPEN:
         target = change.extra.get("reopened") or need
         if target.assignee:
@@ -224,6 +246,9 @@ async def announce_escalation(out: Outbox, config: Config, esc: N.Escalation) ->
         ask = {"backup": T.ASK_BACKUP, "holder": T.ASK_HOLDER, "department": T.ASK_DEPARTMENT,
                "admin": T.ASK_ADMIN_HANDLE if esc.clock == "handle" else T.ASK_ADMIN,
                }.get(t.role, T.ASK_STAFF_GROUP).format(code=need.code)
+        consult = need.category == N.CONSULT and esc.clock == "respond"
+        if consult and t.role in ("holder", "backup"):
+            ask = T.ASK_ANSWER.format(code=need.code)
         group = t.kind == "group"
         cc = common(need, out.now, config, group=group)
         if esc.clock == "handle":
@@ -233,7 +258,8 @@ async def announce_escalation(out: Outbox, config: Config, esc: N.Escalation) ->
             late = (T.LATE_BY.format(over=fmt_minutes(esc.minutes_over)) if esc.minutes_over >= 1
                     else T.LATE_AT_LIMIT)
             text = T.ESCALATE_RESPOND.format(**cc, level=esc.level, holder=holder, ask=ask, late=late,
-                                             what=T.WHAT_DEPT if esc.clock == "dept_ack" else T.WHAT_RESPOND)
+                                             what=T.WHAT_DEPT if esc.clock == "dept_ack" else
+                                             T.WHAT_ANSWER if consult else T.WHAT_RESPOND)
         key = f"need-clock:{need.code}:{esc.clock}:{esc.clock_no}:{esc.level}:{t.id}"
         prio = Priority.URGENT if need.urgent else Priority.REPLY
         if group:

@@ -36,7 +36,7 @@ CANDIDATES = [
     "改活动 {event} 名额40", "取消活动 {event} 下雨改期", "移除报名 {event} 马阿姨", "名单 {event}",
     "爽约 马阿姨", "推送列表", "暂停推送 {push}", "恢复推送 {push}", "取消推送 {push}", "立即推送 {push}",
     "定时通知 每周一 09:00 群 网格1 本周三上午社区义诊", "问卷列表", "问卷结果 Q1", "结束问卷 Q1", "热词", "热词 本月",
-    "记录 {booking}", "记录 {event}", "记录 {event} 马阿姨",
+    "记录 {booking}", "记录 {event}", "记录 {event} 马阿姨", "派单 {need} 孙网格员", "督办 {need} 尽快回复居民", "查 3栋",
 ]
 # Tables a refused message may touch: its own dedup row and the refusal in the outbox.
 BOOKKEEPING = {"processed_messages", "outbox"}

@@ -26,6 +26,9 @@ INVALID_DATE = "没有这个日期(「{matched}」),请换一个日子,例如: 1
 END_BEFORE_START = "结束时间早于开始时间(我读到的是 {when})。请再说一遍,例如: 下午3点到5点。"
 IN_PAST = "{when} 已经过去了,请约以后的时间。"
 WHICH_DAY = "「{matched}」是哪一天?请说具体的日子,例如: 下周三下午3点。"
+TWO_TIMES = "「{matched}」是两个时间,一次约一个: 请先发一个,例如「预约 钢琴房 周六下午2点到4点」,约好再发另一个。"
+OPEN_START = "「{matched}」是几点开始用?请说几点到几点,例如: 明天下午2点到4点。"
+DAY_MISMATCH = "「{matched}」里的日期和星期对不上,是哪一天?请再说一遍,例如: 12月8日下午3点。"
 AMBIGUOUS_TIME = "您说的时间可以有几种理解,请回复数字选择:\n{options}\n回复「取消」作罢。"
 PICK_IN_SPAN = ("{room}每次最长{max},{when} 里可以约:\n{options}\n"
                 "回复数字选择,或者告诉我具体几点到几点。")
@@ -95,6 +98,8 @@ CHANGED = "已改期 ✅ {code}: {room} {when}{pending}"
 CHANGED_PENDING = "\n新的时间需要重新审批,结果会通知您。"
 CANCEL_HOW = "取消预约请发「取消 预约号」,例如: 取消 B101。\n{mine}"
 CHANGE_HOW = "改时间请发: 改到 B101 明天下午4点"
+NOTHING_TO_CHANGE = "您目前没有待使用的预约,没有可以改的。预约请发: 预约 钢琴房 明天下午3点到5点;报名的活动请发「我的报名」查看。"
+WHICH_BOOKING = "您有不止一个预约,改哪一个?请发「改到 预约号 新时间」,例如: 改到 B101 明天下午4点。\n{mine}"
 AMBIGUOUS_CHANGE = "要改到哪个时间?\n{options}\n请说得具体些,例如「改到 {code} 明天晚上7点」。"
 
 # ------------------------------------------------------------------ my bookings

@@ -286,6 +286,14 @@ def availability(event: Event, tz: ZoneInfo, left: int, party: int | None) -> st
             f"要报名请回复「报名 {event.title} {n}人」。")
 
 
+def about(event: Event, tz: ZoneInfo, left: int) -> str:
+    """A question about one event, answered in one message: when, where, the fee, the places left."""
+    fee = fee_line(event) or "费用: 免费"
+    places = f"还有{left}个名额" if left > 0 else "名额已满,可以登记候补"
+    return (f"{event_label(event)}: {short_when(event.starts_at, tz)} {event.place}。{fee}。{places}。"
+            f"要报名请回复「报名 {event.title} 2人」这样的话。")
+
+
 def not_found(words: str) -> str:
     w = f"「{clip(words)}」" if words else ""
     return f"没找到{w}这个活动。"

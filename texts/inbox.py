@@ -30,6 +30,7 @@ NEED_FIELD = {
     "return": "退单需要写明原因。",
     "resolve": "办结请附上办理说明。",
     "reopen": "重新打开请写明原因。",
+    "assign": "请选择要派给谁。",
 }
 UNKNOWN_ACTION = "未知的操作。"
 
@@ -39,12 +40,15 @@ DONE = {
     "accept": "已接单。",
     "sign": "已签收。",
     "reply": "已回复居民,消息已进入发送队列。",
+    "answered": "已把答复转给居民,这条咨询已办结。",
     "reply_tree_hole": "树洞诉求的居民是匿名的:回复已保存,居民凭编号查询时会看到。",
     "transfer": "已转派{department},须在 {due} 前签收,超时将督办。",
     "return": "已退单,已退回{holder}。",
     "resolve": "已办结,已请居民评价。",
     "resolve_tree_hole": "已办结。树洞诉求无法回访,居民凭编号查询时会看到办理结果。",
     "reopen": "已重新打开,重新计时。",
+    "assign": "已派单给{holder},须在 {due} 前接单,超时将督办。",
+    "urge": "已督办,已提醒{holder}。",
     "confirm": "已登记为诉求 {code}。",
     "merged": "已登记为诉求 {code},并与 {parent} 合并办理。",
     "dismiss": "已忽略。",

@@ -31,6 +31,10 @@ TREE_HOLE_QUERY_IN_GROUP = "树洞编号只能私聊{bot}查询,请不要把编�
 TREE_HOLE_DANGER_ALERT = ("⚠️ 紧急树洞(匿名)· {code} · {place}\n「{text}」\n危险信号: {words}。\n"
                           "居民匿名,无法直接联系本人,请立即研判,必要时报警(110)或联系120;"
                           "可用「回复 {code} 内容」留言,居民凭树洞编号可以看到。")
+# A problem reported by staff (a worker passing on what a resident told them): no resident to visit.
+TAKEN_BY_STAFF = "{name}代登记"
+ACK_TAKEN = ("已登记 {code}({category}),已派给{worker}。\n"
+             "这条是工作人员代登记的,小助手联系不到居民本人:办理进度和结果请告知居民。")
 INTAKE_TOO_SHORT = "请具体说说遇到了什么问题、在几栋,例如: 报修 3栋2单元楼道灯不亮"
 
 # ---------------------------------------------------------------- to staff: new needs and alerts
@@ -44,6 +48,9 @@ CALLER_UNNAMED = "未留姓名"
 
 DISPATCH_NOTICE = ("【新诉求】{code} {category}{urgent} · {place}\n{text}\n来自: {source}\n"
                    "请在 {due} 前接单: 接单 {code}")
+# A resident's question the bot could not answer (居民咨询, models/needs.ask_person), to the person who answers.
+QUESTION_NOTICE = ("【居民咨询】{code} · {place}\n{source}问: {text}\n"
+                   "小助手答不上来,请在 {due} 前答复,答复会转给居民: 回复 {code} 答复内容")
 URGENT_TAG = "·紧急"
 URGENT_STAFF_ALERT = ("🔴【紧急诉求】{code} {category} · {place}\n{text}\n来自: {source}\n"
                       "已通知{worker},须在 {due} 前响应、{handle_due} 前办结。")
@@ -62,6 +69,7 @@ SIGNED = ("已签收 {code}({category} · {place}):{text}\n办结后请发: 办�
 REPLIED = "已回复居民({code})。"
 REPLIED_TREE_HOLE = "{code} 是树洞诉求,居民是匿名的:回复已保存,居民凭编号查询时会看到。"
 REPLIED_NO_CHAT = "回复已保存到 {code}。"
+ANSWERED = "已把答复转给居民({code}),这条咨询已办结。"
 TRANSFERRED = "已转派{department}({code}),须在 {due} 前签收,超时将督办。"
 RETURNED = "已退单,{code} 已退回{holder}。"
 RESOLVED = "已办结 {code},已请居民评价。"
@@ -71,6 +79,7 @@ RESOLVED_TREE_HOLE_WHY = "树洞诉求无法回访,居民凭编号查询时会�
 # ---------------------------------------------------------------- to the resident: progress
 
 REPLY_TO_RESIDENT = "【{code} 办理进度】{worker}: {text}"
+ANSWER_TO_RESIDENT = "【{code} 您的咨询有答复】{worker}: {text}"
 RESOLVED_TO_RESIDENT = ("【{code} 已办结】{note}\n请您评价本次服务,直接回复数字即可:\n"
                         "1 满意 / 2 基本满意 / 3 不满意\n问题如果还没解决,也请告诉我们。")
 TRANSFER_TO_DEPARTMENT = ("【转派·请签收】{code} {category}{urgent} · {place}\n{text}\n转派: {actor}{note}\n"
@@ -100,8 +109,10 @@ WHAT_RESPOND = "接单"
 WHAT_DEPT = "签收"
 ASK_BACKUP = "请您(AB岗)协助处理: 接单 {code}"
 ASK_HOLDER = "请尽快处理: 接单 {code}"
+WHAT_ANSWER = "答复"                                   # a 居民咨询: the question waits for an answer
+ASK_ANSWER = "请尽快答复,答复会转给居民: 回复 {code} 答复内容"
 ASK_DEPARTMENT = "请尽快签收: 签收 {code}"
-ASK_ADMIN = "请督促或改派: 接单 {code} / 转派 {code} 科室"
+ASK_ADMIN = "请督促或改派: 督办 {code} 说明 / 派单 {code} 网格员 / 转派 {code} 科室"
 ASK_ADMIN_HANDLE = "请督促尽快处置;处置完毕请发: 办结 {code} 说明"
 ASK_STAFF_GROUP = "请协调处理。"
 
@@ -129,7 +140,7 @@ ACTION_NAMES = {
 }
 ACTION_VERBS = {  # "不能{verb}"
     "accept": "接单", "reply": "回复", "transfer": "转派", "return": "退单", "resolve": "办结",
-    "rate": "评价", "visit": "回访", "reopen": "重新打开",
+    "rate": "评价", "visit": "回访", "reopen": "重新打开", "dispatch": "派单", "escalate": "督办",
 }
 
 # ---------------------------------------------------------------- 待办 and 统计
@@ -137,6 +148,8 @@ ACTION_VERBS = {  # "不能{verb}"
 TODO_EMPTY = "您目前没有待办诉求 👍"
 TODO_HEAD = "待办 {n} 件(按时限排序):"
 TODO_ITEM = "\n{i}. {code} {category}{urgent} · {place} 【{status}】{clock}\n   {text}"
+OVERDUE_HEAD = "超时 {n} 件(按时限排序):"
+OVERDUE_EMPTY = "目前没有超时的诉求 👍"
 TODO_MORE = "\n……还有 {n} 件,请到网页收件箱查看。"
 CLOCK_LEFT = " ⏰{due}前(剩{left})"
 CLOCK_OVER = " 🔴已超时{over}"
@@ -149,6 +162,8 @@ STATS_BY_GRID = "\n· {grid}: 受理 {received},响应率 {response},解决率 {
 STATS_SCOPE_ALL = "全社区"
 STATS_SCOPE_GRID = "网格{grid}"
 RATE_NONE = "—"
+REPORT_LINK = "\n完整月报(可打印、下载 Excel): {url}"
+REPORT_NO_LINK = "\n完整月报(可打印、下载 Excel)请到网页工作台「月报」查看 {month}。"
 
 # ---------------------------------------------------------------- errors and usage
 
@@ -168,6 +183,9 @@ ERRORS = {
     "not_allowed_return": "管理员不需要退单:可以直接 接单 {code},或 转派 {code} 科室。",
     "not_allowed_transfer": "科室不能再转派;如不属本科室职责,请发: 退单 {code} 原因",
     "not_allowed": "这个操作您不能对 {code} 执行。",
+    "not_allowed_dispatch": "派单由社区管理员操作;不归您处理的诉求请发: 退单 {code} 原因",
+    "not_allowed_escalate": "督办由社区管理员(或转派该诉求的网格员)操作。",
+    "already_assigned": "{code} 已派给{holder},正在等待接单。",
     "already_there": "{code} 已转派{department},正在等待签收。",
     "bad_score": "请回复 1 满意 / 2 基本满意 / 3 不满意。",
 }
@@ -179,6 +197,17 @@ ILLEGAL_HINTS = {
 
 BARE_MANY = "您有 {n} 件可以{word}的诉求,请带上编号:\n{items}"
 BARE_ITEM = "· {code} {text}\n"
+BARE_ITEM_NUMBERED = "{i}. {code} {text}\n"
+PICK_HINT = "回复序号即可,例如「1」;也可以发: 编号 + 指令。"
+PICK_OUT_OF_RANGE = "列表里只有 {n} 件,请回复 1 到 {n} 之间的序号,或发完整编号。"
+QUESTION_PICK = "选择要处理的诉求"
+NOTHING_TO_SIGN = "本科室目前没有待签收的诉求。发「待办」可查看在办的诉求。"
+BUILDING_HEAD = "{building}栋在办诉求 {n} 件:"
+BUILDING_ITEM = "\n· {code} 【{status}】{text}"
+BUILDING_NONE = "{building}栋目前没有您能看到的在办诉求。"
+SHORT_CODE_NONE = "您的待办里没有编号以 {digits} 结尾的诉求,请发完整编号,例如 查 D20261124-0001。"
+SHORT_CODE_MANY = "有 {n} 件诉求的编号以此结尾,请带上完整编号:\n{items}"
+ALREADY_ACCEPTED = "{code} 您已经接过了,不用再接。回复居民: 回复 {code} 内容;办完: 办结 {code} 说明"
 USAGE = {
     "接单": "请发送: 接单 诉求编号,例如 接单 {example}",
     "签收": "请发送: 签收 诉求编号,例如 签收 {example}",
@@ -188,6 +217,24 @@ USAGE = {
     "办结": "请发送: 办结 诉求编号 办理说明,例如 办结 {example} 已疏通,路面已冲洗",
     "查": "请发送: 查 诉求编号,例如 查 {example}",
 }
+# A staff message with a need code no command took (handlers/staff.code_hint): never filed as a need.
+CODE_HINT = ("小助手没看出要对 {code} 做什么。可以发:\n接单 {code}\n回复 {code} 给居民的话\n"
+             "办结 {code} 办理说明\n查 {code}")
+CODE_HINT_FORWARDED = ("这是小助手发出的通知,没有另外登记。处理 {code} 可以发:\n接单 {code}\n"
+                       "回复 {code} 给居民的话\n办结 {code} 办理说明\n查 {code}")
+# 派单 / 督办 by an admin (handlers/staff.py, the inbox)
+ASSIGN_USAGE = "请发送: 派单 诉求编号 网格员姓名(或 网格N),例如 派单 {example} 赵网格员"
+ASSIGN_WHO = "没有找到「{name}」。可以派给: {people}"
+ASSIGN_WHICH = "「{name}」对应多人: {people},请写全名。"
+ASSIGNED = "已派单给{worker}({code}),须在 {due} 前接单,超时将督办。"
+URGE_USAGE = "请发送: 督办 诉求编号 [说明],例如 督办 {example} 今天下班前给居民回复"
+URGED = "已督办 {code},已提醒{holder}。"
+URGED_SELF = "{code} 由您本人承办,不用督办。"
+ASSIGN_NOTICE = ("【派单】{code} {category}{urgent} · {place}\n{text}\n来自: {source}\n派单: {actor}{note}\n"
+                 "请在 {due} 前接单: 接单 {code}")
+ASSIGNED_AWAY = "{code} 已由{actor}改派给{worker},您不用再处理。"
+URGE_NOTICE = ("【督办】{actor}督办 {code}(状态: {status}){note}\n{category} · {place}: {text}\n"
+               "请尽快处理: 回复 {code} 内容,办完发 办结 {code} 说明")
 TRANSFER_NEEDS_DEPARTMENT = "请写上要转派的科室,例如: 转派 {code} 城管科。可以转派给: {departments}"
 
 # ---------------------------------------------------------------- staff binding (handlers/staff.py)

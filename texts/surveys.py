@@ -274,6 +274,7 @@ LIST_RECENT_SKIP = "最近跳过: {code} {title} {slot}({why})"
 SURVEY_RESULTS_NONE = "问卷 {code} 还没有开始,暂无结果。"
 SURVEY_LIST_EMPTY = "目前没有问卷。问卷由工作人员用 gridbot survey load 文件 导入。"
 SURVEY_CLOSED_BY_STAFF = "已结束问卷 {code},结果已发到工作群。"
+SURVEY_NOT_OPEN_STAFF = "问卷 {code} 当前是「{status}」,不用再结束。看结果请发: 问卷结果 {code}"
 STATUS_WORD = {"draft": "未发布", "open": "进行中", "closed": "已结束", "cancelled": "已取消"}
 
 # --------------------------------------------------------------------------- H5 page

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from kernel.message import IncomingMessage, OutgoingMessage
 
@@ -35,6 +35,29 @@ class Channel(Protocol):
         Raise ChannelError (retry later) or PermanentChannelError (give up)."""
 
     def is_ready(self) -> bool: ...
+
+
+T = TypeVar("T")
+
+
+async def connect_within(connect: Callable[[], Awaitable[T]], refused: type[Exception], *, start_timeout: float,
+                            backoff_initial: float, backoff_max: float, log: logging.Logger, what: str) -> T:
+    """The first connection of a channel: retry with doubling backoff until `start_timeout`, then one
+    ChannelError naming `what`; a refused credential (`refused`) is raised at once (retrying cannot help)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + start_timeout
+    delay = backoff_initial
+    while True:
+        try:
+            return await connect()
+        except refused:
+            raise
+        except ChannelError as exc:
+            if loop.time() + delay >= deadline:
+                raise ChannelError(f"could not connect to {what} within {start_timeout:g}s: {exc}") from exc
+            log.warning("connect to %s failed: %s; retrying in %.1fs", what, exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, backoff_max)
 
 
 class InOrderDelivery:

@@ -38,7 +38,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 
-from bot.channels.base import ChannelError, InOrderDelivery, MessageHandler, PermanentChannelError
+from bot.channels.base import ChannelError, InOrderDelivery, MessageHandler, PermanentChannelError, connect_within
 from kernel.clock import Clock
 from kernel.message import ChatKind, IncomingMessage, Media, MessageKind, OutgoingMessage
 from bot.wechaty_shim import (
@@ -253,22 +253,9 @@ class WechatyChannel:
         self._supervisor = asyncio.create_task(self._supervise(), name="wechaty-supervisor")
 
     async def _first_connect(self) -> _Session:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._start_timeout
-        delay = self._backoff_initial
-        while True:
-            try:
-                return await self._connect()
-            except GatewayAuthError:
-                raise
-            except ChannelError as exc:
-                if loop.time() + delay >= deadline:
-                    raise ChannelError(
-                        f"could not connect to gateway {self.endpoint} within {self._start_timeout:g}s: {exc}"
-                    ) from exc
-                self._log.warning("connect to gateway failed: %s; retrying in %.1fs", exc, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self._backoff_max)
+        return await connect_within(self._connect, GatewayAuthError, start_timeout=self._start_timeout,
+                                    backoff_initial=self._backoff_initial, backoff_max=self._backoff_max,
+                                    log=self._log, what=f"gateway {self.endpoint}")
 
     async def stop(self) -> None:
         """Hand over messages already received, disconnect, and end every task started here."""

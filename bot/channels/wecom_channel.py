@@ -36,7 +36,7 @@ from typing import Any
 import aiohttp
 from wecom_aibot_sdk import WSAuthFailureError, WSClient
 
-from bot.channels.base import ChannelError, InOrderDelivery, MessageHandler, PermanentChannelError
+from bot.channels.base import ChannelError, InOrderDelivery, MessageHandler, PermanentChannelError, connect_within
 from kernel.clock import Clock
 from kernel.message import ChatKind, IncomingMessage, Media, MessageKind, OutgoingMessage
 from kernel.settings import WecomSettings
@@ -350,20 +350,9 @@ class WecomChannel:
     # ---- connection lifecycle --------------------------------------------------------
 
     async def _first_connect(self) -> _Connection:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._start_timeout
-        delay = self._backoff_initial
-        while True:
-            try:
-                return await self._connect()
-            except WecomAuthError:
-                raise
-            except ChannelError as exc:
-                if loop.time() + delay >= deadline:
-                    raise ChannelError(f"could not connect within {self._start_timeout:g}s: {exc}") from exc
-                self._log.warning("connect to WeCom failed: %s; retrying in %.1fs", exc, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self._backoff_max)
+        return await connect_within(self._connect, WecomAuthError, start_timeout=self._start_timeout,
+                                    backoff_initial=self._backoff_initial, backoff_max=self._backoff_max,
+                                    log=self._log, what="WeCom")
 
     async def _connect(self) -> _Connection:
         client = WSClient(self.bot_id, self._secret, ws_url=self.url,

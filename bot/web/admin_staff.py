@@ -5,6 +5,7 @@ models/staff.py (also `gridbot user`) and models/duty.py (read by the urgent ale
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -92,76 +93,84 @@ async def staff_page(request: web.Request, actor: A.WebActor) -> web.StreamRespo
     return await show(request, actor, flash=flash)
 
 
-@guard
-async def add_user(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
+async def change(request: web.Request, actor: A.WebActor, op: Callable[..., Awaitable[Any]],
+                 after: Callable[[Any, dict[str, str]], Awaitable[web.StreamResponse]], *,
+                 keep_form: bool = False) -> web.StreamResponse:
+    """One admin change: the CSRF check, `op(session, now, config, form)` in a transaction, a refusal shown
+    beside the form (with what was typed when `keep_form`), else `after(result, form)`."""
     form = await checked_form(request, actor)
     if form is None:
         return message(request, actor, X.FORBIDDEN_TITLE, X.CSRF_REFUSED, 403)
     core = request.app[CORE]
     try:
         async with transaction(core.sessions) as session:
-            user, password = await S.add_account(
-                session, core.clock.now(), core.config, core.directory, username=form.get("username", ""),
-                role=form.get("role", ""), ref=form.get("ref"), name=form.get("name"), actor=actor.username)
+            result = await op(session, core.clock.now(), core.config, form)
     except (StaffError, M.InboxError) as exc:
-        return await show(request, actor, error=error_text(exc), form=form, status=400)
-    # The password is in this response only: never in a URL, a log or the database.
-    return await show(request, actor, flash=T.ADDED.format(username=user.username), secret=password)
+        return await show(request, actor, error=error_text(exc), form=form if keep_form else None, status=400)
+    return await after(result, form)
+
+
+@guard
+async def add_user(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
+    directory = request.app[CORE].directory
+
+    async def op(session: Any, now: Any, config: Any, form: dict[str, str]) -> tuple[Any, str]:
+        return await S.add_account(session, now, config, directory, username=form.get("username", ""),
+                                   role=form.get("role", ""), ref=form.get("ref"), name=form.get("name"),
+                                   actor=actor.username)
+
+    async def after(result: tuple[Any, str], _form: dict[str, str]) -> web.StreamResponse:
+        user, password = result
+        # The password is in this response only: never in a URL, a log or the database.
+        return await show(request, actor, flash=T.ADDED.format(username=user.username), secret=password)
+    return await change(request, actor, op, after, keep_form=True)
 
 
 @guard
 async def reset_password(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
-    form = await checked_form(request, actor)
-    if form is None:
-        return message(request, actor, X.FORBIDDEN_TITLE, X.CSRF_REFUSED, 403)
-    core = request.app[CORE]
     username = request.match_info["username"]
-    try:
-        async with transaction(core.sessions) as session:
-            password = await S.reset_password(session, core.clock.now(), username, actor=actor.username)
-    except (StaffError, M.InboxError) as exc:
-        return await show(request, actor, error=error_text(exc), status=400)
-    return await show(request, actor, flash=T.RESET.format(username=username), secret=password)
+
+    async def op(session: Any, now: Any, _config: Any, _form: dict[str, str]) -> str:
+        return await S.reset_password(session, now, username, actor=actor.username)
+
+    async def after(password: str, _form: dict[str, str]) -> web.StreamResponse:
+        return await show(request, actor, flash=T.RESET.format(username=username), secret=password)
+    return await change(request, actor, op, after)
 
 
 @guard
 async def set_active(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
-    form = await checked_form(request, actor)
-    if form is None:
-        return message(request, actor, X.FORBIDDEN_TITLE, X.CSRF_REFUSED, 403)
-    core = request.app[CORE]
-    username, active = request.match_info["username"], form.get("active") == "1"
-    try:
-        async with transaction(core.sessions) as session:
-            await S.set_account_active(session, core.clock.now(), username, active, actor=actor.username)
-            user = await M.get_user(session, username)
-    except (StaffError, M.InboxError) as exc:
-        return await show(request, actor, error=error_text(exc), status=400)
-    if not active and user is not None:
-        request.app[NOTIFIER].end_user(user.id)     # their open live lists stop now, not at the next check
-    raise done("enabled" if active else "disabled", user=username)
+    username = request.match_info["username"]
+
+    async def op(session: Any, now: Any, _config: Any, form: dict[str, str]) -> tuple[bool, Any]:
+        active = form.get("active") == "1"
+        await S.set_account_active(session, now, username, active, actor=actor.username)
+        return active, await M.get_user(session, username)
+
+    async def after(result: tuple[bool, Any], _form: dict[str, str]) -> web.StreamResponse:
+        active, user = result
+        if not active and user is not None:
+            request.app[NOTIFIER].end_user(user.id)     # their open live lists stop now, not at the next check
+        raise done("enabled" if active else "disabled", user=username)
+    return await change(request, actor, op, after)
 
 
 @guard
 async def set_duty(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
-    form = await checked_form(request, actor)
-    if form is None:
-        return message(request, actor, X.FORBIDDEN_TITLE, X.CSRF_REFUSED, 403)
-    core = request.app[CORE]
     raw = request.match_info["grid"]
     grid = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 6 else 0
-    g = core.config.grid_by_number(grid)
-    now = core.clock.now()
-    try:
+
+    async def op(session: Any, now: Any, config: Any, form: dict[str, str]) -> None:
+        g = config.grid_by_number(grid)
         if g is None:
             raise StaffError("no_grid", grid=raw[:6])
         hours = D.parse_duty(form.get("duty"))
-        async with transaction(core.sessions) as session:
-            await D.set_backup(session, now, core.config, grid, form.get("backup"), actor=actor.username)
-            await D.set_duty(session, now, core.config, g.worker, hours, actor=actor.username)
-    except StaffError as exc:
-        return await show(request, actor, error=error_text(exc), status=400)
-    raise done("duty", grid=str(grid))
+        await D.set_backup(session, now, config, grid, form.get("backup"), actor=actor.username)
+        await D.set_duty(session, now, config, g.worker, hours, actor=actor.username)
+
+    async def after(_result: None, _form: dict[str, str]) -> web.StreamResponse:
+        raise done("duty", grid=str(grid))
+    return await change(request, actor, op, after)
 
 
 def setup_routes(app: web.Application) -> None:

@@ -62,7 +62,6 @@ async def token(request: web.Request) -> web.StreamResponse:
 
 
 @guard()
-
 async def needs_list(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
     """`?offset=N`: pages in the inbox's order (urgent, overdue, nearest clock). `?after=CURSOR` (empty
     for the first page): pages newest first, each found through the primary key however deep, and
@@ -99,7 +98,6 @@ async def needs_list(request: web.Request, actor: A.WebActor) -> web.StreamRespo
 
 
 @guard()
-
 async def need_detail(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
     core = request.app[CORE]
     now = core.clock.now()
@@ -125,7 +123,6 @@ async def need_detail(request: web.Request, actor: A.WebActor) -> web.StreamResp
 
 
 @guard()
-
 async def need_action(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
     core = request.app[CORE]
     if not A.csrf_ok(request, actor):
@@ -148,7 +145,6 @@ async def need_action(request: web.Request, actor: A.WebActor) -> web.StreamResp
 
 
 @guard(STAFF)
-
 async def intake(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
     """来电来访: register a need taken by phone or at the counter (bot/web/inbox_ops.take_need)."""
     core = request.app[CORE]
@@ -166,7 +162,6 @@ async def intake(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
 
 
 @guard(STAFF)
-
 async def suggestions_list(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
     core = request.app[CORE]
     status = request.query.get("status", "open")
@@ -182,7 +177,6 @@ async def suggestions_list(request: web.Request, actor: A.WebActor) -> web.Strea
 
 
 @guard(STAFF)
-
 async def suggestion_action(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
     core = request.app[CORE]
     if not A.csrf_ok(request, actor):
@@ -208,7 +202,6 @@ async def suggestion_action(request: web.Request, actor: A.WebActor) -> web.Stre
 
 
 @guard()
-
 async def stats(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
     core = request.app[CORE]
     start, end, label = N.period_bounds(request.query.get("period"), core.clock.now(), core.config)
@@ -229,7 +222,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/needs", needs_list)
     app.router.add_get("/api/needs/{code}", need_detail)
     app.router.add_post("/api/needs/{code}/actions", need_action)
-    app.router.add_post("/api/needs/{code}/{action:accept|reply|transfer|return|resolve|reopen}", need_action)
+    app.router.add_post("/api/needs/{code}/{action:accept|reply|transfer|return|resolve|reopen|assign|urge}", need_action)
     app.router.add_post("/api/intake", intake)
     app.router.add_get("/api/suggestions", suggestions_list)
     app.router.add_post("/api/suggestions/{id}/{action:confirm|dismiss}", suggestion_action)
@@ -298,7 +291,9 @@ def openapi_spec(community: str) -> dict[str, Any]:
                     "action": {"type": "string", "enum": list(O.ACTIONS)},
                     "text": {"type": "string", "description": "reply: words for the resident"},
                     "department": {"type": "string", "description": "transfer: 城管科, 民政科, …"},
-                    "note": {"type": "string", "description": "resolve: 办结说明 (required); transfer: optional"},
+                    "note": {"type": "string",
+                             "description": "resolve: 办结说明 (required); transfer / assign / urge: optional"},
+                    "to": {"type": "string", "description": "assign (派单, admins): the contact id of a worker or admin"},
                     "reason": {"type": "string", "description": "return / reopen: required"}}},
             }},
         "security": [{"bearer": []}, {"cookie": []}],

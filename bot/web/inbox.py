@@ -221,9 +221,11 @@ async def _load_list(core: Any, actor: A.WebActor, f: M.Filters) -> tuple[M.Page
 
 # ---------------------------------------------------------------- the need page
 
-def need_actions(need: N.Need, actor: A.WebActor, config: Any, roster: D.Roster) -> dict[str, Any] | None:
+def need_actions(need: N.Need, actor: A.WebActor, config: Any, roster: D.Roster,
+                 people: dict[str, str] | None = None) -> dict[str, Any] | None:
     """Which action forms this person gets on this need (None: none at all); `roster`: the duty roster
-    in force, so that a grid's AB岗 named on the admin page gets the buttons the operation allows."""
+    in force, so that a grid's AB岗 named on the admin page gets the buttons the operation allows;
+    `people`: whom an admin may 派单 to (models/duty.staff_choices)."""
     if not actor.can_act or actor.person is None or need.status == N.Status.MERGED:
         return None
     person = actor.person
@@ -237,8 +239,14 @@ def need_actions(need: N.Need, actor: A.WebActor, config: Any, roster: D.Roster)
             "departments": [(d.name, d.name) for d in config.departments],
             "give_back": working and not (person.role == Role.ADMIN and need.department is None),
             "reopen": (st in (N.Status.RESOLVED, N.Status.VISITING, N.Status.CLOSED)
-                       and getattr(N, "reopen", None) is not None and person.role != Role.DEPARTMENT)}
-    shown = acts["accept"] or working or acts["transfer"] or acts["give_back"] or acts["reopen"]
+                       and getattr(N, "reopen", None) is not None and person.role != Role.DEPARTMENT),
+            # 派单 / 督办 by hand: an admin, on an open need (督办: one somebody else holds)
+            "assign": [(i, n) for i, n in (people or {}).items()
+                       if need.is_open and person.role == Role.ADMIN],
+            "urge": (need.is_open and person.role == Role.ADMIN
+                     and (need.department is not None or need.assignee != person.id))}
+    shown = (acts["accept"] or working or acts["transfer"] or acts["give_back"] or acts["reopen"]
+             or acts["assign"] or acts["urge"])
     return acts if shown else None
 
 
@@ -471,6 +479,7 @@ async def need_response(request: web.Request, actor: A.WebActor, code: str, *, f
             with contextlib.suppress(N.NeedError):
                 parent = await N.get_need(session, need.merged_into)
         roster = await D.roster(session, core.config)
+        people = await D.staff_choices(session, core.config) if actor.role == "admin" else {}
     async with transaction(core.sessions) as session:       # who looked at whose need: a short write
         await M.log_view(session, now, user_id=actor.user_id, username=actor.username, role=actor.role,
                          action="view", need_code=need.code, ip=request.remote)
@@ -479,7 +488,7 @@ async def need_response(request: web.Request, actor: A.WebActor, code: str, *, f
     return render(request, actor, "need.html", title=f"{need.code} · {X.APP_TITLE}", page="need", tab="inbox",
                   status=status, timing=_elapsed(request), flash_ok=flash, error=error, form=form or {},
                   n=need_view(need, events_, followers, parent, actor, core, photos),
-                  acts=need_actions(need, actor, core.config, roster), csrf=actor.csrf,
+                  acts=need_actions(need, actor, core.config, roster, people), csrf=actor.csrf,
                   timeline=timeline(need, events_, actor, core.config),
                   updated_text=X.NEED_UPDATED, refresh_text=X.REFRESH)
 

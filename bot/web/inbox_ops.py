@@ -16,13 +16,14 @@ from bot.web.auth import WebActor
 from notices import needs as tell
 from texts import needs as T
 from kernel.text.classify import classify
+from models import duty as D
 from models import inbox as M
 from models import needs as N
 from models.db import transaction
 from scheduler.ticker import TickContext
 
 OPEN = frozenset(str(s) for s in N.OPEN_STATUSES)
-ACTIONS = ("accept", "reply", "transfer", "return", "resolve", "reopen")
+ACTIONS = ("accept", "reply", "transfer", "return", "resolve", "reopen", "assign", "urge")
 
 
 # ---------------------------------------------------------------- display helpers
@@ -206,6 +207,8 @@ async def perform(core: Any, actor: WebActor, code: str, action: str, fields: di
         raise Refused(501, X.NO_REOPEN, "not_implemented")
     if action == "transfer" and not _field(fields, "department"):
         raise Refused(400, X.NEED_FIELD["transfer"], "no_department")
+    if action == "assign" and not _field(fields, "to"):
+        raise Refused(400, X.NEED_FIELD["assign"], "no_person")
     async with transaction(core.sessions) as session:
         try:
             need = await N.get_need(session, code)
@@ -219,7 +222,8 @@ async def perform(core: Any, actor: WebActor, code: str, action: str, fields: di
             key = "sign" if person.department else "accept"
         elif action == "reply":
             change = await N.reply(session, now, config, code, person, _field(fields, "text"))
-            key = "reply_tree_hole" if change.need.tree_hole else "reply"
+            key = ("reply_tree_hole" if change.need.tree_hole else
+                   "answered" if change.extra.get("answered") else "reply")
         elif action == "transfer":
             change = await N.transfer(session, now, config, code, person, _field(fields, "department"),
                                       _field(fields, "note") or None)
@@ -230,6 +234,16 @@ async def perform(core: Any, actor: WebActor, code: str, action: str, fields: di
         elif action == "resolve":
             change = await N.resolve(session, now, config, code, person, _field(fields, "note"))
             key = "resolve_tree_hole" if change.need.tree_hole else "resolve"
+        elif action == "assign":        # 派单 by hand, as the chat's 派单 D… 名字
+            people = await D.staff_choices(session, config)
+            to = _field(fields, "to")
+            if to not in people:
+                raise Refused(400, X.NEED_FIELD["assign"], "no_person")
+            change = await N.assign(session, now, config, code, person, to, people[to], _field(fields, "note") or None)
+            key = "assign"
+        elif action == "urge":          # 督办 by hand, as the chat's 督办 D… 说明
+            change = await N.urge(session, now, config, code, person, _field(fields, "note") or None)
+            key = "urge"
         else:
             reason = _field(fields, "reason")
             if not reason:

@@ -40,10 +40,11 @@ from kernel.text.linear import load as load_model
 from kernel.text.mentions import complains_about_worker
 from kernel.text.normalize import clean
 from kernel.text.numbers import cn_to_int
+from kernel.text.speech import asks_information, speech_act, tells_good_news
 from kernel.text.speech import rating as rating_of
-from kernel.text.speech import speech_act
 from kernel.text.urgent import detect as detect_urgent
 from kernel.text.urgent import plausible as plausible_urgent
+from kernel.text.urgent import told as told_of_danger
 
 INTENTS = ("demand", "booking", "signup", "inquiry", "chatter")
 CATEGORIES = (
@@ -117,8 +118,9 @@ _CATEGORY_WORDS: dict[str, str] = {
            救生员 溺水 野狗 咬人 疯狗 坏人 吓人 堆满 晃悠 没人看 没有围栏 护栏断 栏杆断 改装 天台
            随便上去 斑马线 车开得飞快 超速 划伤 割伤 扎伤 减速带 冲得很快 开得很快
         6: 砸到人
+        4.5: 井盖 沙井盖 下水道井盖 窨井盖
         3: 电瓶车 电池 电线 老化 插线板 配电箱 电箱 配电房 瓷砖 外墙 松动 堆放 杂物 泡沫箱
-           推销 消防栓 鞭炮 烟花 燃放 挡着 堵死 随便进 砸到 护栏 栏杆 围栏 窨井盖
+           推销 消防栓 鞭炮 烟花 燃放 挡着 堵死 随便进 砸到 护栏 栏杆 围栏
         2.5: 消防
         2: 电动车 充电 围墙 监控 摄像头 大树 铁皮 车棚 安全 报警 防盗 纸板 纸箱 外面的人
         0: 防诈骗 反诈 防骗
@@ -204,7 +206,8 @@ _CATEGORY_WORDS: dict[str, str] = {
         1: 燃气费 推荐
     """,
     "property": """
-        6: 物业经理 物业不管 物业不作为 换物业 物业不负责 物业还不处理 物业也不处理
+        6: 物业经理 物业不管 物业不作为 换物业 物业不负责 物业还不处理 物业也不处理 物业不修 物业就是不修 物业看了不修
+        5: 不作为 推三阻四 踢皮球 走过场 推脱 敷衍
         5: 物业费 物业公司 物业电话 物业管理 物业管家 业主大会 维修基金 公共收益 乱收费 停车费
            车位租金 公开账目 广告费 收了钱 不干活 人手不够 服务太差 服务差 保安 管家 不公布 物业的账
         4: 月卡 涨价 账目 公示 停车位 收钱 门卫 换掉 租给 卖给 态度
@@ -221,6 +224,8 @@ _PROBLEM_WORDS = """
        关不紧 锁不上 刷不开 往下掉 过期 不处理 太旧 看不见 照顾不过来 太贵 开着 全是 到处是 到处都是
        过不去 不舒服 没地方 缺个 缺少 太少 不能用 用不了 态度太差 退不了
     3: 受不了 太吓人 很危险 好几天了 一个星期了 半个月了 没人处理 不方便
+    3: 推三阻四 推来推去 踢皮球 一拖再拖 扯皮 不当回事 乱跑 不拴绳 没拴绳 不牵绳 没牵绳 没拴 鸡叫 散养 鸡屎 鸡粪
+       不是办法 不是个办法 不是长久之计
     2: 三天两头 好几天 好久 好多天 几天了 影响 不敢 担心 很担心 害怕 难受 太差
     1: 一直 天天 老是 总是 经常 每天
 """
@@ -564,6 +569,12 @@ def classify(text: str) -> Understanding:
         return u
     if u.intent == "demand" and _INFO_QUESTION_RE.search(s) and not _OUTAGE_NOW_RE.search(s):
         u = Understanding("inquiry", None, False, u.building)   # "后天停电吗", "这个表在哪填"
+    elif u.intent == "demand" and asks_information(s):
+        u = Understanding("inquiry", None, False, u.building)   # "这归谁管", "还要等多久", "要带户口本吗"
+    elif u.intent == "chatter" and asks_information(s, strict=True):
+        u = Understanding("inquiry", None, False, u.building)   # "城区养家禽是不是不允许的" read as talk
+    elif u.intent == "demand" and tells_good_news(s):
+        u = Understanding("chatter", None, False, u.building)   # "地锁都拆了 现在好停多了", "… 点赞"
     elif u.intent in ("demand", "booking", "signup") and _STAFF_RE.search(s):
         u = Understanding("chatter", None, False, u.building)   # a worker's command is no need
     if "网格" in s and complains_about_worker(s):   # "网格员不管事": a need (for the admin, handlers/needs.py)
@@ -752,6 +763,8 @@ def _combine(s: str, rules: _Rules) -> tuple[str, str | None, bool]:
         intent = "chatter"
     if intent != "demand":
         return intent, None, False
+    if told_of_danger(s):
+        return "chatter", None, False   # "火灭了 虚惊一场", "原来是有人在烧纸": an emergency told, not reported
     if "wish" not in rules.cues and _REPORTED_RE.match(s):
         # "听说3栋昨天有人摔倒了", "如果家里着火了先打119还是找物业": talk about what happened to
         # others or might happen, not a need (nobody asks for anything).

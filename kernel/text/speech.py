@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 
+from kernel.text.prefilter import fast
+
 SPEECH_ACTS = ("progress", "rating", "thanks", "greeting", "about_bot", "media")
 
 # Rating words, longest first; "满意度" (a survey), "不满意的地方" (a topic) are not ratings.
@@ -87,3 +89,95 @@ def speech_act(s: str, *, actionable: bool = False) -> str | None:
         if _GREETING_RE.search(s):
             return "greeting"
     return None
+
+
+# ---------------------------------------------------------------- asking to know vs asking to act
+
+# A question whose answer is a fact — who handles it, whether one may, how long, what to bring, where —
+# asks for information ("养犬扰民是找派出所还是找居委会", "开常住证明要带户口本吗", "还要等多久",
+# "这归谁管", "快递柜在哪"). A question that asks someone to *do* something ("能不能派人来修一下",
+# "社区能上门帮忙弄一下吗", "谁来管管") asks for action: a need. The line is drawn on the predicate
+# asked about, not on the topic, so it carries over to subjects nobody listed.
+_JURISDICTION = (r"(?:归|是)谁(?:管|负责|处理|解决)|(?<!有)(?<!没)谁(?:来管|负责|解决)(?![管一])|(?<!到底)(?<!究竟)(?<!还)管不管|归不归|"
+                 r"归哪(?:个|里|儿)?|哪个(?:部门|单位|科室|窗口)|找[^,.!?;。,!?]{1,6}还是找|(?:管|负责)还是|该找谁|"
+                 r"(?:找|向|跟)谁(?:问|咨询|反映|说|投诉)|(?:打|拨)哪个电话|该打什么电话")
+# Whether a rule allows a thing ("小区里能不能养鸡 有规定吗", "出生登记是不是要一个月内办"); "是不是要等出事了"
+# is a complaint.
+_RULE = (r"是不是(?:要|得|需要|必须|不允许|不让|可以|允许)(?!等)|有(?:什么)?规定吗|有没有(?:什么)?规定|允不允许|让不让|"
+         r"准不准|要本人(?:去|来|到场|签字)")
+# Whether or when a service comes again ("移动窗口还来不来", "磨刀的什么时候再来"). What a need costs
+# ("补办要多少钱") is a need in the project's labels.
+_SERVICE = (r"还(?:来不来|装不装|办不办|开不开|收不收|发不发|搞不搞)|"
+            r"什么时候再(?:来|办|开|有|搞)|下次[^,.!?;。,!?]{0,8}什么时候|有(?:优惠|特价|折扣|打折)[^,.!?;。,!?]{0,3}(?:吗|么|[?])")
+_WAIT = r"(?:还|得|要|需要)(?:要)?等(?:到)?(?:多久|多长时间|什么时候|啥时候|哪天|到哪天)|还要多久|还得多久"
+# Whether to bring a named thing ("要带户口本吗"); "需要带什么" asks for guidance through a procedure
+# (an affairs need, CONTRACTS §2 examples) and is left to the model.
+_NEED_TO_BRING = r"(?:要不要|用不用|需不需要|需要|要|得)(?:带|准备|提供|拿)(?!什么|啥|哪些)[^,.!?;。,!?]{1,8}(?:吗|么|[?])"
+# Whether a place or a household falls under a programme ("我们小区能不能进今年的旧改名单"). Whether one
+# may apply for or claim something ("能申请劳动仲裁吗", "能领补贴吗") is a consultation the project's labels
+# (CONTRACTS §2 sets) file as a need (legal / affairs), so it stays with the model.
+_MAY = (r"(?:能不能|可不可以|能否|能|可以)(?:进(?![点些一几来去])|算|纳入|列入)[^,.!?;。,!?]{0,10}(?:名单|范围|范畴|对象|里面|之内)")
+# Whether a place is left ("四点半课堂还有名额吗").
+_LEFT = r"还有(?:名额|位置|空位|号源?|票)|还能报(?:名)?(?:吗|么|[?])"
+# Where a thing is ("快递柜在哪", "打疫苗去哪里"); where to get a procedure done ("补办去哪里") or find
+# a tradesman ("配钥匙的地方在哪") is a need in the project's labels and stays with the model.
+_WHERE = r"^[^办地店]{1,8}(?<!地方)(?:在|去|到)哪(?:里|儿)?(?:打|交|领|取|买|看)?(?:啊|呀|呢|嘞)?[?]?$"
+_INFO_Q_RE = fast("|".join((_JURISDICTION, _NEED_TO_BRING, _MAY, _LEFT, _RULE, _SERVICE, _WHERE)))
+# Asking someone to act: sending a person, coming round, fixing, helping, a plea or a wish.
+_ACT_RE = fast(
+    r"派(?:人|个)|来(?:人|修|看|处理|弄|清|查)|管一?下|上门|帮(?:忙|我|我们|一下|着|弄|办)|修一?下|处理一?下|弄一?下|"
+    r"管管|管一管|清(?:理|走|掉)一?下|怎么办|咋办|咋整|怎么弄|希望|建议|求助|麻烦|(?<!申)请(?!问)|代办|给(?:个|我们|我)")
+
+
+# How long is a question once an office was told ("社区说报上去了 还要等多久") or alone ("还要等多久");
+# "电梯坏了三天了 还要等多久" is the first word of a need.
+_OFFICE_TOLD = fast(r"说|报|登记|反映|物业|社区|居委会|街道|网格|批")
+# Read as talk by the model, a question is still an inquiry when it asks who handles a thing, whether
+# a rule allows it, whether to bring something or whether a place is left; how long only after an office
+# was told; where only for a thing, not a person ("你在哪").
+_STRICT_INFO_Q_RE = fast("|".join((_JURISDICTION, _NEED_TO_BRING, _MAY, _LEFT, _RULE, _SERVICE)))
+_PERSON_WHERE = re.compile(r"你|我|他|她|人家|咱")
+
+
+def asks_information(s: str, *, strict: bool = False) -> bool:
+    """True when normalised text `s` asks for a fact (who handles it, whether one may, how long, what to
+    bring, where) and asks nobody to act: an inquiry, even when a problem is named beside it.
+    `strict`: for a line the model took as talk — only the forms that chat seldom has."""
+    waits = _WAIT_RE.search(s) is not None and (_OFFICE_TOLD.search(s) is not None or (not strict and len(s) <= 8))
+    if strict:
+        if not (waits or _STRICT_INFO_Q_RE.search(s) or (_WHERE_RE.search(s) and not _PERSON_WHERE.search(s))):
+            return False
+    elif not (waits or _INFO_Q_RE.search(s)):
+        return False
+    # What an office said it would do ("物业说等业委会成立了再上门劝") is no request by the resident.
+    return not any(_ACT_RE.search(c) for c in _CLAUSES.split(s) if "说" not in c)
+
+
+_CLAUSES = re.compile(r"[\s,.!?;:。,!?;:…~]+")
+_WAIT_RE = re.compile(_WAIT)
+_WHERE_RE = re.compile(_WHERE)
+
+
+# What residents tell each other once a thing went well or is on its way: a problem gone and praise
+# ("地锁都拆了 现在好停多了", "加了栏杆 … 点赞"), a service come to them ("不用跑大厅了"), what an
+# office said it has done ("居委会说已经登记了 往上报"). Nobody asks for anything: talk.
+_GOOD_NOW = fast(
+    r"(?<!不)(?:好|方便|干净|安静|清净|好停|好走|宽敞|亮堂|舒服|顺畅|整齐|省事|清爽)多了|(?<!不)(?:放心|省心|安心|踏实)(?:了|多了|的|啦)?$|"
+    r"不用(?:再)?(?:跑|排队|爬|担心|操心|摸黑|绕)|点赞|真方便|太方便了|(?<!不)方便(?:了|多了)$|好评|挺好的|真好$|不怕了|"
+    r"都说好|(?:都|全)(?:换|修|刷|拆|清|装|补|磨|铺|翻新|粉刷)(?:好|完|新|上)?了")
+# A service moved or come, told to everyone ("菜站搬到东门了 买菜的往那边走", "要修的带过去").
+_NOTICE = fast(r"(?:搬|挪|移|迁)到(?![^,.!?;。,!?]{0,6}(?:我家|我们家|窗|门口))[^,.!?;。,!?]{1,12}了|"
+                     r"要[^,.!?;。,!?]{1,4}的(?:带|去|下楼|往|到|排队|自己)|通知(?:贴|发)(?:在|到|了)|"
+                     r"排(?:了|起了?)?(?:好长|老长|很长|长)的?队")
+_OFFICE_SAID = re.compile(r"^(?:居委会|社区|物业|街道|城管|网格员|师傅|工作人员|他们|人家|派出所)(?:的人)?(?:已经)?(?:说|回复说?|答复说?)"
+                          r"(?:已经|已|会|马上|明天|后天|下周|过两天|正在|在|这周)")
+_STILL_WANTS = fast(r"但是?|可是|不过|就是|只是|又|还是|还没|没人|不管|没用|[?]|吗|呢$|怎么|咋|为什么|为啥|希望|建议|"
+                          r"能不能|可不可以|麻烦|(?<![申邀])请(?![来到])|到底|凭什么|推|拖|哪")
+
+
+def tells_good_news(s: str) -> bool:
+    """True when normalised text `s` tells that something went well or is being handled (an outcome
+    praised, a service come, what an office said it has done) and wants nothing more."""
+    if _STILL_WANTS.search(s):
+        return False
+    return bool(_GOOD_NOW.search(s) or _OFFICE_SAID.search(s) or _NOTICE.search(s))

@@ -77,6 +77,10 @@ INVALID_DATE = "invalid_date"
 END_BEFORE_START = "end_before_start"
 IN_PAST = "in_past"
 WHICH_DAY = "which_day"   # 下周 / 下礼拜 with hours but no weekday: ask which day rather than guess
+DAY_MISMATCH = "day_mismatch"   # "12月8号周三": the date is a Tuesday; ask rather than pick one of the two
+OPEN_START = "open_start"   # "明天4点前": an end only; ask when to start
+TWO_TIMES = "two_times"   # "周六下午2点到4点 周日下午2点到4点": two bookings in one message; one at a time
+TWO_DAYS = "two_days"     # "明天或者后天下午", "下周三、周四": two days offered; ask which one
 
 Recurrence = Literal["daily", "weekly"]
 
@@ -96,6 +100,7 @@ class TimeReading:
     recurrence: Recurrence | None = None   # 每天 / 每周X: start is the first occurrence
     weekly_weekday: int | None = None      # 0 = Monday … 6 = Sunday, for 每周X
     part: str | None = None                # the part of day (上午, 晚上…) when no clock time was said
+    before: bool = False                   # "4点前": the hours said are a limit, not the start (a booking asks)
     dated: bool = False                    # a day was named (明天, 周三, 12月2日); False: hours alone ("两点到四点")
 
     @property
@@ -119,7 +124,7 @@ _HOUR = (r"(?:(?<!\d)(?:2[0-4]|[01]?\d)(?!\d)"
 _MINUTE = (r"(?:半|一刻|三刻|整|[0-5]\d分?|\d分|[二三四五]十[一二三四五六七八九]?分?"
            r"|十[一二三四五六七八九]?分?|零[一二三四五六七八九]分?|[一二三四五六七八九]分)")
 _SEP = r"(?:到|至|~+|-+|—+|–+|－+|−|〜)"
-_PART_WORDS = ("凌晨|清晨|早晨|早上|一早|上午|中午|午间|下午|午后|傍晚|晚上|晚间|夜里|夜间|夜晚|半夜")
+_PART_WORDS = ("凌晨|清晨|早晨|早上|一早|上半天|上午|中午|午间|下半天|下午|午后|傍晚|晚上|晚间|夜里|夜间|夜晚|半夜")
 _DAY_NUM = r"(?:[12]\d|3[01]|0?[1-9]|三十一?|二十[一二三四五六七八九]?|十[一二三四五六七八九]?|[一二三四五六七八九])"
 _MONTH_NUM = r"(?:1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])"
 _LUNAR_DAY = r"(?:初[一二三四五六七八九十]|廿[一二三四五六七八九]|二十[一二三四五六七八九]?|三十|十[一二三四五六七八九]?|[一二三四五六七八九])"
@@ -145,8 +150,13 @@ _CALENDAR_FESTIVALS: dict[str, tuple[str, int]] = {
     # Solar terms people hold events on; weather-like ones (大雪, 小寒…) are left out on purpose.
     "清明节": ("清明", 0), "清明": ("清明", 0), "冬至": ("冬至", 0), "夏至": ("夏至", 0),
     "立春": ("立春", 0), "春分": ("春分", 0), "立夏": ("立夏", 0), "立秋": ("立秋", 0),
-    "秋分": ("秋分", 0), "立冬": ("立冬", 0),
+    "秋分": ("秋分", 0), "立冬": ("立冬", 0), "小寒": ("小寒", 0), "大寒": ("大寒", 0),
+    "惊蛰": ("惊蛰", 0), "谷雨": ("谷雨", 0), "小满": ("小满", 0), "芒种": ("芒种", 0),
+    "处暑": ("处暑", 0), "白露": ("白露", 0), "寒露": ("寒露", 0), "霜降": ("霜降", 0),
 }
+# Solar terms that are also weather words ("明天大雪"): a day only when said as one ("大雪那天", "小暑下午").
+_WEATHER_TERMS = ("雨水", "小暑", "大暑", "小雪", "大雪")
+_WEATHER_TERM_AS_DAY = r"(?=\s*(?:那天|当天|这天|节气|[前后]|的?(?:早上|上午|中午|下午|傍晚|晚上)))"
 _FLOATING_FESTIVALS = ("母亲节", "父亲节", "感恩节")
 
 
@@ -157,15 +167,16 @@ _RELPART = {"今早": (0, "早上"), "今晨": (0, "早上"), "今晚": (0, "晚
 # Colloquial forms too: 明儿个, 后儿个 (northern speech), 大大后天 (four days on).
 _REL = {"大前天": -3, "前天": -2, "前儿个": -2, "昨天": -1, "昨日": -1, "昨儿": -1, "昨儿个": -1,
         "今天": 0, "今日": 0, "今儿": 0, "今儿个": 0, "明天": 1, "明日": 1, "明儿": 1, "明儿个": 1,
-        "后天": 2, "后儿": 2, "后儿个": 2, "大后天": 3, "大大后天": 4}
+        "后天": 2, "后儿": 2, "后儿个": 2, "大后天": 3, "大后儿": 3, "大后儿个": 3, "大大后天": 4}
 
 
 def _alternation(words: Iterable[str]) -> str:
     return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
 
 
-_FESTIVAL_RE = _alternation([*_FIXED_FESTIVALS, *_CALENDAR_FESTIVALS, *_FLOATING_FESTIVALS])
-_COUNT = r"(?:\d{1,2}|[一二两三四五六七八九十]{1,3})"
+_FESTIVAL_RE = (_alternation([*_FIXED_FESTIVALS, *_CALENDAR_FESTIVALS, *_FLOATING_FESTIVALS])
+                + f"|(?:{_alternation(_WEATHER_TERMS)}){_WEATHER_TERM_AS_DAY}")
+_COUNT = r"(?:\d{1,2}|[一二两俩三四五六七八九十]{1,3})"
 # "七八点", "两三点", "7、8点": two neighbouring hours said as one range.
 _HOUR_PAIRS = {"一两": (1, 2), "两三": (2, 3), "二三": (2, 3), "三四": (3, 4), "四五": (4, 5), "五六": (5, 6),
                "六七": (6, 7), "七八": (7, 8), "八九": (8, 9), "九十": (9, 10), "十十一": (10, 11),
@@ -180,6 +191,8 @@ _TOKEN_RE = re.compile(
     rf"|(?:(?:\d{{4}}|明年|今年)年?)?{_MONTH_NUM}月{_DAY_NUM}[日号]?)"
     rf"|(?P<slash>(?<![\d/])(?:1[0-2]|0?[1-9])/(?:[12]\d|3[01]|0?[1-9])(?:[号日]{_NOT_DATE_AFTER_HAO})?(?![\d/]))"
     # 12.5 / 12-5: a month and day unless hours, money or a count follows ("3-5点", "3.5小时").
+    # "下午2-4", "上午 9到11": a part of day, then two bare numbers joined as a range, are hours.
+    rf"|(?P<hrange>(?<=[午上晨晚])\s*{_HOUR}\s*{_SEP}\s*{_HOUR}(?![\d点时:：.个天号月日分岁斤元块%]|\s*(?:小时|钟|个)))"
     rf"|(?P<mdot>(?<![\d.:/\-－])(?:1[0-2]|0?[1-9])[.\-－](?:[12]\d|3[01]|0?[1-9])"
     rf"(?:[号日]{_NOT_DATE_AFTER_HAO})?(?![\d.\-－]|\s*(?:[点时:：个元块天分米斤岁楼栋层室号%]|小时|钟)))"
     rf"|(?P<monthday>(?:下下个?|下个?|本|这个?)月{_DAY_NUM}[日号]?)"
@@ -189,18 +202,22 @@ _TOKEN_RE = re.compile(
     r"|(?P<week>(?:每个?|这个?|本|下下个?|下个?|上个?)?(?:周|星期|礼拜)[一二三四五六日天末1-7])"
     r"|(?P<weekrel>(?:这个?|本|下下个?|下个?|上个?)(?:周|星期|礼拜))"
     r"|(?P<daily>每天|每日|每晚)"
+    # Days left open: 明后天 (tomorrow or the day after), 改天下午 / 过两天上午 (some day soon): ask which.
+    rf"|(?P<someday>明后天|明后两天|(?:改天|过两天|过几天|这两天|这几天|近两天|近几天|过些天|哪天)"
+    rf"(?=\s*(?:{_PART_WORDS}|{_HOUR}\s*[点时:])))"
     rf"|(?P<hao>(?<![\d月]){_DAY_NUM}[号日]{_NOT_DATE_AFTER_HAO})"
-    r"|(?P<dur>(?:\d+(?:\.\d+)?|[一二两三四五六七八九十]{1,3})\s*个?\s*半?\s*多?\s*(?:小时|钟头|钟(?![点头]))"
-    r"|半\s*个?\s*(?:小时|钟头)|(?:\d+|[一二两三四五六七八九十]{1,3})\s*分钟)"
+    r"|(?P<dur>(?:\d+(?:\.\d+)?|[一二两俩三四五六七八九十]{1,3})\s*个?\s*半?\s*多?\s*(?:小时|钟头|钟(?![点头]))"
+    r"|半\s*个?\s*(?:小时|钟头)|(?:\d+|[一二两俩三四五六七八九十]{1,3})\s*分钟)"
     rf"|(?P<pair>(?:{_alternation(_HOUR_PAIRS)})\s*[点时]钟?"
     r"|(?<![\d.:])(?:1[0-2]|[1-9])\s*[、,，/]\s*(?:1[0-2]|[1-9])\s*[点时]钟?)"
     rf"|(?P<clock>(?<!\d)(?:2[0-4]|[01]?\d)[:：][0-5]\d(?!\d)|{_HOUR}\s*[点时](?!候)钟?{_MINUTE}?)"
     rf"|(?P<barehour>{_HOUR}(?=\s*{_SEP}\s*(?:{_PART_WORDS})?\s*{_HOUR}\s*[点时:：]))"
-    rf"|(?P<part>{_PART_WORDS}|[早晚](?=\s*{_HOUR}\s*[点时:]))"
+    rf"|(?P<part>{_PART_WORDS}|[早晚](?=\s*{_HOUR}\s*(?:[点时:]|{_SEP}\s*{_HOUR})))"
     rf"|(?P<sep>{_SEP})"
+    r"|(?P<before>(?:之|以)?前(?![天一两三四五几后]))"
 )
 # Characters and filler words allowed between the tokens of one expression ("周六那天下午3点").
-_GAP_RE = re.compile(r"(?:[\s的,，、从在(（)）个]|那天|那个|当天|这天)*")
+_GAP_RE = re.compile(r"(?:[\s的,，、从在(（)）个吧啊呀哈哦就]|那天|那个|当天|这天|的话|然后|大概|大约|差不多)*")
 
 _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6,
              **{str(i): i - 1 for i in range(1, 8)}}
@@ -214,6 +231,7 @@ _PART_SPANS: dict[str, tuple[int, int]] = {
 _PART_ALIASES = {
     "清晨": "早上", "早晨": "早上", "一早": "早上", "早": "早上", "午间": "中午", "午后": "下午",
     "晚间": "晚上", "夜里": "晚上", "夜间": "晚上", "夜晚": "晚上", "晚": "晚上", "半夜": "凌晨",
+    "上半天": "上午", "下半天": "下午",
 }
 
 # Community words that look like times ("四点半课堂" is an after-school class, not 16:30).
@@ -242,7 +260,7 @@ class _Token:
     end: int
 
 
-_CLOCKISH = frozenset({"clock", "barehour", "pair", "part"})
+_CLOCKISH = frozenset({"clock", "barehour", "pair", "hrange", "part"})
 
 
 @dataclass(slots=True)
@@ -259,6 +277,8 @@ class _Expr:
     end_clock: _Token | None = None
     duration: int | None = None  # minutes
     week_prefix: _Token | None = None  # "下礼拜" still waiting for its weekday ("下礼拜的星期四")
+    before: bool = False               # "4点前": the hours said are the end, the start is open
+    restated: _Token | None = None     # "12月8号(周二)": the weekday said beside the date
 
     def accept(self, tok: _Token, next_kind: str | None = None) -> bool:
         """Take the token if it fits the grammar [day][part][clock][sep [day][part]clock][duration][day].
@@ -268,7 +288,11 @@ class _Expr:
         k = tok.kind
         if self.duration is not None:
             return False
-        if k == "dur":
+        if k == "before":
+            if self.clock is None or self.sep or self.before:
+                return False
+            self.before = True
+        elif k == "dur":
             if not (self.day or self.part or self.clock):
                 return False
             self.duration = _duration_minutes(tok.text)
@@ -276,10 +300,10 @@ class _Expr:
             if self.sep or not (self.day or self.part or self.clock):
                 return False
             self.sep = True
-        elif k == "pair":
+        elif k in ("pair", "hrange"):
             if self.sep or self.clock is not None:
                 return False
-            first, second = _read_pair(tok.text)
+            first, second = _read_pair(tok.text) if k == "pair" else _read_hrange(tok.text)
             self.clock = _Token("barehour", str(first), tok.start, tok.end)
             self.end_clock = _Token("barehour", str(second), tok.start, tok.end)
             self.sep = True
@@ -308,9 +332,12 @@ class _Expr:
                     return False
                 self.week_prefix = None
                 k = "week"
-            if (k == "week" and self.day is not None and self.day.kind != "week"
+            if (self.day is not None and self.restated is None and k not in ("relpart", "daily", "someday")
+                    and self.day.kind not in ("daily", "someday") and k != self.day.kind
                     and not (self.sep or self.part or self.clock)):
-                pass  # "11月27日(周五)": the weekday only restates the date
+                # "11月27日(周五)", "周六 12月5号", "12月24号平安夜": the second names the same day again
+                # (checked when read)
+                self.restated = tok
             elif not self.sep and self.day is None and self.part is None and self.clock is None:
                 self.day = tok
                 if k == "relpart":
@@ -352,6 +379,11 @@ def _read_pair(s: str) -> tuple[int, int]:
     return int(first), int(second)
 
 
+def _read_hrange(s: str) -> tuple[int, int]:
+    first, second = (x for x in re.split(_SEP, s.strip()) if x.strip())
+    return cn_to_int(first.strip()), cn_to_int(second.strip())
+
+
 def _canonical_part(word: str) -> str:
     return _PART_ALIASES.get(word, word)
 
@@ -380,6 +412,20 @@ def _expressions(text: str) -> list[_Expr]:
     return exprs
 
 
+_LATE_DUR_RE = re.compile(r"(?<![\d一二两俩三四五六七八九十])((?:\d+(?:\.\d+)?|[一二两俩三四五六七八九十]{1,3})\s*个?\s*半?\s*"
+                          r"(?:小时|钟头)|半\s*个?\s*(?:小时|钟头)|(?:\d+|[一二两俩三四五六七八九十]{1,3})\s*分钟)"
+                          r"(?!\s*(?:前|后|以[前后]|之[前后]|内|左右就))")
+
+
+def _late_duration(expr: _Expr, text: str) -> None:
+    """"周六上午九点 书画室 写毛笔字 两个钟头": a length said after other words still belongs to the hours."""
+    if expr.clock is None or expr.sep or expr.duration is not None or expr.end_clock is not None:
+        return
+    found = _LATE_DUR_RE.findall(text, expr.tokens[-1].end)
+    if len(found) == 1:
+        expr.duration = _duration_minutes(found[0])
+
+
 # --- small readers ---------------------------------------------------------------------------
 
 def _duration_minutes(s: str) -> int:
@@ -388,7 +434,7 @@ def _duration_minutes(s: str) -> int:
         return cn_to_int(s[:-2])
     if s.startswith("半"):
         return 30
-    m = re.match(r"(\d+(?:\.\d+)?|[一二两三四五六七八九十]+)个?(半)?", s)
+    m = re.match(r"(\d+(?:\.\d+)?|[一二两俩三四五六七八九十]+)个?(半)?", s)
     assert m is not None
     raw = m.group(1)
     hours = float(raw) if raw[0].isdigit() else float(cn_to_int(raw))
@@ -490,6 +536,8 @@ def _read_days(tok: _Token | None, today: date, calendar: WorkCalendar | None = 
         return _Days((today + timedelta(days=_RELPART[s][0]),), clip_today=True)
     if k == "daily":
         return _Days((today, today + timedelta(days=1)), clip_today=True, recurrence="daily")
+    if k == "someday":
+        return _Days((today,))   # read as an error: which day is meant
     if k == "ndays":
         return _Days((today + timedelta(days=cn_to_int(re.sub(r"天.*", "", s))),))
     if k == "week":
@@ -517,6 +565,21 @@ def _read_days(tok: _Token | None, today: date, calendar: WorkCalendar | None = 
     if k == "fest":
         return _Days((_relative_to_festival(s, today, calendar),))
     raise AssertionError(k)
+
+
+def _same_day(days: _Days, restated: _Token, today: date, calendar: WorkCalendar | None) -> date | None:
+    """The day both words name ("周六" and "12月5号"), or None when they name different days."""
+    if restated.kind == "week" and re.fullmatch(r"(?:周|星期|礼拜).", restated.text):
+        said = _WEEKDAYS.get(restated.text[-1])   # a bare weekday only restates the date's weekday
+        if said is None:
+            return days.candidates[0]
+        return days.candidates[0] if days.candidates[0].weekday() == said else None
+    if len(days.candidates) > 1:
+        other = _read_days(restated, today, calendar)   # "周六 12月5号": the date picks the Saturday
+        same = [d for d in other.candidates if d in days.candidates]
+        return same[0] if same else None
+    other = _read_days(restated, today, calendar)
+    return days.candidates[0] if days.candidates[0] in other.candidates else None
 
 
 def _read_week(s: str, today: date) -> _Days:
@@ -682,19 +745,33 @@ def _minutes_of(t: time) -> int:
 
 def parse_span(text: str, now: datetime, tz: ZoneInfo, *, open_from: time | None = None,
                open_until: time | None = None, default_minutes: int | None = None,
-               calendar: WorkCalendar | None = None) -> TimeReading:
+               calendar: WorkCalendar | None = None, late_duration: bool = False) -> TimeReading:
     """Read a time span ("明天下午3点到5点", "周六上午", "后天晚上七点 一个小时").
 
     Opening hours (local times) settle bare hours and clip part-of-day spans; `default_minutes`
     gives an end when the text names only a start; `calendar` (holidays and 调休, default: the
-    packaged one) places "国庆后". Strip room names first (`strip_noise`).
+    packaged one) places "国庆后"; `late_duration` takes a length said later in the message ("周六上午九点 书画室
+    写毛笔字 两个钟头"), as a booking means it. Strip room names first (`strip_noise`).
     """
     now_local = now.astimezone(tz)
     text = text.translate(_HALF_WIDTH)
     exprs = _expressions(text)
     if not exprs:
         return TimeReading(error=NONE_FOUND)
+    if late_duration:
+        _late_duration(exprs[0], text)
     # The first expression is the one meant; later ones are usually "后天也行" style second choices.
+    # But two days offered in one breath ("明天或者后天下午", "下周三、周四下午") leave the day open.
+    if (len(exprs) > 1 and exprs[1].day is not None
+            and _OR_RE.fullmatch(text, exprs[0].tokens[-1].end, exprs[1].tokens[0].start)):
+        first = exprs[0]
+        return TimeReading(error=TWO_DAYS, dated=True,
+                           matched=text[first.tokens[0].start:exprs[1].tokens[-1].end])
+    if (len(exprs) > 1 and exprs[0].day is not None and exprs[0].clock is not None
+            and exprs[1].day is not None and exprs[1].clock is not None
+            and _AND_RE.fullmatch(text, exprs[0].tokens[-1].end, exprs[1].tokens[0].start)):
+        return TimeReading(error=TWO_TIMES, dated=True,
+                           matched=text[exprs[0].tokens[0].start:exprs[1].tokens[-1].end])
     try:
         return _resolve(exprs[0], text, now_local, tz, open_from, open_until, default_minutes, calendar)
     except (OverflowError, ValueError):   # "9999年12月31日" plus a duration runs off the calendar
@@ -709,6 +786,9 @@ def parse_point(text: str, now: datetime, tz: ZoneInfo) -> TimeReading:
     """
     return parse_span(text, now, tz)
 
+
+_AND_RE = re.compile(r"[\s,，、;；]*(?:和|还有|以及|再约|再加)?[\s,，、;；]*")
+_OR_RE = re.compile(r"\s*(?:、|/|或者?|或是|还是|要么|和|跟|以及)\s*")
 
 _HALF_WIDTH = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)},
                              "：": ":", "～": "~", "\u3000": " "})
@@ -726,6 +806,18 @@ def _resolve(expr: _Expr, text: str, now: datetime, tz: ZoneInfo, open_from: tim
         end_days = _read_days(expr.end_day, today, calendar) if expr.end_day else None
     except (_InvalidDate, ValueError):
         return replace(base, error=INVALID_DATE)
+    base = replace(base, before=expr.before)
+    if expr.day is not None and expr.day.kind == "someday":
+        return replace(base, error=TWO_DAYS if expr.day.text.startswith("明后") else WHICH_DAY,
+                       matched=expr.day.text + (expr.part or ""))
+    if expr.restated is not None and days.candidates:
+        try:
+            same = _same_day(days, expr.restated, today, calendar)
+        except (_InvalidDate, ValueError):
+            return replace(base, error=INVALID_DATE)
+        if same is None:
+            return replace(base, error=DAY_MISMATCH)   # "明天周六" said on a Thursday
+        days = replace(days, candidates=(same,))
 
     hours = _Hours(open_from, open_until)
     clock = _read_clock(expr.clock) if expr.clock else None
