@@ -28,6 +28,8 @@ from models.outbox import Outbox, Priority
 from texts.common import FLOOD_GROUP, FLOOD_PERSON
 
 MAX_WINDOWS = 20_000    # people and groups remembered at once (≈ 100 bytes each)
+URGENT_PER_PERSON = 3   # messages a window whose rows go out as urgent; beyond, a resident's urgent rows go
+                        # as replies — still sent, but no longer ahead of someone else's urgent alert
 
 
 class Verdict(Enum):
@@ -121,6 +123,9 @@ class ReplyGate:
         self.person_key = f"p:{sender_id}" if sender_role == Role.RESIDENT else None
         self.group_key = f"g:{group}" if group else None
         self.person = ledger.verdict(self.person_key, budget.per_person) if self.person_key else Verdict.ALLOW
+        self.urgent_key = f"u:{sender_id}" if sender_role == Role.RESIDENT else None
+        self.urgent_floor = Priority.REPLY if self.urgent_key and \
+            ledger.verdict(self.urgent_key, URGENT_PER_PERSON) != Verdict.ALLOW else None
         self.group_verdict = ledger.verdict(self.group_key, budget.per_group) if self.group_key else Verdict.ALLOW
         self.answered_person = self.answered_group = False
         self.held_person = self.held_group = False
@@ -143,6 +148,8 @@ class ReplyGate:
 
     async def settle(self, out: Outbox) -> None:
         """After the handler: count what was answered, or say once that answers are being held."""
+        if self.urgent_key and out.urgent_written:
+            self.ledger.spend(self.urgent_key)
         if self.answered_person and self.person_key:
             self.ledger.spend(self.person_key)
         if self.answered_group and self.group_key:

@@ -376,6 +376,7 @@ class Dispatcher:
         gate = ReplyGate(ledger, sender_id=msg.sender_id, sender_role=view.sender.role,
                          group=None if msg.is_private else (msg.group_topic or msg.group_id or ""))
         ctx.out.withhold = gate.withhold
+        ctx.out.urgent_floor = gate.urgent_floor
         outcome = await self._dispatch(ctx, planned)
         await gate.settle(ctx.out)
         await ctx.out.flush()

@@ -229,6 +229,9 @@ class Context:
         of the incoming message id, and the reply to the sender is deleted from the outbox once delivered."""
         self.anonymous = True
         self.out.origin = f"th:{secrets.token_hex(8)}"
+        # The 树洞's follow-up code, in this reply, is the sender's only way back to it: a reply budget
+        # spent on earlier messages must not swallow it (installed by the router before the handler runs).
+        self.out.withhold = None
 
     async def reply(self, text: str, *, mention: bool = True, priority: Priority = Priority.REPLY) -> None:
         """Answer in the chat the message came from; in a group, @ the sender. A private route's answer

@@ -18,6 +18,7 @@ from kernel.config import Config
 from kernel.identity import DEPARTMENT_STAFF, STAFF, Person, Role
 from kernel.text import speech_acts
 from kernel.text.classify import Understanding, classify
+from kernel.text.danger import danger_words
 from kernel.text.mentions import complains_about_worker, grid_mention
 from kernel.text.numbers import cn_to_int
 from texts import needs as T
@@ -53,7 +54,7 @@ def fit(text: str, limit: int = REPLY_LIMIT) -> str:
 
 async def say(ctx: Context, text: str, priority: Priority = Priority.REPLY) -> None:
     """Reply in the chat the message came from; phone numbers masked in groups; never a wall of text."""
-    await ctx.reply(fit(text if ctx.msg.is_private else N.mask_phones(text)), priority=priority)
+    await ctx.reply(fit(text if ctx.msg.is_private else N.mask_phones(text, ctx.out.public)), priority=priority)
 
 
 # ---------------------------------------------------------------- intake routes
@@ -506,12 +507,54 @@ async def describe_photos(ctx: Context, text: str) -> Any:
     return None
 
 
-@router.route(Stage.RESIDENT_COMMAND, command_matcher("树洞"))
+_SPELT_FOLLOW_CODE = re.compile(r"(?<![A-Za-z0-9])[Hh][\s-][A-Za-z0-9]{5}[\s-][A-Za-z0-9]{5}(?![A-Za-z0-9])")
+_ABOUT_A_CODE = re.compile(r"^(?:查|进度|评价|(?:非常|很|十分|比较|基本|还算|不太|很不|非常不)?满意|不满意|一般|[123](?![0-9]))")
+
+
+def _follow_code_in_group(view: View) -> str | None:
+    """A 树洞 follow-up code typed in a group ("不满意 H-… 还是吵"): whatever else it says."""
+    if view.is_private or (code := N.normalize_follow_code(view.text)) is None:
+        return None
+    if view.addressed or _SPELT_FOLLOW_CODE.search(view.text) or _ABOUT_A_CODE.match(view.text):
+        return code
+    return None
+
+
+@router.route(Stage.STAFF_COMMAND, _follow_code_in_group)
+async def tree_hole_code_in_group(ctx: Context, _code: str) -> None:
+    """Rating, reopening or asking about a 树洞 by its code in a group would tell the group — and the
+    worker reading it — who wrote it: nothing is done, not even said whether the code exists."""
+    await ctx.reply(T.TREE_HOLE_QUERY_IN_GROUP.format(bot=ctx.config.bot_name))
+
+
+_TREE_HOLE_WORD = command_matcher("树洞")
+# Anonymity asked for in other words, in private: "匿名 …", "匿名反映: …", "我想匿名举报 …", "【树洞】…". A
+# resident who says they want to stay anonymous is never filed under their name (nor told "没看懂").
+_ANONYMOUS_RE = re.compile(
+    r"^[【\[(（]?\s*(?:树洞|我?(?:想|要|希望|能不能|可以)?匿名地?(?:(?:反映|举报|投诉|报告|说|讲|提|求助)"
+    r"(?:一下|个事|件事|个问题)?|(?=[\s:：,，。!！】\])）]|$)))\s*[】\])）]?[\s:：,，。!！]*(.*)$", re.S)
+_ASKS_ABOUT_IT = re.compile(r"^.{0,8}(?:吗|么|嘛)[??]?$|^[??]*$")
+
+
+def _tree_hole_matcher(view: View) -> str | None:
+    rest = _TREE_HOLE_WORD(view)
+    if rest is not None:
+        return rest
+    if not view.is_private or (m := _ANONYMOUS_RE.match(view.text)) is None:
+        return None          # in a group everyone already saw who wrote it: an ordinary need, as before
+    rest = m.group(1).strip()
+    return "" if _ASKS_ABOUT_IT.match(rest) else rest   # "可以匿名反映吗?": how a 树洞 works
+
+
+@router.route(Stage.RESIDENT_COMMAND, _tree_hole_matcher)
 async def tree_hole(ctx: Context, rest: str) -> None:
-    if not ctx.msg.is_private:
+    if not ctx.msg.is_private and not danger_words(rest):
         # Not stored: the point of a tree hole is that nobody can tell who said it.
         await ctx.reply(T.TREE_HOLE_IN_GROUP.format(bot=ctx.config.bot_name))
         return
+    # Danger words (家暴, 想不开 …) typed as a 树洞 in a group: lives first. It is filed like any 树洞 — no
+    # sender stored, the admins alerted privately — its code goes to the sender privately, the group hears
+    # nothing more (saying "not recorded" there would leave a person in danger with no one told).
     if len(rest.strip()) < 2:
         await ctx.reply(T.TREE_HOLE_USAGE)
         return
@@ -520,6 +563,8 @@ async def tree_hole(ctx: Context, rest: str) -> None:
     await _intake(ctx, IntakeArgs(rest.strip(), Understanding("demand", u.category if u.intent == "demand" else
                                                               (u.category or "other"), u.urgent, u.building)),
                   N.Source.TREE_HOLE)
+    if not ctx.msg.is_private:
+        await ctx.reply(T.TREE_HOLE_SEEN_IN_GROUP.format(bot=ctx.config.bot_name))
 
 
 # "我要树洞 楼上养狗一直叫", "匿名 楼道里有人抽烟", "我想匿名反映一下 12栋…": a 树洞 in other words
@@ -991,7 +1036,8 @@ def _stats_matcher(view: View) -> str | None:
     return rest if rest in _PERIODS else None
 
 
-@router.route(Stage.STAFF_COMMAND, _stats_matcher, roles=STAFF)
+# private: the figures (a grid's urgent count, every grid's rates) are staff business, not a group's
+@router.route(Stage.STAFF_COMMAND, _stats_matcher, roles=STAFF, private=True)
 async def stats(ctx: Context, rest: str) -> None:
     report = rest.startswith("月报:")
     rest = rest.removeprefix("月报:")

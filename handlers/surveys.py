@@ -141,7 +141,8 @@ def _next_text(ctx: Context, sched: P.PushSchedule) -> str:
     return text
 
 
-@router.command("推送列表", "定时推送", "推送清单", "定时通知列表", stage=Stage.STAFF_COMMAND, roles=STAFF)
+@router.command("推送列表", "定时推送", "推送清单", "定时通知列表", stage=Stage.STAFF_COMMAND, roles=STAFF,
+                private=True)   # lists the staff group's notices too: never read out in a resident group
 async def list_pushes(ctx: Context, _args: str) -> None:
     # upcoming ones, and those finished in the last 3 days (their ID is still useful: 立即推送 to re-post)
     schedules = [s for s in await P.list_schedules(ctx.session, include_finished=True)

@@ -31,6 +31,8 @@ class Role(StrEnum):
 
 
 STAFF = frozenset({Role.WORKER, Role.ADMIN})
+_STAFF_WORDS = ("网格员", "书记", "社区工作人员")   # titles only staff should wear in a display name
+RESIDENT_TAG = "(居民)"
 DEPARTMENT_STAFF = frozenset({Role.DEPARTMENT})
 
 
@@ -67,9 +69,17 @@ class Directory:
         for d in self._config.departments:
             people[d.contact_id] = Person(d.contact_id, d.name, Role.DEPARTMENT, department=d.name)
         self._people = people
+        self._staff_names = frozenset(p.name for p in people.values())
+
+    def _resident_name(self, display_name: str) -> str:
+        """A resident whose display name is a staff member's (or says 网格员 / 书记) is shown as what they
+        are: "王网格员(居民)" — staff reading a need, a roster or the inbox are not fooled by it."""
+        if display_name in self._staff_names or any(w in display_name for w in _STAFF_WORDS):
+            return display_name + RESIDENT_TAG
+        return display_name
 
     def resolve(self, contact_id: str, display_name: str) -> Person:
-        return self._people.get(contact_id) or Person(contact_id, display_name, Role.RESIDENT)
+        return self._people.get(contact_id) or Person(contact_id, self._resident_name(display_name), Role.RESIDENT)
 
     def get(self, contact_id: str) -> Person | None:
         return self._people.get(contact_id)

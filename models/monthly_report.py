@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.config import Config
-from kernel.privacy import mask_phones
+from kernel.privacy import mask_for_viewer
 from models import booking_stats as BS
 from models import inbox as M
 from models import needs as N
@@ -74,7 +74,7 @@ class OverdueRow:
     category_name: str
     status_name: str
     holder: str
-    text: str           # phones masked: a printed report leaves the system
+    text: str           # no phone, name by a phone or room (12栋***): a printed report leaves the system
 
 
 @dataclass(frozen=True)
@@ -152,7 +152,7 @@ async def monthly_report(session: AsyncSession, config: Config, month: date, now
     overdue = [OverdueRow(r.code, _local(r.created_at, config),
                           f"网格{r.grid}" if r.grid is not None else "", N.CATEGORY_NAMES.get(r.category, "其他"),
                           N.STATUS_NAMES.get(N.Status(r.status), r.status), r.department or r.assignee_name or "",
-                          mask_phones(r.text or "")) for r in page.rows]
+                          mask_for_viewer(r.text or "")) for r in page.rows]
 
     grid = scope.grid if scope.role == M.WebRole.WORKER else None
     hot = await N.hot_words(session, start, end, top=HOT_TOP, grid=grid, where=None if grid else where,

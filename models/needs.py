@@ -1597,6 +1597,7 @@ async def personal_list(session: AsyncSession, start: datetime, end: datetime, *
     most `max_needs` needs of the period (all needs and unconfirmed suggestions counted, so a word
     that is common anywhere is out), rarest in everyday Chinese first (jieba's dictionary frequency).
     Returns [{word, count, needs: [{code, text, category, grid}]}]."""
+    from kernel.text.hotwords import is_person_name
     from kernel.text.jieba_setup import tokenizer
 
     all_rows = await _needs_in(session, start, end, grid=grid)
@@ -1615,7 +1616,8 @@ async def personal_list(session: AsyncSession, start: datetime, end: datetime, *
         if n.merged_into or n.tree_hole or n.category not in _SERVICE_CATEGORIES:
             continue
         for t in n.tokens or merge_tokens(n.text):
-            if len(t) >= 2 and t not in _GENERAL and t not in _NOISE_TOKENS and df[t] <= max_needs:
+            if len(t) >= 2 and t not in _GENERAL and t not in _NOISE_TOKENS and df[t] <= max_needs \
+                    and not is_person_name(t):     # a rare name is a person, not a wish
                 found.setdefault(t, [])
                 if n not in found[t]:
                     found[t].append(n)

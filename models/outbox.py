@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.config import Config
 from kernel.message import ChatKind, OutgoingMessage
-from kernel.privacy import mask_for_group
+from kernel.privacy import mask_for_group, public_numbers
 from models.base import Base
 from models.people import last_accounts
 from models.sql import insert_ignore
@@ -181,6 +181,8 @@ class Outbox:
         self.session = session
         self.account = account
         self.routes = config if config is not None and config.several_accounts else None
+        # the community's own hotlines ([knowledge] phones) are for everyone: a group reads them in clear
+        self.public = public_numbers(config.knowledge.phones.values()) if config is not None else frozenset()
         self.sender = sender
         self._known: dict[str, str] = {}     # contact → account last written to (looked up once per unit)
         self.now = now
@@ -190,6 +192,10 @@ class Outbox:
         self._seq = 0
         # The router's reply budget (bot/flood.py): (chat kind, chat id, priority) → True to hold the row back.
         self.withhold: Callable[[ChatKind, str, int], bool] | None = None
+        # … and its urgent budget: a sender over it has their URGENT rows written as this priority instead, so
+        # one resident's sixty "着火了" cannot queue ahead of someone else's real alert (still sent, in turn).
+        self.urgent_floor: Priority | None = None
+        self.urgent_written = 0
         # defer: rows keyed by origin+sequence (unique by construction, so the insert cannot be refused)
         # are kept and written together by flush(), one multi-row INSERT per message instead of one per
         # reply. The router sets it and flushes before its transaction ends; a row with an explicit key is
@@ -230,8 +236,12 @@ class Outbox:
     async def _put(self, chat_kind: ChatKind, chat_id: str, text: str, *, key: str | None,
                    mentions: tuple[str, ...], priority: Priority, reply_to: str | None,
                    not_before: datetime | None, image: str | None = None, fresh: bool = False) -> bool:
+        if self.urgent_floor is not None and priority < self.urgent_floor:
+            priority = self.urgent_floor
         if self.withhold is not None and self.withhold(chat_kind, chat_id, priority):
             return True   # held back by the reply budget: as far as the handler knows, it was said
+        if priority <= Priority.URGENT:
+            self.urgent_written += 1
         account = await self.account_for(chat_kind, chat_id, reply_to)
         row = _row(key=self._key(key), account=account, chat_kind=chat_kind, chat_id=chat_id, text=text,
                    now=self.now, mentions=mentions, priority=priority, not_before=not_before, reply_to=reply_to,
@@ -251,7 +261,7 @@ class Outbox:
                     priority: Priority = Priority.REPLY, reply_to: str | None = None,
                     not_before: datetime | None = None, fresh: bool = False) -> bool:
         """Queue a message to a group (by topic). False when the key was delivered already."""
-        return await self._put(ChatKind.GROUP, topic, mask_for_group(text), key=key, mentions=mentions,
+        return await self._put(ChatKind.GROUP, topic, mask_for_group(text, self.public), key=key, mentions=mentions,
                                priority=priority, reply_to=reply_to, not_before=not_before, fresh=fresh)
 
     async def private(self, contact_id: str, text: str, *, key: str | None = None,
@@ -268,7 +278,7 @@ class Outbox:
         less CPU. Returns how many keys were newly claimed."""
         own = self.routes.account_of_group if self.routes is not None else lambda _topic: self.account
         rows = [_row(key=key, account=own(topic), chat_kind=ChatKind.GROUP, chat_id=topic,
-                     text=mask_for_group(text), now=self.now, mentions=(), priority=priority, not_before=None,
+                     text=mask_for_group(text, self.public), now=self.now, mentions=(), priority=priority, not_before=None,
                      reply_to=None) for topic, text, key in items]
         await self.flush()
         queued = 0

@@ -150,12 +150,16 @@ def ack_text(config: Config, intake: N.Intake, now: datetime) -> str:
 
 async def _to_resident(out: Outbox, needs: list[N.Need], text_for: Any, what: str, serial: int,
                        priority: Priority = Priority.REPLY) -> None:
-    """One message per group (all its residents @-mentioned) and one per private requester."""
+    """One message per group (all its residents @-mentioned) and one per private requester. The words
+    were written about the first need: only its own group reads them there — a neighbour merged from
+    another group, or into a need raised privately, gets them privately (they may name the first
+    requester's door or phone)."""
     by_chat: dict[str, list[N.Need]] = {}
+    home = needs[0].chat if needs else None
     for n in needs:
         if n.requester is None:
             continue
-        if n.chat:
+        if n.chat and n.chat == home:
             by_chat.setdefault(n.chat, []).append(n)
         else:
             await out.private(n.requester, text_for(n), key=_key(n, what, serial, n.requester), priority=priority)

@@ -224,7 +224,7 @@ async def test_a_requester_sees_status_and_others_do_not(harness) -> None:
     out = await h.say(G1, "wx_zhang", f"查 {code}")
     assert "待签收" in out[0].text
     out = await h.say(G1, "wx_ma", f"查 {code}")
-    assert "本人" in out[0].text and "电梯" not in out[0].text
+    assert "没有找到" in out[0].text and "电梯" not in out[0].text   # as if no such code: no oracle
     out = await h.say("私聊", "wx_wang", f"查 {code}")
     assert "张阿姨" in out[0].text and "记录" in out[0].text      # staff see the trail
     out = await h.say("私聊", "wx_wang", "查 D20991231-0001")

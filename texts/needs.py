@@ -22,6 +22,8 @@ ACK_TREE_HOLE = ("🌳 树洞已收到,已匿名记录,编号 {code}。\n"
                  "可以看到办理进展和工作人员的回复。")
 ACK_TREE_HOLE_URGENT = "\n情况紧急,正在通知社区值班人员。如有生命危险,请立即拨打 119 / 120 / 110!"
 TREE_HOLE_USAGE = "请在「树洞」后面写上您想说的话,例如: 树洞 楼上邻居每天半夜很吵,不好意思当面说"
+TREE_HOLE_SEEN_IN_GROUP = ("这条是在群里发的,群里的人都看得到;小助手已匿名转给社区。"
+                           "以后想匿名反映,请私聊{bot}发送「树洞 + 内容」。")
 TREE_HOLE_IN_GROUP = ("树洞是匿名的,请私聊{bot}发送「树洞 + 内容」。群里的消息大家都看得到哦,"
                       "这条小助手没有记录。")
 TREE_HOLE_QUERY_IN_GROUP = "树洞编号只能私聊{bot}查询,请不要把编号发到群里。"
@@ -174,7 +176,9 @@ ERRORS = {
     "no_note": "办结请附上办理说明,例如: 办结 {code} 已疏通,路面已冲洗",
     "no_text": "请写上回复内容,例如: 回复 {code} 已联系物业,20分钟内到场",
     "unknown_department": "没有找到科室「{name}」。可以转派给: {departments}",
-    "not_requester": "只有反映该问题的居民本人可以查看或评价 {code}。",
+    # Word for word "not_found": a resident trying codes must not learn which exist — the gaps between
+    # the codes that answer otherwise are the 树洞s, with the time each was filed.
+    "not_requester": "没有找到诉求 {code},请核对编号(例如 {example})。",
     "merged": "{code} 已合并到 {parent},请对 {parent} 操作。",
     "already_rated": "{code} 您已评价过({satisfaction}),谢谢!",
     "not_allowed_return": "管理员不需要退单:可以直接 接单 {code},或 转派 {code} 科室。",

@@ -14,6 +14,7 @@ from aiohttp import web
 from bot.web import auth as A
 from bot.web import pages
 from bot.web.keys import CORE
+from bot.web.live import NOTIFIER
 from bot.web.pages import ADMIN, render
 from models import duty as D
 from models import inbox as M
@@ -141,12 +142,15 @@ async def reset_password(request: web.Request, actor: A.WebActor) -> web.StreamR
 async def set_active(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
     username = request.match_info["username"]
 
-    async def op(session: Any, now: Any, _config: Any, form: dict[str, str]) -> bool:
+    async def op(session: Any, now: Any, _config: Any, form: dict[str, str]) -> tuple[bool, Any]:
         active = form.get("active") == "1"
         await S.set_account_active(session, now, username, active, actor=actor.username)
-        return active
+        return active, await M.get_user(session, username)
 
-    async def after(active: bool, _form: dict[str, str]) -> web.StreamResponse:
+    async def after(result: tuple[bool, Any], _form: dict[str, str]) -> web.StreamResponse:
+        active, user = result
+        if not active and user is not None:
+            request.app[NOTIFIER].end_user(user.id)     # their open live lists stop now, not at the next check
         raise done("enabled" if active else "disabled", user=username)
     return await change(request, actor, op, after)
 

@@ -404,6 +404,9 @@ async def rows(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
     return _timed(request, web.json_response(data, headers={"Cache-Control": "no-store"}))
 
 
+STREAM_RECHECK_S = 15.0     # a live stream re-reads its session at least this often, busy or idle
+
+
 @guard()
 async def events(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
     """Server-Sent Events: {"type": "need"|"suggestion", …} for what this user may see."""
@@ -413,6 +416,8 @@ async def events(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
                                            "X-Accel-Buffering": "no"})
     token, _kind = A.request_token(request)
     queue = await notifier.subscribe((actor.user_id, actor.via, M.token_hash(token or "")))
+    loop = asyncio.get_running_loop()
+    checked = loop.time()
     try:
         await response.prepare(request)
         await response.write(b"retry: 3000\n: connected\n\n")
@@ -423,7 +428,12 @@ async def events(request: web.Request, actor: A.WebActor) -> web.StreamResponse:
                 event = {"type": "check"}     # logged out elsewhere, revoked, expired?
             if event is None:
                 break
+            if event["type"] not in ("check", "ended") and loop.time() - checked >= STREAM_RECHECK_S:
+                checked = loop.time()         # a busy stream re-checks too: a disabled account hears no more
+                if await A.session_expiry(request, core) is None:
+                    event = {"type": "ended"}
             if event["type"] in ("check", "ended"):
+                checked = loop.time()
                 if event["type"] == "ended" or await A.session_expiry(request, core) is None:
                     await response.write(b"event: expired\ndata: {}\n\n")
                     break

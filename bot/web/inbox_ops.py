@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from kernel.config import Config
-from kernel.privacy import mask_name
+from kernel.privacy import mask_for_viewer, mask_name
 from texts import inbox as X
 from texts.exports import NEED_SOURCES
 from bot.web.auth import WebActor
@@ -83,7 +83,7 @@ def clock_view(need: Any, now: datetime, config: Config) -> ClockView:
 
 
 def shown_text(text: str, actor: WebActor) -> str:
-    return N.mask_phones(text) if actor.masked else text
+    return mask_for_viewer(text) if actor.masked else text      # no phone, ID, name by a phone or room
 
 
 def status_name(status: str, department: str | None) -> str:

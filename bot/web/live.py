@@ -60,6 +60,14 @@ class Notifier:
                     queue.get_nowait()
                 queue.put_nowait({"type": "ended"})
 
+    def end_user(self, user_id: int) -> None:
+        """An account disabled: every stream of that user (pages and API tokens alike) ends now."""
+        for queue, (uid, _via, _hashed) in list(self.owners.items()):
+            if uid == user_id:
+                while queue.full():
+                    queue.get_nowait()
+                queue.put_nowait({"type": "ended"})
+
     def poke(self) -> None:
         """Poll now (after a web action) rather than at the next interval."""
         self._wake.set()

@@ -17,6 +17,8 @@ from kernel.text.normalize import clean
 # conjunctions, particles, modal particles, interjections, onomatopoeia, time words.
 _FILLER_TAGS = ("m", "mq", "q", "r", "rr", "rz", "d", "p", "c", "u", "ud", "ug", "uj", "ul", "uv", "uz", "y", "e",
                 "o", "t", "tg", "f")
+# Person names (张桂芳, 刘 + 红梅, 孙师傅): never a topic, and a name counted once points straight at a resident.
+_NAME_TAGS = ("nr", "nrfg", "nrt")
 FILLER = frozenset("""
     坏了 坏掉 坏 不能 不行 不会 不要 不了 有没有 能不能 是不是 会不会 要不要 行不行 可不可以 没人 没人管 没人修 没人来
     没人理 有人 人管 人来 来人 来修 来看 修一下 看看 看一下 一下 一点 什么 怎么 怎么办 怎么回事 为啥 为什么 啥时候
@@ -33,7 +35,7 @@ _PLACEHOLDER = re.compile(r"\[[^\[\]]{1,8}\]|@\S+")
 
 
 def is_filler(word: str, tag: str = "") -> bool:
-    return (len(word) < 2 or word in FILLER or tag in _FILLER_TAGS or not _HAS_WORD.search(word)
+    return (len(word) < 2 or word in FILLER or tag in _FILLER_TAGS or tag in _NAME_TAGS or not _HAS_WORD.search(word)
             or bool(_A_NOT_A.match(word)) or bool(_DURATION.match(word))
             or (tag.startswith("v") and bool(_DOUBLED.match(word)))
             or word.startswith(("没人", "有人")) or word[0].isdigit())
@@ -46,6 +48,11 @@ def _tagger():  # type: ignore[no-untyped-def]
     from kernel.text.jieba_setup import tokenizer
     tokenizer()                     # jieba.dt with the community dictionary; pseg.dt wraps it
     return pseg.dt
+
+
+def is_person_name(word: str) -> bool:
+    """jieba reads the word, alone, as a person's name (张桂芳, 红梅): keep it out of word lists staff share."""
+    return any(w.flag in _NAME_TAGS for w in _tagger().lcut(word))
 
 
 def topic_words(text: str) -> list[str]:

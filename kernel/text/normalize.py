@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Zero-width and bidi controls: invisible, but they break word matching ("接\u200b单").
+# Zero-width and bidi controls (LRM/RLM and the Arabic letter mark too): invisible, but they break word
+# matching ("接\u200b单") and hide a phone number from the group mask ("138\u200f1234…").
 _INVISIBLE = dict.fromkeys(
-    [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, *range(0x202A, 0x202F), *range(0x2066, 0x206A)], None)
+    [0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x061C, 0x180E, *range(0x2060, 0x2065), 0xFEFF, 0x00AD,
+     *range(0x202A, 0x202F), *range(0x2066, 0x206A)], None)
 _SPACES = re.compile(r"[ \t\u3000]+")
 # Control characters (Unicode category Cc) other than the line break.
 _CONTROLS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
