@@ -77,18 +77,18 @@ async def show_help(ctx: Context, _args: str) -> None:
 
 @router.route(Stage.FALLBACK, lambda view: True)
 async def fallback(ctx: Context, _args: object) -> None:
+    staff = ctx.sender.is_staff or ctx.sender.role == Role.DEPARTMENT
     if not ctx.text:
         text = _help_text(ctx.view)
-    elif ctx.view.is_private and not ctx.sender.is_staff and (is_bare_ack(ctx.text) or ctx.text.strip() in _NODS):
+    elif not staff and ctx.view.is_private and (is_bare_ack(ctx.text) or ctx.text.strip() in _NODS):
         await ctx.reply(OK.format(bot=ctx.config.bot_name))           # "是", "好的", "嗯" with nothing asked: no menu for a nod
         return
-    elif _fragment(ctx.view):
+    elif not staff and _fragment(ctx.view):
         # "我家楼上" — the first words of several messages typed in a row: not a menu, just listening
         await ctx.reply(GO_ON)
         return
     else:
         text = "抱歉,小助手没太看懂。\n" + _help_text(ctx.view, staff_only=True)
-    staff = ctx.sender.is_staff or ctx.sender.role == Role.DEPARTMENT
     if staff and not ctx.msg.is_private and ctx.view.scope != ctx.config.staff_group:
         await ctx.out.private(ctx.msg.sender_id, text)    # the staff commands are no reading for a resident group
     else:
