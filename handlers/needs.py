@@ -528,10 +528,11 @@ async def tree_hole_code_in_group(ctx: Context, _code: str) -> None:
 
 
 _TREE_HOLE_WORD = command_matcher("树洞")
-# Anonymity asked for in other words, in private: "匿名 …", "匿名反映: …", "我想匿名举报 …", "【树洞】…". A
-# resident who says they want to stay anonymous is never filed under their name (nor told "没看懂").
+# Anonymity asked for in other words, in private: "匿名 …", "匿名反映: …", "我想匿名举报 …", "【树洞】…",
+# "我要树洞 …". A resident who says they want to stay anonymous is never filed under their name (nor told
+# "没看懂").
 _ANONYMOUS_RE = re.compile(
-    r"^[【\[(（]?\s*(?:树洞|我?(?:想|要|希望|能不能|可以)?匿名地?(?:(?:反映|举报|投诉|报告|说|讲|提|求助)"
+    r"^[【\[(（]?\s*(?:(?:我?(?:想|要)发?个?)?树洞|我?(?:想|要|希望|能不能|可以)?匿名地?(?:(?:反映|举报|投诉|报告|说|讲|提|求助)"
     r"(?:一下|个事|件事|个问题)?|(?=[\s:：,，。!！】\])）]|$)))\s*[】\])）]?[\s:：,，。!！]*(.*)$", re.S)
 _ASKS_ABOUT_IT = re.compile(r"^.{0,8}(?:吗|么|嘛)[??]?$|^[??]*$")
 
@@ -565,27 +566,6 @@ async def tree_hole(ctx: Context, rest: str) -> None:
                   N.Source.TREE_HOLE)
     if not ctx.msg.is_private:
         await ctx.reply(T.TREE_HOLE_SEEN_IN_GROUP.format(bot=ctx.config.bot_name))
-
-
-# "我要树洞 楼上养狗一直叫", "匿名 楼道里有人抽烟", "我想匿名反映一下 12栋…": a 树洞 in other words
-# (private only; with nothing after the words, speech.py explains how).
-_ANON_RE = re.compile(r"^(?:我要|我想|想|要)?(?:发个?)?(?:树洞|匿名)(?:的)?(?:反映|说|投诉|举报|提)?(?:一下|个事|个问题)?"
-                      r"[\s::,,。]*(?P<rest>.*)$", re.S)
-
-
-def _anonymous_words(view: View) -> str | None:
-    if not view.is_private or view.sender.role != Role.RESIDENT or view.text.startswith("树洞"):
-        return None          # "树洞 …" itself is the command above
-    m = _ANON_RE.match(view.text)
-    rest = m.group("rest").strip() if m else ""
-    if len(rest) < 4 or re.match(r"(?:的?话|吗|可以|行不行|能不能|会不会|是不是|安全|保密)", rest):
-        return None          # "匿名的话会被知道吗": asking about it (speech.py answers)
-    return rest
-
-
-@router.route(Stage.RESIDENT_COMMAND, _anonymous_words)
-async def anonymous_need(ctx: Context, rest: str) -> None:
-    await tree_hole(ctx, rest)
 
 
 @router.route(Stage.RESIDENT_COMMAND, _obvious_word)

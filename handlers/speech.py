@@ -18,6 +18,7 @@ from typing import Any
 from handlers.base import PASS, Context, Router, Stage, View
 from handlers.help import _help_text
 from handlers.needs import STILL_WRONG_RE, fit, overlap as _overlap, say
+from kernel.privacy import public_numbers
 from kernel.text import speech_acts as S
 from models import needs as N
 from notices.needs import fmt_time, short
@@ -147,9 +148,10 @@ def _knowledge_matcher(view: View) -> str | None:
 
 @router.route(Stage.INTENT, _knowledge_matcher)
 async def knowledge(ctx: Context, answer: str) -> None:
-    # The community's own numbers (物业, 居委会) are the answer, but every group message has its numbers
-    # masked (models/outbox.py): asked in a group, they go to the asker privately, in full.
-    if not ctx.msg.is_private and N.find_phones(answer):
+    # The community's hotlines ([knowledge] phones) read in clear in a group; any other number in an answer
+    # would be masked there (models/outbox.py), so such an answer goes to the asker privately, in full.
+    public = public_numbers(ctx.config.knowledge.phones.values())
+    if not ctx.msg.is_private and any(re.sub(r"\D", "", p) not in public for p in N.find_phones(answer)):
         await ctx.out.private(ctx.msg.sender_id, fit(answer))
         await ctx.reply(T.PHONES_PRIVATELY.format(bot=ctx.config.bot_name))
         return
