@@ -58,7 +58,11 @@ async def test_text_then_photo_shows_on_the_phone_inbox_and_the_repair_photo_rea
     await card.wait_for()
     thumb = card.locator(".thumbs img")
     await thumb.wait_for()
-    assert await thumb.evaluate("img => img.complete && img.naturalWidth > 0")      # it loaded
+    # it loaded (the element can be in the page before its bytes are: wait for the load or the error)
+    assert await thumb.evaluate("""img => img.complete ? img.naturalWidth > 0 : new Promise(done => {
+        img.addEventListener('load', () => done(img.naturalWidth > 0));
+        img.addEventListener('error', () => done(false));
+    })""")
     box = await thumb.bounding_box()
     assert box is not None and box["x"] + box["width"] <= PHONE["width"]
     await page.screenshot(path=str(shots / "inbox-photos-phone.png"), full_page=True)
