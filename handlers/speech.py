@@ -19,6 +19,7 @@ from handlers.base import PASS, Context, Router, Stage, View
 from handlers.help import _help_text
 from handlers.needs import fit, overlap as _overlap, say
 from kernel.privacy import public_numbers
+from kernel.identity import Role
 from kernel.text import speech_acts as S
 from kernel.text.normalize import clean
 from kernel.text.urgent import told
@@ -197,6 +198,8 @@ def _small_talk_matcher(view: View) -> str | None:
     if not view.addressed:
         return None           # a "谢谢", a "👍" or a photo in the group is for the neighbours
     act = speech_act(view)
+    if act == S.ACK and (view.sender.is_staff or view.sender.role == Role.DEPARTMENT):
+        return None           # a worker's "收到" to the bot: the staff commands (handlers/help.fallback), privately
     if act in (S.THANKS, S.GREETING, S.ABOUT_BOT, S.MEDIA, S.ACK):
         return act
     if len(view.text) <= 60 and told(clean(view.text).lower()):
