@@ -61,9 +61,11 @@ _GOOD = re.compile(
     r"修好了|弄好了|解决了|好了|搞定了|处理好了|通了|亮了|速度(很|真|挺)?快|很快|效率(很|真|挺)?高|专业|负责|热心|到位|"
     r"满分|五星|5星|完美")
 # "好的" / "嗯" / "收到" after "请您评价": heard, but no rating in it.
-_ACK = re.compile(r"^(好的?|好滴|嗯+|哦+|噢|ok|okay|收到|知道了|明白了?|行|可以|没问题|好吧)(的|啊|呀|哈|了|啦)*$")
-_GOOD_EMOJI = re.compile("[\U0001F44D\U0001F64F\U0001F44F\U0001F490\u2764\U0001F60A\U0001F604\U0001F970]")
-_BAD_EMOJI = re.compile("[\U0001F44E\U0001F621\U0001F620\U0001F624]")
+_ACK = re.compile(r"^(?:(?:好的?|好滴|好嘞|好哒|嗯+|哦+|噢|ok|okay|收到|知道了|明白了?|了解|行|可以|没问题|好吧)(?:的|啊|呀|哈|了|啦|嘞)*)+$")
+# WeChat sends its own stickers as codes: [强] is a thumbs up, [弱] a thumbs down.
+_GOOD_EMOJI = re.compile("[\U0001F44D\U0001F64F\U0001F44F\U0001F490\u2764\U0001F60A\U0001F604\U0001F970]|"
+                         r"\[(?:强|OK|ok|玫瑰|爱心|鼓掌|抱拳|合十|握手|胜利|赞)\]")
+_BAD_EMOJI = re.compile("[\U0001F44E\U0001F621\U0001F620\U0001F624]|" r"\[(?:弱|发怒|怄火)\]")
 
 
 # "灯是亮了 但是一闪一闪的", "修好了,可是还有点渗": praise, then a "but" and what is still wrong. A problem
@@ -98,7 +100,8 @@ def still_wrong(text: str) -> str | None:
 _GENERIC_BAD = re.compile(r"不咋地|不太行|不行|(很|太|真|超)差|不好(?!意思)|一般般?|差劲|等了(好|半)?(几|半)?天")
 _SLOW_WORDS = re.compile(r"(太|好|很|真|有点|有些|忒|也太|实在)?(慢|晚|久)(了|啊|呀|吧|死了|得很)*|速度|效率|来得|才来|下次|快点|"
                          r"等了?(好|半)?(几|半|一|两|三)?(个)?(天|小时|钟头|周|礼拜)")
-_SLOW_REST = re.compile(r"就是|但是|可是|不过|只是|的|了|啊|呀|吧|哈|也|都|有点|太|真|还|是|这|次|你们|师傅")
+_SLOW_REST = re.compile(r"就是|但是|可是|不过|只是|的|了|啊|呀|吧|哈|也|都|有点|太|真|还|是|这|次|你们|师傅|"
+                        r"总算|终于|(修|弄|搞|处理)?好了|解决了|谢谢|辛苦了?")
 
 
 def _slow_only(s: str) -> bool:
@@ -178,11 +181,11 @@ _ASK_AFTER = re.compile(
     r"(?:(?:修|弄|搞|处理|解决|整|办|管)(?:好|完)?了?|办(?:好|完)?了|好了)(?:没有?|吗|么|嘛|没呢|了没|了吗|不)|"
     r"有(?:没有|没)?人(?:管|处理|理|跟进)(?:没有?|吗|么|不|了吗|了没)?|管不管|"
     r"(?:有|啥|什么)(?:进展|进度|消息|回音|下文|结果)(?:没有?|吗|么|了吗|了没)?|(?:怎么样|咋样|如何)了|"
-    r"(?:的|那个|那件|这个)(?:事|事情|问题|情况)?呢$")
+    r"(?:事|事情|问题|情况)呢$|(?:说|报|反映|提|讲|投诉)(?:过)?的(?:那个|那件)?呢$")
 _ASK_AFTER_REST = re.compile(
     r"我们?|我家|俺|你们|咱|小助手|网格员|社区|物业|师傅|那个|那件|这个|这件|事情?|问题|情况|的|了|啊|呀|吗|呢|吧|啦|嘛|"
     r"到底|究竟|现在|目前|还|都|也|就|之前|前几天|前天|昨天|上次|上回|上周|上礼拜|上星期|早上|刚才|说|报|反映|提|讲|"
-    r"投诉|过|请问|麻烦|问一下|问下|想问|谢谢|多谢|辛苦了?")
+    r"投诉|过|请问|麻烦|问一下|问下|想问|谢谢|多谢|辛苦了?|这|那")
 
 
 def _asks_after_only(s: str) -> bool:
@@ -230,6 +233,8 @@ _ABOUT = re.compile(r"你(是|叫)(谁|什么|啥|哪个|机器人|真人|人工
 
 # Gestures a reader understands without words: thumbs up, OK hand, folded hands, applause, a handshake.
 _KIND_GESTURE = re.compile("[\U0001F44D\U0001F44C\U0001F64F\U0001F44F\U0001F91D\U0001F4AA\u270C\u2764\U0001F339\U0001F490]")
+_GESTURE_CODE = re.compile(r"\[(强|OK|ok|玫瑰|爱心|鼓掌|抱拳|合十|握手|胜利|赞)\]")      # WeChat's codes for them
+_THANKS_CODES = ("玫瑰", "抱拳", "合十")
 _THANKS_GESTURE = re.compile("[\U0001F64F\U0001F490\U0001F339]")
 
 
@@ -237,11 +242,13 @@ def kind_gesture(text: str) -> str | None:
     """"👍", "👌👌", "🙏": nothing typed but a gesture of agreement or thanks — THANKS (🙏, flowers) or ACK;
     None for any other emoji or placeholder ("[表情]", "😂"), which the bot cannot read."""
     s = _MENTION.sub(" ", clean(text))
-    if _plain(s) or _PLACEHOLDER.search(s) or not _KIND_GESTURE.search(s):
+    codes = _GESTURE_CODE.findall(s)
+    s = _GESTURE_CODE.sub(" ", s)
+    if _plain(s) or _PLACEHOLDER.search(s) or not (codes or _KIND_GESTURE.search(s)):
         return None
     if any(unicodedata.category(ch) == "So" and not _KIND_GESTURE.match(ch) for ch in s):
         return None          # "👍😡": mixed feelings, not for a kind word
-    return THANKS if _THANKS_GESTURE.search(s) else ACK
+    return THANKS if _THANKS_GESTURE.search(s) or any(c in _THANKS_CODES for c in codes) else ACK
 
 
 def small_talk(text: str) -> str | None:
