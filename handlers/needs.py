@@ -349,17 +349,15 @@ def _shared_chars(words: str, text: str) -> int:
     return len({c for c in words if "\u4e00" <= c <= "\u9fff" and c not in _COMMON_CHARS and c in text})
 
 
-# "谢谢你们 辛苦了 但是水管还是在滴": thanks first, then what is still wrong — a need, never "不客气".
-STILL_WRONG_RE = re.compile(r"(?:但是|可是|不过|就是|只是|但)[\s,,]*(?P<rest>\S.{0,30}?(?:还是|又|还在|没好|没修好|不亮|坏|漏|滴|堵|不行|没人).*)$")
-
-
 def _still_wrong(view: View) -> IntakeArgs | None:
-    if not view.addressed or view.sender.role != Role.RESIDENT or view.msg.media or len(view.text) > 80:
+    """"谢谢你们 辛苦了 但是水管还是在滴": thanks first, then what is still wrong — a need, never "不客气"
+    (kernel/text/speech_acts.still_wrong)."""
+    if not view.addressed or view.sender.role != Role.RESIDENT or view.msg.media:
         return None
-    m = STILL_WRONG_RE.search(view.text)
-    if m is None:
+    rest = speech_acts.still_wrong(view.text)
+    if rest is None:
         return None
-    u = classify(m.group("rest"))
+    u = classify(rest)
     return IntakeArgs(view.text, Understanding("demand", u.category or "other", u.urgent, u.building))
 
 

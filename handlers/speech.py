@@ -17,9 +17,12 @@ from typing import Any
 
 from handlers.base import PASS, Context, Router, Stage, View
 from handlers.help import _help_text
-from handlers.needs import STILL_WRONG_RE, fit, overlap as _overlap, say
+from handlers.needs import fit, overlap as _overlap, say
 from kernel.privacy import public_numbers
+from kernel.identity import Role
 from kernel.text import speech_acts as S
+from kernel.text.normalize import clean
+from kernel.text.urgent import told
 from models import needs as N
 from notices.needs import fmt_time, short
 from texts import speech as T
@@ -30,21 +33,10 @@ RECENT = timedelta(days=7)      # a need closed within this long still shows in 
 MAX_LISTED = 5
 
 
-# Progress questions the shared reading (speech_acts.is_progress_question) misses, as residents type
-# them: "修了没", "弄好没有", "有人管没", "我上礼拜说的那个事呢", "报的那个咋样了".
-_MORE_PROGRESS = re.compile(
-    r"^(?:那个|这个|我的|我家的?)?\w{0,8}?(?:(?:修|弄|搞|处理|解决)(?:好|完)?了?|办(?:好|完)?了|管了)(?:没|吗|么|没有|嘛)[??!!。~]*$"
-    r"|有人管(?:没|吗|不|么|没有)|有没有人管|到底管不管"
-    r"|(?:说|报|反映|提|讲)的(?:那个|那件|这个)?(?:事|问题|情况|事情)\w{0,2}(?:呢|咋样|怎么样|怎样|如何|办了没|有消息)"
-    r"|(?:有|啥|什么)(?:进展|进度|消息|回音)(?:没|吗|了吗|没有)?[??]*$"
-    r"|^(?:麻烦|请|帮我|帮忙|再)*(?:帮我|帮忙)?催(?:一下|一催|催|下)")
-
-
 def is_progress(text: str, view: View | None = None) -> bool:
-    if S.is_progress_question(text):
-        return True
-    return len(text) <= 30 and _MORE_PROGRESS.search(text) is not None and \
-        (view is None or view.kb.answer(text) is None)      # "居住证能办了吗" is for the knowledge base
+    """A progress question (kernel/text/speech_acts.is_progress_question) the knowledge base does not
+    answer ("居住证能办了吗" is for the knowledge base)."""
+    return S.is_progress_question(text) and (view is None or view.kb.answer(text) is None)
 
 
 def speech_act(view: View) -> str | None:
@@ -52,8 +44,9 @@ def speech_act(view: View) -> str | None:
     # Reading `understanding` classifies the message: only when addressed (it is read anyway then).
     u = view.understanding if view.addressed else None
     act = getattr(u, "speech_act", None)
-    if act in (S.PROGRESS, S.THANKS, S.GREETING, S.ABOUT_BOT) and u is not None and u.intent != "demand":
-        return act
+    if act in (S.PROGRESS, S.THANKS, S.GREETING, S.ABOUT_BOT) and u is not None and u.intent != "demand" \
+            and not (act in (S.THANKS, S.GREETING) and S.still_wrong(view.text)):
+        return act            # "谢谢 辛苦了 但是水管还是在滴" is no thanks: a need (handlers/needs.still_wrong)
     if is_progress(view.text, view):
         return S.PROGRESS
     return S.small_talk(view.text)
@@ -198,13 +191,20 @@ async def more_talk(ctx: Context, kind: str) -> None:
         await ctx.reply(T.PRAISE.format(bot=bot))
 
 
+TOLD = "told"          # "刚才是虚惊一场 火灭了": an emergency that is over, only told (kernel/text/urgent.told)
+
+
 def _small_talk_matcher(view: View) -> str | None:
     if not view.addressed:
-        return None           # a "谢谢" or a photo in the group is for the neighbours
+        return None           # a "谢谢", a "👍" or a photo in the group is for the neighbours
     act = speech_act(view)
-    if act in (S.THANKS, S.GREETING) and STILL_WRONG_RE.search(view.text):
-        return None           # "谢谢 辛苦了 但是水管还是在滴": a need (handlers/needs.still_wrong)
-    return act if act in (S.THANKS, S.GREETING, S.ABOUT_BOT, S.MEDIA) else None
+    if act == S.ACK and (view.sender.is_staff or view.sender.role == Role.DEPARTMENT):
+        return None           # a worker's "收到" to the bot: the staff commands (handlers/help.fallback), privately
+    if act in (S.THANKS, S.GREETING, S.ABOUT_BOT, S.MEDIA, S.ACK):
+        return act
+    if len(view.text) <= 60 and told(clean(view.text).lower()):
+        return TOLD
+    return None
 
 
 @router.route(Stage.INTENT, _small_talk_matcher)
@@ -216,6 +216,10 @@ async def small_talk(ctx: Context, act: str) -> None:
         text = T.THANKS.format(bot=c.bot_name)
     elif act == S.MEDIA:
         text = T.MEDIA.format(bot=c.bot_name)
+    elif act == S.ACK:
+        text = T.ACK.format(bot=c.bot_name)
+    elif act == TOLD:
+        text = T.TOLD.format(bot=c.bot_name)
     else:
         worker = ctx.directory.worker_of_grid(ctx.grid.number) if ctx.grid else None
         text = (T.ABOUT_BOT.format(community=c.community, bot=c.bot_name, worker=worker.name) if worker

@@ -15,7 +15,8 @@ from kernel.text.knowledge import knowledge_base
 from tests.harness import replay_script
 
 ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("speech_*.txt"))
+SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("speech_*.txt")) + \
+    sorted((Path(__file__).parent / "scenarios").glob("speech2_*.txt"))
 
 
 @pytest.mark.parametrize("script", SCENARIOS, ids=lambda p: p.stem)
@@ -59,7 +60,17 @@ def test_progress_questions(text: str) -> None:
 
 
 @pytest.mark.parametrize("text", [
+    "修了没", "有人管没", "我上礼拜说的那个事呢", "弄好没有", "麻烦帮我催一下 谢谢", "报的那个咋样了", "有进展没",
+    "这事有人管吗", "上次那个问题呢",
+])
+def test_asking_after_what_was_reported(text: str) -> None:
+    """The thing reported left unsaid: a done-word or "anyone on it" asked about, nothing else named."""
+    assert S.is_progress_question(text)
+
+
+@pytest.mark.parametrize("text", [
     "3栋电梯坏了", "今天天气怎么样", "明天的活动怎么样", "你们吃了吗", "楼上又在装修了吵死了",
+    "你在哪", "还得等多久", "居住证能办了吗", "电梯修好了吗 我等着下楼", "这个呢", "你呢",
 ])
 def test_not_progress_questions(text: str) -> None:
     assert not S.is_progress_question(text)
@@ -135,3 +146,36 @@ async def test_progress_never_shows_a_code_the_resident_was_not_given(harness) -
 def test_knowledge_does_not_answer_what_it_does_not_know(text: str) -> None:
     """From the labelled message sets: questions near an FAQ topic that a person must answer."""
     assert _kb().answer(text) is None
+
+
+@pytest.mark.parametrize("text, score", [("还行 下次快点", 2), ("还可以 就是慢", 2), ("不咋地 太慢了", 2),
+                                         ("终于修好了 太慢了", 2), ("没修好 太慢了", 3), ("还是漏 等了好几天", 3)])
+def test_a_remark_about_the_wait_without_at(text: str, score: int) -> None:
+    """Right after "请您评价", no @: a so-so verdict with a remark is 基本满意; a complaint only about
+    slowness is 基本满意 too (the thing is done), one about the result is 不满意."""
+    assert S.rating_in_words(text, addressed=False) == score
+
+
+@pytest.mark.parametrize("text, rest", [
+    ("谢谢你们 辛苦了 但是水管还是在滴", "水管还是在滴"), ("修好了,不过灯又不亮了", "灯又不亮了"),
+    ("辛苦了 就是来得有点慢", None), ("谢谢小助手", None), ("挺好 但是还是漏吗", None),
+])
+def test_thanks_with_something_still_wrong(text: str, rest: str | None) -> None:
+    assert S.still_wrong(text) == rest
+    if rest is not None:
+        assert S.small_talk(text) is None
+
+
+def test_thanks_with_something_still_wrong_is_no_thanks_for_the_classifier() -> None:
+    from kernel.text.classify import classify
+    assert classify("谢谢你们 辛苦了 但是水管还是在滴").speech_act != S.THANKS
+    assert classify("谢谢你们 辛苦了").speech_act == S.THANKS
+
+
+@pytest.mark.parametrize("text, act", [
+    ("👍", S.ACK), ("@小助手 👌👌", S.ACK), ("🙏🙏", S.THANKS), ("👍🏻", S.ACK), ("好的", S.ACK), ("收到了", S.ACK),
+    ("好嘞", S.ACK), ("嗯嗯好的", S.ACK), ("[强]", S.ACK), ("[抱拳]", S.THANKS),
+    ("👍😡", S.MEDIA), ("[表情]", S.MEDIA), ("[强][图片]", S.MEDIA),
+])
+def test_gestures_and_nods(text: str, act: str) -> None:
+    assert S.small_talk(text) == act

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from kernel.text.prefilter import fast
+from kernel.text.speech_acts import still_wrong
 
 SPEECH_ACTS = ("progress", "rating", "thanks", "greeting", "about_bot", "media")
 
@@ -83,7 +84,8 @@ def speech_act(s: str, *, actionable: bool = False) -> str | None:
         return None
     if _ABOUT_BOT_RE.search(s):
         return "about_bot"
-    if len(s) <= _SHORT_ACT or not any(ch in s for ch in ",.!?;,。!?;"):
+    if (len(s) <= _SHORT_ACT or not any(ch in s for ch in ",.!?;,。!?;")) and still_wrong(s) is None:
+        # "谢谢你们 辛苦了 但是水管还是在滴" is no thanks: something is still wrong
         if _THANKS_RE.search(s):
             return "thanks"
         if _GREETING_RE.search(s):

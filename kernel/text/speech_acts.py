@@ -14,6 +14,7 @@ import unicodedata
 from kernel.text.normalize import clean
 
 PROGRESS, RATING, THANKS, GREETING, ABOUT_BOT, MEDIA = "progress", "rating", "thanks", "greeting", "about_bot", "media"
+ACK = "ack"      # "好的", "收到", "👌", "👍": heard and agreed, nothing asked
 
 # ---------------------------------------------------------------- shaping the text
 
@@ -53,15 +54,18 @@ _BAD = re.compile(
     r"不亮|不行|不通|没|老样子|一样)|又(坏|漏|堵|不亮|不行)|不行|没用|差评|(很|太|真|超)差|敷衍|糊弄|不咋地|"
     r"一点(都|也)不|不好(?!意思)|不太行|没效果|没变化|等了(好|半)?(几|半)?天")
 _MID = re.compile(r"还行|还可以|还凑合|凑合|一般般?|马马虎虎|过得去|还好吧|将就|勉强|就那样|中规中矩|还算可以|说得过去")
+_MID_LEAD = re.compile(r"^(%s)" % _MID.pattern)
 _MID_ALONE = re.compile(r"^(%s)+(吧|啦|了|啊|呀|哈)*$" % _MID.pattern)
 _GOOD = re.compile(
     r"挺好|很好|真好|太好了|非常好|好极了|不错|很棒|真棒|棒棒|给力|点赞|赞|好评|辛苦|谢谢|感谢|多谢|谢啦|3q|thank|"
     r"修好了|弄好了|解决了|好了|搞定了|处理好了|通了|亮了|速度(很|真|挺)?快|很快|效率(很|真|挺)?高|专业|负责|热心|到位|"
     r"满分|五星|5星|完美")
 # "好的" / "嗯" / "收到" after "请您评价": heard, but no rating in it.
-_ACK = re.compile(r"^(好的?|好滴|嗯+|哦+|噢|ok|okay|收到|知道了|明白了?|行|可以|没问题|好吧)(的|啊|呀|哈|了|啦)*$")
-_GOOD_EMOJI = re.compile("[\U0001F44D\U0001F64F\U0001F44F\U0001F490\u2764\U0001F60A\U0001F604\U0001F970]")
-_BAD_EMOJI = re.compile("[\U0001F44E\U0001F621\U0001F620\U0001F624]")
+_ACK = re.compile(r"^(?:(?:好的?|好滴|好嘞|好哒|嗯+|哦+|噢|ok|okay|收到|知道了|明白了?|了解|行|可以|没问题|好吧)(?:的|啊|呀|哈|了|啦|嘞)*)+$")
+# WeChat sends its own stickers as codes: [强] is a thumbs up, [弱] a thumbs down.
+_GOOD_EMOJI = re.compile("[\U0001F44D\U0001F64F\U0001F44F\U0001F490\u2764\U0001F60A\U0001F604\U0001F970]|"
+                         r"\[(?:强|OK|ok|玫瑰|爱心|鼓掌|抱拳|合十|握手|胜利|赞)\]")
+_BAD_EMOJI = re.compile("[\U0001F44E\U0001F621\U0001F620\U0001F624]|" r"\[(?:弱|发怒|怄火)\]")
 
 
 # "灯是亮了 但是一闪一闪的", "修好了,可是还有点渗": praise, then a "but" and what is still wrong. A problem
@@ -70,6 +74,41 @@ _BUT = re.compile(r"(?:但是|但|可是|不过|就是|只是)(.{2,})")
 _STILL_WRONG = re.compile(r"不(亮|行|好|通|灵|对|够|干净|热|出水|管用)|没(修|好|弄|解决|人|来|效果|变化)|还(是|有|在)|又|"
                           r"闪|漏|渗|滴|响|臭|堵|坏|松|晃|裂|脏")
 _ONLY_SLOW = re.compile(r"慢|晚|久|等了")
+
+
+# What a "but" leaves wrong, read for a need: the thing still broken, back or nobody on it ("但是水管还是在滴",
+# "不过灯又不亮了", "可是一直没人来"). Slowness alone ("就是来得有点慢") is no need.
+_LEFT_WRONG = re.compile(r"还(是|在|没)|又|没(修)?好|没(人|解决|效果|变化)|不(亮|行|通|灵|出水|管用)|坏|漏|滴|渗|堵|闪|臭|响|裂|松")
+_BUT_RAW = re.compile(r"(?:但是|可是|不过|就是|只是|但)[\s,,、。.!!~]*(?P<rest>\S.*)$")
+
+
+def still_wrong(text: str) -> str | None:
+    """"谢谢你们 辛苦了 但是水管还是在滴", "修好了 不过灯又不亮了": thanks or praise, then a "but" and
+    something still wrong — the words after the "but" (a need, never "不客气"), else None."""
+    s = _MENTION.sub(" ", clean(text)).strip()
+    if len(s) > 80 or (m := _BUT_RAW.search(s)) is None:
+        return None
+    rest = m.group("rest").strip()
+    tail = _plain(rest)
+    if len(tail) < 2 or _QUESTION.search(tail) or not _LEFT_WRONG.search(_ONLY_SLOW.sub("", tail)):
+        return None
+    return rest
+
+
+# A complaint only about time ("不咋地 太慢了", "等了好几天才来"): the words of a verdict or a wait, and no
+# problem left once the slowness is taken out.
+_GENERIC_BAD = re.compile(r"不咋地|不太行|不行|(很|太|真|超)差|不好(?!意思)|一般般?|差劲|等了(好|半)?(几|半)?天")
+_SLOW_WORDS = re.compile(r"(太|好|很|真|有点|有些|忒|也太|实在)?(慢|晚|久)(了|啊|呀|吧|死了|得很)*|速度|效率|来得|才来|下次|快点|"
+                         r"等了?(好|半)?(几|半|一|两|三)?(个)?(天|小时|钟头|周|礼拜)")
+_SLOW_REST = re.compile(r"就是|但是|可是|不过|只是|的|了|啊|呀|吧|哈|也|都|有点|太|真|还|是|这|次|你们|师傅|"
+                        r"总算|终于|(修|弄|搞|处理)?好了|解决了|谢谢|辛苦了?")
+
+
+def _slow_only(s: str) -> bool:
+    if not _ONLY_SLOW.search(s) or _BAD_EMOJI.search(s):
+        return False
+    rest = _SLOW_REST.sub("", _SLOW_WORDS.sub("", _GENERIC_BAD.sub("", s)))
+    return not rest
 
 
 def is_bare_ack(text: str) -> bool:
@@ -92,6 +131,8 @@ def rating_in_words(text: str, *, addressed: bool = True) -> int | None:
     found = [_SAT_WORDS[m.group(0)] for m in _SAT_RE.finditer(s)]
     if found:
         return max(found)
+    if _slow_only(s):
+        return 2             # "不咋地 太慢了": done, only late — 基本满意, nothing to reopen
     if _BAD.search(s) or _BAD_EMOJI.search(text):
         return 3
     if (but := _BUT.search(s)) is not None and not _QUESTION.search(tail := but.group(1)):
@@ -102,8 +143,8 @@ def rating_in_words(text: str, *, addressed: bool = True) -> int | None:
     if _QUESTION.search(s) or "?" in text or "?" in text:
         return None          # "满意度调查是什么", "修好了吗": a question, not a verdict
     if not addressed:
-        if _MID_ALONE.match(s):
-            return 2         # a bare "还行吧" / "一般般" right after the question
+        if _MID_ALONE.match(s) or (_MID_LEAD.match(s) and len(s) <= 16):
+            return 2         # "还行吧" / "一般般" / "还行 下次快点" right after the question
         return 1 if _SERVICE_GOOD.search(s) or _GOOD_EMOJI.search(text) else None
     if _MID.search(s):
         return 2
@@ -131,7 +172,26 @@ _CHASE = re.compile(
 _CHASE_REST = re.compile(
     r"我们?|俺|你们|咱|小助手|网格员|社区|工作人员|的|了|啊|呀|吗|呢|吧|啦|嘛|哎|唉|这|那|事|个|都|还|就|也|又|"
     r"到底|究竟|怎么|咋|为什么|为啥|谁|有|没|人|来|一下|下|啥|什么|时候|修|弄|处理|管|理|回复?|联系|等|天|说|问题|"
-    r"是|不|能|快|点|再|麻烦|帮我|帮忙|请|给")
+    r"是|不|能|快|点|再|麻烦|帮我|帮忙|请|给|谢谢|多谢|辛苦")
+# Asking after something already reported, with the thing left unsaid ("修了没", "弄好没有", "有人管没",
+# "我上礼拜说的那个事呢", "有进展没"): a done-word or "anyone on it" asked about, and nothing else named but
+# who, when and "that thing". How long or where ("还得等多久", "你在哪") is not among them: said alone in a
+# group, that is chatter.
+_ASK_AFTER = re.compile(
+    r"(?:(?:修|弄|搞|处理|解决|整|办|管)(?:好|完)?了?|办(?:好|完)?了|好了)(?:没有?|吗|么|嘛|没呢|了没|了吗|不)|"
+    r"有(?:没有|没)?人(?:管|处理|理|跟进)(?:没有?|吗|么|不|了吗|了没)?|管不管|"
+    r"(?:有|啥|什么)(?:进展|进度|消息|回音|下文|结果)(?:没有?|吗|么|了吗|了没)?|(?:怎么样|咋样|如何)了|"
+    r"(?:事|事情|问题|情况)呢$|(?:说|报|反映|提|讲|投诉)(?:过)?的(?:那个|那件)?呢$")
+_ASK_AFTER_REST = re.compile(
+    r"我们?|我家|俺|你们|咱|小助手|网格员|社区|物业|师傅|那个|那件|这个|这件|事情?|问题|情况|的|了|啊|呀|吗|呢|吧|啦|嘛|"
+    r"到底|究竟|现在|目前|还|都|也|就|之前|前几天|前天|昨天|上次|上回|上周|上礼拜|上星期|早上|刚才|说|报|反映|提|讲|"
+    r"投诉|过|请问|麻烦|问一下|问下|想问|谢谢|多谢|辛苦了?|这|那")
+
+
+def _asks_after_only(s: str) -> bool:
+    return bool(_ASK_AFTER.search(s)) and not _ASK_AFTER_REST.sub("", _ASK_AFTER.sub("", s))
+
+
 _MY_NEEDS = re.compile(r"^(查(询|看)?)?(一下)?我的(诉求|报修|工单|反映|投诉|问题|求助)(进度|情况|状态)?(呢|吗)?$")
 
 
@@ -153,7 +213,7 @@ def is_progress_question(text: str) -> bool:
         return False
     if _MY_NEEDS.match(s):
         return True
-    if _chases_only(s):
+    if _chases_only(s) or _asks_after_only(s):
         return True
     if not _STATUS.search(s):
         return False
@@ -171,9 +231,31 @@ _ABOUT = re.compile(r"你(是|叫)(谁|什么|啥|哪个|机器人|真人|人工
                     r"怎么用你|你(是)?(真人|机器人)|你的功能|小助手(是|能|会)(干|做)?(啥|什么)|机器人吗|^(有|是)(真)?人(回复)?吗$")
 
 
+# Gestures a reader understands without words: thumbs up, OK hand, folded hands, applause, a handshake.
+_KIND_GESTURE = re.compile("[\U0001F44D\U0001F44C\U0001F64F\U0001F44F\U0001F91D\U0001F4AA\u270C\u2764\U0001F339\U0001F490]")
+_GESTURE_CODE = re.compile(r"\[(强|OK|ok|玫瑰|爱心|鼓掌|抱拳|合十|握手|胜利|赞)\]")      # WeChat's codes for them
+_THANKS_CODES = ("玫瑰", "抱拳", "合十")
+_THANKS_GESTURE = re.compile("[\U0001F64F\U0001F490\U0001F339]")
+
+
+def kind_gesture(text: str) -> str | None:
+    """"👍", "👌👌", "🙏": nothing typed but a gesture of agreement or thanks — THANKS (🙏, flowers) or ACK;
+    None for any other emoji or placeholder ("[表情]", "😂"), which the bot cannot read."""
+    s = _MENTION.sub(" ", clean(text))
+    codes = _GESTURE_CODE.findall(s)
+    s = _GESTURE_CODE.sub(" ", s)
+    if _plain(s) or _PLACEHOLDER.search(s) or not (codes or _KIND_GESTURE.search(s)):
+        return None
+    if any(unicodedata.category(ch) == "So" and not _KIND_GESTURE.match(ch) for ch in s):
+        return None          # "👍😡": mixed feelings, not for a kind word
+    return THANKS if _THANKS_GESTURE.search(s) or any(c in _THANKS_CODES for c in codes) else ACK
+
+
 def small_talk(text: str) -> str | None:
-    """THANKS / GREETING / ABOUT_BOT / MEDIA for a message that is only that, else None.
+    """THANKS / GREETING / ABOUT_BOT / ACK / MEDIA for a message that is only that, else None.
     ("谢谢,3栋的灯还是不亮" is not only thanks.)"""
+    if (gesture := kind_gesture(text)) is not None:
+        return gesture
     if is_media_only(text):
         return MEDIA
     s = _plain(text)
@@ -185,4 +267,6 @@ def small_talk(text: str) -> str | None:
         return GREETING
     if _ABOUT.search(s):
         return ABOUT_BOT
+    if _ACK.match(s):
+        return ACK
     return None
