@@ -294,6 +294,26 @@ def about(event: Event, tz: ZoneInfo, left: int) -> str:
             f"要报名请回复「报名 {event.title} 2人」这样的话。")
 
 
+def signed_count(event: Event, tz: ZoneInfo, taken: int, left: int) -> str:
+    """How many signed up — a count, never the names (a group reads it)."""
+    places = f"还有{left}个名额" if left > 0 else "名额已满,可以登记候补"
+    return (f"{event_label(event)}({short_when(event.starts_at, tz)} {event.place})目前已报名{taken}人,{places}。"
+            "报名名单只有工作人员能看。")
+
+
+def ends(event: Event, tz: ZoneInfo, left: int) -> str:
+    if event.ends_at is not None:
+        return (f"{event_label(event)}{short_when(event.starts_at, tz)}开始,"
+                f"{event.ends_at.astimezone(tz):%H:%M}结束,地点: {event.place}。")
+    return (f"{event_label(event)}{short_when(event.starts_at, tz)}开始,地点: {event.place}。"
+            "通知里没有写结束时间,具体可以问一下网格员。")
+
+
+def still_on(event: Event, tz: ZoneInfo, left: int) -> str:
+    places = f"还有{left}个名额" if left > 0 else "名额已满,可以登记候补"
+    return f"{event_label(event)}照常举办: {short_when(event.starts_at, tz)} {event.place}。{places}。"
+
+
 def not_found(words: str) -> str:
     w = f"「{clip(words)}」" if words else ""
     return f"没找到{w}这个活动。"
