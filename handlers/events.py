@@ -601,12 +601,20 @@ async def _resolve_event(ctx: Context, words: str, pick: dict[str, Any]) -> Even
             found = (await load(None))[:30]
     if len(found) == 1:
         return found[0]
+    lead = None
+    if not found and words and pick.get("action") != "cancel":
+        # "报名看电影" for 观影会: a near word is offered to pick, never signed up for on a guess.
+        found = ev.near_events(words, await load(group) if group else []) or ev.near_events(words, await load(None))
+        lead = T.not_found(words) if found else None
     if not found:
         await _offer_events(ctx, T.not_found(words) if words else None)
         return None
     found = found[:6]
     await ctx.ask(PICK_KIND, {**pick, "ids": [e.id for e in found]}, ttl=timedelta(minutes=10))
-    await ctx.reply(T.pick_one(found, ctx.config.timezone, "取消" if pick.get("action") == "cancel" else "报名"))
+    if lead:
+        await ctx.reply(lead + "\n" + T.pick_near(found, ctx.config.timezone))
+    else:
+        await ctx.reply(T.pick_one(found, ctx.config.timezone, "取消" if pick.get("action") == "cancel" else "报名"))
     return None
 
 
@@ -1377,7 +1385,7 @@ async def sign_up_plain(ctx: Context, text: str) -> object:
             return None
     if not found:
         if ctx.view.addressed and "报名" in text:
-            await _offer_events(ctx, T.not_found(words))
+            await _sign_up_words(ctx, text, "command")   # finds a near title to offer, or lists the events
             return None
         return PASS    # "我参加不了明天的会", "周末我们都去公园": something else
     if len(found) == 1 and _QUESTION_RE.search(text) and not _REQUEST_RE.search(text):

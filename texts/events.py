@@ -325,6 +325,13 @@ def pick_one(events: Sequence[Event], tz: ZoneInfo, action: str = "报名") -> s
     return "\n".join(lines)
 
 
+def pick_near(events: Sequence[Event], tz: ZoneInfo) -> str:
+    """Titles close to what was said ("看电影" → 观影会): asked, never signed up for on a guess."""
+    ask = "您说的是这个活动吗?是的话回复 1 报名:" if len(events) == 1 else "您说的是下面哪一个?回复序号报名:"
+    lines = [ask] + [f"{i}. {e.title}({e.code}) {short_when(e.starts_at, tz)}" for i, e in enumerate(events, 1)]
+    return "\n".join(lines)
+
+
 NO_RECENT_EVENT = "最近群里没有正在报名的活动通知,不知道您要报哪个活动。"
 NO_SIGNUPS = "您目前没有报名任何活动。"
 NOT_SIGNED_UP = "您没有报名{label},不需要取消。"
