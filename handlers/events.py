@@ -659,8 +659,9 @@ _SIGNUP_NOT = re.compile(r"^(?:了|的|吗|啥|什么|时间|截止|费|要|怎�
 
 
 # A question about an event — who signed up, how many, is it still on, when it ends, where — is never a signup.
-_STATUS_Q_RE = re.compile(r"(?:都有|有|还有)谁|哪些人|多少人|多少个人|几个人了|几个人报|几位|人数|报了几|报名的人|"
-                          r"还办|还搞|还举办|还开[吗不没]|照常|取消了[吗没么]|延期|改期|结束|散场|在哪|哪里|地址|怎么去")
+_STATUS_Q_RE = re.compile(r"(?:都有|有|还有|都)谁|谁(?:去|参加|报)|哪些人|多少人|多少个人|几个人了|几个人报|几位了|人数(?:多少|是多少|有多少)|"
+                          r"报了几|报名的人|还办|还搞|还举办|还开[吗不没]|照常|取消了[吗没么]|延期|改期|"
+                          r"(?:几点|什么时候|啥时候|多久|多会儿?)(?:能)?(?:结束|散场|完)|在哪|哪里|地址|怎么去")
 _ROSTER_Q_RE = re.compile(r"谁|哪些人|多少|几个人|几位|人数|报了几|报名的人")
 
 
@@ -1445,7 +1446,7 @@ def match_event_question(view: View) -> str | None:
     t = view.text
     if "\n" in t or len(t) > 30 or view.grid is None and not view.addressed or not _ABOUT_RE.search(t):
         return None
-    if re.search(r"结束|散场|谁|还办|照常", t):
+    if re.search(r"结束|散场|谁|还办|照常|(?:几点|什么时候|啥时候)能?完", t):
         return None     # event_status answers these
     words = event_words(_ABOUT_FILLER.sub(" ", t))
     return words if len(words.replace(" ", "")) >= 2 else None
@@ -1471,7 +1472,7 @@ async def event_question(ctx: Context, words: str) -> object:
 
 # -------- who signed up, how many, is it still on, when it ends ("周六义诊都有谁报名了", "义诊几点结束")
 
-_STATUS_FILLER = re.compile(r"请问|问一下|都有谁|有谁|还有谁|哪些人|多少个?人|几个人|几位|人数|报名的人|报了几个?|报名|报|"
+_STATUS_FILLER = re.compile(r"请问|问一下|都有谁|有谁|还有谁|都谁|谁去|谁参加|谁报|哪些人|多少个?人|几个人|几位|人数|报名的人|报了几个?|报名|报|"
                             r"还办|还搞|还举办|还开|照常|取消|延期|改期|几点|什么时候|啥时候|结束|散场|在哪里?|哪里|地址|"
                             r"怎么去|举办|了|吗|么|呢|没有?|啊|呀|不|的|是|都|[?？,，。!！\s]+")
 
@@ -1503,7 +1504,7 @@ async def event_status(ctx: Context, words: str) -> object:
     text = ctx.text
     if _ROSTER_Q_RE.search(text):
         await ctx.reply(T.signed_count(event, tz, await ev.taken_places(ctx.session, event.id), left))
-    elif re.search(r"结束|散场", text):
+    elif re.search(r"结束|散场|完", text):
         await ctx.reply(T.ends(event, tz, left))
     elif re.search(r"还办|还搞|还举办|还开|照常|取消|延期|改期", text):
         await ctx.reply(T.still_on(event, tz, left))

@@ -297,7 +297,8 @@ def about(event: Event, tz: ZoneInfo, left: int) -> str:
 def signed_count(event: Event, tz: ZoneInfo, taken: int, left: int) -> str:
     """How many signed up — a count, never the names (a group reads it)."""
     places = f"还有{left}个名额" if left > 0 else "名额已满,可以登记候补"
-    return (f"{event_label(event)}({short_when(event.starts_at, tz)} {event.place})目前已报名{taken}人,{places}。"
+    count = f"目前已报名{taken}人" if taken else "目前还没有人报名"
+    return (f"{event_label(event)}({short_when(event.starts_at, tz)} {event.place}){count},{places}。"
             "报名名单只有工作人员能看。")
 
 
