@@ -661,7 +661,7 @@ _SIGNUP_NOT = re.compile(r"^(?:了|的|吗|啥|什么|时间|截止|费|要|怎�
 # A question about an event — who signed up, how many, is it still on, when it ends, where — is never a signup.
 _STATUS_Q_RE = re.compile(r"(?:都有|有|还有|都)谁|谁(?:去|参加|报)|哪些人|多少人|多少个人|几个人了|几个人报|几位了|人数(?:多少|是多少|有多少)|"
                           r"报了几|报名的人|还办|还搞|还举办|还开[吗不没]|照常|取消了[吗没么]|延期|改期|"
-                          r"(?:几点|什么时候|啥时候|多久|多会儿?)(?:能)?(?:结束|散场|完)|在哪|哪里|地址|怎么去")
+                          r"(?:几点|什么时候|啥时候|多久|多会儿?)(?:能)?(?:结束|散场|完)|(?P<place>在哪|哪里|地址|怎么去)")
 _ROSTER_Q_RE = re.compile(r"谁|哪些人|多少|几个人|几位|人数|报了几|报名的人")
 
 
@@ -1479,8 +1479,11 @@ _STATUS_FILLER = re.compile(r"请问|问一下|都有谁|有谁|还有谁|都谁
 
 def match_event_status(view: View) -> str | None:
     t = view.text
-    if "\n" in t or len(t) > 30 or view.grid is None and not view.addressed or not asks_about_event(t):
+    if "\n" in t or len(t) > 30 or view.grid is None and not view.addressed:
         return None
+    m = _STATUS_Q_RE.search(t)
+    if m is None or m.group("place"):
+        return None     # "在哪": event_question answers from the notice (and leaves "面粉在哪里买" alone)
     return event_words(_STATUS_FILLER.sub(" ", t))
 
 
