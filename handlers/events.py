@@ -601,12 +601,20 @@ async def _resolve_event(ctx: Context, words: str, pick: dict[str, Any]) -> Even
             found = (await load(None))[:30]
     if len(found) == 1:
         return found[0]
+    lead = None
+    if not found and words and pick.get("action") != "cancel":
+        # "报名看电影" for 观影会: a near word is offered to pick, never signed up for on a guess.
+        found = ev.near_events(words, await load(group) if group else []) or ev.near_events(words, await load(None))
+        lead = T.not_found(words) if found else None
     if not found:
         await _offer_events(ctx, T.not_found(words) if words else None)
         return None
     found = found[:6]
     await ctx.ask(PICK_KIND, {**pick, "ids": [e.id for e in found]}, ttl=timedelta(minutes=10))
-    await ctx.reply(T.pick_one(found, ctx.config.timezone, "取消" if pick.get("action") == "cancel" else "报名"))
+    if lead:
+        await ctx.reply(lead + "\n" + T.pick_near(found, ctx.config.timezone))
+    else:
+        await ctx.reply(T.pick_one(found, ctx.config.timezone, "取消" if pick.get("action") == "cancel" else "报名"))
     return None
 
 
@@ -650,9 +658,20 @@ _SIGNUP_RE = re.compile(r"^(?:报名|报个名|我要报名|帮我报名|给我�
 _SIGNUP_NOT = re.compile(r"^(?:了|的|吗|啥|什么|时间|截止|费|要|怎么|在哪|哪里|方式|情况|人数|名单|结束|满|成功|还|呀|啊|没)")
 
 
+# A question about an event — who signed up, how many, is it still on, when it ends, where — is never a signup.
+_STATUS_Q_RE = re.compile(r"(?:都有|有|还有|都)谁|谁(?:去|参加|报)|哪些人|多少人|多少个人|几个人了|几个人报|几位了|人数(?:多少|是多少|有多少)|"
+                          r"报了几|报名的人|还办|还搞|还举办|还开[吗不没]|照常|取消了[吗没么]|延期|改期|"
+                          r"(?:几点|什么时候|啥时候|多久|多会儿?)(?:能)?(?:结束|散场|完)|(?P<place>在哪|哪里|地址|怎么去)")
+_ROSTER_Q_RE = re.compile(r"谁|哪些人|多少|几个人|几位|人数|报了几|报名的人")
+
+
+def asks_about_event(text: str) -> bool:
+    return _STATUS_Q_RE.search(text) is not None
+
+
 def match_signup(view: View) -> str | None:
     m = _SIGNUP_RE.match(view.text)
-    if m is None or "\n" in view.text:
+    if m is None or "\n" in view.text or asks_about_event(view.text):
         return None
     rest = m.group(1).strip()
     if not view.addressed and _SIGNUP_NOT.match(rest):
@@ -1307,7 +1326,7 @@ _REQUEST_RE = re.compile(r"给我报|帮我报|报[^,，。!！?？\s]{0,4}一�
 
 def match_plain(view: View) -> str | None:
     t = view.text
-    if "\n" in t or len(t) > 60:
+    if "\n" in t or len(t) > 60 or asks_about_event(t):
         return None
     if view.addressed:
         return t if _PLAIN_RE.search(t) else None
@@ -1367,7 +1386,7 @@ async def sign_up_plain(ctx: Context, text: str) -> object:
             return None
     if not found:
         if ctx.view.addressed and "报名" in text:
-            await _offer_events(ctx, T.not_found(words))
+            await _sign_up_words(ctx, text, "command")   # finds a near title to offer, or lists the events
             return None
         return PASS    # "我参加不了明天的会", "周末我们都去公园": something else
     if len(found) == 1 and _QUESTION_RE.search(text) and not _REQUEST_RE.search(text):
@@ -1427,6 +1446,8 @@ def match_event_question(view: View) -> str | None:
     t = view.text
     if "\n" in t or len(t) > 30 or view.grid is None and not view.addressed or not _ABOUT_RE.search(t):
         return None
+    if re.search(r"结束|散场|谁|还办|照常|(?:几点|什么时候|啥时候)能?完", t):
+        return None     # event_status answers these
     words = event_words(_ABOUT_FILLER.sub(" ", t))
     return words if len(words.replace(" ", "")) >= 2 else None
 
@@ -1446,4 +1467,50 @@ async def event_question(ctx: Context, words: str) -> object:
     if _scope_group(ctx) is not None and not ctx.view.addressed:
         await ctx.ask(ASKED_KIND, {"by": ctx.sender.id}, ttl=timedelta(hours=ctx.config.events.plus_one_hours),
                       person_id=_ASKED_KEY)
+    return None
+
+
+# -------- who signed up, how many, is it still on, when it ends ("周六义诊都有谁报名了", "义诊几点结束")
+
+_STATUS_FILLER = re.compile(r"请问|问一下|都有谁|有谁|还有谁|都谁|谁去|谁参加|谁报|哪些人|多少个?人|几个人|几位|人数|报名的人|报了几个?|报名|报|"
+                            r"还办|还搞|还举办|还开|照常|取消|延期|改期|几点|什么时候|啥时候|结束|散场|在哪里?|哪里|地址|"
+                            r"怎么去|举办|了|吗|么|呢|没有?|啊|呀|不|的|是|都|[?？,，。!！\s]+")
+
+
+def match_event_status(view: View) -> str | None:
+    t = view.text
+    if "\n" in t or len(t) > 30 or view.grid is None and not view.addressed:
+        return None
+    m = _STATUS_Q_RE.search(t)
+    if m is None or m.group("place"):
+        return None     # "在哪": event_question answers from the notice (and leaves "面粉在哪里买" alone)
+    return event_words(_STATUS_FILLER.sub(" ", t))
+
+
+@router.route(Stage.RESIDENT_COMMAND, match_event_status)
+async def event_status(ctx: Context, words: str) -> object:
+    """Answers from the notice and a count — never a roster: other residents' names stay out of the group."""
+    load = _open_events(ctx)
+    events = await load(_scope_group(ctx)) or await load(None)
+    event: Event | None = None
+    if words.replace(" ", ""):
+        scored = sorted(((max(ev.title_score(w, e.title) for w in words.split()), e) for e in events),
+                        key=lambda x: -x[0])
+        if scored and scored[0][0] >= 80 and not (len(scored) > 1 and scored[1][0] >= 80):
+            event = scored[0][1]
+    elif ctx.view.addressed:
+        event = await _recent(ctx)
+    if event is None:
+        return PASS
+    tz = ctx.config.timezone
+    left = await ev.places_left(ctx.session, event)
+    text = ctx.text
+    if _ROSTER_Q_RE.search(text):
+        await ctx.reply(T.signed_count(event, tz, await ev.taken_places(ctx.session, event.id), left))
+    elif re.search(r"结束|散场|完", text):
+        await ctx.reply(T.ends(event, tz, left))
+    elif re.search(r"还办|还搞|还举办|还开|照常|取消|延期|改期", text):
+        await ctx.reply(T.still_on(event, tz, left))
+    else:
+        await ctx.reply(T.about(event, tz, left))
     return None

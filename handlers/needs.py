@@ -639,6 +639,16 @@ def _split_code(rest: str) -> tuple[str | None, str]:
 
 # The tail of a code, as typed from memory on a phone: "接单 0002", "办结 1124-0002 已修好",
 # "回复 20261124-0002 …". Four digits at least, so "回复 10点到" is never read as a code.
+RESIDENT_SHORT_CODE_DAYS = 90     # a resident's 4 digits find their needs open, or closed in the last 90 days
+# "D20261210-4": the day in full and the serial without its zeros — the full code, padded.
+_UNPADDED_CODE_RE = re.compile(r"^[Dd]\s?-?(\d{8})\s?-\s?(\d{1,3})$")
+
+
+def _padded_code(rest: str) -> str | None:
+    m = _UNPADDED_CODE_RE.match(rest.strip())
+    return f"D{m.group(1)}-{int(m.group(2)):04d}" if m and int(m.group(2)) > 0 else None
+
+
 _SHORT_CODE_RE = re.compile(r"^[Dd]?(?:(?P<day>(?:\d{4})?\d{4})-?)?(?P<serial>\d{4})(?=$|[\s:,，。])[\s:,，。]*(?P<after>.*)$",
                             re.S)
 
@@ -649,6 +659,11 @@ async def short_code(ctx: Context, rest: str) -> tuple[list[N.Need], str] | None
     if m is None:
         return None
     tail = f"{m.group('day') or ''}-{m.group('serial')}"
+    if ctx.sender.role == Role.RESIDENT:
+        # A resident's own needs only (never a 树洞: it is read by its follow-up code), so a code of
+        # someone else's reads exactly like a code that does not exist.
+        mine = await N.requester_needs(ctx.session, ctx.sender.id, ctx.now - timedelta(days=RESIDENT_SHORT_CODE_DAYS))
+        return [n for n in mine if n.code.endswith(tail)], m.group("after").strip()
     scope = await D.scope_for(ctx.session, ctx.config, ctx.sender)
     found = [n for n in await N.todo_for(ctx.session, ctx.sender, scope.covers)
              if access.may_see(scope, n) and n.code.endswith(tail)]
@@ -1048,17 +1063,30 @@ def _query_matcher(view: View) -> str | None:
     rest = _QUERY(view)
     if rest is None:
         return None
-    if N.normalize_code(rest) is not None:
+    if N.normalize_code(rest) is not None or _padded_code(rest) is not None:
         return rest
+    if _SHORT_CODE_RE.match(rest.strip()) and not _SHORT_CODE_RE.match(rest.strip()).group("after"):
+        return rest      # "查 0004", "查 1210-0004": the tail of a code
     # "查一下明天天气" is not ours; a bare 查 only from staff or when the bot is addressed
     return rest if rest == "" and (view.addressed or view.sender.role != Role.RESIDENT) else None
 
 
 @router.route(Stage.RESIDENT_COMMAND, _query_matcher)
 async def query(ctx: Context, rest: str) -> None:
-    code = N.normalize_code(rest)
+    code = N.normalize_code(rest) or _padded_code(rest)
     staff = ctx.sender.role in (Role.WORKER, Role.ADMIN, Role.DEPARTMENT)
     ctx.privately = staff          # a staff view in a group goes to the sender privately
+    if code is None and (by_digits := await short_code(ctx, rest)) is not None:
+        found, _after = by_digits
+        if len(found) > 1:
+            items = "".join(T.BARE_ITEM.format(code=n.code, text=short(n.text, 20)) for n in found[:5])
+            await say(ctx, T.SHORT_CODE_MANY.format(n=len(found), items=items)
+                      + T.USAGE["查"].format(example=found[0].code))
+            return
+        if not found:      # nobody's, or someone else's: the same words
+            await say(ctx, error_text(N.NeedError("not_found", code=rest.strip()), "query"))
+            return
+        code = found[0].code
     if code is None:
         await say(ctx, T.USAGE["查"].format(example=T.EXAMPLE_CODE))
         return

@@ -258,8 +258,8 @@ _QUERY_SHORT = re.compile(r"^(?:查|查询|查看|进度|查一下)[\s:,，]*((?
 
 
 def _query_short(view: View) -> str | None:
-    """查 0001 / 进度 1124-0001: a staff member's need by the digits they remember (a resident, addressing
-    the bot, is told the whole code is needed)."""
+    """查 0001 / 进度 1124-0001: a need by the digits someone remembers — staff: the needs they may see;
+    a resident addressing the bot (or in private): their own."""
     if view.sender.role == Role.RESIDENT and not view.addressed:
         return None
     m = _QUERY_SHORT.match(view.text)
@@ -269,7 +269,7 @@ def _query_short(view: View) -> str | None:
 @router.route(Stage.STAFF_COMMAND, _query_short, private=True)
 async def query_short(ctx: Context, digits: str) -> None:
     if ctx.sender.role == Role.RESIDENT:
-        await say(ctx, T.USAGE["查"].format(example=T.EXAMPLE_CODE))
+        await needs_handlers.query(ctx, digits)    # their own needs only; anyone else's reads as missing
         return
     found, _after = await needs_handlers.short_code(ctx, digits) or ([], "")
     if len(found) == 1:

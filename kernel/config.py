@@ -34,6 +34,14 @@ def _iso_dates(values: Any) -> tuple[str, str] | None:
     return None
 
 
+def _room_fee(value: Any) -> tuple[str, str] | None:
+    text = value.strip() if isinstance(value, str) else value
+    if not text or len(text) > 40 or "\n" in text:
+        return ("费用应写成一小段文字,如 \"20元/小时\"(不超过40字),不收费就不写",
+                "fee must be a short text such as \"20元/小时\" (at most 40 characters); leave it out when free")
+    return None
+
+
 @dataclass(frozen=True)
 class GridConfig:
     number: int = setting(ge=1)
@@ -75,6 +83,7 @@ class RoomConfig:
     weekly_quota_hours: float | None = setting(None, gt=0)
     needs_approval: bool = setting(False)
     who: str = setting("residents", choices=("residents", "staff"))
+    fee: str | None = setting(None, check=_room_fee)   # what using the room costs, as text; None: free
 
 
 # The file's shape. Sections that are flattened onto Config (community, bot, channel, storage) are read

@@ -225,6 +225,22 @@ def rank_events(words: str, events: Sequence[Event]) -> list[Event]:
     return [e for s, e in scored if s >= best - 5]
 
 
+# Characters that say nothing about which event ("…会", "…活动", "…课", days, numbers, verbs of signing up).
+_GENERIC_CHARS = frozenset("会活动课班讲座赛日节的期场次社区周月号年新大小第一二三四五六七八九十两我你他们看去来要想报名参加了吧吗呢啊个人家上下午晚点")
+
+
+def near_events(words: str, events: Sequence[Event], limit: int = 4) -> list[Event]:
+    """Events whose title shares a telling character with `words` ("看电影" → 观影会): candidates to offer,
+    never to sign up for without asking. Most shared characters first."""
+    said = {ch for ch in person_key(words) if "\u4e00" <= ch <= "\u9fff" and ch not in _GENERIC_CHARS}
+    if not said:
+        return []
+    scored = [(len(said & set(person_key(e.title))), e) for e in events]
+    scored = [(n, e) for n, e in scored if n > 0]
+    scored.sort(key=lambda p: (-p[0], p[1].starts_at, p[1].id))
+    return [e for _n, e in scored[:limit]]
+
+
 # ------------------------------------------------------------------ reading
 
 async def get_event(session: AsyncSession, event_id: int, *, lock: bool = False) -> Event | None:

@@ -294,6 +294,27 @@ def about(event: Event, tz: ZoneInfo, left: int) -> str:
             f"要报名请回复「报名 {event.title} 2人」这样的话。")
 
 
+def signed_count(event: Event, tz: ZoneInfo, taken: int, left: int) -> str:
+    """How many signed up — a count, never the names (a group reads it)."""
+    places = f"还有{left}个名额" if left > 0 else "名额已满,可以登记候补"
+    count = f"目前已报名{taken}人" if taken else "目前还没有人报名"
+    return (f"{event_label(event)}({short_when(event.starts_at, tz)} {event.place}){count},{places}。"
+            "报名名单只有工作人员能看。")
+
+
+def ends(event: Event, tz: ZoneInfo, left: int) -> str:
+    if event.ends_at is not None:
+        return (f"{event_label(event)}{short_when(event.starts_at, tz)}开始,"
+                f"{event.ends_at.astimezone(tz):%H:%M}结束,地点: {event.place}。")
+    return (f"{event_label(event)}{short_when(event.starts_at, tz)}开始,地点: {event.place}。"
+            "通知里没有写结束时间,具体可以问一下网格员。")
+
+
+def still_on(event: Event, tz: ZoneInfo, left: int) -> str:
+    places = f"还有{left}个名额" if left > 0 else "名额已满,可以登记候补"
+    return f"{event_label(event)}照常举办: {short_when(event.starts_at, tz)} {event.place}。{places}。"
+
+
 def not_found(words: str) -> str:
     w = f"「{clip(words)}」" if words else ""
     return f"没找到{w}这个活动。"
@@ -302,6 +323,13 @@ def not_found(words: str) -> str:
 def pick_one(events: Sequence[Event], tz: ZoneInfo, action: str = "报名") -> str:
     lines = [f"您要{action}哪一个?回复序号即可:"]
     lines += [f"{i}. {e.title}({e.code}) {short_when(e.starts_at, tz)}" for i, e in enumerate(events, 1)]
+    return "\n".join(lines)
+
+
+def pick_near(events: Sequence[Event], tz: ZoneInfo) -> str:
+    """Titles close to what was said ("看电影" → 观影会): asked, never signed up for on a guess."""
+    ask = "您说的是这个活动吗?是的话回复 1 报名:" if len(events) == 1 else "您说的是下面哪一个?回复序号报名:"
+    lines = [ask] + [f"{i}. {e.title}({e.code}) {short_when(e.starts_at, tz)}" for i, e in enumerate(events, 1)]
     return "\n".join(lines)
 
 
