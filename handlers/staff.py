@@ -198,15 +198,21 @@ async def _pick_person(ctx: Context, words: str) -> tuple[str, str] | str:
     return found[0]
 
 
+def _code_and_words(rest: str) -> tuple[str, str] | None:
+    """The need code anywhere in a command's words, and the words around it ("派单 赵网格员 D…")."""
+    m = N.CODE_RE.search(rest)
+    if m is None:
+        return None
+    return f"D{m.group(1)}-{m.group(2)}", (rest[:m.start()] + " " + rest[m.end():]).strip(" ::,,")
+
+
 @router.route(Stage.STAFF_COMMAND, _staff_only(_ASSIGN), roles=STAFF, private=True)
 async def assign(ctx: Context, rest: str) -> None:
     """派单 D… 赵网格员 [说明] (the code and the person in either order)."""
-    m = N.CODE_RE.search(rest)
-    if m is None:
+    if (found := _code_and_words(rest)) is None:
         await say(ctx, T.ASSIGN_USAGE.format(example=T.EXAMPLE_CODE))
         return
-    code = f"D{m.group(1)}-{m.group(2)}"
-    words = (rest[:m.start()] + " " + rest[m.end():]).strip(" ::,,")
+    code, words = found
     who, _, note = words.partition(" ")
     picked = await _pick_person(ctx, who)
     if isinstance(picked, str):
@@ -227,12 +233,10 @@ async def assign(ctx: Context, rest: str) -> None:
 @router.route(Stage.STAFF_COMMAND, _staff_only(_URGE), roles=STAFF, private=True)
 async def urge(ctx: Context, rest: str) -> None:
     """督办 D… [说明]: the holder is pressed privately, the event kept."""
-    m = N.CODE_RE.search(rest)
-    if m is None:
+    if (found := _code_and_words(rest)) is None:
         await say(ctx, T.URGE_USAGE.format(example=T.EXAMPLE_CODE))
         return
-    code = f"D{m.group(1)}-{m.group(2)}"
-    note = (rest[:m.start()] + " " + rest[m.end():]).strip(" ::,,")
+    code, note = found
     try:
         need = await N.get_need(ctx.session, code)
         ctx.private_in_staff_group = need.tree_hole
