@@ -143,7 +143,7 @@ def _knowledge_matcher(view: View) -> str | None:
 async def knowledge(ctx: Context, answer: str) -> None:
     # The community's hotlines ([knowledge] phones) read in clear in a group; any other number in an answer
     # would be masked there (models/outbox.py), so such an answer goes to the asker privately, in full.
-    public = public_numbers(ctx.config.knowledge.phones.values())
+    public = public_numbers(tuple(ctx.config.knowledge.phones.values()))
     if not ctx.msg.is_private and any(re.sub(r"\D", "", p) not in public for p in N.find_phones(answer)):
         await ctx.out.private(ctx.msg.sender_id, fit(answer))
         await ctx.reply(T.PHONES_PRIVATELY.format(bot=ctx.config.bot_name))

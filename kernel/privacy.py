@@ -7,9 +7,9 @@ notices and texts mask them themselves where a roster or an echo would show them
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
-from collections.abc import Iterable
 
 _PHONE_RES = (
     # mobiles, optionally +86 / 86, digits possibly split by spaces, dashes, dots or slashes: 138 1234 5678,
@@ -29,8 +29,10 @@ _UNSEEN = dict.fromkeys([0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x061C, 0x180E,
     {0xFF10 + i: ord("0") + i for i in range(10)}
 
 
-def public_numbers(numbers: Iterable[str]) -> frozenset[str]:
-    """The digits of numbers anyone may read (the community's hotlines, [knowledge] phones): never masked."""
+@functools.lru_cache(maxsize=8)
+def public_numbers(numbers: tuple[str, ...]) -> frozenset[str]:
+    """The digits of numbers anyone may read (the community's hotlines, [knowledge] phones): never masked.
+    Cached: the outbox asks once per unit of work, with the same few numbers."""
     return frozenset(d for n in numbers if (d := re.sub(r"\D", "", n)))
 
 

@@ -182,7 +182,7 @@ class Outbox:
         self.account = account
         self.routes = config if config is not None and config.several_accounts else None
         # the community's own hotlines ([knowledge] phones) are for everyone: a group reads them in clear
-        self.public = public_numbers(config.knowledge.phones.values()) if config is not None else frozenset()
+        self.public = public_numbers(tuple(config.knowledge.phones.values())) if config is not None else frozenset()
         self.sender = sender
         self._known: dict[str, str] = {}     # contact → account last written to (looked up once per unit)
         self.now = now
